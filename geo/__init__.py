@@ -1,0 +1,1 @@
+"""Präventionsatlas analysis package: need, reach and gaps of preventive offers per district."""

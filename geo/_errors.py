@@ -1,0 +1,73 @@
+"""The one exception type for problems in the user's data, carrying a German message for the UI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about an input file.
+
+    Parameters
+    ----------
+    message
+        German text for the planner.
+    row
+        Row number as Excel shows it (header = row 1), or ``None`` for file-level findings.
+    column
+        Column the finding concerns, if any.
+    severity
+        ``"error"`` (the file cannot be stored) or ``"warning"`` (it can, but look at this).
+    """
+
+    message: str
+    row: int | None = None
+    column: str | None = None
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = f"Zeile {self.row}: " if self.row is not None else ""
+        return f"{where}{self.message}"
+
+
+class DataError(ValueError):
+    """A user's data cannot be used; ``str(err)`` is a German message ready for the UI.
+
+    ``problems`` holds every finding when a validation collected several.
+    """
+
+    def __init__(self, message: str, problems: list[Problem] | None = None):
+        super().__init__(message)
+        self.problems: list[Problem] = list(problems or [])
+
+
+@dataclass
+class Report:
+    """All findings about one file, errors and warnings apart."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def error(self, message: str, row: int | None = None, column: str | None = None) -> None:
+        self.problems.append(Problem(message, row, column, "error"))
+
+    def warn(self, message: str, row: int | None = None, column: str | None = None) -> None:
+        self.problems.append(Problem(message, row, column, "warning"))
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def raise_if_errors(self, title: str = "Die Datei kann nicht übernommen werden") -> None:
+        """Raise one :class:`DataError` listing every error at once."""
+        if self.errors:
+            lines = "\n".join(f"- {p}" for p in self.errors)
+            raise DataError(f"{title}:\n{lines}", self.errors)

@@ -1,0 +1,62 @@
+"""The configuration tables: offer types and indicator definitions (new types need no code change)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from geo import settings
+from geo._errors import Report
+
+OFFER_TYPE_COLUMNS = ["type", "label", "short", "plural", "radius_m", "color", "marker", "analysed", "description"]
+INDICATOR_COLUMNS = ["key", "label", "unit", "direction", "weight", "in_index", "description"]
+_YES = {"ja", "j", "yes", "y", "true", "1", "x"}
+
+
+def _yes(value: object) -> bool:
+    return str(value).strip().lower() in _YES
+
+
+def read_offer_types(path: Path | str = settings.OFFER_TYPES_FILE) -> pd.DataFrame:
+    """Read the offer type table (``;``-separated, UTF-8), indexed by ``type``.
+
+    Columns: label, short, plural, radius_m (float, NaN where not analysed), color, marker,
+    analysed (bool), description.
+    """
+    table = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    report = Report()
+    missing = [c for c in OFFER_TYPE_COLUMNS if c not in table.columns]
+    if missing:
+        report.error(f"Spalten fehlen in der Angebotsarten-Tabelle: {', '.join(missing)}")
+        report.raise_if_errors()
+    table["analysed"] = table["analysed"].map(_yes)
+    table["radius_m"] = pd.to_numeric(table["radius_m"].str.replace(",", "."), errors="coerce")
+    for i, row in table.iterrows():
+        if row["analysed"] and not (row["radius_m"] > 0):
+            report.error(f"Angebotsart „{row['type']}“ braucht einen Radius in Metern.", row=int(i) + 2)
+    for i in table.index[table["type"].duplicated()]:
+        report.error(f"Angebotsart „{table.at[i, 'type']}“ ist doppelt.", row=int(i) + 2)
+    report.raise_if_errors("Die Angebotsarten-Tabelle ist fehlerhaft")
+    return table.set_index("type")
+
+
+def read_indicator_definitions(path: Path | str = settings.INDICATORS_FILE) -> pd.DataFrame:
+    """Read the indicator definitions (``;``-separated), indexed by ``key``.
+
+    ``direction`` is +1 where a higher value means more need and -1 where it means less.
+    """
+    table = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    report = Report()
+    missing = [c for c in INDICATOR_COLUMNS if c not in table.columns]
+    if missing:
+        report.error(f"Spalten fehlen in der Indikatoren-Tabelle: {', '.join(missing)}")
+        report.raise_if_errors()
+    table["direction"] = pd.to_numeric(table["direction"], errors="coerce")
+    table["weight"] = pd.to_numeric(table["weight"].str.replace(",", "."), errors="coerce")
+    table["in_index"] = table["in_index"].map(_yes)
+    for i, row in table.iterrows():
+        if row["direction"] not in (1, -1):
+            report.error(f"Indikator „{row['key']}“: Richtung muss 1 oder -1 sein.", row=int(i) + 2)
+    report.raise_if_errors("Die Indikatoren-Tabelle ist fehlerhaft")
+    return table.set_index("key")

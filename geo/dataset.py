@@ -1,0 +1,62 @@
+"""The data set an analysis runs on: districts, indicators, offers, residents and the config tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import geopandas as gpd
+import pandas as pd
+
+from geo import settings
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Everything one analysis needs, all geometry in the metric CRS.
+
+    Attributes
+    ----------
+    districts
+        Sozialräume: ``district_id`` (str), ``district_name``, ``area_id``, ``area_name``, polygons.
+    indicators
+        One row per district and year: ``district_id``, ``year``, ``inhabitants``, ``children`` and one
+        column per indicator key of ``indicator_definitions``.
+    offers
+        Points: ``offer_id``, ``offer_type`` (a key of ``offer_types``), ``name``, ``address``, ``capacity``.
+    residents
+        Residential block points with ``inhabitants`` and ``children``, or ``None`` (then children are
+        spread evenly over a grid inside each district).
+    offer_types, indicator_definitions
+        The configuration tables (see :mod:`geo.catalog`).
+    source
+        Human-readable label of where the data come from.
+    synthetic
+        True for the demo set: every map and table then carries the "synthetische Beispieldaten" stamp.
+    versions
+        Layer name → version label of the stored data in use.
+    """
+
+    districts: gpd.GeoDataFrame
+    indicators: pd.DataFrame
+    offers: gpd.GeoDataFrame
+    residents: gpd.GeoDataFrame | None
+    offer_types: pd.DataFrame
+    indicator_definitions: pd.DataFrame
+    source: str = ""
+    synthetic: bool = False
+    versions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def years(self) -> list[int]:
+        """Years with indicator values, ascending."""
+        return sorted(int(y) for y in self.indicators[settings.YEAR].unique())
+
+    @property
+    def analysed_types(self) -> list[str]:
+        """Offer types whose reach is analysed and that have at least one offer, in config order."""
+        present = set(self.offers[settings.OFFER_TYPE])
+        return [t for t, row in self.offer_types.iterrows() if row["analysed"] and t in present]
+
+    def with_layers(self, **layers) -> Dataset:
+        """Return a copy with some layers replaced (e.g. an uploaded offers layer)."""
+        return replace(self, **layers)
