@@ -9,7 +9,9 @@ import pandas as pd
 from geo import settings
 from geo._errors import Report
 
-OFFER_TYPE_COLUMNS = ["type", "label", "short", "plural", "radius_m", "color", "marker", "analysed", "description"]
+OFFER_TYPE_COLUMNS = [
+    "type", "label", "short", "plural", "nearest_phrase", "radius_m", "color", "marker", "analysed", "description",
+]
 INDICATOR_COLUMNS = ["key", "label", "unit", "direction", "weight", "in_index", "description"]
 _YES = {"ja", "j", "yes", "y", "true", "1", "x"}
 

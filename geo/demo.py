@@ -18,6 +18,7 @@ SOURCE_LABEL = f"{CITY_NAME} – {settings.SYNTHETIC_STAMP} (fiktiv, generiert m
 #: Centre of the fictional city in EPSG:25832 (a plausible place in the eastern Ruhr area).
 CENTRE = (415_000.0, 5_728_000.0)
 YEARS = (2023, 2024)
+DEMO_DIR_DEFAULT = settings.DEMO_DIR
 GPKG_NAME = "musterstadt.gpkg"
 INDICATORS_NAME = "indikatoren.csv"
 

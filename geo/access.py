@@ -1,0 +1,153 @@
+"""Reach: distance from where children live to the nearest offer, summarised per district."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.spatial import cKDTree
+
+from geo import crs, settings
+from geo._errors import DataError
+
+
+def _nearest_distance(xy_from: np.ndarray, xy_to: np.ndarray) -> np.ndarray:
+    """Euclidean distance from each row of ``xy_from`` to the nearest row of ``xy_to`` (inf if none)."""
+    if len(xy_to) == 0:
+        return np.full(len(xy_from), np.inf)
+    if len(xy_from) == 0:
+        return np.empty(0)
+    distance, _ = cKDTree(xy_to).query(xy_from, k=1)
+    return distance
+
+
+def _xy(points: gpd.GeoSeries) -> np.ndarray:
+    return shapely.get_coordinates(points.geometry.to_numpy())
+
+
+def assign_to_districts(
+    points: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, *, id_column: str = settings.DISTRICT_ID
+) -> pd.Series:
+    """District id of each point (NaN outside every district).
+
+    A point on a shared border belongs to the district that sorts first by id, so every point counts once.
+    """
+    crs.require_metric(("Punkte", points), ("Bezirke", districts))
+    joined = gpd.sjoin(
+        points[[points.geometry.name]], districts[[id_column, districts.geometry.name]],
+        how="left", predicate="intersects",
+    )
+    joined = joined.sort_values(id_column, na_position="last", kind="stable")
+    first = joined[~joined.index.duplicated(keep="first")]
+    return first[id_column].reindex(points.index)
+
+
+def grid_residents(
+    districts: gpd.GeoDataFrame,
+    children: pd.Series,
+    *,
+    cell_m: float = settings.FALLBACK_GRID_M,
+    id_column: str = settings.DISTRICT_ID,
+) -> gpd.GeoDataFrame:
+    """Spread each district's children evenly over the centres of a regular grid inside it.
+
+    The fallback when no residents layer exists. A district too small to hold a grid centre gets one
+    point at its representative point.
+
+    Parameters
+    ----------
+    children
+        Children per district, indexed by district id.
+    """
+    crs.require_metric(("Bezirke", districts))
+    minx, miny, maxx, maxy = districts.total_bounds
+    xs = np.arange(np.floor(minx / cell_m) * cell_m + cell_m / 2, maxx, cell_m)
+    ys = np.arange(np.floor(miny / cell_m) * cell_m + cell_m / 2, maxy, cell_m)
+    gx, gy = np.meshgrid(xs, ys)
+    grid = gpd.GeoDataFrame(geometry=gpd.points_from_xy(gx.ravel(), gy.ravel()), crs=districts.crs)
+    grid[id_column] = assign_to_districts(grid, districts, id_column=id_column)
+    grid = grid.dropna(subset=[id_column])
+    missing = districts.loc[~districts[id_column].isin(grid[id_column]), [id_column, "geometry"]]
+    if len(missing):
+        extra = gpd.GeoDataFrame(
+            {id_column: missing[id_column].to_numpy()},
+            geometry=missing.geometry.representative_point().to_numpy(),
+            crs=districts.crs,
+        )
+        grid = pd.concat([grid, extra], ignore_index=True)
+    cells_per_district = grid[id_column].map(grid[id_column].value_counts())
+    grid[settings.CHILDREN] = grid[id_column].map(children).fillna(0).to_numpy() / cells_per_district
+    return gpd.GeoDataFrame(grid.reset_index(drop=True), geometry="geometry", crs=districts.crs)
+
+
+def distance_to_nearest(points: gpd.GeoDataFrame, offers: gpd.GeoDataFrame) -> pd.Series:
+    """Straight-line distance in metres from each point to the nearest offer (inf when there is none)."""
+    if len(offers):
+        crs.require_metric(("Wohnorte", points), ("Angebote", offers))
+    else:
+        crs.require_metric(("Wohnorte", points))
+    return pd.Series(_nearest_distance(_xy(points), _xy(offers)), index=points.index, name="distance_m")
+
+
+def reach_by_district(
+    districts: gpd.GeoDataFrame,
+    residents: gpd.GeoDataFrame,
+    offers: gpd.GeoDataFrame,
+    *,
+    radius_m: float,
+    id_column: str = settings.DISTRICT_ID,
+    weight_column: str = settings.CHILDREN,
+) -> pd.DataFrame:
+    """Reach of one offer type per district, measured where children live.
+
+    Parameters
+    ----------
+    districts
+        District polygons with ``id_column``.
+    residents
+        Points with ``weight_column`` (children); assigned to districts by location.
+    offers
+        Offer points of one type.
+    radius_m
+        Reach radius in metres (straight line).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by district id: ``children_located`` (children of the residents layer in the district),
+        ``share_in_reach`` (share of them within ``radius_m``, NaN where none live there),
+        ``median_distance_m`` (distance the median child has to go) and ``offers_inside``.
+    """
+    if radius_m <= 0:
+        raise DataError("Der Radius muss größer als 0 m sein.")
+    crs.require_metric(("Bezirke", districts), ("Wohnorte", residents))
+    district_of = assign_to_districts(residents, districts, id_column=id_column)
+    distance = distance_to_nearest(residents, offers).to_numpy()
+    weight = residents[weight_column].to_numpy(dtype=float)
+    frame = pd.DataFrame({"district": district_of.to_numpy(), "d": distance, "w": weight}).dropna(
+        subset=["district"]
+    )
+    frame["w_in"] = np.where(frame["d"] <= radius_m, frame["w"], 0.0)
+    frame = frame.sort_values(["district", "d"], kind="stable")
+    groups = frame.groupby("district", sort=False)
+    total = groups["w"].sum()
+    # Weighted median: the first distance (sorted) at which half of the district's children are reached.
+    cumulative = groups["w"].cumsum()
+    reached_half = frame[(cumulative >= frame["district"].map(total) / 2.0) & (frame["district"].map(total) > 0)]
+    median = reached_half.groupby("district", sort=False)["d"].first()
+    out = pd.DataFrame(
+        {
+            "children_located": total,
+            "share_in_reach": (groups["w_in"].sum() / total).where(total > 0),
+            "median_distance_m": median.reindex(total.index),
+        }
+    ).reindex(districts[id_column])
+    out["children_located"] = out["children_located"].fillna(0.0)
+    if len(offers):
+        inside = assign_to_districts(offers, districts, id_column=id_column).value_counts()
+    else:
+        inside = pd.Series(dtype=int)
+    out["offers_inside"] = inside.reindex(out.index).fillna(0).astype(int).to_numpy()
+    out.index.name = id_column
+    return out
