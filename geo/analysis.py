@@ -87,6 +87,13 @@ def analyse(dataset: Dataset, params: Params = Params()) -> Result:
     if table.empty:
         raise DataError(f"Für das Jahr {year} liegen keine Indikatorwerte vor.")
     districts = _normalise_ids(crs.to_metric(dataset.districts, name="Bezirke"))
+    if not table[settings.DISTRICT_ID].isin(districts[settings.DISTRICT_ID]).any():
+        raise DataError(
+            "Keine Bezirks-Nummer der Indikatorentabelle passt zu den Bezirksgrenzen "
+            f"(z. B. „{table[settings.DISTRICT_ID].iloc[0]}“ gegenüber „{districts[settings.DISTRICT_ID].iloc[0]}“). "
+            "Bitte laden Sie die Indikatoren erneut über die Seite „Daten“ hoch; dort werden Nummern wie "
+            "„0101“ und 101 abgeglichen."
+        )
     merged = districts.merge(table.drop(columns=[settings.YEAR]), on=settings.DISTRICT_ID, how="left")
     merged[settings.INHABITANTS] = merged[settings.INHABITANTS].fillna(0)
     merged[settings.CHILDREN] = merged[settings.CHILDREN].fillna(0)
