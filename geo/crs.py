@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 from pyproj import CRS
+from pyproj.exceptions import CRSError
 
 from geo import settings
 from geo._errors import DataError
@@ -119,3 +120,54 @@ def guess_point_crs(x: np.ndarray, y: np.ndarray) -> CrsGuess:
     if _share_in(x, 5_200_000, 6_150_000) >= 0.9 and _share_in(y, 200_000, 950_000) >= 0.9:
         return CrsGuess("EPSG:25832", True, "Rechts- und Hochwert scheinen vertauscht")
     return CrsGuess(None, False, "Wertebereich passt zu keinem bekannten Koordinatensystem")
+
+
+def parse_crs(value: object) -> CRS:
+    """Turn a planner's CRS input into a :class:`pyproj.CRS`.
+
+    Parameters
+    ----------
+    value
+        ``"EPSG:25832"``, ``"25832"``, ``25832``, a WKT or PROJ string, or a ``pyproj.CRS``.
+
+    Raises
+    ------
+    DataError
+        If the input names no known coordinate reference system (German message).
+    """
+    if isinstance(value, CRS):
+        return value
+    text = str(value).strip()
+    if text.isdigit():
+        text = f"EPSG:{text}"
+    try:
+        return CRS.from_user_input(text)
+    except CRSError as err:
+        raise DataError(
+            f"Das Koordinatensystem „{text}“ ist unbekannt. Geben Sie es als EPSG-Code an, "
+            f"z. B. {settings.METRIC_CRS} (ETRS89 / UTM 32N) oder EPSG:4326 (WGS84)."
+        ) from err
+
+
+def check_geographic_bounds(gdf: gpd.GeoDataFrame, *, name: str = "Ebene") -> None:
+    """Refuse a layer that claims longitude/latitude but holds metre-sized coordinates.
+
+    GeoJSON without a ``crs`` member is read as WGS84 (RFC 7946); a file written in EPSG:25832 then
+    carries values like 415000 / 5728000, which no longitude/latitude can have.
+
+    Raises
+    ------
+    DataError
+        Telling the planner to name the real CRS.
+    """
+    if gdf.crs is None or not gdf.crs.is_geographic or gdf.empty:
+        return
+    minx, miny, maxx, maxy = gdf.total_bounds
+    if np.isfinite([minx, miny, maxx, maxy]).all() and (
+        min(minx, miny) < -180 or maxx > 180 or maxy > 90 or miny < -90
+    ):
+        raise DataError(
+            f"{name}: Die Koordinaten (z. B. {minx:.0f} / {miny:.0f}) passen nicht zu Längen-/Breitengraden "
+            f"({gdf.crs.name}). Die Datei nennt ihr Koordinatensystem nicht richtig; bitte wählen Sie es aus "
+            f"(z. B. {settings.METRIC_CRS} für UTM-Koordinaten)."
+        )

@@ -1,0 +1,261 @@
+"""Check an upload end to end: read, validate, compare with the data in use. Pure: it stores nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import geopandas as gpd
+import pandas as pd
+
+from geo import readers, settings, validate
+from geo._errors import DataError, Problem, Report
+from geo.crs import CrsGuess
+from geo.dataset import Dataset
+
+Kind = Literal["offers", "districts", "indicators"]
+KINDS: tuple[str, ...] = ("offers", "districts", "indicators")
+DISTRICT_COLUMN_OPTIONS: tuple[str, ...] = ("id_column", "name_column", "area_id_column", "area_name_column")
+
+#: Options :func:`check_upload` understands, per kind.
+OPTIONS: dict[str, frozenset[str]] = {
+    "offers": frozenset(
+        {"sheet", "crs", "default_type", "column_map", "mode", "schulform", "offer_type", "gemeindeschluessel"}
+    ),
+    "districts": frozenset(
+        {"crs", "layer", "id_column", "name_column", "area_id_column", "area_name_column"}
+    ),
+    "indicators": frozenset({"sheet", "id_column", "year_column", "year", "column_map"}),
+}
+
+
+@dataclass(frozen=True)
+class UploadCheck:
+    """What an upload would become, and everything wrong with it.
+
+    Attributes
+    ----------
+    kind
+        ``"offers"``, ``"districts"`` or ``"indicators"``.
+    layer
+        The validated layer in canonical form (metric CRS, ``RangeIndex`` like the demo layers), or
+        ``None`` when ``report`` has errors.
+        For ``mode="append"`` offers: the existing offers plus the new ones. For indicators: the years
+        the file holds (the store decides how they replace the years in use).
+    report
+        Every error and warning at once, including notes from reading (encoding, sheet, GDAL remarks).
+    crs_guess
+        How the coordinates were located (offers), or the boundary file's CRS (districts, reason
+        "laut Datei"/"vom Nutzer angegeben"); ``None`` for indicators or unreadable files.
+    changes
+        Added/changed/removed ids against the layer in use (``None`` when ``layer`` is ``None``).
+    info
+        German labels about the file for the UI (Zeichenkodierung, Trennzeichen, Tabellenblatt, …).
+    """
+
+    kind: str
+    layer: pd.DataFrame | None
+    report: Report
+    crs_guess: CrsGuess | None = None
+    changes: validate.ChangeSummary | None = None
+    info: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when the upload may be stored."""
+        return self.report.ok and self.layer is not None
+
+
+def check_upload(
+    data: bytes,
+    filename: str,
+    *,
+    kind: Kind,
+    context: Dataset,
+    options: Mapping[str, object] | None = None,
+) -> UploadCheck:
+    """Read and validate an uploaded file against the data set in use, without storing anything.
+
+    Problems with the file — unreadable, empty, unsafe archive, invalid rows — end up in the returned
+    report (never as an exception), so a page shows one list of errors and warnings.
+
+    Parameters
+    ----------
+    data
+        The uploaded bytes.
+    filename
+        The uploaded name (its suffix picks the reader).
+    kind
+        What the file holds: ``"offers"`` (CSV/XLSX of locations), ``"districts"`` (GeoJSON, GeoPackage or
+        zipped Shapefile) or ``"indicators"`` (CSV/XLSX, one row per district and year).
+    context
+        The data set in use: offer types, indicator definitions, districts (for the location and id
+        checks) and the current layer the upload is compared with.
+    options
+        Per kind (unknown keys are a programming error):
+
+        - offers: ``sheet``, ``crs``, ``default_type``, ``column_map`` (see
+          :func:`geo.validate.validate_offers`), ``mode`` (``"replace"``, default, or ``"append"`` to add
+          to the offers in use), and for the NRW school file (recognised by its columns) ``schulform``
+          (default ``"02"``), ``offer_type`` (default ``"fgz"``) and ``gemeindeschluessel``;
+        - districts: ``crs``, ``layer``, ``id_column``, ``name_column``, ``area_id_column``,
+          ``area_name_column`` (columns found by name when not given);
+        - indicators: ``sheet``, ``id_column``, ``year_column``, ``year``, ``column_map``.
+
+    Returns
+    -------
+    UploadCheck
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+    options = dict(options or {})
+    unknown = set(options) - OPTIONS[kind]
+    if unknown:
+        raise ValueError(f"unknown options for {kind}: {sorted(unknown)}; allowed: {sorted(OPTIONS[kind])}")
+    if options.get("mode", "replace") not in ("replace", "append"):
+        raise ValueError(f"mode must be 'replace' or 'append', not {options['mode']!r}")
+    if len(data) > settings.MAX_UPLOAD_BYTES:
+        report = Report()
+        report.error(
+            f"Die Datei ist {len(data) / 1024**2:.1f} MB groß; erlaubt sind höchstens "
+            f"{settings.MAX_UPLOAD_BYTES / 1024**2:.0f} MB.".replace(".", ",")
+        )
+        return UploadCheck(kind, None, report)
+    try:
+        if kind == "offers":
+            return _check_offers(data, filename, context, options)
+        if kind == "districts":
+            return _check_districts(data, filename, context, options)
+        return _check_indicators(data, filename, context, options)
+    except DataError as err:
+        # Readers give every problem a full message; a DataError without problems is one finding.
+        return UploadCheck(kind, None, Report(list(err.problems) or [Problem(str(err))]))
+
+
+def _table_info(table: pd.DataFrame) -> dict[str, str]:
+    info = {"Zeilen": str(len(table)), "Spalten": ", ".join(map(str, table.columns))}
+    if table.attrs.get("sheet"):
+        info["Tabellenblatt"] = str(table.attrs["sheet"])
+    else:
+        info["Zeichenkodierung"] = str(table.attrs.get("encoding", ""))
+        delimiter = table.attrs.get("delimiter")
+        info["Trennzeichen"] = {";": "Semikolon", ",": "Komma", "\t": "Tabulator"}.get(delimiter, str(delimiter))
+    return info
+
+
+def _merge(report: Report, problems: list[Problem]) -> None:
+    report.problems.extend(problems)
+    report.problems.sort(key=lambda p: (p.row is not None, p.row or 0))
+
+
+def _check_offers(data: bytes, filename: str, context: Dataset, options: dict) -> UploadCheck:
+    table = readers.read_table(data, filename, sheet=options.get("sheet"))
+    info = _table_info(table)
+    notes = list(table.attrs.get("notes", []))
+    default_type = options.get("default_type")
+    if validate.is_school_table(table.columns) and not options.get("column_map"):
+        schulform = str(options.get("schulform", "02"))
+        wanted = str(options.get("offer_type", default_type or "fgz"))
+        offer_type = validate.resolve_offer_type(wanted, context.offer_types)
+        if offer_type is None:
+            raise DataError(f"Die gewählte Angebotsart „{wanted}“ für die Schulen ist unbekannt. Erlaubt sind: "
+                            f"{validate.allowed_offer_types(context.offer_types)}.")
+        table = validate.schools_as_offers(
+            table,
+            schulform=schulform,
+            offer_type=offer_type,
+            gemeindeschluessel=options.get("gemeindeschluessel"),
+        )
+        label = context.offer_types["short"].get(offer_type, offer_type)
+        notes.append(
+            f"NRW-Schuldatei erkannt: {len(table)} Schulen der Schulform {schulform} werden als Standorte "
+            f"„{label}“ übernommen."
+        )
+        info["Schuldatei"] = f"Schulform {schulform} → {offer_type}"
+    result = validate.validate_offers(
+        table,
+        offer_types=context.offer_types,
+        districts=context.districts,
+        crs=options.get("crs"),
+        default_type=default_type,
+        column_map=options.get("column_map"),
+    )
+    report = result.report
+    _merge(report, [Problem(n, severity="warning") for n in notes])
+    layer = result.offers
+    if options.get("mode") == "append" and context.offers is not None and len(context.offers):
+        _merge(report, validate.find_duplicate_offers(context.offers, layer))
+        existing = context.offers.to_crs(layer.crs) if context.offers.crs else context.offers
+        layer = gpd.GeoDataFrame(
+            pd.concat([existing.reset_index(drop=True), layer.reset_index(drop=True)], ignore_index=True),
+            geometry=layer.geometry.name,
+            crs=layer.crs,
+        )
+    if not report.ok:
+        return UploadCheck("offers", None, report, result.crs_guess, None, info)
+    layer = layer.reset_index(drop=True)
+    changes = validate.summarise_changes(context.offers, layer, key=settings.OFFER_ID)
+    return UploadCheck("offers", layer, report, result.crs_guess, changes, info)
+
+
+def _check_districts(data: bytes, filename: str, context: Dataset, options: dict) -> UploadCheck:
+    gdf = readers.read_boundaries(data, filename, crs=options.get("crs"), layer=options.get("layer"))
+    info = {"Objekte": str(len(gdf)), "Ebene": str(gdf.attrs.get("layer") or "")}
+    source = gdf.crs.to_string() if gdf.crs is not None else None
+    info["Koordinatensystem"] = source or "keins"
+    guess = CrsGuess(source, False, "vom Nutzer angegeben" if options.get("crs") else "laut Datei")
+    found = validate.detect_district_columns(gdf.columns)
+    columns = {k: options.get(k) or found.get(k) for k in DISTRICT_COLUMN_OPTIONS}
+    report = Report()
+    attributes = ", ".join(f"„{c}“" for c in gdf.columns if c != gdf.geometry.name)
+    if not columns["id_column"]:
+        report.error(f"Die Spalte mit der Kennung der Sozialräume wurde nicht gefunden. Vorhandene Spalten: "
+                     f"{attributes}. Bitte ordnen Sie sie zu.")
+    if not report.ok:
+        return UploadCheck("districts", None, report, guess, None, info)
+    unnamed = not columns["name_column"]
+    if unnamed:
+        columns["name_column"] = columns["id_column"]
+    layer, report = validate.validate_districts(gdf, **columns)
+    if unnamed:
+        report.warn(f"Keine Spalte mit Namen der Sozialräume gefunden (vorhanden: {attributes}); die Kennungen "
+                    "werden als Namen verwendet. Ordnen Sie bei Bedarf eine Namensspalte zu.")
+    _merge(report, [Problem(n, severity="warning") for n in gdf.attrs.get("notes", [])])
+    if not report.ok:
+        return UploadCheck("districts", None, report, guess, None, info)
+    if context.indicators is not None and len(context.indicators):
+        without = sorted(set(layer[settings.DISTRICT_ID]) - set(context.indicators[settings.DISTRICT_ID].astype(str)))
+        if without:
+            report.warn(
+                f"Für {len(without)} der neuen Sozialräume gibt es noch keine Indikatorwerte "
+                f"(z. B. {', '.join(without[:5])}). Laden Sie danach passende Indikatoren hoch."
+            )
+    layer = layer.reset_index(drop=True)
+    changes = validate.summarise_changes(context.districts, layer, key=settings.DISTRICT_ID)
+    return UploadCheck("districts", layer, report, guess, changes, info)
+
+
+def _check_indicators(data: bytes, filename: str, context: Dataset, options: dict) -> UploadCheck:
+    table = readers.read_table(data, filename, sheet=options.get("sheet"))
+    info = _table_info(table)
+    layer, report = validate.validate_indicators(
+        table,
+        districts=context.districts,
+        indicator_definitions=context.indicator_definitions,
+        id_column=options.get("id_column"),
+        year_column=options.get("year_column"),
+        year=options.get("year"),
+        column_map=options.get("column_map"),
+    )
+    _merge(report, [Problem(n, severity="warning") for n in table.attrs.get("notes", [])])
+    if not report.ok:
+        return UploadCheck("indicators", None, report, None, None, info)
+    layer = layer.reset_index(drop=True)
+    years = sorted(int(y) for y in layer[settings.YEAR].unique())
+    info["Jahre"] = ", ".join(map(str, years))
+    old = context.indicators
+    if old is not None:
+        old = old[old[settings.YEAR].isin(years)]
+    changes = validate.summarise_changes(old, layer, key=[settings.DISTRICT_ID, settings.YEAR])
+    return UploadCheck("indicators", layer, report, None, changes, info)
