@@ -41,8 +41,9 @@ class UploadCheck:
     layer
         The validated layer in canonical form (metric CRS, ``RangeIndex`` like the demo layers), or
         ``None`` when ``report`` has errors.
-        For ``mode="append"`` offers: the existing offers plus the new ones. For indicators: the years
-        the file holds (the store decides how they replace the years in use).
+        Offers: the offers in use with the uploaded types' lists replaced (``mode="replace"``) or the new
+        offers added (``mode="append"``). Indicators: the uploaded years replace those years; other years
+        in use stay where their ids belong to the current districts.
     report
         Every error and warning at once, including notes from reading (encoding, sheet, GDAL remarks).
     crs_guess
@@ -184,9 +185,13 @@ def _check_offers(data: bytes, filename: str, context: Dataset, options: dict) -
     report = result.report
     _merge(report, [Problem(n, severity="warning") for n in notes])
     layer = result.offers
-    if options.get("mode") == "append" and context.offers is not None and len(context.offers):
-        _merge(report, validate.find_duplicate_offers(context.offers, layer))
+    if context.offers is not None and len(context.offers):
         existing = context.offers.to_crs(layer.crs) if context.offers.crs else context.offers
+        if options.get("mode") == "append":
+            _merge(report, validate.find_duplicate_offers(context.offers, layer))
+        else:
+            # Replace per type: the uploaded types' lists are replaced, every other type stays as it is.
+            existing = existing[~existing[settings.OFFER_TYPE].isin(layer[settings.OFFER_TYPE])]
         layer = gpd.GeoDataFrame(
             pd.concat([existing.reset_index(drop=True), layer.reset_index(drop=True)], ignore_index=True),
             geometry=layer.geometry.name,
@@ -256,6 +261,18 @@ def _check_indicators(data: bytes, filename: str, context: Dataset, options: dic
     info["Jahre"] = ", ".join(map(str, years))
     old = context.indicators
     if old is not None:
-        old = old[old[settings.YEAR].isin(years)]
-    changes = validate.summarise_changes(old, layer, key=[settings.DISTRICT_ID, settings.YEAR])
+        changes = validate.summarise_changes(
+            old[old[settings.YEAR].isin(years)], layer, key=[settings.DISTRICT_ID, settings.YEAR]
+        )
+        # The uploaded years replace those years; other years stay where they describe the current districts.
+        keep = ~old[settings.YEAR].isin(years) & old[settings.DISTRICT_ID].astype(str).isin(
+            context.districts[settings.DISTRICT_ID].astype(str)
+        )
+        if keep.any():
+            kept_years = sorted(int(y) for y in old.loc[keep, settings.YEAR].unique())
+            info["Weitere Jahre (bleiben)"] = ", ".join(map(str, kept_years))
+            layer = pd.concat([old[keep], layer], ignore_index=True)
+            layer = layer.sort_values([settings.YEAR, settings.DISTRICT_ID], kind="stable").reset_index(drop=True)
+    else:
+        changes = validate.summarise_changes(None, layer, key=[settings.DISTRICT_ID, settings.YEAR])
     return UploadCheck("indicators", layer, report, None, changes, info)

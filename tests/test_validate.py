@@ -331,7 +331,8 @@ def test_school_file_through_check_upload(small_dataset):
             '"2";"02";"GS 2";"";"1";"O";"S";"0";"EPSG:25832";"401500";"5700500"\n').encode()
     check = check_upload(text, "schulen.csv", kind="offers", context=small_dataset,
                          options={"offer_type": "Familienzentrum"})
-    assert check.ok and check.layer[settings.OFFER_TYPE].tolist() == ["familienzentrum"] * 2
+    # Replace per type: the two uploaded Familienzentren join the FGZ already in use.
+    assert check.ok and check.layer[settings.OFFER_TYPE].tolist() == ["fgz"] * 2 + ["familienzentrum"] * 2
     assert messages(check.report) == ["NRW-Schuldatei erkannt: 2 Schulen der Schulform 02 werden als Standorte "
                                       "„Familienzentrum“ übernommen."]
     check = check_upload(text, "schulen.csv", kind="offers", context=small_dataset, options={"offer_type": "Hort"})
@@ -357,9 +358,11 @@ def test_real_nrw_school_file_imports_primary_schools_as_fgz():
     data = SCHOOLS.read_bytes()
     expected = _independent_school_rows()
     check = check_upload(data, SCHOOLS.name, kind="offers", context=demo)
-    assert check.ok and len(check.layer) == len(expected) == 2793
+    others = (demo.offers[settings.OFFER_TYPE] != "fgz").sum()  # the other types stay in use
+    assert check.ok and len(check.layer) == len(expected) + others and len(expected) == 2793
+    assert (check.layer[settings.OFFER_TYPE] == "fgz").sum() == 2793
     assert check.crs_guess.crs == "EPSG:25832"
-    assert set(check.layer[settings.OFFER_TYPE]) == {"fgz"}
+    assert check.changes.removed == sorted(demo.offers.query("offer_type == 'fgz'")[settings.OFFER_ID])
     layer = check.layer.set_index(settings.OFFER_ID)
     for number in list(expected)[:50]:
         assert layer.loc[number].geometry.equals(Point(*expected[number]))
@@ -368,7 +371,8 @@ def test_real_nrw_school_file_imports_primary_schools_as_fgz():
     assert all(p.row >= 3 for p in outside)  # the sep=; line is row 1, the header row 2
     dortmund = check_upload(data, SCHOOLS.name, kind="offers", context=demo,
                             options={"gemeindeschluessel": "05913000"})
-    assert sorted(dortmund.layer[settings.OFFER_ID]) == sorted(_independent_school_rows("05913000"))
+    dortmund_fgz = dortmund.layer[dortmund.layer[settings.OFFER_TYPE] == "fgz"]
+    assert sorted(dortmund_fgz[settings.OFFER_ID]) == sorted(_independent_school_rows("05913000"))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -640,17 +644,23 @@ def test_the_upload_templates_pass():
     demo = load_demo()
     offers = check_upload((settings.DATA_DIR / "vorlagen" / "angebote.csv").read_bytes(), "angebote.csv",
                           kind="offers", context=demo)
-    assert offers.ok and offers.report.problems == [] and len(offers.layer) == 3
-    assert offers.layer[settings.OFFER_TYPE].tolist() == ["familienbuero", "fgz", "lotsendienst"]
+    assert offers.ok and offers.report.problems == []
+    # The template's three types are replaced; the demo's clinics without a Lotsendienst stay.
+    assert offers.layer[settings.OFFER_TYPE].tolist() == (
+        ["geburtsklinik"] * 2 + ["familienbuero", "fgz", "lotsendienst"]
+    )
     indicators = check_upload((settings.DATA_DIR / "vorlagen" / "indikatoren.csv").read_bytes(), "indikatoren.csv",
                               kind="indicators", context=demo)
-    assert indicators.ok and len(indicators.layer) == 4
+    # 2023 is replaced by the template's four rows; 2024 stays as it is.
+    assert indicators.ok and len(indicators.layer) == 4 + 57
+    assert indicators.info["Weitere Jahre (bleiben)"] == "2024"
     guessed, coverage = messages(indicators.report)
     assert "„Alleinerziehende (%)“ als „Anteil Alleinerziehender“" in guessed
     assert "„SGB-II-Quote Kinder u15 (%)“ als „SGB-II-Quote Kinder unter 15 Jahren“" in guessed
     assert coverage.startswith("Für 53 Sozialräume fehlen Werte für 2023")
     expected = demo.indicators[demo.indicators[settings.YEAR] == 2023].head(4).reset_index(drop=True)
-    pd.testing.assert_frame_equal(indicators.layer, expected, check_dtype=False)
+    uploaded = indicators.layer[indicators.layer[settings.YEAR] == 2023].reset_index(drop=True)
+    pd.testing.assert_frame_equal(uploaded, expected, check_dtype=False)
 
 
 def test_check_upload_refuses_big_files_and_bad_arguments(small_dataset, monkeypatch):
