@@ -1,0 +1,723 @@
+"""The persistent, versioned workspace: every confirmed upload becomes a new version of its layer in one SQLite file."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import geopandas as gpd
+import pandas as pd
+
+from geo import settings
+from geo._errors import DataError
+from geo.dataset import Dataset
+
+#: File name of the workspace database inside the workspace folder.
+DB_NAME: Final[str] = "arbeitsbereich.sqlite"
+#: Layer code name → German label; also the order of every listing.
+LAYER_LABELS: Final[dict[str, str]] = {
+    "districts": "Sozialräume",
+    "offers": "Angebote",
+    "residents": "Wohnblöcke",
+    "indicators": "Indikatoren",
+}
+LAYERS: Final[tuple[str, ...]] = tuple(LAYER_LABELS)
+#: Layers stored as GeoDataFrames; the others are plain tables.
+GEO_LAYERS: Final[frozenset[str]] = frozenset({"districts", "offers", "residents"})
+#: German column headers for :meth:`Workspace.history` and :meth:`Workspace.log` on a page.
+COLUMN_LABELS: Final[dict[str, str]] = {
+    "layer": "Ebene",
+    "layer_label": "Ebene",
+    "version": "Version",
+    "created_at": "Gespeichert (UTC)",
+    "created_local": "Gespeichert",
+    "filename": "Datei",
+    "rows": "Zeilen",
+    "sha256": "Prüfsumme (SHA-256)",
+    "comment": "Kommentar",
+    "active": "aktiv",
+    "label": "Bezeichnung",
+    "at": "Zeitpunkt (UTC)",
+    "action": "Aktion",
+}
+#: Seconds a write waits for another session's write before giving up with a :class:`DataError`.
+BUSY_TIMEOUT_S: Final[float] = 10.0
+#: Time zone of the times shown to planners.
+DISPLAY_TZ_NAME: Final[str] = "Europe/Berlin"
+
+# "PRAE": marks the SQLite file as ours, so a foreign database (e.g. a GeoPackage) is never written to.
+_APPLICATION_ID: Final[int] = 0x50524145
+_SCHEMA_VERSION: Final[int] = 1
+_SQLITE_MAGIC: Final[bytes] = b"SQLite format 3\x00"
+_FORMATS: Final[dict[bool, str]] = {True: "geoparquet", False: "parquet"}
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS versions (
+    layer      TEXT    NOT NULL,
+    version    INTEGER NOT NULL,
+    created_at TEXT    NOT NULL,  -- ISO 8601, UTC
+    filename   TEXT    NOT NULL,
+    n_rows     INTEGER NOT NULL,
+    sha256     TEXT    NOT NULL,  -- of the serialized payload
+    n_bytes    INTEGER NOT NULL,
+    format     TEXT    NOT NULL,
+    comment    TEXT    NOT NULL DEFAULT '',
+    PRIMARY KEY (layer, version)
+);
+CREATE TABLE IF NOT EXISTS payload (
+    layer   TEXT    NOT NULL,
+    version INTEGER NOT NULL,
+    part    INTEGER NOT NULL,
+    data    BLOB    NOT NULL,
+    PRIMARY KEY (layer, version, part),
+    FOREIGN KEY (layer, version) REFERENCES versions (layer, version)
+);
+CREATE TABLE IF NOT EXISTS active (
+    layer   TEXT    PRIMARY KEY,
+    version INTEGER NOT NULL,
+    FOREIGN KEY (layer, version) REFERENCES versions (layer, version)
+);
+CREATE TABLE IF NOT EXISTS events (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    at      TEXT    NOT NULL,
+    layer   TEXT    NOT NULL,
+    action  TEXT    NOT NULL,  -- save | restore | reset
+    version INTEGER
+);
+"""
+_VERSION_COLUMNS = "layer, version, created_at, filename, n_rows, sha256, n_bytes, comment"
+
+
+def _display_tz() -> ZoneInfo:
+    try:
+        return ZoneInfo(DISPLAY_TZ_NAME)
+    except ZoneInfoNotFoundError:  # no tz database on the machine: show UTC rather than fail
+        return ZoneInfo("UTC")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """One stored version of a layer.
+
+    Attributes
+    ----------
+    layer
+        Layer code name, one of :data:`LAYERS`.
+    version
+        1, 2, 3 … per layer, in the order the versions were stored.
+    created_at
+        When the version was stored (timezone-aware, UTC).
+    filename
+        Name of the uploaded file.
+    rows
+        Number of rows (features).
+    sha256
+        SHA-256 of the stored payload; checked on every load.
+    size
+        Size of the stored payload in bytes.
+    comment
+        Free text given when storing.
+    """
+
+    layer: str
+    version: int
+    created_at: datetime
+    filename: str
+    rows: int
+    sha256: str
+    size: int
+    comment: str = ""
+
+    @property
+    def created_local(self) -> str:
+        """Storage time as planners read it, e.g. ``"21.11.2026 10:14"`` (Europe/Berlin)."""
+        return self.created_at.astimezone(_display_tz()).strftime("%d.%m.%Y %H:%M")
+
+    @property
+    def label(self) -> str:
+        """Human-readable label, e.g. ``"Angebote v3 (angebote_2025.csv, 21.11.2026 10:14)"``."""
+        return f"{LAYER_LABELS[self.layer]} v{self.version} ({self.filename}, {self.created_local})"
+
+    @classmethod
+    def _from_row(cls, row: tuple) -> VersionInfo:
+        layer, version, created_at, filename, n_rows, sha256, n_bytes, comment = row
+        return cls(
+            layer=layer,
+            version=int(version),
+            created_at=datetime.fromisoformat(created_at),
+            filename=filename,
+            rows=int(n_rows),
+            sha256=sha256,
+            size=int(n_bytes),
+            comment=comment,
+        )
+
+
+def _check_layer(layer: str) -> None:
+    if layer not in LAYER_LABELS:
+        raise ValueError(f"Unknown layer {layer!r}; expected one of {', '.join(LAYERS)}.")
+
+
+def _normalize(frame: pd.DataFrame) -> pd.DataFrame:
+    """Store text columns of the legacy ``object`` dtype as pandas' ``str`` dtype (the pandas 3 default).
+
+    Parquet would do this conversion anyway on reading; doing it here makes the stored frame, its
+    checksum and the frame read back agree.
+    """
+    names = list(frame.columns)
+    bad = [str(c) for c in names if not isinstance(c, str)]
+    if bad:
+        raise DataError(f"Spaltennamen müssen Text sein: {', '.join(bad)}.")
+    doubled = sorted({c for c in names if names.count(c) > 1})
+    if doubled:
+        raise DataError(f"Spaltennamen kommen doppelt vor: {', '.join(doubled)}.")
+    out = frame
+    for col in names:
+        series = frame[col]
+        if series.dtype == object and all(isinstance(v, str) for v in series.dropna()):
+            if out is frame:
+                out = frame.copy()
+            out[col] = series.astype("str")
+    return out
+
+
+def serialize(layer: str, frame: pd.DataFrame) -> bytes:
+    """Serialize a layer to the bytes the workspace stores (GeoParquet or Parquet).
+
+    Geometry is written as WKB (exact coordinates, Z kept), the CRS as PROJJSON and the pandas
+    dtypes and index in the Parquet pandas metadata, so :func:`deserialize` returns an identical frame.
+    The output is deterministic for the same frame and library versions.
+
+    Parameters
+    ----------
+    layer
+        One of :data:`LAYERS`; ``districts``, ``offers`` and ``residents`` need a GeoDataFrame with
+        an active geometry column, ``indicators`` a plain DataFrame.
+    frame
+        The layer; it is not modified.
+
+    Returns
+    -------
+    bytes
+        The payload.
+    """
+    _check_layer(layer)
+    geo = layer in GEO_LAYERS
+    if geo:
+        if not isinstance(frame, gpd.GeoDataFrame) or frame._geometry_column_name not in frame.columns:
+            raise TypeError(f"Layer {layer!r} must be a GeoDataFrame with an active geometry column.")
+    elif not isinstance(frame, pd.DataFrame) or isinstance(frame, gpd.GeoDataFrame):
+        raise TypeError(f"Layer {layer!r} must be a plain pandas DataFrame.")
+    frame = _normalize(frame)
+    buffer = io.BytesIO()
+    try:
+        if geo:
+            frame.to_parquet(buffer, index=None, compression="zstd", geometry_encoding="WKB")
+        else:
+            frame.to_parquet(buffer, index=None, compression="zstd", engine="pyarrow")
+    except (TypeError, ValueError) as err:  # pyarrow's ArrowTypeError/ArrowInvalid subclass these
+        mixed = [c for c in frame.columns if frame[c].dtype == object]
+        hint = f" Betroffen sind vermutlich: {', '.join(mixed)}." if mixed else ""
+        raise DataError(
+            f"Die Ebene „{LAYER_LABELS[layer]}“ lässt sich nicht speichern: eine Spalte enthält gemischte "
+            f"Werte (z. B. Text und Zahlen).{hint} ({err})"
+        ) from err
+    return buffer.getvalue()
+
+
+def deserialize(layer: str, payload: bytes) -> pd.DataFrame:
+    """Read a payload written by :func:`serialize` back into an identical (Geo)DataFrame."""
+    _check_layer(layer)
+    if layer in GEO_LAYERS:
+        return gpd.read_parquet(io.BytesIO(payload))
+    return pd.read_parquet(io.BytesIO(payload), engine="pyarrow")
+
+
+class Workspace:
+    """The versioned store of uploaded layers in ``<path>/arbeitsbereich.sqlite``.
+
+    Nothing is ever deleted: saving adds a version and makes it active, :meth:`restore` re-activates an
+    old version, :meth:`reset` deactivates a layer so the demo (base) layer shows again. Every write is
+    one SQLite transaction, so a killed process leaves the previous state intact; concurrent writers
+    wait for each other up to ``busy_timeout`` seconds and then get a German :class:`DataError`.
+    The demo files are never written: only the database file (and SQLite's ``-wal``/``-shm`` files next
+    to it) is touched.
+
+    Parameters
+    ----------
+    path
+        Workspace folder; defaults to :data:`geo.settings.WORKSPACE_DIR`. It is created on the first
+        write; reading an absent workspace gives empty results.
+    busy_timeout
+        Seconds to wait for another session's write.
+    """
+
+    #: Payload is stored in parts of this many bytes (keeps single blobs small).
+    part_bytes: int = 1 << 20
+
+    def __init__(self, path: Path | str | None = None, *, busy_timeout: float = BUSY_TIMEOUT_S):
+        self.path = Path(settings.WORKSPACE_DIR if path is None else path).expanduser()
+        self.busy_timeout = float(busy_timeout)
+        resolved, demo = self.path.resolve(), settings.DEMO_DIR.resolve()
+        if resolved == demo or demo in resolved.parents:
+            raise DataError(
+                f"Der Arbeitsbereich darf nicht im Ordner der Demodaten liegen ({self.path}). "
+                "Bitte PRAEVENTIONSATLAS_DATA auf einen anderen Ordner setzen."
+            )
+
+    def __repr__(self) -> str:
+        return f"Workspace({str(self.path)!r})"
+
+    @property
+    def file(self) -> Path:
+        """The SQLite database file."""
+        return self.path / DB_NAME
+
+    # ------------------------------------------------------------------ connection handling
+
+    def _foreign(self) -> DataError:
+        return DataError(
+            f"Die Datei {self.file} ist kein Arbeitsbereich des Präventionsatlas oder ist beschädigt. "
+            "Sie wird nicht überschrieben. Bitte die Datei prüfen (Sicherung?) oder mit "
+            "PRAEVENTIONSATLAS_DATA einen anderen Ordner wählen."
+        )
+
+    @contextmanager
+    def _connect(self, *, create: bool) -> Iterator[sqlite3.Connection | None]:
+        """Open the database (``None`` if it does not exist and ``create`` is false) and close it after.
+
+        Refuses files that are not ours before SQLite touches them; :meth:`_read` and :meth:`_write`
+        turn SQLite errors inside their blocks into German :class:`DataError` messages.
+        """
+        file = self.file
+        if file.exists():
+            if not file.is_file():
+                raise self._foreign()
+            size = file.stat().st_size
+            if size:
+                with file.open("rb") as handle:
+                    if handle.read(len(_SQLITE_MAGIC)) != _SQLITE_MAGIC:
+                        raise self._foreign()
+        elif not create:
+            yield None
+            return
+        else:
+            if self.path.exists() and not self.path.is_dir():
+                raise DataError(f"Der Arbeitsbereich {self.path} ist kein Ordner.")
+            self.path.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(file, timeout=self.busy_timeout, isolation_level=None)
+        try:
+            with self._translate_errors():
+                conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+                conn.execute("PRAGMA foreign_keys = ON")
+                # FULL: a committed version survives a power cut too, not only a killed process.
+                conn.execute("PRAGMA synchronous = FULL")
+                state = self._schema_state(conn)
+                if state == "new" and create:
+                    self._init_schema(conn)
+                    state = "ours"
+                if state == "new":
+                    conn.close()
+                    conn = None
+            yield conn
+        finally:
+            if conn is not None:
+                conn.close()
+
+    def _schema_state(self, conn: sqlite3.Connection) -> str:
+        """``"ours"``, ``"new"`` (an empty database) or raise for a foreign or newer file."""
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        user_version = conn.execute("PRAGMA user_version").fetchone()[0]
+        n_objects = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if app_id == _APPLICATION_ID:
+            if user_version > _SCHEMA_VERSION:
+                raise DataError(
+                    f"Der Arbeitsbereich {self.file} wurde mit einer neueren Version des Präventionsatlas "
+                    "angelegt. Bitte die Anwendung aktualisieren."
+                )
+            return "ours"
+        if app_id == 0 and n_objects == 0:
+            return "new"
+        raise self._foreign()
+
+    def _init_schema(self, conn: sqlite3.Connection) -> None:
+        # WAL: readers never block the writer and see the last committed state; a crashed writer's
+        # uncommitted frames in the -wal file are ignored on the next open.
+        conn.execute("PRAGMA journal_mode = WAL")
+        self._begin(conn)
+        try:
+            if self._schema_state(conn) == "new":  # another process may have won the race
+                for statement in _SCHEMA.split(";"):  # not executescript(): it would commit first
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
+                conn.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    @contextmanager
+    def _translate_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.OperationalError as err:
+            name = getattr(err, "sqlite_errorname", "")
+            if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(err):
+                raise DataError(
+                    "Der Arbeitsbereich ist gerade durch einen anderen Speichervorgang belegt. "
+                    "Bitte in einigen Sekunden erneut versuchen."
+                ) from err
+            if name.startswith("SQLITE_FULL"):
+                raise DataError("Kein Speicherplatz mehr für den Arbeitsbereich. Nichts wurde geändert.") from err
+            if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_IOERR")):
+                raise DataError(
+                    f"Auf den Arbeitsbereich {self.file} kann nicht zugegriffen werden ({err})."
+                ) from err
+            raise
+        except sqlite3.DatabaseError as err:
+            if getattr(err, "sqlite_errorname", "").startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
+                raise self._foreign() from err
+            raise
+
+    def _begin(self, conn: sqlite3.Connection) -> None:
+        """Start a write transaction; waits up to ``busy_timeout`` for another writer."""
+        conn.execute("BEGIN IMMEDIATE")
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: committed as a whole or not at all."""
+        with self._connect(create=True) as conn, self._translate_errors():
+            assert conn is not None
+            self._begin(conn)
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection | None]:
+        """One read transaction: a consistent snapshot, unaffected by concurrent writes."""
+        with self._connect(create=False) as conn, self._translate_errors():
+            if conn is None:
+                yield None
+                return
+            conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")  # nothing was written; just ends the snapshot
+
+    # ------------------------------------------------------------------ small queries
+
+    @staticmethod
+    def _info(conn: sqlite3.Connection, layer: str, version: int) -> VersionInfo | None:
+        row = conn.execute(
+            f"SELECT {_VERSION_COLUMNS} FROM versions WHERE layer = ? AND version = ?", (layer, version)
+        ).fetchone()
+        return None if row is None else VersionInfo._from_row(row)
+
+    @staticmethod
+    def _active(conn: sqlite3.Connection) -> dict[str, VersionInfo]:
+        rows = conn.execute(
+            f"SELECT {', '.join('v.' + c.strip() for c in _VERSION_COLUMNS.split(','))} "
+            "FROM active a JOIN versions v USING (layer, version)"
+        ).fetchall()
+        found = {row[0]: VersionInfo._from_row(row) for row in rows}
+        return {layer: found[layer] for layer in LAYERS if layer in found}
+
+    @staticmethod
+    def _event(conn: sqlite3.Connection, layer: str, action: str, version: int | None) -> None:
+        conn.execute(
+            "INSERT INTO events (at, layer, action, version) VALUES (?, ?, ?, ?)",
+            (_now(), layer, action, version),
+        )
+
+    def _write_part(self, conn: sqlite3.Connection, layer: str, version: int, part: int, data: bytes) -> None:
+        """Insert one part of a payload (a separate method so tests can stop a writer half-way)."""
+        conn.execute(
+            "INSERT INTO payload (layer, version, part, data) VALUES (?, ?, ?, ?)", (layer, version, part, data)
+        )
+
+    def _payload(self, conn: sqlite3.Connection, info: VersionInfo) -> bytes:
+        parts = conn.execute(
+            "SELECT data FROM payload WHERE layer = ? AND version = ? ORDER BY part", (info.layer, info.version)
+        ).fetchall()
+        payload = b"".join(p[0] for p in parts)
+        if len(payload) != info.size or hashlib.sha256(payload).hexdigest() != info.sha256:
+            raise DataError(
+                f"{info.label} ist beschädigt (Prüfsumme stimmt nicht). Bitte eine andere Version "
+                "wiederherstellen oder die Datei erneut hochladen."
+            )
+        return payload
+
+    # ------------------------------------------------------------------ public API
+
+    def save(self, layer: str, frame: pd.DataFrame, *, filename: str, comment: str = "") -> VersionInfo:
+        """Store ``frame`` as a new version of ``layer`` and make it the active one.
+
+        If ``frame`` serializes to exactly the active version's payload (same checksum), nothing is
+        written and the active version is returned: re-confirming the same upload is not a new version.
+        Callers that want to tell the planner compare ``info.version`` with the version active before.
+        Text columns of the legacy ``object`` dtype are stored (and read back) as pandas' ``str`` dtype;
+        everything else reads back identical.
+
+        Parameters
+        ----------
+        layer
+            One of :data:`LAYERS`.
+        frame
+            GeoDataFrame (``districts``, ``offers``, ``residents``) or DataFrame (``indicators``),
+            validated and in the metric CRS; it is not modified.
+        filename
+            Name of the uploaded file, shown in the history.
+        comment
+            Optional free text.
+
+        Returns
+        -------
+        VersionInfo
+            The new (or unchanged active) version.
+
+        Raises
+        ------
+        DataError
+            The workspace is busy for longer than ``busy_timeout``, is not a workspace file, or a
+            column cannot be stored.
+        """
+        payload = serialize(layer, frame)  # outside the transaction: hold the write lock briefly
+        digest = hashlib.sha256(payload).hexdigest()
+        with self._write() as conn:
+            current = self._active(conn).get(layer)
+            if current is not None and current.sha256 == digest:
+                return current
+            version = conn.execute(
+                "SELECT COALESCE(MAX(version), 0) + 1 FROM versions WHERE layer = ?", (layer,)
+            ).fetchone()[0]
+            conn.execute(
+                "INSERT INTO versions (layer, version, created_at, filename, n_rows, sha256, n_bytes, format, "
+                "comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (layer, version, _now(), str(filename), len(frame), digest, len(payload),
+                 _FORMATS[layer in GEO_LAYERS], str(comment)),
+            )
+            view = memoryview(payload)
+            for part, start in enumerate(range(0, max(len(payload), 1), self.part_bytes)):
+                self._write_part(conn, layer, version, part, bytes(view[start:start + self.part_bytes]))
+            conn.execute("INSERT OR REPLACE INTO active (layer, version) VALUES (?, ?)", (layer, version))
+            self._event(conn, layer, "save", version)
+            info = self._info(conn, layer, version)
+        assert info is not None
+        return info
+
+    def load(self, layer: str, version: int | None = None) -> pd.DataFrame | None:
+        """Read a stored layer.
+
+        Parameters
+        ----------
+        layer
+            One of :data:`LAYERS`.
+        version
+            A version number from :meth:`history`; by default the active version.
+
+        Returns
+        -------
+        GeoDataFrame, DataFrame or None
+            The layer exactly as stored, or ``None`` when no version is active (or nothing is stored).
+
+        Raises
+        ------
+        DataError
+            The requested version does not exist, or its stored data fail the checksum.
+        """
+        _check_layer(layer)
+        with self._read() as conn:
+            if conn is None:
+                info = None
+            elif version is None:
+                info = self._active(conn).get(layer)
+            else:
+                info = self._info(conn, layer, int(version))
+            if info is None:
+                if version is None:
+                    return None
+                raise DataError(f"Version {version} der Ebene „{LAYER_LABELS[layer]}“ gibt es nicht.")
+            payload = self._payload(conn, info)
+        return deserialize(layer, payload)
+
+    def history(self, layer: str | None = None) -> pd.DataFrame:
+        """All stored versions, newest first within each layer (layers in :data:`LAYERS` order).
+
+        Returns
+        -------
+        DataFrame
+            Columns ``layer``, ``layer_label``, ``version``, ``created_at`` (UTC), ``created_local``
+            (``"21.11.2026 10:14"``), ``filename``, ``rows``, ``sha256``, ``comment``, ``active`` (bool) and
+            ``label``. :data:`COLUMN_LABELS` has German headers.
+        """
+        if layer is not None:
+            _check_layer(layer)
+        with self._read() as conn:
+            infos: list[VersionInfo] = []
+            active: dict[str, VersionInfo] = {}
+            if conn is not None:
+                where, params = ("WHERE layer = ?", (layer,)) if layer is not None else ("", ())
+                rows = conn.execute(f"SELECT {_VERSION_COLUMNS} FROM versions {where}", params).fetchall()
+                infos = [VersionInfo._from_row(r) for r in rows]
+                active = self._active(conn)
+        infos.sort(key=lambda i: (LAYERS.index(i.layer), -i.version))
+        table = pd.DataFrame(
+            {
+                "layer": pd.Series([i.layer for i in infos], dtype="str"),
+                "layer_label": pd.Series([LAYER_LABELS[i.layer] for i in infos], dtype="str"),
+                "version": pd.Series([i.version for i in infos], dtype="int64"),
+                "created_at": pd.Series(
+                    pd.to_datetime([i.created_at for i in infos], utc=True), dtype="datetime64[us, UTC]"
+                ),
+                "created_local": pd.Series([i.created_local for i in infos], dtype="str"),
+                "filename": pd.Series([i.filename for i in infos], dtype="str"),
+                "rows": pd.Series([i.rows for i in infos], dtype="int64"),
+                "sha256": pd.Series([i.sha256 for i in infos], dtype="str"),
+                "comment": pd.Series([i.comment for i in infos], dtype="str"),
+                "active": pd.Series(
+                    [i.layer in active and active[i.layer].version == i.version for i in infos], dtype="bool"
+                ),
+                "label": pd.Series([i.label for i in infos], dtype="str"),
+            }
+        )
+        return table
+
+    def log(self, layer: str | None = None) -> pd.DataFrame:
+        """Every save, restore and reset in order: columns ``at`` (UTC), ``layer``, ``action``, ``version``."""
+        if layer is not None:
+            _check_layer(layer)
+        rows: list[tuple] = []
+        with self._read() as conn:
+            if conn is not None:
+                where, params = ("WHERE layer = ?", (layer,)) if layer is not None else ("", ())
+                rows = conn.execute(
+                    f"SELECT at, layer, action, version FROM events {where} ORDER BY id", params
+                ).fetchall()
+        return pd.DataFrame(
+            {
+                "at": pd.Series(pd.to_datetime([r[0] for r in rows], utc=True), dtype="datetime64[us, UTC]"),
+                "layer": pd.Series([r[1] for r in rows], dtype="str"),
+                "action": pd.Series([r[2] for r in rows], dtype="str"),
+                "version": pd.Series([r[3] for r in rows], dtype="Int64"),
+            }
+        )
+
+    def restore(self, layer: str, version: int) -> VersionInfo:
+        """Make an old version of ``layer`` the active one again.
+
+        This is an activation, not a copy: the layer then reports e.g. "Angebote v2", the version
+        numbers keep meaning one upload each, and :meth:`log` records when it was restored.
+
+        Raises
+        ------
+        DataError
+            The version does not exist.
+        """
+        _check_layer(layer)
+        with self._write() as conn:
+            info = self._info(conn, layer, int(version))
+            if info is None:
+                raise DataError(f"Version {version} der Ebene „{LAYER_LABELS[layer]}“ gibt es nicht.")
+            current = self._active(conn).get(layer)
+            if current is None or current.version != info.version:
+                conn.execute("INSERT OR REPLACE INTO active (layer, version) VALUES (?, ?)", (layer, info.version))
+                self._event(conn, layer, "restore", info.version)
+        return info
+
+    def reset(self, layer: str) -> None:
+        """Deactivate ``layer`` so the demo (base) layer is used again; its history is kept."""
+        _check_layer(layer)
+        if not self.file.exists():
+            return
+        with self._write() as conn:
+            if conn.execute("DELETE FROM active WHERE layer = ?", (layer,)).rowcount:
+                self._event(conn, layer, "reset", None)
+
+    def active_versions(self) -> dict[str, VersionInfo]:
+        """Layer code name → active version, for the layers that have one (in :data:`LAYERS` order)."""
+        with self._read() as conn:
+            return {} if conn is None else self._active(conn)
+
+    def dataset(self, base: Dataset) -> Dataset:
+        """``base`` with every active stored layer in place of the base layer.
+
+        All active layers are read in one snapshot, so a concurrent save cannot mix versions.
+        ``versions`` labels every layer (stored: "Angebote v3 (angebote_2025.csv, 21.11.2026 10:14)",
+        otherwise "Sozialräume – Beispieldaten …"), ``source`` says which layers are the planner's own
+        and which still come from ``base``, and ``synthetic`` stays true while any synthetic base layer
+        is still shown. Once the districts are replaced, the base's residents (which lie in the base's
+        districts) are dropped unless residents were stored too; the analysis then spreads children over
+        a grid.
+        Without stored layers ``base`` is returned unchanged.
+        """
+        with self._read() as conn:
+            active = {} if conn is None else self._active(conn)
+            payloads = {layer: self._payload(conn, info) for layer, info in active.items()}
+        if not active:
+            return base
+        frames = {layer: deserialize(layer, payload) for layer, payload in payloads.items()}
+        if "districts" in active and "residents" not in active:
+            # The base's residential blocks lie in the base's districts, not in the planner's own.
+            frames["residents"] = None
+        kind = "Beispieldaten" if base.synthetic else "Basisdaten"
+        base_note = "; ".join(base.versions.values())
+        remaining = [
+            layer for layer in LAYERS
+            if layer not in active and getattr(base, layer) is not None and frames.get(layer, True) is not None
+        ]
+        versions = {}
+        for layer in LAYERS:
+            if layer in active:
+                versions[layer] = active[layer].label
+            elif layer in remaining:
+                versions[layer] = f"{LAYER_LABELS[layer]} – {kind}" + (f", {base_note}" if base_note else "")
+        source = f"eigene Daten: {', '.join(LAYER_LABELS[layer] for layer in active)}"
+        if remaining:
+            rest = ", ".join(LAYER_LABELS[layer] for layer in remaining)
+            source += f"; weiterhin {kind}: {rest}" + (f" ({base.source})" if base.source else "")
+        # Any base layer still shown keeps the "synthetische Beispieldaten" stamp.
+        synthetic = base.synthetic and bool(remaining)
+        return base.with_layers(**frames, source=source, synthetic=synthetic, versions=versions)
+
+    def check(self) -> list[str]:
+        """Full consistency check; an empty list means the workspace is sound.
+
+        Runs SQLite's ``integrity_check`` and ``foreign_key_check`` and verifies every stored payload
+        against its checksum. Reads everything, so meant for tests and maintenance, not for every page.
+        """
+        problems: list[str] = []
+        with self._read() as conn:
+            if conn is None:
+                return problems
+            result = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
+            if result != ["ok"]:
+                problems += [f"SQLite: {r}" for r in result]
+            for table, rowid, parent, _ in conn.execute("PRAGMA foreign_key_check").fetchall():
+                problems.append(f"Verweis ohne Ziel: {table} Zeile {rowid} → {parent}")
+            for row in conn.execute(f"SELECT {_VERSION_COLUMNS} FROM versions").fetchall():
+                info = VersionInfo._from_row(row)
+                try:
+                    self._payload(conn, info)
+                except DataError as err:
+                    problems.append(str(err))
+        return problems
