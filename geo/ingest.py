@@ -276,3 +276,32 @@ def _check_indicators(data: bytes, filename: str, context: Dataset, options: dic
     else:
         changes = validate.summarise_changes(None, layer, key=[settings.DISTRICT_ID, settings.YEAR])
     return UploadCheck("indicators", layer, report, None, changes, info)
+
+
+#: Workspace layer each upload kind is stored as.
+STORE_LAYER: dict[str, str] = {"offers": "offers", "districts": "districts", "indicators": "indicators"}
+
+
+def commit_upload(workspace, check: UploadCheck, *, filename: str, comment: str = ""):
+    """Store a checked upload as a new version of its layer; refuse one with errors.
+
+    Parameters
+    ----------
+    workspace
+        A :class:`geo.store.Workspace`.
+    check
+        The result of :func:`check_upload` the planner has looked at and confirmed.
+
+    Returns
+    -------
+    geo.store.VersionInfo
+
+    Raises
+    ------
+    DataError
+        If ``check`` has errors: nothing is written, the stored versions stay as they are.
+    """
+    if not check.ok:
+        check.report.raise_if_errors("Die Datei wurde nicht gespeichert")
+        raise DataError("Die Datei wurde nicht gespeichert: sie enthält keine verwertbaren Daten.")
+    return workspace.save(STORE_LAYER[check.kind], check.layer, filename=filename, comment=comment)

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from geo import settings as geo_settings
 from geo._errors import DataError, Problem
 from geo.demo import load_demo
-from geo.ingest import UploadCheck, check_upload
+from geo.ingest import UploadCheck, check_upload, commit_upload
+from geo.store import Workspace
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"
 #: Cases too big to commit: built here, named like a corpus file.
@@ -54,8 +55,33 @@ def test_corpus_and_table_agree():
     assert files == set(EXPECTED) - set(GENERATED)
 
 
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory) -> Workspace:
+    """A workspace holding one confirmed version of each layer, as a planner's would."""
+    ws = Workspace(tmp_path_factory.mktemp("arbeitsbereich"))
+    for layer in ("districts", "offers", "indicators"):
+        ws.save(layer, getattr(DEMO, layer), filename=f"{layer}.gpkg")
+    return ws
+
+
+def _snapshot(ws: Workspace) -> tuple[bytes, bytes, list]:
+    wal = ws.file.with_name(ws.file.name + "-wal")
+    return (ws.file.read_bytes(), wal.read_bytes() if wal.exists() else b"",
+            ws.history()[["layer", "version", "sha256", "active"]].values.tolist())
+
+
+def test_a_good_upload_is_stored_as_a_new_version(stored):
+    template = (geo_settings.DATA_DIR / "vorlagen" / "angebote.csv").read_bytes()
+    check = check_upload(template, "angebote.csv", kind="offers", context=stored.dataset(DEMO))
+    before = stored.history("offers")["version"].max()
+    info = commit_upload(stored, check, filename="angebote.csv")
+    assert (info.layer, info.version, info.filename) == ("offers", before + 1, "angebote.csv")
+    assert stored.load("offers")[geo_settings.OFFER_ID].tolist()[-3:] == ["FB-01", "FGZ-01", "LD-01"]
+    stored.restore("offers", before)  # leave the shared workspace as the other tests expect it
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_bad_file_reports_what_the_table_says(name):
+def test_bad_file_reports_what_the_table_says(name, stored):
     rows = EXPECTED[name]
     data = GENERATED[name]() if name in GENERATED else (BAD / name).read_bytes()
     options = json.loads(rows[0]["options"]) if rows[0]["options"] else None
@@ -69,6 +95,12 @@ def test_bad_file_reports_what_the_table_says(name):
     assert len(check.report.warnings) == sum(r["severity"] == "warning" for r in rows), found
     assert check.ok is (wanted_errors == 0)
     assert (check.layer is None) is (wanted_errors > 0)
+    if wanted_errors:
+        before = _snapshot(stored)
+        with pytest.raises(DataError, match="nicht gespeichert"):
+            commit_upload(stored, check, filename=name)
+        assert _snapshot(stored) == before  # the store is byte-for-byte unchanged
+        assert stored.check() == []
 
 
 # --------------------------------------------------------------------------------------------------------------
