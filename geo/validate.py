@@ -737,6 +737,10 @@ def detect_district_columns(columns: Iterable[object]) -> dict[str, str]:
         if column is not None:
             found[keyword] = column
             used.add(column)
+    if "name_column" not in found:  # e.g. "SR_NAME", "Sozialraum_Bez": a name by its ending
+        endings = [c for c in columns if c not in used and _norm(c).endswith(("name", "bez", "bezeichnung"))]
+        if endings:
+            found["name_column"] = endings[0]
     return found
 
 

@@ -22,6 +22,7 @@ from geo.ingest import check_upload
 from geo.readers import EXCEL_ROW, read_table
 from geo.validate import (
     detect_coordinate_columns,
+    detect_district_columns,
     find_duplicate_offers,
     schools_as_offers,
     summarise_changes,
@@ -692,3 +693,11 @@ def test_real_vg5000_shapefile_zip_in_gauss_krueger():
     assert check.layer[settings.DISTRICT_ID].str.len().eq(8).all()  # AGS keep their leading zero
     assert "Münster" in set(check.layer[settings.DISTRICT_NAME])  # the .cpg (UTF-8) is honoured
     assert check.layer.geometry.is_valid.all()
+
+
+@pytest.mark.parametrize(
+    ("columns", "name"), [(["SR_NR", "SR_NAME"], "SR_NAME"), (["id", "Nr", "Gebiet_Bez"], "Gebiet_Bez"),
+                          (["SR_NR", "Name"], "Name"), (["SR_NR", "Flaeche"], None)],
+)
+def test_district_name_column_is_found_by_its_ending(columns, name):
+    assert detect_district_columns(columns).get("name_column") == name

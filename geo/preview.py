@@ -1,0 +1,93 @@
+"""Preview maps for an upload: the layer in use and the uploaded one, side by side, before anything is stored."""
+
+from __future__ import annotations
+
+import json
+
+import folium
+import geopandas as gpd
+import numpy as np
+
+from geo import crs, settings
+from geo.maps import STATIC_URL, OfflineMap, _esc, display_geometry
+
+#: Most points drawn per layer; a bigger upload is previewed by its first rows.
+MAX_PREVIEW_POINTS = 2_000
+
+CURRENT_STYLE = {"color": "#7f7f7f", "weight": 1.5, "fillColor": "#d9d9d9", "fillOpacity": 0.35}
+NEW_STYLE = {"color": "#0072B2", "weight": 2, "fillColor": "#56B4E9", "fillOpacity": 0.35}
+
+
+def _bounds(*layers: gpd.GeoDataFrame | None) -> list[list[float]]:
+    boxes = [crs.to_map(g).total_bounds for g in layers if g is not None and len(g)]
+    if not boxes:
+        return [[47.3, 5.9], [55.1, 15.0]]  # Germany
+    b = np.array(boxes)
+    return [[float(b[:, 1].min()), float(b[:, 0].min())], [float(b[:, 3].max()), float(b[:, 2].max())]]
+
+
+def _districts_geojson(districts: gpd.GeoDataFrame) -> dict:
+    """District outlines as GeoJSON with escaped names for the tooltip (6 decimals)."""
+    outlines = display_geometry(districts)  # coverage-simplified, WGS84, 6 decimals
+    wgs = gpd.GeoDataFrame(districts[[settings.DISTRICT_ID, settings.DISTRICT_NAME]].copy(),
+                           geometry=outlines.to_numpy(), crs=outlines.crs)
+    wgs["tip"] = [f"{_esc(i)} {_esc(n)}" for i, n in zip(wgs[settings.DISTRICT_ID], wgs[settings.DISTRICT_NAME],
+                                                        strict=True)]
+    return json.loads(wgs[["tip", "geometry"]].to_json(drop_id=True))
+
+
+def _add_districts(m: folium.Map, districts: gpd.GeoDataFrame, style: dict, name: str) -> None:
+    folium.GeoJson(
+        _districts_geojson(districts), name=name, style_function=lambda _f, s=style: s,
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
+    ).add_to(m)
+
+
+def _add_points(m: folium.Map, points: gpd.GeoDataFrame, color: str, name: str) -> None:
+    group = folium.FeatureGroup(name=name)
+    wgs = crs.to_map(points.head(MAX_PREVIEW_POINTS))
+    for _, row in wgs.iterrows():
+        tip = " – ".join(_esc(row.get(c, "")) for c in (settings.OFFER_ID, settings.OFFER_NAME) if c in row)
+        folium.CircleMarker(
+            [row.geometry.y, row.geometry.x], radius=5, color=color, weight=1.5, fill=True, fill_opacity=0.8,
+            tooltip=tip,
+        ).add_to(group)
+    group.add_to(m)
+
+
+def upload_preview_map(
+    *,
+    districts: gpd.GeoDataFrame,
+    current: gpd.GeoDataFrame | None,
+    new: gpd.GeoDataFrame,
+    kind: str,
+    static_url: str = STATIC_URL,
+) -> folium.Map:
+    """One map with the layer in use (grey) and the uploaded layer (blue).
+
+    Parameters
+    ----------
+    districts
+        The districts in use, drawn as context for offers.
+    current
+        The layer in use (districts or offers), or ``None``.
+    new
+        The validated upload.
+    kind
+        ``"districts"`` or ``"offers"``.
+    """
+    m = OfflineMap(location=[51.5, 7.5], zoom_start=11, tiles=None, static_url=static_url)
+    if kind == "districts":
+        if current is not None and len(current):
+            _add_districts(m, current, CURRENT_STYLE, "bisher")
+        _add_districts(m, new, NEW_STYLE, "neu")
+        m.fit_bounds(_bounds(current, new))
+    elif kind == "offers":
+        _add_districts(m, districts, {**CURRENT_STYLE, "fillOpacity": 0.1}, "Sozialräume")
+        if current is not None and len(current):
+            _add_points(m, current, "#7f7f7f", "bisher")
+        _add_points(m, new, "#0072B2", "neu")
+        m.fit_bounds(_bounds(districts, new))
+    else:
+        raise ValueError(f"no preview map for {kind!r}")
+    return m

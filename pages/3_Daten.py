@@ -1,0 +1,201 @@
+"""Daten: upload offer locations, district boundaries and indicator tables – check, preview, confirm, store."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo import readers, settings, validate
+from geo._errors import DataError
+from geo.analysis import Params
+from geo.crs import KNOWN_POINT_CRS
+from geo.ingest import check_upload, commit_upload
+from geo.maps import need_map
+from geo.preview import MAX_PREVIEW_POINTS, upload_preview_map
+from geo.store import Workspace
+from pages import _shared as ui
+
+KINDS = {
+    "offers": "Angebotsstandorte (CSV/XLSX)",
+    "districts": "Sozialraumgrenzen (GeoJSON, GeoPackage, Shapefile als ZIP)",
+    "indicators": "Indikatoren je Sozialraum und Jahr (CSV/XLSX)",
+}
+FILE_TYPES = {
+    "offers": ["csv", "txt", "xlsx"],
+    "districts": ["geojson", "json", "gpkg", "zip"],
+    "indicators": ["csv", "txt", "xlsx"],
+}
+AUTO = "automatisch erkennen"
+
+ui.page_setup("Daten")
+st.title("Daten hochladen")
+with ui.shows_data_errors():
+    dataset = ui.load_dataset()
+    params = ui.sidebar(dataset)
+ui.stamp(dataset)
+st.markdown(
+    "Laden Sie eigene Dateien hoch. Jede Datei wird **vollständig geprüft**; gespeichert wird erst, wenn Sie "
+    "bestätigen. Jede Übernahme wird eine neue Version – frühere Stände lassen sich auf der Seite "
+    "**Verlauf** jederzeit wiederherstellen. Vorlagen: `data/vorlagen/` im Programmordner."
+)
+
+kind = st.radio("Was möchten Sie hochladen?", list(KINDS), format_func=KINDS.get, key="up_kind")
+upload = st.file_uploader(
+    "Datei auswählen", type=FILE_TYPES[kind], key=f"up_file_{kind}",
+    help=f"Höchstens {settings.MAX_UPLOAD_BYTES // 1024**2} MB.",
+)
+
+options: dict[str, object] = {}
+types = list(dataset.offer_types.index)
+if kind == "offers":
+    left, right = st.columns(2)
+    mode = left.radio(
+        "Wie sollen die Standorte übernommen werden?", ["replace", "append"],
+        format_func={
+            "replace": "Liste der enthaltenen Angebotsarten ersetzen (andere Arten bleiben)",
+            "append": "Zu den bestehenden Angeboten hinzufügen",
+        }.get,
+        key="up_mode",
+    )
+    options["mode"] = mode
+    crs_choice = right.selectbox(
+        "Koordinatensystem", [AUTO, *KNOWN_POINT_CRS],
+        format_func=lambda c: c if c == AUTO else f"{c} – {KNOWN_POINT_CRS[c]}", key="up_crs",
+    )
+    if crs_choice != AUTO:
+        options["crs"] = crs_choice
+    default_type = right.selectbox(
+        "Angebotsart, falls die Datei keine Spalte „Art“ hat (bei der NRW-Schuldatei: Art der Schulen)",
+        ["– aus der Datei –", *types], format_func=lambda t: t if t.startswith("–") else
+        str(dataset.offer_types.at[t, "label"]), key="up_default_type",
+    )
+    if not default_type.startswith("–"):
+        options["default_type"] = default_type
+        options["offer_type"] = default_type
+elif kind == "districts":
+    epsg = st.text_input(
+        "Koordinatensystem, nur falls die Datei keines mitbringt (z. B. EPSG:25832)", key="up_district_crs"
+    )
+    if epsg.strip():
+        options["crs"] = epsg.strip()
+elif kind == "indicators":
+    year = st.number_input(
+        "Jahr, falls die Datei keine Spalte „Jahr“ hat", min_value=1990, max_value=2100, value=None,
+        step=1, key="up_year",
+    )
+    if year:
+        options["year"] = int(year)
+
+if upload is None:
+    st.info("Noch keine Datei gewählt.", icon=":material/upload_file:")
+    st.stop()
+
+data = upload.getvalue()
+if kind == "districts":
+    # Let the planner pick the id and name columns; the detected ones are preselected.
+    try:
+        columns = [c for c in readers.read_boundaries(data, upload.name, crs=options.get("crs")).columns
+                   if c != "geometry"]
+    except DataError:
+        columns = []  # the check below reports why the file cannot be read
+    if columns:
+        found = validate.detect_district_columns(columns)
+        left, right = st.columns(2)
+        for col, key, label in [(left, "id_column", "Spalte mit der Sozialraum-Nummer"),
+                                (right, "name_column", "Spalte mit dem Namen")]:
+            default = found.get(key)
+            choice = col.selectbox(label, columns, index=columns.index(default) if default in columns else 0,
+                                   key=f"up_{key}")
+            options[key] = choice
+
+with st.spinner("Datei wird geprüft …"):
+    check = check_upload(data, upload.name, kind=kind, context=dataset, options=options)
+
+if check.info:
+    st.caption(" · ".join(f"{ui.md(k)}: {ui.md(v)}" for k, v in check.info.items()))
+if check.crs_guess is not None and check.crs_guess.crs:
+    swapped = " – Spalten waren vertauscht und wurden getauscht" if check.crs_guess.swapped else ""
+    st.caption(f"Koordinatensystem: **{ui.md(check.crs_guess.crs)}** ({ui.md(check.crs_guess.reason)}{swapped}). "
+               "Falls das nicht stimmt, wählen Sie es oben aus.")
+
+errors, warnings = check.report.errors, check.report.warnings
+if errors:
+    st.error(
+        f"**Die Datei kann so nicht übernommen werden ({len(errors)} Fehler).** Es wurde nichts gespeichert.",
+        icon=":material/error:",
+    )
+if check.report.problems:
+    table = pd.DataFrame(
+        {
+            "Art": ["Fehler" if p.severity == "error" else "Hinweis" for p in check.report.problems],
+            "Zeile": [p.row if p.row is not None else "" for p in check.report.problems],
+            "Spalte": [p.column or "" for p in check.report.problems],
+            "Meldung": [p.message for p in check.report.problems],
+        }
+    ).astype(str)
+    with st.expander(f"Prüfbericht: {len(errors)} Fehler, {len(warnings)} Hinweise", expanded=bool(errors)):
+        st.dataframe(table, hide_index=True, width="stretch", key="up_report")
+if not check.ok:
+    st.stop()
+
+layer_name = {"offers": "Angebote", "districts": "Sozialräume", "indicators": "Indikatoren"}[kind]
+changes = check.changes
+st.subheader("Was sich ändert")
+cols = st.columns(4)
+cols[0].metric("neu", len(changes.added))
+cols[1].metric("geändert", len(changes.changed))
+cols[2].metric("entfällt", len(changes.removed))
+cols[3].metric("unverändert", changes.unchanged)
+for label, ids in [("Neu", changes.added), ("Geändert", changes.changed), ("Entfällt", changes.removed)]:
+    if ids:
+        shown = ", ".join(ui.md(" / ".join(map(str, i)) if isinstance(i, tuple) else i) for i in ids[:30])
+        more = f" … und {len(ids) - 30} weitere" if len(ids) > 30 else ""
+        st.caption(f"**{label}:** {shown}{more}")
+
+st.subheader("Vorschau")
+if kind in ("offers", "districts"):
+    current = dataset.offers if kind == "offers" else dataset.districts
+    if kind == "offers" and len(check.layer) > MAX_PREVIEW_POINTS:
+        st.caption(f"Die Karte zeigt die ersten {MAX_PREVIEW_POINTS:,} Standorte.".replace(",", "."))
+    st.caption("Grau: bisheriger Stand · Blau: hochgeladene Datei")
+    preview = upload_preview_map(districts=dataset.districts, current=current, new=check.layer, kind=kind)
+    st_folium(preview, height=460, returned_objects=[], key=f"up_preview_{kind}", use_container_width=True)
+else:
+    # Indicators: the status map of the current data beside the map the new values would give.
+    left, right = st.columns(2)
+    try:
+        year = int(check.layer[settings.YEAR].max())
+        new_params = Params(year=year, weights=params.weights, radii=params.radii)
+        before = ui.analysis(dataset, Params(year=year, weights=params.weights, radii=params.radii)) \
+            if year in dataset.years else None
+        after_ds = dataset.with_layers(indicators=check.layer)
+        after = ui.analysis(after_ds, new_params)
+        left.markdown(f"**Bisher ({year})**")
+        if before is not None:
+            with left:
+                st_folium(need_map(before, dataset, labels=False), height=380, returned_objects=[],
+                          key="up_before", use_container_width=True)
+        else:
+            left.caption(f"Für {year} gibt es bisher keine Werte.")
+        right.markdown(f"**Mit der neuen Datei ({year})**")
+        with right:
+            st_folium(need_map(after, after_ds, labels=False), height=380, returned_objects=[],
+                      key="up_after", use_container_width=True)
+    except DataError as err:
+        st.warning(f"Eine Vorschau-Analyse ist mit diesen Werten nicht möglich: {ui.md(err)}")
+with st.expander("Tabelle der hochgeladenen Daten"):
+    shown = pd.DataFrame(check.layer.drop(columns="geometry", errors="ignore"))
+    st.dataframe(shown.head(1000), hide_index=True, width="stretch", key="up_table")
+
+st.divider()
+comment = st.text_input("Kommentar zur Version (optional)", key="up_comment", max_chars=200)
+if st.button(f"{layer_name} übernehmen und speichern", type="primary", icon=":material/save:", key="up_save"):
+    try:
+        info = commit_upload(Workspace(), check, filename=upload.name, comment=comment)
+    except DataError as err:
+        st.error(ui.md(err), icon=":material/error:")
+    else:
+        ui.clear_caches()
+        st.success(f"Gespeichert: {ui.md(info.label)}. Alle Seiten rechnen jetzt mit diesem Stand.",
+                   icon=":material/check_circle:")

@@ -1,0 +1,65 @@
+"""Verlauf: every stored version of every layer; restore any of them or go back to the demo baseline."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from geo import store
+from geo._errors import DataError
+from pages import _shared as ui
+
+ui.page_setup("Verlauf")
+st.title("Verlauf der Datenstände")
+with ui.shows_data_errors():
+    dataset = ui.load_dataset()
+    ui.sidebar(dataset)
+    workspace = store.Workspace()
+    history = workspace.history()
+ui.stamp(dataset)
+st.caption(f"Arbeitsbereich: `{ui.md(workspace.file)}` – gespeicherte Stände werden nie gelöscht.")
+
+st.markdown("**Die Analyse verwendet jetzt:**  \n" + "  \n".join(ui.md(v) for v in dataset.versions.values()))
+
+if history.empty:
+    st.info("Noch keine eigenen Daten gespeichert: alle Seiten zeigen die eingebauten Beispieldaten. "
+            "Hochladen auf der Seite **Daten**.", icon=":material/info:")
+    st.stop()
+
+shown = ["version", "created_local", "filename", "rows", "comment", "active", "sha256"]
+for layer in store.LAYERS:
+    part = history[history["layer"] == layer]
+    if part.empty:
+        continue
+    label = store.LAYER_LABELS[layer]
+    st.subheader(label)
+    table = part[shown].rename(columns=store.COLUMN_LABELS)
+    table["aktiv"] = table["aktiv"].map({True: "✔", False: ""})
+    st.dataframe(table, hide_index=True, width="stretch", key=f"hist_{layer}")
+    versions = part["version"].tolist()
+    active = part.loc[part["active"], "version"].tolist()
+    left, mid, right = st.columns([2, 2, 3])
+    chosen = left.selectbox("Version", versions, key=f"hist_pick_{layer}", label_visibility="collapsed",
+                            format_func=lambda v: f"Version {v}")
+    if mid.button("Wiederherstellen", key=f"hist_restore_{layer}", icon=":material/restore:",
+                  disabled=chosen in active):
+        try:
+            info = workspace.restore(layer, int(chosen))
+        except DataError as err:
+            st.error(ui.md(err), icon=":material/error:")
+        else:
+            ui.clear_caches()
+            st.success(f"{ui.md(info.label)} ist wieder in Gebrauch.", icon=":material/check_circle:")
+            st.rerun()
+    if active and right.button(f"{label}: Beispieldaten verwenden", key=f"hist_reset_{layer}",
+                               icon=":material/undo:"):
+        try:
+            workspace.reset(layer)
+        except DataError as err:
+            st.error(ui.md(err), icon=":material/error:")
+        else:
+            ui.clear_caches()
+            st.rerun()
+
+with st.expander("Protokoll aller Aktionen"):
+    log = workspace.log().rename(columns=store.COLUMN_LABELS)
+    st.dataframe(log, hide_index=True, width="stretch", key="hist_log")

@@ -1,0 +1,103 @@
+"""Daten and Verlauf pages: upload, check, confirm, store, restore – through Streamlit's AppTest."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo import settings
+from geo.demo import load_demo
+from geo.store import Workspace
+
+TEMPLATE = (settings.DATA_DIR / "vorlagen" / "angebote.csv").read_bytes()
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch) -> Workspace:
+    monkeypatch.setattr(settings, "WORKSPACE_DIR", tmp_path / "arbeitsbereich")
+    return Workspace(tmp_path / "arbeitsbereich")
+
+
+def shown(markdown: str) -> str:
+    """Text as the planner sees it: Markdown escapes removed."""
+    return markdown.replace("\\", "")
+
+
+def daten_page() -> AppTest:
+    return AppTest.from_file("../pages/3_Daten.py", default_timeout=120).run()
+
+
+def upload(at: AppTest, kind: str, name: str, data: bytes) -> AppTest:
+    if kind != "offers":
+        at.radio(key="up_kind").set_value(kind).run()
+    at.file_uploader(key=f"up_file_{kind}").upload(name, data).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_offer_upload_is_previewed_and_stored_on_confirmation(workspace):
+    at = upload(daten_page(), "offers", "angebote.csv", TEMPLATE)
+    assert not at.error
+    metrics = {m.label: m.value for m in at.metric}
+    # The template replaces the demo's 10 Familienbüros, 20 FGZ and 2 Lotsendienste by one of each.
+    assert metrics == {"neu": "0", "geändert": "3", "entfällt": "29", "unverändert": "2"}
+    assert workspace.history().empty  # nothing stored before the planner confirms
+    at.button(key="up_save").click().run()
+    assert not at.exception
+    assert "Gespeichert: Angebote v1 (angebote.csv" in shown(at.success[0].value)
+    stored = workspace.load("offers")
+    assert sorted(stored[settings.OFFER_TYPE].value_counts().to_dict().items()) == [
+        ("familienbuero", 1), ("fgz", 1), ("geburtsklinik", 2), ("lotsendienst", 1)
+    ]
+
+
+def test_bad_upload_names_the_row_and_stores_nothing(workspace):
+    bad = TEMPLATE.decode("utf-8-sig").replace("FGZ;FGZ Grundschule", "Hort;FGZ Grundschule").encode("cp1252")
+    at = upload(daten_page(), "offers", "falsch.csv", bad)
+    assert "Es wurde nichts gespeichert" in at.error[0].value
+    report = at.dataframe[0].value
+    row = report[report["Art"] == "Fehler"].iloc[0]
+    assert row["Zeile"] == "3" and "Hort" in row["Meldung"]
+    assert [b for b in at.button if b.key == "up_save"] == []  # no way to store a file with errors
+    assert workspace.history().empty and not workspace.file.exists()
+
+
+def test_user_text_is_shown_as_text_not_markup(workspace):
+    evil = TEMPLATE.decode("utf-8-sig").replace("Familienbüro Altstadt", "<img src=x onerror=alert(1)> [a](http://x)")
+    at = upload(daten_page(), "offers", "<b>x</b>.csv", evil.encode("utf-8"))
+    captions = " ".join(c.value for c in at.caption)
+    assert "<b>" not in captions and "[a](http" not in captions
+    table = at.dataframe[-1].value
+    assert "<img src=x onerror=alert(1)> [a](http://x)" in table[settings.OFFER_NAME].tolist()
+
+
+def test_district_upload_with_own_column_names(workspace):
+    demo = load_demo()
+    doc = json.loads(demo.districts.to_crs(4326).to_json())
+    for f in doc["features"]:
+        p = f["properties"]
+        f["properties"] = {"SR_NR": p["district_id"], "SR_NAME": p["district_name"]}
+    at = upload(daten_page(), "districts", "sozialraeume.geojson", json.dumps(doc).encode())
+    assert at.selectbox(key="up_id_column").value == "SR_NR"
+    assert at.selectbox(key="up_name_column").value == "SR_NAME"
+    assert {m.label: m.value for m in at.metric}["unverändert"] == "0"  # area ids are not in the file
+    at.button(key="up_save").click().run()
+    assert workspace.active_versions()["districts"].rows == 57
+
+
+def test_history_page_restores_and_resets(workspace):
+    demo = load_demo()
+    workspace.save("offers", demo.offers.head(5), filename="erste.csv")
+    workspace.save("offers", demo.offers.head(7), filename="zweite.csv")
+    at = AppTest.from_file("../pages/4_Verlauf.py", default_timeout=120).run()
+    assert not at.exception
+    assert at.dataframe[0].value["Datei"].tolist() == ["zweite.csv", "erste.csv"]
+    at.selectbox(key="hist_pick_offers").set_value(1).run()
+    at.button(key="hist_restore_offers").click().run()
+    assert not at.exception
+    assert workspace.active_versions()["offers"].version == 1
+    at.button(key="hist_reset_offers").click().run()
+    assert workspace.active_versions() == {}
+    assert workspace.history("offers")["version"].tolist() == [2, 1]  # nothing was deleted
