@@ -16,6 +16,8 @@ MAX_PREVIEW_POINTS = 2_000
 
 CURRENT_STYLE = {"color": "#7f7f7f", "weight": 1.5, "fillColor": "#d9d9d9", "fillOpacity": 0.35}
 NEW_STYLE = {"color": "#0072B2", "weight": 2, "fillColor": "#56B4E9", "fillOpacity": 0.35}
+#: Point colours by change (Okabe–Ito): new or changed, unchanged, removed.
+CHANGED_COLOR, UNCHANGED_COLOR, REMOVED_COLOR = "#0072B2", "#8c8c8c", "#D55E00"
 
 
 def _bounds(*layers: gpd.GeoDataFrame | None) -> list[list[float]]:
@@ -43,16 +45,35 @@ def _add_districts(m: folium.Map, districts: gpd.GeoDataFrame, style: dict, name
     ).add_to(m)
 
 
-def _add_points(m: folium.Map, points: gpd.GeoDataFrame, color: str, name: str) -> None:
+def _add_points(m: folium.Map, points: gpd.GeoDataFrame, color: str, name: str, *, hollow: bool = False) -> None:
     group = folium.FeatureGroup(name=name)
     wgs = crs.to_map(points.head(MAX_PREVIEW_POINTS))
     for _, row in wgs.iterrows():
         tip = " – ".join(_esc(row.get(c, "")) for c in (settings.OFFER_ID, settings.OFFER_NAME) if c in row)
         folium.CircleMarker(
-            [row.geometry.y, row.geometry.x], radius=5, color=color, weight=1.5, fill=True, fill_opacity=0.8,
-            tooltip=tip,
+            [row.geometry.y, row.geometry.x], radius=5, color=color, weight=2 if hollow else 1.5,
+            fill=not hollow, fill_opacity=0.8, tooltip=f"{_esc(name)}: {tip}",
         ).add_to(group)
     group.add_to(m)
+
+
+def _split_offers(current: gpd.GeoDataFrame | None, new: gpd.GeoDataFrame):
+    """(new or changed, unchanged, removed) offers, compared by id and location."""
+    key = settings.OFFER_ID
+    if current is None or not len(current):
+        return new, new.iloc[0:0], new.iloc[0:0]
+    old = crs.to_metric(current).set_index(key)
+    fresh = new.set_index(key)
+    same_id = fresh.index.isin(old.index)
+    unchanged = np.zeros(len(fresh), dtype=bool)
+    if same_id.any():
+        ids = fresh.index[same_id]
+        moved = ~fresh.loc[ids].geometry.geom_equals_exact(old.loc[ids].geometry.reindex(ids), tolerance=0.01)
+        renamed = fresh.loc[ids, settings.OFFER_NAME].astype(str).to_numpy() != \
+            old.loc[ids, settings.OFFER_NAME].astype(str).to_numpy()
+        unchanged[np.flatnonzero(same_id)] = ~(moved.to_numpy() | renamed)
+    removed = old[~old.index.isin(fresh.index)]
+    return (new[~unchanged], new[unchanged], removed.reset_index())
 
 
 def upload_preview_map(
@@ -63,7 +84,10 @@ def upload_preview_map(
     kind: str,
     static_url: str = STATIC_URL,
 ) -> folium.Map:
-    """One map with the layer in use (grey) and the uploaded layer (blue).
+    """One map with the layer in use (grey) and the upload (blue).
+
+    For offers the points are coloured by what the upload does to them: blue new or changed, grey
+    unchanged, orange rings for offers that would be removed.
 
     Parameters
     ----------
@@ -84,9 +108,10 @@ def upload_preview_map(
         m.fit_bounds(_bounds(current, new))
     elif kind == "offers":
         _add_districts(m, districts, {**CURRENT_STYLE, "fillOpacity": 0.1}, "Sozialräume")
-        if current is not None and len(current):
-            _add_points(m, current, "#7f7f7f", "bisher")
-        _add_points(m, new, "#0072B2", "neu")
+        changed, unchanged, removed = _split_offers(current, new)
+        _add_points(m, unchanged, UNCHANGED_COLOR, "unverändert")
+        _add_points(m, removed, REMOVED_COLOR, "entfällt", hollow=True)
+        _add_points(m, changed, CHANGED_COLOR, "neu oder geändert")
         m.fit_bounds(_bounds(districts, new))
     else:
         raise ValueError(f"no preview map for {kind!r}")

@@ -120,11 +120,25 @@ if check.crs_guess is not None and check.crs_guess.crs:
                "Falls das nicht stimmt, wählen Sie es oben aus.")
 
 errors, warnings = check.report.errors, check.report.warnings
+SHOWN_PROBLEMS = 15
+
+
+def problem_list(problems) -> str:
+    """The first problems as a Markdown list, with their Excel row numbers; the rest are in the table."""
+    lines = [f"- {ui.md(p)}" for p in problems[:SHOWN_PROBLEMS]]
+    if len(problems) > SHOWN_PROBLEMS:
+        lines.append(f"- … und {len(problems) - SHOWN_PROBLEMS} weitere (siehe Prüfbericht)")
+    return "\n".join(lines)
+
+
 if errors:
     st.error(
-        f"**Die Datei kann so nicht übernommen werden ({len(errors)} Fehler).** Es wurde nichts gespeichert.",
+        f"**Die Datei kann so nicht übernommen werden ({len(errors)} Fehler).** Es wurde nichts gespeichert.\n\n"
+        + problem_list(errors),
         icon=":material/error:",
     )
+if warnings:
+    st.warning(f"**{len(warnings)} Hinweise** – bitte prüfen:\n\n" + problem_list(warnings), icon=":material/warning:")
 if check.report.problems:
     table = pd.DataFrame(
         {
@@ -158,7 +172,8 @@ if kind in ("offers", "districts"):
     current = dataset.offers if kind == "offers" else dataset.districts
     if kind == "offers" and len(check.layer) > MAX_PREVIEW_POINTS:
         st.caption(f"Die Karte zeigt die ersten {MAX_PREVIEW_POINTS:,} Standorte.".replace(",", "."))
-    st.caption("Grau: bisheriger Stand · Blau: hochgeladene Datei")
+    st.caption("Blau: neu oder geändert · Grau: unverändert · Orange Ringe: entfällt"
+               if kind == "offers" else "Grau: bisheriger Stand · Blau: hochgeladene Datei")
     preview = upload_preview_map(districts=dataset.districts, current=current, new=check.layer, kind=kind)
     st_folium(preview, height=460, returned_objects=[], key=f"up_preview_{kind}", use_container_width=True)
 else:

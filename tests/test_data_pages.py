@@ -57,6 +57,7 @@ def test_bad_upload_names_the_row_and_stores_nothing(workspace):
     bad = TEMPLATE.decode("utf-8-sig").replace("FGZ;FGZ Grundschule", "Hort;FGZ Grundschule").encode("cp1252")
     at = upload(daten_page(), "offers", "falsch.csv", bad)
     assert "Es wurde nichts gespeichert" in at.error[0].value
+    assert "Zeile 3: " in shown(at.error[0].value) and "Hort" in at.error[0].value
     report = at.dataframe[0].value
     row = report[report["Art"] == "Fehler"].iloc[0]
     assert row["Zeile"] == "3" and "Hort" in row["Meldung"]
