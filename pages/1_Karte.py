@@ -1,0 +1,93 @@
+"""Karte: choropleth of the status index or an indicator, offers, reach circles, gap districts, names."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo import maps
+from geo.analysis import RESIDENTS_FROM_GRID, RESIDENTS_FROM_LAYER
+from pages import _shared as ui
+
+ui.page_setup("Karte")
+st.title("Karte")
+with ui.shows_data_errors():
+    dataset = ui.load_dataset()
+    params = ui.sidebar(dataset)
+    result = ui.analysis(dataset, params)
+
+choices = maps.variables(result, dataset)
+offer_types = dataset.offer_types
+present = [t for t in offer_types.index if t in set(dataset.offers["offer_type"].astype(str))]
+analysed = result.offer_types
+
+
+def type_name(t: str | None) -> str:
+    return "keine" if t is None else str(offer_types.at[t, "plural"]) if t in offer_types.index else t
+
+
+with st.container(border=True):
+    c1, c2, c3 = st.columns([3, 3, 2])
+    variable = c1.selectbox(
+        "Flächenfarbe", list(choices), format_func=lambda k: choices[k].label,
+        **ui.remember("karte_variable", maps.STATUS, options=list(choices)),
+    )
+    schemes = list(maps.SCHEMES) if variable == maps.STATUS else [s for s in maps.SCHEMES if s != "mss"]
+    scheme_key = "karte_scheme_status" if variable == maps.STATUS else "karte_scheme"  # MSS only for the index
+    scheme = c2.selectbox(
+        "Klasseneinteilung", schemes, format_func=maps.SCHEMES.get,
+        help="MSS-Statusklassen: feste Grenzen des standardisierten Index (−1 / +1 / +1,5). Die anderen "
+        "Einteilungen bilden Klassen aus den Werten der Bezirke (mapclassify).",
+        **ui.remember(scheme_key, schemes[0], options=schemes),
+    )
+    k = c3.slider(
+        "Anzahl Klassen", min_value=3, max_value=7, disabled=scheme == "mss",
+        help="Nur für Quantile, natürliche Brüche und gleiche Intervalle.", **ui.remember("karte_k", 5),
+    )
+    c4, c5, c6 = st.columns([3, 3, 2])
+    shown = c4.multiselect(
+        "Angebote zeigen", present, format_func=type_name, **ui.remember("karte_offers", present, options=present),
+    )
+    gap_type = c5.selectbox(
+        "Versorgungslücken markieren für", [None, *analysed], format_func=type_name,
+        **ui.remember("karte_gap_type", ui.default_gap_type(result), options=[None, *analysed]),
+    )
+    tiles = c6.radio(
+        "Hintergrund", list(maps.TILES), format_func=maps.TILES.get, horizontal=True,
+        help="OpenStreetMap lädt Kacheln aus dem Internet; die Daten sind auch ohne Hintergrund vollständig.",
+        **ui.remember("karte_tiles", "none", options=list(maps.TILES)),
+    )
+    t1, t2, _ = st.columns([3, 3, 2])
+    reach = t1.toggle("Reichweiten-Kreise zeigen", **ui.remember("karte_reach", False))
+    labels = t2.toggle("Bezirksnamen zeigen", **ui.remember("karte_labels", True))
+
+ui.stamp(dataset)
+with ui.shows_data_errors():
+    m = maps.need_map(
+        result, dataset, variable=variable, scheme=scheme, k=k, offer_types=shown, reach=reach,
+        gap_type=gap_type, labels=labels, tiles=tiles,
+    )
+standalone = maps.standalone_html(m)  # before st_folium, which renames the map's elements
+st_folium(m, key="karte_map", height=680, use_container_width=True, returned_objects=[])
+
+if result.residents_source == RESIDENTS_FROM_GRID:
+    st.warning(
+        "Es liegt keine Wohnorte-Ebene vor: Die Kinder jedes Bezirks sind gleichmäßig auf ein 100-m-Raster "
+        "im Bezirk verteilt. Die Reichweiten sind daher Näherungen – besonders in Bezirken mit großen "
+        "unbewohnten Flächen.",
+        icon=":material/grid_on:",
+    )
+elif result.residents_source == RESIDENTS_FROM_LAYER:
+    st.caption("Wohnorte der Kinder: Wohnblöcke mit Einwohner- und Kinderzahlen je Block.")
+else:
+    st.caption(f"Wohnorte der Kinder: {result.residents_source}")
+st.caption(
+    "Reichweite = Luftlinie (ETRS89/UTM 32N) vom Wohnblock zum nächsten Angebot, kein Fußweg. "
+    "Symbole und Ebenen lassen sich auch oben rechts in der Karte ein- und ausblenden. "
+    + ("Hintergrundkarte © OpenStreetMap-Mitwirkende (ODbL)." if tiles == "osm" else "")
+)
+st.download_button(
+    "Karte als HTML-Datei (offline lesbar)", standalone, file_name=f"praeventionsatlas_karte_{result.year}.html",
+    mime="text/html", icon=":material/download:",
+    help="Eine einzelne Datei mit allen Bausteinen, z. B. zum Versenden per E-Mail.",
+)

@@ -1,0 +1,171 @@
+"""Methodik: how every figure is computed, in plain German, with the parameters in force."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from geo import maps, settings
+from geo.analysis import RESIDENTS_FROM_GRID
+from geo.gaps import format_distance
+from geo.need import CLASS_BOUNDS, IN_NEED_CLASSES
+from pages import _shared as ui
+
+ui.page_setup("Methodik")
+st.title("Methodik")
+with ui.shows_data_errors():
+    dataset = ui.load_dataset()
+    params = ui.sidebar(dataset)
+    result = ui.analysis(dataset, params)
+
+n = maps.fmt_number
+low, high, very = (n(b, 1, signed=True) for b in CLASS_BOUNDS)
+min_inh = n(settings.MIN_INHABITANTS_FOR_CLASS)
+gap_pct = ui.pct(result.max_share_in_reach)
+definitions = dataset.indicator_definitions
+kf = result.key_figures
+
+st.markdown(
+    "Diese Seite beschreibt, wie jede Zahl im Präventionsatlas entsteht – mit den Einstellungen, die gerade "
+    "gelten (Seitenleiste). Ändern Sie dort Jahr, Gewichte oder Radien, ändern sich auch die Angaben hier."
+)
+ui.stamp(dataset)
+
+st.header("1. Datengrundlage")
+with st.container(border=True):
+    ui.data_state(dataset, result)
+st.markdown(
+    f"""
+- **Jahr der Indikatoren:** {result.year} (vorhanden: {", ".join(str(y) for y in dataset.years)}).
+- **Sozialräume:** {kf["districts"]} Bezirke, {n(kf["children"])} Kinder von 0 bis 17 Jahren.
+- **Wohnorte der Kinder:** {ui.md(result.residents_source)}.
+- **Angebote:** {len(dataset.offers)} Standorte; welche Art welches Symbol hat, steht in der Legende der Karte.
+"""
+)
+if result.residents_source == RESIDENTS_FROM_GRID:
+    st.warning(
+        f"Ohne Wohnorte-Ebene werden die Kinder jedes Bezirks gleichmäßig auf die Mittelpunkte eines "
+        f"{n(settings.FALLBACK_GRID_M)}-m-Rasters im Bezirk verteilt. Reichweiten sind dann Näherungen."
+    )
+
+st.header("2. Bedarf: der Statusindex")
+st.markdown(
+    f"""
+Der Index folgt dem Verfahren des Berliner *Monitoring Soziale Stadtentwicklung* (MSS):
+
+1. **Indikatoren wählen und gewichten.** Im Index sind die Indikatoren mit Gewicht größer 0 (Tabelle unten).
+2. **z-Standardisierung je Indikator:** z = (Wert − Mittelwert) ÷ Standardabweichung. Mittelwert und
+   Standardabweichung werden **nur über die Bezirke mit mindestens {min_inh} Einwohnern** und vollständigen
+   Werten berechnet; die Standardabweichung ist die der Grundgesamtheit (Division durch *n*, nicht *n − 1*).
+3. **Richtung:** Bei Indikatoren, deren hoher Wert *weniger* Bedarf bedeutet (Richtung −1), wird das
+   Vorzeichen umgedreht. Danach gilt immer: positiver Wert = mehr Bedarf als im Durchschnitt.
+4. **Gewichtete Summe** der z-Werte, die **noch einmal z-standardisiert** wird (wieder über dieselben Bezirke).
+   Das Ergebnis ist der **Statusindex**: 0 = Durchschnitt der Stadt, +1 = eine Standardabweichung mehr Bedarf.
+5. **Statusklassen** (feste Grenzen des MSS):
+   - *Status hoch*: Index unter {low}
+   - *Status mittel*: {low} bis unter {high}
+   - *Status niedrig*: {high} bis unter {very}
+   - *Status sehr niedrig*: {very} und mehr
+   - *nicht klassifiziert*: Bezirke mit weniger als {min_inh} Einwohnern (zu kleine Zahlen für
+     verlässliche Quoten). Sie erhalten einen Indexwert, aber keine Klasse.
+6. **Bezirke mit Bedarf** sind die Klassen {" und ".join(f"*{c}*" for c in IN_NEED_CLASSES)}
+   – im Jahr {result.year} sind das {kf["districts_in_need"]} von {kf["districts"]} Bezirken mit
+   {n(kf["children_in_need"])} Kindern.
+"""
+)
+weights = pd.DataFrame(
+    {
+        "Indikator": [str(definitions.at[k, "label"]) for k in definitions.index],
+        "Einheit": [str(definitions.at[k, "unit"]) for k in definitions.index],
+        "Richtung": ["höher = mehr Bedarf" if definitions.at[k, "direction"] > 0 else "höher = weniger Bedarf"
+                     for k in definitions.index],
+        "Gewicht (aktuell)": [result.weights.get(k, 0.0) for k in definitions.index],
+        "Beschreibung": [str(definitions.at[k, "description"]) for k in definitions.index],
+    }
+)
+st.dataframe(
+    weights, hide_index=True, column_config={"Gewicht (aktuell)": st.column_config.NumberColumn(format="localized")}
+)
+
+st.header("3. Reichweite der Angebote")
+st.markdown(
+    f"""
+- **Entfernung:** Luftlinie in Metern im Koordinatensystem **{settings.METRIC_CRS}** (ETRS89 / UTM Zone 32N,
+  der Standard in NRW) vom Wohnort jedes Kindes zum **nächsten** Angebot der Art – egal, in welchem Bezirk es
+  liegt. Wege, Straßen, Barrieren oder Öffnungszeiten werden nicht berücksichtigt.
+- **In Reichweite** ist ein Kind, wenn diese Entfernung höchstens so groß ist wie der **Radius** der
+  Angebotsart (Tabelle). **Anteil in Reichweite** = Kinder in Reichweite ÷ alle Kinder des Bezirks.
+- **Medianweg:** die Entfernung, innerhalb der die Hälfte der Kinder des Bezirks das nächste Angebot hat.
+- **Kinder ohne Reichweite** = Kinder × (1 − Anteil in Reichweite), gerundet.
+- **Angebote im Bezirk:** Zahl der Standorte, die im Bezirk selbst liegen (nur zur Information).
+"""
+)
+counts = dataset.offers["offer_type"].astype(str).value_counts()
+radii = pd.DataFrame(
+    {
+        "Angebotsart": [str(dataset.offer_types.at[t, "label"]) for t in result.offer_types],
+        "Radius (aktuell)": [format_distance(result.radii[t]) for t in result.offer_types],
+        "Standard laut Tabelle": [format_distance(float(dataset.offer_types.at[t, "radius_m"]))
+                                  for t in result.offer_types],
+        "Standorte": [int(counts.get(t, 0)) for t in result.offer_types],
+    }
+)
+st.dataframe(radii, hide_index=True)
+not_analysed = [str(r["plural"]) for t, r in dataset.offer_types.iterrows() if t not in result.offer_types]
+if not_analysed:
+    st.caption(
+        "Ohne Reichweitenanalyse (nur Kontext oder ohne Standorte in den Daten): " + ", ".join(not_analysed) + "."
+    )
+
+st.header("4. Versorgungslücken")
+st.markdown(
+    f"""
+Ein Bezirk hat eine **Versorgungslücke** bei einer Angebotsart, wenn
+
+1. er **Bedarf** hat (Status niedrig oder sehr niedrig) **und**
+2. **weniger als {gap_pct}** seiner Kinder ein Angebot dieser Art in Reichweite haben.
+
+Die Analyse-Tabelle ordnet zuerst die Lücken, dann nach der Zahl der **Kinder ohne Reichweite** (absteigend).
+Die Begründung nennt den Anteil der Kinder außerhalb des Radius und – ab der Hälfte – den Medianweg.
+Die Kennzahl „davon in Reichweite“ auf der Übersicht ist die Summe von Kinder × Anteil in Reichweite über
+alle Bezirke mit Bedarf, geteilt durch alle Kinder in diesen Bezirken.
+"""
+)
+
+st.header("5. Karte")
+st.markdown(
+    f"""
+- **Flächenfarben:** ColorBrewer-Palette *YlOrRd* (Gelb–Orange–Rot, für Farbfehlsichtige unterscheidbar);
+  dunkler = mehr Bedarf. Bei „Kinder in Reichweite“ ist dunkler = weniger Reichweite.
+- **Klasseneinteilungen:** MSS-Statusklassen (feste Grenzen, nur für den Index); *Quantile* (gleich viele
+  Bezirke je Klasse); *natürliche Brüche* (Fisher-Jenks: Klassen mit möglichst ähnlichen Werten);
+  *gleiche Intervalle* (gleich breite Wertebereiche). Bezirke unter {min_inh} Einwohnern bleiben grau.
+- **Angebote:** Farbe und Form je Angebotsart aus der Tabelle `data/angebotsarten.csv`
+  (Okabe-Ito-Farben, zusätzlich unterschiedliche Formen).
+- **Versorgungslücken:** dick gestrichelter schwarzer Rand um den Bezirk.
+- **Reichweiten-Kreise:** Radius der Angebotsart um jeden Standort (Luftlinie).
+- **Geometrie:** Für die Anzeige werden die Bezirksgrenzen um bis zu {n(maps.SIMPLIFY_M)} m vereinfacht
+  (gemeinsame Grenzen bleiben deckungsgleich); gerechnet wird immer mit den vollständigen Grenzen.
+- **Datenschutz:** Fallzahlen zwischen 1 und {settings.MIN_COUNT_SHOWN - 1} erscheinen in der Karte als
+  „< {settings.MIN_COUNT_SHOWN}“.
+- Die Karte braucht **kein Internet**. Nur die wählbare Hintergrundkarte OpenStreetMap lädt Kacheln nach.
+"""
+)
+
+st.header("6. Quellen und Lizenzen")
+sources = [f"- **Daten:** {ui.md(dataset.source)}"]
+if dataset.synthetic:
+    sources.append(
+        "- **Musterstadt** ist eine erfundene Stadt: Grenzen, Einwohner, Indikatoren und Standorte sind mit "
+        "`geo.demo` (fester Zufallsstartwert) erzeugt und gehören zum Projekt (MIT-Lizenz). "
+        "Keine echten Personen oder Einrichtungen."
+    )
+sources += [
+    "- **Statusindex:** Verfahren nach dem Monitoring Soziale Stadtentwicklung Berlin "
+    "(Senatsverwaltung für Stadtentwicklung, Bauen und Wohnen).",
+    "- **Kartenbibliothek:** Leaflet 1.9.4 © Volodymyr Agafonkin, CloudMade (BSD-2-Clause), lokal ausgeliefert.",
+    "- **Hintergrundkarte (optional):** © OpenStreetMap-Mitwirkende, Open Database License (ODbL).",
+    "- **Klasseneinteilung:** mapclassify (PySAL, BSD-3-Clause). **Farben:** ColorBrewer, Cynthia A. Brewer "
+    "(Apache-2.0).",
+]
+st.markdown("\n".join(sources))

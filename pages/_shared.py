@@ -1,0 +1,323 @@
+"""Streamlit helpers shared by app.py and every page: navigation, cached loaders, the settings sidebar, stamps.
+
+Use in a page::
+
+    from pages import _shared as ui
+
+    ui.page_setup("Karte")
+    with ui.shows_data_errors():
+        dataset = ui.load_dataset()
+        params = ui.sidebar(dataset)
+        result = ui.analysis(dataset, params)
+    ui.stamp(dataset)
+
+Widget values live under widget keys *and* a copy under ``_keep__<key>``: Streamlit drops the state of a
+widget that is not rendered on the current page, so every widget made with :func:`remember` is restored
+from that copy on the next page.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import re
+import threading
+import weakref
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+from geo import settings
+from geo._errors import DataError
+from geo.analysis import Params, Result, analyse, column
+from geo.dataset import Dataset
+from geo.demo import load_demo
+from geo.maps import fmt_number
+
+PAGES_DIR = Path(__file__).resolve().parent
+FAVICON = PAGES_DIR.parent / "static" / "favicon.png"
+APP_TITLE = "Präventionsatlas"
+#: Material icons of the pages (by title); pages not listed get a neutral icon.
+PAGE_ICONS = {
+    "Übersicht": ":material/home:",
+    "Karte": ":material/map:",
+    "Analyse": ":material/table_chart:",
+    "Daten": ":material/upload_file:",
+    "Verlauf": ":material/history:",
+    "Export": ":material/download:",
+    "Methodik": ":material/menu_book:",
+}
+_KEEP = "_keep__"
+_LAYER_CODES = {"districts", "indicators", "offers", "residents"}
+_PAGE_FILE = re.compile(r"^(\d+)_(.+)\.py$")
+
+
+# ------------------------------------------------------------------------------------------------ navigation
+
+
+def page_links() -> list[tuple[str, str, str]]:
+    """(script path relative to app.py, title, icon) of the landing page and every ``pages/<n>_<Titel>.py``.
+
+    Files starting with ``_`` (like this module) are helpers, not pages.
+    """
+    found = []
+    for path in PAGES_DIR.glob("*.py"):
+        match = _PAGE_FILE.match(path.name)
+        if match:
+            found.append((int(match.group(1)), match.group(2).replace("_", " "), path.name))
+    links = [("app.py", "Übersicht", PAGE_ICONS["Übersicht"])]
+    links += [(f"pages/{name}", title, PAGE_ICONS.get(title, ":material/article:")) for _, title, name in sorted(found)]
+    return links
+
+
+def page_setup(title: str | None = None) -> None:
+    """Wide layout, the browser tab title and the page navigation; call first on every page.
+
+    Streamlit's own page list is switched off (``client.showSidebarNavigation``): it would list this
+    helper module and call the landing page "app". The links here carry German titles instead.
+    """
+    st.set_page_config(
+        page_title=f"{title} – {APP_TITLE}" if title else APP_TITLE, page_icon=str(FAVICON), layout="wide",
+    )
+    with st.sidebar:
+        st.markdown(f"**{APP_TITLE}**")
+        try:
+            for path, label, icon in page_links():
+                st.page_link(path, label=label, icon=icon)
+        except StreamlitAPIException:
+            pass  # a page run on its own (AppTest of one page file) has no app.py beside it to link to
+        st.divider()
+
+
+# ---------------------------------------------------------------------------------------------------- loaders
+
+
+def _store_module():
+    """``geo.store`` (the versioned workspace), or ``None`` in a checkout that does not have it yet."""
+    if importlib.util.find_spec("geo.store") is None:
+        return None
+    import geo.store
+
+    return geo.store
+
+
+def _workspace_state() -> tuple:
+    """Which stored layer versions are active: the cache key of the data set (cheap to read every run)."""
+    store = _store_module()
+    if store is None:
+        return ("demo",)
+    workspace = store.Workspace()  # path from settings.WORKSPACE_DIR at call time: tests point it at tmp_path
+    active = workspace.active_versions()
+    return (str(workspace.path), *((layer, info.version, info.sha256) for layer, info in active.items()))
+
+
+@st.cache_resource(show_spinner="Daten werden geladen …", max_entries=4)
+def _dataset(state: tuple) -> Dataset:
+    """The data set for one workspace state (the argument is only the cache key)."""
+    base = load_demo()
+    store = _store_module()
+    return base if store is None else store.Workspace().dataset(base)
+
+
+def load_dataset() -> Dataset:
+    """The data set every page shows: the stored workspace (``geo.store``) over the demo, or the demo alone.
+
+    The one place that decides which data the app uses; reloaded whenever the active stored versions change.
+    The object is shared by all sessions: do not modify it (``Dataset.with_layers`` makes a changed copy).
+
+    Raises
+    ------
+    DataError
+        If stored data cannot be read (show it with :func:`shows_data_errors`).
+    """
+    return _dataset(_workspace_state())
+
+
+@st.cache_resource(show_spinner="Analyse wird berechnet …", max_entries=64)
+def _result(_dataset: Dataset, serial: int, year: int | None, weights: tuple | None, radii: tuple | None) -> Result:
+    """The cached analysis; ``None`` weights or radii mean the defaults of the config tables."""
+    weights_ = None if weights is None else dict(weights)
+    return analyse(_dataset, Params(year=year, weights=weights_, radii=None if radii is None else dict(radii)))
+
+
+_serials: dict[int, tuple[weakref.ref, int]] = {}
+_counter = itertools.count(1)
+_serial_lock = threading.Lock()
+
+
+def _serial(dataset: Dataset) -> int:
+    """A number for this very data set object, never reused (``id()`` is reused once an object is gone,
+    and a preview data set on the upload page lives only for one run)."""
+    with _serial_lock:
+        entry = _serials.get(id(dataset))
+        if entry is not None and entry[0]() is dataset:
+            return entry[1]
+        if len(_serials) > 256:
+            for key in [k for k, (ref, _) in _serials.items() if ref() is None]:
+                del _serials[key]
+        serial = next(_counter)
+        _serials[id(dataset)] = (weakref.ref(dataset), serial)
+        return serial
+
+
+def analysis(dataset: Dataset, params: Params) -> Result:
+    """:func:`geo.analysis.analyse`, cached per data set object and parameters (results are shared: do not
+    modify them)."""
+    weights = None if params.weights is None else tuple(sorted(params.weights.items()))
+    radii = None if params.radii is None else tuple(sorted(params.radii.items()))
+    return _result(dataset, _serial(dataset), params.year, weights, radii)
+
+
+def clear_caches() -> None:
+    """Forget loaded data and results, e.g. after new data was stored."""
+    _dataset.clear()
+    _result.clear()
+
+
+@contextmanager
+def shows_data_errors() -> Iterator[None]:
+    """Show a :class:`~geo._errors.DataError` as an error box and stop the page; anything else is a bug."""
+    try:
+        yield
+    except DataError as err:
+        st.error(str(err), icon=":material/error:")
+        st.stop()
+
+
+# ------------------------------------------------------------------------------------------ remembered widgets
+
+
+def _keep_value(key: str) -> None:
+    st.session_state[_KEEP + key] = st.session_state[key]
+
+
+def remember(key: str, default: object, *, options: Sequence | None = None) -> dict:
+    """Keyword arguments for a widget whose value survives page switches.
+
+    Pass them to the widget instead of ``value``/``index``: ``st.selectbox("Jahr", years,
+    **remember("pa_year", years[-1], options=years))``. A remembered value that is no longer among
+    ``options`` (e.g. after new data) falls back to ``default``.
+    """
+    value = st.session_state.get(_KEEP + key, default)
+    if options is not None:
+        if isinstance(value, list):
+            value = [v for v in value if v in options]
+        elif value not in options:
+            value = default
+    st.session_state[key] = value
+    st.session_state[_KEEP + key] = value
+    return {"key": key, "on_change": _keep_value, "args": (key,)}
+
+
+def remembered(key: str, default: object = None) -> object:
+    """The remembered value of a widget key, also on pages that do not render that widget."""
+    return st.session_state.get(_KEEP + key, default)
+
+
+def _default_weights(dataset: Dataset) -> dict[str, float]:
+    d = dataset.indicator_definitions
+    return {str(k): (float(r["weight"]) if r["in_index"] else 0.0) for k, r in d.iterrows()}
+
+
+def _default_radii(dataset: Dataset) -> dict[str, float]:
+    return {t: float(dataset.offer_types.at[t, "radius_m"]) for t in dataset.analysed_types}
+
+
+def _reset() -> None:
+    for key in list(st.session_state):
+        if isinstance(key, str) and key.startswith(_KEEP + "pa_"):
+            del st.session_state[key]
+
+
+def sidebar(dataset: Dataset) -> Params:
+    """The settings every page shares: year, indicator weights of the status index, reach radii.
+
+    Returns
+    -------
+    Params
+        Parameters for :func:`analysis`; indicators with weight 0 are left out of the index.
+    """
+    sb = st.sidebar
+    years = dataset.years
+    sb.markdown("### Einstellungen")
+    year = sb.selectbox(
+        "Jahr", years, format_func=str, help="Jahr der Indikatorwerte (Einwohner, Kinder, Sozialindikatoren).",
+        **remember("pa_year", years[-1], options=years),
+    )
+    weights: dict[str, float] = {}
+    with sb.expander("Statusindex: Indikatoren und Gewichte"):
+        st.caption("Gewicht 0 = Indikator nicht im Index. Der Index wird nach jeder Änderung neu standardisiert.")
+        for key, default in _default_weights(dataset).items():
+            row = dataset.indicator_definitions.loc[key]
+            weights[key] = st.number_input(
+                str(row["label"]), min_value=0.0, max_value=5.0, step=0.5, format="%.1f",
+                help=str(row["description"]) or None, **remember(f"pa_w_{key}", default),
+            )
+    radii: dict[str, float] = {}
+    with sb.expander("Reichweiten je Angebotsart"):
+        st.caption("Luftlinie in Metern um jedes Angebot; Kinder in diesem Umkreis gelten als erreicht.")
+        for t, default in _default_radii(dataset).items():
+            label = str(dataset.offer_types.at[t, "short"])
+            radii[t] = float(
+                st.number_input(
+                    f"{label} (m)", min_value=100, max_value=20_000, step=100,
+                    **remember(f"pa_r_{t}", int(default)),
+                )
+            )
+    sb.button(
+        "Standardwerte wiederherstellen", on_click=_reset, icon=":material/restart_alt:",
+        key="pa_reset",
+    )
+    sb.divider()
+    sb.caption(f"Daten: {md(dataset.source)}")
+    if dataset.synthetic:
+        sb.badge(settings.SYNTHETIC_STAMP, icon=":material/science:", color="orange")
+    return Params(year=int(year), weights={k: float(w) for k, w in weights.items() if w}, radii=radii)
+
+
+# -------------------------------------------------------------------------------------------------- display
+
+
+def stamp(dataset: Dataset) -> None:
+    """The "synthetische Beispieldaten" stamp above every map and table that shows the demo."""
+    if dataset.synthetic:
+        st.badge(
+            f"{settings.SYNTHETIC_STAMP} – Musterstadt ist erfunden, die Zahlen sind keine echten Daten",
+            icon=":material/science:", color="orange",
+        )
+
+
+def data_state(dataset: Dataset, result: Result) -> None:
+    """Where the data come from, the year and the stored versions in use."""
+    cols = st.columns([3, 1, 3])
+    cols[0].markdown(f"**Datenquelle**  \n{md(dataset.source)}")
+    cols[1].markdown(f"**Jahr**  \n{result.year}")
+    # The store labels its layers by code name and puts the German name in the value ("Angebote v3 (…)").
+    versions = "  \n".join(
+        md(v) if k in _LAYER_CODES else f"{md(k)}: {md(v)}" for k, v in dataset.versions.items()
+    ) or "–"
+    cols[2].markdown(f"**Verwendete Datenstände**  \n{versions}")
+
+
+def md(text: object) -> str:
+    """User text for st.markdown: Markdown and HTML characters escaped (Streamlit does not render raw HTML)."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~])", r"\\\1", str(text))
+
+
+def default_gap_type(result: Result) -> str | None:
+    """The analysed offer type with the most gap districts (config order breaks ties), for the first view."""
+    if not result.offer_types:
+        return None
+    return max(result.offer_types, key=lambda t: result.key_figures.get(column("gap_districts", t), 0))
+
+
+def pct(share: float) -> str:
+    """A share as German percent text, ``74 %``."""
+    return f"{fmt_number(100 * share)} %"
+
+
+if __name__ == "__main__":  # Streamlit also offers this helper as a page at /shared: send visitors home
+    st.switch_page("app.py")

@@ -1,0 +1,119 @@
+"""Fixtures for the real-browser tests: the app on a free port with its own workspace, and Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = os.environ.get("PRAEVENTIONSATLAS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run",
+]
+STARTUP_SECONDS = 45
+
+
+def _unavailable(reason: str):
+    """No browser: a failure on CI (the check must run there), a skip on a developer machine."""
+    if os.environ.get("CI"):
+        pytest.fail(f"E2E-Test kann nicht laufen (CI ist gesetzt): {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """Start ``streamlit run app.py`` with an empty workspace of its own; yield its URL; stop it afterwards."""
+    port = _free_port()
+    workspace = tmp_path_factory.mktemp("e2e-workspace")
+    env = {**os.environ, "PRAEVENTIONSATLAS_DATA": str(workspace)}
+    log = (tmp_path_factory.mktemp("e2e-log") / "streamlit.log").open("w+")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
+         "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + STARTUP_SECONDS
+    try:
+        while True:
+            if proc.poll() is not None:
+                log.seek(0)
+                pytest.fail(f"Streamlit ended with code {proc.returncode}:\n{log.read()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                log.seek(0)
+                pytest.fail(f"Streamlit did not answer within {STARTUP_SECONDS} s:\n{log.read()[-3000:]}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, with background networking off (so every request comes from the page)."""
+    try:
+        from playwright.sync_api import Error, sync_playwright
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        _unavailable(f"playwright ist nicht installiert: {err}")
+    if not Path(CHROMIUM).exists():
+        _unavailable(f"Chromium nicht gefunden unter {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as p:
+        try:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        except Error as err:
+            _unavailable(f"Chromium startet nicht: {err}")
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh German-locale page.
+
+    ``page.requests`` lists every URL the page, its frames and workers asked for; ``page.errors`` every
+    uncaught script error (the map's script runs inside the st_folium frame of the same page).
+    """
+    context = browser.new_context(viewport={"width": 1400, "height": 1300}, locale="de-DE")
+    requests: list[str] = []
+    errors: list[str] = []
+    context.on("request", lambda request: requests.append(request.url))
+    page = context.new_page()
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.requests = requests
+    page.errors = errors
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,319 @@
+"""Tests of geo.maps: classification, escaping, offline assets, payload size, geometry for display."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import Point, Polygon
+
+from geo import catalog, maps, settings
+from geo.analysis import Params, analyse, column
+from geo.dataset import Dataset
+from geo.demo import load_demo
+
+XSS = "<img src=x onerror=alert(1)>"
+XSS_ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
+
+
+@pytest.fixture(scope="module")
+def demo():
+    dataset = load_demo()
+    return dataset, analyse(dataset)
+
+
+def _squares(names: list[str]) -> Dataset:
+    """Three 1-km squares side by side in EPSG:25832, 1000 inhabitants and 200 children each, two offers."""
+    x0, y0 = 400_000.0, 5_700_000.0
+    polys = [Polygon([(x0 + i * 1000, y0), (x0 + (i + 1) * 1000, y0), (x0 + (i + 1) * 1000, y0 + 1000),
+                      (x0 + i * 1000, y0 + 1000)]) for i in range(3)]
+    districts = gpd.GeoDataFrame(
+        {
+            settings.DISTRICT_ID: ["01", "02", "03"],
+            settings.DISTRICT_NAME: names,
+            settings.AREA_ID: ["1", "1", "2"],
+            settings.AREA_NAME: ["Mitte", "Mitte", XSS],
+        },
+        geometry=polys, crs="EPSG:25832",
+    )
+    indicators = pd.DataFrame(
+        {
+            settings.DISTRICT_ID: ["01", "02", "03"],
+            settings.YEAR: 2024,
+            settings.INHABITANTS: 1000,
+            settings.CHILDREN: 200,
+            "sgb2_children_quota": [10.0, 20.0, 40.0],
+            "unemployment_rate": [4.0, 6.0, 12.0],
+            "single_parent_share": [15.0, 20.0, 30.0],
+        }
+    )
+    offers = gpd.GeoDataFrame(
+        {
+            settings.OFFER_ID: ["FB-1", "FGZ-1"],
+            settings.OFFER_TYPE: ["familienbuero", "fgz"],
+            settings.OFFER_NAME: [XSS, "FGZ Schule"],
+            settings.OFFER_ADDRESS: [XSS, "Weg 1"],
+            settings.OFFER_CAPACITY: [np.nan, 40],
+        },
+        geometry=[Point(x0 + 500, y0 + 500), Point(x0 + 1500, y0 + 500)], crs="EPSG:25832",
+    )
+    return Dataset(
+        districts=districts, indicators=indicators, offers=offers, residents=None,
+        offer_types=catalog.read_offer_types(), indicator_definitions=catalog.read_indicator_definitions(),
+        source="Testdaten", synthetic=False,
+    )
+
+
+# ----------------------------------------------------------------------------------------------- formatting
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "signed", "expected"),
+    [(12345.6, 0, False, "12.346"), (1.5, 1, False, "1,5"), (-0.5, 2, True, "−0,50"), (1.24, 2, True, "+1,24"),
+     (-0.001, 2, True, "+0,00"), (float("nan"), 0, False, "–"), (-1234, 0, False, "−1.234")],
+)
+def test_fmt_number_is_german(value, decimals, signed, expected):
+    assert maps.fmt_number(value, decimals, signed=signed) == expected
+
+
+def test_small_counts_are_hidden():
+    assert [maps.fmt_count(v) for v in (0, 1, 2, 3, 1500)] == ["0", "< 3", "< 3", "3", "1.500"]
+
+
+@pytest.mark.parametrize(("color", "expected"), [("#0072B2", "#0072B2"), ("#abc", "#abc"),
+                                                  ('red" onload="alert(1)', "#555555"), ("red", "#555555")])
+def test_safe_color(color, expected):
+    assert maps.safe_color(color) == expected
+
+
+@pytest.mark.parametrize("shape", [*maps.MARKERS, "hexagon"])
+def test_marker_svg_draws_each_shape_with_its_colour(shape):
+    svg = maps.marker_svg(shape, "#D55E00")
+    assert svg.startswith("<svg") and 'fill="#D55E00"' in svg
+    tag = {"square": "<rect", "circle": "<circle", "hexagon": "<circle"}.get(shape, "<polygon")
+    assert svg.count(tag) == 2  # halo and symbol
+
+
+# ------------------------------------------------------------------------------------------- classification
+
+
+def test_equal_intervals_on_a_known_series():
+    classes, bins = maps.classify_values(np.arange(11), "equal_interval", k=5)
+    # width 2: 0-2 | 3-4 | 5-6 | 7-8 | 9-10 (upper bounds inclusive)
+    assert bins.tolist() == [2, 4, 6, 8, 10]
+    assert np.bincount(classes).tolist() == [3, 2, 2, 2, 2]
+    assert classes[[0, 2, 3, 10]].tolist() == [0, 0, 1, 4]
+
+
+def test_quantiles_put_equal_numbers_in_each_class_and_keep_nan_out():
+    values = [1, 2, 3, 4, 5, 6, 7, 8, np.nan]
+    classes, _ = maps.classify_values(values, "quantiles", k=4)
+    assert classes[-1] == -1
+    assert np.bincount(classes[:-1]).tolist() == [2, 2, 2, 2]
+
+
+def test_natural_breaks_separate_two_clusters():
+    classes, bins = maps.classify_values([1, 1.1, 1.2, 9, 9.1, 9.2], "natural_breaks", k=2)
+    assert classes.tolist() == [0, 0, 0, 1, 1, 1]
+    assert bins[0] == pytest.approx(1.2)
+
+
+def test_fewer_distinct_values_than_classes_gives_fewer_classes_without_warning():
+    classes, bins = maps.classify_values([5, 5, 5, 7], "quantiles", k=5)
+    assert len(bins) == 2
+    assert classes.tolist() == [0, 0, 0, 1]
+    classes, bins = maps.classify_values([np.nan, np.nan], "equal_interval", k=5)
+    assert classes.tolist() == [-1, -1] and len(bins) == 0
+
+
+def test_mss_classes_follow_the_status_classes(demo):
+    dataset, result = demo
+    var = maps.variables(result, dataset)[maps.STATUS]
+    classes = maps.classify(result, var, scheme="mss")
+    counts = result.districts["status_class"].value_counts()
+    assert classes.counts == [int(counts.get(c, 0)) for c in ("Status hoch", "Status mittel", "Status niedrig",
+                                                              "Status sehr niedrig")]
+    assert (classes.classes == -1).sum() == (result.districts["status_class"] == "nicht klassifiziert").sum()
+    assert classes.labels[3] == "Status sehr niedrig (ab +1,5)"
+
+
+def test_mss_scheme_only_for_the_index(demo):
+    dataset, result = demo
+    with pytest.raises(ValueError, match="MSS"):
+        maps.classify(result, maps.variables(result, dataset)["sgb2_children_quota"], scheme="mss")
+
+
+def test_small_districts_stay_unclassified_for_indicators(demo):
+    dataset, result = demo
+    var = maps.variables(result, dataset)["unemployment_rate"]
+    classes = maps.classify(result, var, scheme="quantiles", k=5)
+    small = result.districts[settings.INHABITANTS].to_numpy() < settings.MIN_INHABITANTS_FOR_CLASS
+    assert small.sum() == 3
+    assert (classes.classes[small] == -1).all()
+    assert sum(classes.counts) == len(result.districts) - 3
+
+
+def test_reach_share_is_darker_where_reach_is_lower(demo):
+    dataset, result = demo
+    var = maps.variables(result, dataset)[column("share_in_reach", "fgz")]
+    classes = maps.classify(result, var, scheme="equal_interval", k=5)
+    assert var.direction == -1
+    assert classes.colors[0] == maps.YLORRD[5][-1]  # lowest share: darkest colour
+    assert classes.labels[0].startswith("0 %")
+
+
+# ------------------------------------------------------------------------------------------------ geometry
+
+
+def test_coverage_simplification_keeps_shared_borders():
+    # Two districts sharing a border with 1-m zigzags: the display tolerance removes them on both sides alike.
+    xs = np.linspace(0, 1000, 201)
+    zig = np.where(np.arange(len(xs)) % 2, 1.0, 0.0)
+    border = [(400_000 + x, 5_700_500 + z) for x, z in zip(xs, zig, strict=True)]
+    south = Polygon([(400_000, 5_700_000), (401_000, 5_700_000), *border[::-1]])
+    north = Polygon([*border, (401_000, 5_701_000), (400_000, 5_701_000)])
+    gdf = gpd.GeoDataFrame(geometry=[south, north], crs="EPSG:25832")
+    out = maps.display_geometry(gdf, tolerance_m=5)
+    assert out.crs.to_epsg() == 4326
+    assert shapely.get_num_coordinates(out.to_numpy()).sum() < 20  # from 404 vertices
+    metric = out.to_crs("EPSG:25832")
+    assert metric.iloc[0].intersection(metric.iloc[1]).area < 1.0  # no overlap
+    assert metric.union_all().geom_type == "Polygon"  # no gap
+    coords = shapely.get_coordinates(out.to_numpy())
+    assert np.array_equal(coords, np.round(coords, 6))
+
+
+# ---------------------------------------------------------------------------------------------- map content
+
+
+def test_demo_map_has_one_feature_per_district_and_is_small(demo):
+    dataset, result = demo
+    data = maps.map_data(result, dataset, gap_type="fgz")
+    assert len(data["districts"]["features"]) == len(result.districts) == 57
+    assert len(data["labels"]) == 57
+    gaps = sum(f["properties"]["gap"] for f in data["districts"]["features"])
+    assert gaps == result.key_figures[column("gap_districts", "fgz")] == 2
+    assert len(data["offers"]) == len(dataset.offers) == 34
+    assert data["stamp"] == settings.SYNTHETIC_STAMP
+    html = maps.need_map(result, dataset, gap_type="fgz", reach=True).get_root().render()
+    assert len(html) < 1_000_000
+    assert settings.SYNTHETIC_STAMP in html
+
+
+def test_map_loads_assets_only_from_static(demo):
+    dataset, result = demo
+    html = maps.need_map(result, dataset).get_root().render()
+    assets = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
+    assert assets == ["../../app/static/leaflet/leaflet.js", "../../app/static/leaflet/leaflet.css"]
+    assert "cdn" not in html.lower()
+    assert "https://" not in html and "openstreetmap" not in html.lower()
+    assert (maps.STATIC_DIR / maps.LEAFLET_JS).is_file() and (maps.STATIC_DIR / "leaflet" / "LICENSE").is_file()
+
+
+def test_openstreetmap_only_when_chosen(demo):
+    dataset, result = demo
+    html = maps.need_map(result, dataset, tiles="osm").get_root().render()
+    assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in html
+    assert "cdn" not in html.lower()
+    with pytest.raises(ValueError, match="background"):
+        maps.need_map(result, dataset, tiles="google")
+
+
+def test_folium_defaults_are_left_alone(demo):
+    dataset, result = demo
+    maps.need_map(result, dataset)
+    import folium
+
+    assert any("cdn.jsdelivr.net" in url for _, url in folium.Map.default_js)
+
+
+def test_every_user_text_is_escaped():
+    dataset = _squares(["Nord", XSS, "Süd & Co"])
+    dataset = dataset.with_layers(
+        indicator_definitions=dataset.indicator_definitions.assign(
+            label=lambda t: t["label"].where(t.index != "unemployment_rate", "<b>Quote</b>")
+        ),
+        offer_types=dataset.offer_types.assign(
+            plural=lambda t: t["plural"].where(t.index != "fgz", "<script>x</script>"),
+            color=lambda t: t["color"].where(t.index != "fgz", '#000" onload="alert(1)'),
+        ),
+    )
+    result = analyse(dataset)
+    html = maps.need_map(result, dataset, variable="unemployment_rate", scheme="quantiles",
+                         gap_type="fgz", reach=True).get_root().render()
+    for raw in (XSS, "<b>Quote</b>", "<script>x</script>", 'onload="alert(1)'):
+        assert raw not in html
+    assert XSS_ESCAPED in html  # district name (tooltip and label), offer name and address, Stadtbezirk
+    assert "&lt;b&gt;Quote&lt;/b&gt;" in html  # legend title and tooltip row
+    assert "&lt;script&gt;x&lt;/script&gt;" in html  # legend and layer control
+    assert "Süd &amp; Co" in html
+    data = maps.map_data(result, dataset)
+    tips = [f["properties"]["tip"] for f in data["districts"]["features"]]
+    assert XSS_ESCAPED in tips[1] and "Nr. 02" in tips[1]
+    assert any(XSS_ESCAPED in o[3] for o in data["offers"])
+
+
+def test_tooltip_figures_of_a_hand_checkable_district():
+    dataset = _squares(["West", "Mitte", "Ost"])
+    result = analyse(dataset)
+    data = maps.map_data(result, dataset)
+    tip = data["districts"]["features"][0]["properties"]["tip"]
+    assert "<b>West</b>" in tip
+    assert "<td>Einwohner</td><td>1.000</td>" in tip and "<td>Kinder 0–17</td><td>200</td>" in tip
+    # the Familienbüro stands in the middle of district 01: every grid point of the 1-km square lies within 1.5 km
+    assert "<td>Familienbüro (1,5 km)</td><td>100 %</td>" in tip
+    assert len(data["districts"]["features"]) == 3
+
+
+def test_indicator_without_any_value_leaves_every_district_grey():
+    dataset = _squares(["A", "B", "C"])
+    dataset = dataset.with_layers(indicators=dataset.indicators.assign(unemployment_rate=np.nan))
+    result = analyse(dataset, Params(weights={"sgb2_children_quota": 1.0}))
+    data = maps.map_data(result, dataset, variable="unemployment_rate", scheme="quantiles")
+    assert {f["properties"]["fill"] for f in data["districts"]["features"]} == {maps.NO_CLASS_COLOR}
+    assert "nicht klassifiziert (unter 300 EW oder ohne Wert)" in data["legend"] and "(3)" in data["legend"]
+
+
+def test_unknown_offer_type_is_drawn_as_grey_circle():
+    dataset = _squares(["A", "B", "C"])
+    offers = dataset.offers.copy()
+    offers.loc[1, settings.OFFER_TYPE] = "spielplatz"
+    dataset = dataset.with_layers(offers=offers)
+    data = maps.map_data(analyse(dataset), dataset)
+    assert data["types"]["spielplatz"]["color"] == "#555555"
+    assert "<circle" in data["types"]["spielplatz"]["icon"]
+
+
+def test_choices_of_offers_labels_and_reach(demo):
+    dataset, result = demo
+    data = maps.map_data(result, dataset, offer_types=["fgz"], labels=False, reach=True)
+    assert list(data["types"]) == ["fgz"] and len(data["offers"]) == 20
+    assert data["types"]["fgz"]["radius"] == result.radii["fgz"] == 1000
+    assert data["labels"] == [] and data["reach"] is True
+    assert "FGZ: 1 km" in data["legend"]
+
+
+def test_payload_cannot_close_the_script_tag():
+    element = maps.AtlasLayers({"x": "</script><script>alert(1)</script>"}, image_path="i/", fill_opacity=0.5)
+    assert "</script" not in element.payload
+    assert json.loads(element.payload) == {"x": "</script><script>alert(1)</script>"}
+
+
+# ---------------------------------------------------------------------------------------------- standalone
+
+
+def test_standalone_html_works_offline(demo):
+    dataset, result = demo
+    page = maps.standalone_html(maps.need_map(result, dataset, gap_type="fgz"))
+    assert not re.search(r'<script[^>]+src=["\']?https?://', page)
+    assert not re.search(r'<link[^>]+href=["\']?https?://', page)
+    assert not re.search(r"<script[^>]+src=|<link[^>]+stylesheet", page)  # nothing left to fetch at all
+    assert '.version="1.9.4"' in page  # Leaflet inlined
+    assert "url(data:image/png;base64," in page and "url(images/" not in page
+    assert "<title>Präventionsatlas – Karte</title>" in page
+    assert len(page) < 1_000_000

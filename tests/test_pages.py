@@ -1,0 +1,211 @@
+"""The pages as Streamlit runs them (AppTest): no exception, the shared sidebar, figures that match the analysis."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo import settings
+from geo.analysis import Params, analyse, column
+from geo.demo import load_demo
+from geo.maps import fmt_number
+
+REPO = Path(__file__).resolve().parent.parent
+TIMEOUT = 60
+
+
+@pytest.fixture(autouse=True)
+def workspace(tmp_path, monkeypatch):
+    """Every page test gets an empty workspace of its own: nothing touches the user's home."""
+    path = tmp_path / "workspace"
+    monkeypatch.setenv("PRAEVENTIONSATLAS_DATA", str(path))
+    monkeypatch.setattr(settings, "WORKSPACE_DIR", path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return load_demo()
+
+
+def run(script: str) -> AppTest:
+    at = AppTest.from_file(str(REPO / script), default_timeout=TIMEOUT).run(timeout=TIMEOUT)
+    assert not at.exception, at.exception
+    return at
+
+
+def pct(share: float) -> str:
+    return f"{fmt_number(100 * share)} %"
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join(str(e.value) for kind in ("markdown", "caption", "warning", "info", "error")
+                     for e in at.get(kind))
+
+
+def test_overview_shows_key_figures_and_the_stamp(demo):
+    at = run("app.py")
+    expected = analyse(demo).key_figures
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Kinder mit Bedarf"] == fmt_number(expected["children_in_need"]) == "10.886"
+    assert metrics["FGZ"] == pct(expected[column("children_in_need_reached", "fgz")] / expected["children_in_need"])
+    assert "synthetische Beispieldaten" in texts(at)
+    assert "Musterstadt" in texts(at)
+    links = [p.label for p in at.sidebar.get("page_link")]  # other pages (Daten, Export, …) may sit in between
+    assert links[:3] == ["Übersicht", "Karte", "Analyse"] and links[-1] == "Methodik"
+    assert len(at.get("component_instance")) == 1  # the map
+
+
+def test_changing_a_radius_changes_the_key_figure(demo):
+    at = run("app.py")
+    at.sidebar.number_input(key="pa_r_fgz").set_value(3000).run(timeout=TIMEOUT)
+    assert not at.exception
+    radii = {"familienbuero": 1500.0, "fgz": 3000.0, "lotsendienst": 5000.0}
+    expected = analyse(demo, Params(radii=radii)).key_figures
+    share = expected[column("children_in_need_reached", "fgz")] / expected["children_in_need"]
+    assert {m.label: m.value for m in at.metric}["FGZ"] == pct(share)
+    assert pct(share) != "61 %"  # the default radius gives 61 %
+
+
+def test_settings_survive_a_page_switch():
+    at = run("app.py")
+    at.sidebar.selectbox(key="pa_year").set_value(2023).run(timeout=TIMEOUT)
+    at.sidebar.number_input(key="pa_w_unemployment_rate").set_value(2.5).run(timeout=TIMEOUT)
+    assert at.subheader[0].value == "Kennzahlen 2023"
+    at.switch_page("pages/1_Karte.py").run(timeout=TIMEOUT)
+    assert not at.exception
+    assert at.sidebar.selectbox(key="pa_year").value == 2023
+    assert at.sidebar.number_input(key="pa_w_unemployment_rate").value == 2.5
+    at.switch_page("pages/6_Methodik.py").run(timeout=TIMEOUT)
+    assert at.sidebar.selectbox(key="pa_year").value == 2023
+    assert "Jahr der Indikatoren:** 2023" in texts(at)
+
+
+def test_no_indicator_in_the_index_is_shown_as_an_error():
+    at = run("app.py")
+    for key in ("sgb2_children_quota", "unemployment_rate", "single_parent_share"):
+        at.sidebar.number_input(key=f"pa_w_{key}").set_value(0.0).run(timeout=TIMEOUT)
+    assert not at.exception
+    assert [e.value for e in at.error] == ["Für den Statusindex ist kein Indikator gewählt."]
+    at.sidebar.button(key="pa_reset").click().run(timeout=TIMEOUT)
+    assert not at.error and at.sidebar.number_input(key="pa_w_unemployment_rate").value == 1.0
+
+
+def test_karte_page_with_indicator_and_classification():
+    at = run("pages/1_Karte.py")
+    assert len(at.get("component_instance")) == 1
+    assert "Wohnblöcke" in texts(at)
+    assert "synthetische Beispieldaten" in texts(at)
+    at.selectbox(key="karte_variable").set_value("sgb2_children_quota").run(timeout=TIMEOUT)
+    assert "mss" not in at.selectbox(key="karte_scheme").options
+    at.selectbox(key="karte_scheme").set_value("natural_breaks").run(timeout=TIMEOUT)
+    at.slider(key="karte_k").set_value(4).run(timeout=TIMEOUT)
+    at.toggle(key="karte_reach").set_value(True).run(timeout=TIMEOUT)
+    at.radio(key="karte_tiles").set_value("osm").run(timeout=TIMEOUT)
+    at.selectbox(key="karte_gap_type").set_value(None).run(timeout=TIMEOUT)
+    assert not at.exception
+    assert "OpenStreetMap" in texts(at)
+    assert at.get("download_button")
+
+
+def test_karte_says_when_children_are_spread_over_the_grid(monkeypatch, demo):
+    from pages import _shared
+
+    monkeypatch.setattr(_shared, "load_demo", lambda: demo.with_layers(residents=None))
+    at = run("pages/1_Karte.py")
+    assert any("100-m-Raster" in w.value for w in at.warning)
+
+
+def test_analyse_filters_the_ranked_gaps(demo):
+    result = analyse(demo)
+    at = run("pages/2_Analyse.py")
+    gaps_table = at.dataframe[0].value
+    assert len(gaps_table) == int(result.gaps["is_gap"].sum()) == 5
+    assert gaps_table["Sozialraum"].iloc[0] == result.gaps[settings.DISTRICT_NAME].iloc[0] == "Eichkamp"
+    assert gaps_table["Begründung"].iloc[0].startswith("100 % der Kinder wohnen weiter als 1 km")
+    assert len(at.dataframe[1].value) == 57  # all districts
+
+    at.radio(key="analyse_only_gaps").set_value(False).run(timeout=TIMEOUT)
+    assert len(at.dataframe[0].value) == len(result.gaps) == 11 * 3
+    at.multiselect(key="analyse_types").set_value(["fgz"]).run(timeout=TIMEOUT)
+    assert set(at.dataframe[0].value["Angebotsart"]) == {"FGZ"} and len(at.dataframe[0].value) == 11
+    at.multiselect(key="analyse_areas").set_value(["Nordost"]).run(timeout=TIMEOUT)
+    area = result.districts.set_index(settings.DISTRICT_ID)[settings.AREA_NAME]
+    in_need_nordost = result.gaps[(result.gaps.offer_type == "fgz")][settings.DISTRICT_ID].map(area).eq("Nordost")
+    assert len(at.dataframe[0].value) == int(in_need_nordost.sum())
+    assert set(at.dataframe[1].value["Stadtbezirk"]) == {"Nordost"}
+    assert not at.exception
+
+
+def test_methodik_names_the_parameters_in_force():
+    at = run("pages/6_Methodik.py")
+    body = texts(at)
+    for phrase in ("mindestens 300 Einwohnern", "Division durch *n*", "EPSG:25832", "weniger als 50 %",
+                   "Leaflet 1.9.4", "Wohnblöcke"):
+        assert phrase in body, phrase
+    radii = at.dataframe[1].value
+    assert radii.set_index("Angebotsart").loc["Familiengrundschulzentrum", "Radius (aktuell)"] == "1 km"
+    at.sidebar.number_input(key="pa_r_fgz").set_value(1200).run(timeout=TIMEOUT)
+    radii = at.dataframe[1].value
+    assert radii.set_index("Angebotsart").loc["Familiengrundschulzentrum", "Radius (aktuell)"] == "1,2 km"
+
+
+def test_stored_data_replace_the_demo_layer(workspace, demo):
+    store = pytest.importorskip("geo.store", reason="geo/store.py (versioned workspace) is not in this checkout")
+    at = run("app.py")
+    assert [m for m in at.markdown if m.value.startswith(":orange-badge[")]  # the stamp
+    assert [m.label for m in at.metric] == ["Kinder mit Bedarf", "Familienbüro", "FGZ", "Lotsendienst"]
+
+    offers = demo.offers[demo.offers[settings.OFFER_TYPE] != "fgz"]
+    store.Workspace().save("offers", offers, filename="angebote_ohne_fgz.csv")
+    at.run(timeout=TIMEOUT)  # the same session: the cached demo must not be shown any more
+    assert not at.exception
+    assert [m.label for m in at.metric] == ["Kinder mit Bedarf", "Familienbüro", "Lotsendienst"]
+    stamped = bool([m for m in at.markdown if m.value.startswith(":orange-badge[")])
+    assert stamped == store.Workspace().dataset(demo).synthetic  # the stamp follows the data set's flag
+    assert "eigene Daten" in texts(at) and "Angebote v1 \\(angebote\\_ohne\\_fgz\\.csv" in texts(at)
+
+
+def test_analysis_cache_tells_data_sets_apart():
+    """A short-lived preview data set must never get the cached result of an earlier one (``id`` reuse),
+    and default parameters stay defaults."""
+
+    def script():
+        import streamlit as st
+
+        from geo.analysis import Params
+        from geo.demo import load_demo
+        from pages import _shared
+
+        demo = load_demo()
+        first = _shared.analysis(demo, Params())
+        again = _shared.analysis(demo, Params())
+        counts = []
+        for part in (demo.offers.iloc[:10], demo.offers.iloc[10:]):  # 10 Familienbüros, then the rest
+            preview = demo.with_layers(offers=part)
+            counts.append(len(_shared.analysis(preview, Params()).offer_types))
+            del preview
+        st.write(f"{first is again} {sorted(first.weights)} {counts}")
+
+    at = AppTest.from_function(script, default_timeout=TIMEOUT).run(timeout=TIMEOUT)
+    assert not at.exception
+    assert at.markdown[0].value == (
+        "True ['sgb2_children_quota', 'single_parent_share', 'unemployment_rate'] [1, 2]"
+    )
+
+
+def test_serials_are_never_reused():
+    from pages import _shared
+
+    a, b = object.__new__(type("D", (), {})), object.__new__(type("D", (), {}))
+    serial_a = _shared._serial(a)
+    assert _shared._serial(a) == serial_a and _shared._serial(b) != serial_a
+    seen = {serial_a, _shared._serial(b)}
+    del a
+    for _ in range(20):  # CPython hands out the freed address again: the serial must still be new
+        c = object.__new__(type("D", (), {}))
+        assert _shared._serial(c) not in seen
+        seen.add(_shared._serial(c))
+        del c
