@@ -18,7 +18,6 @@ from that copy on the next page.
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import re
 import threading
@@ -36,6 +35,7 @@ from geo.analysis import Params, Result, analyse, column
 from geo.dataset import Dataset
 from geo.demo import load_demo
 from geo.maps import fmt_number
+from geo.store import Workspace
 
 PAGES_DIR = Path(__file__).resolve().parent
 FAVICON = PAGES_DIR.parent / "static" / "favicon.png"
@@ -95,21 +95,9 @@ def page_setup(title: str | None = None) -> None:
 # ---------------------------------------------------------------------------------------------------- loaders
 
 
-def _store_module():
-    """``geo.store`` (the versioned workspace), or ``None`` in a checkout that does not have it yet."""
-    if importlib.util.find_spec("geo.store") is None:
-        return None
-    import geo.store
-
-    return geo.store
-
-
 def _workspace_state() -> tuple:
     """Which stored layer versions are active: the cache key of the data set (cheap to read every run)."""
-    store = _store_module()
-    if store is None:
-        return ("demo",)
-    workspace = store.Workspace()  # path from settings.WORKSPACE_DIR at call time: tests point it at tmp_path
+    workspace = Workspace()  # path from settings.WORKSPACE_DIR at call time: tests point it at tmp_path
     active = workspace.active_versions()
     return (str(workspace.path), *((layer, info.version, info.sha256) for layer, info in active.items()))
 
@@ -117,13 +105,11 @@ def _workspace_state() -> tuple:
 @st.cache_resource(show_spinner="Daten werden geladen …", max_entries=4)
 def _dataset(state: tuple) -> Dataset:
     """The data set for one workspace state (the argument is only the cache key)."""
-    base = load_demo()
-    store = _store_module()
-    return base if store is None else store.Workspace().dataset(base)
+    return Workspace().dataset(load_demo())
 
 
 def load_dataset() -> Dataset:
-    """The data set every page shows: the stored workspace (``geo.store``) over the demo, or the demo alone.
+    """The data set every page shows: the stored workspace (``geo.store``) over the demo baseline.
 
     The one place that decides which data the app uses; reloaded whenever the active stored versions change.
     The object is shared by all sessions: do not modify it (``Dataset.with_layers`` makes a changed copy).
@@ -183,7 +169,7 @@ def shows_data_errors() -> Iterator[None]:
     try:
         yield
     except DataError as err:
-        st.error(str(err), icon=":material/error:")
+        st.error(md(err), icon=":material/error:")  # messages may quote the user's file: escape them
         st.stop()
 
 
