@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from geo import settings
 from geo.analysis import Result, column
+from geo.gaps import format_distance
+from geo.protect import SMALL, district_codes, protect_gaps
+from geo.provenance import min_inhabitants
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -57,5 +62,244 @@ def district_table(result: Result, *, offer_types: pd.DataFrame | None = None,
 
 def write_german_csv(table: pd.DataFrame, path: Path) -> Path:
     """Write ``table`` for German Excel: ``;``, decimal comma, UTF-8 with BOM, formulas neutralised."""
-    neutralise_formulas(table).to_csv(path, sep=";", decimal=",", index=False, encoding="utf-8-sig")
+    german_cells(neutralise_formulas(table)).to_csv(path, sep=";", decimal=",", index=False, encoding="utf-8-sig")
     return path
+
+
+# --- German number text ----------------------------------------------------------------------------------------
+
+def format_number(value: object, decimals: int = 0, *, unit: str = "", missing: str = "–") -> str:
+    """German number text: ``1.234,5 %``; negative numbers with a true minus sign; strings pass through.
+
+    ``missing`` is returned for ``None`` and NaN.
+    """
+    if isinstance(value, str):
+        return value
+    if value is None or not np.isfinite(float(value)):
+        return missing
+    number = float(value)
+    text = f"{abs(number):,.{decimals}f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    if number < 0 and text.strip("0,.") != "":
+        text = "\u2212" + text
+    return f"{text}\u00a0{unit}" if unit else text
+
+
+def _csv_cell(value: object) -> object:
+    """A cell of a mixed (object) column as German Excel reads it: floats with decimal comma."""
+    if isinstance(value, bool | np.bool_) or isinstance(value, str) or value is None:
+        return value
+    if isinstance(value, float | np.floating):
+        if not np.isfinite(value):
+            return ""
+        return repr(float(value)).replace(".", ",").removesuffix(",0")
+    return value
+
+
+def german_cells(table: pd.DataFrame) -> pd.DataFrame:
+    """Copy of ``table`` whose mixed text/number columns carry German decimal commas.
+
+    pandas writes ``decimal=","`` only for float columns; a column that mixes numbers with ``"< 3"`` is
+    object-typed, and its numbers would keep the point.
+    """
+    out = table.copy()
+    for name in out.columns:
+        if out[name].dtype == object:
+            out[name] = out[name].map(_csv_cell).astype(object)
+    return out
+
+
+def german_csv_bytes(table: pd.DataFrame) -> bytes:
+    """``table`` as CSV for German Excel: ``;``, decimal comma, UTF-8 with BOM, formulas neutralised."""
+    text = german_cells(neutralise_formulas(table)).to_csv(sep=";", decimal=",", index=False, lineterminator="\r\n")
+    return text.encode("utf-8-sig")
+
+
+# --- Protected result tables for export ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an exported result table.
+
+    Attributes
+    ----------
+    label
+        German header (CSV, XLSX).
+    key
+        Short ASCII field name (GeoPackage).
+    description
+        German explanation (sheet "Erläuterungen", GeoPackage table ``erlaeuterungen``).
+    source
+        Column of :attr:`Result.districts` it comes from.
+    kind
+        ``text``, ``int``, ``count``, ``percent`` (share 0–1 shown ×100), ``number`` or ``flag``.
+    decimals
+        Decimals shown.
+    """
+
+    label: str
+    key: str
+    description: str
+    source: str
+    kind: str
+    decimals: int = 0
+
+
+def _ascii_key(text: str) -> str:
+    table = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
+    cleaned = "".join(c if c.isalnum() else "_" for c in text.translate(table).lower())
+    return "_".join(part for part in cleaned.split("_") if part)
+
+
+def result_columns(
+    result: Result, *, offer_types: pd.DataFrame | None = None, indicator_definitions: pd.DataFrame | None = None
+) -> list[Column]:
+    """The columns of the exported district table, in order, with German labels and descriptions."""
+    d = result.districts
+    short = (lambda t: str(offer_types.at[t, "short"])) if offer_types is not None else (lambda t: t)
+    cols = [
+        Column("Bezirk-Nr.", "bezirk_nr", "Kennung des Sozialraums", settings.DISTRICT_ID, "text"),
+        Column("Sozialraum", "sozialraum", "Name des Sozialraums", settings.DISTRICT_NAME, "text"),
+    ]
+    if settings.AREA_NAME in d:
+        cols.append(Column("Stadtbezirk", "stadtbezirk", "Stadtbezirk, zu dem der Sozialraum gehört",
+                           settings.AREA_NAME, "text"))
+    cols += [
+        Column("Jahr", "jahr", "Jahr der Indikatorwerte", settings.YEAR, "int"),
+        Column("Einwohner", "einwohner", f"Einwohnerinnen und Einwohner; 1–2 als „{SMALL}“",
+               settings.INHABITANTS, "count"),
+        Column("Kinder 0–17", "kinder", f"Kinder und Jugendliche von 0 bis 17 Jahren; 1–2 als „{SMALL}“",
+               settings.CHILDREN, "count"),
+    ]
+    for key in result.weights:
+        if indicator_definitions is not None and key in indicator_definitions.index:
+            row = indicator_definitions.loc[key]
+            unit = f" ({row['unit']})" if str(row["unit"]).strip() else ""
+            label, text = f"{row['label']}{unit}", str(row["description"])
+        else:
+            label, text = key, "Indikator"
+        cols.append(Column(label, _ascii_key(key), f"{text}; Gewicht im Statusindex {result.weights[key]:g}",
+                           key, "number", 1))
+    cols += [
+        Column("Statusindex", "statusindex",
+               "Standardisierter Index der sozialen Lage (MSS-Verfahren); positiv = mehr Bedarf",
+               "status_index", "number", 2),
+        Column("Statusklasse", "statusklasse",
+               "Status hoch / mittel / niedrig / sehr niedrig; „nicht klassifiziert“ unter "
+               f"{min_inhabitants(result)} Einwohnern", "status_class", "text"),
+    ]
+    for t in result.offer_types:
+        s = short(t)
+        radius = format_distance(result.radii[t])
+        k = _ascii_key(t)
+        cols += [
+            Column(f"{s}: Kinder in Reichweite (%)", f"anteil_erreicht_{k}",
+                   f"Anteil der Kinder, die höchstens {radius} (Luftlinie) vom nächsten Angebot wohnen",
+                   column("share_in_reach", t), "percent", 1),
+            Column(f"{s}: Kinder ohne Erreichbarkeit", f"kinder_ohne_{k}",
+                   f"Kinder, die weiter als {radius} vom nächsten Angebot wohnen; 1–2 als „{SMALL}“",
+                   column("children_without_reach", t), "count"),
+            Column(f"{s}: Medianweg der Kinder (m)", f"medianweg_m_{k}",
+                   "Luftlinie, die die Hälfte der Kinder höchstens zum nächsten Angebot hat",
+                   column("median_distance_m", t), "number", 0),
+            Column(f"{s}: Angebote im Bezirk", f"angebote_{k}", "Zahl der Angebote dieser Art im Sozialraum",
+                   column("offers_inside", t), "int"),
+            Column(f"{s}: Versorgungslücke", f"luecke_{k}",
+                   f"ja = Status niedrig/sehr niedrig und weniger als {100 * result.max_share_in_reach:.0f} % "
+                   "der Kinder in Reichweite", column("gap", t), "flag"),
+        ]
+    return cols
+
+
+def _values(result: Result, col: Column) -> pd.Series:
+    d = result.districts
+    if col.source == settings.YEAR:
+        return pd.Series(result.year, index=d.index)
+    values = d[col.source]
+    if col.kind == "text":
+        return values.astype(object)
+    if col.kind == "flag":
+        return values.map({True: "ja", False: "nein"}).astype(object)
+    if col.kind in ("int", "count"):
+        return values.astype(float).round(0).astype("Int64")
+    if col.kind == "percent":
+        return (100 * values.astype(float)).round(col.decimals)
+    return values.astype(float).round(col.decimals)
+
+
+def protected_district_table(
+    result: Result,
+    *,
+    offer_types: pd.DataFrame | None = None,
+    indicator_definitions: pd.DataFrame | None = None,
+    threshold: int = settings.MIN_COUNT_SHOWN,
+) -> pd.DataFrame:
+    """The district result table for export, with the data-protection rule of :mod:`geo.protect` applied.
+
+    One row per district sorted by id, German headers (:func:`result_columns`). Numeric columns stay numeric;
+    a column with a coded cell (``"< 3"``, ``"•"``) holds numbers and those strings (object dtype).
+    """
+    codes = district_codes(result, threshold=threshold)
+    out = {}
+    for col in result_columns(result, offer_types=offer_types, indicator_definitions=indicator_definitions):
+        values = _values(result, col)
+        if col.source in codes:
+            mask = codes[col.source].to_numpy(dtype=object)
+            if (mask != "").any():
+                values = values.astype(object).where(mask == "", mask)
+                values = values.map(lambda v: None if v is pd.NA else v).astype(object)
+        out[col.label] = values.to_numpy()
+    table = pd.DataFrame(out)
+    order = np.argsort(result.districts[settings.DISTRICT_ID].astype(str).to_numpy(), kind="stable")
+    return table.iloc[order].reset_index(drop=True)
+
+
+def column_descriptions(
+    result: Result, *, offer_types: pd.DataFrame | None = None, indicator_definitions: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Table "Spalte | Feldname (GeoPackage) | Beschreibung" for the exported district table."""
+    cols = result_columns(result, offer_types=offer_types, indicator_definitions=indicator_definitions)
+    return pd.DataFrame(
+        {
+            "Spalte": [c.label for c in cols],
+            "Feldname (GeoPackage)": [c.key for c in cols],
+            "Beschreibung": [c.description for c in cols],
+        }
+    )
+
+
+GAP_TABLE_LABELS: dict[str, str] = {
+    "rank": "Rang",
+    settings.DISTRICT_ID: "Bezirk-Nr.",
+    settings.DISTRICT_NAME: "Sozialraum",
+    "offer_type": "Angebotsart",
+    "status_class": "Statusklasse",
+    settings.CHILDREN: "Kinder 0–17",
+    "share_in_reach": "Kinder in Reichweite (%)",
+    "children_without_reach": "Kinder ohne Erreichbarkeit",
+    "median_distance_m": "Medianweg (m)",
+    "radius_m": "Radius (m)",
+    "is_gap": "Versorgungslücke",
+    "reason": "Begründung",
+}
+
+
+def protected_gap_table(
+    result: Result, *, offer_types: pd.DataFrame | None = None, threshold: int = settings.MIN_COUNT_SHOWN
+) -> pd.DataFrame:
+    """The ranked gap table (districts in need × offer types, gaps first) for export, protected, German headers."""
+    gaps = protect_gaps(result.gaps, threshold=threshold)
+    out = pd.DataFrame({"rank": np.arange(1, len(gaps) + 1)})
+    for name in GAP_TABLE_LABELS:
+        if name == "rank":
+            continue
+        values = gaps[name].reset_index(drop=True) if name in gaps else pd.Series([], dtype=object)
+        if name == "offer_type" and offer_types is not None:
+            values = values.map(lambda t: offer_types.at[t, "short"] if t in offer_types.index else t)
+        elif name == "is_gap":
+            values = values.map({True: "ja", False: "nein"})
+        elif name == "share_in_reach":
+            values = values.map(lambda v: v if isinstance(v, str) else round(100 * float(v), 1))
+        elif name in (settings.CHILDREN, "children_without_reach", "median_distance_m", "radius_m"):
+            values = values.map(lambda v: v if isinstance(v, str) or not np.isfinite(float(v)) else int(round(v)))
+        out[name] = values.astype(object).to_numpy() if len(values) else []
+    return out.rename(columns=GAP_TABLE_LABELS)

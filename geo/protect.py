@@ -1,0 +1,214 @@
+"""Data protection for every export: small counts shown as "< 3", values that would reveal them suppressed.
+
+The rule (also printed on the methods page, see :func:`rule_text`)
+-----------------------------------------------------------------
+Counts of people (inhabitants, children, children without reach) from 1 to ``MIN_COUNT_SHOWN - 1``
+(i.e. 1 and 2) are shown as ``"< 3"``. A zero is a true zero and is shown. Values from which a suppressed
+count could be recomputed are replaced by ``"•"`` ("aus Datenschutzgründen nicht ausgewiesen"):
+
+1. **Few children in a district** (children 1–2): the children count is ``"< 3"``; for every offer type the
+   share in reach, the number of children without reach and the median distance are ``"•"`` (the median
+   distance of one or two children is the distance of a single home).
+2. **Few children without reach** (1–2 for an offer type): that count is ``"< 3"`` and the share in reach is
+   ``"•"``, because children × (1 − share) gives the count back.
+3. **Few children in reach** (children − children without reach is 1–2): the share in reach and the number
+   without reach are ``"•"``, because children × share, or children − without, give the count back.
+4. **Few inhabitants** (1–2): the inhabitants count is ``"< 3"``.
+5. **Districts under the classification threshold** (default 300 inhabitants) get no status class
+   ("nicht klassifiziert"); their indicator rates, z-values and status index are ``"•"``: rates of tiny
+   populations reveal small counts too.
+6. **Totals** (key figures on the report cover) are sums over the districts whose value is shown; districts
+   with a suppressed value are left out of the total and the number left out is named, so no total minus the
+   shown values gives a suppressed count back. Shares on the cover are whole percentages over those districts.
+
+Counts of offers (facilities) are not personal data and are always shown. Maps draw districts with a
+suppressed value as "nicht ausgewiesen (Datenschutz)", never in a value class, and the gap table replaces
+the reason of such a row, whose percentage would reveal the count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from geo import settings
+from geo.analysis import Result, column
+from geo.gaps import format_distance
+from geo.need import IN_NEED_CLASSES
+
+SMALL: Final[str] = f"< {settings.MIN_COUNT_SHOWN}"
+HIDDEN: Final[str] = "•"
+HIDDEN_MEANING: Final[str] = "• = aus Datenschutzgründen nicht ausgewiesen"
+HIDDEN_REASON: Final[str] = "Angaben aus Datenschutzgründen nicht ausgewiesen (weniger als 3 Kinder betroffen)"
+
+_RULE_TEXT: Final[str] = (
+    f"Personenzahlen von 1 bis {settings.MIN_COUNT_SHOWN - 1} werden als „{SMALL}“ ausgewiesen, Nullen als 0. "
+    "Werte, aus denen sich eine so verdeckte Zahl zurückrechnen ließe, stehen als „•“: bei weniger als 3 Kindern "
+    "im Bezirk alle Erreichbarkeitswerte und der Medianweg; bei 1–2 Kindern ohne oder mit Erreichbarkeit "
+    "der Anteil in Reichweite (und die Zahl ohne Erreichbarkeit). Bezirke unter {min_inh} Einwohnern werden "
+    "nicht klassifiziert; ihre Indikatorwerte und ihr Statusindex werden nicht ausgewiesen. Summen auf dem "
+    "Deckblatt enthalten nur Bezirke mit ausgewiesenem Wert (die Zahl der ausgelassenen Bezirke steht dabei). "
+    "In Karten erscheinen solche Bezirke als „nicht ausgewiesen (Datenschutz)“. Angebotszahlen sind keine "
+    "Personendaten und werden immer gezeigt."
+)
+
+
+def rule_text(min_inhabitants: int = settings.MIN_INHABITANTS_FOR_CLASS) -> str:
+    """The suppression rule in German, for the methods page and the XLSX explanations."""
+    return _RULE_TEXT.format(min_inh=min_inhabitants)
+
+
+def _small(values: np.ndarray, threshold: int) -> np.ndarray:
+    values = np.asarray(values, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(values) & (values > 0) & (values < threshold)
+
+
+@dataclass(frozen=True)
+class ReachCodes:
+    """Display codes ("" = show, :data:`SMALL`, :data:`HIDDEN`) for one offer type's reach values."""
+
+    children: np.ndarray
+    without: np.ndarray
+    share: np.ndarray
+    median: np.ndarray
+
+
+def reach_codes(
+    children: np.ndarray, without: np.ndarray, *, threshold: int = settings.MIN_COUNT_SHOWN
+) -> ReachCodes:
+    """Numeric core of rules 1–3 for arrays of children and children without reach (same length).
+
+    ``without`` may be NaN where no share exists (then there is nothing to reveal).
+    """
+    children = np.asarray(children, dtype=float)
+    without = np.asarray(without, dtype=float)
+    with np.errstate(invalid="ignore"):
+        within = children - without
+    few_children = _small(children, threshold)
+    few_without = _small(without, threshold)
+    few_within = _small(within, threshold)
+    empty = np.full(len(children), "", dtype=object)
+    code_children = np.where(few_children, SMALL, empty)
+    code_without = np.where(few_without, SMALL, np.where(few_children | few_within, HIDDEN, empty))
+    code_share = np.where(few_children | few_without | few_within, HIDDEN, empty)
+    code_median = np.where(few_children, HIDDEN, empty)
+    return ReachCodes(code_children, code_without, code_share, code_median)
+
+
+def district_codes(result: Result, *, threshold: int = settings.MIN_COUNT_SHOWN) -> pd.DataFrame:
+    """Display code of every protected cell of ``result.districts`` (same index, columns as there).
+
+    Columns covered: inhabitants, children, the indicator keys, ``z_<key>``, ``index_sum``, ``status_index``,
+    and per offer type ``share_in_reach``, ``children_without_reach``, ``median_distance_m``. A code is ``""``
+    where the value may be shown.
+    """
+    d = result.districts
+    codes = pd.DataFrame(index=d.index)
+    codes[settings.INHABITANTS] = np.where(_small(d[settings.INHABITANTS], threshold), SMALL, "")
+    children = d[settings.CHILDREN].to_numpy(dtype=float)
+    codes[settings.CHILDREN] = np.where(_small(children, threshold), SMALL, "")
+    unclassified = ~d["classified"].to_numpy(dtype=bool) if "classified" in d else np.zeros(len(d), bool)
+    need_columns = [k for k in result.weights if k in d] + [f"z_{k}" for k in result.weights if f"z_{k}" in d]
+    need_columns += [c for c in ("index_sum", "status_index") if c in d]
+    for name in need_columns:
+        codes[name] = np.where(unclassified, HIDDEN, "")
+    for t in result.offer_types:
+        rc = reach_codes(children, d[column("children_without_reach", t)].to_numpy(dtype=float), threshold=threshold)
+        codes[column("share_in_reach", t)] = rc.share
+        codes[column("children_without_reach", t)] = rc.without
+        codes[column("median_distance_m", t)] = rc.median
+    return codes.astype(object)
+
+
+def hidden_mask(result: Result, name: str, *, threshold: int = settings.MIN_COUNT_SHOWN) -> np.ndarray:
+    """True for the districts whose value of column ``name`` may not be shown (for maps)."""
+    codes = district_codes(result, threshold=threshold)
+    if name not in codes:
+        return np.zeros(len(result.districts), dtype=bool)
+    return (codes[name] != "").to_numpy()
+
+
+def apply_codes(values: pd.Series, codes: pd.Series | np.ndarray) -> pd.Series:
+    """``values`` with every coded cell replaced by its code; object dtype when anything was replaced."""
+    codes = np.asarray(codes, dtype=object)
+    if not (codes != "").any():
+        return values
+    out = values.astype(object).copy()
+    out[codes != ""] = codes[codes != ""]
+    return out
+
+
+def protect_gaps(gaps: pd.DataFrame, *, threshold: int = settings.MIN_COUNT_SHOWN) -> pd.DataFrame:
+    """The ranked gap table (:attr:`Result.gaps`) with rules 1–3 applied row by row.
+
+    ``children``, ``children_without_reach``, ``share_in_reach`` and ``median_distance_m`` become object
+    columns where a cell is coded; the ``reason`` of a row with a suppressed share is replaced by
+    :data:`HIDDEN_REASON` (its percentage would give the count back).
+    """
+    out = gaps.copy()
+    if out.empty:
+        return out
+    rc = reach_codes(
+        out[settings.CHILDREN].to_numpy(dtype=float), out["children_without_reach"].to_numpy(dtype=float),
+        threshold=threshold,
+    )
+    out[settings.CHILDREN] = apply_codes(out[settings.CHILDREN], rc.children)
+    out["children_without_reach"] = apply_codes(out["children_without_reach"], rc.without)
+    out["share_in_reach"] = apply_codes(out["share_in_reach"], rc.share)
+    out["median_distance_m"] = apply_codes(out["median_distance_m"], rc.median)
+    out["reason"] = np.where(rc.share != "", HIDDEN_REASON, out["reason"].astype(object).to_numpy())
+    return out
+
+
+def shown_count(value: float, *, threshold: int = settings.MIN_COUNT_SHOWN) -> float | str:
+    """A single count as it may be shown: the number, or :data:`SMALL` for 1 … threshold − 1."""
+    return SMALL if bool(_small(np.array([value]), threshold)[0]) else value
+
+
+@dataclass(frozen=True)
+class Total:
+    """A published total: the sum over the districts whose value is shown, and how many were left out."""
+
+    value: float
+    left_out: int
+
+
+def protected_totals(result: Result, *, threshold: int = settings.MIN_COUNT_SHOWN) -> dict[str, Total]:
+    """Key figures for the report cover under rule 6.
+
+    Keys: ``districts``, ``districts_in_need``, ``children``, ``children_in_need`` and per offer type
+    ``share_in_need_reached__<type>`` (0–1, over in-need districts with shown share; NaN if none) and
+    ``gap_districts__<type>``.
+    """
+    d = result.districts
+    codes = district_codes(result, threshold=threshold)
+    in_need = d["status_class"].isin(IN_NEED_CLASSES).to_numpy()
+    children = d[settings.CHILDREN].to_numpy(dtype=float)
+    shown_children = (codes[settings.CHILDREN] == "").to_numpy()
+    out = {
+        "districts": Total(float(len(d)), 0),
+        "districts_in_need": Total(float(in_need.sum()), 0),
+        "children": Total(float(children[shown_children].sum()), int((~shown_children).sum())),
+        "children_in_need": Total(
+            float(children[shown_children & in_need].sum()), int((~shown_children & in_need).sum())
+        ),
+    }
+    for t in result.offer_types:
+        share = d[column("share_in_reach", t)].to_numpy(dtype=float)
+        usable = in_need & (codes[column("share_in_reach", t)] == "").to_numpy() & np.isfinite(share)
+        denominator = children[usable].sum()
+        value = float((children[usable] * share[usable]).sum() / denominator) if denominator > 0 else float("nan")
+        out[column("share_in_need_reached", t)] = Total(value, int((in_need & ~usable).sum()))
+        out[column("gap_districts", t)] = Total(float(d[column("gap", t)].sum()), 0)
+    return out
+
+
+def describe_median(value: float | str) -> str:
+    """Median distance as text, passing codes through."""
+    if isinstance(value, str):
+        return value
+    return format_distance(float(value))

@@ -1,0 +1,157 @@
+"""Where exported data come from: source and licence lines, data versions, export date and the settings record."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from datetime import UTC, date, datetime
+from importlib import metadata
+from typing import Final
+
+from geo import settings
+from geo.analysis import Result
+from geo.dataset import Dataset
+from geo.need import CLASS_BOUNDS, IN_NEED_CLASSES
+
+APP_NAME: Final[str] = "Präventionsatlas"
+#: Source line of the synthetic demo city, as every export quotes it.
+DEMO_SOURCE: Final[str] = "Musterstadt – synthetische Beispieldaten, fiktiv"
+#: Note printed where maps could carry background tiles: the exports never fetch any.
+NO_TILES_NOTE: Final[str] = "ohne Hintergrundkarte (Offline-Vektorkarte: Stadt- und Bezirksgrenzen)"
+
+#: (keywords looked for in the data set's source and version labels, licence note to quote).
+LICENCES: Final[tuple[tuple[tuple[str, ...], str], ...]] = (
+    (
+        ("vg5000", "vg250", "geobasis", "bkg"),
+        "Verwaltungsgrenzen: © GeoBasis-DE / BKG 2021, dl-de/by-2.0 (Daten verändert)",
+    ),
+    (
+        ("schuldaten", "schulstammdaten", "schulministerium", "schule und bildung"),
+        "Schuldaten: Ministerium für Schule und Bildung NRW, Datenlizenz Deutschland – Namensnennung – 2.0",
+    ),
+    (
+        ("sozialindex",),
+        "Schulsozialindex: © IT.NRW / Ministerium für Schule und Bildung NRW, dl-de/by-2.0; Koordinaten "
+        "geokodiert mit Nominatim, © OpenStreetMap-Mitwirkende (ODbL)",
+    ),
+)
+
+
+def software_version() -> str:
+    """Version of the Präventionsatlas (installed metadata, else ``pyproject.toml``, else "unbekannt")."""
+    try:
+        return metadata.version("praeventionsatlas")
+    except metadata.PackageNotFoundError:
+        pass
+    try:
+        with open(settings.REPO_DIR / "pyproject.toml", "rb") as handle:
+            return str(tomllib.load(handle)["project"]["version"])
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return "unbekannt"
+
+
+def resolve_date(export_date: date | None) -> date:
+    """The export date: the given one, or today."""
+    return export_date if export_date is not None else date.today()
+
+
+def export_timestamp(export_date: date | None) -> datetime:
+    """Midnight UTC of the export date: the fixed time stamp written into files so repeated exports match."""
+    d = resolve_date(export_date)
+    return datetime(d.year, d.month, d.day, tzinfo=UTC)
+
+
+def german_date(d: date) -> str:
+    """``05.03.2025``."""
+    return d.strftime("%d.%m.%Y")
+
+
+def source_text(dataset: Dataset) -> str:
+    """The data source as quoted on every export: the demo line for the synthetic set, else ``Dataset.source``."""
+    if dataset.synthetic:
+        return DEMO_SOURCE
+    return dataset.source or "eigene Daten (ohne Quellenangabe)"
+
+
+def licence_notes(dataset: Dataset) -> list[str]:
+    """Licence notes that apply, found by keywords in the data set's source and version labels.
+
+    The synthetic demo set has none (it is fictional); official data sets named in ``../shared`` (VG5000,
+    NRW school data, Schulsozialindex) bring the attribution their licence requires.
+    """
+    if dataset.synthetic:
+        return []
+    text = " ".join([dataset.source, *dataset.versions.keys(), *dataset.versions.values()]).lower()
+    return [note for keywords, note in LICENCES if any(k in text for k in keywords)]
+
+
+def version_items(dataset: Dataset) -> list[str]:
+    """One German line per data version.
+
+    Keys that are internal layer names (``districts``, ``offers`` …, as :mod:`geo.store` uses them) are left
+    out, because the labels already name the layer ("Sozialräume v2 (…)"); other keys are kept ("Demo: …").
+    """
+    return [
+        value if (key.isascii() and key.islower()) or key.lower() in value.lower() else f"{key}: {value}"
+        for key, value in dataset.versions.items()
+    ]
+
+
+def versions_text(dataset: Dataset) -> str:
+    """Data versions in one line, e.g. ``Sozialräume v2 (…); Angebote v3 (…)``."""
+    return "; ".join(version_items(dataset)) or "nicht angegeben"
+
+
+def attribution(dataset: Dataset) -> str:
+    """Source plus licence notes in one line."""
+    parts = [f"Quelle: {source_text(dataset)}", *licence_notes(dataset)]
+    return " · ".join(parts)
+
+
+def min_inhabitants(result: Result) -> int:
+    """Inhabitant threshold below which districts were left unclassified in ``result``."""
+    return int(getattr(result, "min_inhabitants", settings.MIN_INHABITANTS_FOR_CLASS))
+
+
+def settings_record(
+    dataset: Dataset, result: Result, *, export_date: date | None = None, product: dict | None = None
+) -> dict:
+    """Everything behind an export, as plain JSON-ready data: analysis settings, data versions, product options.
+
+    Written into PDF metadata, the methods page, the XLSX sheet "Einstellungen", the GeoPackage table
+    ``metadaten`` and the JSON sidecar of CSV and HTML exports.
+    """
+    return {
+        "software": f"{APP_NAME} {software_version()}",
+        "export_date": resolve_date(export_date).isoformat(),
+        "product": dict(product or {}),
+        "analysis": {
+            "year": int(result.year),
+            "weights": {k: float(v) for k, v in result.weights.items()},
+            "status_class_bounds": list(CLASS_BOUNDS),
+            "in_need_classes": list(IN_NEED_CLASSES),
+            "min_inhabitants_for_class": min_inhabitants(result),
+            "radii_m": {k: float(v) for k, v in result.radii.items()},
+            "distance": "Luftlinie (euklidisch, metrisches Koordinatensystem)",
+            "max_share_in_reach_for_gap": float(result.max_share_in_reach),
+            "residents": result.residents_source,
+            "crs": settings.METRIC_CRS,
+        },
+        "data": {
+            "source": source_text(dataset),
+            "synthetic": bool(dataset.synthetic),
+            "versions": dict(dataset.versions),
+            "licences": licence_notes(dataset),
+        },
+        "data_protection": {
+            "min_count_shown": settings.MIN_COUNT_SHOWN,
+            "rule": "Zahlen von 1 bis 2 als '< 3'; Werte, aus denen sie sich berechnen ließen, als '•'",
+        },
+        "background_tiles": False,
+    }
+
+
+def settings_json(record: dict, *, indent: int | None = 2) -> str:
+    """Deterministic JSON text of a settings record (sorted keys, umlauts kept)."""
+    separators = (",", ": ") if indent is not None else (",", ":")
+    return json.dumps(record, ensure_ascii=False, sort_keys=True, indent=indent, separators=separators)

@@ -1,0 +1,171 @@
+"""Export: print maps (PDF/PNG), the committee report, result tables (CSV/XLSX), the GIS layer and the HTML map."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import streamlit as st
+
+from geo import printmap
+from geo.export import (
+    DPI_CHOICES,
+    KINDS,
+    ExportOptions,
+    export,
+    file_name,
+    mime_type,
+    sidecar,
+)
+from geo.protect import rule_text
+from geo.provenance import min_inhabitants
+from pages import _shared as ui
+
+ui.page_setup("Export")
+st.title("Export")
+with ui.shows_data_errors():
+    dataset = ui.load_dataset()
+    params = ui.sidebar(dataset)
+    result = ui.analysis(dataset, params)
+
+st.caption(
+    "Alle Dateien entstehen aus den Einstellungen links (Jahr, Gewichte, Radien) und nennen Datenquelle, "
+    "Datenstand und Exportdatum. Personenzahlen unter 3 stehen als „< 3“; Werte, aus denen sie sich "
+    "zurückrechnen ließen, sind unterdrückt."
+)
+ui.stamp(dataset)
+offer_types = dataset.offer_types
+analysed = list(result.offer_types)
+
+
+def type_name(t: str | None) -> str:
+    if t is None:
+        return "alle Angebotsarten"
+    return str(offer_types.at[t, "plural"]) if t in offer_types.index else t
+
+
+def download(label: str, kind: str, fmt: str, options: ExportOptions, *, key: str, primary: bool = False,
+             tip: str | None = None) -> None:
+    """A download button that builds the file only when clicked (Streamlit runs the callable then)."""
+    st.download_button(
+        label, data=lambda: export(kind, fmt, dataset, result, options),
+        file_name=file_name(kind, fmt, result, options), mime=mime_type(fmt), key=key,
+        type="primary" if primary else "secondary", icon=":material/download:", help=tip,
+        on_click="ignore",
+    )
+
+
+def download_sidecar(kind: str, fmt: str, options: ExportOptions, *, key: str) -> None:
+    st.download_button(
+        "Einstellungen dazu (JSON)", data=sidecar(kind, fmt, dataset, result, options),
+        file_name=file_name(kind, fmt, result, options).rsplit(".", 1)[0] + ".json", mime="application/json",
+        key=key, icon=":material/data_object:", on_click="ignore",
+        help="Jahr, Gewichte, Radien, Schwellen, Datenstände und Exportdatum dieser Datei, maschinenlesbar.",
+    )
+
+
+# --------------------------------------------------------------------------------------------- print map
+st.subheader("Karte für den Druck")
+with st.container(border=True):
+    c1, c2, c3 = st.columns([3, 3, 3])
+    kinds = list(printmap.KINDS)
+    kind = c1.selectbox("Karte", kinds, format_func=printmap.KINDS.get,
+                        **ui.remember("export_kind", "status", options=kinds))
+    offer_type = None
+    if kind in printmap.KINDS_NEEDING_TYPE and analysed:
+        offer_type = c2.selectbox("Angebotsart", analysed, format_func=type_name,
+                                  **ui.remember("export_type_one", ui.default_gap_type(result), options=analysed))
+    elif kind in ("offers", "gaps"):
+        choices = [None, *analysed]
+        offer_type = c2.selectbox("Angebotsart", choices, format_func=type_name,
+                                  **ui.remember("export_type_any", None, options=choices))
+    indicator, scheme, k = None, "quantiles", 5
+    if kind == "indicator":
+        variables = printmap.indicator_choices(dataset, result)
+        indicator = c2.selectbox("Indikator", list(variables), format_func=variables.get,
+                                 **ui.remember("export_indicator", "status_index", options=list(variables)))
+        scheme = c3.selectbox("Klasseneinteilung", list(printmap.SCHEMES), format_func=printmap.SCHEMES.get,
+                              **ui.remember("export_scheme", "quantiles", options=list(printmap.SCHEMES)))
+    c4, c5, c6, c7 = st.columns([2, 3, 2, 2])
+    paper = c4.radio("Papier", list(printmap.PAPERS_MM), horizontal=True,
+                     **ui.remember("export_paper", "A4", options=list(printmap.PAPERS_MM)))
+    orientation = c5.radio("Ausrichtung", list(printmap.ORIENTATIONS), format_func=printmap.ORIENTATIONS.get,
+                           horizontal=True,
+                           **ui.remember("export_orientation", "landscape", options=list(printmap.ORIENTATIONS)))
+    fmt = c6.radio("Format", ["pdf", "png"], format_func=str.upper, horizontal=True,
+                   help="PDF: Vektorgrafik, beliebig vergrößerbar, Schriften eingebettet. PNG: Bild für Folien.",
+                   **ui.remember("export_format", "pdf", options=["pdf", "png"]))
+    dpi = c7.radio("Auflösung (PNG)", list(DPI_CHOICES), format_func=lambda v: f"{v} dpi", horizontal=True,
+                   disabled=fmt != "png", **ui.remember("export_dpi", DPI_CHOICES[0], options=list(DPI_CHOICES)))
+    if kind == "indicator":
+        k = c3.slider("Anzahl Klassen", min_value=3, max_value=7, **ui.remember("export_k", 5))
+    c8, c9, _ = st.columns([3, 3, 3])
+    labels = c8.toggle("Sozialräume beschriften", **ui.remember("export_labels", True))
+    export_date = c9.date_input("Exportdatum", value=date.today(), format="DD.MM.YYYY", key="export_date",
+                                help="Steht auf jeder Datei. Gleiche Daten, Einstellungen und gleiches Datum "
+                                     "ergeben eine identische Datei.")
+    options = ExportOptions(offer_type=offer_type, indicator=indicator, scheme=scheme, k=int(k), paper=paper,
+                            orientation=orientation, dpi=int(dpi), labels=labels, export_date=export_date)
+    drawable = kind not in printmap.KINDS_NEEDING_TYPE or offer_type is not None
+    if not drawable:
+        st.warning("Diese Karte braucht eine analysierte Angebotsart; in den Daten gibt es keine.",
+                   icon=":material/info:")
+    else:
+        download(f"{printmap.KINDS[kind]} herunterladen ({fmt.upper()}, {paper} "
+                 f"{printmap.ORIENTATIONS[orientation]})", kind, fmt, options, key="export_map", primary=True)
+    if drawable and st.toggle("Vorschau zeigen", key="export_preview",
+                              help="Ein kleines Bild der Karte mit den gewählten Einstellungen (dauert etwa eine "
+                                   "Sekunde)."):
+        with ui.shows_data_errors():
+            preview = export(kind, "png", dataset, result, replace(options, dpi=60))
+        st.image(preview, caption="Vorschau (niedrige Auflösung)")
+
+# ------------------------------------------------------------------------------------------------- report
+st.subheader("Bericht für den Jugendhilfeausschuss")
+with st.container(border=True):
+    st.markdown(
+        "Ein PDF: Deckblatt mit Kennzahlen, Karte des Bedarfs, je analysierter Angebotsart eine Seite mit "
+        "Erreichbarkeit und Versorgungslücken, die Rangliste aller Sozialräume mit hohem Bedarf und eine "
+        "Methodenseite mit allen Einstellungen."
+    )
+    report_options = ExportOptions(export_date=export_date)
+    download("Bericht herunterladen (PDF, A4)", "report", "pdf", report_options, key="export_report", primary=True,
+             tip="Dauert einige Sekunden.")
+
+# --------------------------------------------------------------------------------------- tables and layers
+st.subheader("Tabellen und GIS-Daten")
+with st.container(border=True):
+    table_options = ExportOptions(export_date=export_date)
+    t1, t2, t3 = st.columns(3)
+    with t1:
+        st.markdown("**Ergebnistabelle für Excel (CSV)**")
+        st.caption("Semikolon, Dezimalkomma, UTF-8 – öffnet in deutschem Excel per Doppelklick.")
+        download("CSV herunterladen", "table", "csv", table_options, key="export_csv")
+        download_sidecar("table", "csv", table_options, key="export_csv_json")
+    with t2:
+        st.markdown("**Ergebnistabelle (XLSX)**")
+        st.caption("Mit Blättern „Erläuterungen“ (jede Spalte erklärt), „Versorgungslücken“ und „Einstellungen“.")
+        download("XLSX herunterladen", "table", "xlsx", table_options, key="export_xlsx")
+    with t3:
+        st.markdown("**Ergebnis-Ebene für QGIS (GeoPackage)**")
+        st.caption("Sozialräume mit allen Ergebnissen und die Angebote, ETRS89 / UTM 32N (EPSG:25832).")
+        download("GeoPackage herunterladen", "layer", "gpkg", table_options, key="export_gpkg")
+
+# -------------------------------------------------------------------------------------------------- HTML
+st.subheader("Interaktive Karte (HTML)")
+with st.container(border=True):
+    st.caption(
+        "Eine einzelne Datei, die offline im Browser öffnet (z. B. per E-Mail). Sie zeigt die Statusklassen der "
+        "Sozialräume"
+        + (f" und {type_name(offer_type)} mit Reichweiten und Lücken (Angebotsart wie oben gewählt)."
+           if offer_type else ". Für Reichweiten und Lücken oben eine Angebotsart wählen.")
+    )
+    html_options = ExportOptions(offer_type=offer_type, labels=labels, export_date=export_date)
+    h1, h2 = st.columns(2)
+    with h1:
+        download(f"{KINDS['html']} herunterladen", "html", "html", html_options, key="export_html")
+    with h2:
+        download_sidecar("html", "html", html_options, key="export_html_json")
+
+st.subheader("Datenschutz")
+st.info(rule_text(min_inhabitants(result)), icon=":material/shield:")

@@ -1,0 +1,237 @@
+"""Print maps: content of the PDF, PNG size and dpi, fonts, metadata, labels, classes, byte-identical output."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date
+
+import numpy as np
+import pypdf
+import pytest
+from matplotlib.text import Text
+from PIL import Image
+
+from geo import demo, printmap
+from geo.analysis import analyse, column
+from geo.export import ExportOptions, export
+from geo.printmap import (
+    BIVARIATE_COLORS,
+    HIDDEN_STYLE,
+    NOT_CLASSIFIED_STYLE,
+    bivariate_classes,
+    map_content,
+    paper_size_in,
+    render_map,
+)
+from geo.provenance import DEMO_SOURCE
+from tests.export_cases import small_case, small_result
+
+DAY = date(2025, 3, 1)
+
+
+@pytest.fixture(scope="module")
+def demo_case():
+    dataset = demo.load_demo()
+    return dataset, analyse(dataset)
+
+
+@pytest.fixture(scope="module")
+def small():
+    dataset = small_case()
+    return dataset, small_result(dataset)
+
+
+def _pdf_text(data: bytes) -> tuple[pypdf.PdfReader, str]:
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    return reader, "\n".join(page.extract_text() for page in reader.pages)
+
+
+def _figure_text(fig) -> str:
+    """All text of a figure (titles, legends, labels, footer) without writing a file."""
+    return "\n".join(t.get_text() for t in fig.findobj(Text))
+
+
+def _font_files(reader: pypdf.PdfReader) -> list[str]:
+    """The embedded font file kinds of every font on every page (FontFile2 = TrueType)."""
+    kinds = []
+    for page in reader.pages:
+        fonts = page["/Resources"]["/Font"]
+        for ref in fonts.values():
+            font = ref.get_object()
+            for descendant in font.get("/DescendantFonts", [font]):
+                descriptor = descendant.get_object().get("/FontDescriptor")
+                if descriptor is not None:
+                    descriptor = descriptor.get_object()
+                    kinds += [k for k in ("/FontFile", "/FontFile2", "/FontFile3") if k in descriptor]
+    return kinds
+
+
+def test_status_pdf_carries_everything(demo_case):
+    dataset, result = demo_case
+    data = export("status", "pdf", dataset, result, ExportOptions(export_date=DAY))
+    reader, text = _pdf_text(data)
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (842, 595)  # A4 landscape in points
+    for expected in (
+        "Soziale Lage: Statusklassen der Sozialräume",  # title
+        "Indikatorjahr 2024", "Datenstand: Demo: Musterstadt (eingebaut)",  # subtitle with the data version
+        "Status hoch", "Status sehr niedrig", "nicht klassifiziert",  # legend with class breaks
+        "Index unter −1,0", "1,5 und mehr",
+        f"Quelle: {DEMO_SOURCE}",  # source
+        "Methode: Statusindex", "ohne Hintergrundkarte",  # one-line method note, no tiles
+        "Export: 01.03.2025",  # date
+        "synthetische Beispieldaten",  # stamp
+        "km", "Maßstab ca. 1 :", "N",  # scale bar and north arrow
+        "Eichkamp", "Altstadt",  # district labels are real text
+    ):
+        assert expected in text, expected
+    assert _font_files(reader) and set(_font_files(reader)) == {"/FontFile2"}  # TrueType embedded
+    meta = reader.metadata
+    assert meta["/CreationDate"] == meta["/ModDate"] == "D:20250301000000Z"
+    assert meta["/Title"] == "Soziale Lage: Statusklassen der Sozialräume"
+    record = json.loads(meta["/Keywords"])
+    assert record["analysis"]["year"] == 2024 and record["product"]["kind"] == "status"
+    assert record["data"]["versions"] == {"Demo": "Musterstadt (eingebaut)"}
+
+
+@pytest.mark.parametrize(
+    ("paper", "orientation", "inches"),
+    [("A4", "landscape", (11.69, 8.27)), ("A4", "portrait", (8.27, 11.69)), ("A3", "portrait", (11.69, 16.54))],
+)
+def test_paper_sizes(demo_case, paper, orientation, inches):
+    dataset, result = demo_case
+    fig = render_map("status", dataset, result, paper=paper, orientation=orientation, labels=False)
+    assert tuple(round(v, 2) for v in fig.get_size_inches()) == inches  # the PDF page is this × 72 pt
+
+
+@pytest.mark.parametrize("dpi", [40])
+def test_png_pixel_size_and_dpi(demo_case, dpi):
+    dataset, result = demo_case
+    data = export("offers", "png", dataset, result, ExportOptions(dpi=dpi, export_date=DAY))
+    image = Image.open(io.BytesIO(data))
+    width, height = paper_size_in("A4", "landscape")
+    assert image.size == (int(width * dpi), int(height * dpi))  # matplotlib truncates to whole pixels
+    assert tuple(round(v) for v in image.info["dpi"]) == (dpi, dpi)
+    assert json.loads(image.info["Description"])["export_date"] == "2025-03-01"
+    assert image.info["Creation Time"] == "2025-03-01"
+
+
+@pytest.mark.parametrize(
+    ("kind", "kwargs", "title", "legend"),
+    [
+        ("indicator", {"indicator": "sgb2_children_quota"}, "SGB-II-Quote Kinder unter 15 Jahren nach Sozialraum",
+         "Quantile"),
+        ("offers", {}, "Präventive Angebote und ihre Reichweite", "Reichweite 1 km Luftlinie (FGZ)"),
+        ("reach", {"offer_type": "fgz"}, "Erreichbarkeit: Familiengrundschulzentren (FGZ)", "25 bis unter 50 %"),
+        ("bivariate", {"offer_type": "fgz"}, "Bedarf und Erreichbarkeit: Familiengrundschulzentren (FGZ)",
+         "Bedarf (Statusindex)"),
+        ("gaps", {}, "Versorgungslücken", "Lücke bei 3 Angebotsarten"),
+        ("gaps", {"offer_type": "familienbuero"}, "Versorgungslücken: Familienbüros", "Versorgungslücke (2)"),
+    ],
+)
+def test_every_kind_renders_its_legend(demo_case, kind, kwargs, title, legend):
+    dataset, result = demo_case
+    fig = render_map(kind, dataset, result, export_date=DAY, orientation="portrait", **kwargs)
+    text = _figure_text(fig)
+    assert title in text
+    assert legend in text
+    assert "Methode:" in text and DEMO_SOURCE in text
+
+
+def test_bivariate_key_has_german_axes(demo_case):
+    dataset, result = demo_case
+    text = _figure_text(render_map("bivariate", dataset, result, offer_type="fgz", export_date=DAY))
+    for word in ("Bedarf (Statusindex) →", "Kinder in Reichweite", "niedrig", "hoch", "wenige", "viele",
+                 "Terzile des Statusindex"):
+        assert word in text, word
+
+
+def test_map_is_byte_identical(demo_case):
+    dataset, result = demo_case
+    options = ExportOptions(export_date=DAY, offer_type="fgz", dpi=30)
+    assert export("bivariate", "pdf", dataset, result, options) == export("bivariate", "pdf", dataset, result,
+                                                                           options)
+    options = ExportOptions(export_date=DAY, offer_type="fgz", dpi=30, labels=False)
+    assert export("reach", "png", dataset, result, options) == export("reach", "png", dataset, result, options)
+
+
+def test_labels_placed_without_overlap(demo_case):
+    dataset, result = demo_case
+    content = map_content("gaps", dataset, result)
+    with printmap.rc():
+        fig, renderer = printmap.new_figure(*paper_size_in("A4", "landscape"))
+        stats = printmap.draw_map(fig, renderer, (0.4, 0.9, 8.0, 6.5), content, result)
+        names = [t for t in fig.axes[0].texts if t.get_zorder() == 10]
+        boxes = np.array([t.get_window_extent(renderer).extents for t in names])
+    assert stats["omitted"] == [] and stats["labelled"] == len(result.districts)
+    overlaps = [
+        (i, j) for i in range(len(boxes)) for j in range(i + 1, len(boxes))
+        if boxes[i, 0] < boxes[j, 2] and boxes[j, 0] < boxes[i, 2] and boxes[i, 1] < boxes[j, 3]
+        and boxes[j, 1] < boxes[i, 3]
+    ]
+    assert overlaps == []
+
+
+def test_suppressed_districts_are_not_classified_on_maps(small):
+    dataset, result = small
+    content = map_content("reach", dataset, result, offer_type="fgz")
+    assert content.styles[:3] == [HIDDEN_STYLE] * 3  # D1–D3: share suppressed
+    assert content.styles[3] not in (HIDDEN_STYLE, NOT_CLASSIFIED_STYLE)  # D4's share (0 %) may be shown
+    labels = [item.label for section in content.sections for item in section.items]
+    assert "nicht ausgewiesen (Datenschutz; 3)" in labels
+    status = map_content("status", dataset, result)
+    assert status.styles[3] == NOT_CLASSIFIED_STYLE  # 100 inhabitants
+
+
+def test_small_case_licence_free_source(small):
+    dataset, result = small
+    text = _figure_text(render_map("status", dataset, result, export_date=DAY))
+    assert "Quelle: Testfall Kleinstadt (handgebaut)" in text
+    assert "synthetische Beispieldaten" not in text
+
+
+def test_bivariate_classes_and_palette(demo_case):
+    _, result = demo_case
+    bi = bivariate_classes(result, "fgz")
+    ok = bi[bi["state"] == "ok"]
+    assert set(ok["need"]) <= {0, 1, 2} and set(ok["reach"]) <= {0, 1, 2}
+    assert (bi.loc[~result.districts["classified"].to_numpy(), "state"] == "not_classified").all()
+    assert len(bi.attrs["need_bins"]) == 3
+    # the alarming corner (high need, few children in reach) is the darkest colour
+    assert BIVARIATE_COLORS[2][0] == "#000000" and BIVARIATE_COLORS[0][2] == "#f3f3f3"
+    index = result.districts["status_index"].to_numpy()
+    high = ok.index[ok["need"] == 2]
+    low = ok.index[ok["need"] == 0]
+    assert index[high].min() > index[low].max()
+    share = result.districts[column("share_in_reach", "fgz")].to_numpy()
+    assert share[ok.index[ok["reach"] == 2]].min() > share[ok.index[ok["reach"] == 0]].max()
+
+
+@pytest.mark.parametrize(
+    ("kind", "kwargs", "message"),
+    [
+        ("karte", {}, "Unbekannte Kartenart"),
+        ("bivariate", {}, "braucht eine Angebotsart"),
+        ("reach", {"offer_type": "geburtsklinik"}, "nicht analysiert"),
+        ("indicator", {"indicator": "nope"}, "Unbekannter Indikator"),
+        ("indicator", {"scheme": "jenks"}, "Unbekannte Klassifizierung"),
+    ],
+)
+def test_bad_choices_raise(demo_case, kind, kwargs, message):
+    dataset, result = demo_case
+    with pytest.raises(ValueError, match=message):
+        map_content(kind, dataset, result, **kwargs)
+
+
+@pytest.mark.parametrize(("target", "length"), [(4905, 4000), (1900, 1000), (260, 200), (5200, 5000)])
+def test_scale_bar_lengths_are_round(target, length):
+    assert printmap._nice_length(target) == length
+
+
+def test_indicator_choices_are_german(demo_case):
+    dataset, result = demo_case
+    choices = printmap.indicator_choices(dataset, result)
+    assert choices["sgb2_children_quota"] == "SGB-II-Quote Kinder unter 15 Jahren"
+    assert choices[column("share_in_reach", "fgz")] == "FGZ: Anteil der Kinder in Reichweite"
