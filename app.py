@@ -7,7 +7,7 @@ from streamlit_folium import st_folium
 
 from geo import maps, settings
 from geo.analysis import column
-from geo.gaps import format_distance
+from geo.formatting import format_distance
 from pages import _shared as ui
 
 
@@ -34,13 +34,13 @@ def overview() -> None:
     cols = st.columns(1 + len(result.offer_types))
     with cols[0]:
         st.metric(
-            "Kinder mit Bedarf", maps.fmt_number(in_need), border=True,
+            "Kinder mit Bedarf", maps.format_number(in_need), border=True,
             help="Kinder von 0 bis 17 Jahren in Bezirken mit Statusklasse „Status niedrig“ oder „Status sehr "
             "niedrig“.",
         )
         share = ui.pct(in_need / children) if children else "–"
         st.caption(
-            f"{share} aller {maps.fmt_number(children)} Kinder · {kf['districts_in_need']} von "
+            f"{share} aller {maps.format_number(children)} Kinder · {kf['districts_in_need']} von "
             f"{kf['districts']} Bezirken haben Bedarf"
         )
     for col, t in zip(cols[1:], result.offer_types, strict=True):
@@ -54,7 +54,7 @@ def overview() -> None:
             )
             gaps = kf[column("gap_districts", t)]
             st.caption(
-                f"der Kinder mit Bedarf in Reichweite ({radius}): {maps.fmt_number(reached)} · "
+                f"der Kinder mit Bedarf in Reichweite ({radius}): {maps.format_number(reached)} · "
                 f"{gaps} {'Versorgungslücke' if gaps == 1 else 'Versorgungslücken'}"
             )
 
@@ -90,7 +90,7 @@ def overview() -> None:
             kind = dataset.offer_types.at[row["offer_type"], "short"]
             lines.append(
                 f"{i}. **{ui.md(row[settings.DISTRICT_NAME])}** – {ui.md(kind)}: "
-                f"{maps.fmt_number(row['children_without_reach'])} Kinder ohne Angebot in Reichweite. "
+                f"{maps.format_number(row['children_without_reach'])} Kinder ohne Angebot in Reichweite. "
                 f"{ui.md(row['reason'])}."
             )
         st.markdown("\n".join(lines))

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from geo import settings
+from geo.formatting import format_distance
 from geo.need import IN_NEED_CLASSES
 
 GAP_COLUMNS = [
@@ -13,16 +14,6 @@ GAP_COLUMNS = [
     settings.CHILDREN, "share_in_reach", "children_without_reach", "median_distance_m", "offers_inside",
     "radius_m", "is_gap", "reason",
 ]
-
-
-def format_distance(metres: float) -> str:
-    """German distance: ``800 m``, ``1 km``, ``1,5 km``."""
-    if not np.isfinite(metres):
-        return "–"
-    if metres < 1000:
-        return f"{metres:.0f} m"
-    km = round(metres / 1000, 1)
-    return f"{km:.1f} km".replace(".0 km", " km").replace(".", ",")
 
 
 def reason(share_in_reach: float, radius_m: float, nearest_phrase: str, median_distance_m: float) -> str:

@@ -24,7 +24,7 @@ from folium.template import Template
 from geo import crs, settings
 from geo.analysis import Result, column
 from geo.dataset import Dataset
-from geo.gaps import format_distance
+from geo.formatting import format_count, format_distance, format_number
 from geo.need import CLASS_BOUNDS, IN_NEED_CLASSES, NOT_CLASSIFIED, STATUS_CLASSES
 
 #: Vendored front-end assets (Leaflet 1.9.4, see static/README.md).
@@ -76,26 +76,6 @@ _FALLBACK_COLOR = "#555555"
 def _esc(value: object) -> str:
     """HTML-escape any user-supplied value (names, addresses, labels from config tables)."""
     return html.escape("" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value))
-
-
-def fmt_number(value: float, decimals: int = 0, *, signed: bool = False) -> str:
-    """German number: ``12.345``, ``1,5``; ``signed`` adds ``+``/``−``; NaN gives ``–``."""
-    if value is None or not np.isfinite(value):
-        return "–"
-    text = f"{abs(value) if signed else value:,.{decimals}f}"
-    text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    if signed:
-        text = ("−" if value < 0 and text.strip("0,.") else "+") + text
-    return text.replace("-", "−")
-
-
-def fmt_count(value: float) -> str:
-    """A head count; small non-zero counts become ``< 3`` (data protection, see settings.MIN_COUNT_SHOWN)."""
-    if value is None or not np.isfinite(value):
-        return "–"
-    if 0 < value < settings.MIN_COUNT_SHOWN:
-        return f"< {settings.MIN_COUNT_SHOWN}"
-    return fmt_number(value)
 
 
 def safe_color(value: object) -> str:
@@ -225,7 +205,7 @@ def classify(
             raise ValueError("The MSS classes exist only for the status index.")
         status = result.districts["status_class"].to_numpy()
         classes = np.array([STATUS_CLASSES.index(s) if s in STATUS_CLASSES else -1 for s in status])
-        low, high, very = (fmt_number(b, 1, signed=True) for b in CLASS_BOUNDS)
+        low, high, very = (format_number(b, 1, signed=True) for b in CLASS_BOUNDS)
         labels = [
             f"Status hoch (unter {low})",
             f"Status mittel ({low} bis unter {high})",
@@ -244,7 +224,7 @@ def classify(
         signed = var.key == STATUS
 
         def text(v: float) -> str:
-            return fmt_number(v, var.decimals, signed=signed) + unit
+            return format_number(v, var.decimals, signed=signed) + unit
 
         labels = []
         for i, upper in enumerate(bins):
@@ -339,21 +319,21 @@ def _district_tip(row: pd.Series, result: Result, dataset: Dataset, var: Variabl
         head += f" · Stadtbezirk {_esc(area)}"
     head += "</div>"
     rows = [
-        ("Einwohner", fmt_count(float(row[settings.INHABITANTS]))),
-        ("Kinder 0–17", fmt_count(float(row[settings.CHILDREN]))),
-        ("Statusindex", fmt_number(float(row["status_index"]), 2, signed=True)),
+        ("Einwohner", format_count(float(row[settings.INHABITANTS]))),
+        ("Kinder 0–17", format_count(float(row[settings.CHILDREN]))),
+        ("Statusindex", format_number(float(row["status_index"]), 2, signed=True)),
         ("Statusklasse", _esc(row["status_class"])),
     ]
     if var is not None and var.key != STATUS and not var.key.startswith("share_in_reach"):
         unit = f" {_esc(var.unit)}" if var.unit else ""
-        rows.append((_esc(var.label), fmt_number(float(row[var.key]), var.decimals) + unit))
+        rows.append((_esc(var.label), format_number(float(row[var.key]), var.decimals) + unit))
     cells = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in rows)
     if result.offer_types:
         cells += "<tr><th colspan='2'>Kinder in Reichweite (Luftlinie)</th></tr>"
     for t in result.offer_types:
         info = _type_info(dataset, t)
         share = float(row[column("share_in_reach", t)])
-        text = f"{fmt_number(100 * share)} %" if np.isfinite(share) else "–"
+        text = f"{format_number(100 * share)} %" if np.isfinite(share) else "–"
         if bool(row[column("gap", t)]):
             text += " <span class='pa-gap-flag'>Lücke</span>"
         cells += (
@@ -369,7 +349,7 @@ def _offer_tip(row: pd.Series, info: dict[str, str]) -> str:
         parts.append(f"<div>{_esc(address)}</div>")
     capacity = pd.to_numeric(pd.Series([row.get(settings.OFFER_CAPACITY)]), errors="coerce").iloc[0]
     if np.isfinite(capacity):
-        parts.append(f"<div>Kapazität: {fmt_number(float(capacity))}</div>")
+        parts.append(f"<div>Kapazität: {format_number(float(capacity))}</div>")
     return "".join(parts)
 
 
@@ -521,7 +501,7 @@ def map_data(
     subtitle = "MSS-Klassen" if scheme == "mss" else f"{SCHEMES[scheme].split(' (')[0]}, {len(classes.labels)} Klassen"
     subtitle += " · dunkler = mehr Bedarf" if var.direction > 0 else " · dunkler = weniger Reichweite"
     no_class = int((classes.classes < 0).sum())
-    min_inh = fmt_number(settings.MIN_INHABITANTS_FOR_CLASS)
+    min_inh = format_number(settings.MIN_INHABITANTS_FOR_CLASS)
     no_class_text = (
         f"{NOT_CLASSIFIED} (unter {min_inh} EW)" if var.key == STATUS
         else f"{NOT_CLASSIFIED} (unter {min_inh} EW oder ohne Wert)"
@@ -529,7 +509,7 @@ def map_data(
     gap_legend = None
     if gap_type:
         info = _type_info(dataset, gap_type)
-        share = fmt_number(100 * result.max_share_in_reach)
+        share = format_number(100 * result.max_share_in_reach)
         gap_legend = (
             info["short"],
             f"Status niedrig/sehr niedrig und unter {share} % der Kinder in Reichweite",

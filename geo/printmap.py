@@ -39,7 +39,7 @@ from matplotlib.text import Text
 from geo import crs, settings
 from geo.analysis import Result, column
 from geo.dataset import Dataset
-from geo.gaps import format_distance
+from geo.formatting import format_distance, format_number
 from geo.need import CLASS_BOUNDS, IN_NEED_CLASSES, NOT_CLASSIFIED, STATUS_CLASSES
 from geo.protect import HIDDEN_MEANING, district_codes
 from geo.provenance import (
@@ -55,7 +55,6 @@ from geo.provenance import (
     software_version,
     versions_text,
 )
-from geo.tables import format_number
 
 KINDS: Final[dict[str, str]] = {
     "status": "Soziale Lage (Statusklassen)",

@@ -17,7 +17,7 @@ from matplotlib.patches import FancyBboxPatch, Rectangle
 from geo import settings
 from geo.analysis import Result, column
 from geo.dataset import Dataset
-from geo.gaps import format_distance
+from geo.formatting import format_distance, format_number
 from geo.need import CLASS_BOUNDS, IN_NEED_CLASSES
 from geo.printmap import (
     TextMeasure,
@@ -51,7 +51,7 @@ from geo.provenance import (
     version_items,
     versions_text,
 )
-from geo.tables import format_number, protected_gap_table
+from geo.tables import protected_gap_table
 
 REPORT_TITLE = "Präventionsatlas – Bericht für den Jugendhilfeausschuss"
 MARGIN = 0.6  # inches

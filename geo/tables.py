@@ -10,7 +10,7 @@ import pandas as pd
 
 from geo import settings
 from geo.analysis import Result, column
-from geo.gaps import format_distance
+from geo.formatting import format_distance
 from geo.protect import SMALL, district_codes, protect_gaps
 from geo.provenance import min_inhabitants
 
@@ -67,22 +67,6 @@ def write_german_csv(table: pd.DataFrame, path: Path) -> Path:
 
 
 # --- German number text ----------------------------------------------------------------------------------------
-
-def format_number(value: object, decimals: int = 0, *, unit: str = "", missing: str = "–") -> str:
-    """German number text: ``1.234,5 %``; negative numbers with a true minus sign; strings pass through.
-
-    ``missing`` is returned for ``None`` and NaN.
-    """
-    if isinstance(value, str):
-        return value
-    if value is None or not np.isfinite(float(value)):
-        return missing
-    number = float(value)
-    text = f"{abs(number):,.{decimals}f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    if number < 0 and text.strip("0,.") != "":
-        text = "\u2212" + text
-    return f"{text}\u00a0{unit}" if unit else text
-
 
 def _csv_cell(value: object) -> object:
     """A cell of a mixed (object) column as German Excel reads it: floats with decimal comma."""

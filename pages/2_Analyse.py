@@ -6,8 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import settings
-from geo.gaps import format_distance
-from geo.maps import fmt_number
+from geo.formatting import format_distance, format_number
 from geo.tables import district_table
 from pages import _shared as ui
 
@@ -75,7 +74,7 @@ table = pd.DataFrame(
 n_gaps = int(shown["is_gap"].sum())
 st.markdown(
     f"**{len(table)}** Zeilen · **{n_gaps}** Versorgungslücken · "
-    f"**{fmt_number(float(shown.loc[shown['is_gap'], 'children_without_reach'].sum()))}** Kinder in Lücken "
+    f"**{format_number(float(shown.loc[shown['is_gap'], 'children_without_reach'].sum()))}** Kinder in Lücken "
     "ohne Angebot in Reichweite"
 )
 ui.stamp(dataset)

@@ -7,7 +7,7 @@ import streamlit as st
 
 from geo import maps, settings
 from geo.analysis import RESIDENTS_FROM_GRID
-from geo.gaps import format_distance
+from geo.formatting import format_distance
 from geo.need import CLASS_BOUNDS, IN_NEED_CLASSES
 from pages import _shared as ui
 
@@ -18,7 +18,7 @@ with ui.shows_data_errors():
     params = ui.sidebar(dataset)
     result = ui.analysis(dataset, params)
 
-n = maps.fmt_number
+n = maps.format_number
 low, high, very = (n(b, 1, signed=True) for b in CLASS_BOUNDS)
 min_inh = n(settings.MIN_INHABITANTS_FOR_CLASS)
 gap_pct = ui.pct(result.max_share_in_reach)

@@ -34,7 +34,7 @@ from geo._errors import DataError
 from geo.analysis import Params, Result, analyse, column
 from geo.dataset import Dataset
 from geo.demo import load_demo
-from geo.maps import fmt_number
+from geo.formatting import format_number
 from geo.store import Workspace
 
 PAGES_DIR = Path(__file__).resolve().parent
@@ -302,7 +302,7 @@ def default_gap_type(result: Result) -> str | None:
 
 def pct(share: float) -> str:
     """A share as German percent text, ``74 %``."""
-    return f"{fmt_number(100 * share)} %"
+    return f"{format_number(100 * share)} %"
 
 
 if __name__ == "__main__":  # Streamlit also offers this helper as a page at /shared: send visitors home

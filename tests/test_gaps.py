@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from geo import catalog
-from geo.gaps import format_distance, rank_gaps, reason
+from geo.formatting import format_distance
+from geo.gaps import rank_gaps, reason
 
 
 @pytest.mark.parametrize(

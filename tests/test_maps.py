@@ -12,7 +12,7 @@ import pytest
 import shapely
 from shapely.geometry import Point, Polygon
 
-from geo import catalog, maps, settings
+from geo import catalog, formatting, maps, settings
 from geo.analysis import Params, analyse, column
 from geo.dataset import Dataset
 from geo.demo import load_demo
@@ -77,12 +77,12 @@ def _squares(names: list[str]) -> Dataset:
     [(12345.6, 0, False, "12.346"), (1.5, 1, False, "1,5"), (-0.5, 2, True, "−0,50"), (1.24, 2, True, "+1,24"),
      (-0.001, 2, True, "+0,00"), (float("nan"), 0, False, "–"), (-1234, 0, False, "−1.234")],
 )
-def test_fmt_number_is_german(value, decimals, signed, expected):
-    assert maps.fmt_number(value, decimals, signed=signed) == expected
+def test_format_number_is_german(value, decimals, signed, expected):
+    assert formatting.format_number(value, decimals, signed=signed) == expected
 
 
 def test_small_counts_are_hidden():
-    assert [maps.fmt_count(v) for v in (0, 1, 2, 3, 1500)] == ["0", "< 3", "< 3", "3", "1.500"]
+    assert [formatting.format_count(v) for v in (0, 1, 2, 3, 1500)] == ["0", "< 3", "< 3", "3", "1.500"]
 
 
 @pytest.mark.parametrize(("color", "expected"), [("#0072B2", "#0072B2"), ("#abc", "#abc"),

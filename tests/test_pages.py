@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from geo import settings
 from geo.analysis import Params, analyse, column
 from geo.demo import load_demo
-from geo.maps import fmt_number
+from geo.formatting import format_number
 
 REPO = Path(__file__).resolve().parent.parent
 TIMEOUT = 60
@@ -37,7 +37,7 @@ def run(script: str) -> AppTest:
 
 
 def pct(share: float) -> str:
-    return f"{fmt_number(100 * share)} %"
+    return f"{format_number(100 * share)} %"
 
 
 def texts(at: AppTest) -> str:
@@ -49,7 +49,7 @@ def test_overview_shows_key_figures_and_the_stamp(demo):
     at = run("app.py")
     expected = analyse(demo).key_figures
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Kinder mit Bedarf"] == fmt_number(expected["children_in_need"]) == "10.886"
+    assert metrics["Kinder mit Bedarf"] == format_number(expected["children_in_need"]) == "10.886"
     assert metrics["FGZ"] == pct(expected[column("children_in_need_reached", "fgz")] / expected["children_in_need"])
     assert "synthetische Beispieldaten" in texts(at)
     assert "Musterstadt" in texts(at)
