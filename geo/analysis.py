@@ -59,6 +59,7 @@ class Result:
     offer_types: list[str]
     residents_source: str
     max_share_in_reach: float
+    min_inhabitants: int = settings.MIN_INHABITANTS_FOR_CLASS
     key_figures: dict[str, float] = field(default_factory=dict)
 
 
@@ -155,5 +156,6 @@ def analyse(dataset: Dataset, params: Params = Params()) -> Result:
         offer_types=list(radii),
         residents_source=residents_source,
         max_share_in_reach=params.max_share_in_reach,
+        min_inhabitants=params.min_inhabitants,
         key_figures=key_figures,
     )

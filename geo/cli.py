@@ -35,11 +35,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_analyse(args: argparse.Namespace) -> int:
-    from geo.tables import district_table, write_german_csv
+    from geo.tables import protected_district_table, write_german_csv
 
     dataset = _dataset(args)
     result = analyse(dataset, _params(args))
-    table = district_table(
+    table = protected_district_table(
         result, offer_types=dataset.offer_types, indicator_definitions=dataset.indicator_definitions
     )
     if args.out:

@@ -110,7 +110,7 @@ def attribution(dataset: Dataset) -> str:
 
 def min_inhabitants(result: Result) -> int:
     """Inhabitant threshold below which districts were left unclassified in ``result``."""
-    return int(getattr(result, "min_inhabitants", settings.MIN_INHABITANTS_FOR_CLASS))
+    return int(result.min_inhabitants)
 
 
 def settings_record(

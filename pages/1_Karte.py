@@ -7,6 +7,7 @@ from streamlit_folium import st_folium
 
 from geo import maps
 from geo.analysis import RESIDENTS_FROM_GRID, RESIDENTS_FROM_LAYER
+from geo.export import html_bytes, masked_result
 from pages import _shared as ui
 
 ui.page_setup("Karte")
@@ -67,7 +68,6 @@ with ui.shows_data_errors():
         result, dataset, variable=variable, scheme=scheme, k=k, offer_types=shown, reach=reach,
         gap_type=gap_type, labels=labels, tiles=tiles,
     )
-standalone = maps.standalone_html(m)  # before st_folium, which renames the map's elements
 st_folium(m, key="karte_map", height=680, use_container_width=True, returned_objects=[])
 
 if result.residents_source == RESIDENTS_FROM_GRID:
@@ -86,8 +86,19 @@ st.caption(
     "Symbole und Ebenen lassen sich auch oben rechts in der Karte ein- und ausblenden. "
     + ("Hintergrundkarte © OpenStreetMap-Mitwirkende (ODbL)." if tiles == "osm" else "")
 )
+
+
+def offline_html() -> bytes:
+    """The map as one offline file, drawn from protected values (counts < 3 and what reveals them hidden)."""
+    protected = maps.need_map(
+        masked_result(result), dataset, variable=variable, scheme=scheme, k=k, offer_types=shown, reach=reach,
+        gap_type=gap_type, labels=labels, tiles="none",
+    )
+    return html_bytes(dataset, result, html_map=protected)
+
+
 st.download_button(
-    "Karte als HTML-Datei (offline lesbar)", standalone, file_name=f"praeventionsatlas_karte_{result.year}.html",
-    mime="text/html", icon=":material/download:",
+    "Karte als HTML-Datei (offline lesbar)", offline_html, file_name=f"praeventionsatlas_karte_{result.year}.html",
+    mime="text/html", icon=":material/download:", on_click="ignore",
     help="Eine einzelne Datei mit allen Bausteinen, z. B. zum Versenden per E-Mail.",
 )

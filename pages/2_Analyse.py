@@ -7,7 +7,7 @@ import streamlit as st
 
 from geo import settings
 from geo.formatting import format_distance, format_number
-from geo.tables import district_table
+from geo.tables import protected_district_table
 from pages import _shared as ui
 
 ui.page_setup("Analyse")
@@ -105,9 +105,12 @@ st.markdown(
     + ", ".join(f"{short[t]} {format_distance(result.radii[t])}" for t in types)
     + ")."
 )
-districts = district_table(
+districts = protected_district_table(
     result, offer_types=dataset.offer_types, indicator_definitions=dataset.indicator_definitions
 )
+# Columns with protected cells ("< 3", "•") mix text and numbers: show them as text.
+mixed = [c for c in districts.columns if districts[c].dtype == object]
+districts[mixed] = districts[mixed].map(lambda v: format_number(v, 1) if isinstance(v, float) else str(v))
 if chosen_areas:
     districts = districts[districts["Stadtbezirk"].astype(str).isin(chosen_areas)]
 ui.stamp(dataset)
