@@ -46,15 +46,22 @@ def _add_districts(m: folium.Map, districts: gpd.GeoDataFrame, style: dict, name
 
 
 def _add_points(m: folium.Map, points: gpd.GeoDataFrame, color: str, name: str, *, hollow: bool = False) -> None:
-    group = folium.FeatureGroup(name=name)
-    wgs = crs.to_map(points.head(MAX_PREVIEW_POINTS))
-    for _, row in wgs.iterrows():
-        tip = " – ".join(_esc(row.get(c, "")) for c in (settings.OFFER_ID, settings.OFFER_NAME) if c in row)
-        folium.CircleMarker(
-            [row.geometry.y, row.geometry.x], radius=5, color=color, weight=2 if hollow else 1.5,
-            fill=not hollow, fill_opacity=0.8, tooltip=f"{_esc(name)}: {tip}",
-        ).add_to(group)
-    group.add_to(m)
+    """One GeoJSON layer of circle markers (far lighter than a folium object per point)."""
+    if not len(points):
+        return
+    wgs = crs.to_map(points.head(MAX_PREVIEW_POINTS)[[c for c in (settings.OFFER_ID, settings.OFFER_NAME)
+                                                      if c in points] + [points.geometry.name]])
+    wgs["tip"] = [
+        f"{_esc(name)}: " + " – ".join(_esc(v) for v in values)
+        for values in wgs.drop(columns=wgs.geometry.name).itertuples(index=False)
+    ]
+    style = {"color": color, "weight": 2 if hollow else 1.5, "fillColor": color, "fill": not hollow,
+             "fillOpacity": 0 if hollow else 0.8}
+    folium.GeoJson(
+        json.loads(wgs[["tip", wgs.geometry.name]].to_json(drop_id=True)), name=name,
+        marker=folium.CircleMarker(radius=5), style_function=lambda _f, s=style: s,
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
+    ).add_to(m)
 
 
 def _split_offers(current: gpd.GeoDataFrame | None, new: gpd.GeoDataFrame):
