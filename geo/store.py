@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -338,9 +339,17 @@ class Workspace:
 
     def _schema_state(self, conn: sqlite3.Connection) -> str:
         """``"ours"``, ``"new"`` (an empty database) or raise for a foreign or newer file."""
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        user_version = conn.execute("PRAGMA user_version").fetchone()[0]
-        n_objects = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        # One snapshot: read apart, another connection's schema commit could fall between the three reads.
+        own = not conn.in_transaction
+        if own:
+            conn.execute("BEGIN")
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            user_version = conn.execute("PRAGMA user_version").fetchone()[0]
+            n_objects = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        finally:
+            if own:
+                conn.execute("COMMIT")
         if app_id == _APPLICATION_ID:
             if user_version > _SCHEMA_VERSION:
                 raise DataError(
@@ -352,10 +361,23 @@ class Workspace:
             return "new"
         raise self._foreign()
 
+    def _enable_wal(self, conn: sqlite3.Connection) -> None:
+        """Switch a new file to WAL; retried, as SQLite answers "locked" at once instead of calling the busy
+        handler while another connection of a brand-new workspace holds the file."""
+        deadline = time.monotonic() + self.busy_timeout
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as err:
+                if "locked" not in str(err) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+
     def _init_schema(self, conn: sqlite3.Connection) -> None:
         # WAL: readers never block the writer and see the last committed state; a crashed writer's
         # uncommitted frames in the -wal file are ignored on the next open.
-        conn.execute("PRAGMA journal_mode = WAL")
+        self._enable_wal(conn)
         self._begin(conn)
         try:
             if self._schema_state(conn) == "new":  # another process may have won the race
