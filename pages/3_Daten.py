@@ -109,6 +109,34 @@ if kind == "districts":
                                    key=f"up_{key}")
             options[key] = choice
 
+if kind == "indicators":
+    # Assign columns by hand where the automatic recognition (by key, label or usual name) is not wanted.
+    try:
+        columns = list(readers.read_table(data, upload.name).columns)
+    except DataError:
+        columns = []  # the check below reports why the file cannot be read
+    if columns:
+        with st.expander("Spalten zuordnen (optional – sonst automatisch erkannt)"):
+            st.caption("Richtung aus der Indikatoren-Tabelle: ↑ höherer Wert = mehr Bedarf, "
+                       "↓ höherer Wert = weniger Bedarf.")
+            defs = dataset.indicator_definitions
+            targets = {settings.INHABITANTS: "Einwohnerinnen und Einwohner", settings.CHILDREN: "Kinder 0–17"}
+            targets |= {k: f"{r['label']} ({'↑' if r['direction'] > 0 else '↓'})" for k, r in defs.iterrows()}
+            cols = st.columns(2)
+            id_choice = cols[0].selectbox("Sozialraum-Nummer", [AUTO, *columns], key="up_ind_id")
+            year_choice = cols[1].selectbox("Jahr", [AUTO, *columns], key="up_ind_year")
+            if id_choice != AUTO:
+                options["id_column"] = id_choice
+            if year_choice != AUTO:
+                options["year_column"] = year_choice
+            column_map = {}
+            for i, (target, label) in enumerate(targets.items()):
+                source = cols[i % 2].selectbox(label, [AUTO, *columns], key=f"up_map_{target}")
+                if source != AUTO:
+                    column_map[source] = target
+            if column_map:
+                options["column_map"] = column_map
+
 with st.spinner("Datei wird geprüft …"):
     check = check_upload(data, upload.name, kind=kind, context=dataset, options=options)
 

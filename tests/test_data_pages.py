@@ -102,3 +102,23 @@ def test_history_page_restores_and_resets(workspace):
     at.button(key="hist_reset_offers").click().run()
     assert workspace.active_versions() == {}
     assert workspace.history("offers")["version"].tolist() == [2, 1]  # nothing was deleted
+
+
+def test_indicator_columns_can_be_assigned_by_hand(workspace):
+    demo = load_demo()
+    rows = demo.indicators[demo.indicators[settings.YEAR] == 2024]
+    lines = ["SR;Jahr;EW;U18;Quote A;Quote B;Quote C"] + [
+        f"{r.district_id};{r.year};{r.inhabitants};{r.children};{r.sgb2_children_quota};"
+        f"{r.unemployment_rate};{r.single_parent_share}".replace(".", ",")
+        for r in rows.itertuples()
+    ]
+    data = "\n".join(lines).encode("utf-8")
+    at = upload(daten_page(), "indicators", "eigene_namen.csv", data)
+    assert at.error  # "SR", "Quote A" etc. mean nothing by themselves
+    at.selectbox(key="up_ind_id").set_value("SR")
+    for key, column in [("inhabitants", "EW"), ("children", "U18"), ("sgb2_children_quota", "Quote A"),
+                        ("unemployment_rate", "Quote B"), ("single_parent_share", "Quote C")]:
+        at.selectbox(key=f"up_map_{key}").set_value(column)
+    at.run()
+    assert not at.exception and not at.error
+    assert {m.label: m.value for m in at.metric}["unverändert"] == "57"  # the same values as the demo's 2024
