@@ -108,6 +108,15 @@ if kind == "districts":
             choice = col.selectbox(label, columns, index=columns.index(default) if default in columns else 0,
                                    key=f"up_{key}")
             options[key] = choice
+        NONE = "– keine –"
+        for col, key, label in [(left, "area_id_column", "Spalte mit der Stadtbezirk-Nummer (optional)"),
+                                (right, "area_name_column", "Spalte mit dem Stadtbezirk-Namen (optional)")]:
+            default = found.get(key)
+            choices = [NONE, *columns]
+            choice = col.selectbox(label, choices, index=choices.index(default) if default in columns else 0,
+                                   key=f"up_{key}")
+            if choice != NONE:
+                options[key] = choice
 
 if kind == "indicators":
     # Assign columns by hand where the automatic recognition (by key, label or usual name) is not wanted.

@@ -79,13 +79,16 @@ def test_district_upload_with_own_column_names(workspace):
     doc = json.loads(demo.districts.to_crs(4326).to_json())
     for f in doc["features"]:
         p = f["properties"]
-        f["properties"] = {"SR_NR": p["district_id"], "SR_NAME": p["district_name"]}
+        f["properties"] = {"SR_NR": p["district_id"], "SR_NAME": p["district_name"], "SB": p["area_name"]}
     at = upload(daten_page(), "districts", "sozialraeume.geojson", json.dumps(doc).encode())
     assert at.selectbox(key="up_id_column").value == "SR_NR"
     assert at.selectbox(key="up_name_column").value == "SR_NAME"
     assert {m.label: m.value for m in at.metric}["unverändert"] == "0"  # area ids are not in the file
+    at.selectbox(key="up_area_name_column").set_value("SB").run()
     at.button(key="up_save").click().run()
     assert workspace.active_versions()["districts"].rows == 57
+    stored = workspace.load("districts")
+    assert stored.set_index(settings.DISTRICT_ID).loc["0101", settings.AREA_NAME] == "Mitte"
 
 
 def test_history_page_restores_and_resets(workspace):
