@@ -6,15 +6,13 @@ import base64
 import html
 import json
 import re
-import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 import folium
 import geopandas as gpd
-import mapclassify
 import numpy as np
 import pandas as pd
 import shapely
@@ -23,6 +21,7 @@ from folium.template import Template
 
 from geo import crs, settings
 from geo.analysis import Result, column
+from geo.classify import classify_values
 from geo.dataset import Dataset
 from geo.formatting import format_count, format_distance, format_number
 from geo.need import CLASS_BOUNDS, IN_NEED_CLASSES, NOT_CLASSIFIED, STATUS_CLASSES
@@ -110,50 +109,6 @@ class Classes:
 
     def color_of(self, i: int) -> str:
         return self.colors[i] if i >= 0 else NO_CLASS_COLOR
-
-
-def classify_values(values: Sequence[float] | np.ndarray, scheme: str, k: int = 5) -> tuple[np.ndarray, np.ndarray]:
-    """Classify numbers with mapclassify; NaN stays unclassified.
-
-    Parameters
-    ----------
-    values
-        One number per district; NaN for districts that are not classified.
-    scheme
-        ``"quantiles"``, ``"natural_breaks"`` (Fisher-Jenks, deterministic) or ``"equal_interval"``.
-    k
-        Wanted number of classes; fewer when there are fewer distinct values.
-
-    Returns
-    -------
-    classes, bins
-        Class number per value (``-1`` for NaN) and the upper bound of each class (upper bound inclusive,
-        as in mapclassify).
-    """
-    y = np.asarray(values, dtype=float)
-    finite = np.isfinite(y)
-    classes = np.full(len(y), -1, dtype=int)
-    if not finite.any():
-        return classes, np.empty(0)
-    data = y[finite]
-    k = max(1, min(int(k), len(np.unique(data))))
-    if k == 1:
-        bins = np.array([data.max()])
-    else:
-        makers = {
-            "quantiles": mapclassify.Quantiles,
-            "natural_breaks": mapclassify.FisherJenks,
-            "equal_interval": mapclassify.EqualInterval,
-        }
-        if scheme not in makers:
-            raise ValueError(f"Unknown classification scheme {scheme!r}; use one of {sorted(makers)}")
-        with warnings.catch_warnings():
-            # mapclassify warns when ties leave fewer distinct bins than k; the bins are de-duplicated below.
-            warnings.simplefilter("ignore", UserWarning)
-            bins = np.asarray(makers[scheme](data, k=k).bins, dtype=float)
-        bins = np.unique(bins)
-    classes[finite] = np.minimum(np.searchsorted(bins, data, side="left"), len(bins) - 1)
-    return classes, bins
 
 
 @dataclass(frozen=True)

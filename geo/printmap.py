@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import textwrap
 import threading
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,7 +20,6 @@ from datetime import date
 from typing import Final
 
 import geopandas as gpd
-import mapclassify
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
@@ -38,6 +36,7 @@ from matplotlib.text import Text
 
 from geo import crs, settings
 from geo.analysis import Result, column
+from geo.classify import classify_values
 from geo.dataset import Dataset
 from geo.formatting import format_distance, format_number
 from geo.need import CLASS_BOUNDS, IN_NEED_CLASSES, NOT_CLASSIFIED, STATUS_CLASSES
@@ -234,33 +233,11 @@ def _terciles(values: np.ndarray, usable: np.ndarray) -> tuple[np.ndarray, list[
     out = np.full(len(values), -1, dtype=int)
     if usable.sum() == 0:
         return out, []
-    bins = _quiet_bins(values[usable], "quantiles", 3)
+    bins = classify_values(values[usable], "quantiles", 3)[1]
     out[usable] = np.searchsorted(bins, values[usable], side="left").clip(0, 2)
     if len(bins) < 3:  # too few distinct values for three classes: spread what there is from the top
         out[usable] += 3 - len(bins)
     return out, list(bins)
-
-
-def _quiet_bins(values: np.ndarray, scheme: str, k: int) -> np.ndarray:
-    """Upper class bounds (inclusive) from mapclassify, deduplicated; never warns."""
-    values = np.asarray(values, dtype=float)
-    unique = np.unique(values)
-    if len(unique) <= 1:
-        return unique
-    k = int(min(k, len(unique)))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # mapclassify warns when values tie; the dedup below handles it
-        if scheme == "quantiles":
-            classifier = mapclassify.Quantiles(values, k=k)
-        elif scheme == "equal_interval":
-            classifier = mapclassify.EqualInterval(values, k=k)
-        elif scheme == "natural_breaks":
-            classifier = mapclassify.FisherJenks(values, k=k)
-        else:
-            raise ValueError(f"Unbekannte Klassifizierung {scheme!r}; möglich: {', '.join(SCHEMES)}")
-    bins = np.unique(np.asarray(classifier.bins, dtype=float))
-    bins[-1] = max(bins[-1], values.max())
-    return bins
 
 
 # --- content -----------------------------------------------------------------------------------------------------
@@ -350,7 +327,7 @@ def _classified_fill(
     if not usable.any():
         return styles, [], "keine Werte"
     v = values[usable]
-    bins = _quiet_bins(v, scheme, k)
+    bins = classify_values(v, scheme, k)[1]
     classes = np.searchsorted(bins, values, side="left").clip(0, len(bins) - 1)
     colours = [mpl.colors.to_hex(c) for c in mpl.colormaps[cmap](np.linspace(0.15, 0.85, max(len(bins), 2)))]
     if len(bins) == 1:

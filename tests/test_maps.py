@@ -12,7 +12,7 @@ import pytest
 import shapely
 from shapely.geometry import Point, Polygon
 
-from geo import catalog, formatting, maps, settings
+from geo import catalog, classify, formatting, maps, settings
 from geo.analysis import Params, analyse, column
 from geo.dataset import Dataset
 from geo.demo import load_demo
@@ -103,7 +103,7 @@ def test_marker_svg_draws_each_shape_with_its_colour(shape):
 
 
 def test_equal_intervals_on_a_known_series():
-    classes, bins = maps.classify_values(np.arange(11), "equal_interval", k=5)
+    classes, bins = classify.classify_values(np.arange(11), "equal_interval", k=5)
     # width 2: 0-2 | 3-4 | 5-6 | 7-8 | 9-10 (upper bounds inclusive)
     assert bins.tolist() == [2, 4, 6, 8, 10]
     assert np.bincount(classes).tolist() == [3, 2, 2, 2, 2]
@@ -112,22 +112,22 @@ def test_equal_intervals_on_a_known_series():
 
 def test_quantiles_put_equal_numbers_in_each_class_and_keep_nan_out():
     values = [1, 2, 3, 4, 5, 6, 7, 8, np.nan]
-    classes, _ = maps.classify_values(values, "quantiles", k=4)
+    classes, _ = classify.classify_values(values, "quantiles", k=4)
     assert classes[-1] == -1
     assert np.bincount(classes[:-1]).tolist() == [2, 2, 2, 2]
 
 
 def test_natural_breaks_separate_two_clusters():
-    classes, bins = maps.classify_values([1, 1.1, 1.2, 9, 9.1, 9.2], "natural_breaks", k=2)
+    classes, bins = classify.classify_values([1, 1.1, 1.2, 9, 9.1, 9.2], "natural_breaks", k=2)
     assert classes.tolist() == [0, 0, 0, 1, 1, 1]
     assert bins[0] == pytest.approx(1.2)
 
 
 def test_fewer_distinct_values_than_classes_gives_fewer_classes_without_warning():
-    classes, bins = maps.classify_values([5, 5, 5, 7], "quantiles", k=5)
+    classes, bins = classify.classify_values([5, 5, 5, 7], "quantiles", k=5)
     assert len(bins) == 2
     assert classes.tolist() == [0, 0, 0, 1]
-    classes, bins = maps.classify_values([np.nan, np.nan], "equal_interval", k=5)
+    classes, bins = classify.classify_values([np.nan, np.nan], "equal_interval", k=5)
     assert classes.tolist() == [-1, -1] and len(bins) == 0
 
 
