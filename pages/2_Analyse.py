@@ -108,12 +108,18 @@ st.markdown(
 districts = protected_district_table(
     result, offer_types=dataset.offer_types, indicator_definitions=dataset.indicator_definitions
 )
-# Columns with protected cells ("< 3", "•") mix text and numbers: show them as text.
-mixed = [c for c in districts.columns if districts[c].dtype == object]
-districts[mixed] = districts[mixed].map(lambda v: format_number(v, 1) if isinstance(v, float) else str(v))
+# Protected cells: "•" (value suppressed) stays an empty cell so the column sorts as numbers;
+# a column with "< 3" is shown as text, so the code stays visible.
+for c in [c for c in districts.columns if districts[c].dtype == object]:
+    if districts[c].isin(["< 3"]).any():
+        districts[c] = districts[c].map(lambda v: format_number(v, 1) if isinstance(v, float) else str(v))
+    else:
+        districts[c] = pd.to_numeric(districts[c].where(districts[c] != "•"), errors="coerce")
 if chosen_areas:
     districts = districts[districts["Stadtbezirk"].astype(str).isin(chosen_areas)]
 ui.stamp(dataset)
+st.caption("Leere Zellen sind aus Datenschutzgründen nicht ausgewiesen (Sozialräume unter "
+           f"{result.min_inhabitants} Einwohnern; Werte, aus denen sich Personenzahlen unter 3 ergäben).")
 st.dataframe(
     districts,
     hide_index=True,
