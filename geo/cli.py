@@ -60,7 +60,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     options = ex.ExportOptions(
         offer_type=args.offer_type, indicator=args.indicator, scheme=args.scheme, k=args.classes,
         paper=args.paper, orientation=args.orientation, dpi=args.dpi, labels=not args.no_labels,
-        export_date=args.date,
+        export_date=args.date, tiles=args.tiles,
     )
     try:
         data = ex.export(args.kind, fmt, dataset, result, options)
@@ -123,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dpi", type=int, default=DPI_CHOICES[0], help="Auflösung für PNG (150 oder 300)")
     p.add_argument("--no-labels", action="store_true", help="Sozialräume nicht beschriften")
     p.add_argument("--date", type=_iso_date, help="Exportdatum JJJJ-MM-TT (Standard: heute)")
+    p.add_argument("--tiles", action="store_true",
+                   help="Hintergrundkarte (OpenStreetMap) unter Einzelkarten, falls die Kacheln erreichbar oder im "
+                        "Cache sind; sonst Vektorkarte mit Hinweis. Der Bericht bleibt ohne Hintergrund.")
     p.set_defaults(func=_cmd_export)
     return parser
 

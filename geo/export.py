@@ -109,6 +109,10 @@ class ExportOptions:
         District names on maps.
     export_date
         Date printed on and stamped into the files; ``None`` = today.
+    tiles
+        Background map (OpenStreetMap tiles, :data:`geo.settings.TILE_URL`) under print maps, where the tiles
+        can be fetched or are cached; otherwise the vector map, with a note. The committee report always
+        stays a vector map.
     """
 
     offer_type: str | None = None
@@ -120,6 +124,7 @@ class ExportOptions:
     dpi: int = 150
     labels: bool = True
     export_date: date | None = None
+    tiles: bool = False
 
     def resolved(self) -> ExportOptions:
         """A copy with the export date fixed (today if none was given)."""
@@ -189,7 +194,7 @@ def export(
         fig = printmap.render_map(
             kind, dataset, result, offer_type=options.offer_type, indicator=options.indicator,
             scheme=options.scheme, k=options.k, paper=options.paper, orientation=options.orientation,
-            labels=options.labels, export_date=options.export_date,
+            labels=options.labels, export_date=options.export_date, tiles=options.tiles,
         )
         return printmap.figure_bytes(fig, fmt, dpi=options.dpi)
     if kind == "report":

@@ -44,6 +44,7 @@ from geo.protect import HIDDEN_MEANING, district_codes
 from geo.provenance import (
     APP_NAME,
     NO_TILES_NOTE,
+    TILES_UNAVAILABLE_NOTE,
     attribution,
     export_timestamp,
     german_date,
@@ -54,6 +55,7 @@ from geo.provenance import (
     software_version,
     versions_text,
 )
+from geo.tiles import Background, fetch_background
 
 KINDS: Final[dict[str, str]] = {
     "status": "Soziale Lage (Statusklassen)",
@@ -107,6 +109,13 @@ AREA_BORDER: Final[str] = "#4d4d4d"
 OUTLINE: Final[str] = "#1a1a1a"
 EMPHASIS: Final[str] = "#000000"
 STAMP_COLOR: Final[str] = "#b2182b"
+#: Opacity of district fills over background tiles: the colours stay readable, streets and places show through.
+FILL_ALPHA_ON_TILES: Final[float] = 0.75
+#: How much of the tiles' colour saturation stays, and how far they are lightened towards white (see subdued()).
+BACKGROUND_SATURATION: Final[float] = 0.5
+BACKGROUND_WHITE: Final[float] = 0.25
+#: Resolution of the warped background image, whatever the PNG dpi (keeps tile counts and PDF size moderate).
+TILE_DPI: Final[int] = 150
 #: Up to this many districts, names that fit nowhere inside get a leader line; above, they stay off.
 MAX_LEADER_DISTRICTS: Final[int] = 80
 _MARKERS: Final[dict[str, str]] = {
@@ -731,11 +740,15 @@ def draw_map(
     *,
     labels: bool = True,
     fontscale: float = 1.0,
+    background: tuple[Background | None, str] | None = None,
 ) -> dict:
     """Draw the map of ``content`` into the rectangle (left, bottom, width, height in inches) of ``fig``.
 
     The bottom band of the rectangle holds the scale bar and the north arrow, below the city, so neither
-    ever covers a district. Returns ``{"labelled": n, "omitted": [names]}``.
+    ever covers a district. ``background`` is what :func:`map_background` gave for the same rectangle
+    (``None`` = no tiles asked for): its image goes under semi-transparent district fills; ``(None, reason)``
+    draws the plain map. Returns ``{"labelled": n, "omitted": [names], "tiles_requested": bool,
+    "background": Background | None, "tiles_reason": German reason or ""}``.
     """
     W, H = fig.get_size_inches()
     left, bottom, width, height = rect_in
@@ -746,7 +759,15 @@ def draw_map(
     x0, x1, y0, y1, scale = _extent(d.total_bounds, width, height, band)
     geoms = d.geometry.to_numpy()
 
-    faces = [s.face for s in content.styles]
+    tiles_requested = background is not None
+    image, reason = background if background is not None else (None, "")
+    if image is not None:
+        bx0, bx1, by0, by1 = image.extent
+        ax.imshow(subdued(image.image), extent=image.extent, origin="upper", interpolation="none", zorder=0)
+        ax.add_patch(Rectangle((bx0, by0), bx1 - bx0, by1 - by0, facecolor="none", edgecolor="#9a9a9a",
+                               linewidth=0.5, zorder=0.5))
+    alpha = FILL_ALPHA_ON_TILES if image is not None else 1.0
+    faces = [s.face if s.face == "none" else mpl.colors.to_rgba(s.face, alpha) for s in content.styles]
     edges = [s.edge for s in content.styles]
     plain = [i for i, s in enumerate(content.styles) if s.hatch is None]
     _add_polygons(ax, geoms[plain], [faces[i] for i in plain], [edges[i] for i in plain], zorder=1)
@@ -792,7 +813,56 @@ def draw_map(
     if labels:
         pts = np.vstack(obstacles) if obstacles else np.empty((0, 2))
         stats = _place_labels(fig, ax, renderer, content, result, pts, marker_size, fontscale)
-    return stats
+    return {**stats, "tiles_requested": tiles_requested, "background": image, "tiles_reason": reason}
+
+
+def map_background(result: Result, rect_in: tuple[float, float, float, float], *,
+                   fontscale: float = 1.0) -> tuple[Background | None, str]:
+    """Background tiles for the map :func:`draw_map` draws into ``rect_in``: ``(Background, "")`` or
+    ``(None, German reason)``; never raises for network problems.
+
+    Covers the map above the scale-bar band (scale bar and north arrow stay on white paper), at
+    :data:`TILE_DPI`. Call it outside :func:`rc`, since it may wait for the network.
+    """
+    _, _, width, height = rect_in
+    band = 0.5 * fontscale
+    d = result.districts
+    x0, x1, y0, y1, scale = _extent(d.total_bounds, width, height, band)
+    shape = (max(1, round((height - band) * TILE_DPI)), max(1, round(width * TILE_DPI)))
+    return fetch_background((x0, x1, y0 + band * scale, y1), shape, crs=d.crs or settings.METRIC_CRS)
+
+
+def subdued(image: np.ndarray) -> np.ndarray:
+    """Background tiles toned down so that the district colours lead: half desaturated, a quarter towards white.
+
+    Street maps use the same yellows and oranges as the status classes; at full strength they would read as data.
+    """
+    rgb = image.astype(np.float32)
+    grey = rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    toned = (1 - BACKGROUND_SATURATION) * grey[..., None] + BACKGROUND_SATURATION * rgb
+    return np.rint(BACKGROUND_WHITE * 255 + (1 - BACKGROUND_WHITE) * toned).clip(0, 255).astype(np.uint8)
+
+
+def background_note(stats: dict) -> str:
+    """What the map is drawn on, for the method note: tiles, tiles asked for but unreachable, or none."""
+    background = stats.get("background")
+    if background is not None:
+        return f"Hintergrundkarte: Kacheln Zoomstufe {background.zoom}, nach {settings.METRIC_CRS} umprojiziert"
+    return TILES_UNAVAILABLE_NOTE if stats.get("tiles_requested") else NO_TILES_NOTE
+
+
+def tiles_record(stats: dict) -> dict | bool:
+    """The background of a map for the settings record (``False`` when none was asked for).
+
+    Holds nothing that differs between a fresh download and the cache, so both give the same file.
+    """
+    if not stats.get("tiles_requested"):
+        return False
+    background = stats.get("background")
+    if background is None:
+        return {"drawn": False, "reason": stats.get("tiles_reason", "")}
+    return {"drawn": True, "url": settings.TILE_URL, "zoom": background.zoom, "tiles": background.tiles,
+            "attribution": background.attribution}
 
 
 def _polygon_path(geom) -> MplPath:
@@ -1191,6 +1261,7 @@ def render_map(
     orientation: str = "landscape",
     labels: bool = True,
     export_date: date | None = None,
+    tiles: bool = False,
 ) -> Figure:
     """A complete print map: title, subtitle, map, legend, scale bar, north arrow, labels, sources, date, note.
 
@@ -1207,6 +1278,9 @@ def render_map(
         counted in the note).
     export_date
         Date printed on the map (default today).
+    tiles
+        Background tiles (:data:`geo.settings.TILE_URL`, cached) under semi-transparent district fills; when
+        they cannot be had, the vector map is drawn and the method note says so. An export never fails for it.
 
     Returns
     -------
@@ -1216,12 +1290,23 @@ def render_map(
     content = map_content(kind, dataset, result, offer_type=offer_type, indicator=indicator, scheme=scheme, k=k)
     W, H = paper_size_in(paper, orientation)
     fontscale = 1.0 if paper == "A4" else 1.3
+    m = 0.42 * fontscale
+    top = H - m - 0.78 * fontscale  # below title and subtitle
+    bottom = m + 0.62 * fontscale  # above the footer
+    if orientation == "landscape":
+        panel_w = 2.75 * fontscale
+        map_rect = (m, bottom, W - 2 * m - panel_w - 0.15, top - bottom)
+        legend_rect = (W - m - panel_w, bottom + 0.1, panel_w, top - bottom - 0.1)
+    else:
+        with rc():
+            panel_h = min(2.6 * fontscale, legend_height(content, W - 2 * m, fontscale) + 0.1)
+        map_rect = (m, bottom + panel_h + 0.1, W - 2 * m, top - bottom - panel_h - 0.1)
+        legend_rect = (m, bottom, W - 2 * m, panel_h)
+    # outside rc(): the tiles may wait for the network, and rc() holds a lock every export needs
+    background = map_background(result, map_rect, fontscale=fontscale) if tiles else None
     with rc():
         fig, renderer = new_figure(W, H)
         fig.set_facecolor("#ffffff")
-        m = 0.42 * fontscale
-        title_h = 0.78 * fontscale
-        footer_h = 0.62 * fontscale
         stamp_w = draw_stamp(fig, renderer, W - m, H - m, fontscale) if dataset.synthetic else 0.0
         title, size = fit_text(fig, renderer, content.title, W - 2 * m - stamp_w - 0.15, 15 * fontscale,
                                max_lines=1, weight="bold")
@@ -1232,28 +1317,19 @@ def render_map(
                                  max_lines=2)
         fig.text(m / W, (H - m - 0.33 * fontscale) / H, sub, ha="left", va="top", fontsize=sub_size,
                  color="#333333", linespacing=1.15)
-
-        top = H - m - title_h
-        bottom = m + footer_h
-        if orientation == "landscape":
-            panel_w = 2.75 * fontscale
-            map_rect = (m, bottom, W - 2 * m - panel_w - 0.15, top - bottom)
-            legend_rect = (W - m - panel_w, bottom + 0.1, panel_w, top - bottom - 0.1)
-        else:
-            panel_h = min(2.6 * fontscale, legend_height(content, W - 2 * m, fontscale) + 0.1)
-            map_rect = (m, bottom + panel_h + 0.1, W - 2 * m, top - bottom - panel_h - 0.1)
-            legend_rect = (m, bottom, W - 2 * m, panel_h)
-        stats = draw_map(fig, renderer, map_rect, content, result, labels=labels, fontscale=fontscale)
+        stats = draw_map(fig, renderer, map_rect, content, result, labels=labels, fontscale=fontscale,
+                         background=background)
         draw_legend(fig, renderer, legend_rect, content, fontscale=fontscale)
         fig.add_artist(Line2D([m / W, (W - m) / W], [(bottom - 0.06) / H] * 2, color="#999999", linewidth=0.5))
         draw_footer(fig, renderer, dataset, result, content, stats, export_date=export_date, margin=m,
                     top_in=bottom - 0.1, fontscale=fontscale)
+        record = settings_record(dataset, result, export_date=export_date, product={
+            "kind": kind, "offer_type": offer_type, "indicator": indicator, "scheme": scheme, "k": k,
+            "paper": paper, "orientation": orientation, "labels": labels, "tiles": tiles})
+        record["background_tiles"] = tiles_record(stats)
         fig._praeventionsatlas = {  # read by figure_bytes for the file metadata
             "title": content.title, "subject": f"{subtitle}. Methode: {content.method}",
-            "export_date": export_date, "kind": kind,
-            "settings": settings_json(settings_record(dataset, result, export_date=export_date, product={
-                "kind": kind, "offer_type": offer_type, "indicator": indicator, "scheme": scheme, "k": k,
-                "paper": paper, "orientation": orientation, "labels": labels}), indent=None),
+            "export_date": export_date, "kind": kind, "settings": settings_json(record, indent=None),
         }
     return fig
 
@@ -1269,10 +1345,13 @@ def draw_footer(fig: Figure, renderer, dataset: Dataset, result: Result, content
     W, H = fig.get_size_inches()
     width = W - 2 * margin
     fs = 6.4 * fontscale
-    method = f"Methode: {content.method}; {NO_TILES_NOTE}."
+    method = f"Methode: {content.method}; {background_note(stats)}."
     method += omitted_note(stats)
+    source = attribution(dataset)
+    if stats.get("background") is not None:
+        source += f" · Hintergrundkarte: {stats['background'].attribution}"
     lines = [
-        (attribution(dataset), 1),
+        (source, 1),
         (method, 2),
         (f"Datenschutz: Personenzahlen unter 3 als „< 3“, {HIDDEN_MEANING}. Export: "
          f"{german_date(resolve_date(export_date))} · {APP_NAME} {software_version()}" + (f" · {extra}" if extra

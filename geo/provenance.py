@@ -16,8 +16,10 @@ from geo.need import CLASS_BOUNDS, IN_NEED_CLASSES
 APP_NAME: Final[str] = "Präventionsatlas"
 #: Source line of the synthetic demo city, as every export quotes it.
 DEMO_SOURCE: Final[str] = "Musterstadt – synthetische Beispieldaten, fiktiv"
-#: Note printed where maps could carry background tiles: the exports never fetch any.
+#: Note printed on maps drawn without background tiles (the default, and always in the committee report).
 NO_TILES_NOTE: Final[str] = "ohne Hintergrundkarte (Offline-Vektorkarte: Stadt- und Bezirksgrenzen)"
+#: Note printed when background tiles were asked for but could not be fetched (nor found in the cache).
+TILES_UNAVAILABLE_NOTE: Final[str] = "Hintergrundkarte nicht erreichbar – Vektorkarte ohne Hintergrund"
 
 #: (keywords looked for in the data set's source and version labels, licence note to quote).
 LICENCES: Final[tuple[tuple[tuple[str, ...], str], ...]] = (

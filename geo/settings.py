@@ -44,6 +44,20 @@ INDICATORS_FILE: Final[Path] = DATA_DIR / "indikatoren.csv"
 WORKSPACE_DIR: Final[Path] = Path(
     os.environ.get("PRAEVENTIONSATLAS_DATA", Path.home() / ".local" / "share" / "praeventionsatlas")
 )
+#: Optional background of the print maps: XYZ raster tiles in Web Mercator ({z}/{x}/{y}), fetched only when an
+#: export asks for them; override with PRAEVENTIONSATLAS_TILE_URL (then also set the attribution).
+TILE_URL: Final[str] = os.environ.get("PRAEVENTIONSATLAS_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+#: Attribution the tile source requires, printed in the map's source line.
+TILE_ATTRIBUTION: Final[str] = os.environ.get(
+    "PRAEVENTIONSATLAS_TILE_ATTRIBUTION", "© OpenStreetMap-Mitwirkende (ODbL)"
+)
+#: Disk cache of fetched tiles (a second export of the same area needs no network); PRAEVENTIONSATLAS_TILE_CACHE.
+TILE_CACHE_DIR: Final[Path] = Path(os.environ.get("PRAEVENTIONSATLAS_TILE_CACHE", WORKSPACE_DIR / "kachel-cache"))
+#: Seconds one tile request may take, and all tile requests of one map together.
+TILE_TIMEOUT_S: Final[float] = 3.0
+TILE_BUDGET_S: Final[float] = 20.0
+#: Most tiles one map may load (the zoom is lowered until the area fits); keeps within the OSM usage policy.
+TILE_MAX_COUNT: Final[int] = 64
 #: Upload size limit in bytes (default 50 MB); override with PRAEVENTIONSATLAS_MAX_UPLOAD_MB.
 MAX_UPLOAD_BYTES: Final[int] = int(float(os.environ.get("PRAEVENTIONSATLAS_MAX_UPLOAD_MB", "50")) * 1024 * 1024)
 

@@ -104,8 +104,15 @@ with st.container(border=True):
     export_date = c9.date_input("Exportdatum", value=date.today(), format="DD.MM.YYYY", key="export_date",
                                 help="Steht auf jeder Datei. Gleiche Daten, Einstellungen und gleiches Datum "
                                      "ergeben eine identische Datei.")
+    # a row of its own: in a third of the width the label would be cut off
+    tiles = st.toggle("Hintergrundkarte (OpenStreetMap, falls erreichbar)",
+                      help="Straßen und Orte unter den halbtransparenten Flächen. Die Kacheln werden aus dem "
+                           "Internet geladen und zwischengespeichert; ohne Verbindung entsteht die Karte ohne "
+                           "Hintergrund, mit einem Hinweis darauf. Gilt nicht für den Bericht.",
+                      **ui.remember("export_tiles", False))
     options = ExportOptions(offer_type=offer_type, indicator=indicator, scheme=scheme, k=int(k), paper=paper,
-                            orientation=orientation, dpi=int(dpi), labels=labels, export_date=export_date)
+                            orientation=orientation, dpi=int(dpi), labels=labels, export_date=export_date,
+                            tiles=tiles)
     drawable = kind not in printmap.KINDS_NEEDING_TYPE or offer_type is not None
     if not drawable:
         st.warning("Diese Karte braucht eine analysierte Angebotsart; in den Daten gibt es keine.",

@@ -22,6 +22,16 @@ def xy(x: float, y: float) -> tuple[float, float]:
     return X0 + x, Y0 + y
 
 
+@pytest.fixture(autouse=True)
+def _no_real_tile_server(monkeypatch, tmp_path_factory):
+    """No test reaches a real tile server: the URL points at a closed local port unless a test sets its own."""
+    from geo import tiles
+
+    monkeypatch.setattr(settings, "TILE_URL", "http://127.0.0.1:9/{z}/{x}/{y}.png")
+    monkeypatch.setattr(settings, "TILE_CACHE_DIR", tmp_path_factory.getbasetemp() / "kachel-cache")
+    tiles.forget_failures()
+
+
 @pytest.fixture
 def squares() -> gpd.GeoDataFrame:
     """Districts A | B | C, each 1,000 m × 1,000 m, side by side along x."""

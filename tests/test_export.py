@@ -336,6 +336,11 @@ def test_export_page(tmp_path, monkeypatch):
     at.toggle(key="export_preview").set_value(True).run()
     assert not at.exception, at.exception
     assert "image" in _walk(at.main, [])
+    tiles = at.toggle(key="export_tiles")
+    assert tiles.label == "Hintergrundkarte (OpenStreetMap, falls erreichbar)" and tiles.value is False
+    tiles.set_value(True).run()  # conftest: the tile URL is a closed local port, so the preview falls back
+    assert not at.exception, at.exception
+    assert "image" in _walk(at.main, [])
     assert "< 3" in "\n".join(str(e.value) for e in at.info)
 
 
