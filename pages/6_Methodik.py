@@ -149,6 +149,9 @@ st.markdown(
 - **Datenschutz:** Fallzahlen zwischen 1 und {settings.MIN_COUNT_SHOWN - 1} erscheinen in der Karte als
   „< {settings.MIN_COUNT_SHOWN}“.
 - Die Karte braucht **kein Internet**. Nur die wählbare Hintergrundkarte OpenStreetMap lädt Kacheln nach.
+- **Druckkarten** (Seite Export) können auf Wunsch auf einer OpenStreetMap-Hintergrundkarte liegen – nur wenn
+  die Kacheln erreichbar oder zwischengespeichert sind; sonst entsteht eine Vektorkarte, und die Methodenzeile
+  der Karte sagt das. Der Bericht für den Ausschuss ist immer eine Vektorkarte.
 """
 )
 
