@@ -90,8 +90,10 @@ RC: Final[dict[str, object]] = {
 # colours as the web map (geo.maps.YLORRD[4]), so print and screen read alike.
 STATUS_COLORS: Final[dict[str, str]] = dict(zip(STATUS_CLASSES, ["#ffffb2", "#fecc5c", "#fd8d3c", "#e31a1c"],
                                                 strict=True))
+#: Share of children in reach from which the need × reach map calls a district well reached.
+REACH_GOOD: Final[float] = 0.8
 #: Bivariate 3×3 palette (Teuling et al. 2011, blue × orange, colour-blind safe), indexed [need][reach]:
-#: need tercile 0–2 (low → high status index), reach tercile 0–2 (low → high share in reach). High need with
+#: need class 0–2 (low → high need), reach class 0–2 (low → high share in reach). High need with
 #: low reach is black, high need with high reach blue, low need with low reach orange.
 _TEULING: Final[list[list[str]]] = [  # rows: lack of reach 0–2, columns: need 0–2
     ["#f3f3f3", "#b4d3e1", "#509dc2"],
@@ -215,38 +217,31 @@ def paper_size_in(paper: str = "A4", orientation: str = "landscape") -> tuple[fl
 
 
 def bivariate_classes(result: Result, offer_type: str) -> pd.DataFrame:
-    """Tercile classes for the need × reach map, one row per district of ``result.districts``.
+    """Classes for the need × reach map, one row per district of ``result.districts``.
 
-    Columns: ``need`` (0–2, tercile of the status index over classified districts), ``reach`` (0–2, tercile
-    of the share of children in reach over districts whose share may be shown) and ``state``: ``"ok"``,
-    ``"not_classified"``, ``"hidden"`` (data protection) or ``"no_value"``. ``attrs`` holds the tercile
-    upper bounds ``need_bins`` and ``reach_bins``.
+    Fixed, explainable bounds instead of terciles: ``need`` 0–2 is the MSS status (``Status hoch`` |
+    ``Status mittel`` | ``Status niedrig``/``sehr niedrig``, i.e. the districts in need); ``reach`` 0–2 is the
+    share of children within the radius (below the gap threshold | up to :data:`REACH_GOOD` | from
+    :data:`REACH_GOOD`). So the darkest corner, high need × few reached, holds exactly the gap districts.
+    ``state``: ``"ok"``, ``"not_classified"``, ``"hidden"`` (data protection) or ``"no_value"``. ``attrs``
+    holds the class bounds ``need_bins`` (status index) and ``reach_bins`` (shares).
     """
     d = result.districts
     codes = district_codes(result)
-    index = d["status_index"].to_numpy(dtype=float)
     share = d[column("share_in_reach", offer_type)].to_numpy(dtype=float)
-    classified = d["classified"].to_numpy(dtype=bool) & np.isfinite(index)
+    classified = d["classified"].to_numpy(dtype=bool) & np.isfinite(d["status_index"].to_numpy(dtype=float))
     hidden = (codes[column("share_in_reach", offer_type)] != "").to_numpy()
     has_share = np.isfinite(share) & ~hidden
-    need, need_bins = _terciles(index, classified)
-    reach, reach_bins = _terciles(share, has_share)
+    status = d["status_class"].to_numpy()
+    need = np.where(np.isin(status, IN_NEED_CLASSES), 2, np.where(status == STATUS_CLASSES[1], 1, 0))
+    need = np.where(classified, need, -1)
+    reach_bins = [result.max_share_in_reach, REACH_GOOD]
+    reach = np.where(has_share, np.searchsorted(reach_bins, np.nan_to_num(share), side="right"), -1)
     state = np.where(~classified, "not_classified", np.where(hidden, "hidden", np.where(~has_share, "no_value", "ok")))
     out = pd.DataFrame({"need": need, "reach": reach, "state": state}, index=d.index)
-    out.attrs["need_bins"] = need_bins
+    out.attrs["need_bins"] = [CLASS_BOUNDS[0], CLASS_BOUNDS[1]]
     out.attrs["reach_bins"] = reach_bins
     return out
-
-
-def _terciles(values: np.ndarray, usable: np.ndarray) -> tuple[np.ndarray, list[float]]:
-    out = np.full(len(values), -1, dtype=int)
-    if usable.sum() == 0:
-        return out, []
-    bins = classify_values(values[usable], "quantiles", 3)[1]
-    out[usable] = np.searchsorted(bins, values[usable], side="left").clip(0, 2)
-    if len(bins) < 3:  # too few distinct values for three classes: spread what there is from the top
-        out[usable] += 3 - len(bins)
-    return out, list(bins)
 
 
 # --- content -----------------------------------------------------------------------------------------------------
@@ -558,11 +553,11 @@ def map_content(
         if extra:
             legend.append(LegendSection("Ohne Klasse", extra))
         nb, rb = bi.attrs["need_bins"], bi.attrs["reach_bins"]
-        need_breaks = " | ".join(format_number(b, 2) for b in nb[:-1]) or "–"
-        reach_breaks = " | ".join(format_number(100 * b, 0, unit="%") for b in rb[:-1]) or "–"
+        low, good = (format_number(100 * b, 0, unit="%") for b in rb)
         radius = format_distance(result.radii[t])
-        method = (f"Terzile des Statusindex (Grenzen {need_breaks}) × Terzile des Anteils der Kinder im Umkreis "
-                  f"von {radius} Luftlinie um ein {type_short(dataset, t)} (Grenzen {reach_breaks})")
+        method = (f"Bedarf = MSS-Statusklasse (Status hoch | mittel | niedrig/sehr niedrig) × Anteil der Kinder im "
+                  f"Umkreis von {radius} Luftlinie um ein {type_short(dataset, t)} (unter {low} | {low} bis unter "
+                  f"{good} | ab {good}); schwarz = Versorgungslücke")
         worst = (bi["need"] == 2) & (bi["reach"] == 0) & (bi["state"] == "ok")
         return MapContent(kind, f"Bedarf und Erreichbarkeit: {type_plural(dataset, t)}", method, styles, legend,
                           offers=layers, bold=worst.to_numpy(),
@@ -1133,7 +1128,7 @@ def _bivariate_key_size(fontscale: float) -> tuple[float, float]:
 
 
 def _draw_bivariate_key(fig: Figure, x: float, y_top: float, info: dict, fs: float, fontscale: float) -> None:
-    """The 3×3 key with its top-left corner at (x, y_top) in inches: need terciles to the right, reach upwards."""
+    """The 3×3 key with its top-left corner at (x, y_top) in inches: need classes to the right, reach upwards."""
     W, H = fig.get_size_inches()
     fig.text(x / W, y_top / H, f"Bedarf × Erreichbarkeit ({info['short']})", ha="left", va="top",
              fontsize=fs * 1.05, fontweight="bold")
@@ -1152,15 +1147,16 @@ def _draw_bivariate_key(fig: Figure, x: float, y_top: float, info: dict, fs: flo
     ax.set_xlim(0, 3)
     ax.set_ylim(0, 3)
     ax.set_aspect("equal")
+    low, good = (format_number(100 * b, 0) for b in info["reach_bins"])
     ax.set_xticks([0.5, 1.5, 2.5], ["niedrig", "mittel", "hoch"], fontsize=fs * 0.85)
-    ax.set_yticks([0.5, 1.5, 2.5], ["wenige", "mittel", "viele"], fontsize=fs * 0.85)
+    ax.set_yticks([0.5, 1.5, 2.5], [f"< {low} %", f"{low}–{good} %", f"≥ {good} %"], fontsize=fs * 0.85)
     ax.tick_params(length=0, pad=2)
     for spine in ax.spines.values():
         spine.set_visible(False)
-    ax.set_xlabel("Bedarf (Statusindex) →", fontsize=fs * 0.9, labelpad=3)
+    ax.set_xlabel("Bedarf (MSS-Statusklasse) →", fontsize=fs * 0.9, labelpad=3)
     ax.set_ylabel(f"Kinder in Reichweite\n({info['radius']}) →", fontsize=fs * 0.9, labelpad=3)
     fig.text(x / W, (y_top - 0.42 * fontscale - size - 0.42 * fontscale) / H,
-             "schwarz: hoher Bedarf, wenige Kinder in Reichweite\nblau: hoher Bedarf, gut erreicht",
+             "schwarz: Versorgungslücke (hoher Bedarf,\nwenige Kinder in Reichweite); blau: gut erreicht",
              ha="left", va="top", fontsize=fs * 0.85, color="#333333", linespacing=1.2)
 
 

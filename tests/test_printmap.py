@@ -126,7 +126,7 @@ def test_png_pixel_size_and_dpi(demo_case, dpi):
         ("offers", {}, "Präventive Angebote und ihre Reichweite", "Reichweite 1 km Luftlinie (FGZ)"),
         ("reach", {"offer_type": "fgz"}, "Erreichbarkeit: Familiengrundschulzentren (FGZ)", "25 bis unter 50 %"),
         ("bivariate", {"offer_type": "fgz"}, "Bedarf und Erreichbarkeit: Familiengrundschulzentren (FGZ)",
-         "Bedarf (Statusindex)"),
+         "Bedarf (MSS-Statusklasse)"),
         ("gaps", {}, "Versorgungslücken", "Lücke bei 3 Angebotsarten"),
         ("gaps", {"offer_type": "familienbuero"}, "Versorgungslücken: Familienbüros", "Versorgungslücke (2)"),
     ],
@@ -143,8 +143,8 @@ def test_every_kind_renders_its_legend(demo_case, kind, kwargs, title, legend):
 def test_bivariate_key_has_german_axes(demo_case):
     dataset, result = demo_case
     text = _figure_text(render_map("bivariate", dataset, result, offer_type="fgz", export_date=DAY))
-    for word in ("Bedarf (Statusindex) →", "Kinder in Reichweite", "niedrig", "hoch", "wenige", "viele",
-                 "Terzile des Statusindex"):
+    for word in ("Bedarf (MSS-Statusklasse) →", "Kinder in Reichweite", "niedrig", "hoch", "< 50 %", "≥ 80 %",
+                 "schwarz = Versorgungslücke"):
         assert word in text, word
 
 
@@ -198,7 +198,11 @@ def test_bivariate_classes_and_palette(demo_case):
     ok = bi[bi["state"] == "ok"]
     assert set(ok["need"]) <= {0, 1, 2} and set(ok["reach"]) <= {0, 1, 2}
     assert (bi.loc[~result.districts["classified"].to_numpy(), "state"] == "not_classified").all()
-    assert len(bi.attrs["need_bins"]) == 3
+    assert bi.attrs["need_bins"] == [-1.0, 1.0] and bi.attrs["reach_bins"] == [0.5, 0.8]
+    # The darkest corner (need class 2, reach class 0) is exactly the set of gap districts.
+    worst = (bi["need"] == 2) & (bi["reach"] == 0) & (bi["state"] == "ok")
+    assert worst.to_numpy().tolist() == result.districts[column("gap", "fgz")].to_numpy().tolist()
+    assert worst.sum() >= 1  # the demo has FGZ gaps, so the check compares something
     # the alarming corner (high need, few children in reach) is the darkest colour
     assert BIVARIATE_COLORS[2][0] == "#000000" and BIVARIATE_COLORS[0][2] == "#f3f3f3"
     index = result.districts["status_index"].to_numpy()
