@@ -13,6 +13,7 @@ from geo import readers, settings, validate
 from geo._errors import DataError, Problem, Report
 from geo.crs import CrsGuess
 from geo.dataset import Dataset
+from geo.formatting import format_number
 
 Kind = Literal["offers", "districts", "indicators"]
 KINDS: tuple[str, ...] = ("offers", "districts", "indicators")
@@ -118,9 +119,10 @@ def check_upload(
         raise ValueError(f"mode must be 'replace' or 'append', not {options['mode']!r}")
     if len(data) > settings.MAX_UPLOAD_BYTES:
         report = Report()
+        size, limit = len(data) / 1024**2, settings.MAX_UPLOAD_BYTES / 1024**2
         report.error(
-            f"Die Datei ist {len(data) / 1024**2:.1f} MB groß; erlaubt sind höchstens "
-            f"{settings.MAX_UPLOAD_BYTES / 1024**2:.0f} MB.".replace(".", ",")
+            f"Die Datei ist {format_number(size, 1)} MB groß; erlaubt sind höchstens "
+            f"{format_number(limit, 0 if limit.is_integer() else 1)} MB."
         )
         return UploadCheck(kind, None, report)
     try:

@@ -674,6 +674,21 @@ def test_check_upload_refuses_big_files_and_bad_arguments(small_dataset, monkeyp
         check_upload(b"x", "a.csv", kind="residents", context=small_dataset)
 
 
+@pytest.mark.parametrize(
+    ("limit_mb", "size_bytes", "expected"),
+    [
+        (50, 52 * 1024**2 + 1, "Die Datei ist 52,0 MB groß; erlaubt sind höchstens 50 MB."),
+        (2, 2_621_440, "Die Datei ist 2,5 MB groß; erlaubt sind höchstens 2 MB."),
+        (1.5, 1_600_000, "Die Datei ist 1,5 MB groß; erlaubt sind höchstens 1,5 MB."),
+    ],
+    ids=["50-MB", "2-MB", "1,5-MB"],
+)
+def test_big_file_message_is_one_german_sentence(small_dataset, monkeypatch, limit_mb, size_bytes, expected):
+    monkeypatch.setattr(settings, "MAX_UPLOAD_BYTES", int(limit_mb * 1024**2))
+    check = check_upload(b"x" * size_bytes, "a.csv", kind="offers", context=small_dataset)
+    assert [p.message for p in check.report.errors] == [expected]
+
+
 VG5000 = SHARED_DATA / "vg5000" / "VG5000_GEM.shp"
 
 
