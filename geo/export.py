@@ -53,6 +53,7 @@ from geo.tables import (
     column_descriptions,
     german_csv_bytes,
     neutralise_formulas,
+    neutralise_text,
     protected_district_table,
     protected_gap_table,
     result_columns,
@@ -285,6 +286,7 @@ def _write_sheet(ws, table: pd.DataFrame, *, number_formats: dict[str, str] | No
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
+    names = list(table.columns)  # the formats and widths are keyed by the labels before neutralising
     table = neutralise_formulas(table)
     ws.append([str(c) for c in table.columns])
     for row in table.itertuples(index=False):
@@ -296,13 +298,14 @@ def _write_sheet(ws, table: pd.DataFrame, *, number_formats: dict[str, str] | No
         cell.fill = fill
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A2"
-    for j, name in enumerate(table.columns, start=1):
+    for j, name in enumerate(names, start=1):
         letter = get_column_letter(j)
         if number_formats and name in number_formats:
             for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
                 if isinstance(cell.value, int | float):
                     cell.number_format = number_formats[name]
-        longest = max([len(str(name)) * 0.7] + [len(str(v)) for v in table[name].head(200)]) if len(table) else 12
+        shown = table.iloc[:200, j - 1]
+        longest = max([len(str(name)) * 0.7] + [len(str(v)) for v in shown]) if len(table) else 12
         ws.column_dimensions[letter].width = (widths or {}).get(name, min(max(8.0, longest + 2), 60.0))
     if len(table):
         ws.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{len(table) + 1}"
@@ -407,7 +410,10 @@ def result_layer(dataset: Dataset, result: Result) -> tuple[pd.DataFrame, pd.Dat
     for col in cols:
         values = table[col.label]
         if col.kind in ("text", "flag"):
-            out[col.key] = values.map(lambda v: None if v is None or v is pd.NA else str(v)).astype(object)
+            # QGIS users open the layer's table in Excel too: names like "=1+1" are neutralised as in CSV/XLSX.
+            out[col.key] = values.map(
+                lambda v: None if v is None or v is pd.NA else neutralise_text(str(v))
+            ).astype(object)
         elif col.kind in ("int", "count"):
             numeric = pd.to_numeric(values.map(lambda v: np.nan if isinstance(v, str) else v), errors="coerce")
             out[col.key] = numeric.round(0).astype("Int64")
@@ -419,7 +425,7 @@ def result_layer(dataset: Dataset, result: Result) -> tuple[pd.DataFrame, pd.Dat
     codes = codes.iloc[order].reset_index(drop=True)
     for _, row in codes.iterrows():
         items = [f"{by_source[name].label}: {code}" for name, code in row.items() if code and name in by_source]
-        notes.append("; ".join(items) if items else None)
+        notes.append(neutralise_text("; ".join(items)) if items else None)
     out["datenschutz"] = pd.Series(notes, dtype=object)
     geometry = crs.to_metric(d, name="Bezirke").geometry.to_numpy()[order]
     layer = gpd.GeoDataFrame(out, geometry=geometry, crs=settings.METRIC_CRS)

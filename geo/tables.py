@@ -17,18 +17,24 @@ from geo.provenance import min_inhabitants
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells that Excel would read as a formula (``=``, ``+``, ``-``, ``@``) with an apostrophe.
+def neutralise_text(value: object) -> object:
+    """``value`` with an apostrophe in front if it is text Excel would read as a formula; anything else as is."""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
 
-    Numbers are left alone: only string cells are changed (CSV injection, OWASP).
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells and column labels that Excel would read as a formula (``=``, ``+``, ``-``, ``@``) with an
+    apostrophe.
+
+    Numbers are left alone: only string cells are changed (CSV injection, OWASP). Column labels are included
+    because indicator names from the configuration become headers.
     """
     out = frame.copy()
     for name in out.columns:
         values = out[name]
         if values.dtype == object or pd.api.types.is_string_dtype(values):
-            out[name] = values.map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
-            ).astype(object)
+            out[name] = values.map(neutralise_text).astype(object)
+    out.columns = [neutralise_text(c) for c in out.columns]
     return out
 
 

@@ -95,3 +95,20 @@ def small_case() -> Dataset:
 
 def small_result(dataset: Dataset | None = None):
     return analyse(dataset or small_case(), Params(radii={"fgz": RADIUS}))
+
+
+#: Text that Excel (and LibreOffice) would run as a formula, in every place user or configuration text lands.
+FORMULA_DISTRICT, FORMULA_AREA, FORMULA_INDICATOR = "=1+1", "+Bezirk West", "=HYPERLINK(\"http://x\")"
+
+
+def formula_case() -> Dataset:
+    """:func:`small_case` with a district name, an area (Stadtbezirk) name and an indicator name that start
+    like a formula: D1 is called ``=1+1``, D1 and D2 lie in ``+Bezirk West``, the SGB-II quota is labelled
+    ``=HYPERLINK(…)``."""
+    dataset = small_case()
+    districts = dataset.districts.copy()
+    districts.loc[0, settings.DISTRICT_NAME] = FORMULA_DISTRICT
+    districts.loc[[0, 1], settings.AREA_NAME] = FORMULA_AREA
+    definitions = dataset.indicator_definitions.copy()
+    definitions.loc["sgb2_children_quota", ["label", "unit"]] = [FORMULA_INDICATOR, ""]
+    return dataset.with_layers(districts=districts, indicator_definitions=definitions)

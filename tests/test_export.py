@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime
 import io
 import json
@@ -30,7 +31,15 @@ from geo.export import (
 )
 from geo.protect import HIDDEN, HIDDEN_REASON, SMALL, district_codes, protect_gaps, protected_totals, reach_codes
 from geo.tables import german_csv_bytes, neutralise_formulas, protected_district_table, write_german_csv
-from tests.export_cases import NAMES, small_case, small_result
+from tests.export_cases import (
+    FORMULA_AREA,
+    FORMULA_DISTRICT,
+    FORMULA_INDICATOR,
+    NAMES,
+    formula_case,
+    small_case,
+    small_result,
+)
 
 DAY = date(2025, 3, 1)
 OPTIONS = ExportOptions(export_date=DAY)
@@ -162,6 +171,72 @@ def test_write_german_csv_keeps_behaviour(tmp_path):
 @pytest.mark.parametrize("value", ["=SUM(A1)", "+49 30", "-1", "@cmd", "\tx"])
 def test_neutralise_formulas(value):
     assert neutralise_formulas(pd.DataFrame({"t": [value]}))["t"][0] == "'" + value
+
+
+# --- formula text in every export ------------------------------------------------------------------------------
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@pytest.fixture(scope="module")
+def formulas():
+    dataset = formula_case()
+    return dataset, small_result(dataset)
+
+
+def _is_german_number(text: str) -> bool:
+    return re.fullmatch(r"[-+]?\d+(,\d+)?", text) is not None
+
+
+def test_csv_neutralises_district_area_and_indicator_names(formulas):
+    dataset, result = formulas
+    data = export("table", "csv", dataset, result, OPTIONS)
+    table = _read_german_csv(data).set_index("Bezirk-Nr.")
+    assert "'" + FORMULA_INDICATOR + " (%)" not in table.columns  # the unit was emptied in formula_case
+    assert "'" + FORMULA_INDICATOR in table.columns
+    assert table.loc["D1", "Sozialraum"] == "'" + FORMULA_DISTRICT
+    assert table.loc[["D1", "D2"], "Stadtbezirk"].tolist() == ["'" + FORMULA_AREA] * 2
+    # Every cell, headers included, that Excel would start as a formula is a plain (negative) number.
+    cells = [c for line in csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";") for c in line]
+    assert [c for c in cells if c.startswith(FORMULA_START) and not _is_german_number(c)] == []
+
+
+def test_xlsx_neutralises_district_area_and_indicator_names(formulas):
+    dataset, result = formulas
+    wb = openpyxl.load_workbook(io.BytesIO(export("table", "xlsx", dataset, result, OPTIONS)))
+    ws = wb["Ergebnis"]
+    header = [c.value for c in ws[1]]
+    assert "'" + FORMULA_INDICATOR in header
+    rows = {r[0]: dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert rows["D1"]["Sozialraum"] == "'" + FORMULA_DISTRICT
+    assert rows["D2"]["Stadtbezirk"] == "'" + FORMULA_AREA
+    assert rows["D2"]["'" + FORMULA_INDICATOR] == 20  # the column keeps its numbers and their format
+    assert ws.cell(row=3, column=header.index("'" + FORMULA_INDICATOR) + 1).number_format == "0.0"
+    explained = [r[0] for r in wb["Erläuterungen"].iter_rows(min_row=2, values_only=True)]
+    assert "'" + FORMULA_INDICATOR in explained
+    for sheet in wb.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+                assert not (isinstance(cell.value, str) and cell.value.startswith(FORMULA_START)), (
+                    sheet.title, cell.coordinate, cell.value)
+
+
+def test_gpkg_neutralises_district_area_and_indicator_names(formulas, tmp_path):
+    dataset, result = formulas
+    path = tmp_path / "ergebnis.gpkg"
+    path.write_bytes(export("layer", "gpkg", dataset, result, OPTIONS))
+    layer = gpd.read_file(path, layer="sozialraeume").set_index("bezirk_nr")
+    assert layer.loc["D1", "sozialraum"] == "'" + FORMULA_DISTRICT
+    assert layer.loc[["D1", "D2"], "stadtbezirk"].tolist() == ["'" + FORMULA_AREA] * 2
+    assert layer.loc["D4", "sozialraum"] == "'" + NAMES[3]
+    fields = pyogrio.read_dataframe(path, layer="erlaeuterungen").set_index("feld")
+    assert fields.loc["sgb2_children_quota", "spalte"] == "'" + FORMULA_INDICATOR
+    for name, _ in pyogrio.list_layers(path):
+        frame = pyogrio.read_dataframe(path, layer=name, read_geometry=False)
+        for col in frame.columns:
+            texts = [v for v in frame[col] if isinstance(v, str)]
+            assert [v for v in texts if v.startswith(FORMULA_START)] == [], (name, col)
 
 
 # --- XLSX --------------------------------------------------------------------------------------------------------
