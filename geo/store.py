@@ -274,7 +274,7 @@ class Workspace:
         resolved, demo = self.path.resolve(), settings.DEMO_DIR.resolve()
         if resolved == demo or demo in resolved.parents:
             raise DataError(
-                f"Der Arbeitsbereich darf nicht im Ordner der Demodaten liegen ({self.path}). "
+                "Der Arbeitsbereich darf nicht im Ordner der Demodaten liegen. "
                 "Bitte PRAEVENTIONSATLAS_DATA auf einen anderen Ordner setzen."
             )
 
@@ -290,7 +290,7 @@ class Workspace:
 
     def _foreign(self) -> DataError:
         return DataError(
-            f"Die Datei {self.file} ist kein Arbeitsbereich des Präventionsatlas oder ist beschädigt. "
+            f"Die Datei {DB_NAME} im Arbeitsbereich ist kein Arbeitsbereich des Präventionsatlas oder ist beschädigt. "
             "Sie wird nicht überschrieben. Bitte die Datei prüfen (Sicherung?) oder mit "
             "PRAEVENTIONSATLAS_DATA einen anderen Ordner wählen."
         )
@@ -316,7 +316,7 @@ class Workspace:
             return
         else:
             if self.path.exists() and not self.path.is_dir():
-                raise DataError(f"Der Arbeitsbereich {self.path} ist kein Ordner.")
+                raise DataError("Der Arbeitsbereich (PRAEVENTIONSATLAS_DATA) ist kein Ordner.")
             self.path.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(file, timeout=self.busy_timeout, isolation_level=None)
         try:
@@ -353,7 +353,7 @@ class Workspace:
         if app_id == _APPLICATION_ID:
             if user_version > _SCHEMA_VERSION:
                 raise DataError(
-                    f"Der Arbeitsbereich {self.file} wurde mit einer neueren Version des Präventionsatlas "
+                    "Der Arbeitsbereich wurde mit einer neueren Version des Präventionsatlas "
                     "angelegt. Bitte die Anwendung aktualisieren."
                 )
             return "ours"
@@ -406,7 +406,7 @@ class Workspace:
                 raise DataError("Kein Speicherplatz mehr für den Arbeitsbereich. Nichts wurde geändert.") from err
             if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_IOERR")):
                 raise DataError(
-                    f"Auf den Arbeitsbereich {self.file} kann nicht zugegriffen werden ({err})."
+                    f"Auf den Arbeitsbereich (PRAEVENTIONSATLAS_DATA) kann nicht zugegriffen werden ({err})."
                 ) from err
             raise
         except sqlite3.DatabaseError as err:

@@ -16,7 +16,8 @@ with ui.shows_data_errors():
     workspace = store.Workspace()
     history = workspace.history()
 ui.stamp(dataset)
-st.caption(f"Arbeitsbereich: `{ui.md(workspace.file)}` – gespeicherte Stände werden nie gelöscht.")
+# No server path here: the page may be served to colleagues; the administrator knows PRAEVENTIONSATLAS_DATA.
+st.caption("Gespeicherte Stände liegen im Arbeitsbereich auf dem Server und werden nie gelöscht.")
 
 st.markdown("**Die Analyse verwendet jetzt:**  \n" + "  \n".join(ui.md(v) for v in dataset.versions.values()))
 
