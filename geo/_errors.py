@@ -71,3 +71,25 @@ class Report:
         if self.errors:
             lines = "\n".join(f"- {p}" for p in self.errors)
             raise DataError(f"{title}:\n{lines}", self.errors)
+
+
+class VersionConflict(DataError):
+    """A confirmed change was checked against stored versions that are no longer active; nothing was written.
+
+    ``changed`` maps each layer label whose active version moved to ``(checked_against, now_active)``;
+    ``None`` stands for the base (demo) layer.
+    """
+
+    def __init__(self, changed: dict[str, tuple[int | None, int | None]], advice: str):
+        self.changed = dict(changed)
+        states = "; ".join(
+            f"{label}: {_version_text(now)} statt {_version_text(seen, short=now is not None)}"
+            for label, (seen, now) in self.changed.items()
+        )
+        super().__init__(f"Die Daten wurden inzwischen geändert ({states}). {advice}")
+
+
+def _version_text(version: int | None, *, short: bool = False) -> str:
+    if version is None:
+        return "Basisdaten"
+    return str(version) if short else f"Version {version}"

@@ -34,6 +34,9 @@ class Dataset:
         True for the demo set: every map and table then carries the "synthetische Beispieldaten" stamp.
     versions
         Layer name → version label of the stored data in use.
+    stored_versions
+        Layer code name → number of the stored version in use, read in the same snapshot as the layers;
+        layers not listed are the base (demo) layers. What a change computed from this data set was based on.
     """
 
     districts: gpd.GeoDataFrame
@@ -45,6 +48,7 @@ class Dataset:
     source: str = ""
     synthetic: bool = False
     versions: dict[str, str] = field(default_factory=dict)
+    stored_versions: dict[str, int] = field(default_factory=dict)
 
     @property
     def years(self) -> list[int]:

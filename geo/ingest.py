@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import geopandas as gpd
 import pandas as pd
 
 from geo import readers, settings, validate
-from geo._errors import DataError, Problem, Report
+from geo._errors import DataError, Problem, Report, VersionConflict
 from geo.crs import CrsGuess
 from geo.dataset import Dataset
 from geo.formatting import format_number
+from geo.store import LAYER_LABELS
 
 Kind = Literal["offers", "districts", "indicators"]
 KINDS: tuple[str, ...] = ("offers", "districts", "indicators")
@@ -54,6 +55,10 @@ class UploadCheck:
         Added/changed/removed ids against the layer in use (``None`` when ``layer`` is ``None``).
     info
         German labels about the file for the UI (Zeichenkodierung, Trennzeichen, Tabellenblatt, …).
+    base_versions
+        The stored versions the check was computed from: each layer in :data:`CHECK_READS` for this kind →
+        its active version number in ``context`` (``None``: the base layer). :func:`commit_upload` stores
+        ``layer`` only while exactly these versions are still active.
     """
 
     kind: str
@@ -62,6 +67,7 @@ class UploadCheck:
     crs_guess: CrsGuess | None = None
     changes: validate.ChangeSummary | None = None
     info: dict[str, str] = field(default_factory=dict)
+    base_versions: dict[str, int | None] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -127,13 +133,15 @@ def check_upload(
         return UploadCheck(kind, None, report)
     try:
         if kind == "offers":
-            return _check_offers(data, filename, context, options)
-        if kind == "districts":
-            return _check_districts(data, filename, context, options)
-        return _check_indicators(data, filename, context, options)
+            check = _check_offers(data, filename, context, options)
+        elif kind == "districts":
+            check = _check_districts(data, filename, context, options)
+        else:
+            check = _check_indicators(data, filename, context, options)
     except DataError as err:
         # Readers give every problem a full message; a DataError without problems is one finding.
         return UploadCheck(kind, None, Report(list(err.problems) or [Problem(str(err))]))
+    return replace(check, base_versions={layer: context.stored_versions.get(layer) for layer in CHECK_READS[kind]})
 
 
 def _table_info(table: pd.DataFrame) -> dict[str, str]:
@@ -282,10 +290,24 @@ def _check_indicators(data: bytes, filename: str, context: Dataset, options: dic
 
 #: Workspace layer each upload kind is stored as.
 STORE_LAYER: dict[str, str] = {"offers": "offers", "districts": "districts", "indicators": "indicators"}
+#: Stored layers each kind of check reads from its context: the offers in use are merged with new offers and
+#: located in the districts; districts are compared with the districts in use and the indicators' ids; indicators
+#: keep the other years of the districts in use.
+CHECK_READS: dict[str, tuple[str, ...]] = {
+    "offers": ("offers", "districts"),
+    "districts": ("districts", "indicators"),
+    "indicators": ("indicators", "districts"),
+}
+_RECHECK = ("Es wurde nichts gespeichert. Bitte prüfen Sie die Datei erneut gegen den neuen Stand (Vorschau und "
+            "Änderungen oben) und bestätigen Sie dann noch einmal.")
 
 
-def commit_upload(workspace, check: UploadCheck, *, filename: str, comment: str = ""):
-    """Store a checked upload as a new version of its layer; refuse one with errors.
+def commit_upload(
+    workspace, check: UploadCheck, *, filename: str, comment: str = "",
+    previewed: Mapping[str, int | None] | None = None,
+):
+    """Store a checked upload as a new version of its layer; refuse one with errors or one checked against data
+    that have changed since.
 
     Parameters
     ----------
@@ -293,6 +315,9 @@ def commit_upload(workspace, check: UploadCheck, *, filename: str, comment: str 
         A :class:`geo.store.Workspace`.
     check
         The result of :func:`check_upload` the planner has looked at and confirmed.
+    previewed
+        The ``base_versions`` of the check the planner was shown, if that was another run's check (a page
+        recomputes the check on the click that confirms it). They must equal ``check.base_versions``.
 
     Returns
     -------
@@ -300,10 +325,23 @@ def commit_upload(workspace, check: UploadCheck, *, filename: str, comment: str 
 
     Raises
     ------
+    VersionConflict
+        A layer in ``check.base_versions`` (or ``previewed``) is no longer the active version: another session
+        stored something in between. Nothing is written; the German message asks to check the file again.
+        The comparison happens inside the store's write transaction (:meth:`geo.store.Workspace.save`).
     DataError
         If ``check`` has errors: nothing is written, the stored versions stay as they are.
     """
     if not check.ok:
         check.report.raise_if_errors("Die Datei wurde nicht gespeichert")
         raise DataError("Die Datei wurde nicht gespeichert: sie enthält keine verwertbaren Daten.")
-    return workspace.save(STORE_LAYER[check.kind], check.layer, filename=filename, comment=comment)
+    if previewed is not None and dict(previewed) != dict(check.base_versions):
+        changed = {LAYER_LABELS[layer]: (previewed.get(layer), check.base_versions.get(layer))
+                   for layer in sorted(set(previewed) | set(check.base_versions))
+                   if previewed.get(layer) != check.base_versions.get(layer)}
+        raise VersionConflict(changed, _RECHECK)
+    try:
+        return workspace.save(STORE_LAYER[check.kind], check.layer, filename=filename, comment=comment,
+                              base_versions=check.base_versions)
+    except VersionConflict as err:
+        raise VersionConflict(err.changed, _RECHECK) from None

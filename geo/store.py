@@ -6,7 +6,7 @@ import hashlib
 import io
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,7 +18,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo import settings
-from geo._errors import DataError
+from geo._errors import DataError, VersionConflict
 from geo.dataset import Dataset
 
 #: File name of the workspace database inside the workspace folder.
@@ -95,6 +95,8 @@ CREATE TABLE IF NOT EXISTS events (
 );
 """
 _VERSION_COLUMNS = "layer, version, created_at, filename, n_rows, sha256, n_bytes, comment"
+_SAVE_ADVICE = "Es wurde nichts gespeichert. Bitte prüfen Sie den neuen Stand und bestätigen Sie dann erneut."
+_CHANGE_ADVICE = "Es wurde nichts geändert. Bitte prüfen Sie den neuen Stand und wählen Sie dann erneut."
 
 
 def _display_tz() -> ZoneInfo:
@@ -471,6 +473,22 @@ class Workspace:
             (_now(), layer, action, version),
         )
 
+    @staticmethod
+    def _check_base(conn: sqlite3.Connection, base_versions: Mapping[str, int | None] | None, advice: str) -> None:
+        """Refuse a write planned against other active versions (run inside the write transaction, so no other
+        writer can come between this comparison and the write)."""
+        if not base_versions:
+            return
+        active = Workspace._active(conn)
+        changed = {}
+        for layer, seen in base_versions.items():
+            _check_layer(layer)
+            now = active[layer].version if layer in active else None
+            if now != (None if seen is None else int(seen)):
+                changed[LAYER_LABELS[layer]] = (seen, now)
+        if changed:
+            raise VersionConflict(changed, advice)
+
     def _write_part(self, conn: sqlite3.Connection, layer: str, version: int, part: int, data: bytes) -> None:
         """Insert one part of a payload (a separate method so tests can stop a writer half-way)."""
         conn.execute(
@@ -491,7 +509,10 @@ class Workspace:
 
     # ------------------------------------------------------------------ public API
 
-    def save(self, layer: str, frame: pd.DataFrame, *, filename: str, comment: str = "") -> VersionInfo:
+    def save(
+        self, layer: str, frame: pd.DataFrame, *, filename: str, comment: str = "",
+        base_versions: Mapping[str, int | None] | None = None,
+    ) -> VersionInfo:
         """Store ``frame`` as a new version of ``layer`` and make it the active one.
 
         If ``frame`` serializes to exactly the active version's payload (same checksum), nothing is
@@ -511,6 +532,12 @@ class Workspace:
             Name of the uploaded file, shown in the history.
         comment
             Optional free text.
+        base_versions
+            Layer → version that was active when ``frame`` was computed (``None``: no stored version, the
+            base layer), e.g. :attr:`geo.ingest.UploadCheck.base_versions`. If any of these layers has
+            another active version now, nothing is written and :class:`~geo._errors.VersionConflict` is
+            raised: the comparison and the write are one transaction, so of two sessions that computed
+            their change from the same state only the first one stores it. Not given: no comparison.
 
         Returns
         -------
@@ -519,6 +546,8 @@ class Workspace:
 
         Raises
         ------
+        VersionConflict
+            ``base_versions`` are no longer the active versions.
         DataError
             The workspace is busy for longer than ``busy_timeout``, is not a workspace file, or a
             column cannot be stored.
@@ -526,6 +555,7 @@ class Workspace:
         payload = serialize(layer, frame)  # outside the transaction: hold the write lock briefly
         digest = hashlib.sha256(payload).hexdigest()
         with self._write() as conn:
+            self._check_base(conn, base_versions, _SAVE_ADVICE)
             current = self._active(conn).get(layer)
             if current is not None and current.sha256 == digest:
                 return current
@@ -644,19 +674,25 @@ class Workspace:
             }
         )
 
-    def restore(self, layer: str, version: int) -> VersionInfo:
+    def restore(
+        self, layer: str, version: int, *, base_versions: Mapping[str, int | None] | None = None
+    ) -> VersionInfo:
         """Make an old version of ``layer`` the active one again.
 
         This is an activation, not a copy: the layer then reports e.g. "Angebote v2", the version
         numbers keep meaning one upload each, and :meth:`log` records when it was restored.
+        ``base_versions`` as in :meth:`save`: the versions the planner saw active when choosing.
 
         Raises
         ------
+        VersionConflict
+            ``base_versions`` are no longer the active versions; nothing was changed.
         DataError
             The version does not exist.
         """
         _check_layer(layer)
         with self._write() as conn:
+            self._check_base(conn, base_versions, _CHANGE_ADVICE)
             info = self._info(conn, layer, int(version))
             if info is None:
                 raise DataError(f"Version {version} der Ebene „{LAYER_LABELS[layer]}“ gibt es nicht.")
@@ -666,12 +702,20 @@ class Workspace:
                 self._event(conn, layer, "restore", info.version)
         return info
 
-    def reset(self, layer: str) -> None:
-        """Deactivate ``layer`` so the demo (base) layer is used again; its history is kept."""
+    def reset(self, layer: str, *, base_versions: Mapping[str, int | None] | None = None) -> None:
+        """Deactivate ``layer`` so the demo (base) layer is used again; its history is kept.
+
+        ``base_versions`` as in :meth:`restore`.
+        """
         _check_layer(layer)
         if not self.file.exists():
+            if any(v is not None for v in (base_versions or {}).values()):
+                raise VersionConflict(
+                    {LAYER_LABELS[k]: (v, None) for k, v in base_versions.items() if v is not None}, _CHANGE_ADVICE
+                )
             return
         with self._write() as conn:
+            self._check_base(conn, base_versions, _CHANGE_ADVICE)
             if conn.execute("DELETE FROM active WHERE layer = ?", (layer,)).rowcount:
                 self._event(conn, layer, "reset", None)
 
@@ -719,7 +763,10 @@ class Workspace:
             source += f"; weiterhin {kind}: {rest}" + (f" ({base.source})" if base.source else "")
         # Any base layer still shown keeps the "synthetische Beispieldaten" stamp.
         synthetic = base.synthetic and bool(remaining)
-        return base.with_layers(**frames, source=source, synthetic=synthetic, versions=versions)
+        stored = {layer: info.version for layer, info in active.items()}
+        return base.with_layers(
+            **frames, source=source, synthetic=synthetic, versions=versions, stored_versions=stored
+        )
 
     def check(self) -> list[str]:
         """Full consistency check; an empty list means the workspace is sound.

@@ -242,9 +242,18 @@ with st.expander("Tabelle der hochgeladenen Daten"):
 
 st.divider()
 comment = st.text_input("Kommentar zur Version (optional)", key="up_comment", max_chars=200)
-if st.button(f"{layer_name} übernehmen und speichern", type="primary", icon=":material/save:", key="up_save"):
+
+
+def _remember_preview(base_versions: dict) -> None:
+    """Runs on the click, before the rerun recomputes the check: keeps the state the planner saw."""
+    st.session_state["up_previewed"] = base_versions
+
+
+if st.button(f"{layer_name} übernehmen und speichern", type="primary", icon=":material/save:", key="up_save",
+             on_click=_remember_preview, args=(dict(check.base_versions),)):
     try:
-        info = commit_upload(Workspace(), check, filename=upload.name, comment=comment)
+        info = commit_upload(Workspace(), check, filename=upload.name, comment=comment,
+                             previewed=st.session_state.pop("up_previewed", None))
     except DataError as err:
         st.error(ui.md(err), icon=":material/error:")
     else:

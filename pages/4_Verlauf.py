@@ -26,6 +26,12 @@ if history.empty:
             "Hochladen auf der Seite **Daten**.", icon=":material/info:")
     st.stop()
 
+
+def _remember_shown(layer: str, base_versions: dict) -> None:
+    """Runs on the click, before the rerun reads the history again: keeps the state the planner chose from."""
+    st.session_state[f"hist_seen_{layer}"] = base_versions
+
+
 shown = ["version", "created_local", "filename", "rows", "comment", "active", "sha256"]
 for layer in store.LAYERS:
     part = history[history["layer"] == layer]
@@ -41,10 +47,12 @@ for layer in store.LAYERS:
     left, mid, right = st.columns([2, 2, 3])
     chosen = left.selectbox("Version", versions, key=f"hist_pick_{layer}", label_visibility="collapsed",
                             format_func=lambda v: f"Version {v}")
+    # The active version this table shows; the store refuses a restore or reset once another session changed it.
+    shown_base = {layer: int(active[0]) if active else None}
     if mid.button("Wiederherstellen", key=f"hist_restore_{layer}", icon=":material/restore:",
-                  disabled=chosen in active):
+                  disabled=chosen in active, on_click=_remember_shown, args=(layer, shown_base)):
         try:
-            info = workspace.restore(layer, int(chosen))
+            info = workspace.restore(layer, int(chosen), base_versions=st.session_state.pop(f"hist_seen_{layer}"))
         except DataError as err:
             st.error(ui.md(err), icon=":material/error:")
         else:
@@ -52,9 +60,9 @@ for layer in store.LAYERS:
             st.success(f"{ui.md(info.label)} ist wieder in Gebrauch.", icon=":material/check_circle:")
             st.rerun()
     if active and right.button(f"{label}: Beispieldaten verwenden", key=f"hist_reset_{layer}",
-                               icon=":material/undo:"):
+                               icon=":material/undo:", on_click=_remember_shown, args=(layer, shown_base)):
         try:
-            workspace.reset(layer)
+            workspace.reset(layer, base_versions=st.session_state.pop(f"hist_seen_{layer}"))
         except DataError as err:
             st.error(ui.md(err), icon=":material/error:")
         else:

@@ -125,3 +125,51 @@ def test_indicator_columns_can_be_assigned_by_hand(workspace):
     at.run()
     assert not at.exception and not at.error
     assert {m.label: m.value for m in at.metric}["unverändert"] == "57"  # the same values as the demo's 2024
+
+
+FAMILIENZENTREN = (
+    "Nr;Angebotsart;Name;Breite;Länge\r\nFZ-1;Familienzentrum;FZ Sonnenhügel;51,7195;7,7731\r\n"
+    "FZ-2;Familienzentrum;FZ Ölmühle;51,6905;7,7412\r\n"
+).encode("cp1252")
+ONE_FGZ = "Nr;Angebotsart;Name;Breite;Länge\r\nG-1;FGZ;FGZ Neue Schule;51,7195;7,7731\r\n".encode("cp1252")
+
+
+def test_confirming_a_preview_of_a_state_that_has_changed_stores_nothing(workspace):
+    from geo.ingest import check_upload, commit_upload
+
+    at = upload(daten_page(), "offers", "familienzentren.csv", FAMILIENZENTREN)  # session A sees the demo offers
+    assert {m.label: m.value for m in at.metric}["neu"] == "2"
+    # Meanwhile session B replaces the FGZ list.
+    other = check_upload(ONE_FGZ, "fgz.csv", kind="offers", context=Workspace(workspace.path).dataset(load_demo()))
+    commit_upload(workspace, other, filename="fgz.csv")
+
+    at.button(key="up_save").click().run()
+    assert not at.exception and not at.success
+    assert shown(at.error[-1].value).startswith(
+        "Die Daten wurden inzwischen geändert (Angebote: Version 1 statt Basisdaten). Es wurde nichts gespeichert. "
+        "Bitte prüfen Sie die Datei erneut"
+    )
+    assert workspace.history("offers")["filename"].tolist() == ["fgz.csv"]
+    # The page now previews the file against B's state; confirming that stores A's list beside B's.
+    assert {m.label: m.value for m in at.metric}["unverändert"] == str(len(load_demo().offers) - 20 + 1)
+    at.button(key="up_save").click().run()
+    assert "Gespeichert: Angebote v2 (familienzentren.csv" in shown(at.success[0].value)
+    counts = workspace.load("offers")[settings.OFFER_TYPE].value_counts().to_dict()
+    assert counts["familienzentrum"] == 2 and counts["fgz"] == 1
+
+
+def test_history_page_refuses_a_restore_chosen_from_an_old_table(workspace):
+    demo = load_demo()
+    workspace.save("offers", demo.offers.head(5), filename="erste.csv")
+    workspace.save("offers", demo.offers.head(7), filename="zweite.csv")
+    at = AppTest.from_file("../pages/4_Verlauf.py", default_timeout=120).run()
+    at.selectbox(key="hist_pick_offers").set_value(1).run()
+    workspace.save("offers", demo.offers.head(9), filename="dritte.csv")  # another session, after the page showed v2
+    at.button(key="hist_restore_offers").click().run()
+    assert not at.exception
+    assert shown(at.error[0].value).startswith(
+        "Die Daten wurden inzwischen geändert (Angebote: Version 3 statt 2). Es wurde nichts geändert."
+    )
+    assert workspace.active_versions()["offers"].version == 3
+    at.button(key="hist_reset_offers").click().run()  # chosen from the table that now shows v3: done
+    assert not at.exception and workspace.active_versions() == {}

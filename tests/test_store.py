@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -643,4 +644,156 @@ def test_threads_saving_into_a_fresh_workspace_get_distinct_versions(ws: Workspa
     assert errors == []
     assert sorted(versions) == list(range(1, 13))
     assert ws.history("offers")["version"].tolist() == list(range(12, 0, -1))
+    assert ws.check() == []
+
+
+# ---------------------------------------------------------------- lost updates: changes planned on an old state
+
+def test_save_planned_on_an_old_state_is_refused_and_writes_nothing(ws: Workspace) -> None:
+    ws.save("offers", _offers(1.0), filename="erste.csv")
+    ws.save("offers", _offers(2.0), filename="zweite.csv")
+    before = (ws.history(), ws.log())
+    with pytest.raises(store.VersionConflict) as caught:
+        ws.save("offers", _offers(3.0), filename="dritte.csv", base_versions={"offers": 1})
+    assert str(caught.value) == (
+        "Die Daten wurden inzwischen geändert (Angebote: Version 2 statt 1). Es wurde nichts gespeichert. "
+        "Bitte prüfen Sie den neuen Stand und bestätigen Sie dann erneut."
+    )
+    assert isinstance(caught.value, DataError)  # pages show it like every other data problem
+    pd.testing.assert_frame_equal(ws.history(), before[0])
+    pd.testing.assert_frame_equal(ws.log(), before[1])
+    # planned on the state that is active: stored
+    assert ws.save("offers", _offers(3.0), filename="dritte.csv", base_versions={"offers": 2}).version == 3
+
+
+@pytest.mark.parametrize(
+    ("base", "message"),
+    [
+        ({"offers": None}, "Angebote: Version 1 statt Basisdaten"),  # planned on the demo, someone saved since
+        ({"offers": 1, "districts": 1}, "Sozialräume: Basisdaten statt Version 1"),  # another layer it was based on
+    ],
+    ids=["from-base", "other-layer"],
+)
+def test_every_layer_a_change_was_based_on_is_compared(ws: Workspace, base, message) -> None:
+    ws.save("offers", _offers(1.0), filename="erste.csv")
+    with pytest.raises(store.VersionConflict, match=re.escape(f"inzwischen geändert ({message})")):
+        ws.save("offers", _offers(2.0), filename="zweite.csv", base_versions=base)
+    assert ws.history("offers")["version"].tolist() == [1]
+
+
+def test_restore_and_reset_planned_on_an_old_state_are_refused(ws: Workspace) -> None:
+    ws.save("offers", _offers(1.0), filename="erste.csv")
+    ws.save("offers", _offers(2.0), filename="zweite.csv")
+    seen = {"offers": 2}
+    ws.save("offers", _offers(3.0), filename="dritte.csv")  # another session, after the page was drawn
+    log = ws.log()
+    with pytest.raises(store.VersionConflict, match=r"\(Angebote: Version 3 statt 2\)\. Es wurde nichts geändert"):
+        ws.restore("offers", 1, base_versions=seen)
+    with pytest.raises(store.VersionConflict, match=r"\(Angebote: Version 3 statt 2\)"):
+        ws.reset("offers", base_versions=seen)
+    assert ws.active_versions()["offers"].version == 3
+    pd.testing.assert_frame_equal(ws.log(), log)
+    assert ws.restore("offers", 1, base_versions={"offers": 3}).version == 1
+    ws.reset("offers", base_versions={"offers": 1})
+    assert ws.active_versions() == {}
+
+
+def test_dataset_records_the_stored_versions_it_was_read_from(ws: Workspace, demo) -> None:
+    assert ws.dataset(demo).stored_versions == {}
+    ws.save("offers", demo.offers.head(3), filename="a.csv")
+    ws.save("offers", demo.offers.head(4), filename="b.csv")
+    ws.save("districts", demo.districts, filename="s.gpkg")
+    assert ws.dataset(demo).stored_versions == {"districts": 1, "offers": 2}
+
+
+# Two sessions in two processes: each checks an offer upload against the state it reads, says so
+# (<name>.checked), waits for <flags>/go, then confirms. Prints VERSION n or DATAERROR <message>.
+UPLOAD_CHILD = r"""
+import sys, time
+from pathlib import Path
+from geo import ingest, store
+from geo.demo import load_demo
+
+workspace, flags, name, upload = sys.argv[1:5]
+flags = Path(flags)
+ws = store.Workspace(workspace)
+check = ingest.check_upload(Path(upload).read_bytes(), f"{name}.csv", kind="offers", context=ws.dataset(load_demo()))
+assert check.ok, [str(p) for p in check.report.problems]
+(flags / f"{name}.checked").touch()
+while not (flags / "go").exists():
+    time.sleep(0.005)
+try:
+    info = ingest.commit_upload(ws, check, filename=f"{name}.csv")
+except store.DataError as err:
+    print("DATAERROR " + str(err))
+    sys.exit(3)
+print(f"VERSION {info.version}")
+"""
+#: Session A replaces the Familienzentrum list (the demo has none), session B the FGZ list (the demo has 20).
+UPLOADS = {
+    "a": "Nr;Angebotsart;Name;Breite;Länge\r\nFZ-1;Familienzentrum;FZ Sonnenhügel;51,7195;7,7731\r\n"
+         "FZ-2;Familienzentrum;FZ Ölmühle;51,6905;7,7412\r\n",
+    "b": "Nr;Angebotsart;Name;Breite;Länge\r\nG-1;FGZ;FGZ Neue Schule;51,7195;7,7731\r\n",
+}
+#: What each upload leaves of its type, and what it would be without it (the demo).
+MINE = {"a": ("familienzentrum", 2), "b": ("fgz", 1)}
+DEMO = {"a": ("familienzentrum", 0), "b": ("fgz", 20)}
+
+
+def _type_count(frame: pd.DataFrame, offer_type: str) -> int:
+    return int((frame[settings.OFFER_TYPE] == offer_type).sum())
+
+
+def test_two_sessions_confirming_uploads_checked_against_the_same_state_lose_nothing(
+    ws: Workspace, tmp_path: Path, demo
+) -> None:
+    from geo.ingest import check_upload, commit_upload
+
+    flags = tmp_path / "flags"
+    flags.mkdir()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_DIR), os.environ.get("PYTHONPATH", "")])}
+    files = {}
+    for name, text in UPLOADS.items():
+        files[name] = tmp_path / f"{name}.csv"
+        files[name].write_bytes(text.encode("cp1252"))
+    procs = {
+        name: subprocess.Popen(
+            [sys.executable, "-c", UPLOAD_CHILD, str(ws.path), str(flags), name, str(files[name])],
+            cwd=REPO_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for name in UPLOADS
+    }
+    try:
+        for name, proc in procs.items():
+            _wait_for(flags / f"{name}.checked", proc, timeout=60)  # both checked against the demo offers
+        (flags / "go").touch()  # both confirm at once
+    finally:
+        (flags / "go").touch()
+        results = {name: _finish(proc) for name, proc in procs.items()}
+    outcomes = {name: (rc, out.strip()) for name, (rc, out, _) in results.items()}
+    winners = [name for name, (rc, _) in outcomes.items() if rc == 0]
+    assert len(winners) == 1, (outcomes, {n: r[2][-2000:] for n, r in results.items()})
+    winner, loser = winners[0], ({"a", "b"} - set(winners)).pop()
+    assert outcomes[winner] == (0, "VERSION 1")
+    rc, out = outcomes[loser]
+    assert rc == 3, results[loser][2]
+    assert out == (
+        "DATAERROR Die Daten wurden inzwischen geändert (Angebote: Version 1 statt Basisdaten). Es wurde nichts "
+        "gespeichert. Bitte prüfen Sie die Datei erneut gegen den neuen Stand (Vorschau und Änderungen oben) und "
+        "bestätigen Sie dann noch einmal."
+    )
+    # The winner's list is stored; the refused session changed nothing.
+    assert ws.history("offers")["filename"].tolist() == [f"{winner}.csv"]
+    stored = ws.load("offers")
+    assert _type_count(stored, MINE[winner][0]) == MINE[winner][1]
+    assert _type_count(stored, DEMO[loser][0]) == DEMO[loser][1]
+
+    # The refused session checks its file again, against the new state, and confirms: both lists are in.
+    check = check_upload(files[loser].read_bytes(), f"{loser}.csv", kind="offers", context=ws.dataset(demo))
+    assert check.base_versions == {"offers": 1, "districts": None}
+    assert commit_upload(ws, check, filename=f"{loser}.csv").version == 2
+    stored = ws.load("offers")
+    for offer_type, count in MINE.values():
+        assert _type_count(stored, offer_type) == count
+    assert len(stored) == len(demo.offers) - 20 + 1 + 2
     assert ws.check() == []
