@@ -15,8 +15,37 @@ pytestmark = pytest.mark.e2e
 expect = pytest.importorskip("playwright.sync_api").expect
 
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+#: The map frame of the current run: not in a stale element (Streamlit keeps the old one during a rerun) and
+#: not the new one still mounting (width="-1").
+CURRENT_MAP_FRAME = f'[data-stale="false"] {MAP_FRAME}:not([width="-1"])'
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 WAIT_MS = 30_000
+
+# One look at the whole page, so no rerun can fall between the checks: Streamlit is not running the script, no
+# element is stale, exactly one map frame is on the page, displayed with a positive width, and inside it
+# Leaflet has drawn the expected polygons (and legend) and is not animating a zoom.
+_SETTLED_JS = """
+([frameSelector, nPolygons, legend]) => {
+  const state = {running: !!document.querySelector('[data-testid="stStatusWidgetRunningIcon"]'),
+                 stale: document.querySelectorAll('[data-stale="true"]').length, frames: [], polygons: null,
+                 legend: null, zooming: null};
+  const frames = [...document.querySelectorAll(frameSelector)];
+  state.frames = frames.map(f => [f.getAttribute('width'), Math.round(f.getBoundingClientRect().width)]);
+  const doc = frames.length === 1 ? frames[0].contentDocument : null;
+  if (doc) {
+    state.polygons = doc.querySelectorAll('path.leaflet-interactive').length;
+    const box = doc.querySelector('.pa-legend');
+    state.legend = box ? box.textContent : null;
+    const map = doc.querySelector('.leaflet-container');
+    state.zooming = map ? map.classList.contains('leaflet-zoom-anim') : null;
+  }
+  const settled = !state.running && state.stale === 0 && frames.length === 1
+    && Number(frames[0].getAttribute('width')) > 0 && frames[0].getBoundingClientRect().width > 0
+    && state.polygons === nPolygons && state.zooming === false
+    && (legend === null || (state.legend || '').includes(legend));
+  return settled ? true : (window.__paMapState = state, false);
+}
+"""
 
 
 @pytest.fixture(scope="module")
@@ -24,15 +53,26 @@ def districts():
     return analyse(load_demo()).districts
 
 
-def wait_for_map(page, n_districts: int):
-    """Wait until Leaflet has drawn one interactive polygon per district inside the st_folium frame.
+def wait_for_map(page, n_polygons: int, *, legend: str | None = None):
+    """Wait for a settled page with one drawn map (see ``_SETTLED_JS``); return that map's frame.
 
-    While a changed map mounts, Streamlit shows the old frame next to the new (still hidden) one.
+    A moment is never enough: during a rerun Streamlit shows the old map next to the new one, which mounts
+    with ``width="-1"``, and the old map already has all its polygons. So the wait includes what the new map
+    must show (``legend``, a text of its legend) where the old one would pass the other checks too.
     """
-    expect(page.locator(MAP_FRAME)).to_have_count(1, timeout=WAIT_MS)
-    frame = page.frame_locator(MAP_FRAME)
-    expect(frame.locator("path.leaflet-interactive")).to_have_count(n_districts, timeout=WAIT_MS)
-    return frame
+    try:
+        page.wait_for_function(_SETTLED_JS, arg=[MAP_FRAME, n_polygons, legend], timeout=WAIT_MS, polling=100)
+    except Exception as err:  # Playwright's TimeoutError says nothing about what was on the page
+        state = page.evaluate("() => window.__paMapState")
+        raise AssertionError(f"map not settled ({n_polygons} polygons, legend {legend!r}): {state}") from err
+    return page.frame_locator(CURRENT_MAP_FRAME)
+
+
+def wait_for_map_page(page, n_polygons: int, *, legend: str | None = None):
+    """:func:`wait_for_map` once the Karte page's own widgets are drawn: right after a page switch the previous
+    page's map (the same status map on the Übersicht) can still be the only one on the page."""
+    expect(page.get_by_role("combobox", name="Flächenfarbe")).to_be_visible(timeout=WAIT_MS)
+    return wait_for_map(page, n_polygons, legend=legend)
 
 
 def foreign_hosts(urls: list[str]) -> set[str]:
@@ -43,17 +83,15 @@ def foreign_hosts(urls: list[str]) -> set[str]:
 def test_overview_and_map_work_without_internet(app_url, page, artifacts, districts):
     page.goto(app_url)
     expect(page.get_by_role("heading", name="Präventionsatlas", exact=True)).to_be_visible(timeout=WAIT_MS)
-    frame = wait_for_map(page, len(districts))
+    frame = wait_for_map(page, len(districts), legend="Status sehr niedrig")
     expect(frame.locator(".pa-stamp")).to_have_text(settings.SYNTHETIC_STAMP)
-    expect(frame.locator(".pa-legend")).to_contain_text("Status sehr niedrig")
     expect(page.get_by_text("Kinder mit Bedarf", exact=True)).to_be_visible()
     expect(page.get_by_text("10.886", exact=True)).to_be_visible()
-    page.wait_for_timeout(400)  # the map fits itself to the frame once more after the first draw
     page.screenshot(path=artifacts / "e2e_uebersicht.png")
 
     page.locator('[data-testid="stSidebar"]').get_by_role("link", name="Karte").click()
     expect(page).to_have_url(re.compile(r"/Karte$"), timeout=WAIT_MS)
-    frame = wait_for_map(page, len(districts))
+    frame = wait_for_map_page(page, len(districts), legend="Sozialstatus 2024")
     # Hover a large district without offers in it: its tooltip lists the district's figures.
     index = int((districts[settings.DISTRICT_NAME] == "Auf der Heide").to_numpy().argmax())
     frame.locator("path.leaflet-interactive").nth(index).hover(force=True)
@@ -61,7 +99,6 @@ def test_overview_and_map_work_without_internet(app_url, page, artifacts, distri
     expect(tooltip).to_contain_text("Auf der Heide")
     expect(tooltip).to_contain_text("Einwohner")
     expect(tooltip).to_contain_text("Kinder in Reichweite")
-    page.wait_for_timeout(200)
     page.screenshot(path=artifacts / "e2e_karte.png")
 
     assert any(u.endswith("/app/static/leaflet/leaflet.js") for u in page.requests), "Leaflet not from static/"
@@ -79,27 +116,25 @@ def test_year_chosen_on_the_overview_holds_on_the_map_page(app_url, page, distri
     expect(page.get_by_role("heading", name="Kennzahlen 2023")).to_be_visible(timeout=WAIT_MS)
 
     sidebar.get_by_role("link", name="Karte").click()
-    frame = wait_for_map(page, len(districts))
+    wait_for_map_page(page, len(districts), legend="Sozialstatus 2023")
     expect(year).to_have_value("2023")
-    expect(frame.locator(".pa-legend")).to_contain_text("Sozialstatus 2023")
 
     # Other maps on the same page: an indicator, then reach circles; no script error while old maps go.
     page.get_by_role("combobox", name="Flächenfarbe").click()
     page.get_by_role("option", name="SGB-II-Quote Kinder unter 15 Jahren").click()
     expect(page.get_by_role("combobox", name="Klasseneinteilung")).to_have_value(re.compile("Quantile"))
-    frame = wait_for_map(page, len(districts))
-    expect(frame.locator(".pa-legend")).to_contain_text("SGB-II-Quote", timeout=WAIT_MS)
+    frame = wait_for_map(page, len(districts), legend="SGB-II-Quote")
+    expect(frame.locator(".pa-legend")).not_to_contain_text("Reichweite (Luftlinie)")
     page.get_by_text("Reichweiten-Kreise zeigen").click()
-    page.wait_for_timeout(300)  # the rerun starts
-    frame = wait_for_map(page, len(districts))
-    expect(frame.locator(".pa-legend")).to_contain_text("Reichweite (Luftlinie)", timeout=WAIT_MS)
+    frame = wait_for_map(page, len(districts), legend="Reichweite (Luftlinie)")
+    expect(frame.locator(".pa-legend")).to_contain_text("SGB-II-Quote")  # the indicator stays chosen
     assert not foreign_hosts(page.requests)
     assert page.errors == []
 
 
 def test_downloaded_map_opens_offline(app_url, page, browser, artifacts, tmp_path, districts):
     page.goto(f"{app_url}/Karte")
-    wait_for_map(page, len(districts))
+    wait_for_map_page(page, len(districts), legend="Sozialstatus 2024")
     with page.expect_download(timeout=WAIT_MS) as download:
         page.get_by_role("button", name=re.compile("Karte als HTML-Datei")).click()
     path = tmp_path / "karte.html"

@@ -8,7 +8,7 @@ import pytest
 
 from geo.analysis import analyse
 from geo.demo import load_demo
-from tests.e2e.test_browser import MAP_FRAME, WAIT_MS, foreign_hosts, wait_for_map
+from tests.e2e.test_browser import WAIT_MS, foreign_hosts, wait_for_map, wait_for_map_page
 
 pytestmark = pytest.mark.e2e
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -55,9 +55,7 @@ def test_german_csv_upload_reaches_the_map_and_a_bad_file_is_refused(app_url, pa
     expect(page.get_by_text("Was sich ändert")).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_text("Windows-1252")).to_be_visible()
     # The preview map: district outlines plus one circle per offer (34 in use + 2 new).
-    preview = page.frame_locator(MAP_FRAME)
-    expect(preview.locator("path.leaflet-interactive")).to_have_count(len(districts) + 36, timeout=WAIT_MS)
-    page.wait_for_timeout(300)
+    wait_for_map(page, len(districts) + 36)
     page.screenshot(path=artifacts / "e2e_upload_vorschau.png", full_page=True)
     page.get_by_role("button", name="Angebote übernehmen und speichern").click()
     expect(page.locator('[data-testid="stAlertContentSuccess"]')).to_contain_text(
@@ -67,9 +65,7 @@ def test_german_csv_upload_reaches_the_map_and_a_bad_file_is_refused(app_url, pa
 
     sidebar.get_by_role("link", name="Karte").click()
     expect(page).to_have_url(re.compile(r"/Karte$"), timeout=WAIT_MS)
-    frame = wait_for_map(page, len(districts))
-    expect(frame.locator(".pa-legend")).to_contain_text("Familienzentr")
-    page.wait_for_timeout(300)
+    wait_for_map_page(page, len(districts), legend="Familienzentr")
     page.screenshot(path=artifacts / "e2e_upload_karte.png")
 
     # Back to the demo offers through the history page, so the other browser tests see the demo again.
