@@ -181,3 +181,26 @@ def test_report_draws_user_text(payload):
     pdf = render_report(ds, small_result(ds), export_date=date(2025, 3, 1))
     pages = [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages]
     assert all(f"Quelle: {payload} · Export" in text for text in pages)  # the footer of every page
+
+
+def _unescaped_dollar(markdown: str) -> bool:
+    return re.search(r"(?<!\\)\$", markdown) is not None
+
+
+def test_daten_page_escapes_dollars_and_survives_template_text(tmp_path, monkeypatch):
+    """Streamlit typesets ``$…$`` as LaTeX: the page must hand it ``\\$``; a Jinja fragment must not crash it."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setattr(settings, "WORKSPACE_DIR", tmp_path / "arbeitsbereich")
+    money = "Preis $5 und $6"
+    template = (settings.DATA_DIR / "vorlagen" / "angebote.csv").read_bytes().decode("utf-8-sig")
+    data = template.replace("FB-01;", f"{money};").replace("Familienbüro Altstadt", "Café {{ oops")
+    at = AppTest.from_file("../pages/3_Daten.py", default_timeout=120).run()
+    at.file_uploader(key="up_file_offers").upload(f"{money}.csv", data.encode("utf-8")).run()
+    assert not at.exception, at.exception
+    listed = [c.value for c in at.caption if c.value.startswith("**Neu:**")]
+    assert listed and "Preis \\$5 und \\$6" in listed[0] and not _unescaped_dollar(listed[0])
+    at.button(key="up_save").click().run()
+    assert not at.exception, at.exception
+    saved = at.success[0].value
+    assert "Preis \\$5 und \\$6" in saved and not _unescaped_dollar(saved)
