@@ -48,7 +48,7 @@ def overview() -> None:
         radius = format_distance(result.radii[t])
         with col:
             st.metric(
-                str(dataset.offer_types.at[t, "short"]), ui.pct(reached / in_need) if in_need else "–", border=True,
+                ui.md(dataset.offer_types.at[t, "short"]), ui.pct(reached / in_need) if in_need else "–", border=True,
                 help=f"Anteil der Kinder mit Bedarf, die höchstens {radius} (Luftlinie) vom nächsten Angebot "
                 "entfernt wohnen.",
             )

@@ -495,9 +495,27 @@ def map_data(
     }
 
 
+#: A JSON string token as :func:`json.dumps` writes it.
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+#: Characters written as ``\uXXXX`` inside JSON strings (see :func:`_script_json`).
+_INERT = str.maketrans({c: f"\\u{ord(c):04x}" for c in "{}<>&\u2028\u2029"})
+
+
 def _script_json(data: object) -> str:
-    """JSON for inside ``<script>``: compact, and ``<`` escaped so no ``</script>`` or ``<!--`` can appear."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+    """JSON that is inert as Jinja template source and inside ``<script>``: user text stays data.
+
+    folium/branca render a map element's script once, then branca's ``Element`` parses the result *again*
+    as a Jinja template, so any ``{{ … }}``, ``{% … %}`` or ``{# … #}`` in the data would be executed on
+    the server (``{{ 7*191 }}`` → 1337, or Python via ``cycler.__init__.__globals__``). Escaping the text
+    for one known number of passes is fragile (``st_folium`` renders once, ``get_root().render()`` twice);
+    instead, inside every JSON string ``{``, ``}``, ``<``, ``>``, ``&`` and U+2028/U+2029 are written as
+    ``\\uXXXX``. JavaScript decodes them to the same text, while the literal can hold no Jinja delimiter
+    (outside strings JSON's own ``{`` is always followed by ``"`` or ``}``), no ``</script``, no ``<!--``
+    and no line terminator that ends a JavaScript string, however often it is rendered. A
+    ``<script type="application/json">`` element would still pass through the same re-rendering.
+    """
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return _JSON_STRING.sub(lambda m: m.group(0).translate(_INERT), text)
 
 
 class AtlasLayers(MacroElement):

@@ -7,9 +7,11 @@ import json
 import folium
 import geopandas as gpd
 import numpy as np
+from branca.element import MacroElement
+from folium.template import Template
 
 from geo import crs, settings
-from geo.maps import STATIC_URL, OfflineMap, _esc, display_geometry
+from geo.maps import STATIC_URL, OfflineMap, _esc, _script_json, display_geometry
 
 #: Most points drawn per layer; a bigger upload is previewed by its first rows.
 MAX_PREVIEW_POINTS = 2_000
@@ -38,17 +40,46 @@ def _districts_geojson(districts: gpd.GeoDataFrame) -> dict:
     return json.loads(wgs[["tip", "geometry"]].to_json(drop_id=True))
 
 
-def _add_districts(m: folium.Map, districts: gpd.GeoDataFrame, style: dict, name: str) -> None:
-    folium.GeoJson(
-        _districts_geojson(districts), name=name, style_function=lambda _f, s=style: s,
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
-    ).add_to(m)
+class PreviewLayers(MacroElement):
+    """Draws the preview layers (GeoJSON with an HTML ``tip`` per feature) with plain Leaflet.
+
+    A constant template: the layers go in as one :func:`geo.maps._script_json` literal, which no Jinja pass
+    can execute (folium's ``GeoJson`` embeds its data with ``tojson`` and branca renders that again as a
+    template, so names like ``{{ 7*191 }}`` would run on the server).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var layers = {{ this.payload }};
+            layers.forEach(function (l) {
+                L.geoJSON(l.data, {
+                    style: function () { return l.style; },
+                    pointToLayer: function (f, latlng) { return L.circleMarker(latlng, {radius: 5}); },
+                    onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.tip, {sticky: true}); }
+                }).addTo(map);
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layers: list[dict]):
+        super().__init__()
+        self._name = "PreviewLayers"
+        self.payload = _script_json(layers)
 
 
-def _add_points(m: folium.Map, points: gpd.GeoDataFrame, color: str, name: str, *, hollow: bool = False) -> None:
+def _district_layer(districts: gpd.GeoDataFrame, style: dict) -> dict:
+    return {"data": _districts_geojson(districts), "style": style}
+
+
+def _point_layer(points: gpd.GeoDataFrame, color: str, name: str, *, hollow: bool = False) -> dict | None:
     """One GeoJSON layer of circle markers (far lighter than a folium object per point)."""
     if not len(points):
-        return
+        return None
     wgs = crs.to_map(points.head(MAX_PREVIEW_POINTS)[[c for c in (settings.OFFER_ID, settings.OFFER_NAME)
                                                       if c in points] + [points.geometry.name]])
     wgs["tip"] = [
@@ -57,11 +88,7 @@ def _add_points(m: folium.Map, points: gpd.GeoDataFrame, color: str, name: str, 
     ]
     style = {"color": color, "weight": 2 if hollow else 1.5, "fillColor": color, "fill": not hollow,
              "fillOpacity": 0 if hollow else 0.8}
-    folium.GeoJson(
-        json.loads(wgs[["tip", wgs.geometry.name]].to_json(drop_id=True)), name=name,
-        marker=folium.CircleMarker(radius=5), style_function=lambda _f, s=style: s,
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
-    ).add_to(m)
+    return {"data": json.loads(wgs[["tip", wgs.geometry.name]].to_json(drop_id=True)), "style": style}
 
 
 def _split_offers(current: gpd.GeoDataFrame | None, new: gpd.GeoDataFrame):
@@ -109,17 +136,20 @@ def upload_preview_map(
     """
     m = OfflineMap(location=[51.5, 7.5], zoom_start=11, tiles=None, static_url=static_url)
     if kind == "districts":
-        if current is not None and len(current):
-            _add_districts(m, current, CURRENT_STYLE, "bisher")
-        _add_districts(m, new, NEW_STYLE, "neu")
+        layers = [_district_layer(current, CURRENT_STYLE)] if current is not None and len(current) else []
+        layers.append(_district_layer(new, NEW_STYLE))
         m.fit_bounds(_bounds(current, new))
     elif kind == "offers":
-        _add_districts(m, districts, {**CURRENT_STYLE, "fillOpacity": 0.1}, "Sozialräume")
         changed, unchanged, removed = _split_offers(current, new)
-        _add_points(m, unchanged, UNCHANGED_COLOR, "unverändert")
-        _add_points(m, removed, REMOVED_COLOR, "entfällt", hollow=True)
-        _add_points(m, changed, CHANGED_COLOR, "neu oder geändert")
+        layers = [_district_layer(districts, {**CURRENT_STYLE, "fillOpacity": 0.1})] + [
+            layer for layer in (
+                _point_layer(unchanged, UNCHANGED_COLOR, "unverändert"),
+                _point_layer(removed, REMOVED_COLOR, "entfällt", hollow=True),
+                _point_layer(changed, CHANGED_COLOR, "neu oder geändert"),
+            ) if layer is not None
+        ]
         m.fit_bounds(_bounds(districts, new))
     else:
         raise ValueError(f"no preview map for {kind!r}")
+    PreviewLayers(layers).add_to(m)
     return m

@@ -84,6 +84,10 @@ RC: Final[dict[str, object]] = {
     "axes.unicode_minus": True,
     "hatch.linewidth": 0.45,
     "pdf.compression": 6,
+    # Every text on a print product may quote user data (names, labels, the source): "Preis $5 und $6" must
+    # print as written, not as mathtext (or fail to parse). Text objects read this when created, so every
+    # figure is built and saved inside rc().
+    "text.parse_math": False,
 }
 
 # Colours. Status: ColorBrewer YlOrRd (sequential, colour-blind safe), light = good status; the same four

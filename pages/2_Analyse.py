@@ -102,7 +102,7 @@ st.subheader("Alle Bezirke")
 st.markdown(
     "Indikatoren, Statusindex und Reichweite je Angebotsart für jeden Sozialraum "
     f"({result.year}; Reichweiten: "
-    + ", ".join(f"{short[t]} {format_distance(result.radii[t])}" for t in types)
+    + ", ".join(f"{ui.md(short[t])} {format_distance(result.radii[t])}" for t in types)
     + ")."
 )
 districts = protected_district_table(

@@ -130,7 +130,7 @@ if kind == "indicators":
                        "↓ höherer Wert = weniger Bedarf.")
             defs = dataset.indicator_definitions
             targets = {settings.INHABITANTS: "Einwohnerinnen und Einwohner", settings.CHILDREN: "Kinder 0–17"}
-            targets |= {k: f"{r['label']} ({'↑' if r['direction'] > 0 else '↓'})" for k, r in defs.iterrows()}
+            targets |= {k: f"{ui.md(r['label'])} ({'↑' if r['direction'] > 0 else '↓'})" for k, r in defs.iterrows()}
             cols = st.columns(2)
             id_choice = cols[0].selectbox("Sozialraum-Nummer", [AUTO, *columns], key="up_ind_id")
             year_choice = cols[1].selectbox("Jahr", [AUTO, *columns], key="up_ind_year")

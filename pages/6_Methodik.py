@@ -114,7 +114,8 @@ st.dataframe(radii, hide_index=True)
 not_analysed = [str(r["plural"]) for t, r in dataset.offer_types.iterrows() if t not in result.offer_types]
 if not_analysed:
     st.caption(
-        "Ohne Reichweitenanalyse (nur Kontext oder ohne Standorte in den Daten): " + ", ".join(not_analysed) + "."
+        "Ohne Reichweitenanalyse (nur Kontext oder ohne Standorte in den Daten): "
+        + ", ".join(map(ui.md, not_analysed)) + "."
     )
 
 st.header("4. Versorgungslücken")

@@ -239,14 +239,14 @@ def sidebar(dataset: Dataset) -> Params:
         for key, default in _default_weights(dataset).items():
             row = dataset.indicator_definitions.loc[key]
             weights[key] = st.number_input(
-                str(row["label"]), min_value=0.0, max_value=5.0, step=0.5, format="%.1f",
-                help=str(row["description"]) or None, **remember(f"pa_w_{key}", default),
+                md(row["label"]), min_value=0.0, max_value=5.0, step=0.5, format="%.1f",
+                help=md(row["description"]) if str(row["description"]) else None, **remember(f"pa_w_{key}", default),
             )
     radii: dict[str, float] = {}
     with sb.expander("Reichweiten je Angebotsart"):
         st.caption("Luftlinie in Metern um jedes Angebot; Kinder in diesem Umkreis gelten als erreicht.")
         for t, default in _default_radii(dataset).items():
-            label = str(dataset.offer_types.at[t, "short"])
+            label = md(dataset.offer_types.at[t, "short"])
             radii[t] = float(
                 st.number_input(
                     f"{label} (m)", min_value=100, max_value=20_000, step=100,
@@ -289,8 +289,12 @@ def data_state(dataset: Dataset, result: Result) -> None:
 
 
 def md(text: object) -> str:
-    """User text for st.markdown: Markdown and HTML characters escaped (Streamlit does not render raw HTML)."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~])", r"\\\1", str(text))
+    """User text for Streamlit Markdown (st.markdown/caption/error/success…, widget and metric labels, help).
+
+    Markdown and HTML characters are escaped (Streamlit does not render raw HTML), and ``$``, which Streamlit
+    typesets as LaTeX in pairs (``Preis $5 und $6``).
+    """
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", str(text))
 
 
 def default_gap_type(result: Result) -> str | None:
