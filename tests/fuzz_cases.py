@@ -9,18 +9,22 @@ to 490 MB, written as one repeated deflate block, never as 490 MB in memory.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import io
 import json
 import logging
-import multiprocessing
+import os
 import queue
 import random
 import re
 import resource
 import struct
+import subprocess
+import sys
 import tempfile
+import threading
 import time
 import traceback
 import warnings
@@ -33,6 +37,7 @@ from pathlib import Path
 from geo import settings
 
 TEMPLATES = settings.DATA_DIR / "vorlagen"
+REPO = Path(__file__).resolve().parent.parent
 SEED = 20240607
 #: Cases a full run makes (the issue asks for at least 600).
 CASE_COUNT = 640
@@ -615,25 +620,59 @@ def _work(worker: int, names: list[str], seed: int, count: int, answers) -> None
     answers.put(("end", worker, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024))
 
 
+class _Lines:
+    """The worker's answers: one JSON line each on a private copy of stdout (GDAL may print to fd 1)."""
+
+    def __init__(self) -> None:
+        self.out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+        os.dup2(2, 1)
+
+    def put(self, message: tuple) -> None:
+        kind, worker, payload = message
+        if isinstance(payload, Outcome):
+            payload = dataclasses.asdict(payload)
+        self.out.write(json.dumps([kind, worker, payload]) + "\n")
+        self.out.flush()
+
+
+def _main() -> None:
+    """Entry of a worker process: ``{"worker", "names", "seed", "count"}`` as JSON on stdin."""
+    job = json.loads(sys.stdin.read())
+    _work(job["worker"], job["names"], job["seed"], job["count"], _Lines())
+
+
 def run_isolated(names: list[str], *, seed: int = SEED, count: int = CASE_COUNT, workers: int = 2,
                  hang_s: float = HANG_S) -> tuple[list[Outcome], list[str], int]:
-    """Check the named cases in ``workers`` fresh processes.
+    """Check the named cases in ``workers`` fresh Python processes (plain subprocesses: multiprocessing's
+    spawn would re-run ``__main__``, which after an AppTest is a page script).
 
     Returns (outcomes, hung case names, the highest peak memory of a worker in bytes). A worker that gives no
-    answer for ``hang_s`` seconds (plus a minute to start) is killed, its current case counted as hung, and a
-    new worker takes over the rest of its cases.
+    answer for ``hang_s`` seconds (plus a minute to start) or dies is killed, its current case counted as hung,
+    and a new worker takes over the rest of its cases.
     """
-    ctx = multiprocessing.get_context("spawn")
-    answers = ctx.Queue()
+    answers: queue.Queue = queue.Queue()
     running: dict[int, dict] = {}
     serial = 0
 
     def spawn(shard: list[str]) -> None:
         nonlocal serial
         serial += 1
-        proc = ctx.Process(target=_work, args=(serial, shard, seed, count, answers), daemon=True)
-        proc.start()
-        running[serial] = {"proc": proc, "todo": list(shard), "current": None,
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "from tests.fuzz_cases import _main; _main()"], cwd=REPO,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8",
+        )
+        proc.stdin.write(json.dumps({"worker": serial, "names": shard, "seed": seed, "count": count}))
+        proc.stdin.close()
+
+        def pump(stream=proc.stdout, worker=serial) -> None:
+            with stream:
+                for line in stream:
+                    answers.put(tuple(json.loads(line)))
+            answers.put(("gone", worker, None))
+
+        reader = threading.Thread(target=pump, daemon=True)
+        reader.start()
+        running[serial] = {"proc": proc, "reader": reader, "todo": list(shard), "current": None,
                            "deadline": time.monotonic() + hang_s + 60}
 
     for i in range(workers):
@@ -647,24 +686,27 @@ def run_isolated(names: list[str], *, seed: int = SEED, count: int = CASE_COUNT,
             try:
                 kind, worker, payload = answers.get(timeout=1)
             except queue.Empty:
-                kind = None
-            if kind is not None and worker in running:
+                kind, worker = None, None
+            dead = None
+            if worker in running:
                 state = running[worker]
                 state["deadline"] = time.monotonic() + hang_s
                 if kind == "start":
                     state["current"] = payload
                 elif kind == "done":
-                    outcomes.append(payload)
-                    state["todo"].remove(payload.name)
+                    outcome = Outcome(**payload)
+                    outcomes.append(outcome)
+                    state["todo"].remove(outcome.name)
                     state["current"] = None
-                else:
+                elif kind == "end":
                     peak = max(peak, payload)
-                    state["proc"].join(timeout=5)
-                    del running[worker]
-            for worker, state in list(running.items()):
-                if time.monotonic() > state["deadline"] or not state["proc"].is_alive() and kind is None:
-                    state["proc"].kill()
-                    del running[worker]
+                    state["todo"] = []
+                elif kind == "gone":
+                    dead = worker
+            for number, state in list(running.items()):
+                if number == dead or time.monotonic() > state["deadline"]:
+                    _stop(state)
+                    del running[number]
                     current = state["current"] or (state["todo"][0] if state["todo"] else None)
                     if current is not None:
                         hung.append(current)
@@ -673,5 +715,11 @@ def run_isolated(names: list[str], *, seed: int = SEED, count: int = CASE_COUNT,
                             spawn(rest)
     finally:
         for state in running.values():
-            state["proc"].kill()
+            _stop(state)
     return outcomes, hung, peak
+
+
+def _stop(state: dict) -> None:
+    state["proc"].kill()
+    state["proc"].wait()
+    state["reader"].join(timeout=10)
