@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import secrets
 from dataclasses import dataclass, field
 
 
@@ -93,3 +95,14 @@ def _version_text(version: int | None, *, short: bool = False) -> str:
     if version is None:
         return "Basisdaten"
     return str(version) if short else f"Version {version}"
+
+
+def log_incident(logger: logging.Logger, err: BaseException, what: str) -> str:
+    """Log an unexpected exception with its traceback under a new short incident id (``F-3a9c01be``).
+
+    The id goes into the German message the user sees, the traceback only into the log: a user never sees
+    server paths or code, and whoever reads the log finds the case by the number the user quotes.
+    """
+    incident = f"F-{secrets.token_hex(4)}"
+    logger.error("Fehler-Nr. %s: unerwarteter Fehler %s", incident, what, exc_info=(type(err), err, err.__traceback__))
+    return incident

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -10,7 +11,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo import readers, settings, validate
-from geo._errors import DataError, Problem, Report, VersionConflict
+from geo._errors import DataError, Problem, Report, VersionConflict, log_incident
 from geo.crs import CrsGuess
 from geo.dataset import Dataset
 from geo.formatting import format_number
@@ -19,6 +20,13 @@ from geo.store import LAYER_LABELS
 Kind = Literal["offers", "districts", "indicators"]
 KINDS: tuple[str, ...] = ("offers", "districts", "indicators")
 DISTRICT_COLUMN_OPTIONS: tuple[str, ...] = ("id_column", "name_column", "area_id_column", "area_name_column")
+#: What to save a file as when it could not be read for an unexpected reason, per kind.
+RESAVE_AS: dict[str, str] = {
+    "offers": "als CSV (UTF-8 oder Excel-CSV)",
+    "districts": "als GeoPackage (.gpkg) oder GeoJSON",
+    "indicators": "als CSV (UTF-8 oder Excel-CSV)",
+}
+log = logging.getLogger(__name__)
 
 #: Options :func:`check_upload` understands, per kind.
 OPTIONS: dict[str, frozenset[str]] = {
@@ -85,8 +93,10 @@ def check_upload(
 ) -> UploadCheck:
     """Read and validate an uploaded file against the data set in use, without storing anything.
 
-    Problems with the file — unreadable, empty, unsafe archive, invalid rows — end up in the returned
-    report (never as an exception), so a page shows one list of errors and warnings.
+    Problems with the file — unreadable, empty, unsafe archive, too large, invalid rows — end up in the
+    returned report (never as an exception), so a page shows one list of errors and warnings. Any other
+    failure while checking is logged with its traceback under an incident id (``F-3a9c01be``) and reported
+    as one German error naming that id; only a programming error in the arguments raises ``ValueError``.
 
     Parameters
     ----------
@@ -141,6 +151,15 @@ def check_upload(
     except DataError as err:
         # Readers give every problem a full message; a DataError without problems is one finding.
         return UploadCheck(kind, None, Report(list(err.problems) or [Problem(str(err))]))
+    except Exception as err:  # noqa: BLE001 - the one boundary: whatever else a file provokes is a bug to log
+        incident = log_incident(log, err, f"beim Prüfen von {filename!r} ({kind}, {len(data)} Byte)")
+        report = Report()
+        report.error(
+            f"Die Datei konnte nicht gelesen werden (Fehler-Nr. {incident}). Bitte öffnen Sie sie und speichern "
+            f"Sie sie {RESAVE_AS[kind]} neu, dann laden Sie sie noch einmal hoch. Hilft das nicht, nennen Sie "
+            "die Fehler-Nr. Ihrer IT-Betreuung."
+        )
+        return UploadCheck(kind, None, report)
     return replace(check, base_versions={layer: context.stored_versions.get(layer) for layer in CHECK_READS[kind]})
 
 

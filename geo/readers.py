@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import lzma
 import re
 import tempfile
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import Final
@@ -25,10 +27,16 @@ from geo._errors import DataError, Problem
 
 #: At most this many entries in an uploaded ZIP archive (checked before anything is extracted).
 MAX_ZIP_FILES: Final[int] = 200
-#: At most this many bytes once a ZIP archive (also an .xlsx workbook) is unpacked.
-MAX_ZIP_BYTES: Final[int] = 500 * 1024 * 1024
+#: At most this many bytes once a ZIP archive (also an .xlsx workbook) is unpacked (see settings).
+MAX_ZIP_BYTES: Final[int] = settings.MAX_UNPACKED_BYTES
 #: A CSV line longer than this is no table row (a binary file, a missing line break, a runaway quote).
 MAX_LINE_CHARS: Final[int] = 100_000
+#: What opening or unpacking a damaged archive raises (zlib.error: a broken deflate stream; bz2 and lzma raise
+#: OSError or LZMAError; an unknown compression method NotImplementedError).
+_UNPACK_ERRORS: Final[tuple[type[Exception], ...]] = (
+    zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, lzma.LZMAError, OSError, EOFError, ValueError,
+    NotImplementedError, RuntimeError, KeyError, OverflowError,
+)
 #: Name of the index of every table :func:`read_table` returns: the row number as Excel shows it.
 EXCEL_ROW: Final[str] = "excel_row"
 
@@ -288,19 +296,51 @@ def _decode_lines(body: bytes) -> tuple[str, str, list[str]]:
     return "".join(out), encoding, notes
 
 
+# What str.splitlines() splits at ("\r\n" counts once).
+_LINE_BREAKS: Final[tuple[str, ...]] = ("\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+_LONG_LINE = re.compile("[^" + "".join(_LINE_BREAKS) + "]{" + str(MAX_LINE_CHARS + 1) + ",}")
+
+
 def _check_line_length(text: str, name: str) -> None:
-    longest = 0
-    where = 0
-    for number, line in enumerate(text.splitlines(), start=1):
-        if len(line) > longest:
-            longest, where = len(line), number
-    if longest > MAX_LINE_CHARS:
+    """Refuse a line longer than :data:`MAX_LINE_CHARS`, without splitting the text into a list of lines."""
+    longest, start = 0, 0
+    for match in _LONG_LINE.finditer(text):
+        if match.end() - match.start() > longest:
+            longest, start = match.end() - match.start(), match.start()
+    if longest:
+        where = 1 + sum(text.count(b, 0, start) for b in _LINE_BREAKS) - text.count("\r\n", 0, start)
         message = (
             f"Die Zeile ist mit {_fmt_int(longest)} Zeichen extrem lang (erlaubt sind {_fmt_int(MAX_LINE_CHARS)}). "
             "Ist das wirklich eine Tabelle? Vielleicht fehlen Zeilenumbrüche oder ein Anführungszeichen wird "
             "nicht geschlossen."
         )
         raise DataError(f"„{name}“, Zeile {where}: {message}", [Problem(message, where)])
+
+
+def _check_table_size(name: str, *, rows: int = 0, columns: int = 0, cells: int = 0, row: int | None = None,
+                      header: bool = False) -> None:
+    """Refuse a table beyond :data:`settings.MAX_TABLE_ROWS`, ``MAX_TABLE_COLUMNS`` or ``MAX_TABLE_CELLS``.
+
+    Called while reading, before a frame is built, so a huge or absurdly wide file costs no more than the limit.
+    """
+    max_rows, max_columns, max_cells = settings.MAX_TABLE_ROWS, settings.MAX_TABLE_COLUMNS, settings.MAX_TABLE_CELLS
+    advice = ("Eine Tabelle für den Präventionsatlas hat eine Zeile je Angebot bzw. je Sozialraum und Jahr und "
+              "höchstens einige Dutzend Spalten.")
+    if columns > max_columns:
+        what = "Die Kopfzeile" if header else "Die Tabelle"
+        message = (f"{what} hat {_fmt_int(columns)} Spalten; erlaubt sind höchstens {_fmt_int(max_columns)} Spalten. "
+                   f"{advice} Prüfen Sie das Trennzeichen und speichern Sie die Tabelle als CSV (UTF-8) neu.")
+    elif rows > max_rows:
+        message = (f"Die Tabelle hat mehr als {_fmt_int(max_rows)} Zeilen; erlaubt sind höchstens "
+                   f"{_fmt_int(max_rows)}. "
+                   f"{advice} Bitte teilen Sie die Datei auf oder entfernen Sie leere Zeilen am Ende.")
+    elif cells > max_cells:
+        message = (f"Die Tabelle hat mehr als {_fmt_int(max_cells)} Zellen (Zeilen × Spalten); erlaubt sind "
+                   f"höchstens {_fmt_int(max_cells)}. {advice} Bitte entfernen Sie nicht benötigte Spalten.")
+    else:
+        return
+    where = f", Zeile {row}" if row is not None else ""
+    raise DataError(f"„{name}“{where}: {message}", [Problem(message, row)])
 
 
 def _split_sep_line(text: str) -> tuple[str | None, str, int]:
@@ -366,8 +406,17 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
     reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter)
     records: list[list[str]] = []
     start = 1  # physical line the record being read starts on
+    header_seen = False
+    cells = 0
     try:
         for record in reader:
+            if not header_seen and any(f.strip() for f in record):
+                header_seen = True
+                row = start + offset
+                _check_table_size(name, columns=_named_width(record), row=row, header=True)
+            cells += len(record)
+            if len(records) >= settings.MAX_TABLE_ROWS or cells > settings.MAX_TABLE_CELLS:
+                _check_table_size(name, rows=len(records) + 1, cells=cells)
             records.append(record)
             start, previous = reader.line_num + 1, start
     except csv.Error as err:  # a field beyond csv's size limit: a quote swallowed the rest of the file
@@ -531,11 +580,19 @@ def _read_xlsx(data: bytes, name: str, sheet: str | None) -> pd.DataFrame:
         candidates = [sheet] if sheet is not None else names
         filled: list[tuple[str, list[tuple]]] = []
         for title in candidates:
-            rows = list(book[title].iter_rows(values_only=True))
+            rows = _sheet_rows(book[title], name)
             if any(any(v is not None and str(v).strip() for v in r) for r in rows):
                 filled.append((title, rows))
                 if sheet is None and len(filled) > 1:
                     break
+    except DataError:
+        raise
+    except Exception as err:  # noqa: BLE001 - the sheet XML is parsed lazily, while iterating: same as above
+        raise DataError(
+            f"„{name}“ lässt sich nicht als Excel-Arbeitsmappe lesen: ein Tabellenblatt ist beschädigt. Bitte öffnen "
+            "Sie die Datei in Excel und speichern Sie sie neu, oder speichern Sie sie als „CSV UTF-8 (durch "
+            "Trennzeichen getrennt)“."
+        ) from err
     finally:
         book.close()
     if not filled:
@@ -559,6 +616,42 @@ def _read_xlsx(data: bytes, name: str, sheet: str | None) -> pd.DataFrame:
     )
 
 
+def _sheet_rows(ws, name: str) -> list[tuple]:
+    """A read-only sheet's values, refused beyond the table limits before iterating (by its ``<dimension>``) and,
+    for a sheet that states none or understates it, while iterating: openpyxl pads every row up to the last
+    column and every gap up to the last row, so one far cell (``XFD1048576``) would mean 17 billion cells."""
+    from openpyxl.utils import get_column_letter
+
+    rows_declared, columns_declared = ws.max_row, ws.max_column
+    where = f"{name}, Blatt {ws.title}"
+    if rows_declared and columns_declared:
+        max_rows, max_columns = settings.MAX_TABLE_ROWS, settings.MAX_TABLE_COLUMNS
+        if (rows_declared > max_rows or columns_declared > max_columns
+                or rows_declared * columns_declared > settings.MAX_TABLE_CELLS):
+            corner = f"{get_column_letter(columns_declared)}{rows_declared}"
+            message = (
+                f"Das Tabellenblatt reicht bis Zelle {corner} ({_fmt_int(rows_declared)} Zeilen und "
+                f"{_fmt_int(columns_declared)} Spalten); erlaubt sind höchstens {_fmt_int(max_columns)} Spalten, "
+                f"{_fmt_int(max_rows)} Zeilen und {_fmt_int(settings.MAX_TABLE_CELLS)} Zellen. Vermutlich steht "
+                "weit unter oder rechts der Tabelle noch ein Wert oder eine Formatierung: löschen Sie in Excel die "
+                "leeren Zeilen und Spalten dort, oder speichern Sie das Blatt als „CSV UTF-8 (durch Trennzeichen "
+                "getrennt)“."
+            )
+            raise DataError(f"„{where}“: {message}", [Problem(message)])
+    rows: list[tuple] = []
+    cells = 0
+    for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
+        cells += len(row)
+        if number > settings.MAX_TABLE_ROWS or cells > settings.MAX_TABLE_CELLS:
+            _check_table_size(where, rows=number, cells=cells)
+        if len(row) > settings.MAX_TABLE_COLUMNS:
+            if any(v is not None for v in row[settings.MAX_TABLE_COLUMNS:]):
+                _check_table_size(where, columns=len(row), row=number)
+            row = row[: settings.MAX_TABLE_COLUMNS]
+        rows.append(row)
+    return rows
+
+
 # --------------------------------------------------------------------------------------------------------------
 # ZIP archives
 
@@ -572,7 +665,7 @@ def _open_zip(data: bytes, name: str) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, KeyError) as err:
+    except _UNPACK_ERRORS as err:
         raise DataError(
             f"Die ZIP-Datei „{name}“ ist beschädigt oder unvollständig und lässt sich nicht öffnen. "
             "Bitte packen Sie die Dateien neu und laden Sie sie noch einmal hoch."
@@ -588,6 +681,14 @@ def _open_zip(data: bytes, name: str) -> zipfile.ZipFile:
             raise DataError(
                 f"Die ZIP-Datei „{name}“ wäre entpackt {total / 1024**2:,.0f} MB groß; erlaubt sind höchstens "
                 f"{MAX_ZIP_BYTES / 1024**2:,.0f} MB.".replace(",", ".")
+            )
+        ratio = total / max(len(data), 1)
+        if total > settings.COMPRESSION_RATIO_FROM_BYTES and ratio > settings.MAX_COMPRESSION_RATIO:
+            raise DataError(
+                f"Die ZIP-Datei „{name}“ wäre entpackt {total / 1024**2:,.0f} MB groß, {ratio:,.0f}-mal so groß "
+                f"wie gepackt (üblich ist höchstens das {settings.MAX_COMPRESSION_RATIO}-Fache). So etwas enthält "
+                "keine gewöhnliche Shapefile oder Arbeitsmappe; aus Sicherheitsgründen wird sie nicht entpackt. "
+                "Bitte packen Sie nur die benötigten Dateien neu ein.".replace(",", ".")
             )
         for info in infos:
             path = info.filename
@@ -605,11 +706,12 @@ def _open_zip(data: bytes, name: str) -> zipfile.ZipFile:
     return archive
 
 
-def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: list[int]) -> bytes:
-    """Read one entry, counting real (not declared) unpacked bytes against the archive's budget."""
-    chunks: list[bytes] = []
+def _extract_member(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: list[int], target: Path
+) -> None:
+    """Unpack one entry to ``target`` in chunks, counting real (not declared) unpacked bytes against the budget."""
     try:
-        with archive.open(info) as stream:
+        with archive.open(info) as stream, target.open("wb") as out:
             while chunk := stream.read(1 << 20):
                 budget[0] -= len(chunk)
                 if budget[0] < 0:
@@ -617,12 +719,14 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, bud
                         f"Die ZIP-Datei „{name}“ wäre entpackt größer als "
                         f"{MAX_ZIP_BYTES // 1024**2} MB und wird nicht entpackt."
                     )
-                chunks.append(chunk)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as err:
+                out.write(chunk)
+    except DataError:
+        raise
+    except _UNPACK_ERRORS as err:
         raise DataError(
-            f"Die ZIP-Datei „{name}“ ist beschädigt: „{info.filename}“ lässt sich nicht entpacken."
+            f"Die ZIP-Datei „{name}“ ist beschädigt: „{info.filename}“ lässt sich nicht entpacken. Bitte packen Sie "
+            "die Dateien neu und laden Sie sie noch einmal hoch."
         ) from err
-    return b"".join(chunks)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -720,7 +824,10 @@ def _read_zip(data: bytes, name: str, override, layer: str | None) -> gpd.GeoDat
             if len(inner) == 1:
                 suffix = PurePosixPath(inner[0].filename).suffix.lower()
                 label = "GeoPackage" if suffix == ".gpkg" else "GeoJSON"
-                return _read_single(_read_member(archive, inner[0], name, budget), name, suffix, label, layer)
+                with tempfile.TemporaryDirectory(prefix="praeventionsatlas-") as tmp:
+                    path = Path(tmp) / f"upload{suffix}"
+                    _extract_member(archive, inner[0], name, budget, path)
+                    return _read_ogr(path, name, label, layer)
             found = ", ".join(i.filename for i in members[:10]) or "nichts"
             raise DataError(
                 f"Die ZIP-Datei „{name}“ enthält keine Shapefile (.shp). Gefunden: {found}. "
@@ -759,7 +866,7 @@ def _read_zip(data: bytes, name: str, override, layer: str | None) -> gpd.GeoDat
         with tempfile.TemporaryDirectory(prefix="praeventionsatlas-") as tmp:
             for suffix in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
                 if suffix in parts:
-                    (Path(tmp) / f"upload{suffix}").write_bytes(_read_member(archive, parts[suffix], name, budget))
+                    _extract_member(archive, parts[suffix], name, budget, Path(tmp) / f"upload{suffix}")
             path = Path(tmp) / "upload.shp"
             gdf = _read_ogr(path, name, "Shapefile", None)
             if ".cpg" not in parts and _garbled(gdf):

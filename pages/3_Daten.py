@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -92,13 +95,32 @@ if upload is None:
     st.stop()
 
 data = upload.getvalue()
+checksum = hashlib.sha256(data).hexdigest()
+
+
+def once(purpose: str, key: tuple, compute):
+    """compute() once per upload and key: reruns (every widget change) reuse it instead of re-reading the file.
+
+    One entry per purpose is kept in the session, so memory holds at most the latest upload's results.
+    """
+    slot = f"_up_once_{purpose}"
+    cached = st.session_state.get(slot)
+    if cached is None or cached[0] != key:
+        st.session_state[slot] = (key, compute())
+    return st.session_state[slot][1]
+
+
+def file_columns(read) -> list[str]:
+    try:
+        return [c for c in read().columns if c != "geometry"]
+    except DataError:
+        return []  # the check below reports why the file cannot be read
+
+
 if kind == "districts":
     # Let the planner pick the id and name columns; the detected ones are preselected.
-    try:
-        columns = [c for c in readers.read_boundaries(data, upload.name, crs=options.get("crs")).columns
-                   if c != "geometry"]
-    except DataError:
-        columns = []  # the check below reports why the file cannot be read
+    columns = once("columns", (checksum, upload.name, kind, options.get("crs")), lambda: file_columns(
+        lambda: readers.read_boundaries(data, upload.name, crs=options.get("crs"))))
     if columns:
         found = validate.detect_district_columns(columns)
         left, right = st.columns(2)
@@ -120,10 +142,8 @@ if kind == "districts":
 
 if kind == "indicators":
     # Assign columns by hand where the automatic recognition (by key, label or usual name) is not wanted.
-    try:
-        columns = list(readers.read_table(data, upload.name).columns)
-    except DataError:
-        columns = []  # the check below reports why the file cannot be read
+    columns = once("columns", (checksum, upload.name, kind), lambda: file_columns(
+        lambda: readers.read_table(data, upload.name)))
     if columns:
         with st.expander("Spalten zuordnen (optional – sonst automatisch erkannt)"):
             st.caption("Richtung aus der Indikatoren-Tabelle: ↑ höherer Wert = mehr Bedarf, "
@@ -147,7 +167,11 @@ if kind == "indicators":
                 options["column_map"] = column_map
 
 with st.spinner("Datei wird geprüft …"):
-    check = check_upload(data, upload.name, kind=kind, context=dataset, options=options)
+    # Keyed by the file's checksum, the options and the stored versions the check compares with.
+    check_key = (checksum, upload.name, kind, json.dumps(options, sort_keys=True, default=str),
+                 dataset.source, tuple(sorted(dataset.versions.items())))
+    check = once("check", check_key, lambda: check_upload(data, upload.name, kind=kind, context=dataset,
+                                                          options=options))
 
 if check.info:
     st.caption(" · ".join(f"{ui.md(k)}: {ui.md(v)}" for k, v in check.info.items()))

@@ -19,6 +19,7 @@ from that copy on the next page.
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 import threading
 import weakref
@@ -30,7 +31,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from geo import settings
-from geo._errors import DataError
+from geo._errors import DataError, log_incident
 from geo.analysis import Params, Result, analyse, column
 from geo.dataset import Dataset
 from geo.demo import load_demo
@@ -53,6 +54,7 @@ PAGE_ICONS = {
 _KEEP = "_keep__"
 _LAYER_CODES = {"districts", "indicators", "offers", "residents"}
 _PAGE_FILE = re.compile(r"^(\d+)_(.+)\.py$")
+_log = logging.getLogger("praeventionsatlas.pages")
 
 
 # ------------------------------------------------------------------------------------------------ navigation
@@ -165,11 +167,23 @@ def clear_caches() -> None:
 
 @contextmanager
 def shows_data_errors() -> Iterator[None]:
-    """Show a :class:`~geo._errors.DataError` as an error box and stop the page; anything else is a bug."""
+    """Show a :class:`~geo._errors.DataError` as an error box and stop the page.
+
+    Anything else is a bug: it is logged with its traceback under an incident id, and the user gets a German
+    message with that id instead of a traceback (Streamlit's st.stop/st.rerun are no ``Exception`` and pass).
+    """
     try:
         yield
     except DataError as err:
         st.error(md(err), icon=":material/error:")  # messages may quote the user's file: escape them
+        st.stop()
+    except Exception as err:  # noqa: BLE001 - the page's boundary: never a traceback in front of a user
+        incident = log_incident(_log, err, "auf einer Seite")
+        st.error(
+            f"Ein unerwarteter Fehler ist aufgetreten (Fehler-Nr. {incident}). Bitte laden Sie die Seite neu. "
+            "Bleibt der Fehler, nennen Sie die Fehler-Nr. Ihrer IT-Betreuung.",
+            icon=":material/error:",
+        )
         st.stop()
 
 
