@@ -41,10 +41,12 @@ REPO = Path(__file__).resolve().parent.parent
 SEED = 20240607
 #: Cases a full run makes (the issue asks for at least 600).
 CASE_COUNT = 640
-#: Seconds one case may take (the issue's bound for anything under the upload size limit).
+#: CPU seconds one case may take (the issue's bound for anything under the upload size limit). CPU time, not
+#: wall time: a loaded machine (a second suite beside this one) stretches the wall clock, not the work done.
 CASE_LIMIT_S = 10.0
-#: Seconds without any answer from a worker before the run counts as hung and the worker is killed.
-HANG_S = 30.0
+#: Wall seconds without any answer from a worker before the run counts as hung and the worker is killed
+#: (generous: the hangs this guards against took minutes; a loaded machine may stretch a slow case severalfold).
+HANG_S = 90.0
 MB = 1024**2
 
 
@@ -588,7 +590,7 @@ def _work(worker: int, names: list[str], seed: int, count: int, answers) -> None
             messages: list[str] = []
             crashes: list[str] = []
             unchanged = True
-            start = time.perf_counter()
+            start = time.process_time()
             for kind in case.kinds:
                 before = _store_digest(ws)
                 try:
@@ -613,7 +615,7 @@ def _work(worker: int, names: list[str], seed: int, count: int, answers) -> None
                 else:
                     crashes.append("commit_upload stored a refused check")
                 unchanged &= _store_digest(ws) == before
-            seconds = time.perf_counter() - start
+            seconds = time.process_time() - start
             crashes += counter.texts[before_incidents:]
             answers.put(("done", worker, Outcome(case.name, results, messages, seconds,
                                                  counter.count - before_incidents, unchanged, crashes)))
