@@ -5,9 +5,10 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import maps, settings
+from geo import settings
 from geo.analysis import column
 from geo.formatting import format_distance
+from geo.render.web import maps
 from pages import _shared as ui
 
 

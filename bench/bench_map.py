@@ -9,9 +9,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.scale import tiled  # noqa: E402
-from geo import maps  # noqa: E402
 from geo.analysis import analyse  # noqa: E402
 from geo.demo import load_demo  # noqa: E402
+from geo.render.web import maps  # noqa: E402
 
 
 def main() -> None:

@@ -35,7 +35,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_analyse(args: argparse.Namespace) -> int:
-    from geo.tables import protected_district_table, write_german_csv
+    from geo.render.tables import protected_district_table, write_german_csv
 
     dataset = _dataset(args)
     result = analyse(dataset, _params(args))
@@ -101,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_analyse)
 
     from geo.export import DPI_CHOICES, FORMATS, KINDS
-    from geo.printmap import ORIENTATIONS, PAPERS_MM, SCHEMES
+    from geo.render.print.printmap import ORIENTATIONS, PAPERS_MM, SCHEMES
 
     p = sub.add_parser(
         "export", help="Karte, Bericht, Tabelle oder GIS-Ebene als Datei",

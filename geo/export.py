@@ -1,7 +1,7 @@
 """Every export product through one entry point: print maps, the committee report, tables, the result layer, HTML.
 
 :func:`export` returns the bytes of one file; the page "Export" and ``python -m geo export`` both call it.
-All products apply the data-protection rule of :mod:`geo.protect`, neutralise spreadsheet formulas in text
+All products apply the data-protection rule of :mod:`geo.analysis.protect`, neutralise spreadsheet formulas in text
 cells, and carry the settings and data versions behind them (PDF/PNG metadata, XLSX sheet "Einstellungen",
 GeoPackage table ``metadaten``, JSON sidecar for CSV and HTML via :func:`sidecar`).
 
@@ -34,11 +34,12 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from geo import crs, printmap, settings
+from geo import crs, settings
 from geo.analysis import Result
+from geo.analysis.protect import district_codes, rule_text
 from geo.dataset import Dataset
-from geo.protect import district_codes, rule_text
-from geo.provenance import (
+from geo.render.print import printmap
+from geo.render.provenance import (
     APP_NAME,
     export_timestamp,
     licence_notes,
@@ -49,7 +50,7 @@ from geo.provenance import (
     software_version,
     source_text,
 )
-from geo.tables import (
+from geo.render.tables import (
     column_descriptions,
     german_csv_bytes,
     neutralise_formulas,
@@ -99,9 +100,9 @@ class ExportOptions:
     offer_type
         Offer type of a map (``None`` = all types where the map allows it).
     indicator
-        Map variable for kind ``indicator`` (see :func:`geo.printmap.indicator_choices`).
+        Map variable for kind ``indicator`` (see :func:`geo.render.print.printmap.indicator_choices`).
     scheme, k
-        Classification of indicator maps (:data:`geo.printmap.SCHEMES`) and number of classes.
+        Classification of indicator maps (:data:`geo.render.print.printmap.SCHEMES`) and number of classes.
     paper, orientation
         ``"A4"``/``"A3"`` and ``"portrait"``/``"landscape"`` (the report is always portrait).
     dpi
@@ -199,7 +200,7 @@ def export(
         )
         return printmap.figure_bytes(fig, fmt, dpi=options.dpi)
     if kind == "report":
-        from geo.report import render_report
+        from geo.render.print.report import render_report
 
         return render_report(dataset, result, export_date=options.export_date, paper=options.paper)
     if kind == "table":
@@ -493,7 +494,7 @@ def gpkg_bytes(dataset: Dataset, result: Result, options: ExportOptions | None =
 # --- HTML --------------------------------------------------------------------------------------------------------
 
 def masked_result(result: Result) -> Result:
-    """A copy of ``result`` whose suppressed values (rules of :mod:`geo.protect`) are NaN.
+    """A copy of ``result`` whose suppressed values (rules of :mod:`geo.analysis.protect`) are NaN.
 
     For renderers that format numbers themselves (the folium web map): a NaN shows as "–" and falls into no
     class, so the HTML export reveals nothing the tables suppress. Counts stay (shown as "< 3" there).
@@ -512,13 +513,13 @@ def masked_result(result: Result) -> Result:
 
 
 def html_map_for(dataset: Dataset, result: Result, options: ExportOptions | None = None):
-    """The folium map (:func:`geo.maps.need_map`) closest to a print-map choice, from protected values.
+    """The folium map (:func:`geo.render.web.maps.need_map`) closest to a print-map choice, from protected values.
 
     ``status`` → MSS classes; ``indicator`` → that variable; ``offers`` → offers with reach circles;
     ``reach``/``bivariate`` → share in reach with gap outlines (the web map has no bivariate mode);
     ``gaps`` → gap outlines of the type. No background tiles (the file must open offline).
     """
-    from geo import maps
+    from geo.render.web import maps
 
     options = options or ExportOptions()
     protected = masked_result(result)
@@ -553,11 +554,11 @@ def _stable_ids(html: str) -> str:
 
 
 def html_bytes(dataset: Dataset, result: Result, options: ExportOptions | None = None, *, html_map=None) -> bytes:
-    """One self-contained HTML file of the map (:func:`geo.maps.standalone_html`), UTF-8.
+    """One self-contained HTML file of the map (:func:`geo.render.web.maps.standalone_html`), UTF-8.
 
     ``html_map`` is the folium map to save; without it one is built with :func:`html_map_for`.
     """
-    from geo import maps
+    from geo.render.web import maps
 
     options = (options or ExportOptions()).resolved()
     m = html_map if html_map is not None else html_map_for(dataset, result, options)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import maps
 from geo.analysis import RESIDENTS_FROM_GRID, RESIDENTS_FROM_LAYER
 from geo.export import html_bytes, masked_result
+from geo.render.web import maps
 from pages import _shared as ui
 
 ui.page_setup("Karte")

@@ -7,7 +7,7 @@ import streamlit as st
 
 from geo import settings
 from geo.formatting import format_distance, format_number
-from geo.tables import protected_district_table
+from geo.render.tables import protected_district_table
 from pages import _shared as ui
 
 ui.page_setup("Analyse")

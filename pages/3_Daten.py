@@ -9,13 +9,14 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import readers, settings, validate
+from geo import settings
 from geo._errors import DataError
 from geo.analysis import Params
 from geo.crs import KNOWN_POINT_CRS
-from geo.ingest import check_upload, commit_upload
-from geo.maps import need_map
-from geo.preview import MAX_PREVIEW_POINTS, upload_preview_map
+from geo.ingest import check_upload, commit_upload, validate
+from geo.io import readers
+from geo.render.web.maps import need_map
+from geo.render.web.preview import MAX_PREVIEW_POINTS, upload_preview_map
 from geo.store import Workspace
 from pages import _shared as ui
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo import store
 from geo._errors import DataError
+from geo.store import workspace as store
 from pages import _shared as ui
 
 ui.page_setup("Verlauf")

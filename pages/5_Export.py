@@ -7,7 +7,7 @@ from datetime import date
 
 import streamlit as st
 
-from geo import printmap
+from geo.analysis.protect import rule_text
 from geo.export import (
     DPI_CHOICES,
     KINDS,
@@ -17,8 +17,8 @@ from geo.export import (
     mime_type,
     sidecar,
 )
-from geo.protect import rule_text
-from geo.provenance import min_inhabitants
+from geo.render.print import printmap
+from geo.render.provenance import min_inhabitants
 from pages import _shared as ui
 
 ui.page_setup("Export")

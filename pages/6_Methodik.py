@@ -5,10 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geo import maps, settings
+from geo import settings
 from geo.analysis import RESIDENTS_FROM_GRID
+from geo.analysis.need import CLASS_BOUNDS, IN_NEED_CLASSES
 from geo.formatting import format_distance
-from geo.need import CLASS_BOUNDS, IN_NEED_CLASSES
+from geo.render.web import maps
 from pages import _shared as ui
 
 ui.page_setup("Methodik")

@@ -25,7 +25,7 @@ def xy(x: float, y: float) -> tuple[float, float]:
 @pytest.fixture(autouse=True)
 def _no_real_tile_server(monkeypatch, tmp_path_factory):
     """No test reaches a real tile server: the URL points at a closed local port unless a test sets its own."""
-    from geo import tiles
+    from geo.render.print import tiles
 
     monkeypatch.setattr(settings, "TILE_URL", "http://127.0.0.1:9/{z}/{x}/{y}.png")
     monkeypatch.setattr(settings, "TILE_CACHE_DIR", tmp_path_factory.getbasetemp() / "kachel-cache")

@@ -7,8 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo import access, settings
+from geo import settings
 from geo._errors import DataError
+from geo.analysis import access
 from tests.conftest import xy
 
 

@@ -22,13 +22,13 @@ def imported_modules(path: Path) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("path", sorted(GEO.glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(GEO.rglob("*.py")), ids=lambda p: p.name)
 def test_geo_modules_do_not_import_streamlit(path):
     assert not imported_modules(path) & UI_MODULES, f"{path.name} imports the UI"
 
 
 def test_every_geo_module_says_what_it_does():
-    for path in GEO.glob("*.py"):
+    for path in GEO.rglob("*.py"):
         doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
         assert doc and len(doc.splitlines()[0]) > 10, f"{path.name} lacks a one-line module docstring"
 

@@ -22,6 +22,15 @@ import pytest
 
 from geo import cli, demo, settings
 from geo.analysis import analyse, column
+from geo.analysis.protect import (
+    HIDDEN,
+    HIDDEN_REASON,
+    SMALL,
+    district_codes,
+    protect_gaps,
+    protected_totals,
+    reach_codes,
+)
 from geo.export import (
     ExportOptions,
     export,
@@ -29,8 +38,7 @@ from geo.export import (
     masked_result,
     sidecar,
 )
-from geo.protect import HIDDEN, HIDDEN_REASON, SMALL, district_codes, protect_gaps, protected_totals, reach_codes
-from geo.tables import german_csv_bytes, neutralise_formulas, protected_district_table, write_german_csv
+from geo.render.tables import german_csv_bytes, neutralise_formulas, protected_district_table, write_german_csv
 from tests.export_cases import (
     FORMULA_AREA,
     FORMULA_DISTRICT,
@@ -429,7 +437,7 @@ def test_export_page(tmp_path, monkeypatch):
     ],
 )
 def test_licence_notes_follow_the_data(small, versions, source, expected):
-    from geo.provenance import attribution, licence_notes
+    from geo.render.provenance import attribution, licence_notes
 
     dataset = small[0].with_layers(versions=versions, source=source)
     notes = licence_notes(dataset)
@@ -442,7 +450,7 @@ def test_licence_notes_follow_the_data(small, versions, source, expected):
 
 
 def test_versions_text_hides_internal_layer_keys(small):
-    from geo.provenance import versions_text
+    from geo.render.provenance import versions_text
 
     dataset = small[0].with_layers(versions={"districts": "Sozialräume v2 (a.gpkg, 01.03.2025 10:00)",
                                              "Demo": "Musterstadt (eingebaut)"})

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from geo import catalog
+from geo.analysis.gaps import rank_gaps, reason
 from geo.formatting import format_distance
-from geo.gaps import rank_gaps, reason
 
 
 @pytest.mark.parametrize(

@@ -18,12 +18,13 @@ import pypdf
 import pytest
 from streamlit_folium import generate_leaflet_string
 
-from geo import export, printmap, settings
+from geo import export, settings
 from geo.analysis import analyse
 from geo.dataset import Dataset
-from geo.maps import need_map, standalone_html
-from geo.preview import upload_preview_map
-from geo.report import render_report
+from geo.render.print import printmap
+from geo.render.print.report import render_report
+from geo.render.web.maps import need_map, standalone_html
+from geo.render.web.preview import upload_preview_map
 from tests.export_cases import small_case, small_result
 
 CWD = os.getcwd()

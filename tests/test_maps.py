@@ -1,4 +1,4 @@
-"""Tests of geo.maps: classification, escaping, offline assets, payload size, geometry for display."""
+"""Tests of geo.render.web.maps: classification, escaping, offline assets, payload size, geometry for display."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ import pytest
 import shapely
 from shapely.geometry import Point, Polygon
 
-from geo import catalog, classify, formatting, maps, settings
-from geo.analysis import Params, analyse, column
+from geo import catalog, formatting, settings
+from geo.analysis import Params, analyse, classify, column
 from geo.dataset import Dataset
 from geo.demo import load_demo
+from geo.render.web import maps
 
 XSS = "<img src=x onerror=alert(1)>"
 XSS_ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"

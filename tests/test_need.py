@@ -10,7 +10,7 @@ import pytest
 
 from geo import catalog
 from geo._errors import DataError
-from geo.need import NOT_CLASSIFIED, classify, status_index
+from geo.analysis.need import NOT_CLASSIFIED, classify, status_index
 
 DEFS = pd.DataFrame(
     {"direction": [1, -1], "weight": [1.0, 1.0], "in_index": [True, True]}, index=["a", "b"]

@@ -6,7 +6,7 @@ import re
 
 from geo import settings
 from geo.demo import load_demo
-from geo.preview import _split_offers, upload_preview_map
+from geo.render.web.preview import _split_offers, upload_preview_map
 
 DEMO = load_demo()
 

@@ -12,10 +12,11 @@ import pytest
 from matplotlib.text import Text
 from PIL import Image
 
-from geo import demo, printmap
+from geo import demo
 from geo.analysis import analyse, column
 from geo.export import ExportOptions, export
-from geo.printmap import (
+from geo.render.print import printmap
+from geo.render.print.printmap import (
     BIVARIATE_COLORS,
     HIDDEN_STYLE,
     NOT_CLASSIFIED_STYLE,
@@ -24,7 +25,7 @@ from geo.printmap import (
     paper_size_in,
     render_map,
 )
-from geo.provenance import DEMO_SOURCE
+from geo.render.provenance import DEMO_SOURCE
 from tests.export_cases import small_case, small_result
 
 DAY = date(2025, 3, 1)

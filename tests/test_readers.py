@@ -18,9 +18,9 @@ import pytest
 from pyproj import CRS, Transformer
 from shapely.geometry import Point, box
 
-from geo import readers
 from geo._errors import DataError
-from geo.readers import EXCEL_ROW, parse_number, read_boundaries, read_table
+from geo.io import readers
+from geo.io.readers import EXCEL_ROW, parse_number, read_boundaries, read_table
 
 # --------------------------------------------------------------------------------------------------------------
 # parse_number

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from geo import catalog, crs, settings
-from geo.access import assign_to_districts
 from geo.analysis import Params, analyse, column
+from geo.analysis.access import assign_to_districts
 from geo.dataset import Dataset
 from tests.conftest import SHARED_DATA
 

@@ -21,10 +21,11 @@ import pytest
 from geopandas.testing import assert_geodataframe_equal
 from shapely.geometry import Point, box
 
-from geo import settings, store
+from geo import settings
 from geo._errors import DataError
 from geo.demo import load_demo
 from geo.store import Workspace
+from geo.store import workspace as store
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 CRS = "EPSG:25832"
@@ -459,7 +460,7 @@ CHILD = r"""
 import sys, time
 from pathlib import Path
 import geopandas as gpd, numpy as np, pandas as pd
-from geo import store
+from geo.store import workspace as store
 
 workspace, flags, name, seed, rows, timeout, stall, wait, part_bytes = sys.argv[1:10]
 flags = Path(flags)
@@ -711,7 +712,8 @@ def test_dataset_records_the_stored_versions_it_was_read_from(ws: Workspace, dem
 UPLOAD_CHILD = r"""
 import sys, time
 from pathlib import Path
-from geo import ingest, store
+from geo.ingest import check as ingest
+from geo.store import workspace as store
 from geo.demo import load_demo
 
 workspace, flags, name, upload = sys.argv[1:5]

@@ -19,8 +19,9 @@ from matplotlib.text import Text
 from PIL import Image
 from pyproj import Transformer
 
-from geo import cli, printmap, settings, tiles
+from geo import cli, settings
 from geo.export import ExportOptions, export
+from geo.render.print import printmap, tiles
 from tests.export_cases import X0, Y0, small_case, small_result
 
 DAY = date(2025, 3, 1)

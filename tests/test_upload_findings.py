@@ -11,10 +11,11 @@ import re
 
 import pytest
 
-from geo import readers, settings
+from geo import settings
 from geo._errors import DataError
 from geo.demo import load_demo
 from geo.ingest import check_upload
+from geo.io import readers
 from tests import fuzz_cases
 
 DEMO = load_demo()

@@ -8,8 +8,9 @@ import logging
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo import readers, settings
+from geo import settings
 from geo.demo import load_demo
+from geo.io import readers
 from pages import _shared
 
 

@@ -19,8 +19,7 @@ from geo import catalog, settings
 from geo._errors import DataError
 from geo.demo import load_demo
 from geo.ingest import check_upload
-from geo.readers import EXCEL_ROW, read_table
-from geo.validate import (
+from geo.ingest.validate import (
     detect_coordinate_columns,
     detect_district_columns,
     find_duplicate_offers,
@@ -30,6 +29,7 @@ from geo.validate import (
     validate_indicators,
     validate_offers,
 )
+from geo.io.readers import EXCEL_ROW, read_table
 from tests.conftest import SHARED_DATA, X0, Y0
 
 OFFER_TYPES = catalog.read_offer_types()

@@ -36,12 +36,13 @@ from matplotlib.text import Text
 
 from geo import crs, settings
 from geo.analysis import Result, column
-from geo.classify import classify_values
+from geo.analysis.classify import classify_values
+from geo.analysis.need import CLASS_BOUNDS, IN_NEED_CLASSES, NOT_CLASSIFIED, STATUS_CLASSES
+from geo.analysis.protect import HIDDEN_MEANING, district_codes
 from geo.dataset import Dataset
 from geo.formatting import format_distance, format_number
-from geo.need import CLASS_BOUNDS, IN_NEED_CLASSES, NOT_CLASSIFIED, STATUS_CLASSES
-from geo.protect import HIDDEN_MEANING, district_codes
-from geo.provenance import (
+from geo.render.print.tiles import Background, fetch_background
+from geo.render.provenance import (
     APP_NAME,
     NO_TILES_NOTE,
     TILES_UNAVAILABLE_NOTE,
@@ -55,7 +56,6 @@ from geo.provenance import (
     software_version,
     versions_text,
 )
-from geo.tiles import Background, fetch_background
 
 KINDS: Final[dict[str, str]] = {
     "status": "Soziale Lage (Statusklassen)",
@@ -91,7 +91,7 @@ RC: Final[dict[str, object]] = {
 }
 
 # Colours. Status: ColorBrewer YlOrRd (sequential, colour-blind safe), light = good status; the same four
-# colours as the web map (geo.maps.YLORRD[4]), so print and screen read alike.
+# colours as the web map (geo.render.web.maps.YLORRD[4]), so print and screen read alike.
 STATUS_COLORS: Final[dict[str, str]] = dict(zip(STATUS_CLASSES, ["#ffffb2", "#fecc5c", "#fd8d3c", "#e31a1c"],
                                                 strict=True))
 #: Share of children in reach from which the need × reach map calls a district well reached.

@@ -11,7 +11,7 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from geo import crs, settings
-from geo.maps import STATIC_URL, OfflineMap, _esc, _script_json, display_geometry
+from geo.render.web.maps import STATIC_URL, OfflineMap, _esc, _script_json, display_geometry
 
 #: Most points drawn per layer; a bigger upload is previewed by its first rows.
 MAX_PREVIEW_POINTS = 2_000
@@ -43,7 +43,7 @@ def _districts_geojson(districts: gpd.GeoDataFrame) -> dict:
 class PreviewLayers(MacroElement):
     """Draws the preview layers (GeoJSON with an HTML ``tip`` per feature) with plain Leaflet.
 
-    A constant template: the layers go in as one :func:`geo.maps._script_json` literal, which no Jinja pass
+    A constant template: the layers go in as one :func:`geo.render.web.maps._script_json` literal, which no Jinja pass
     can execute (folium's ``GeoJson`` embeds its data with ``tojson`` and branca renders that again as a
     template, so names like ``{{ 7*191 }}`` would run on the server).
     """

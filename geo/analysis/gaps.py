@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from geo import settings
+from geo.analysis.need import IN_NEED_CLASSES
 from geo.formatting import format_distance
-from geo.need import IN_NEED_CLASSES
 
 GAP_COLUMNS = [
     settings.DISTRICT_ID, settings.DISTRICT_NAME, "offer_type", "status_class", "status_index",
@@ -45,7 +45,7 @@ def rank_gaps(
         Per-district table with ``district_id``, ``district_name``, ``children``, ``status_class``,
         ``status_index``.
     reach
-        Offer type → result of :func:`geo.access.reach_by_district`.
+        Offer type → result of :func:`geo.analysis.access.reach_by_district`.
     offer_types
         Offer type table (``nearest_phrase``).
     radii

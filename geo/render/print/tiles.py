@@ -33,7 +33,7 @@ from PIL import Image
 from pyproj import Transformer
 
 from geo import settings
-from geo.provenance import software_version
+from geo.render.provenance import software_version
 
 log = logging.getLogger(__name__)
 

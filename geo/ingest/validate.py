@@ -17,7 +17,7 @@ import shapely
 from geo import settings
 from geo._errors import DataError, Problem, Report
 from geo.crs import KNOWN_POINT_CRS, CrsGuess, guess_point_crs, parse_crs, to_metric
-from geo.readers import EXCEL_ROW, parse_number
+from geo.io.readers import EXCEL_ROW, parse_number
 
 #: Offers farther than this from every district are reported as outside the city.
 OUTSIDE_BUFFER_M: Final[float] = 5_000.0
@@ -137,7 +137,7 @@ def _norm(name: object) -> str:
 
 
 def excel_rows(table: pd.DataFrame) -> np.ndarray:
-    """Row numbers as Excel shows them: the index of a :func:`geo.readers.read_table` frame, else 2, 3, …"""
+    """Row numbers as Excel shows them: the index of a :func:`geo.io.readers.read_table` frame, else 2, 3, …"""
     if table.index.name == EXCEL_ROW:
         return table.index.to_numpy(dtype=np.int64)
     return np.arange(len(table), dtype=np.int64) + 2
@@ -319,7 +319,7 @@ def validate_offers(
     default_type: str | None = None,
     column_map: Mapping[str, str] | None = None,
 ) -> OfferValidation:
-    """Validate a raw offers table (all text, see :func:`geo.readers.read_table`) into the offers layer.
+    """Validate a raw offers table (all text, see :func:`geo.io.readers.read_table`) into the offers layer.
 
     Columns are found by their usual German names (Id/Nr/Schulnummer; Art/Typ/Angebotsart;
     Name/Bezeichnung/Schulname; Adresse/Anschrift or Straße + Hausnummer + PLZ + Ort; Kapazität/Plätze;
@@ -331,7 +331,7 @@ def validate_offers(
     Parameters
     ----------
     table
-        Text table; its index is taken as Excel row numbers when named :data:`geo.readers.EXCEL_ROW`.
+        Text table; its index is taken as Excel row numbers when named :data:`geo.io.readers.EXCEL_ROW`.
     offer_types
         The offer type table (:func:`geo.catalog.read_offer_types`); values may be keys, labels or short
         labels, in any case.
@@ -659,7 +659,7 @@ def schools_as_offers(
     Parameters
     ----------
     table
-        The school file as read by :func:`geo.readers.read_table` (Excel row numbers are kept).
+        The school file as read by :func:`geo.io.readers.read_table` (Excel row numbers are kept).
     schulform
         Schulform code to keep (``"02"`` = Grundschule; ``"2"`` matches too).
     offer_type
@@ -772,7 +772,7 @@ def validate_districts(
     Parameters
     ----------
     gdf
-        The layer as read by :func:`geo.readers.read_boundaries`.
+        The layer as read by :func:`geo.io.readers.read_boundaries`.
     id_column, name_column
         Columns holding the district id and name.
     area_id_column, area_name_column
@@ -948,7 +948,7 @@ def validate_indicators(
     Parameters
     ----------
     table
-        Text table (see :func:`geo.readers.read_table`).
+        Text table (see :func:`geo.io.readers.read_table`).
     districts
         The districts layer the ids must match (``district_id``).
     indicator_definitions

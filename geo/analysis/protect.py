@@ -36,8 +36,8 @@ import pandas as pd
 
 from geo import settings
 from geo.analysis import Result, column
+from geo.analysis.need import IN_NEED_CLASSES
 from geo.formatting import format_distance
-from geo.need import IN_NEED_CLASSES
 
 SMALL: Final[str] = f"< {settings.MIN_COUNT_SHOWN}"
 HIDDEN: Final[str] = "•"

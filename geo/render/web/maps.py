@@ -21,10 +21,10 @@ from folium.template import Template
 
 from geo import crs, settings
 from geo.analysis import Result, column
-from geo.classify import classify_values
+from geo.analysis.classify import classify_values
+from geo.analysis.need import CLASS_BOUNDS, IN_NEED_CLASSES, NOT_CLASSIFIED, STATUS_CLASSES
 from geo.dataset import Dataset
 from geo.formatting import format_count, format_distance, format_number
-from geo.need import CLASS_BOUNDS, IN_NEED_CLASSES, NOT_CLASSIFIED, STATUS_CLASSES
 
 #: Vendored front-end assets (Leaflet 1.9.4, see static/README.md).
 STATIC_DIR: Final[Path] = settings.REPO_DIR / "static"

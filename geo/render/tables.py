@@ -10,9 +10,9 @@ import pandas as pd
 
 from geo import settings
 from geo.analysis import Result, column
+from geo.analysis.protect import SMALL, district_codes, protect_gaps
 from geo.formatting import format_distance
-from geo.protect import SMALL, district_codes, protect_gaps
-from geo.provenance import min_inhabitants
+from geo.render.provenance import min_inhabitants
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -195,7 +195,7 @@ def protected_district_table(
     indicator_definitions: pd.DataFrame | None = None,
     threshold: int = settings.MIN_COUNT_SHOWN,
 ) -> pd.DataFrame:
-    """The district result table for export, with the data-protection rule of :mod:`geo.protect` applied.
+    """The district result table for export, with the data-protection rule of :mod:`geo.analysis.protect` applied.
 
     One row per district sorted by id, German headers (:func:`result_columns`). Numeric columns stay numeric;
     a column with a coded cell (``"< 3"``, ``"•"``) holds numbers and those strings (object dtype).

@@ -10,8 +10,8 @@ from typing import Final
 
 from geo import settings
 from geo.analysis import Result
+from geo.analysis.need import CLASS_BOUNDS, IN_NEED_CLASSES
 from geo.dataset import Dataset
-from geo.need import CLASS_BOUNDS, IN_NEED_CLASSES
 
 APP_NAME: Final[str] = "Präventionsatlas"
 #: Source line of the synthetic demo city, as every export quotes it.

@@ -10,11 +10,13 @@ from typing import Literal
 import geopandas as gpd
 import pandas as pd
 
-from geo import readers, settings, validate
+from geo import settings
 from geo._errors import DataError, Problem, Report, VersionConflict, log_incident
 from geo.crs import CrsGuess
 from geo.dataset import Dataset
 from geo.formatting import format_number
+from geo.ingest import validate
+from geo.io import readers
 from geo.store import LAYER_LABELS
 
 Kind = Literal["offers", "districts", "indicators"]
@@ -114,7 +116,7 @@ def check_upload(
         Per kind (unknown keys are a programming error):
 
         - offers: ``sheet``, ``crs``, ``default_type``, ``column_map`` (see
-          :func:`geo.validate.validate_offers`), ``mode`` (``"replace"``, default, or ``"append"`` to add
+          :func:`geo.ingest.validate.validate_offers`), ``mode`` (``"replace"``, default, or ``"append"`` to add
           to the offers in use), and for the NRW school file (recognised by its columns) ``schulform``
           (default ``"02"``), ``offer_type`` (default ``"fgz"``) and ``gemeindeschluessel``;
         - districts: ``crs``, ``layer``, ``id_column``, ``name_column``, ``area_id_column``,

@@ -16,10 +16,11 @@ from matplotlib.patches import FancyBboxPatch, Rectangle
 
 from geo import settings
 from geo.analysis import Result, column
+from geo.analysis.need import CLASS_BOUNDS, IN_NEED_CLASSES
+from geo.analysis.protect import HIDDEN_MEANING, SMALL, protected_totals, rule_text
 from geo.dataset import Dataset
 from geo.formatting import format_distance, format_number
-from geo.need import CLASS_BOUNDS, IN_NEED_CLASSES
-from geo.printmap import (
+from geo.render.print.printmap import (
     TextMeasure,
     draw_legend,
     draw_map,
@@ -34,8 +35,7 @@ from geo.printmap import (
     type_plural,
     type_short,
 )
-from geo.protect import HIDDEN_MEANING, SMALL, protected_totals, rule_text
-from geo.provenance import (
+from geo.render.provenance import (
     APP_NAME,
     NO_TILES_NOTE,
     attribution,
@@ -51,7 +51,7 @@ from geo.provenance import (
     version_items,
     versions_text,
 )
-from geo.tables import protected_gap_table
+from geo.render.tables import protected_gap_table
 
 REPORT_TITLE = "Präventionsatlas – Bericht für den Jugendhilfeausschuss"
 MARGIN = 0.6  # inches

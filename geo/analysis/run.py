@@ -8,11 +8,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo import access, crs, settings
+from geo import crs, settings
 from geo._errors import DataError
+from geo.analysis import access
+from geo.analysis.gaps import rank_gaps
+from geo.analysis.need import IN_NEED_CLASSES, status_index
 from geo.dataset import Dataset
-from geo.gaps import rank_gaps
-from geo.need import IN_NEED_CLASSES, status_index
 
 RESIDENTS_FROM_LAYER = "Wohnblöcke (Einwohner- und Kinderzahlen je Block)"
 RESIDENTS_FROM_GRID = (

@@ -1,0 +1,1 @@
+"""Reading files: text and number parsing, spreadsheets (CSV/XLSX), safe archives, boundaries (OGR)."""

@@ -1,0 +1,1 @@
+"""Print products: page kit, map content, drawing, the map sheet, the committee report, tiles."""
