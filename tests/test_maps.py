@@ -16,6 +16,7 @@ from geo import catalog, formatting, settings
 from geo.analysis import Params, analyse, classify, column
 from geo.dataset import Dataset
 from geo.demo import load_demo
+from geo.render import palette
 from geo.render.web import maps
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -164,7 +165,7 @@ def test_reach_share_is_darker_where_reach_is_lower(demo):
     var = maps.variables(result, dataset)[column("share_in_reach", "fgz")]
     classes = maps.classify(result, var, scheme="equal_interval", k=5)
     assert var.direction == -1
-    assert classes.colors[0] == maps.YLORRD[5][-1]  # lowest share: darkest colour
+    assert classes.colors[0] == palette.YLORRD[5][-1]  # lowest share: darkest colour
     assert classes.labels[0].startswith("0 %")
 
 
@@ -277,7 +278,7 @@ def test_indicator_without_any_value_leaves_every_district_grey():
     dataset = dataset.with_layers(indicators=dataset.indicators.assign(unemployment_rate=np.nan))
     result = analyse(dataset, Params(weights={"sgb2_children_quota": 1.0}))
     data = maps.map_data(result, dataset, variable="unemployment_rate", scheme="quantiles")
-    assert {f["properties"]["fill"] for f in data["districts"]["features"]} == {maps.NO_CLASS_COLOR}
+    assert {f["properties"]["fill"] for f in data["districts"]["features"]} == {palette.NO_CLASS_COLOR}
     assert "nicht klassifiziert (unter 300 EW oder ohne Wert)" in data["legend"] and "(3)" in data["legend"]
 
 

@@ -41,6 +41,7 @@ from geo.analysis.need import CLASS_BOUNDS, IN_NEED_CLASSES, NOT_CLASSIFIED, STA
 from geo.analysis.protect import HIDDEN_MEANING, district_codes
 from geo.dataset import Dataset
 from geo.formatting import format_distance, format_number
+from geo.render.palette import STATUS_COLORS
 from geo.render.print.tiles import Background, fetch_background
 from geo.render.provenance import (
     APP_NAME,
@@ -90,10 +91,7 @@ RC: Final[dict[str, object]] = {
     "text.parse_math": False,
 }
 
-# Colours. Status: ColorBrewer YlOrRd (sequential, colour-blind safe), light = good status; the same four
-# colours as the web map (geo.render.web.maps.YLORRD[4]), so print and screen read alike.
-STATUS_COLORS: Final[dict[str, str]] = dict(zip(STATUS_CLASSES, ["#ffffb2", "#fecc5c", "#fd8d3c", "#e31a1c"],
-                                                strict=True))
+# Status colours come from geo.render.palette, so print and screen read alike.
 #: Share of children in reach from which the need × reach map calls a district well reached.
 REACH_GOOD: Final[float] = 0.8
 #: Bivariate 3×3 palette (Teuling et al. 2011, blue × orange, colour-blind safe), indexed [need][reach]:

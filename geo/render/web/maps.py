@@ -25,6 +25,7 @@ from geo.analysis.classify import classify_values
 from geo.analysis.need import CLASS_BOUNDS, IN_NEED_CLASSES, NOT_CLASSIFIED, STATUS_CLASSES
 from geo.dataset import Dataset
 from geo.formatting import format_count, format_distance, format_number
+from geo.render.palette import NO_CLASS_COLOR, STATUS_COLORS, YLORRD
 
 #: Vendored front-end assets (Leaflet 1.9.4, see static/README.md).
 STATIC_DIR: Final[Path] = settings.REPO_DIR / "static"
@@ -50,17 +51,6 @@ OSM_ATTRIBUTION: Final[str] = (
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>-Mitwirkende (ODbL)'
 )
 
-#: ColorBrewer YlOrRd (sequential, colour-blind safe per colorbrewer2.org): light = less need, dark = more.
-YLORRD: Final[dict[int, list[str]]] = {
-    2: ["#ffeda0", "#f03b20"],
-    3: ["#ffeda0", "#feb24c", "#f03b20"],
-    4: ["#ffffb2", "#fecc5c", "#fd8d3c", "#e31a1c"],
-    5: ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"],
-    6: ["#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026"],
-    7: ["#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b10026"],
-}
-STATUS_COLORS: Final[dict[str, str]] = dict(zip(STATUS_CLASSES, YLORRD[4], strict=True))
-NO_CLASS_COLOR: Final[str] = "#d9d9d9"
 #: Marker shapes the offer type table may name; anything else is drawn as a circle.
 MARKERS: Final[tuple[str, ...]] = ("square", "triangle", "diamond", "circle", "plus")
 #: Tolerance of the coverage simplification for display, in metres of the metric CRS.
