@@ -15,8 +15,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from geo import settings  # noqa: E402
 from geo.demo import load_demo  # noqa: E402
 from geo.ingest import check_upload  # noqa: E402
-from geo.ingest.validate import summarise_changes, validate_offers  # noqa: E402
-from geo.io.readers import read_table  # noqa: E402
+from geo.ingest.changes import summarise_changes  # noqa: E402
+from geo.ingest.offers import validate_offers  # noqa: E402
+from geo.io import read_table  # noqa: E402
 from geo.render.web.preview import MAX_PREVIEW_POINTS, upload_preview_map  # noqa: E402
 
 ROWS = 50_000

@@ -75,6 +75,8 @@ MAX_TABLE_CELLS: Final[int] = 2_000_000
 #: Most bytes an uploaded archive (zipped Shapefile, XLSX workbook) may unpack to. A city's district
 #: boundaries take a few MB; all ~11,000 German municipalities at full detail (VG250) take ~100 MB.
 MAX_UNPACKED_BYTES: Final[int] = 100 * 1024 * 1024
+#: Most entries an uploaded ZIP archive (zipped Shapefile, XLSX workbook) may have, checked before unpacking.
+MAX_ZIP_FILES: Final[int] = 200
 #: Beyond :data:`COMPRESSION_RATIO_FROM_BYTES` unpacked, an archive may be at most this many times larger
 #: unpacked than packed: Shapefiles and workbooks shrink 2–20×, a zip bomb (a padded .dbf) ~1,000×.
 MAX_COMPRESSION_RATIO: Final[int] = 100

@@ -13,8 +13,9 @@ from geo import settings
 from geo._errors import DataError
 from geo.analysis import Params
 from geo.crs import KNOWN_POINT_CRS
-from geo.ingest import check_upload, commit_upload, validate
-from geo.io import readers
+from geo.ingest import check_upload, commit_upload
+from geo.ingest.columns import detect_district_columns
+from geo.io import boundaries, spreadsheets
 from geo.render.web.maps import need_map
 from geo.render.web.preview import MAX_PREVIEW_POINTS, upload_preview_map
 from geo.store import Workspace
@@ -121,9 +122,9 @@ def file_columns(read) -> list[str]:
 if kind == "districts":
     # Let the planner pick the id and name columns; the detected ones are preselected.
     columns = once("columns", (checksum, upload.name, kind, options.get("crs")), lambda: file_columns(
-        lambda: readers.read_boundaries(data, upload.name, crs=options.get("crs"))))
+        lambda: boundaries.read_boundaries(data, upload.name, crs=options.get("crs"))))
     if columns:
-        found = validate.detect_district_columns(columns)
+        found = detect_district_columns(columns)
         left, right = st.columns(2)
         for col, key, label in [(left, "id_column", "Spalte mit der Sozialraum-Nummer"),
                                 (right, "name_column", "Spalte mit dem Namen")]:
@@ -144,7 +145,7 @@ if kind == "districts":
 if kind == "indicators":
     # Assign columns by hand where the automatic recognition (by key, label or usual name) is not wanted.
     columns = once("columns", (checksum, upload.name, kind), lambda: file_columns(
-        lambda: readers.read_table(data, upload.name)))
+        lambda: spreadsheets.read_table(data, upload.name)))
     if columns:
         with st.expander("Spalten zuordnen (optional – sonst automatisch erkannt)"):
             st.caption("Richtung aus der Indikatoren-Tabelle: ↑ höherer Wert = mehr Bedarf, "

@@ -18,9 +18,9 @@ import pytest
 from pyproj import CRS, Transformer
 from shapely.geometry import Point, box
 
+from geo import settings
 from geo._errors import DataError
-from geo.io import readers
-from geo.io.readers import EXCEL_ROW, parse_number, read_boundaries, read_table
+from geo.io import EXCEL_ROW, parse_number, read_boundaries, read_table
 
 # --------------------------------------------------------------------------------------------------------------
 # parse_number
@@ -263,7 +263,7 @@ def test_xlsx_that_is_no_workbook():
 
 
 def test_xlsx_is_bounded_like_any_zip(monkeypatch):
-    monkeypatch.setattr(readers, "MAX_ZIP_BYTES", 1_000)
+    monkeypatch.setattr(settings, "MAX_UNPACKED_BYTES", 1_000)
     with pytest.raises(DataError, match="entpackt"):
         read_table(_xlsx({"T": [["Id"], ["A"]]}), "a.xlsx")
 
@@ -345,11 +345,11 @@ def test_shapefile_without_prj_needs_crs():
 
 def test_zip_limits_are_checked_before_extraction(monkeypatch):
     data = _shapefile_zip(_districts())
-    monkeypatch.setattr(readers, "MAX_ZIP_FILES", 3)
+    monkeypatch.setattr(settings, "MAX_ZIP_FILES", 3)
     with pytest.raises(DataError, match="enthält 5 Dateien; erlaubt sind höchstens 3"):
         read_boundaries(data, "g.zip")
-    monkeypatch.setattr(readers, "MAX_ZIP_FILES", 200)
-    monkeypatch.setattr(readers, "MAX_ZIP_BYTES", 500)
+    monkeypatch.setattr(settings, "MAX_ZIP_FILES", 200)
+    monkeypatch.setattr(settings, "MAX_UNPACKED_BYTES", 500)
     with pytest.raises(DataError, match="entpackt"):
         read_boundaries(data, "g.zip")
 

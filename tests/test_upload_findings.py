@@ -15,7 +15,7 @@ from geo import settings
 from geo._errors import DataError
 from geo.demo import load_demo
 from geo.ingest import check_upload
-from geo.io import readers
+from geo.io import boundaries, spreadsheets
 from tests import fuzz_cases
 
 DEMO = load_demo()
@@ -99,7 +99,7 @@ def test_an_unexpected_failure_becomes_a_german_report_with_an_incident_number(m
     def broken(*args, **kwargs):
         raise KeyError("/srv/praeventionsatlas/geheim.py")
 
-    monkeypatch.setattr(readers, "read_table", broken)
+    monkeypatch.setattr(spreadsheets, "read_table", broken)
     with caplog.at_level(logging.ERROR, logger="geo.ingest"):
         check = check_upload(b"Nr;Art\nA;fgz\n", "angebote.csv", kind="offers", context=DEMO)
     (error,) = check.report.errors
@@ -113,7 +113,7 @@ def test_an_unexpected_failure_becomes_a_german_report_with_an_incident_number(m
 
 
 def test_a_district_incident_asks_for_a_boundary_format(monkeypatch):
-    monkeypatch.setattr(readers, "read_boundaries", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(boundaries, "read_boundaries", lambda *a, **k: 1 / 0)
     check = check_upload(b"{}", "sr.geojson", kind="districts", context=DEMO)
     (error,) = check.report.errors
     assert "Fehler-Nr. F-" in error.message and "GeoPackage" in error.message
@@ -123,4 +123,4 @@ def test_programming_errors_still_raise():
     with pytest.raises(ValueError, match="unknown options"):
         check_upload(b"x", "a.csv", kind="offers", context=DEMO, options={"nonsense": 1})
     with pytest.raises(DataError):  # DataError is what readers raise; check_upload turns it into a report
-        readers.read_table(fuzz_cases.wide_header_csv(), "a.csv")
+        spreadsheets.read_table(fuzz_cases.wide_header_csv(), "a.csv")

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo import settings
 from geo.demo import load_demo
-from geo.io import readers
+from geo.io import boundaries
 from pages import _shared
 
 
@@ -29,13 +29,13 @@ def _geojson() -> bytes:
 
 def test_reruns_do_not_read_the_upload_again(monkeypatch):
     reads: list[str] = []
-    original = readers.read_boundaries
+    original = boundaries.read_boundaries
 
     def counting(data, filename, **kwargs):
         reads.append(filename)
         return original(data, filename, **kwargs)
 
-    monkeypatch.setattr(readers, "read_boundaries", counting)
+    monkeypatch.setattr(boundaries, "read_boundaries", counting)
     at = AppTest.from_file("../pages/3_Daten.py", default_timeout=120).run()
     at.radio(key="up_kind").set_value("districts").run()
     at.file_uploader(key="up_file_districts").upload("sr.geojson", _geojson()).run()

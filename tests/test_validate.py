@@ -19,17 +19,13 @@ from geo import catalog, settings
 from geo._errors import DataError
 from geo.demo import load_demo
 from geo.ingest import check_upload
-from geo.ingest.validate import (
-    detect_coordinate_columns,
-    detect_district_columns,
-    find_duplicate_offers,
-    schools_as_offers,
-    summarise_changes,
-    validate_districts,
-    validate_indicators,
-    validate_offers,
-)
-from geo.io.readers import EXCEL_ROW, read_table
+from geo.ingest.changes import find_duplicate_offers, summarise_changes
+from geo.ingest.columns import detect_coordinate_columns, detect_district_columns
+from geo.ingest.districts import validate_districts
+from geo.ingest.indicators import validate_indicators
+from geo.ingest.offers import validate_offers
+from geo.ingest.schools import schools_as_offers
+from geo.io import EXCEL_ROW, read_table
 from tests.conftest import SHARED_DATA, X0, Y0
 
 OFFER_TYPES = catalog.read_offer_types()

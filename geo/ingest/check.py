@@ -15,8 +15,13 @@ from geo._errors import DataError, Problem, Report, VersionConflict, log_inciden
 from geo.crs import CrsGuess
 from geo.dataset import Dataset
 from geo.formatting import format_number
-from geo.ingest import validate
-from geo.io import readers
+from geo.ingest.changes import ChangeSummary, find_duplicate_offers, summarise_changes
+from geo.ingest.columns import detect_district_columns
+from geo.ingest.districts import validate_districts
+from geo.ingest.indicators import validate_indicators
+from geo.ingest.offers import allowed_offer_types, resolve_offer_type, validate_offers
+from geo.ingest.schools import is_school_table, schools_as_offers
+from geo.io import boundaries, spreadsheets
 from geo.store import LAYER_LABELS
 
 Kind = Literal["offers", "districts", "indicators"]
@@ -75,7 +80,7 @@ class UploadCheck:
     layer: pd.DataFrame | None
     report: Report
     crs_guess: CrsGuess | None = None
-    changes: validate.ChangeSummary | None = None
+    changes: ChangeSummary | None = None
     info: dict[str, str] = field(default_factory=dict)
     base_versions: dict[str, int | None] = field(default_factory=dict)
 
@@ -116,7 +121,7 @@ def check_upload(
         Per kind (unknown keys are a programming error):
 
         - offers: ``sheet``, ``crs``, ``default_type``, ``column_map`` (see
-          :func:`geo.ingest.validate.validate_offers`), ``mode`` (``"replace"``, default, or ``"append"`` to add
+          :func:`geo.ingest.offers.validate_offers`), ``mode`` (``"replace"``, default, or ``"append"`` to add
           to the offers in use), and for the NRW school file (recognised by its columns) ``schulform``
           (default ``"02"``), ``offer_type`` (default ``"fgz"``) and ``gemeindeschluessel``;
         - districts: ``crs``, ``layer``, ``id_column``, ``name_column``, ``area_id_column``,
@@ -182,18 +187,18 @@ def _merge(report: Report, problems: list[Problem]) -> None:
 
 
 def _check_offers(data: bytes, filename: str, context: Dataset, options: dict) -> UploadCheck:
-    table = readers.read_table(data, filename, sheet=options.get("sheet"))
+    table = spreadsheets.read_table(data, filename, sheet=options.get("sheet"))
     info = _table_info(table)
     notes = list(table.attrs.get("notes", []))
     default_type = options.get("default_type")
-    if validate.is_school_table(table.columns) and not options.get("column_map"):
+    if is_school_table(table.columns) and not options.get("column_map"):
         schulform = str(options.get("schulform", "02"))
         wanted = str(options.get("offer_type", default_type or "fgz"))
-        offer_type = validate.resolve_offer_type(wanted, context.offer_types)
+        offer_type = resolve_offer_type(wanted, context.offer_types)
         if offer_type is None:
             raise DataError(f"Die gewählte Angebotsart „{wanted}“ für die Schulen ist unbekannt. Erlaubt sind: "
-                            f"{validate.allowed_offer_types(context.offer_types)}.")
-        table = validate.schools_as_offers(
+                            f"{allowed_offer_types(context.offer_types)}.")
+        table = schools_as_offers(
             table,
             schulform=schulform,
             offer_type=offer_type,
@@ -205,7 +210,7 @@ def _check_offers(data: bytes, filename: str, context: Dataset, options: dict) -
             f"„{label}“ übernommen."
         )
         info["Schuldatei"] = f"Schulform {schulform} → {offer_type}"
-    result = validate.validate_offers(
+    result = validate_offers(
         table,
         offer_types=context.offer_types,
         districts=context.districts,
@@ -219,7 +224,7 @@ def _check_offers(data: bytes, filename: str, context: Dataset, options: dict) -
     if context.offers is not None and len(context.offers):
         existing = context.offers.to_crs(layer.crs) if context.offers.crs else context.offers
         if options.get("mode") == "append":
-            _merge(report, validate.find_duplicate_offers(context.offers, layer))
+            _merge(report, find_duplicate_offers(context.offers, layer))
         else:
             # Replace per type: the uploaded types' lists are replaced, every other type stays as it is.
             existing = existing[~existing[settings.OFFER_TYPE].isin(layer[settings.OFFER_TYPE])]
@@ -231,17 +236,17 @@ def _check_offers(data: bytes, filename: str, context: Dataset, options: dict) -
     if not report.ok:
         return UploadCheck("offers", None, report, result.crs_guess, None, info)
     layer = layer.reset_index(drop=True)
-    changes = validate.summarise_changes(context.offers, layer, key=settings.OFFER_ID)
+    changes = summarise_changes(context.offers, layer, key=settings.OFFER_ID)
     return UploadCheck("offers", layer, report, result.crs_guess, changes, info)
 
 
 def _check_districts(data: bytes, filename: str, context: Dataset, options: dict) -> UploadCheck:
-    gdf = readers.read_boundaries(data, filename, crs=options.get("crs"), layer=options.get("layer"))
+    gdf = boundaries.read_boundaries(data, filename, crs=options.get("crs"), layer=options.get("layer"))
     info = {"Objekte": str(len(gdf)), "Ebene": str(gdf.attrs.get("layer") or "")}
     source = gdf.crs.to_string() if gdf.crs is not None else None
     info["Koordinatensystem"] = source or "keins"
     guess = CrsGuess(source, False, "vom Nutzer angegeben" if options.get("crs") else "laut Datei")
-    found = validate.detect_district_columns(gdf.columns)
+    found = detect_district_columns(gdf.columns)
     columns = {k: options.get(k) or found.get(k) for k in DISTRICT_COLUMN_OPTIONS}
     report = Report()
     attributes = ", ".join(f"„{c}“" for c in gdf.columns if c != gdf.geometry.name)
@@ -253,7 +258,7 @@ def _check_districts(data: bytes, filename: str, context: Dataset, options: dict
     unnamed = not columns["name_column"]
     if unnamed:
         columns["name_column"] = columns["id_column"]
-    layer, report = validate.validate_districts(gdf, **columns)
+    layer, report = validate_districts(gdf, **columns)
     if unnamed:
         report.warn(f"Keine Spalte mit Namen der Sozialräume gefunden (vorhanden: {attributes}); die Kennungen "
                     "werden als Namen verwendet. Ordnen Sie bei Bedarf eine Namensspalte zu.")
@@ -268,14 +273,14 @@ def _check_districts(data: bytes, filename: str, context: Dataset, options: dict
                 f"(z. B. {', '.join(without[:5])}). Laden Sie danach passende Indikatoren hoch."
             )
     layer = layer.reset_index(drop=True)
-    changes = validate.summarise_changes(context.districts, layer, key=settings.DISTRICT_ID)
+    changes = summarise_changes(context.districts, layer, key=settings.DISTRICT_ID)
     return UploadCheck("districts", layer, report, guess, changes, info)
 
 
 def _check_indicators(data: bytes, filename: str, context: Dataset, options: dict) -> UploadCheck:
-    table = readers.read_table(data, filename, sheet=options.get("sheet"))
+    table = spreadsheets.read_table(data, filename, sheet=options.get("sheet"))
     info = _table_info(table)
-    layer, report = validate.validate_indicators(
+    layer, report = validate_indicators(
         table,
         districts=context.districts,
         indicator_definitions=context.indicator_definitions,
@@ -292,7 +297,7 @@ def _check_indicators(data: bytes, filename: str, context: Dataset, options: dic
     info["Jahre"] = ", ".join(map(str, years))
     old = context.indicators
     if old is not None:
-        changes = validate.summarise_changes(
+        changes = summarise_changes(
             old[old[settings.YEAR].isin(years)], layer, key=[settings.DISTRICT_ID, settings.YEAR]
         )
         # The uploaded years replace those years; other years stay where they describe the current districts.
@@ -305,7 +310,7 @@ def _check_indicators(data: bytes, filename: str, context: Dataset, options: dic
             layer = pd.concat([old[keep], layer], ignore_index=True)
             layer = layer.sort_values([settings.YEAR, settings.DISTRICT_ID], kind="stable").reset_index(drop=True)
     else:
-        changes = validate.summarise_changes(None, layer, key=[settings.DISTRICT_ID, settings.YEAR])
+        changes = summarise_changes(None, layer, key=[settings.DISTRICT_ID, settings.YEAR])
     return UploadCheck("indicators", layer, report, None, changes, info)
 
 

@@ -1,0 +1,143 @@
+"""What an upload changes against the layer in use, and offers an added list already has."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo import settings
+from geo._errors import Problem
+from geo.ingest.columns import excel_rows
+
+
+@dataclass(frozen=True)
+class ChangeSummary:
+    """What an upload changes against the layer in use: ids added, changed and removed."""
+
+    added: list[str]
+    changed: list[str]
+    removed: list[str]
+    unchanged: int
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+    def __str__(self) -> str:
+        return (f"{len(self.added)} neu, {len(self.changed)} geändert, {len(self.removed)} entfernt, "
+                f"{self.unchanged} unverändert")
+
+
+def _key_labels(frame: pd.DataFrame, keys: list[str]) -> pd.Index:
+    labels = frame[keys[0]].astype("str")
+    for key in keys[1:]:
+        labels = labels + " / " + frame[key].astype("str")
+    return pd.Index(labels.to_numpy(dtype=object))
+
+
+def _differs(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """Element-wise "value changed", NaN equal to NaN, numbers with a relative tolerance of 1e-9."""
+    a_missing, b_missing = a.isna().to_numpy(), b.isna().to_numpy()
+    if pd.api.types.is_numeric_dtype(a.dtype) and pd.api.types.is_numeric_dtype(b.dtype):
+        same = np.isclose(a.to_numpy(dtype="float64"), b.to_numpy(dtype="float64"), rtol=1e-9, atol=1e-9)
+    else:
+        same = a.astype("str").to_numpy(dtype=object) == b.astype("str").to_numpy(dtype=object)
+    return ~((a_missing & b_missing) | (same & ~a_missing & ~b_missing))
+
+
+def summarise_changes(old: pd.DataFrame | None, new: pd.DataFrame, *, key: str | Sequence[str]) -> ChangeSummary:
+    """Compare an upload with the layer in use: which ids are new, changed (any attribute or the geometry,
+    to 1 cm in a metric CRS) or gone.
+
+    Parameters
+    ----------
+    old
+        The layer in use, or ``None``.
+    new
+        The validated upload.
+    key
+        Id column, or several (``["district_id", "year"]``; reported as ``"0101 / 2024"``).
+
+    Returns
+    -------
+    ChangeSummary
+    """
+    keys = [key] if isinstance(key, str) else list(key)
+    new_k = new.drop_duplicates(keys).set_axis(_key_labels(new.drop_duplicates(keys), keys))
+    if old is None or len(old) == 0:
+        return ChangeSummary(list(new_k.index), [], [], 0)
+    old = old.drop_duplicates(keys)
+    old_k = old.set_axis(_key_labels(old, keys))
+    added = new_k.index.difference(old_k.index, sort=False)
+    removed = old_k.index.difference(new_k.index, sort=False)
+    common = new_k.index.intersection(old_k.index, sort=False)
+    a, b = old_k.loc[common], new_k.loc[common]
+    changed = np.zeros(len(common), dtype=bool)
+    geometry_a = a.geometry.name if isinstance(a, gpd.GeoDataFrame) else None
+    geometry_b = b.geometry.name if isinstance(b, gpd.GeoDataFrame) else None
+    for column in dict.fromkeys([*a.columns, *b.columns]):
+        if column in keys or column in (geometry_a, geometry_b):
+            continue
+        left = a[column] if column in a.columns else pd.Series(np.nan, index=a.index)
+        right = b[column] if column in b.columns else pd.Series(np.nan, index=b.index)
+        changed |= _differs(left, right)
+    if geometry_a and geometry_b:
+        ga, gb = a.geometry, b.geometry
+        if ga.crs is not None and gb.crs is not None and not ga.crs.equals(gb.crs):
+            gb = gb.to_crs(ga.crs)
+        tolerance = 1e-7 if ga.crs is not None and ga.crs.is_geographic else 0.01
+        ga_arr, gb_arr = shapely.normalize(ga.array), shapely.normalize(gb.array)
+        same = shapely.equals_exact(ga_arr, gb_arr, tolerance=tolerance) | (pd.isna(ga_arr) & pd.isna(gb_arr))
+        changed |= ~np.asarray(same, dtype=bool)
+    elif geometry_a or geometry_b:
+        changed[:] = True
+    return ChangeSummary(
+        list(added), list(common[changed]), list(removed), int((~changed).sum())
+    )
+
+
+def _offer_identity(frame: pd.DataFrame) -> pd.Series:
+    """Name and address, lower case, whitespace collapsed, "Straße"/"Strasse"/"Str." alike."""
+    text = (frame[settings.OFFER_NAME].astype("str").fillna("") + " | "
+            + frame[settings.OFFER_ADDRESS].astype("str").fillna(""))
+    text = text.str.casefold().str.replace(r"\s+", " ", regex=True).str.strip()
+    return text.str.replace(r"stra(?:ss|ß)e\b|str\.", "str", regex=True)
+
+
+def find_duplicate_offers(existing: pd.DataFrame, new: pd.DataFrame) -> list[Problem]:
+    """Offers of ``new`` that ``existing`` already has, for the "add to the existing list" mode.
+
+    Same id → error (ids must stay unique); same name and address under another id (whitespace, case and
+    "Straße"/"Str." ignored) → warning. Rows are ``new``'s Excel row numbers.
+
+    Returns
+    -------
+    list of Problem
+    """
+    problems: list[Problem] = []
+    rows = excel_rows(new)
+    existing_ids = existing[settings.OFFER_ID].astype("str")
+    name_of = dict(zip(existing_ids, existing[settings.OFFER_NAME].astype("str"), strict=True))
+    new_ids = new[settings.OFFER_ID].astype("str")
+    same_id = new_ids.isin(set(existing_ids)).to_numpy()
+    for row, value in zip(rows[same_id], new_ids.to_numpy()[same_id], strict=True):
+        problems.append(Problem(f"Die Kennung „{value}“ gibt es schon in der bestehenden Liste "
+                                f"(„{name_of[value]}“).", int(row), settings.OFFER_ID, "error"))
+    old_named = (existing[settings.OFFER_NAME].astype("str").fillna("").str.strip() != "").to_numpy()
+    id_of = dict(zip(_offer_identity(existing).to_numpy()[old_named], existing_ids.to_numpy()[old_named],
+                     strict=True))
+    identity = _offer_identity(new)
+    named = new[settings.OFFER_NAME].astype("str").fillna("").str.strip().to_numpy() != ""
+    same_place = named & ~same_id & identity.isin(set(id_of)).to_numpy()
+    for row, ident, name, address in zip(rows[same_place], identity.to_numpy()[same_place],
+                                         new[settings.OFFER_NAME].to_numpy()[same_place],
+                                         new[settings.OFFER_ADDRESS].to_numpy()[same_place], strict=True):
+        problems.append(Problem(f"„{name}, {address}“ steht schon in der bestehenden Liste (Kennung "
+                                f"„{id_of[ident]}“). Ist das Angebot doppelt eingetragen?", int(row),
+                                settings.OFFER_NAME, "warning"))
+    return problems

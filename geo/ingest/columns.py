@@ -1,0 +1,222 @@
+"""Column aliases and detection, and the small text helpers every validator shares (names, row lists)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from geo import settings
+from geo._errors import Report
+from geo.io import EXCEL_ROW
+
+#: ``column_map`` targets for the coordinate columns of an offers table.
+X: Final[str] = "x"
+Y: Final[str] = "y"
+#: Further ``column_map`` targets of an offers table: address parts joined into ``address``, and a CRS column.
+STREET, HOUSE_NUMBER, POSTCODE, CITY, CRS_COLUMN = "street", "house_number", "postcode", "city", "crs"
+#: How official statistics mark a value that is missing, secret or not applicable (compared without spaces).
+STATISTICAL_GAPS: Final[frozenset[str]] = frozenset(
+    {"-", "–", "—", ".", "x", "/", "…", "...", "k.a.", "ka", "n.v.", "nv", "n/a", "na"}
+)
+
+# Column aliases, compared after :func:`_norm` (lower case, umlauts spelled out, only letters and digits).
+COORDINATE_PAIRS: Final[tuple[tuple[str, str], ...]] = (
+    ("lon", "lat"),
+    ("lng", "lat"),
+    ("long", "lat"),
+    ("longitude", "latitude"),
+    ("laenge", "breite"),
+    ("laengengrad", "breitengrad"),
+    ("geogrlaenge", "geogrbreite"),
+    ("x", "y"),
+    ("xkoordinate", "ykoordinate"),
+    ("koordinatex", "koordinatey"),
+    ("rechtswert", "hochwert"),
+    ("utmrechtswert", "utmhochwert"),
+    ("ostwert", "nordwert"),
+    ("east", "north"),
+    ("easting", "northing"),
+    ("rw", "hw"),
+)
+_OFFER_ALIASES: Final[dict[str, tuple[str, ...]]] = {
+    settings.OFFER_ID: (
+        "offerid", "id", "kennung", "nr", "nummer", "lfdnr", "angebotsid", "angebotsnr", "angebotsnummer",
+        "einrichtungsnr", "einrichtungsnummer", "schulnummer", "objektid",
+    ),
+    settings.OFFER_TYPE: (
+        "offertype", "art", "typ", "type", "angebotsart", "angebotstyp", "kategorie", "einrichtungsart",
+    ),
+    settings.OFFER_NAME: (
+        "name", "bezeichnung", "schulname", "einrichtung", "einrichtungsname", "titel", "angebot",
+        "schulbezeichnung", "schulbezeichnung1",
+    ),
+    settings.OFFER_ADDRESS: ("address", "adresse", "anschrift", "standort"),
+    STREET: ("strasse", "str", "strasseundhausnummer", "strassehausnummer", "strassehausnr", "street"),
+    HOUSE_NUMBER: ("hausnummer", "hausnr"),
+    POSTCODE: ("plz", "postleitzahl", "postcode"),
+    CITY: ("ort", "stadt", "gemeinde", "city"),
+    settings.OFFER_CAPACITY: ("capacity", "kapazitaet", "plaetze", "anzahlplaetze", "platzzahl"),
+    CRS_COLUMN: ("epsg", "crs", "koordinatensystem", "srid"),
+}
+_OFFER_TARGETS: Final[frozenset[str]] = frozenset(_OFFER_ALIASES) | {X, Y}
+_DISTRICT_ID_ALIASES: Final[tuple[str, ...]] = (
+    "districtid", "sozialraumid", "sozialraumnr", "sozialraumnummer", "srid", "srnr", "srnummer", "id", "nr",
+    "nummer", "kennung", "schluessel", "gebietsschluessel", "ags", "code",
+)
+_DISTRICT_ALIASES: Final[dict[str, tuple[str, ...]]] = {
+    "id_column": _DISTRICT_ID_ALIASES,
+    "name_column": (
+        "districtname", "sozialraumname", "sozialraum", "name", "bezeichnung", "gebietsname", "stadtteil", "gen",
+    ),
+    "area_id_column": ("areaid", "stadtbezirkid", "stadtbezirknr", "stadtbezirksnummer", "bezirkid", "bezirksnr"),
+    "area_name_column": ("areaname", "stadtbezirk", "stadtbezirkname", "stadtbezirksname", "bezirk", "bezirksname"),
+}
+#: In an indicator table a column "Sozialraum" or "Bezirk-Nr." holds the district id (no name, no area there).
+_INDICATOR_ID_ALIASES: Final[tuple[str, ...]] = (
+    *_DISTRICT_ID_ALIASES, "sozialraum", "gebiet", "gebietsnr", "bezirknr", "bezirksnr", "bezirksnummer",
+)
+#: Normalised name endings of an id column, tried when no alias matches.
+_ID_SUFFIXES: Final[tuple[str, ...]] = ("nr", "nummer", "id", "schluessel", "kennung")
+#: Normalised name starts of count columns ("Kinder 0-17", "Einwohner insgesamt"), tried after the aliases.
+_COUNT_PREFIXES: Final[dict[str, tuple[str, ...]]] = {
+    settings.INHABITANTS: ("einwohner", "bevoelkerung", "inhabitants"),
+    settings.CHILDREN: ("kinder", "children"),
+}
+#: Similarity (difflib ratio of normalised names) from which a column is taken for an indicator's label.
+INDICATOR_NAME_SIMILARITY: Final[float] = 0.75
+_YEAR_ALIASES: Final[tuple[str, ...]] = ("year", "jahr", "berichtsjahr")
+_COUNT_ALIASES: Final[dict[str, tuple[str, ...]]] = {
+    settings.INHABITANTS: ("inhabitants", "einwohner", "einwohnerzahl", "ew", "bevoelkerung", "einwohnerinnen"),
+    settings.CHILDREN: ("children", "kinder", "kinderunter15", "kinderu15", "anzahlkinder", "kinder015"),
+}
+
+
+def _norm(name: object) -> str:
+    """Column names and type labels compared loosely: ``"Länge"``, ``"LAENGE "`` and ``"Laenge"`` agree."""
+    text = unicodedata.normalize("NFC", str(name)).casefold()
+    for umlaut, spelled in (("ä", "ae"), ("ö", "oe"), ("ü", "ue")):
+        text = text.replace(umlaut, spelled)
+    return re.sub(r"[^0-9a-z]", "", text)
+
+
+def excel_rows(table: pd.DataFrame) -> np.ndarray:
+    """Row numbers as Excel shows them: the index of a :func:`geo.io.read_table` frame, else 2, 3, …"""
+    if table.index.name == EXCEL_ROW:
+        return table.index.to_numpy(dtype=np.int64)
+    return np.arange(len(table), dtype=np.int64) + 2
+
+
+def _text(series: pd.Series) -> pd.Series:
+    """Any column → stripped text with NaN for blanks; ``101.0`` (a number read from Excel) → ``"101"``."""
+    if pd.api.types.is_float_dtype(series.dtype):
+        whole = series.notna() & (series.abs() < 1e15) & (series % 1 == 0)
+        text = series.astype("str").mask(whole, series[whole].astype("int64").astype("str"))
+    else:
+        text = series.astype("str")
+    text = text.str.strip()
+    return text.mask(text == "")
+
+
+def _gap(raw: pd.Series) -> pd.Series:
+    """Blank, or a placeholder of official statistics (see :data:`STATISTICAL_GAPS`)."""
+    return raw.isna() | raw.str.casefold().str.replace(r"\s+", "", regex=True).isin(STATISTICAL_GAPS)
+
+
+def _join_numbers(numbers: Iterable[object]) -> str:
+    items = [str(n) for n in numbers]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " und " + items[-1]
+
+
+def _rows_text(rows: np.ndarray, limit: int = 10) -> str:
+    """``[3]`` → ``"Zeile 3"``, ``[3, 5, 9]`` → ``"Zeilen 3, 5 und 9"``, long lists cut with "…"."""
+    if len(rows) == 1:
+        return f"Zeile {rows[0]}"
+    if len(rows) > limit:
+        return "Zeilen " + ", ".join(str(r) for r in rows[:limit]) + " …"
+    return "Zeilen " + _join_numbers(rows)
+
+
+def _sample(values: Sequence[object], limit: int = 10) -> str:
+    shown = ", ".join(f"„{v}“" for v in values[:limit])
+    return shown + (f" und {len(values) - limit} weitere" if len(values) > limit else "")
+
+
+def _find_column(columns: Iterable[object], aliases: Iterable[str], exclude: set[str] = frozenset()) -> str | None:
+    normed: dict[str, str] = {}
+    for column in columns:
+        if column not in exclude:
+            normed.setdefault(_norm(column), column)
+    for alias in aliases:
+        if alias in normed:
+            return normed[alias]
+    return None
+
+
+def _sort(report: Report) -> Report:
+    """File-level findings first, then by row: the order a planner reads the file in."""
+    report.problems.sort(key=lambda p: (p.row is not None, p.row or 0))
+    return report
+
+
+def _report_duplicates(ids: pd.Series, rows: np.ndarray, what: str, column: str | None, report: Report) -> np.ndarray:
+    """One error per duplicated id naming all its rows; returns the mask of rows involved."""
+    dup = ids.duplicated(keep=False).to_numpy() & ids.notna().to_numpy()
+    if dup.any():
+        groups = pd.Series(rows[dup]).groupby(ids[dup].to_numpy(), sort=False)
+        for value, members in groups:
+            numbers = sorted(members.tolist())
+            report.error(f"{what} „{value}“ kommt mehrfach vor (Zeilen {_join_numbers(numbers)}).", numbers[1], column)
+    return dup
+
+
+def _columns_list(columns: Iterable[object]) -> str:
+    return ", ".join(f"„{c}“" for c in columns)
+
+
+def detect_coordinate_columns(columns: Iterable[object]) -> tuple[str, str] | None:
+    """Find the coordinate columns by name.
+
+    Recognises lat/lon (lng, long), latitude/longitude, Breite/Länge (also Laenge, Breitengrad/Längengrad),
+    x/y, Rechtswert/Hochwert, UTMRechtswert/UTMHochwert, Ostwert/Nordwert, East/North, Easting/Northing and
+    rw/hw, in any case and with spaces, hyphens or underscores.
+
+    Returns
+    -------
+    tuple of str or None
+        ``(x_column, y_column)`` — easting/longitude first — as spelled in ``columns``, or ``None``.
+    """
+    normed: dict[str, str] = {}
+    for column in columns:
+        normed.setdefault(_norm(column), column)
+    for x_alias, y_alias in COORDINATE_PAIRS:
+        if x_alias in normed and y_alias in normed:
+            return normed[x_alias], normed[y_alias]
+    return None
+
+
+def detect_district_columns(columns: Iterable[object]) -> dict[str, str]:
+    """Find the id, name, area id and area name columns of a district layer by their usual names.
+
+    Returns
+    -------
+    dict
+        Keyword → column, for the keywords of :func:`validate_districts` that were found.
+    """
+    columns = [c for c in columns if c != "geometry"]
+    found: dict[str, str] = {}
+    used: set[str] = set()
+    for keyword, aliases in _DISTRICT_ALIASES.items():
+        column = _find_column(columns, aliases, used)
+        if column is not None:
+            found[keyword] = column
+            used.add(column)
+    if "name_column" not in found:  # e.g. "SR_NAME", "Sozialraum_Bez": a name by its ending
+        endings = [c for c in columns if c not in used and _norm(c).endswith(("name", "bez", "bezeichnung"))]
+        if endings:
+            found["name_column"] = endings[0]
+    return found

@@ -1,0 +1,316 @@
+"""Validate an indicator table (one row per district and year) against the districts layer."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from typing import Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo import settings
+from geo._errors import Report
+from geo.ingest.columns import (
+    _COUNT_ALIASES,
+    _COUNT_PREFIXES,
+    _ID_SUFFIXES,
+    _INDICATOR_ID_ALIASES,
+    _YEAR_ALIASES,
+    INDICATOR_NAME_SIMILARITY,
+    _columns_list,
+    _find_column,
+    _gap,
+    _join_numbers,
+    _norm,
+    _rows_text,
+    _sample,
+    _sort,
+    _text,
+    excel_rows,
+)
+from geo.io import EXCEL_ROW, parse_number
+
+#: Inhabitants or children above this in one district are a typo, not a city.
+MAX_COUNT: Final[int] = 100_000_000
+
+
+def _numeric_id(ids: pd.Series) -> pd.Series:
+    """``"0101"`` and ``"101"`` → ``"101"``; ids that are not all digits stay as they are."""
+    digits = ids.str.fullmatch(r"\d+").fillna(False).astype(bool)
+    stripped = ids.str.lstrip("0").mask(lambda s: s == "", "0")
+    return ids.mask(digits, stripped)
+
+
+def _match_district_ids(ids: pd.Series, known: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Map file ids onto district ids: exactly, else ignoring leading zeros where that is unambiguous.
+
+    Returns the matched district ids (NaN where none) and a mask of rows matched only by the loose rule.
+    """
+    known = known.astype("str")
+    exact = ids.isin(set(known))
+    loose_known = _numeric_id(known)
+    unique = loose_known[~loose_known.duplicated(keep=False)]
+    loose_map = dict(zip(unique, known[unique.index], strict=True))
+    loose = _numeric_id(ids).map(loose_map)
+    matched = ids.where(exact, loose)
+    return matched, (~exact & loose.notna())
+
+
+def validate_indicators(
+    table: pd.DataFrame,
+    *,
+    districts: gpd.GeoDataFrame,
+    indicator_definitions: pd.DataFrame,
+    id_column: str | None = None,
+    year_column: str | None = None,
+    year: int | None = None,
+    column_map: Mapping[str, str] | None = None,
+) -> tuple[pd.DataFrame, Report]:
+    """Validate a raw indicator table (one row per district and year) against the districts.
+
+    Ids match the districts exactly or, where unambiguous, ignoring leading zeros (``101`` ↔ ``"0101"``,
+    as Excel drops them); if two district ids collapse to the same number, only the exact id matches.
+    Values may use the decimal comma and a ``%`` sign; official placeholders (``-``, ``.``, ``x``, ``/``)
+    count as missing. Errors: missing columns, no year, non-numeric values (per row and column), counts
+    that are blank, negative or fractional, more children than inhabitants, percentages outside 0–100,
+    duplicate district/year rows, no id matching at all. Warnings: unmatched ids (one list), ids matched
+    without leading zeros, missing indicator values per column, districts without values.
+
+    Parameters
+    ----------
+    table
+        Text table (see :func:`geo.io.read_table`).
+    districts
+        The districts layer the ids must match (``district_id``).
+    indicator_definitions
+        Indicator table indexed by key with ``label`` and ``unit`` (:func:`geo.catalog.read_indicator_definitions`).
+    id_column
+        Column with the district id; default: found by name (``district_id``, ``Sozialraum-Nr``, ``Id``, …).
+    year_column
+        Column with the year; default: found by name (``Jahr``, ``year``).
+    year
+        Year of every row when the table has no year column.
+    column_map
+        File column → ``inhabitants``, ``children`` or an indicator key; the rest is found by key, label
+        or usual name (``Einwohner``, ``Kinder``).
+
+    Returns
+    -------
+    (pandas.DataFrame, Report)
+        ``district_id``, ``year``, ``inhabitants``, ``children`` and one float column per indicator key,
+        indexed by Excel row number; rows with errors or without a district are left out.
+    """
+    report = Report()
+    rows = excel_rows(table)
+    keys = list(indicator_definitions.index)
+    targets = [settings.INHABITANTS, settings.CHILDREN, *keys]
+    roles: dict[str, str] = {}
+    for source, target in (column_map or {}).items():
+        if target not in targets:
+            raise ValueError(f"unknown column_map target {target!r}; use one of {targets}")
+        if source not in table.columns:
+            report.error(f"Die zugeordnete Spalte „{source}“ gibt es in der Datei nicht. Vorhanden: "
+                         f"{_columns_list(table.columns)}.")
+        else:
+            roles[target] = source
+    used = set(roles.values())
+    id_col = id_column
+    if id_col is None:
+        id_col = _find_column(table.columns, _INDICATOR_ID_ALIASES, used) or next(
+            (c for c in table.columns if c not in used and _norm(c).endswith(_ID_SUFFIXES)), None
+        )
+    if id_col is None or id_col not in table.columns:
+        report.error(
+            "Die Spalte mit der Kennung des Sozialraums fehlt (z. B. „district_id“, „Sozialraum-Nr“ oder „Id“). "
+            f"Vorhandene Spalten: {_columns_list(table.columns)}."
+        )
+        id_col = None
+    else:
+        used.add(id_col)
+    year_col = year_column if year_column is not None else _find_column(table.columns, _YEAR_ALIASES, used)
+    if year_col is not None and year_col not in table.columns:
+        report.error(f"Die Jahresspalte „{year_col}“ gibt es in der Datei nicht.")
+        year_col = None
+    if year_col is not None:
+        used.add(year_col)
+    elif year is None:
+        report.error("Das Jahr fehlt: Die Datei hat keine Spalte „Jahr“. Bitte geben Sie das Jahr der Werte an.")
+    _find_indicator_columns(table.columns, indicator_definitions, roles, used, report)
+    for target in targets:
+        if target not in roles:
+            label = indicator_definitions.at[target, "label"] if target in keys else {
+                settings.INHABITANTS: "Einwohnerinnen und Einwohner", settings.CHILDREN: "Kinder"}[target]
+            report.error(f"Die Spalte für „{label}“ ({target}) fehlt. Bitte ergänzen Sie sie oder ordnen Sie "
+                         "eine Spalte zu.")
+    n = len(table)
+    bad = np.full(n, year_col is None and year is None, dtype=bool)
+    out = pd.DataFrame(index=pd.Index(rows, name=EXCEL_ROW))
+
+    # District ids.
+    if id_col is not None:
+        ids = _text(table[id_col]).set_axis(out.index)
+        blank = ids.isna().to_numpy()
+        for row in rows[blank]:
+            report.error("Die Kennung des Sozialraums fehlt.", int(row), id_col)
+        matched, loose = _match_district_ids(ids, districts[settings.DISTRICT_ID])
+        unmatched = ~blank & matched.isna().to_numpy()
+        if unmatched.any():
+            values = list(dict.fromkeys(ids[unmatched]))
+            where = _rows_text(rows[unmatched])
+            if (~blank & ~unmatched).any():
+                report.warn(f"{len(values)} Kennung(en) passen zu keinem Sozialraum und werden nicht übernommen: "
+                            f"{_sample(values)} ({where}).", column=id_col)
+            else:
+                examples = _sample(list(districts[settings.DISTRICT_ID].astype(str)), 3)
+                report.error(f"Keine Kennung passt zu den Sozialräumen (z. B. {_sample(values, 3)}; erwartet "
+                             f"werden Kennungen wie {examples}).", column=id_col)
+        if loose.any():
+            pairs = list(dict.fromkeys(f"{a} → {b}" for a, b in zip(ids[loose], matched[loose], strict=True)))
+            report.warn(f"{int(loose.sum())} Kennung(en) wurden ohne führende Nullen zugeordnet "
+                        f"(z. B. {', '.join(pairs[:3])}).", column=id_col)
+        bad |= blank | unmatched
+        out[settings.DISTRICT_ID] = matched.astype("str")
+    else:
+        bad[:] = True
+        out[settings.DISTRICT_ID] = pd.Series(np.nan, index=out.index, dtype="str")
+
+    # Years.
+    if year_col is not None:
+        raw = _text(table[year_col]).set_axis(out.index)
+        years = parse_number(raw)
+        wrong = ~((years % 1 == 0) & years.between(1900, 2100)).to_numpy()
+        for row, value in zip(rows[wrong], raw.to_numpy()[wrong], strict=True):
+            text = "Das Jahr fehlt." if pd.isna(value) else f"„{value}“ ist kein gültiges Jahr."
+            report.error(text, int(row), year_col)
+        bad |= wrong
+        out[settings.YEAR] = years.where(~wrong).fillna(0).astype("int64")
+    else:
+        out[settings.YEAR] = np.int64(year if year is not None else 0)
+
+    # Counts.
+    for target in (settings.INHABITANTS, settings.CHILDREN):
+        column = roles.get(target)
+        if column is None:
+            bad[:] = True
+            out[target] = np.int64(0)
+            continue
+        raw = _text(table[column]).set_axis(out.index)
+        values = parse_number(raw, integer=True)
+        gap = _gap(raw)
+        for mask, message in (
+            (gap, "Der Wert fehlt."),
+            (values.isna() & ~gap, "„{}“ ist keine Zahl."),
+            (values < 0, "„{}“ darf nicht negativ sein."),
+            (values % 1 > 0, "„{}“ ist keine ganze Zahl."),
+            (values > MAX_COUNT, "„{}“ ist unplausibel groß."),
+        ):
+            mask = mask.to_numpy()
+            for row, value in zip(rows[mask], raw.to_numpy()[mask], strict=True):
+                report.error(f"Spalte „{column}“: " + message.format(value), int(row), column)
+            bad |= mask
+        out[target] = values.where(values.abs() <= MAX_COUNT).fillna(0).round().astype("int64")
+    if settings.INHABITANTS in roles and settings.CHILDREN in roles:
+        more = (out[settings.CHILDREN] > out[settings.INHABITANTS]).to_numpy() & ~bad
+        for row in rows[more]:
+            report.error("Es sind mehr Kinder als Einwohnerinnen und Einwohner angegeben.", int(row),
+                         roles[settings.CHILDREN])
+        bad |= more
+
+    # Indicators.
+    for key in keys:
+        column = roles.get(key)
+        if column is None:
+            out[key] = np.nan
+            continue
+        raw = _text(table[column]).set_axis(out.index)
+        values = parse_number(raw)
+        gap = np.array(_gap(raw), dtype=bool)
+        wrong = ~gap & values.isna().to_numpy()
+        for row, value in zip(rows[wrong], raw.to_numpy()[wrong], strict=True):
+            report.error(f"Spalte „{column}“: „{value}“ ist keine Zahl.", int(row), column)
+        if str(indicator_definitions.at[key, "unit"]).strip() == "%":
+            outside = (~values.between(0, 100) & values.notna()).to_numpy()
+            for row, value in zip(rows[outside], raw.to_numpy()[outside], strict=True):
+                report.error(f"Spalte „{column}“: {value} % liegt nicht zwischen 0 und 100.", int(row), column)
+            wrong |= outside
+        gap &= ~bad
+        if gap.any():
+            report.warn(f"Spalte „{column}“: {int(gap.sum())} Wert(e) fehlen ({_rows_text(rows[gap])}).",
+                        column=column)
+        bad |= wrong
+        out[key] = values.astype("float64")
+
+    # Duplicates and coverage.
+    if id_col is not None:
+        pair = (out[settings.DISTRICT_ID].astype("str") + " / " + out[settings.YEAR].astype("str")).where(~bad)
+        dup = pair.duplicated(keep=False).to_numpy() & pair.notna().to_numpy()
+        if dup.any():
+            groups = pd.Series(rows[dup]).groupby(pair[dup].to_numpy(), sort=False)
+            for value, members in groups:
+                numbers = sorted(members.tolist())
+                report.error(f"Sozialraum und Jahr {value} kommen mehrfach vor (Zeilen {_join_numbers(numbers)}).",
+                             numbers[1], id_col)
+            bad |= dup
+        good = out[~bad]
+        for each_year in sorted(good[settings.YEAR].unique()):
+            present = set(good.loc[good[settings.YEAR] == each_year, settings.DISTRICT_ID])
+            absent = [d for d in districts[settings.DISTRICT_ID].astype(str) if d not in present]
+            if absent and present:
+                report.warn(f"Für {len(absent)} Sozialräume fehlen Werte für {each_year}: {_sample(absent)}.")
+    columns = [settings.DISTRICT_ID, settings.YEAR, settings.INHABITANTS, settings.CHILDREN, *keys]
+    return out.loc[~bad, columns], _sort(report)
+
+
+def _find_indicator_columns(
+    columns: pd.Index,
+    definitions: pd.DataFrame,
+    roles: dict[str, str],
+    used: set[str],
+    report: Report,
+) -> None:
+    """Assign columns to counts and indicators not mapped yet: exact names first, then close ones.
+
+    Counts: usual names, then name starts ("Kinder 0-17"); columns naming a share or quote are skipped.
+    Indicators: key or label, then the most similar label ("Alleinerziehende (%)" → "Anteil
+    Alleinerziehender"), reported in one warning so the planner can check the guess.
+    """
+    def free() -> list[str]:
+        return [c for c in columns if c not in used]
+
+    def take(target: str, column: str) -> None:
+        roles[target] = column
+        used.add(column)
+
+    for target, aliases in _COUNT_ALIASES.items():
+        if target not in roles and (found := _find_column(free(), aliases)) is not None:
+            take(target, found)
+    for key, row in definitions.iterrows():
+        if key not in roles and (found := _find_column(free(), (_norm(key), _norm(row["label"])))) is not None:
+            take(key, found)
+    for target, prefixes in _COUNT_PREFIXES.items():
+        if target in roles:
+            continue
+        for column in free():
+            name = _norm(column)
+            if name.startswith(prefixes) and not any(w in name for w in ("quote", "anteil", "prozent", "je")):
+                take(target, column)
+                break
+    scores = []
+    for key, row in definitions.iterrows():
+        if key in roles:
+            continue
+        for column in free():
+            name = _norm(column)
+            score = max(difflib.SequenceMatcher(None, name, _norm(v)).ratio() for v in (key, row["label"]))
+            if score >= INDICATOR_NAME_SIMILARITY:
+                scores.append((score, key, column))
+    guessed = []
+    for _, key, column in sorted(scores, key=lambda t: -t[0]):
+        if key not in roles and column not in used:
+            take(key, column)
+            guessed.append(f"„{column}“ als „{definitions.at[key, 'label']}“")
+    if guessed:
+        report.warn("Spalten nach ähnlichem Namen zugeordnet: " + ", ".join(guessed) + ". Bitte prüfen Sie die "
+                    "Zuordnung.")
