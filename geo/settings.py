@@ -58,26 +58,27 @@ TILE_TIMEOUT_S: Final[float] = 3.0
 TILE_BUDGET_S: Final[float] = 20.0
 #: Most tiles one map may load (the zoom is lowered until the area fits); keeps within the OSM usage policy.
 TILE_MAX_COUNT: Final[int] = 64
-#: Upload size limit in bytes (default 50 MB); override with PRAEVENTIONSATLAS_MAX_UPLOAD_MB.
-MAX_UPLOAD_BYTES: Final[int] = int(float(os.environ.get("PRAEVENTIONSATLAS_MAX_UPLOAD_MB", "50")) * 1024 * 1024)
+#: Upload size limit in bytes (default 50 MB); override with PRAEVENTIONSATLAS_MAX_UPLOAD_MB. Read at call time.
+MAX_UPLOAD_BYTES: int = int(float(os.environ.get("PRAEVENTIONSATLAS_MAX_UPLOAD_MB", "50")) * 1024 * 1024)
 
 SYNTHETIC_STAMP: Final[str] = "synthetische Beispieldaten"
 
-# Limits that keep every upload check within seconds and a bounded amount of memory (issue 7). Real tables
+# Limits that keep every upload check within seconds and a bounded amount of memory (issue 7). Not ``Final``:
+# geo.io and geo.ingest read them at call time, so a deployment or a test may lower them (monkeypatch). Real tables
 # of this kind are far smaller: the NRW school file has ~6,000 rows × 40 columns, a city's indicators a few
 # hundred districts × 20 years × 15 columns.
 #: Most columns an uploaded table may have (CSV header; XLSX sheet as its ``<dimension>`` says).
-MAX_TABLE_COLUMNS: Final[int] = 500
+MAX_TABLE_COLUMNS: int = 500
 #: Most rows an uploaded table may have (header included).
-MAX_TABLE_ROWS: Final[int] = 100_000
+MAX_TABLE_ROWS: int = 100_000
 #: Most cells (rows × columns) an uploaded table may have.
-MAX_TABLE_CELLS: Final[int] = 2_000_000
+MAX_TABLE_CELLS: int = 2_000_000
 #: Most bytes an uploaded archive (zipped Shapefile, XLSX workbook) may unpack to. A city's district
 #: boundaries take a few MB; all ~11,000 German municipalities at full detail (VG250) take ~100 MB.
-MAX_UNPACKED_BYTES: Final[int] = 100 * 1024 * 1024
+MAX_UNPACKED_BYTES: int = 100 * 1024 * 1024
 #: Most entries an uploaded ZIP archive (zipped Shapefile, XLSX workbook) may have, checked before unpacking.
-MAX_ZIP_FILES: Final[int] = 200
+MAX_ZIP_FILES: int = 200
 #: Beyond :data:`COMPRESSION_RATIO_FROM_BYTES` unpacked, an archive may be at most this many times larger
 #: unpacked than packed: Shapefiles and workbooks shrink 2–20×, a zip bomb (a padded .dbf) ~1,000×.
-MAX_COMPRESSION_RATIO: Final[int] = 100
-COMPRESSION_RATIO_FROM_BYTES: Final[int] = 16 * 1024 * 1024
+MAX_COMPRESSION_RATIO: int = 100
+COMPRESSION_RATIO_FROM_BYTES: int = 16 * 1024 * 1024

@@ -26,6 +26,7 @@ class ChangeSummary:
 
     @property
     def has_changes(self) -> bool:
+        """True when any id is added, changed or removed."""
         return bool(self.added or self.changed or self.removed)
 
     def __str__(self) -> str:
@@ -51,8 +52,9 @@ def _differs(a: pd.Series, b: pd.Series) -> np.ndarray:
 
 
 def summarise_changes(old: pd.DataFrame | None, new: pd.DataFrame, *, key: str | Sequence[str]) -> ChangeSummary:
-    """Compare an upload with the layer in use: which ids are new, changed (any attribute or the geometry,
-    to 1 cm in a metric CRS) or gone.
+    """Compare an upload with the layer in use: which ids are new, changed or gone.
+
+    An id counts as changed when any attribute differs, or the geometry by more than 1 cm in a metric CRS.
 
     Parameters
     ----------

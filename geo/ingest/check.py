@@ -332,8 +332,9 @@ def commit_upload(
     workspace, check: UploadCheck, *, filename: str, comment: str = "",
     previewed: Mapping[str, int | None] | None = None,
 ):
-    """Store a checked upload as a new version of its layer; refuse one with errors or one checked against data
-    that have changed since.
+    """Store a checked upload as a new version of its layer.
+
+    Refuses an upload with errors, or one checked against data that have changed since.
 
     Parameters
     ----------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
 import numpy as np
@@ -105,7 +105,7 @@ def _norm(name: object) -> str:
 
 
 def excel_rows(table: pd.DataFrame) -> np.ndarray:
-    """Row numbers as Excel shows them: the index of a :func:`geo.io.read_table` frame, else 2, 3, …"""
+    """Row numbers as Excel shows them: the index of a :func:`geo.io.read_table` frame, else 2, 3, and so on."""
     if table.index.name == EXCEL_ROW:
         return table.index.to_numpy(dtype=np.int64)
     return np.arange(len(table), dtype=np.int64) + 2
@@ -155,6 +155,22 @@ def _find_column(columns: Iterable[object], aliases: Iterable[str], exclude: set
         if alias in normed:
             return normed[alias]
     return None
+
+
+def _mapped_columns(
+    columns: pd.Index, column_map: Mapping[str, str] | None, targets: Sequence[str], report: Report
+) -> dict[str, str]:
+    """Target → column as the planner mapped them; a mapped column missing from the file is an error."""
+    roles: dict[str, str] = {}
+    for source, target in (column_map or {}).items():
+        if target not in targets:
+            raise ValueError(f"unknown column_map target {target!r}; use one of {list(targets)}")
+        if source not in columns:
+            report.error(f"Die zugeordnete Spalte „{source}“ gibt es in der Datei nicht. Vorhanden: "
+                         f"{_columns_list(columns)}.")
+        else:
+            roles[target] = source
+    return roles
 
 
 def _sort(report: Report) -> Report:

@@ -112,6 +112,41 @@ def validate_districts(
     label = np.where(ids.isna(), "ohne Kennung", "„" + ids.fillna("").astype(object) + "“")
 
     geoms = np.asarray(gdf.geometry.array, dtype=object).copy()
+    _check_polygons(geoms, rows, label, report, bad)
+    _repair_invalid(geoms, rows, label, report, bad)
+    blank_name = ~bad & names.isna().to_numpy()
+    for row, who in zip(rows[blank_name], label[blank_name], strict=True):
+        report.warn(f"Sozialraum {who} hat keinen Namen; die Kennung wird als Name verwendet.", int(row))
+
+    keep = ~bad
+    out = gpd.GeoDataFrame(
+        {
+            settings.DISTRICT_ID: ids.to_numpy()[keep],
+            settings.DISTRICT_NAME: names.fillna(ids).to_numpy()[keep],
+            settings.AREA_ID: _optional_text(gdf, area_id_column, keep),
+            settings.AREA_NAME: _optional_text(gdf, area_name_column, keep),
+        },
+        geometry=gpd.array.from_shapely(geoms[keep], crs=gdf.crs),
+        index=pd.Index(rows[keep], name=EXCEL_ROW),
+    )
+    for column in (settings.DISTRICT_ID, settings.DISTRICT_NAME, settings.AREA_ID, settings.AREA_NAME):
+        out[column] = out[column].astype("str")
+    if gdf.crs is None:
+        return empty, _sort(report)
+    return to_metric(out, name="Sozialräume"), _sort(report)
+
+
+def _optional_text(gdf: gpd.GeoDataFrame, column: str | None, keep: np.ndarray) -> np.ndarray:
+    """The kept rows' text of an optional column; ``None`` throughout when no column is given."""
+    if column is None:
+        return np.full(int(keep.sum()), None, dtype=object)
+    return _text(gdf[column]).reset_index(drop=True).to_numpy()[keep]
+
+
+def _check_polygons(
+    geoms: np.ndarray, rows: np.ndarray, label: np.ndarray, report: Report, bad: np.ndarray
+) -> None:
+    """Refuse features without geometry or without area; keep the polygons of a collection (in place)."""
     missing_geom = pd.isna(geoms) | shapely.is_empty(geoms)
     for row, who in zip(rows[missing_geom], label[missing_geom], strict=True):
         report.error(f"Sozialraum {who} hat keine Geometrie.", int(row))
@@ -141,6 +176,11 @@ def validate_districts(
             )
     bad |= not_polygon
 
+
+def _repair_invalid(
+    geoms: np.ndarray, rows: np.ndarray, label: np.ndarray, report: Report, bad: np.ndarray
+) -> None:
+    """Repair invalid polygons of rows not refused yet with :func:`shapely.make_valid` (in place), with a warning."""
     check = ~bad
     invalid = np.zeros(len(geoms), dtype=bool)
     invalid[check] = ~shapely.is_valid(geoms[check].astype(object))
@@ -159,32 +199,6 @@ def validate_districts(
             "automatisch repariert. Bitte prüfen Sie die Grenze auf der Karte.",
             int(rows[i]),
         )
-    blank_name = ~bad & names.isna().to_numpy()
-    for row, who in zip(rows[blank_name], label[blank_name], strict=True):
-        report.warn(f"Sozialraum {who} hat keinen Namen; die Kennung wird als Name verwendet.", int(row))
-
-    keep = ~bad
-
-    def optional(column: str | None) -> np.ndarray:
-        if column is None:
-            return np.full(int(keep.sum()), None, dtype=object)
-        return _text(gdf[column]).reset_index(drop=True).to_numpy()[keep]
-
-    out = gpd.GeoDataFrame(
-        {
-            settings.DISTRICT_ID: ids.to_numpy()[keep],
-            settings.DISTRICT_NAME: names.fillna(ids).to_numpy()[keep],
-            settings.AREA_ID: optional(area_id_column),
-            settings.AREA_NAME: optional(area_name_column),
-        },
-        geometry=gpd.array.from_shapely(geoms[keep], crs=gdf.crs),
-        index=pd.Index(rows[keep], name=EXCEL_ROW),
-    )
-    for column in (settings.DISTRICT_ID, settings.DISTRICT_NAME, settings.AREA_ID, settings.AREA_NAME):
-        out[column] = out[column].astype("str")
-    if gdf.crs is None:
-        return empty, _sort(report)
-    return to_metric(out, name="Sozialräume"), _sort(report)
 
 
 def _empty_districts() -> gpd.GeoDataFrame:

@@ -23,6 +23,7 @@ from geo.ingest.columns import (
     _find_column,
     _gap,
     _join_numbers,
+    _mapped_columns,
     _norm,
     _rows_text,
     _sample,
@@ -105,162 +106,84 @@ def validate_indicators(
     report = Report()
     rows = excel_rows(table)
     keys = list(indicator_definitions.index)
-    targets = [settings.INHABITANTS, settings.CHILDREN, *keys]
-    roles: dict[str, str] = {}
-    for source, target in (column_map or {}).items():
-        if target not in targets:
-            raise ValueError(f"unknown column_map target {target!r}; use one of {targets}")
-        if source not in table.columns:
-            report.error(f"Die zugeordnete Spalte „{source}“ gibt es in der Datei nicht. Vorhanden: "
-                         f"{_columns_list(table.columns)}.")
-        else:
-            roles[target] = source
+    roles, id_col, year_col = _indicator_roles(
+        table.columns, indicator_definitions, id_column, year_column, year, column_map, report
+    )
+    bad = np.full(len(table), year_col is None and year is None, dtype=bool)
+    out = pd.DataFrame(index=pd.Index(rows, name=EXCEL_ROW))
+    out[settings.DISTRICT_ID] = _district_ids(table, id_col, districts, rows, out.index, report, bad)
+    out[settings.YEAR] = _years(table, year_col, year, rows, out.index, report, bad)
+    for target in (settings.INHABITANTS, settings.CHILDREN):
+        out[target] = _counts(table, roles.get(target), rows, out.index, report, bad)
+    if settings.INHABITANTS in roles and settings.CHILDREN in roles:
+        _check_children(out, roles[settings.CHILDREN], rows, report, bad)
+    for key in keys:
+        column = roles.get(key)
+        percent = column is not None and str(indicator_definitions.at[key, "unit"]).strip() == "%"
+        out[key] = _indicator_values(table, column, percent, rows, out.index, report, bad)
+    if id_col is not None:
+        _check_duplicate_years(out, id_col, rows, report, bad)
+        _warn_coverage(out[~bad], districts, report)
+    columns = [settings.DISTRICT_ID, settings.YEAR, settings.INHABITANTS, settings.CHILDREN, *keys]
+    return out.loc[~bad, columns], _sort(report)
+
+
+# Finding the columns.
+
+
+def _indicator_roles(
+    columns: pd.Index,
+    definitions: pd.DataFrame,
+    id_column: str | None,
+    year_column: str | None,
+    year: int | None,
+    column_map: Mapping[str, str] | None,
+    report: Report,
+) -> tuple[dict[str, str], str | None, str | None]:
+    """Target → column for counts and indicators, and the id and year columns (``None`` where missing)."""
+    targets = [settings.INHABITANTS, settings.CHILDREN, *definitions.index]
+    roles = _mapped_columns(columns, column_map, targets, report)
     used = set(roles.values())
+    id_col = _id_column(columns, id_column, used, report)
+    year_col = _year_column(columns, year_column, year, used, report)
+    _find_indicator_columns(columns, definitions, roles, used, report)
+    for target in targets:
+        if target not in roles:
+            label = definitions.at[target, "label"] if target in definitions.index else {
+                settings.INHABITANTS: "Einwohnerinnen und Einwohner", settings.CHILDREN: "Kinder"}[target]
+            report.error(f"Die Spalte für „{label}“ ({target}) fehlt. Bitte ergänzen Sie sie oder ordnen Sie "
+                         "eine Spalte zu.")
+    return roles, id_col, year_col
+
+
+def _id_column(columns: pd.Index, id_column: str | None, used: set[str], report: Report) -> str | None:
     id_col = id_column
     if id_col is None:
-        id_col = _find_column(table.columns, _INDICATOR_ID_ALIASES, used) or next(
-            (c for c in table.columns if c not in used and _norm(c).endswith(_ID_SUFFIXES)), None
+        id_col = _find_column(columns, _INDICATOR_ID_ALIASES, used) or next(
+            (c for c in columns if c not in used and _norm(c).endswith(_ID_SUFFIXES)), None
         )
-    if id_col is None or id_col not in table.columns:
+    if id_col is None or id_col not in columns:
         report.error(
             "Die Spalte mit der Kennung des Sozialraums fehlt (z. B. „district_id“, „Sozialraum-Nr“ oder „Id“). "
-            f"Vorhandene Spalten: {_columns_list(table.columns)}."
+            f"Vorhandene Spalten: {_columns_list(columns)}."
         )
-        id_col = None
-    else:
-        used.add(id_col)
-    year_col = year_column if year_column is not None else _find_column(table.columns, _YEAR_ALIASES, used)
-    if year_col is not None and year_col not in table.columns:
+        return None
+    used.add(id_col)
+    return id_col
+
+
+def _year_column(
+    columns: pd.Index, year_column: str | None, year: int | None, used: set[str], report: Report
+) -> str | None:
+    year_col = year_column if year_column is not None else _find_column(columns, _YEAR_ALIASES, used)
+    if year_col is not None and year_col not in columns:
         report.error(f"Die Jahresspalte „{year_col}“ gibt es in der Datei nicht.")
         year_col = None
     if year_col is not None:
         used.add(year_col)
     elif year is None:
         report.error("Das Jahr fehlt: Die Datei hat keine Spalte „Jahr“. Bitte geben Sie das Jahr der Werte an.")
-    _find_indicator_columns(table.columns, indicator_definitions, roles, used, report)
-    for target in targets:
-        if target not in roles:
-            label = indicator_definitions.at[target, "label"] if target in keys else {
-                settings.INHABITANTS: "Einwohnerinnen und Einwohner", settings.CHILDREN: "Kinder"}[target]
-            report.error(f"Die Spalte für „{label}“ ({target}) fehlt. Bitte ergänzen Sie sie oder ordnen Sie "
-                         "eine Spalte zu.")
-    n = len(table)
-    bad = np.full(n, year_col is None and year is None, dtype=bool)
-    out = pd.DataFrame(index=pd.Index(rows, name=EXCEL_ROW))
-
-    # District ids.
-    if id_col is not None:
-        ids = _text(table[id_col]).set_axis(out.index)
-        blank = ids.isna().to_numpy()
-        for row in rows[blank]:
-            report.error("Die Kennung des Sozialraums fehlt.", int(row), id_col)
-        matched, loose = _match_district_ids(ids, districts[settings.DISTRICT_ID])
-        unmatched = ~blank & matched.isna().to_numpy()
-        if unmatched.any():
-            values = list(dict.fromkeys(ids[unmatched]))
-            where = _rows_text(rows[unmatched])
-            if (~blank & ~unmatched).any():
-                report.warn(f"{len(values)} Kennung(en) passen zu keinem Sozialraum und werden nicht übernommen: "
-                            f"{_sample(values)} ({where}).", column=id_col)
-            else:
-                examples = _sample(list(districts[settings.DISTRICT_ID].astype(str)), 3)
-                report.error(f"Keine Kennung passt zu den Sozialräumen (z. B. {_sample(values, 3)}; erwartet "
-                             f"werden Kennungen wie {examples}).", column=id_col)
-        if loose.any():
-            pairs = list(dict.fromkeys(f"{a} → {b}" for a, b in zip(ids[loose], matched[loose], strict=True)))
-            report.warn(f"{int(loose.sum())} Kennung(en) wurden ohne führende Nullen zugeordnet "
-                        f"(z. B. {', '.join(pairs[:3])}).", column=id_col)
-        bad |= blank | unmatched
-        out[settings.DISTRICT_ID] = matched.astype("str")
-    else:
-        bad[:] = True
-        out[settings.DISTRICT_ID] = pd.Series(np.nan, index=out.index, dtype="str")
-
-    # Years.
-    if year_col is not None:
-        raw = _text(table[year_col]).set_axis(out.index)
-        years = parse_number(raw)
-        wrong = ~((years % 1 == 0) & years.between(1900, 2100)).to_numpy()
-        for row, value in zip(rows[wrong], raw.to_numpy()[wrong], strict=True):
-            text = "Das Jahr fehlt." if pd.isna(value) else f"„{value}“ ist kein gültiges Jahr."
-            report.error(text, int(row), year_col)
-        bad |= wrong
-        out[settings.YEAR] = years.where(~wrong).fillna(0).astype("int64")
-    else:
-        out[settings.YEAR] = np.int64(year if year is not None else 0)
-
-    # Counts.
-    for target in (settings.INHABITANTS, settings.CHILDREN):
-        column = roles.get(target)
-        if column is None:
-            bad[:] = True
-            out[target] = np.int64(0)
-            continue
-        raw = _text(table[column]).set_axis(out.index)
-        values = parse_number(raw, integer=True)
-        gap = _gap(raw)
-        for mask, message in (
-            (gap, "Der Wert fehlt."),
-            (values.isna() & ~gap, "„{}“ ist keine Zahl."),
-            (values < 0, "„{}“ darf nicht negativ sein."),
-            (values % 1 > 0, "„{}“ ist keine ganze Zahl."),
-            (values > MAX_COUNT, "„{}“ ist unplausibel groß."),
-        ):
-            mask = mask.to_numpy()
-            for row, value in zip(rows[mask], raw.to_numpy()[mask], strict=True):
-                report.error(f"Spalte „{column}“: " + message.format(value), int(row), column)
-            bad |= mask
-        out[target] = values.where(values.abs() <= MAX_COUNT).fillna(0).round().astype("int64")
-    if settings.INHABITANTS in roles and settings.CHILDREN in roles:
-        more = (out[settings.CHILDREN] > out[settings.INHABITANTS]).to_numpy() & ~bad
-        for row in rows[more]:
-            report.error("Es sind mehr Kinder als Einwohnerinnen und Einwohner angegeben.", int(row),
-                         roles[settings.CHILDREN])
-        bad |= more
-
-    # Indicators.
-    for key in keys:
-        column = roles.get(key)
-        if column is None:
-            out[key] = np.nan
-            continue
-        raw = _text(table[column]).set_axis(out.index)
-        values = parse_number(raw)
-        gap = np.array(_gap(raw), dtype=bool)
-        wrong = ~gap & values.isna().to_numpy()
-        for row, value in zip(rows[wrong], raw.to_numpy()[wrong], strict=True):
-            report.error(f"Spalte „{column}“: „{value}“ ist keine Zahl.", int(row), column)
-        if str(indicator_definitions.at[key, "unit"]).strip() == "%":
-            outside = (~values.between(0, 100) & values.notna()).to_numpy()
-            for row, value in zip(rows[outside], raw.to_numpy()[outside], strict=True):
-                report.error(f"Spalte „{column}“: {value} % liegt nicht zwischen 0 und 100.", int(row), column)
-            wrong |= outside
-        gap &= ~bad
-        if gap.any():
-            report.warn(f"Spalte „{column}“: {int(gap.sum())} Wert(e) fehlen ({_rows_text(rows[gap])}).",
-                        column=column)
-        bad |= wrong
-        out[key] = values.astype("float64")
-
-    # Duplicates and coverage.
-    if id_col is not None:
-        pair = (out[settings.DISTRICT_ID].astype("str") + " / " + out[settings.YEAR].astype("str")).where(~bad)
-        dup = pair.duplicated(keep=False).to_numpy() & pair.notna().to_numpy()
-        if dup.any():
-            groups = pd.Series(rows[dup]).groupby(pair[dup].to_numpy(), sort=False)
-            for value, members in groups:
-                numbers = sorted(members.tolist())
-                report.error(f"Sozialraum und Jahr {value} kommen mehrfach vor (Zeilen {_join_numbers(numbers)}).",
-                             numbers[1], id_col)
-            bad |= dup
-        good = out[~bad]
-        for each_year in sorted(good[settings.YEAR].unique()):
-            present = set(good.loc[good[settings.YEAR] == each_year, settings.DISTRICT_ID])
-            absent = [d for d in districts[settings.DISTRICT_ID].astype(str) if d not in present]
-            if absent and present:
-                report.warn(f"Für {len(absent)} Sozialräume fehlen Werte für {each_year}: {_sample(absent)}.")
-    columns = [settings.DISTRICT_ID, settings.YEAR, settings.INHABITANTS, settings.CHILDREN, *keys]
-    return out.loc[~bad, columns], _sort(report)
+    return year_col
 
 
 def _find_indicator_columns(
@@ -276,32 +199,50 @@ def _find_indicator_columns(
     Indicators: key or label, then the most similar label ("Alleinerziehende (%)" → "Anteil
     Alleinerziehender"), reported in one warning so the planner can check the guess.
     """
-    def free() -> list[str]:
-        return [c for c in columns if c not in used]
-
-    def take(target: str, column: str) -> None:
-        roles[target] = column
-        used.add(column)
-
     for target, aliases in _COUNT_ALIASES.items():
-        if target not in roles and (found := _find_column(free(), aliases)) is not None:
-            take(target, found)
+        if target not in roles and (found := _find_column(_free(columns, used), aliases)) is not None:
+            _take(roles, used, target, found)
     for key, row in definitions.iterrows():
-        if key not in roles and (found := _find_column(free(), (_norm(key), _norm(row["label"])))) is not None:
-            take(key, found)
+        names = (_norm(key), _norm(row["label"]))
+        if key not in roles and (found := _find_column(_free(columns, used), names)) is not None:
+            _take(roles, used, key, found)
+    _take_counts_by_prefix(columns, roles, used)
+    guessed = _take_similar_indicators(columns, definitions, roles, used)
+    if guessed:
+        report.warn("Spalten nach ähnlichem Namen zugeordnet: " + ", ".join(guessed) + ". Bitte prüfen Sie die "
+                    "Zuordnung.")
+
+
+def _free(columns: pd.Index, used: set[str]) -> list[str]:
+    return [c for c in columns if c not in used]
+
+
+def _take(roles: dict[str, str], used: set[str], target: str, column: str) -> None:
+    roles[target] = column
+    used.add(column)
+
+
+def _take_counts_by_prefix(columns: pd.Index, roles: dict[str, str], used: set[str]) -> None:
+    """Counts not found by alias, by name start ("Kinder 0-17"), skipping shares and quotes."""
     for target, prefixes in _COUNT_PREFIXES.items():
         if target in roles:
             continue
-        for column in free():
+        for column in _free(columns, used):
             name = _norm(column)
             if name.startswith(prefixes) and not any(w in name for w in ("quote", "anteil", "prozent", "je")):
-                take(target, column)
+                _take(roles, used, target, column)
                 break
+
+
+def _take_similar_indicators(
+    columns: pd.Index, definitions: pd.DataFrame, roles: dict[str, str], used: set[str]
+) -> list[str]:
+    """Indicators not found by key or label, by the most similar column name; returns what was guessed."""
     scores = []
     for key, row in definitions.iterrows():
         if key in roles:
             continue
-        for column in free():
+        for column in _free(columns, used):
             name = _norm(column)
             score = max(difflib.SequenceMatcher(None, name, _norm(v)).ratio() for v in (key, row["label"]))
             if score >= INDICATOR_NAME_SIMILARITY:
@@ -309,8 +250,159 @@ def _find_indicator_columns(
     guessed = []
     for _, key, column in sorted(scores, key=lambda t: -t[0]):
         if key not in roles and column not in used:
-            take(key, column)
+            _take(roles, used, key, column)
             guessed.append(f"„{column}“ als „{definitions.at[key, 'label']}“")
-    if guessed:
-        report.warn("Spalten nach ähnlichem Namen zugeordnet: " + ", ".join(guessed) + ". Bitte prüfen Sie die "
-                    "Zuordnung.")
+    return guessed
+
+
+# Reading the values. Each function reports its findings and marks the rows it rejects in ``bad``.
+
+
+def _district_ids(
+    table: pd.DataFrame,
+    id_col: str | None,
+    districts: gpd.GeoDataFrame,
+    rows: np.ndarray,
+    index: pd.Index,
+    report: Report,
+    bad: np.ndarray,
+) -> pd.Series:
+    """The district ids the file's ids match (see :func:`_match_district_ids`), NaN where none."""
+    if id_col is None:
+        bad[:] = True
+        return pd.Series(np.nan, index=index, dtype="str")
+    ids = _text(table[id_col]).set_axis(index)
+    blank = ids.isna().to_numpy()
+    for row in rows[blank]:
+        report.error("Die Kennung des Sozialraums fehlt.", int(row), id_col)
+    matched, loose = _match_district_ids(ids, districts[settings.DISTRICT_ID])
+    unmatched = ~blank & matched.isna().to_numpy()
+    if unmatched.any():
+        values = list(dict.fromkeys(ids[unmatched]))
+        where = _rows_text(rows[unmatched])
+        if (~blank & ~unmatched).any():
+            report.warn(f"{len(values)} Kennung(en) passen zu keinem Sozialraum und werden nicht übernommen: "
+                        f"{_sample(values)} ({where}).", column=id_col)
+        else:
+            examples = _sample(list(districts[settings.DISTRICT_ID].astype(str)), 3)
+            report.error(f"Keine Kennung passt zu den Sozialräumen (z. B. {_sample(values, 3)}; erwartet "
+                         f"werden Kennungen wie {examples}).", column=id_col)
+    if loose.any():
+        pairs = list(dict.fromkeys(f"{a} → {b}" for a, b in zip(ids[loose], matched[loose], strict=True)))
+        report.warn(f"{int(loose.sum())} Kennung(en) wurden ohne führende Nullen zugeordnet "
+                    f"(z. B. {', '.join(pairs[:3])}).", column=id_col)
+    bad |= blank | unmatched
+    return matched.astype("str")
+
+
+def _years(
+    table: pd.DataFrame,
+    year_col: str | None,
+    year: int | None,
+    rows: np.ndarray,
+    index: pd.Index,
+    report: Report,
+    bad: np.ndarray,
+) -> pd.Series | np.int64:
+    """The year of each row: from the year column (1900–2100), else ``year`` (0 when neither is given)."""
+    if year_col is None:
+        return np.int64(year if year is not None else 0)
+    raw = _text(table[year_col]).set_axis(index)
+    years = parse_number(raw)
+    wrong = ~((years % 1 == 0) & years.between(1900, 2100)).to_numpy()
+    for row, value in zip(rows[wrong], raw.to_numpy()[wrong], strict=True):
+        text = "Das Jahr fehlt." if pd.isna(value) else f"„{value}“ ist kein gültiges Jahr."
+        report.error(text, int(row), year_col)
+    bad |= wrong
+    return years.where(~wrong).fillna(0).astype("int64")
+
+
+def _counts(
+    table: pd.DataFrame, column: str | None, rows: np.ndarray, index: pd.Index, report: Report, bad: np.ndarray
+) -> pd.Series | np.int64:
+    """A count column (inhabitants, children): whole, non-negative, plausible numbers; 0 where rejected."""
+    if column is None:
+        bad[:] = True
+        return np.int64(0)
+    raw = _text(table[column]).set_axis(index)
+    values = parse_number(raw, integer=True)
+    gap = _gap(raw)
+    for mask, message in (
+        (gap, "Der Wert fehlt."),
+        (values.isna() & ~gap, "„{}“ ist keine Zahl."),
+        (values < 0, "„{}“ darf nicht negativ sein."),
+        (values % 1 > 0, "„{}“ ist keine ganze Zahl."),
+        (values > MAX_COUNT, "„{}“ ist unplausibel groß."),
+    ):
+        mask = mask.to_numpy()
+        for row, value in zip(rows[mask], raw.to_numpy()[mask], strict=True):
+            report.error(f"Spalte „{column}“: " + message.format(value), int(row), column)
+        bad |= mask
+    return values.where(values.abs() <= MAX_COUNT).fillna(0).round().astype("int64")
+
+
+def _check_children(out: pd.DataFrame, column: str, rows: np.ndarray, report: Report, bad: np.ndarray) -> None:
+    """Refuse rows (not refused yet) with more children than inhabitants."""
+    more = (out[settings.CHILDREN] > out[settings.INHABITANTS]).to_numpy() & ~bad
+    for row in rows[more]:
+        report.error("Es sind mehr Kinder als Einwohnerinnen und Einwohner angegeben.", int(row), column)
+    bad |= more
+
+
+def _indicator_values(
+    table: pd.DataFrame,
+    column: str | None,
+    percent: bool,
+    rows: np.ndarray,
+    index: pd.Index,
+    report: Report,
+    bad: np.ndarray,
+) -> pd.Series | float:
+    """An indicator column as floats; NaN for gaps (one warning per column).
+
+    Non-numbers, and for ``percent`` values outside 0–100, are refused.
+    """
+    if column is None:
+        return np.nan
+    raw = _text(table[column]).set_axis(index)
+    values = parse_number(raw)
+    gap = np.array(_gap(raw), dtype=bool)
+    wrong = ~gap & values.isna().to_numpy()
+    for row, value in zip(rows[wrong], raw.to_numpy()[wrong], strict=True):
+        report.error(f"Spalte „{column}“: „{value}“ ist keine Zahl.", int(row), column)
+    if percent:
+        outside = (~values.between(0, 100) & values.notna()).to_numpy()
+        for row, value in zip(rows[outside], raw.to_numpy()[outside], strict=True):
+            report.error(f"Spalte „{column}“: {value} % liegt nicht zwischen 0 und 100.", int(row), column)
+        wrong |= outside
+    gap &= ~bad
+    if gap.any():
+        report.warn(f"Spalte „{column}“: {int(gap.sum())} Wert(e) fehlen ({_rows_text(rows[gap])}).",
+                    column=column)
+    bad |= wrong
+    return values.astype("float64")
+
+
+# Duplicates and coverage.
+
+
+def _check_duplicate_years(out: pd.DataFrame, id_col: str, rows: np.ndarray, report: Report, bad: np.ndarray) -> None:
+    """One error per district and year given more than once, naming all its rows."""
+    pair = (out[settings.DISTRICT_ID].astype("str") + " / " + out[settings.YEAR].astype("str")).where(~bad)
+    dup = pair.duplicated(keep=False).to_numpy() & pair.notna().to_numpy()
+    if dup.any():
+        groups = pd.Series(rows[dup]).groupby(pair[dup].to_numpy(), sort=False)
+        for value, members in groups:
+            numbers = sorted(members.tolist())
+            report.error(f"Sozialraum und Jahr {value} kommen mehrfach vor (Zeilen {_join_numbers(numbers)}).",
+                         numbers[1], id_col)
+        bad |= dup
+
+
+def _warn_coverage(good: pd.DataFrame, districts: gpd.GeoDataFrame, report: Report) -> None:
+    """Warn, per year, about districts without values (when the year has values for some)."""
+    for each_year in sorted(good[settings.YEAR].unique()):
+        present = set(good.loc[good[settings.YEAR] == each_year, settings.DISTRICT_ID])
+        absent = [d for d in districts[settings.DISTRICT_ID].astype(str) if d not in present]
+        if absent and present:
+            report.warn(f"Für {len(absent)} Sozialräume fehlen Werte für {each_year}: {_sample(absent)}.")

@@ -26,6 +26,7 @@ from geo.ingest.columns import (
     Y,
     _columns_list,
     _find_column,
+    _mapped_columns,
     _norm,
     _report_duplicates,
     _sort,
@@ -68,15 +69,7 @@ class OfferValidation:
 def _offer_columns(
     columns: pd.Index, column_map: Mapping[str, str] | None, report: Report
 ) -> dict[str, str]:
-    roles: dict[str, str] = {}
-    for source, target in (column_map or {}).items():
-        if target not in _OFFER_TARGETS:
-            raise ValueError(f"unknown column_map target {target!r}; use one of {sorted(_OFFER_TARGETS)}")
-        if source not in columns:
-            report.error(f"Die zugeordnete Spalte „{source}“ gibt es in der Datei nicht. Vorhanden: "
-                         f"{_columns_list(columns)}.")
-        else:
-            roles[target] = source
+    roles = _mapped_columns(columns, column_map, sorted(_OFFER_TARGETS), report)
     used = set(roles.values())
     if (X in roles) != (Y in roles):
         report.error("Bitte ordnen Sie beide Koordinatenspalten zu (Rechtswert/Länge und Hochwert/Breite).")
@@ -351,9 +344,25 @@ def _offer_points(
             f"Die Koordinaten sollen in {source} sein, ihre Werte passen aber eher zu {guess.crs} "
             f"({guess.reason}). Bitte prüfen Sie das Koordinatensystem."
         )
-    used = CrsGuess(source, swapped, reason)
+    mx, my = _metric_points(x, y, valid, source, districts, rows, report, bad)
+    return mx, my, CrsGuess(source, swapped, reason), swapped
 
-    mx, my = nan.copy(), nan.copy()
+
+def _metric_points(
+    x: np.ndarray,
+    y: np.ndarray,
+    valid: np.ndarray,
+    source: str,
+    districts: gpd.GeoDataFrame | None,
+    rows: np.ndarray,
+    report: Report,
+    bad: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Reproject the valid points from ``source`` to the metric CRS; NaN and an error where that fails.
+
+    Points outside the districts (when given) get a warning.
+    """
+    mx, my = np.full(len(x), np.nan), np.full(len(x), np.nan)
     if valid.any():
         mx[valid], my[valid] = _to_metric_xy(x[valid], y[valid], source)
     lost = valid & ~(np.isfinite(mx) & np.isfinite(my))
@@ -363,7 +372,7 @@ def _offer_points(
     bad |= lost
     if districts is not None and len(districts):
         _warn_outside(mx, my, x, y, source, districts, rows, report)
-    return mx, my, used, swapped
+    return mx, my
 
 
 def _to_metric_xy(x: np.ndarray, y: np.ndarray, source: str) -> tuple[np.ndarray, np.ndarray]:
