@@ -1,4 +1,4 @@
-"""From raw tables to validated layers with one report: columns, offers, districts, indicators, check, commit."""
+"""Raw tables to validated layers with one report: columns, offers, schools, districts, indicators, changes."""
 
 from geo.ingest.check import KINDS, OPTIONS, UploadCheck, check_upload, commit_upload
 
