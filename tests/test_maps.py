@@ -101,6 +101,18 @@ def test_marker_svg_draws_each_shape_with_its_colour(shape):
     assert svg.count(tag) == 2  # halo and symbol
 
 
+def test_every_palette_marker_has_its_own_svg_shape():
+    bodies = {symbols.marker_svg(shape, "#000000").split("</g>")[0] for shape in palette.MARKERS}
+    assert len(bodies) == len(palette.MARKERS)  # the web draws each shape the print maps know, none as a stand-in
+
+
+def test_offer_type_labels_come_from_the_table_or_the_key():
+    dataset = _squares(["A", "B", "C"])
+    fgz = dataset.type_labels("fgz")
+    assert (fgz.short, fgz.plural) == ("FGZ", "Familiengrundschulzentren (FGZ)")
+    assert dataset.type_labels("spielplatz") == catalog.TypeLabels("spielplatz", "spielplatz", "spielplatz")
+
+
 # ------------------------------------------------------------------------------------------- classification
 
 
