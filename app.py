@@ -7,8 +7,8 @@ from streamlit_folium import st_folium
 
 from geo import settings
 from geo.analysis import column
-from geo.formatting import format_distance
-from geo.render.web import maps
+from geo.formatting import format_distance, format_number
+from geo.render.web.leaflet import need_map
 from pages import _shared as ui
 
 
@@ -35,13 +35,13 @@ def overview() -> None:
     cols = st.columns(1 + len(result.offer_types))
     with cols[0]:
         st.metric(
-            "Kinder mit Bedarf", maps.format_number(in_need), border=True,
+            "Kinder mit Bedarf", format_number(in_need), border=True,
             help="Kinder von 0 bis 17 Jahren in Bezirken mit Statusklasse „Status niedrig“ oder „Status sehr "
             "niedrig“.",
         )
         share = ui.pct(in_need / children) if children else "–"
         st.caption(
-            f"{share} aller {maps.format_number(children)} Kinder · {kf['districts_in_need']} von "
+            f"{share} aller {format_number(children)} Kinder · {kf['districts_in_need']} von "
             f"{kf['districts']} Bezirken haben Bedarf"
         )
     for col, t in zip(cols[1:], result.offer_types, strict=True):
@@ -55,7 +55,7 @@ def overview() -> None:
             )
             gaps = kf[column("gap_districts", t)]
             st.caption(
-                f"der Kinder mit Bedarf in Reichweite ({radius}): {maps.format_number(reached)} · "
+                f"der Kinder mit Bedarf in Reichweite ({radius}): {format_number(reached)} · "
                 f"{gaps} {'Versorgungslücke' if gaps == 1 else 'Versorgungslücken'}"
             )
 
@@ -72,7 +72,7 @@ def overview() -> None:
     with right:
         labels = st.toggle("Bezirksnamen zeigen", **ui.remember("overview_labels", True))
     with ui.shows_data_errors():
-        m = maps.need_map(
+        m = need_map(
             result, dataset, gap_type=gap_type, labels=labels, tiles=ui.remembered("karte_tiles", "none"),
         )
     st_folium(m, key="overview_map", height=580, use_container_width=True, returned_objects=[])
@@ -91,7 +91,7 @@ def overview() -> None:
             kind = dataset.offer_types.at[row["offer_type"], "short"]
             lines.append(
                 f"{i}. **{ui.md(row[settings.DISTRICT_NAME])}** – {ui.md(kind)}: "
-                f"{maps.format_number(row['children_without_reach'])} Kinder ohne Angebot in Reichweite. "
+                f"{format_number(row['children_without_reach'])} Kinder ohne Angebot in Reichweite. "
                 f"{ui.md(row['reason'])}."
             )
         st.markdown("\n".join(lines))

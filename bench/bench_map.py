@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.scale import tiled  # noqa: E402
 from geo.analysis import analyse  # noqa: E402
 from geo.demo import load_demo  # noqa: E402
-from geo.render.web import maps  # noqa: E402
+from geo.render.web import leaflet  # noqa: E402
 
 
 def main() -> None:
@@ -21,7 +21,7 @@ def main() -> None:
         ds = tiled(demo, copies)
         result = analyse(ds)
         start = time.perf_counter()
-        html = maps.need_map(result, ds, gap_type="fgz").get_root().render()
+        html = leaflet.need_map(result, ds, gap_type="fgz").get_root().render()
         seconds = time.perf_counter() - start
         raw = len(ds.districts.to_crs(4326).to_json()) / 1e6  # unsimplified, full precision, for comparison
         target = f"< 1 MB: {'ok' if len(html) < 1e6 else 'MISSED'}" if copies == 1 else ""

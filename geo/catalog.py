@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +15,23 @@ OFFER_TYPE_COLUMNS = [
 ]
 INDICATOR_COLUMNS = ["key", "label", "unit", "direction", "weight", "in_index", "description"]
 _YES = {"ja", "j", "yes", "y", "true", "1", "x"}
+
+
+@dataclass(frozen=True)
+class TypeLabels:
+    """German names of an offer type, as the offer type table gives them."""
+
+    label: str  # "Familiengrundschulzentrum"
+    short: str  # "FGZ"
+    plural: str  # "Familiengrundschulzentren (FGZ)"
+
+
+def type_labels(offer_types: pd.DataFrame, offer_type: str) -> TypeLabels:
+    """Label, short name and plural of ``offer_type``; a type missing from the table is named by its key."""
+    if offer_type not in offer_types.index:
+        return TypeLabels(str(offer_type), str(offer_type), str(offer_type))
+    row = offer_types.loc[offer_type]
+    return TypeLabels(str(row["label"]), str(row["short"]), str(row["plural"]))
 
 
 def _yes(value: object) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 import geopandas as gpd
 import pandas as pd
 
-from geo import settings
+from geo import catalog, settings
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,10 @@ class Dataset:
         """Offer types whose reach is analysed and that have at least one offer, in config order."""
         present = set(self.offers[settings.OFFER_TYPE])
         return [t for t, row in self.offer_types.iterrows() if row["analysed"] and t in present]
+
+    def type_labels(self, offer_type: str) -> catalog.TypeLabels:
+        """Label, short name and plural of an offer type (its key where the table lacks it)."""
+        return catalog.type_labels(self.offer_types, offer_type)
 
     def with_layers(self, **layers) -> Dataset:
         """Return a copy with some layers replaced (e.g. an uploaded offers layer)."""

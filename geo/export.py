@@ -513,28 +513,28 @@ def masked_result(result: Result) -> Result:
 
 
 def html_map_for(dataset: Dataset, result: Result, options: ExportOptions | None = None):
-    """The folium map (:func:`geo.render.web.maps.need_map`) closest to a print-map choice, from protected values.
+    """The folium map (:func:`geo.render.web.leaflet.need_map`) closest to a print-map choice, from protected values.
 
     ``status`` → MSS classes; ``indicator`` → that variable; ``offers`` → offers with reach circles;
     ``reach``/``bivariate`` → share in reach with gap outlines (the web map has no bivariate mode);
     ``gaps`` → gap outlines of the type. No background tiles (the file must open offline).
     """
-    from geo.render.web import maps
+    from geo.render.web import leaflet, map_data
 
     options = options or ExportOptions()
     protected = masked_result(result)
     t = options.offer_type if options.offer_type in result.offer_types else None
-    variable, scheme = maps.STATUS, "mss"
-    if options.indicator and options.indicator != maps.STATUS:
+    variable, scheme = map_data.STATUS, "mss"
+    if options.indicator and options.indicator != map_data.STATUS:
         variable, scheme = options.indicator, options.scheme
-    if variable not in maps.variables(protected, dataset):
-        variable, scheme = maps.STATUS, "mss"
+    if variable not in map_data.variables(protected, dataset):
+        variable, scheme = map_data.STATUS, "mss"
     kwargs = dict(variable=variable, scheme=scheme, k=options.k, labels=options.labels, tiles="none")
     if options.offer_type is None:
         kwargs.update(reach=False)
     elif t:
         kwargs.update(offer_types=[t], reach=True, gap_type=t)
-    return maps.need_map(protected, dataset, **kwargs)
+    return leaflet.need_map(protected, dataset, **kwargs)
 
 
 _FOLIUM_ID = re.compile(r"\b([a-z_]+)_([0-9a-f]{32})\b")
@@ -554,16 +554,16 @@ def _stable_ids(html: str) -> str:
 
 
 def html_bytes(dataset: Dataset, result: Result, options: ExportOptions | None = None, *, html_map=None) -> bytes:
-    """One self-contained HTML file of the map (:func:`geo.render.web.maps.standalone_html`), UTF-8.
+    """One self-contained HTML file of the map (:func:`geo.render.web.leaflet.standalone_html`), UTF-8.
 
     ``html_map`` is the folium map to save; without it one is built with :func:`html_map_for`.
     """
-    from geo.render.web import maps
+    from geo.render.web import leaflet
 
     options = (options or ExportOptions()).resolved()
     m = html_map if html_map is not None else html_map_for(dataset, result, options)
     title = f"{APP_NAME} – Karte {result.year}" + (" (synthetische Beispieldaten)" if dataset.synthetic else "")
-    return _stable_ids(maps.standalone_html(m, title=title)).encode("utf-8")
+    return _stable_ids(leaflet.standalone_html(m, title=title)).encode("utf-8")
 
 
 def version_note() -> str:

@@ -44,12 +44,16 @@ INDICATORS_FILE: Final[Path] = DATA_DIR / "indikatoren.csv"
 WORKSPACE_DIR: Final[Path] = Path(
     os.environ.get("PRAEVENTIONSATLAS_DATA", Path.home() / ".local" / "share" / "praeventionsatlas")
 )
-#: Optional background of the print maps: XYZ raster tiles in Web Mercator ({z}/{x}/{y}), fetched only when an
+#: Optional background of the web and print maps: XYZ raster tiles in Web Mercator ({z}/{x}/{y}), fetched only when an
 #: export asks for them; override with PRAEVENTIONSATLAS_TILE_URL (then also set the attribution).
 TILE_URL: Final[str] = os.environ.get("PRAEVENTIONSATLAS_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
-#: Attribution the tile source requires, printed in the map's source line.
+#: Attribution the tile source requires, printed in the map's source line and shown on the web map.
 TILE_ATTRIBUTION: Final[str] = os.environ.get(
     "PRAEVENTIONSATLAS_TILE_ATTRIBUTION", "© OpenStreetMap-Mitwirkende (ODbL)"
+)
+#: Page the web map's attribution links to (the tile source's copyright and licence).
+TILE_COPYRIGHT_URL: Final[str] = os.environ.get(
+    "PRAEVENTIONSATLAS_TILE_COPYRIGHT_URL", "https://www.openstreetmap.org/copyright"
 )
 #: Disk cache of fetched tiles (a second export of the same area needs no network); PRAEVENTIONSATLAS_TILE_CACHE.
 TILE_CACHE_DIR: Final[Path] = Path(os.environ.get("PRAEVENTIONSATLAS_TILE_CACHE", WORKSPACE_DIR / "kachel-cache"))

@@ -7,7 +7,7 @@ from streamlit_folium import st_folium
 
 from geo.analysis import RESIDENTS_FROM_GRID, RESIDENTS_FROM_LAYER
 from geo.export import html_bytes, masked_result
-from geo.render.web import maps
+from geo.render.web import leaflet, map_data
 from pages import _shared as ui
 
 ui.page_setup("Karte")
@@ -17,7 +17,7 @@ with ui.shows_data_errors():
     params = ui.sidebar(dataset)
     result = ui.analysis(dataset, params)
 
-choices = maps.variables(result, dataset)
+choices = map_data.variables(result, dataset)
 offer_types = dataset.offer_types
 present = [t for t in offer_types.index if t in set(dataset.offers["offer_type"].astype(str))]
 analysed = result.offer_types
@@ -31,12 +31,12 @@ with st.container(border=True):
     c1, c2, c3 = st.columns([3, 3, 2])
     variable = c1.selectbox(
         "Flächenfarbe", list(choices), format_func=lambda k: choices[k].label,
-        **ui.remember("karte_variable", maps.STATUS, options=list(choices)),
+        **ui.remember("karte_variable", map_data.STATUS, options=list(choices)),
     )
-    schemes = list(maps.SCHEMES) if variable == maps.STATUS else [s for s in maps.SCHEMES if s != "mss"]
-    scheme_key = "karte_scheme_status" if variable == maps.STATUS else "karte_scheme"  # MSS only for the index
+    schemes = list(map_data.SCHEMES) if variable == map_data.STATUS else [s for s in map_data.SCHEMES if s != "mss"]
+    scheme_key = "karte_scheme_status" if variable == map_data.STATUS else "karte_scheme"  # MSS only for the index
     scheme = c2.selectbox(
-        "Klasseneinteilung", schemes, format_func=maps.SCHEMES.get,
+        "Klasseneinteilung", schemes, format_func=map_data.SCHEMES.get,
         help="MSS-Statusklassen: feste Grenzen des standardisierten Index (−1 / +1 / +1,5). Die anderen "
         "Einteilungen bilden Klassen aus den Werten der Bezirke (mapclassify).",
         **ui.remember(scheme_key, schemes[0], options=schemes),
@@ -54,9 +54,9 @@ with st.container(border=True):
         **ui.remember("karte_gap_type", ui.default_gap_type(result), options=[None, *analysed]),
     )
     tiles = c6.radio(
-        "Hintergrund", list(maps.TILES), format_func=maps.TILES.get, horizontal=True,
+        "Hintergrund", list(leaflet.TILES), format_func=leaflet.TILES.get, horizontal=True,
         help="OpenStreetMap lädt Kacheln aus dem Internet; die Daten sind auch ohne Hintergrund vollständig.",
-        **ui.remember("karte_tiles", "none", options=list(maps.TILES)),
+        **ui.remember("karte_tiles", "none", options=list(leaflet.TILES)),
     )
     t1, t2, _ = st.columns([3, 3, 2])
     reach = t1.toggle("Reichweiten-Kreise zeigen", **ui.remember("karte_reach", False))
@@ -64,7 +64,7 @@ with st.container(border=True):
 
 ui.stamp(dataset)
 with ui.shows_data_errors():
-    m = maps.need_map(
+    m = leaflet.need_map(
         result, dataset, variable=variable, scheme=scheme, k=k, offer_types=shown, reach=reach,
         gap_type=gap_type, labels=labels, tiles=tiles,
     )
@@ -90,7 +90,7 @@ st.caption(
 
 def offline_html() -> bytes:
     """The map as one offline file, drawn from protected values (counts < 3 and what reveals them hidden)."""
-    protected = maps.need_map(
+    protected = leaflet.need_map(
         masked_result(result), dataset, variable=variable, scheme=scheme, k=k, offer_types=shown, reach=reach,
         gap_type=gap_type, labels=labels, tiles="none",
     )

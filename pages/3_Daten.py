@@ -16,7 +16,7 @@ from geo.crs import KNOWN_POINT_CRS
 from geo.ingest import check_upload, commit_upload
 from geo.ingest.columns import detect_district_columns
 from geo.io import boundaries, spreadsheets
-from geo.render.web.maps import need_map
+from geo.render.web.leaflet import need_map
 from geo.render.web.preview import MAX_PREVIEW_POINTS, upload_preview_map
 from geo.store import Workspace
 from pages import _shared as ui

@@ -8,8 +8,8 @@ import streamlit as st
 from geo import settings
 from geo.analysis import RESIDENTS_FROM_GRID
 from geo.analysis.need import CLASS_BOUNDS, IN_NEED_CLASSES
-from geo.formatting import format_distance
-from geo.render.web import maps
+from geo.formatting import format_distance, format_number
+from geo.render.web.map_data import SIMPLIFY_M
 from pages import _shared as ui
 
 ui.page_setup("Methodik")
@@ -19,7 +19,7 @@ with ui.shows_data_errors():
     params = ui.sidebar(dataset)
     result = ui.analysis(dataset, params)
 
-n = maps.format_number
+n = format_number
 low, high, very = (n(b, 1, signed=True) for b in CLASS_BOUNDS)
 min_inh = n(settings.MIN_INHABITANTS_FOR_CLASS)
 gap_pct = ui.pct(result.max_share_in_reach)
@@ -146,7 +146,7 @@ st.markdown(
   (Okabe-Ito-Farben, zusätzlich unterschiedliche Formen).
 - **Versorgungslücken:** dick gestrichelter schwarzer Rand um den Bezirk.
 - **Reichweiten-Kreise:** Radius der Angebotsart um jeden Standort (Luftlinie).
-- **Geometrie:** Für die Anzeige werden die Bezirksgrenzen um bis zu {n(maps.SIMPLIFY_M)} m vereinfacht
+- **Geometrie:** Für die Anzeige werden die Bezirksgrenzen um bis zu {n(SIMPLIFY_M)} m vereinfacht
   (gemeinsame Grenzen bleiben deckungsgleich); gerechnet wird immer mit den vollständigen Grenzen.
 - **Datenschutz:** Fallzahlen zwischen 1 und {settings.MIN_COUNT_SHOWN - 1} erscheinen in der Karte als
   „< {settings.MIN_COUNT_SHOWN}“.

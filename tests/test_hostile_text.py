@@ -23,7 +23,7 @@ from geo.analysis import analyse
 from geo.dataset import Dataset
 from geo.render.print import printmap
 from geo.render.print.report import render_report
-from geo.render.web.maps import need_map, standalone_html
+from geo.render.web.leaflet import need_map, standalone_html
 from geo.render.web.preview import upload_preview_map
 from tests.export_cases import small_case, small_result
 

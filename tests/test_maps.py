@@ -1,4 +1,4 @@
-"""Tests of geo.render.web.maps: classification, escaping, offline assets, payload size, geometry for display."""
+"""Tests of geo.render.web: classification, escaping, offline assets, payload size, geometry for display."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from geo.analysis import Params, analyse, classify, column
 from geo.dataset import Dataset
 from geo.demo import load_demo
 from geo.render import palette
-from geo.render.web import maps
+from geo.render.web import leaflet, map_data, symbols
 
 XSS = "<img src=x onerror=alert(1)>"
 XSS_ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
@@ -90,15 +90,27 @@ def test_small_counts_are_hidden():
 @pytest.mark.parametrize(("color", "expected"), [("#0072B2", "#0072B2"), ("#abc", "#abc"),
                                                   ('red" onload="alert(1)', "#555555"), ("red", "#555555")])
 def test_safe_color(color, expected):
-    assert maps.safe_color(color) == expected
+    assert symbols.safe_color(color) == expected
 
 
-@pytest.mark.parametrize("shape", [*maps.MARKERS, "hexagon"])
+@pytest.mark.parametrize("shape", [*palette.MARKERS, "blob"])
 def test_marker_svg_draws_each_shape_with_its_colour(shape):
-    svg = maps.marker_svg(shape, "#D55E00")
+    svg = symbols.marker_svg(shape, "#D55E00")
     assert svg.startswith("<svg") and 'fill="#D55E00"' in svg
-    tag = {"square": "<rect", "circle": "<circle", "hexagon": "<circle"}.get(shape, "<polygon")
+    tag = {"square": "<rect", "circle": "<circle", "blob": "<circle"}.get(shape, "<polygon")
     assert svg.count(tag) == 2  # halo and symbol
+
+
+def test_every_palette_marker_has_its_own_svg_shape():
+    bodies = {symbols.marker_svg(shape, "#000000").split("</g>")[0] for shape in palette.MARKERS}
+    assert len(bodies) == len(palette.MARKERS)  # the web draws each shape the print maps know, none as a stand-in
+
+
+def test_offer_type_labels_come_from_the_table_or_the_key():
+    dataset = _squares(["A", "B", "C"])
+    fgz = dataset.type_labels("fgz")
+    assert (fgz.short, fgz.plural) == ("FGZ", "Familiengrundschulzentren (FGZ)")
+    assert dataset.type_labels("spielplatz") == catalog.TypeLabels("spielplatz", "spielplatz", "spielplatz")
 
 
 # ------------------------------------------------------------------------------------------- classification
@@ -135,8 +147,8 @@ def test_fewer_distinct_values_than_classes_gives_fewer_classes_without_warning(
 
 def test_mss_classes_follow_the_status_classes(demo):
     dataset, result = demo
-    var = maps.variables(result, dataset)[maps.STATUS]
-    classes = maps.classify(result, var, scheme="mss")
+    var = map_data.variables(result, dataset)[map_data.STATUS]
+    classes = map_data.classify(result, var, scheme="mss")
     counts = result.districts["status_class"].value_counts()
     assert classes.counts == [int(counts.get(c, 0)) for c in ("Status hoch", "Status mittel", "Status niedrig",
                                                               "Status sehr niedrig")]
@@ -147,13 +159,13 @@ def test_mss_classes_follow_the_status_classes(demo):
 def test_mss_scheme_only_for_the_index(demo):
     dataset, result = demo
     with pytest.raises(ValueError, match="MSS"):
-        maps.classify(result, maps.variables(result, dataset)["sgb2_children_quota"], scheme="mss")
+        map_data.classify(result, map_data.variables(result, dataset)["sgb2_children_quota"], scheme="mss")
 
 
 def test_small_districts_stay_unclassified_for_indicators(demo):
     dataset, result = demo
-    var = maps.variables(result, dataset)["unemployment_rate"]
-    classes = maps.classify(result, var, scheme="quantiles", k=5)
+    var = map_data.variables(result, dataset)["unemployment_rate"]
+    classes = map_data.classify(result, var, scheme="quantiles", k=5)
     small = result.districts[settings.INHABITANTS].to_numpy() < settings.MIN_INHABITANTS_FOR_CLASS
     assert small.sum() == 3
     assert (classes.classes[small] == -1).all()
@@ -162,8 +174,8 @@ def test_small_districts_stay_unclassified_for_indicators(demo):
 
 def test_reach_share_is_darker_where_reach_is_lower(demo):
     dataset, result = demo
-    var = maps.variables(result, dataset)[column("share_in_reach", "fgz")]
-    classes = maps.classify(result, var, scheme="equal_interval", k=5)
+    var = map_data.variables(result, dataset)[column("share_in_reach", "fgz")]
+    classes = map_data.classify(result, var, scheme="equal_interval", k=5)
     assert var.direction == -1
     assert classes.colors[0] == palette.YLORRD[5][-1]  # lowest share: darkest colour
     assert classes.labels[0].startswith("0 %")
@@ -180,7 +192,7 @@ def test_coverage_simplification_keeps_shared_borders():
     south = Polygon([(400_000, 5_700_000), (401_000, 5_700_000), *border[::-1]])
     north = Polygon([*border, (401_000, 5_701_000), (400_000, 5_701_000)])
     gdf = gpd.GeoDataFrame(geometry=[south, north], crs="EPSG:25832")
-    out = maps.display_geometry(gdf, tolerance_m=5)
+    out = map_data.display_geometry(gdf, tolerance_m=5)
     assert out.crs.to_epsg() == 4326
     assert shapely.get_num_coordinates(out.to_numpy()).sum() < 20  # from 404 vertices
     metric = out.to_crs("EPSG:25832")
@@ -195,40 +207,42 @@ def test_coverage_simplification_keeps_shared_borders():
 
 def test_demo_map_has_one_feature_per_district_and_is_small(demo):
     dataset, result = demo
-    data = maps.map_data(result, dataset, gap_type="fgz")
+    data = map_data.map_data(result, dataset, gap_type="fgz")
     assert len(data["districts"]["features"]) == len(result.districts) == 57
     assert len(data["labels"]) == 57
     gaps = sum(f["properties"]["gap"] for f in data["districts"]["features"])
     assert gaps == result.key_figures[column("gap_districts", "fgz")] == 2
     assert len(data["offers"]) == len(dataset.offers) == 34
     assert data["stamp"] == settings.SYNTHETIC_STAMP
-    html = maps.need_map(result, dataset, gap_type="fgz", reach=True).get_root().render()
+    html = leaflet.need_map(result, dataset, gap_type="fgz", reach=True).get_root().render()
     assert len(html) < 1_000_000
     assert settings.SYNTHETIC_STAMP in html
 
 
 def test_map_loads_assets_only_from_static(demo):
     dataset, result = demo
-    html = maps.need_map(result, dataset).get_root().render()
+    html = leaflet.need_map(result, dataset).get_root().render()
     assets = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
-    assert assets == ["../../app/static/leaflet/leaflet.js", "../../app/static/leaflet/leaflet.css"]
+    assert assets == ["../../app/static/leaflet/leaflet.js", "../../app/static/leaflet/leaflet.css",
+                      "../../app/static/atlas/atlas.js", "../../app/static/atlas/atlas.css"]
     assert "cdn" not in html.lower()
     assert "https://" not in html and "openstreetmap" not in html.lower()
-    assert (maps.STATIC_DIR / maps.LEAFLET_JS).is_file() and (maps.STATIC_DIR / "leaflet" / "LICENSE").is_file()
+    assert (leaflet.STATIC_DIR / leaflet.LEAFLET_JS).is_file()
+    assert (leaflet.STATIC_DIR / "leaflet" / "LICENSE").is_file()
 
 
 def test_openstreetmap_only_when_chosen(demo):
     dataset, result = demo
-    html = maps.need_map(result, dataset, tiles="osm").get_root().render()
-    assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in html
+    html = leaflet.need_map(result, dataset, tiles="osm").get_root().render()
+    assert settings.TILE_URL in html and "OpenStreetMap-Mitwirkende" in html  # settings read when the map is made
     assert "cdn" not in html.lower()
     with pytest.raises(ValueError, match="background"):
-        maps.need_map(result, dataset, tiles="google")
+        leaflet.need_map(result, dataset, tiles="google")
 
 
 def test_folium_defaults_are_left_alone(demo):
     dataset, result = demo
-    maps.need_map(result, dataset)
+    leaflet.need_map(result, dataset)
     import folium
 
     assert any("cdn.jsdelivr.net" in url for _, url in folium.Map.default_js)
@@ -246,16 +260,16 @@ def test_every_user_text_is_escaped():
         ),
     )
     result = analyse(dataset)
-    html = maps.need_map(result, dataset, variable="unemployment_rate", scheme="quantiles",
+    html = leaflet.need_map(result, dataset, variable="unemployment_rate", scheme="quantiles",
                          gap_type="fgz", reach=True).get_root().render()
     for raw in (XSS, "<b>Quote</b>", "<script>x</script>", 'onload="alert(1)'):
         assert raw not in html
-    shown = html.replace("\\u0026", "&")  # the map data writes "&" as \u0026 (see maps._script_json)
+    shown = html.replace("\\u0026", "&")  # the map data writes "&" as \u0026 (see leaflet.script_json)
     assert XSS_ESCAPED in shown  # district name (tooltip and label), offer name and address, Stadtbezirk
     assert "&lt;b&gt;Quote&lt;/b&gt;" in shown  # legend title and tooltip row
     assert "&lt;script&gt;x&lt;/script&gt;" in shown  # legend and layer control
     assert "Süd &amp; Co" in shown
-    data = maps.map_data(result, dataset)
+    data = map_data.map_data(result, dataset)
     tips = [f["properties"]["tip"] for f in data["districts"]["features"]]
     assert XSS_ESCAPED in tips[1] and "Nr. 02" in tips[1]
     assert any(XSS_ESCAPED in o[3] for o in data["offers"])
@@ -264,7 +278,7 @@ def test_every_user_text_is_escaped():
 def test_tooltip_figures_of_a_hand_checkable_district():
     dataset = _squares(["West", "Mitte", "Ost"])
     result = analyse(dataset)
-    data = maps.map_data(result, dataset)
+    data = map_data.map_data(result, dataset)
     tip = data["districts"]["features"][0]["properties"]["tip"]
     assert "<b>West</b>" in tip
     assert "<td>Einwohner</td><td>1.000</td>" in tip and "<td>Kinder 0–17</td><td>200</td>" in tip
@@ -277,7 +291,7 @@ def test_indicator_without_any_value_leaves_every_district_grey():
     dataset = _squares(["A", "B", "C"])
     dataset = dataset.with_layers(indicators=dataset.indicators.assign(unemployment_rate=np.nan))
     result = analyse(dataset, Params(weights={"sgb2_children_quota": 1.0}))
-    data = maps.map_data(result, dataset, variable="unemployment_rate", scheme="quantiles")
+    data = map_data.map_data(result, dataset, variable="unemployment_rate", scheme="quantiles")
     assert {f["properties"]["fill"] for f in data["districts"]["features"]} == {palette.NO_CLASS_COLOR}
     assert "nicht klassifiziert (unter 300 EW oder ohne Wert)" in data["legend"] and "(3)" in data["legend"]
 
@@ -287,14 +301,14 @@ def test_unknown_offer_type_is_drawn_as_grey_circle():
     offers = dataset.offers.copy()
     offers.loc[1, settings.OFFER_TYPE] = "spielplatz"
     dataset = dataset.with_layers(offers=offers)
-    data = maps.map_data(analyse(dataset), dataset)
+    data = map_data.map_data(analyse(dataset), dataset)
     assert data["types"]["spielplatz"]["color"] == "#555555"
     assert "<circle" in data["types"]["spielplatz"]["icon"]
 
 
 def test_choices_of_offers_labels_and_reach(demo):
     dataset, result = demo
-    data = maps.map_data(result, dataset, offer_types=["fgz"], labels=False, reach=True)
+    data = map_data.map_data(result, dataset, offer_types=["fgz"], labels=False, reach=True)
     assert list(data["types"]) == ["fgz"] and len(data["offers"]) == 20
     assert data["types"]["fgz"]["radius"] == result.radii["fgz"] == 1000
     assert data["labels"] == [] and data["reach"] is True
@@ -302,7 +316,7 @@ def test_choices_of_offers_labels_and_reach(demo):
 
 
 def test_payload_cannot_close_the_script_tag():
-    element = maps.AtlasLayers({"x": "</script><script>alert(1)</script>"}, image_path="i/", fill_opacity=0.5)
+    element = leaflet.AtlasLayers({"x": "</script><script>alert(1)</script>"}, image_path="i/", fill_opacity=0.5)
     assert "</script" not in element.payload
     assert json.loads(element.payload) == {"x": "</script><script>alert(1)</script>"}
 
@@ -312,7 +326,7 @@ def test_payload_cannot_close_the_script_tag():
 
 def test_standalone_html_works_offline(demo):
     dataset, result = demo
-    page = maps.standalone_html(maps.need_map(result, dataset, gap_type="fgz"))
+    page = leaflet.standalone_html(leaflet.need_map(result, dataset, gap_type="fgz"))
     assert not re.search(r'<script[^>]+src=["\']?https?://', page)
     assert not re.search(r'<link[^>]+href=["\']?https?://', page)
     assert not re.search(r"<script[^>]+src=|<link[^>]+stylesheet", page)  # nothing left to fetch at all

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 from geo.analysis.need import STATUS_CLASSES
@@ -34,10 +35,23 @@ def marker_of(value: object) -> str:
     return shape if shape in MARKERS else DEFAULT_MARKER
 
 
-#: Classification schemes for indicator maps: German label per mapclassify scheme ("mss" only for the status).
-SCHEMES: Final[dict[str, str]] = {
-    "mss": "MSS-Statusklassen",
-    "quantiles": "Quantile (gleich viele Bezirke je Klasse)",
-    "natural_breaks": "Natürliche Brüche (Fisher-Jenks)",
-    "equal_interval": "Gleiche Intervalle",
+@dataclass(frozen=True)
+class Scheme:
+    """German names of a classification scheme."""
+
+    label: str  # the choice in a select box ("Quantile (gleich viele Bezirke je Klasse)")
+    short: str  # in a legend subtitle or map note ("Quantile, 5 Klassen …")
+
+
+#: Classification schemes for web and print maps, per mapclassify scheme ("mss" only for the status index).
+SCHEMES: Final[dict[str, Scheme]] = {
+    "mss": Scheme("MSS-Statusklassen", "MSS-Klassen"),
+    "quantiles": Scheme("Quantile (gleich viele Bezirke je Klasse)", "Quantile"),
+    "natural_breaks": Scheme("Natürliche Brüche (Fisher-Jenks)", "Natürliche Brüche (Fisher-Jenks)"),
+    "equal_interval": Scheme("Gleiche Intervalle", "Gleiche Intervalle"),
 }
+
+
+def scheme_labels(*, short: bool = False, status: bool = True) -> dict[str, str]:
+    """Scheme key → German label (``short``: the legend/note name); ``status=False`` leaves out "mss"."""
+    return {k: s.short if short else s.label for k, s in SCHEMES.items() if status or k != "mss"}

@@ -41,7 +41,7 @@ from geo.analysis.need import CLASS_BOUNDS, IN_NEED_CLASSES, NOT_CLASSIFIED, STA
 from geo.analysis.protect import HIDDEN_MEANING, district_codes
 from geo.dataset import Dataset
 from geo.formatting import format_distance, format_number
-from geo.render.palette import STATUS_COLORS
+from geo.render.palette import MARKERS, STATUS_COLORS, scheme_labels
 from geo.render.print.tiles import Background, fetch_background
 from geo.render.provenance import (
     APP_NAME,
@@ -70,11 +70,7 @@ KINDS: Final[dict[str, str]] = {
 KINDS_NEEDING_TYPE: Final[frozenset[str]] = frozenset({"reach", "bivariate"})
 PAPERS_MM: Final[dict[str, tuple[float, float]]] = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}
 ORIENTATIONS: Final[dict[str, str]] = {"portrait": "Hochformat", "landscape": "Querformat"}
-SCHEMES: Final[dict[str, str]] = {
-    "quantiles": "Quantile",
-    "equal_interval": "gleiche Klassenbreiten",
-    "natural_breaks": "natürliche Brüche (Fisher-Jenks)",
-}
+SCHEMES: Final[dict[str, str]] = scheme_labels(short=True, status=False)
 FORMATS: Final[tuple[str, ...]] = ("pdf", "png")
 
 #: matplotlib settings of every export: TrueType fonts embedded (Type 42), DejaVu Sans for umlauts.
@@ -122,10 +118,7 @@ BACKGROUND_WHITE: Final[float] = 0.25
 TILE_DPI: Final[int] = 150
 #: Up to this many districts, names that fit nowhere inside get a leader line; above, they stay off.
 MAX_LEADER_DISTRICTS: Final[int] = 80
-_MARKERS: Final[dict[str, str]] = {
-    "square": "s", "triangle": "^", "diamond": "D", "circle": "o", "plus": "P", "star": "*", "cross": "X",
-    "pentagon": "p", "hexagon": "h",
-}
+_MARKERS: Final[dict[str, str]] = MARKERS
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,9 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from geo import crs, settings
-from geo.render.web.maps import STATIC_URL, OfflineMap, _esc, _script_json, display_geometry
+from geo.render.web.leaflet import STATIC_URL, OfflineMap, script_json
+from geo.render.web.map_data import display_geometry
+from geo.render.web.symbols import esc
 
 #: Most points drawn per layer; a bigger upload is previewed by its first rows.
 MAX_PREVIEW_POINTS = 2_000
@@ -35,7 +37,7 @@ def _districts_geojson(districts: gpd.GeoDataFrame) -> dict:
     outlines = display_geometry(districts)  # coverage-simplified, WGS84, 6 decimals
     wgs = gpd.GeoDataFrame(districts[[settings.DISTRICT_ID, settings.DISTRICT_NAME]].copy(),
                            geometry=outlines.to_numpy(), crs=outlines.crs)
-    wgs["tip"] = [f"{_esc(i)} {_esc(n)}" for i, n in zip(wgs[settings.DISTRICT_ID], wgs[settings.DISTRICT_NAME],
+    wgs["tip"] = [f"{esc(i)} {esc(n)}" for i, n in zip(wgs[settings.DISTRICT_ID], wgs[settings.DISTRICT_NAME],
                                                         strict=True)]
     return json.loads(wgs[["tip", "geometry"]].to_json(drop_id=True))
 
@@ -43,7 +45,7 @@ def _districts_geojson(districts: gpd.GeoDataFrame) -> dict:
 class PreviewLayers(MacroElement):
     """Draws the preview layers (GeoJSON with an HTML ``tip`` per feature) with plain Leaflet.
 
-    A constant template: the layers go in as one :func:`geo.render.web.maps._script_json` literal, which no Jinja pass
+    A constant template: the layers go in as one :func:`geo.render.web.leaflet.script_json` literal, which no Jinja pass
     can execute (folium's ``GeoJson`` embeds its data with ``tojson`` and branca renders that again as a
     template, so names like ``{{ 7*191 }}`` would run on the server).
     """
@@ -69,7 +71,7 @@ class PreviewLayers(MacroElement):
     def __init__(self, layers: list[dict]):
         super().__init__()
         self._name = "PreviewLayers"
-        self.payload = _script_json(layers)
+        self.payload = script_json(layers)
 
 
 def _district_layer(districts: gpd.GeoDataFrame, style: dict) -> dict:
@@ -83,7 +85,7 @@ def _point_layer(points: gpd.GeoDataFrame, color: str, name: str, *, hollow: boo
     wgs = crs.to_map(points.head(MAX_PREVIEW_POINTS)[[c for c in (settings.OFFER_ID, settings.OFFER_NAME)
                                                       if c in points] + [points.geometry.name]])
     wgs["tip"] = [
-        f"{_esc(name)}: " + " – ".join(_esc(v) for v in values)
+        f"{esc(name)}: " + " – ".join(esc(v) for v in values)
         for values in wgs.drop(columns=wgs.geometry.name).itertuples(index=False)
     ]
     style = {"color": color, "weight": 2 if hollow else 1.5, "fillColor": color, "fill": not hollow,

@@ -1,0 +1,424 @@
+"""What the web map draws, as JSON-ready data: classes of a variable, district tooltips, offers, legend HTML."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo import crs, settings
+from geo.analysis import Result, column
+from geo.analysis.classify import classify_values
+from geo.analysis.need import CLASS_BOUNDS, IN_NEED_CLASSES, NOT_CLASSIFIED, STATUS_CLASSES
+from geo.catalog import TypeLabels
+from geo.dataset import Dataset
+from geo.formatting import format_count, format_distance, format_number
+from geo.render import palette
+from geo.render.palette import NO_CLASS_COLOR, STATUS_COLORS, YLORRD
+from geo.render.web.symbols import FALLBACK_COLOR, esc, marker_svg, safe_color
+
+#: The map variable of the status index (any other variable is an indicator key or a reach share).
+STATUS: Final[str] = "status_index"
+#: Classification schemes offered to the user, with the label they are chosen by.
+SCHEMES: Final[dict[str, str]] = palette.scheme_labels()
+#: Tolerance of the coverage simplification for display, in metres of the metric CRS.
+SIMPLIFY_M: Final[float] = 5.0
+#: Below this zoom level district names are hidden; above it, names that would overlap wait for a closer zoom.
+LABEL_MIN_ZOOM: Final[float] = 10.0
+
+
+# --------------------------------------------------------------------------------------------- classification
+
+
+@dataclass(frozen=True)
+class Classes:
+    """A classification of one variable over the districts.
+
+    Attributes
+    ----------
+    classes
+        Class number per district (0 = lowest values), ``-1`` where not classified.
+    labels
+        Legend label per class.
+    colors
+        Fill colour per class.
+    counts
+        Number of districts per class.
+    """
+
+    classes: np.ndarray
+    labels: list[str]
+    colors: list[str]
+    counts: list[int]
+
+    def color_of(self, i: int) -> str:
+        """Fill colour of class ``i`` (``-1``: not classified)."""
+        return self.colors[i] if i >= 0 else NO_CLASS_COLOR
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A mappable per-district number with its German label."""
+
+    key: str
+    label: str
+    unit: str
+    direction: int  # +1: higher = more need
+    decimals: int
+
+
+def variables(result: Result, dataset: Dataset) -> dict[str, Variable]:
+    """Variables the choropleth can show: the status index, every indicator, every reach share."""
+    out = {STATUS: Variable(STATUS, "Statusindex (MSS)", "", 1, 2)}
+    for key, row in dataset.indicator_definitions.iterrows():
+        if key in result.districts.columns:
+            unit = "" if row["unit"] is None else str(row["unit"])
+            out[str(key)] = Variable(str(key), str(row["label"]), unit, int(row["direction"]), 1)
+    for t in result.offer_types:
+        short = dataset.type_labels(t).short
+        out[column("share_in_reach", t)] = Variable(
+            column("share_in_reach", t), f"Kinder in Reichweite: {short}", "%", -1, 0
+        )
+    return out
+
+
+def _values(result: Result, var: Variable, min_inhabitants: int) -> np.ndarray:
+    d = result.districts
+    if var.key == STATUS:
+        values = d["status_index"].to_numpy(dtype=float).copy()
+        values[~d["classified"].to_numpy(dtype=bool)] = np.nan
+        return values
+    values = d[var.key].to_numpy(dtype=float).copy()
+    if var.unit == "%" and var.key.startswith("share_in_reach"):
+        values = values * 100
+    values[d[settings.INHABITANTS].to_numpy(dtype=float) < min_inhabitants] = np.nan
+    return values
+
+
+def classify(
+    result: Result, var: Variable, *, scheme: str, k: int = 5,
+    min_inhabitants: int = settings.MIN_INHABITANTS_FOR_CLASS,
+) -> Classes:
+    """Classes, legend labels and colours of ``var``; darker always means more need."""
+    if scheme == "mss":
+        if var.key != STATUS:
+            raise ValueError("The MSS classes exist only for the status index.")
+        status = result.districts["status_class"].to_numpy()
+        classes = np.array([STATUS_CLASSES.index(s) if s in STATUS_CLASSES else -1 for s in status])
+        low, high, very = (format_number(b, 1, signed=True) for b in CLASS_BOUNDS)
+        labels = [
+            f"Status hoch (unter {low})",
+            f"Status mittel ({low} bis unter {high})",
+            f"Status niedrig ({high} bis unter {very})",
+            f"Status sehr niedrig (ab {very})",
+        ]
+        colors = [STATUS_COLORS[c] for c in STATUS_CLASSES]
+    else:
+        values = _values(result, var, min_inhabitants)
+        classes, bins = classify_values(values, scheme, k)
+        finite = values[np.isfinite(values)]
+        colors = list(YLORRD[len(bins)]) if len(bins) >= 2 else [YLORRD[3][1]] * len(bins)
+        if var.direction < 0:
+            colors = colors[::-1]  # lower values mean more need here (e.g. a low share in reach): darker
+        unit = f" {var.unit}" if var.unit else ""
+        signed = var.key == STATUS
+
+        def text(v: float) -> str:
+            return format_number(v, var.decimals, signed=signed) + unit
+
+        labels = []
+        for i, upper in enumerate(bins):
+            low = text(finite.min()) if i == 0 else f"über {text(bins[i - 1])}"
+            labels.append(text(upper) if i == 0 and low == text(upper) else f"{low} – {text(upper)}")
+    counts = [int((classes == i).sum()) for i in range(len(labels))]
+    return Classes(classes=classes, labels=labels, colors=colors, counts=counts)
+
+
+# ------------------------------------------------------------------------------------------------ offer types
+
+
+@dataclass(frozen=True)
+class _TypeInfo:
+    """How an offer type is named and drawn on the web map."""
+
+    names: TypeLabels
+    color: str
+    marker: str
+
+
+def _type_info(dataset: Dataset, offer_type: str) -> _TypeInfo:
+    table = dataset.offer_types
+    if offer_type not in table.index:
+        return _TypeInfo(dataset.type_labels(offer_type), FALLBACK_COLOR, palette.DEFAULT_MARKER)
+    return _TypeInfo(dataset.type_labels(offer_type), safe_color(table.at[offer_type, "color"]),
+                     palette.marker_of(table.at[offer_type, "marker"]))
+
+
+# ------------------------------------------------------------------------------------------------- geometry
+
+
+def display_geometry(districts: gpd.GeoDataFrame, *, tolerance_m: float = SIMPLIFY_M) -> gpd.GeoSeries:
+    """District outlines for the web map: coverage-simplified (shared borders stay shared), WGS84, 6 decimals."""
+    metric = crs.to_metric(districts[[districts.geometry.name]], name="Bezirke").geometry
+    if tolerance_m > 0:
+        try:
+            simple = metric.simplify_coverage(tolerance_m)
+        except shapely.errors.GEOSException:
+            simple = None  # not a clean coverage (overlaps): simplify each polygon on its own instead
+        if simple is None or not simple.is_valid.all() or simple.is_empty.any():
+            simple = metric.simplify(tolerance_m, preserve_topology=True)
+        metric = simple
+    wgs = crs.to_map(gpd.GeoDataFrame(geometry=metric, crs=districts.crs)).geometry
+    return gpd.GeoSeries(shapely.transform(wgs.to_numpy(), lambda xy: np.round(xy, 6)), index=wgs.index, crs=wgs.crs)
+
+
+def _label_points(districts: gpd.GeoDataFrame) -> np.ndarray:
+    """(lat, lon) of a label point per district: the centre of the largest inscribed circle."""
+    metric = crs.to_metric(districts[[districts.geometry.name]], name="Bezirke").geometry
+    centre = shapely.get_point(shapely.maximum_inscribed_circle(metric.to_numpy(), 5.0), 0)
+    wgs = gpd.GeoSeries(centre, crs=metric.crs).to_crs(settings.MAP_CRS)
+    return np.round(np.column_stack([wgs.y, wgs.x]), 6)
+
+
+def _points_latlon(points: gpd.GeoDataFrame) -> np.ndarray:
+    wgs = crs.to_map(points, name="Angebote").geometry
+    return np.round(np.column_stack([wgs.y.to_numpy(), wgs.x.to_numpy()]), 6)
+
+
+# ---------------------------------------------------------------------------------------------- map content
+
+
+def _district_tip(row: pd.Series, result: Result, dataset: Dataset, var: Variable | None) -> str:
+    name = esc(row[settings.DISTRICT_NAME])
+    area = row.get(settings.AREA_NAME)
+    head = f"<b>{name}</b><div class='pa-muted'>Nr. {esc(row[settings.DISTRICT_ID])}"
+    if area is not None and str(area) not in ("", "nan"):
+        head += f" · Stadtbezirk {esc(area)}"
+    head += "</div>"
+    rows = [
+        ("Einwohner", format_count(float(row[settings.INHABITANTS]))),
+        ("Kinder 0–17", format_count(float(row[settings.CHILDREN]))),
+        ("Statusindex", format_number(float(row["status_index"]), 2, signed=True)),
+        ("Statusklasse", esc(row["status_class"])),
+    ]
+    if var is not None and var.key != STATUS and not var.key.startswith("share_in_reach"):
+        unit = f" {esc(var.unit)}" if var.unit else ""
+        rows.append((esc(var.label), format_number(float(row[var.key]), var.decimals) + unit))
+    cells = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in rows)
+    if result.offer_types:
+        cells += "<tr><th colspan='2'>Kinder in Reichweite (Luftlinie)</th></tr>"
+    for t in result.offer_types:
+        info = _type_info(dataset, t)
+        share = float(row[column("share_in_reach", t)])
+        text = f"{format_number(100 * share)} %" if np.isfinite(share) else "–"
+        if bool(row[column("gap", t)]):
+            text += " <span class='pa-gap-flag'>Lücke</span>"
+        cells += (
+            f"<tr><td>{esc(info.names.short)} ({format_distance(result.radii[t])})</td><td>{text}</td></tr>"
+        )
+    return f"{head}<table>{cells}</table>"
+
+
+def _offer_tip(row: pd.Series, info: _TypeInfo) -> str:
+    parts = [f"<b>{esc(row.get(settings.OFFER_NAME))}</b>", f"<div class='pa-muted'>{esc(info.names.label)}</div>"]
+    address = row.get(settings.OFFER_ADDRESS)
+    if address is not None and str(address).strip() not in ("", "nan", "None"):
+        parts.append(f"<div>{esc(address)}</div>")
+    capacity = pd.to_numeric(pd.Series([row.get(settings.OFFER_CAPACITY)]), errors="coerce").iloc[0]
+    if np.isfinite(capacity):
+        parts.append(f"<div>Kapazität: {format_number(float(capacity))}</div>")
+    return "".join(parts)
+
+
+def _legend(
+    *, title: str, subtitle: str, classes: Classes, gap: tuple[str, str, int] | None,
+    offers: list[tuple[str, str, int]], reach: list[tuple[str, str]], no_class_count: int, no_class_text: str,
+) -> str:
+    rows = [f"<div class='pa-lt'>{esc(title)}</div>", f"<div class='pa-ls'>{esc(subtitle)}</div>"]
+    for label, color, count in zip(classes.labels, classes.colors, classes.counts, strict=True):
+        rows.append(
+            f"<div class='pa-lr'><span class='pa-sw' style='background:{color}'></span>"
+            f"<span>{esc(label)} <span class='pa-n'>({count})</span></span></div>"
+        )
+    if no_class_count:
+        rows.append(
+            f"<div class='pa-lr'><span class='pa-sw' style='background:{NO_CLASS_COLOR}'></span>"
+            f"<span>{esc(no_class_text)} <span class='pa-n'>({no_class_count})</span></span></div>"
+        )
+    if gap is not None:
+        kind, label, count = gap
+        rows.append(
+            f"<div class='pa-lt'>Versorgungslücke: {esc(kind)}</div>"
+            f"<div class='pa-lr'><span class='pa-sw pa-sw-gap'></span><span>{esc(label)} "
+            f"<span class='pa-n'>({count})</span></span></div>"
+        )
+    if offers:
+        rows.append("<div class='pa-lt'>Angebote</div>")
+        for svg, label, count in offers:
+            rows.append(f"<div class='pa-lr'><span class='pa-sym'>{svg}</span><span>{esc(label)} "
+                        f"<span class='pa-n'>({count})</span></span></div>")
+    if reach:
+        rows.append("<div class='pa-lt'>Reichweite (Luftlinie)</div>")
+        for color, label in reach:
+            rows.append(f"<div class='pa-lr'><span class='pa-sw pa-sw-reach' style='border-color:{color}'></span>"
+                        f"{esc(label)}</div>")
+    return "".join(rows)
+
+
+def map_data(
+    result: Result,
+    dataset: Dataset,
+    *,
+    variable: str = STATUS,
+    scheme: str = "mss",
+    k: int = 5,
+    offer_types: Iterable[str] | None = None,
+    reach: bool = False,
+    gap_type: str | None = None,
+    labels: bool = True,
+    simplify_m: float = SIMPLIFY_M,
+) -> dict:
+    """Everything the map script draws, as JSON-ready data; every user text in it is already HTML-escaped.
+
+    Parameters
+    ----------
+    result, dataset
+        The analysis result and the data set it was computed from.
+    variable
+        ``"status_index"``, an indicator key or ``share_in_reach__<type>`` (see :func:`variables`).
+    scheme
+        A key of :data:`SCHEMES`; ``"mss"`` only for the status index.
+    k
+        Number of classes for the other schemes (2–7).
+    offer_types
+        Offer types whose locations are drawn (default: every type present in the offers layer).
+    reach
+        Draw reach circles (radius from ``result.radii``) around the offers of analysed types.
+    gap_type
+        Mark the gap districts (*Versorgungslücken*) of this analysed offer type.
+    labels
+        Show district names on the map.
+    simplify_m
+        Display simplification tolerance in metres.
+
+    Returns
+    -------
+    dict
+        ``districts`` (GeoJSON FeatureCollection), ``labels``, ``offers``, ``types``, ``legend``, ``stamp``,
+        ``bounds`` and display switches.
+    """
+    choices = variables(result, dataset)
+    if variable not in choices:
+        raise ValueError(f"Unknown map variable {variable!r}")
+    var = choices[variable]
+    if scheme not in SCHEMES:
+        raise ValueError(f"Unknown classification scheme {scheme!r}")
+    if gap_type is not None and gap_type not in result.offer_types:
+        gap_type = None
+    k = int(min(7, max(2, k)))
+    classes = classify(result, var, scheme=scheme, k=k)
+    d = result.districts
+    geometry = display_geometry(d, tolerance_m=simplify_m)
+    label_xy = _label_points(d)
+
+    features = []
+    label_rows = []
+    for i, (idx, row) in enumerate(d.iterrows()):
+        gap = bool(row[column("gap", gap_type)]) if gap_type else False
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": shapely.geometry.mapping(geometry.loc[idx]),
+                "properties": {
+                    "fill": classes.color_of(int(classes.classes[i])),
+                    "gap": gap,
+                    "tip": _district_tip(row, result, dataset, var),
+                },
+            }
+        )
+        label_rows.append([float(label_xy[i, 0]), float(label_xy[i, 1]), esc(row[settings.DISTRICT_NAME])])
+    # Label priority where names collide: gap districts, then districts in need, then the larger ones.
+    in_need = d["status_class"].isin(IN_NEED_CLASSES).to_numpy()
+    gaps = d[column("gap", gap_type)].to_numpy(dtype=bool) if gap_type else np.zeros(len(d), dtype=bool)
+    order = np.lexsort((-d.geometry.area.to_numpy(), ~in_need, ~gaps))
+    label_rows = [label_rows[i] for i in order]
+
+    offers = dataset.offers
+    offers = offers[offers.geometry.notna() & ~offers.geometry.is_empty]
+    present = list(dict.fromkeys(str(t) for t in offers[settings.OFFER_TYPE]))
+    ordered = [t for t in dataset.offer_types.index if t in present] + [
+        t for t in present if t not in dataset.offer_types.index
+    ]
+    shown = ordered if offer_types is None else [t for t in ordered if t in set(offer_types)]
+    offers = offers[offers[settings.OFFER_TYPE].astype(str).isin(shown)]
+    latlon = _points_latlon(offers) if len(offers) else np.empty((0, 2))
+    infos = {t: _type_info(dataset, t) for t in shown}
+    types: dict[str, dict] = {}
+    for t, info in infos.items():
+        radius = result.radii.get(t)
+        types[t] = {
+            "label": esc(info.names.plural),
+            "color": info.color,
+            "icon": marker_svg(info.marker, info.color),
+            "radius": float(radius) if radius else None,
+            "reach_label": esc(f"Reichweite {info.names.short} ({format_distance(radius)})") if radius else None,
+            "count": int((offers[settings.OFFER_TYPE].astype(str) == t).sum()),
+        }
+    offer_rows = [
+        [float(latlon[j, 0]), float(latlon[j, 1]), str(row[settings.OFFER_TYPE]),
+         _offer_tip(row, infos[str(row[settings.OFFER_TYPE])])]
+        for j, (_, row) in enumerate(offers.iterrows())
+    ]
+
+    year = result.year
+    if var.key == STATUS:
+        title = f"Sozialstatus {year} (Statusindex)"
+    else:
+        title = f"{var.label} {year}" + (f" ({var.unit})" if var.unit else "")
+    subtitle = palette.SCHEMES[scheme].short
+    if scheme != "mss":
+        subtitle += f", {len(classes.labels)} Klassen"
+    subtitle += " · dunkler = mehr Bedarf" if var.direction > 0 else " · dunkler = weniger Reichweite"
+    no_class = int((classes.classes < 0).sum())
+    min_inh = format_number(settings.MIN_INHABITANTS_FOR_CLASS)
+    no_class_text = (
+        f"{NOT_CLASSIFIED} (unter {min_inh} EW)" if var.key == STATUS
+        else f"{NOT_CLASSIFIED} (unter {min_inh} EW oder ohne Wert)"
+    )
+    gap_legend = None
+    if gap_type:
+        info = _type_info(dataset, gap_type)
+        share = format_number(100 * result.max_share_in_reach)
+        gap_legend = (
+            info.names.short,
+            f"Status niedrig/sehr niedrig und unter {share} % der Kinder in Reichweite",
+            int(d[column("gap", gap_type)].sum()),
+        )
+    legend = _legend(
+        title=title, subtitle=subtitle, classes=classes, gap=gap_legend,
+        offers=[(types[t]["icon"], info.names.plural, types[t]["count"]) for t, info in infos.items()],
+        reach=[
+            (info.color, f"{info.names.short}: {format_distance(result.radii[t])}")
+            for t, info in infos.items() if reach and t in result.radii
+        ],
+        no_class_count=no_class, no_class_text=no_class_text,
+    )
+    minx, miny, maxx, maxy = geometry.total_bounds
+    return {
+        "districts": {"type": "FeatureCollection", "features": features},
+        "labels": label_rows if labels else [],
+        "show_labels": bool(labels),
+        "label_min_zoom": LABEL_MIN_ZOOM,
+        "offers": offer_rows,
+        "types": types,
+        "reach": bool(reach),
+        "gap_label": esc(f"Versorgungslücken: {_type_info(dataset, gap_type).names.short}") if gap_type else None,
+        "legend": legend,
+        "stamp": esc(settings.SYNTHETIC_STAMP) if dataset.synthetic else None,
+        "bounds": [[round(float(miny), 6), round(float(minx), 6)], [round(float(maxy), 6), round(float(maxx), 6)]],
+    }
