@@ -20,21 +20,10 @@ from geo.analysis.need import CLASS_BOUNDS, IN_NEED_CLASSES
 from geo.analysis.protect import HIDDEN_MEANING, SMALL, protected_totals, rule_text
 from geo.dataset import Dataset
 from geo.formatting import format_distance, format_number
-from geo.render.print.printmap import (
-    TextMeasure,
-    draw_legend,
-    draw_map,
-    draw_stamp,
-    fit_text,
-    legend_height,
-    map_content,
-    new_figure,
-    omitted_note,
-    paper_size_in,
-    rc,
-    type_plural,
-    type_short,
-)
+from geo.render.print.content import map_content, type_plural, type_short
+from geo.render.print.drawing import draw_legend, draw_map, legend_height
+from geo.render.print.kit import TextMeasure, fit_text, new_figure, paper_size_in, rc
+from geo.render.print.sheet import draw_stamp, omitted_note
 from geo.render.provenance import (
     APP_NAME,
     NO_TILES_NOTE,
