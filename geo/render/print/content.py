@@ -133,8 +133,6 @@ class MapContent:
     notes: list[str] = field(default_factory=list)
 
 
-# --- public helpers ----------------------------------------------------------------------------------------------
-
 def indicator_choices(dataset: Dataset, result: Result) -> dict[str, str]:
     """Map variables for kind ``"indicator"``: column of ``result.districts`` → German label."""
     out = {"status_index": "Statusindex (soziale Lage)"}
@@ -176,8 +174,6 @@ def bivariate_classes(result: Result, offer_type: str) -> pd.DataFrame:
     out.attrs["reach_bins"] = reach_bins
     return out
 
-
-# --- content -----------------------------------------------------------------------------------------------------
 
 def type_short(dataset: Dataset, offer_type: str) -> str:
     """Short German name of an offer type ("FGZ")."""
@@ -393,20 +389,7 @@ class MapSpec:
 
     @classmethod
     def of(cls, spec: MapSpec | str, **options) -> MapSpec:
-        """``spec`` itself, or a spec of kind ``spec`` with ``options`` (the keyword form of the callers).
-
-        Parameters
-        ----------
-        spec
-            A spec, or a kind (one of :data:`KINDS`).
-        **options
-            Fields of :class:`MapSpec`; only with a kind.
-
-        Returns
-        -------
-        MapSpec
-            The spec to draw.
-        """
+        """``spec`` itself, or a spec of kind ``spec`` with ``options`` (the keyword form of the callers)."""
         if isinstance(spec, MapSpec):
             if options:
                 raise TypeError(f"MapSpec und Einzeloptionen zugleich: {', '.join(options)}")

@@ -51,8 +51,6 @@ def paper_size_in(paper: str = "A4", orientation: str = "landscape") -> tuple[fl
     return (long, short) if orientation == "landscape" else (short, long)
 
 
-# --- drawing -----------------------------------------------------------------------------------------------------
-
 _RC_LOCK = threading.RLock()
 
 
