@@ -242,8 +242,7 @@ def _gap_rows(dataset: Dataset, gaps: pd.DataFrame) -> list[_GapRow]:
             "type": type_short(dataset, g["offer_type"]),
             "status": str(g["status_class"]).replace("Status ", ""),
             "children": _shown(g[settings.CHILDREN]),
-            # rounded to 0.1 % first, as the export table does (kept while restructuring; see the next commit)
-            "reached": share if isinstance(share, str) else format_number(round(100 * float(share), 1), 0, unit="%"),
+            "reached": share if isinstance(share, str) else format_number(100 * float(share), 0, unit="%"),
             "not_reached": _shown(g["children_without_reach"]),
             "median": median if isinstance(median, str) else format_distance(float(median)),
             "gap": "ja" if g["is_gap"] else "nein",
