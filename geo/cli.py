@@ -101,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_analyse)
 
     from geo.export import DPI_CHOICES, FORMATS, KINDS
-    from geo.render.print.printmap import ORIENTATIONS, PAPERS_MM, SCHEMES
+    from geo.render.print.content import SCHEMES
+    from geo.render.print.kit import ORIENTATIONS, PAPERS_MM
 
     p = sub.add_parser(
         "export", help="Karte, Bericht, Tabelle oder GIS-Ebene als Datei",

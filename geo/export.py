@@ -38,7 +38,10 @@ from geo import crs, settings
 from geo.analysis import Result
 from geo.analysis.protect import district_codes, rule_text
 from geo.dataset import Dataset
-from geo.render.print import printmap
+from geo.render.print.content import KINDS as MAP_KINDS
+from geo.render.print.content import MapSpec
+from geo.render.print.kit import figure_bytes
+from geo.render.print.sheet import render_map
 from geo.render.provenance import (
     APP_NAME,
     export_timestamp,
@@ -62,7 +65,7 @@ from geo.render.tables import (
 
 #: Product kind → German label.
 KINDS: Final[dict[str, str]] = {
-    **printmap.KINDS,
+    **MAP_KINDS,
     "report": "Bericht für den Jugendhilfeausschuss",
     "table": "Ergebnistabelle je Sozialraum",
     "layer": "Ergebnis-Ebene für GIS (GeoPackage)",
@@ -70,7 +73,7 @@ KINDS: Final[dict[str, str]] = {
 }
 #: Product kind → formats it comes in (first = default).
 FORMATS: Final[dict[str, tuple[str, ...]]] = {
-    **{kind: ("pdf", "png") for kind in printmap.KINDS},
+    **{kind: ("pdf", "png") for kind in MAP_KINDS},
     "report": ("pdf",),
     "table": ("csv", "xlsx"),
     "layer": ("gpkg",),
@@ -100,9 +103,9 @@ class ExportOptions:
     offer_type
         Offer type of a map (``None`` = all types where the map allows it).
     indicator
-        Map variable for kind ``indicator`` (see :func:`geo.render.print.printmap.indicator_choices`).
+        Map variable for kind ``indicator`` (see :func:`geo.render.print.content.indicator_choices`).
     scheme, k
-        Classification of indicator maps (:data:`geo.render.print.printmap.SCHEMES`) and number of classes.
+        Classification of indicator maps (:data:`geo.render.print.content.SCHEMES`) and number of classes.
     paper, orientation
         ``"A4"``/``"A3"`` and ``"portrait"``/``"landscape"`` (the report is always portrait).
     dpi
@@ -137,7 +140,7 @@ class ExportOptions:
         keep = {"kind": kind, "format": fmt}
         fields = asdict(self)
         fields.pop("export_date")
-        if kind in printmap.KINDS:
+        if kind in MAP_KINDS:
             keep.update({k: v for k, v in fields.items() if k != "dpi" or fmt == "png"})
             if kind != "indicator":
                 for name in ("indicator", "scheme", "k"):
@@ -192,13 +195,12 @@ def export(
     """
     options = (options or ExportOptions()).resolved()
     _check(kind, fmt, options)
-    if kind in printmap.KINDS:
-        fig = printmap.render_map(
-            kind, dataset, result, offer_type=options.offer_type, indicator=options.indicator,
-            scheme=options.scheme, k=options.k, paper=options.paper, orientation=options.orientation,
-            labels=options.labels, export_date=options.export_date, tiles=options.tiles,
-        )
-        return printmap.figure_bytes(fig, fmt, dpi=options.dpi)
+    if kind in MAP_KINDS:
+        spec = MapSpec(kind, offer_type=options.offer_type, indicator=options.indicator, scheme=options.scheme,
+                       k=options.k, paper=options.paper, orientation=options.orientation, labels=options.labels,
+                       tiles=options.tiles)
+        return figure_bytes(render_map(spec, dataset, result, export_date=options.export_date), fmt,
+                            dpi=options.dpi)
     if kind == "report":
         from geo.render.print.report import render_report
 
@@ -224,13 +226,13 @@ def file_name(kind: str, fmt: str, result: Result, options: ExportOptions | None
     """A plain ASCII file name, e.g. ``praeventionsatlas_bivariate_fgz_2024_A4_quer.pdf``."""
     options = options or ExportOptions()
     parts = ["praeventionsatlas", kind]
-    if kind in printmap.KINDS or kind == "html":
+    if kind in MAP_KINDS or kind == "html":
         if kind == "indicator":
             parts.append(options.indicator or "status_index")
         if options.offer_type and kind not in ("status", "indicator"):
             parts.append(options.offer_type)
     parts.append(str(result.year))
-    if kind in printmap.KINDS and fmt in ("pdf", "png"):
+    if kind in MAP_KINDS and fmt in ("pdf", "png"):
         parts += [options.paper, "hoch" if options.orientation == "portrait" else "quer"]
         if fmt == "png":
             parts.append(f"{options.dpi}dpi")

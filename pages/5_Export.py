@@ -17,7 +17,7 @@ from geo.export import (
     mime_type,
     sidecar,
 )
-from geo.render.print import printmap
+from geo.render.print import content, kit
 from geo.render.provenance import min_inhabitants
 from pages import _shared as ui
 
@@ -68,11 +68,11 @@ def download_sidecar(kind: str, fmt: str, options: ExportOptions, *, key: str) -
 st.subheader("Karte für den Druck")
 with st.container(border=True):
     c1, c2, c3 = st.columns([3, 3, 3])
-    kinds = list(printmap.KINDS)
-    kind = c1.selectbox("Karte", kinds, format_func=printmap.KINDS.get,
+    kinds = list(content.KINDS)
+    kind = c1.selectbox("Karte", kinds, format_func=content.KINDS.get,
                         **ui.remember("export_kind", "status", options=kinds))
     offer_type = None
-    if kind in printmap.KINDS_NEEDING_TYPE and analysed:
+    if kind in content.KINDS_NEEDING_TYPE and analysed:
         offer_type = c2.selectbox("Angebotsart", analysed, format_func=type_name,
                                   **ui.remember("export_type_one", ui.default_gap_type(result), options=analysed))
     elif kind in ("offers", "gaps"):
@@ -81,17 +81,17 @@ with st.container(border=True):
                                   **ui.remember("export_type_any", None, options=choices))
     indicator, scheme, k = None, "quantiles", 5
     if kind == "indicator":
-        variables = printmap.indicator_choices(dataset, result)
+        variables = content.indicator_choices(dataset, result)
         indicator = c2.selectbox("Indikator", list(variables), format_func=variables.get,
                                  **ui.remember("export_indicator", "status_index", options=list(variables)))
-        scheme = c3.selectbox("Klasseneinteilung", list(printmap.SCHEMES), format_func=printmap.SCHEMES.get,
-                              **ui.remember("export_scheme", "quantiles", options=list(printmap.SCHEMES)))
+        scheme = c3.selectbox("Klasseneinteilung", list(content.SCHEMES), format_func=content.SCHEMES.get,
+                              **ui.remember("export_scheme", "quantiles", options=list(content.SCHEMES)))
     c4, c5, c6, c7 = st.columns([2, 3, 2, 2])
-    paper = c4.radio("Papier", list(printmap.PAPERS_MM), horizontal=True,
-                     **ui.remember("export_paper", "A4", options=list(printmap.PAPERS_MM)))
-    orientation = c5.radio("Ausrichtung", list(printmap.ORIENTATIONS), format_func=printmap.ORIENTATIONS.get,
+    paper = c4.radio("Papier", list(kit.PAPERS_MM), horizontal=True,
+                     **ui.remember("export_paper", "A4", options=list(kit.PAPERS_MM)))
+    orientation = c5.radio("Ausrichtung", list(kit.ORIENTATIONS), format_func=kit.ORIENTATIONS.get,
                            horizontal=True,
-                           **ui.remember("export_orientation", "landscape", options=list(printmap.ORIENTATIONS)))
+                           **ui.remember("export_orientation", "landscape", options=list(kit.ORIENTATIONS)))
     fmt = c6.radio("Format", ["pdf", "png"], format_func=str.upper, horizontal=True,
                    help="PDF: Vektorgrafik, beliebig vergrößerbar, Schriften eingebettet. PNG: Bild für Folien.",
                    **ui.remember("export_format", "pdf", options=["pdf", "png"]))
@@ -113,13 +113,13 @@ with st.container(border=True):
     options = ExportOptions(offer_type=offer_type, indicator=indicator, scheme=scheme, k=int(k), paper=paper,
                             orientation=orientation, dpi=int(dpi), labels=labels, export_date=export_date,
                             tiles=tiles)
-    drawable = kind not in printmap.KINDS_NEEDING_TYPE or offer_type is not None
+    drawable = kind not in content.KINDS_NEEDING_TYPE or offer_type is not None
     if not drawable:
         st.warning("Diese Karte braucht eine analysierte Angebotsart; in den Daten gibt es keine.",
                    icon=":material/info:")
     else:
-        download(f"{printmap.KINDS[kind]} herunterladen ({fmt.upper()}, {paper} "
-                 f"{printmap.ORIENTATIONS[orientation]})", kind, fmt, options, key="export_map", primary=True)
+        download(f"{content.KINDS[kind]} herunterladen ({fmt.upper()}, {paper} "
+                 f"{kit.ORIENTATIONS[orientation]})", kind, fmt, options, key="export_map", primary=True)
     if drawable and st.toggle("Vorschau zeigen", key="export_preview",
                               help="Ein kleines Bild der Karte mit den gewählten Einstellungen (dauert etwa eine "
                                    "Sekunde)."):

@@ -21,8 +21,9 @@ from streamlit_folium import generate_leaflet_string
 from geo import export, settings
 from geo.analysis import analyse
 from geo.dataset import Dataset
-from geo.render.print import printmap
+from geo.render.print import content, kit
 from geo.render.print.report import render_report
+from geo.render.print.sheet import render_map
 from geo.render.web.leaflet import need_map, standalone_html
 from geo.render.web.preview import upload_preview_map
 from tests.export_cases import small_case, small_result
@@ -167,12 +168,12 @@ def test_offline_html_title_is_escaped(payload):
     assert "<" not in title and html.unescape(title) == payload
 
 
-@pytest.mark.parametrize("kind", list(printmap.KINDS))
+@pytest.mark.parametrize("kind", list(content.KINDS))
 def test_print_maps_draw_user_text(payload, kind):
     ds = hostile(payload)
-    fig = printmap.render_map(kind, ds, small_result(ds), offer_type="fgz", indicator=INDICATOR,
+    fig = render_map(kind, ds, small_result(ds), offer_type="fgz", indicator=INDICATOR,
                               export_date=date(2025, 3, 1))
-    pdf = printmap.figure_bytes(fig, "pdf")
+    pdf = kit.figure_bytes(fig, "pdf")
     text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
     assert f"Quelle: {payload}" in text  # as written: no mathtext, no template
 

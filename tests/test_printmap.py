@@ -15,16 +15,17 @@ from PIL import Image
 from geo import demo
 from geo.analysis import analyse, column
 from geo.export import ExportOptions, export
-from geo.render.print import printmap
-from geo.render.print.printmap import (
+from geo.render.print import content as map_contents
+from geo.render.print import drawing, kit
+from geo.render.print.content import (
     BIVARIATE_COLORS,
     HIDDEN_STYLE,
     NOT_CLASSIFIED_STYLE,
     bivariate_classes,
     map_content,
-    paper_size_in,
-    render_map,
 )
+from geo.render.print.kit import paper_size_in
+from geo.render.print.sheet import render_map
 from geo.render.provenance import DEMO_SOURCE
 from tests.export_cases import small_case, small_result
 
@@ -161,9 +162,9 @@ def test_map_is_byte_identical(demo_case):
 def test_labels_placed_without_overlap(demo_case):
     dataset, result = demo_case
     content = map_content("gaps", dataset, result)
-    with printmap.rc():
-        fig, renderer = printmap.new_figure(*paper_size_in("A4", "landscape"))
-        stats = printmap.draw_map(fig, renderer, (0.4, 0.9, 8.0, 6.5), content, result)
+    with kit.rc():
+        fig, renderer = kit.new_figure(*paper_size_in("A4", "landscape"))
+        stats = drawing.draw_map(fig, renderer, (0.4, 0.9, 8.0, 6.5), content, result)
         names = [t for t in fig.axes[0].texts if t.get_zorder() == 10]
         boxes = np.array([t.get_window_extent(renderer).extents for t in names])
     assert stats["omitted"] == [] and stats["labelled"] == len(result.districts)
@@ -232,11 +233,11 @@ def test_bad_choices_raise(demo_case, kind, kwargs, message):
 
 @pytest.mark.parametrize(("target", "length"), [(4905, 4000), (1900, 1000), (260, 200), (5200, 5000)])
 def test_scale_bar_lengths_are_round(target, length):
-    assert printmap._nice_length(target) == length
+    assert drawing._nice_length(target) == length
 
 
 def test_indicator_choices_are_german(demo_case):
     dataset, result = demo_case
-    choices = printmap.indicator_choices(dataset, result)
+    choices = map_contents.indicator_choices(dataset, result)
     assert choices["sgb2_children_quota"] == "SGB-II-Quote Kinder unter 15 Jahren"
     assert choices[column("share_in_reach", "fgz")] == "FGZ: Anteil der Kinder in Reichweite"

@@ -15,7 +15,7 @@ import pytest
 from geo import demo
 from geo.analysis import analyse
 from geo.analysis.protect import HIDDEN_REASON, SMALL
-from geo.render.print.printmap import TextMeasure, rc
+from geo.render.print.kit import TextMeasure, rc
 from geo.render.print.report import GAP_HEADER, REPORT_TITLE, _paginate, render_report
 from tests.export_cases import small_case, small_result
 

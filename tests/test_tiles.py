@@ -21,7 +21,8 @@ from pyproj import Transformer
 
 from geo import cli, settings
 from geo.export import ExportOptions, export
-from geo.render.print import printmap, tiles
+from geo.render.print import drawing, kit, tiles
+from geo.render.print.sheet import render_map
 from tests.export_cases import X0, Y0, small_case, small_result
 
 DAY = date(2025, 3, 1)
@@ -243,7 +244,7 @@ def _pixel(image: np.ndarray, fig, xy: tuple[float, float], dpi: int) -> np.ndar
 
 def test_subdued_background_keeps_grey_and_lightens_colour():
     image = np.array([[[255, 0, 0], [0, 0, 0], [128, 128, 128]]], dtype=np.uint8)
-    out = printmap.subdued(image).astype(int)
+    out = drawing.subdued(image).astype(int)
     assert out[0, 1].tolist() == [64, 64, 64]  # black a quarter towards white
     assert out[0, 2].tolist() == [160, 160, 160]  # grey stays grey
     red = out[0, 0]
@@ -256,8 +257,8 @@ def test_png_export_shows_tile_colours_under_semi_transparent_districts(server):
     dpi = 50
     figs, images = {}, {}
     for tiles_on in (False, True):
-        fig = printmap.render_map("status", dataset, result, export_date=DAY, tiles=tiles_on)
-        data = printmap.figure_bytes(fig, "png", dpi=dpi)
+        fig = render_map("status", dataset, result, export_date=DAY, tiles=tiles_on)
+        data = kit.figure_bytes(fig, "png", dpi=dpi)
         figs[tiles_on], images[tiles_on] = fig, np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
     zoom = {z for z, _, _ in server.requested}.pop()
 
@@ -265,11 +266,11 @@ def test_png_export_shows_tile_colours_under_semi_transparent_districts(server):
     lon, lat = Transformer.from_crs("EPSG:25832", "EPSG:4326", always_xy=True).transform(*above_city)
     assert list(_pixel(images[False], figs[False], above_city, dpi)) == [255, 255, 255]
     tile = np.array([[tile_colour(*tiles.tile_xy(lon, lat, zoom))]], dtype=np.uint8)
-    assert list(_pixel(images[True], figs[True], above_city, dpi)) == list(printmap.subdued(tile)[0, 0])
+    assert list(_pixel(images[True], figs[True], above_city, dpi)) == list(drawing.subdued(tile)[0, 0])
     in_district = (X0 + 150, Y0 + 150)  # inside D1, away from its label and border
     lon, lat = Transformer.from_crs("EPSG:25832", "EPSG:4326", always_xy=True).transform(*in_district)
     fill = _pixel(images[False], figs[False], in_district, dpi)
-    tile = printmap.subdued(np.array([[tile_colour(*tiles.tile_xy(lon, lat, zoom))]], dtype=np.uint8))[0, 0]
+    tile = drawing.subdued(np.array([[tile_colour(*tiles.tile_xy(lon, lat, zoom))]], dtype=np.uint8))[0, 0]
     blended = 0.75 * fill + 0.25 * tile
     assert np.abs(_pixel(images[True], figs[True], in_district, dpi) - blended).max() <= 2
 
@@ -307,9 +308,9 @@ def test_tiles_are_fetched_outside_the_drawing_lock(monkeypatch):
 
     def fetch(*args, **kwargs):
         def probe():
-            got = printmap._RC_LOCK.acquire(timeout=0)
+            got = kit._RC_LOCK.acquire(timeout=0)
             if got:
-                printmap._RC_LOCK.release()
+                kit._RC_LOCK.release()
             free.append(got)
 
         thread = threading.Thread(target=probe)
@@ -317,8 +318,8 @@ def test_tiles_are_fetched_outside_the_drawing_lock(monkeypatch):
         thread.join()
         return None, "Test"
 
-    monkeypatch.setattr(printmap, "fetch_background", fetch)
+    monkeypatch.setattr(drawing, "fetch_background", fetch)
     dataset = small_case()
-    fig = printmap.render_map("status", dataset, small_result(dataset), orientation="portrait", tiles=True)
+    fig = render_map("status", dataset, small_result(dataset), orientation="portrait", tiles=True)
     assert free == [True]
     assert "Hintergrundkarte nicht erreichbar" in "\n".join(t.get_text() for t in fig.findobj(Text))

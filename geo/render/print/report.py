@@ -17,24 +17,13 @@ from matplotlib.patches import FancyBboxPatch, Rectangle
 from geo import settings
 from geo.analysis import Result, column
 from geo.analysis.need import CLASS_BOUNDS, IN_NEED_CLASSES
-from geo.analysis.protect import HIDDEN_MEANING, SMALL, protected_totals, rule_text
+from geo.analysis.protect import HIDDEN_MEANING, SMALL, protect_gaps, protected_totals, rule_text
 from geo.dataset import Dataset
 from geo.formatting import format_distance, format_number
-from geo.render.print.printmap import (
-    TextMeasure,
-    draw_legend,
-    draw_map,
-    draw_stamp,
-    fit_text,
-    legend_height,
-    map_content,
-    new_figure,
-    omitted_note,
-    paper_size_in,
-    rc,
-    type_plural,
-    type_short,
-)
+from geo.render.print.content import map_content, type_plural, type_short
+from geo.render.print.drawing import draw_legend, draw_map, legend_height
+from geo.render.print.kit import TextMeasure, fit_text, new_figure, paper_size_in, rc
+from geo.render.print.sheet import draw_stamp, omitted_note
 from geo.render.provenance import (
     APP_NAME,
     NO_TILES_NOTE,
@@ -51,7 +40,6 @@ from geo.render.provenance import (
     version_items,
     versions_text,
 )
-from geo.render.tables import protected_gap_table
 
 REPORT_TITLE = "Präventionsatlas – Bericht für den Jugendhilfeausschuss"
 MARGIN = 0.6  # inches
@@ -225,23 +213,47 @@ def _map_page(fig, renderer, ctx: _Ctx, *, kind: str, heading: str, intro: str, 
             _paragraph(fig, ctx, "Keine Versorgungslücke bei diesem Radius und dieser Schwelle.", y)
 
 
-def _gap_rows(ctx: _Ctx, table: pd.DataFrame) -> list[list[str]]:
-    def num(v, decimals=0, unit=""):
-        return v if isinstance(v, str) else format_number(v, decimals, unit=unit)
+@dataclass(frozen=True)
+class _GapRow:
+    """One row of the ranked gap list as the report prints it, with the analysis fields it is selected by."""
 
+    offer_type: str
+    is_gap: bool
+    cells: dict[str, str]  # keyed by GAP_FIELDS
+
+    def row(self, names: list[str] | tuple[str, ...]) -> list[str]:
+        """The cells ``names`` (see :data:`GAP_FIELDS`), in that order."""
+        return [self.cells[name] for name in names]
+
+
+def _shown(value, decimals: int = 0, unit: str = "") -> str:
+    """A number as German text; a code of the data protection (``"< 3"``, ``"•"``) as it is."""
+    return value if isinstance(value, str) else format_number(value, decimals, unit=unit)
+
+
+def _gap_rows(dataset: Dataset, gaps: pd.DataFrame) -> list[_GapRow]:
+    """The ranked gap frame (:func:`~geo.analysis.protect.protect_gaps` of ``Result.gaps``) as report rows."""
     rows = []
-    for _, row in table.iterrows():
-        median = row["Medianweg (m)"]
-        rows.append([
-            str(row["Rang"]), str(row["Sozialraum"]), str(row["Angebotsart"]),
-            str(row["Statusklasse"]).replace("Status ", ""), num(row["Kinder 0–17"]),
-            num(row["Kinder in Reichweite (%)"], 0, "%"), num(row["Kinder ohne Erreichbarkeit"]),
-            median if isinstance(median, str) else format_distance(float(median)),
-            str(row["Versorgungslücke"]), str(row["Begründung"]),
-        ])
+    for rank, g in enumerate(gaps.to_dict("records"), start=1):
+        share, median = g["share_in_reach"], g["median_distance_m"]
+        rows.append(_GapRow(str(g["offer_type"]), bool(g["is_gap"]), {
+            "rank": str(rank),
+            "name": str(g[settings.DISTRICT_NAME]),
+            "type": type_short(dataset, g["offer_type"]),
+            "status": str(g["status_class"]).replace("Status ", ""),
+            "children": _shown(g[settings.CHILDREN]),
+            "reached": share if isinstance(share, str) else format_number(100 * float(share), 0, unit="%"),
+            "not_reached": _shown(g["children_without_reach"]),
+            "median": median if isinstance(median, str) else format_distance(float(median)),
+            "gap": "ja" if g["is_gap"] else "nein",
+            "reason": str(g["reason"]),
+        }))
     return rows
 
 
+#: Cells of the ranked gap list (columns of :data:`GAP_HEADER`) and of the gap table on an offer type's page.
+GAP_FIELDS = ("rank", "name", "type", "status", "children", "reached", "not_reached", "median", "gap", "reason")
+TYPE_GAP_FIELDS = ("name", "children", "reached", "not_reached", "median", "reason")
 GAP_HEADER = ["Rang", "Sozialraum", "Angebot", "Status", "Kinder", "erreicht", "nicht\nerreicht", "Median-\nweg",
               "Lücke", "Begründung"]
 #: Narrowest width (inches) of a table's long-text column.
@@ -471,9 +483,9 @@ def render_report(
     with rc():
         measure = TextMeasure()
         probe = _Ctx(d, r, export_date, 0, [], measure)
-        gap_table = protected_gap_table(r, offer_types=d.offer_types)
-        gap_rows = _gap_rows(probe, gap_table)
-        gap_flags = [row[8] == "ja" for row in gap_rows]
+        gaps = _gap_rows(d, protect_gaps(r.gaps))
+        gap_rows = [g.row(GAP_FIELDS) for g in gaps]
+        gap_flags = [g.is_gap for g in gaps]
         gap_widths = _auto_widths(measure, GAP_HEADER, gap_rows, 7.4, len(GAP_HEADER) - 1, total_w)
         gap_pages = _paginate(measure, gap_rows, gap_flags, gap_widths, total_w, 7.4, body - 1.05, body - 0.35)
         method_pages = _layout_methods(measure, _methods_blocks(probe), total_w, body - 0.4, body)
@@ -486,8 +498,8 @@ def render_report(
                   f"{n_need} von {len(r.districts)} Sozialräumen haben hohen Bedarf (fett beschriftet).")))
         totals = protected_totals(r)
         for t in r.offer_types:
-            mine = [row for row, flag in zip(gap_rows, gap_flags, strict=True) if flag and row[2] == type_short(d, t)]
-            rows = [[row[1], row[4], row[5], row[6], row[7], row[9]] for row in mine][:8]
+            mine = [g for g in gaps if g.is_gap and g.offer_type == t]
+            rows = [g.row(TYPE_GAP_FIELDS) for g in mine[:8]]
             n_offers = int((d.offers[settings.OFFER_TYPE] == t).sum())
             n_gap = int(totals[column("gap_districts", t)].value)
             intro = (f"{n_offers} Standorte, Radius {format_distance(r.radii[t])} (Luftlinie). In Sozialräumen mit "
