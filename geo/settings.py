@@ -1,4 +1,9 @@
-"""Typed, documented constants: CRS, column names, thresholds, paths. Tests override paths via arguments."""
+"""Typed, documented constants: CRS, column names, thresholds, paths, limits.
+
+Names, CRS and the repository's own files are ``Final``. Thresholds, paths and limits are not: tests (and a
+deployment) change them at run time, so code reads them as ``settings.NAME`` when it runs, never as a default
+bound at definition time.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +17,11 @@ METRIC_CRS: Final[str] = os.environ.get("PRAEVENTIONSATLAS_CRS", "EPSG:25832")
 MAP_CRS: Final[str] = "EPSG:4326"
 
 #: Districts with fewer inhabitants get no status class ("nicht klassifiziert"), as in Berlin's MSS.
-MIN_INHABITANTS_FOR_CLASS: Final[int] = 300
+MIN_INHABITANTS_FOR_CLASS: int = 300
 #: Counts below this are shown as "< 3" in every export (data protection).
-MIN_COUNT_SHOWN: Final[int] = 3
+MIN_COUNT_SHOWN: int = 3
 #: A district in need is a gap for an offer type when less than this share of its children is within reach.
-GAP_MAX_SHARE_IN_REACH: Final[float] = 0.5
+GAP_MAX_SHARE_IN_REACH: float = 0.5
 #: Cell size of the fallback grid that spreads children evenly when no residents layer is given.
 FALLBACK_GRID_M: Final[float] = 100.0
 
@@ -41,25 +46,25 @@ OFFER_TYPES_FILE: Final[Path] = DATA_DIR / "angebotsarten.csv"
 INDICATORS_FILE: Final[Path] = DATA_DIR / "indikatoren.csv"
 
 #: Where uploaded data is stored (outside the repository); override with PRAEVENTIONSATLAS_DATA.
-WORKSPACE_DIR: Final[Path] = Path(
+WORKSPACE_DIR: Path = Path(
     os.environ.get("PRAEVENTIONSATLAS_DATA", Path.home() / ".local" / "share" / "praeventionsatlas")
 )
 #: Optional background of the print maps: XYZ raster tiles in Web Mercator ({z}/{x}/{y}), fetched only when an
 #: export asks for them; override with PRAEVENTIONSATLAS_TILE_URL (then also set the attribution).
-TILE_URL: Final[str] = os.environ.get("PRAEVENTIONSATLAS_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+TILE_URL: str = os.environ.get("PRAEVENTIONSATLAS_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 #: Attribution the tile source requires, printed in the map's source line.
-TILE_ATTRIBUTION: Final[str] = os.environ.get(
+TILE_ATTRIBUTION: str = os.environ.get(
     "PRAEVENTIONSATLAS_TILE_ATTRIBUTION", "© OpenStreetMap-Mitwirkende (ODbL)"
 )
 #: Disk cache of fetched tiles (a second export of the same area needs no network); PRAEVENTIONSATLAS_TILE_CACHE.
-TILE_CACHE_DIR: Final[Path] = Path(os.environ.get("PRAEVENTIONSATLAS_TILE_CACHE", WORKSPACE_DIR / "kachel-cache"))
+TILE_CACHE_DIR: Path = Path(os.environ.get("PRAEVENTIONSATLAS_TILE_CACHE", WORKSPACE_DIR / "kachel-cache"))
 #: Seconds one tile request may take, and all tile requests of one map together.
-TILE_TIMEOUT_S: Final[float] = 3.0
-TILE_BUDGET_S: Final[float] = 20.0
+TILE_TIMEOUT_S: float = 3.0
+TILE_BUDGET_S: float = 20.0
 #: Most tiles one map may load (the zoom is lowered until the area fits); keeps within the OSM usage policy.
-TILE_MAX_COUNT: Final[int] = 64
+TILE_MAX_COUNT: int = 64
 #: Upload size limit in bytes (default 50 MB); override with PRAEVENTIONSATLAS_MAX_UPLOAD_MB.
-MAX_UPLOAD_BYTES: Final[int] = int(float(os.environ.get("PRAEVENTIONSATLAS_MAX_UPLOAD_MB", "50")) * 1024 * 1024)
+MAX_UPLOAD_BYTES: int = int(float(os.environ.get("PRAEVENTIONSATLAS_MAX_UPLOAD_MB", "50")) * 1024 * 1024)
 
 SYNTHETIC_STAMP: Final[str] = "synthetische Beispieldaten"
 
@@ -67,15 +72,15 @@ SYNTHETIC_STAMP: Final[str] = "synthetische Beispieldaten"
 # of this kind are far smaller: the NRW school file has ~6,000 rows × 40 columns, a city's indicators a few
 # hundred districts × 20 years × 15 columns.
 #: Most columns an uploaded table may have (CSV header; XLSX sheet as its ``<dimension>`` says).
-MAX_TABLE_COLUMNS: Final[int] = 500
+MAX_TABLE_COLUMNS: int = 500
 #: Most rows an uploaded table may have (header included).
-MAX_TABLE_ROWS: Final[int] = 100_000
+MAX_TABLE_ROWS: int = 100_000
 #: Most cells (rows × columns) an uploaded table may have.
-MAX_TABLE_CELLS: Final[int] = 2_000_000
+MAX_TABLE_CELLS: int = 2_000_000
 #: Most bytes an uploaded archive (zipped Shapefile, XLSX workbook) may unpack to. A city's district
 #: boundaries take a few MB; all ~11,000 German municipalities at full detail (VG250) take ~100 MB.
-MAX_UNPACKED_BYTES: Final[int] = 100 * 1024 * 1024
+MAX_UNPACKED_BYTES: int = 100 * 1024 * 1024
 #: Beyond :data:`COMPRESSION_RATIO_FROM_BYTES` unpacked, an archive may be at most this many times larger
 #: unpacked than packed: Shapefiles and workbooks shrink 2–20×, a zip bomb (a padded .dbf) ~1,000×.
-MAX_COMPRESSION_RATIO: Final[int] = 100
-COMPRESSION_RATIO_FROM_BYTES: Final[int] = 16 * 1024 * 1024
+MAX_COMPRESSION_RATIO: int = 100
+COMPRESSION_RATIO_FROM_BYTES: int = 16 * 1024 * 1024
