@@ -21,7 +21,7 @@ with ui.shows_data_errors():
 
 n = maps.format_number
 low, high, very = (n(b, 1, signed=True) for b in CLASS_BOUNDS)
-min_inh = n(settings.MIN_INHABITANTS_FOR_CLASS)
+min_inh = n(result.min_inhabitants)
 gap_pct = ui.pct(result.max_share_in_reach)
 definitions = dataset.indicator_definitions
 kf = result.key_figures

@@ -18,6 +18,7 @@ from that copy on the next page.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import re
@@ -125,10 +126,17 @@ def load_dataset() -> Dataset:
 
 
 @st.cache_resource(show_spinner="Analyse wird berechnet …", max_entries=64)
-def _result(_dataset: Dataset, serial: int, year: int | None, weights: tuple | None, radii: tuple | None) -> Result:
-    """The cached analysis; ``None`` weights or radii mean the defaults of the config tables."""
-    weights_ = None if weights is None else dict(weights)
-    return analyse(_dataset, Params(year=year, weights=weights_, radii=None if radii is None else dict(radii)))
+def _result(_dataset: Dataset, serial: int, key: tuple, _params: Params) -> Result:
+    """The cached analysis of ``_params`` (``key`` is its hashable form; both underscored args are unhashed)."""
+    return analyse(_dataset, _params)
+
+
+def _params_key(params: Params) -> tuple:
+    """Every field of ``params`` as a hashable tuple (dicts as sorted items), so no setting is left out."""
+    return tuple(
+        (f.name, tuple(sorted(v.items())) if isinstance(v, dict) else v)
+        for f in dataclasses.fields(params) for v in [getattr(params, f.name)]
+    )
 
 
 _serials: dict[int, tuple[weakref.ref, int]] = {}
@@ -154,9 +162,7 @@ def _serial(dataset: Dataset) -> int:
 def analysis(dataset: Dataset, params: Params) -> Result:
     """:func:`geo.analysis.analyse`, cached per data set object and parameters (results are shared: do not
     modify them)."""
-    weights = None if params.weights is None else tuple(sorted(params.weights.items()))
-    radii = None if params.radii is None else tuple(sorted(params.radii.items()))
-    return _result(dataset, _serial(dataset), params.year, weights, radii)
+    return _result(dataset, _serial(dataset), _params_key(params), params)
 
 
 def clear_caches() -> None:

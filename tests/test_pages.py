@@ -209,3 +209,13 @@ def test_serials_are_never_reused():
         assert _shared._serial(c) not in seen
         seen.add(_shared._serial(c))
         del c
+
+
+def test_the_cached_analysis_keeps_every_parameter(demo):
+    from pages import _shared
+
+    params = Params(max_share_in_reach=0.9, min_inhabitants=1234)
+    result = _shared.analysis(demo, params)
+    assert (result.max_share_in_reach, result.min_inhabitants) == (0.9, 1234)
+    assert result.gaps["is_gap"].sum() == analyse(demo, params).gaps["is_gap"].sum()
+    assert _shared.analysis(demo, Params()).min_inhabitants == settings.MIN_INHABITANTS_FOR_CLASS  # not the cached one
