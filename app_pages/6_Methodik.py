@@ -5,18 +5,16 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from app_pages import _shared as ui
 from geo import settings
 from geo.analysis import RESIDENTS_FROM_GRID
 from geo.analysis.need import CLASS_BOUNDS, IN_NEED_CLASSES
 from geo.formatting import format_distance
 from geo.render.web import maps
-from pages import _shared as ui
 
-ui.page_setup("Methodik")
 st.title("Methodik")
+dataset, params = ui.current()
 with ui.shows_data_errors():
-    dataset = ui.load_dataset()
-    params = ui.sidebar(dataset)
     result = ui.analysis(dataset, params)
 
 n = maps.format_number
