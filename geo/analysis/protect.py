@@ -37,7 +37,6 @@ import pandas as pd
 from geo import settings
 from geo.analysis import Result, column
 from geo.analysis.need import IN_NEED_CLASSES
-from geo.formatting import format_distance
 
 SMALL: Final[str] = f"< {settings.MIN_COUNT_SHOWN}"
 HIDDEN: Final[str] = "•"
@@ -136,14 +135,6 @@ def district_codes(result: Result, *, threshold: int | None = None) -> pd.DataFr
     return codes.astype(object)
 
 
-def hidden_mask(result: Result, name: str, *, threshold: int | None = None) -> np.ndarray:
-    """True for the districts whose value of column ``name`` may not be shown (for maps)."""
-    codes = district_codes(result, threshold=threshold)
-    if name not in codes:
-        return np.zeros(len(result.districts), dtype=bool)
-    return (codes[name] != "").to_numpy()
-
-
 def apply_codes(values: pd.Series, codes: pd.Series | np.ndarray) -> pd.Series:
     """``values`` with every coded cell replaced by its code; object dtype when anything was replaced."""
     codes = np.asarray(codes, dtype=object)
@@ -174,11 +165,6 @@ def protect_gaps(gaps: pd.DataFrame, *, threshold: int | None = None) -> pd.Data
     out["median_distance_m"] = apply_codes(out["median_distance_m"], rc.median)
     out["reason"] = np.where(rc.share != "", HIDDEN_REASON, out["reason"].astype(object).to_numpy())
     return out
-
-
-def shown_count(value: float, *, threshold: int | None = None) -> float | str:
-    """A single count as it may be shown: the number, or :data:`SMALL` for 1 … threshold − 1."""
-    return SMALL if bool(_small(np.array([value]), _threshold(threshold))[0]) else value
 
 
 @dataclass(frozen=True)
@@ -217,10 +203,3 @@ def protected_totals(result: Result, *, threshold: int | None = None) -> dict[st
         out[column("share_in_need_reached", t)] = Total(value, int((in_need & ~usable).sum()))
         out[column("gap_districts", t)] = Total(float(d[column("gap", t)].sum()), 0)
     return out
-
-
-def describe_median(value: float | str) -> str:
-    """Median distance as text, passing codes through."""
-    if isinstance(value, str):
-        return value
-    return format_distance(float(value))
