@@ -11,8 +11,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import _shared as ui
-from geo import settings
-from geo._errors import DataError
+from geo import DataError, settings
 from geo.crs import KNOWN_POINT_CRS
 from geo.ingest import check_upload, commit_upload, validate
 from geo.io import readers

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import _shared as ui
-from geo._errors import DataError
+from geo import DataError
 from geo.store import workspace as store
 
 st.title("Verlauf der Datenstände")

@@ -30,13 +30,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from geo import settings
-from geo._errors import DataError, log_incident
-from geo.analysis import Params, Result, analyse, column
-from geo.dataset import Dataset
-from geo.demo import load_demo
+from geo import DataError, Dataset, Params, Result, Workspace, analyse, column, load_demo, log_incident, settings
 from geo.formatting import format_number
-from geo.store import Workspace
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 FAVICON = REPO_DIR / "static" / "favicon.png"
@@ -176,7 +171,7 @@ def clear_caches() -> None:
 
 @contextmanager
 def shows_data_errors() -> Iterator[None]:
-    """Show a :class:`~geo._errors.DataError` as an error box and stop the page.
+    """Show a :class:`~geo.DataError` as an error box and stop the page.
 
     Anything else is a bug: it is logged with its traceback under an incident id, and the user gets a German
     message with that id instead of a traceback (Streamlit's st.stop/st.rerun are no ``Exception`` and pass).

@@ -7,8 +7,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from geo import demo
-from geo._errors import DataError
+from geo import DataError, demo
 from geo.analysis import Params, analyse
 from geo.dataset import Dataset
 
