@@ -84,6 +84,7 @@ def _iso_date(text: str) -> date:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``python -m geo`` parser: subcommands ``demo``, ``analyse`` and ``export``."""
     parser = argparse.ArgumentParser(prog="python -m geo", description="Präventionsatlas ohne Browser")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -130,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code (2 after printing a :class:`~geo.DataError`)."""
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
