@@ -7,8 +7,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from geo import demo
-from geo._errors import DataError
+from geo import DataError, demo
 from geo.analysis import Params, analyse
 from geo.dataset import Dataset
 
@@ -85,6 +84,7 @@ def _iso_date(text: str) -> date:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``python -m geo`` parser: subcommands ``demo``, ``analyse`` and ``export``."""
     parser = argparse.ArgumentParser(prog="python -m geo", description="Präventionsatlas ohne Browser")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -132,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code (2 after printing a :class:`~geo.DataError`)."""
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

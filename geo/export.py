@@ -50,7 +50,6 @@ from geo.render.provenance import (
     resolve_date,
     settings_json,
     settings_record,
-    software_version,
     source_text,
 )
 from geo.render.tables import (
@@ -568,13 +567,8 @@ def html_bytes(dataset: Dataset, result: Result, options: ExportOptions | None =
     return _stable_ids(leaflet.standalone_html(m, title=title)).encode("utf-8")
 
 
-def version_note() -> str:
-    """Software version line for pages and the CLI."""
-    return f"{APP_NAME} {software_version()}"
-
-
 __all__ = [
     "DPI_CHOICES", "FORMATS", "KINDS", "SIDECAR_FORMATS", "ExportOptions", "csv_bytes", "export", "file_name",
     "gpkg_bytes", "html_bytes", "html_map_for", "masked_result", "mime_type", "result_layer", "sidecar",
-    "xlsx_bytes", "version_note",
+    "xlsx_bytes",
 ]

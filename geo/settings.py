@@ -1,4 +1,9 @@
-"""Typed, documented constants: CRS, column names, thresholds, paths. Tests override paths via arguments."""
+"""Typed, documented constants: CRS, column names, thresholds, paths, limits.
+
+Names, CRS and the repository's own files are ``Final``. Thresholds, paths and limits are not: tests (and a
+deployment) change them at run time, so code reads them as ``settings.NAME`` when it runs, never as a default
+bound at definition time.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +17,11 @@ METRIC_CRS: Final[str] = os.environ.get("PRAEVENTIONSATLAS_CRS", "EPSG:25832")
 MAP_CRS: Final[str] = "EPSG:4326"
 
 #: Districts with fewer inhabitants get no status class ("nicht klassifiziert"), as in Berlin's MSS.
-MIN_INHABITANTS_FOR_CLASS: Final[int] = 300
+MIN_INHABITANTS_FOR_CLASS: int = 300
 #: Counts below this are shown as "< 3" in every export (data protection).
-MIN_COUNT_SHOWN: Final[int] = 3
+MIN_COUNT_SHOWN: int = 3
 #: A district in need is a gap for an offer type when less than this share of its children is within reach.
-GAP_MAX_SHARE_IN_REACH: Final[float] = 0.5
+GAP_MAX_SHARE_IN_REACH: float = 0.5
 #: Cell size of the fallback grid that spreads children evenly when no residents layer is given.
 FALLBACK_GRID_M: Final[float] = 100.0
 
@@ -41,14 +46,14 @@ OFFER_TYPES_FILE: Final[Path] = DATA_DIR / "angebotsarten.csv"
 INDICATORS_FILE: Final[Path] = DATA_DIR / "indikatoren.csv"
 
 #: Where uploaded data is stored (outside the repository); override with PRAEVENTIONSATLAS_DATA.
-WORKSPACE_DIR: Final[Path] = Path(
+WORKSPACE_DIR: Path = Path(
     os.environ.get("PRAEVENTIONSATLAS_DATA", Path.home() / ".local" / "share" / "praeventionsatlas")
 )
 #: Optional background of the web and print maps: XYZ raster tiles in Web Mercator ({z}/{x}/{y}), fetched only when an
 #: export asks for them; override with PRAEVENTIONSATLAS_TILE_URL (then also set the attribution).
-TILE_URL: Final[str] = os.environ.get("PRAEVENTIONSATLAS_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+TILE_URL: str = os.environ.get("PRAEVENTIONSATLAS_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 #: Attribution the tile source requires, printed in the map's source line and shown on the web map.
-TILE_ATTRIBUTION: Final[str] = os.environ.get(
+TILE_ATTRIBUTION: str = os.environ.get(
     "PRAEVENTIONSATLAS_TILE_ATTRIBUTION", "© OpenStreetMap-Mitwirkende (ODbL)"
 )
 #: Page the web map's attribution links to (the tile source's copyright and licence).
@@ -56,12 +61,12 @@ TILE_COPYRIGHT_URL: Final[str] = os.environ.get(
     "PRAEVENTIONSATLAS_TILE_COPYRIGHT_URL", "https://www.openstreetmap.org/copyright"
 )
 #: Disk cache of fetched tiles (a second export of the same area needs no network); PRAEVENTIONSATLAS_TILE_CACHE.
-TILE_CACHE_DIR: Final[Path] = Path(os.environ.get("PRAEVENTIONSATLAS_TILE_CACHE", WORKSPACE_DIR / "kachel-cache"))
+TILE_CACHE_DIR: Path = Path(os.environ.get("PRAEVENTIONSATLAS_TILE_CACHE", WORKSPACE_DIR / "kachel-cache"))
 #: Seconds one tile request may take, and all tile requests of one map together.
-TILE_TIMEOUT_S: Final[float] = 3.0
-TILE_BUDGET_S: Final[float] = 20.0
+TILE_TIMEOUT_S: float = 3.0
+TILE_BUDGET_S: float = 20.0
 #: Most tiles one map may load (the zoom is lowered until the area fits); keeps within the OSM usage policy.
-TILE_MAX_COUNT: Final[int] = 64
+TILE_MAX_COUNT: int = 64
 #: Upload size limit in bytes (default 50 MB); override with PRAEVENTIONSATLAS_MAX_UPLOAD_MB. Read at call time.
 MAX_UPLOAD_BYTES: int = int(float(os.environ.get("PRAEVENTIONSATLAS_MAX_UPLOAD_MB", "50")) * 1024 * 1024)
 

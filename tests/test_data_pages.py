@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from geo import settings
 from geo.demo import load_demo
 from geo.store import Workspace
+from tests.apptest import open_page
 
 TEMPLATE = (settings.DATA_DIR / "vorlagen" / "angebote.csv").read_bytes()
 
@@ -26,7 +27,7 @@ def shown(markdown: str) -> str:
 
 
 def daten_page() -> AppTest:
-    return AppTest.from_file("../pages/3_Daten.py", default_timeout=120).run()
+    return open_page("app_pages/3_Daten.py", timeout=120)
 
 
 def upload(at: AppTest, kind: str, name: str, data: bytes) -> AppTest:
@@ -95,7 +96,7 @@ def test_history_page_restores_and_resets(workspace):
     demo = load_demo()
     workspace.save("offers", demo.offers.head(5), filename="erste.csv")
     workspace.save("offers", demo.offers.head(7), filename="zweite.csv")
-    at = AppTest.from_file("../pages/4_Verlauf.py", default_timeout=120).run()
+    at = open_page("app_pages/4_Verlauf.py", timeout=120)
     assert not at.exception
     assert at.dataframe[0].value["Datei"].tolist() == ["zweite.csv", "erste.csv"]
     at.selectbox(key="hist_pick_offers").set_value(1).run()
@@ -162,7 +163,7 @@ def test_history_page_refuses_a_restore_chosen_from_an_old_table(workspace):
     demo = load_demo()
     workspace.save("offers", demo.offers.head(5), filename="erste.csv")
     workspace.save("offers", demo.offers.head(7), filename="zweite.csv")
-    at = AppTest.from_file("../pages/4_Verlauf.py", default_timeout=120).run()
+    at = open_page("app_pages/4_Verlauf.py", timeout=120)
     at.selectbox(key="hist_pick_offers").set_value(1).run()
     workspace.save("offers", demo.offers.head(9), filename="dritte.csv")  # another session, after the page showed v2
     at.button(key="hist_restore_offers").click().run()

@@ -39,6 +39,7 @@ from geo.export import (
     sidecar,
 )
 from geo.render.tables import german_csv_bytes, neutralise_formulas, protected_district_table, write_german_csv
+from tests.apptest import open_page
 from tests.export_cases import (
     FORMULA_AREA,
     FORMULA_DISTRICT,
@@ -399,14 +400,9 @@ def _walk(node, found: list[str]) -> list[str]:
 
 
 def test_export_page(tmp_path, monkeypatch):
-    from pathlib import Path
-
-    from streamlit.testing.v1 import AppTest
-
     monkeypatch.setenv("PRAEVENTIONSATLAS_DATA", str(tmp_path / "workspace"))
     monkeypatch.setattr(settings, "WORKSPACE_DIR", tmp_path / "workspace")
-    page = Path(__file__).resolve().parents[1] / "pages" / "5_Export.py"
-    at = AppTest.from_file(str(page), default_timeout=60).run()
+    at = open_page("app_pages/5_Export.py", timeout=60)
     assert not at.exception, at.exception
     labels = [b.label for b in at.get("download_button")]
     assert labels[0] == "Soziale Lage (Statusklassen) herunterladen (PDF, A4 Querformat)"

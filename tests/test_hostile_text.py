@@ -191,13 +191,13 @@ def _unescaped_dollar(markdown: str) -> bool:
 
 def test_daten_page_escapes_dollars_and_survives_template_text(tmp_path, monkeypatch):
     """Streamlit typesets ``$…$`` as LaTeX: the page must hand it ``\\$``; a Jinja fragment must not crash it."""
-    from streamlit.testing.v1 import AppTest
+    from tests.apptest import open_page
 
     monkeypatch.setattr(settings, "WORKSPACE_DIR", tmp_path / "arbeitsbereich")
     money = "Preis $5 und $6"
     template = (settings.DATA_DIR / "vorlagen" / "angebote.csv").read_bytes().decode("utf-8-sig")
     data = template.replace("FB-01;", f"{money};").replace("Familienbüro Altstadt", "Café {{ oops")
-    at = AppTest.from_file("../pages/3_Daten.py", default_timeout=120).run()
+    at = open_page("app_pages/3_Daten.py", timeout=120)
     at.file_uploader(key="up_file_offers").upload(f"{money}.csv", data.encode("utf-8")).run()
     assert not at.exception, at.exception
     listed = [c.value for c in at.caption if c.value.startswith("**Neu:**")]

@@ -11,6 +11,7 @@ from geo import settings
 from geo.analysis import Params, analyse, column
 from geo.demo import load_demo
 from geo.formatting import format_number
+from tests.apptest import open_page
 
 REPO = Path(__file__).resolve().parent.parent
 TIMEOUT = 60
@@ -31,7 +32,7 @@ def demo():
 
 
 def run(script: str) -> AppTest:
-    at = AppTest.from_file(str(REPO / script), default_timeout=TIMEOUT).run(timeout=TIMEOUT)
+    at = open_page(None if script == "app_pages/0_Uebersicht.py" else script, timeout=TIMEOUT)
     assert not at.exception, at.exception
     return at
 
@@ -46,20 +47,22 @@ def texts(at: AppTest) -> str:
 
 
 def test_overview_shows_key_figures_and_the_stamp(demo):
-    at = run("app.py")
+    at = run("app_pages/0_Uebersicht.py")
     expected = analyse(demo).key_figures
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Kinder mit Bedarf"] == format_number(expected["children_in_need"]) == "10.886"
     assert metrics["FGZ"] == pct(expected[column("children_in_need_reached", "fgz")] / expected["children_in_need"])
     assert "synthetische Beispieldaten" in texts(at)
     assert "Musterstadt" in texts(at)
-    links = [p.label for p in at.sidebar.get("page_link")]  # other pages (Daten, Export, …) may sit in between
+    # The pages st.navigation registered (AppTest has no public view of the navigation menu).
+    links = [p["page_name"] for p in at._registered_pages.values()]  # other pages (Daten, Export, …) in between
     assert links[:3] == ["Übersicht", "Karte", "Analyse"] and links[-1] == "Methodik"
+    assert [p["url_pathname"] for p in at._registered_pages.values()][:2] == ["", "Karte"]
     assert len(at.get("component_instance")) == 1  # the map
 
 
 def test_changing_a_radius_changes_the_key_figure(demo):
-    at = run("app.py")
+    at = run("app_pages/0_Uebersicht.py")
     at.sidebar.number_input(key="pa_r_fgz").set_value(3000).run(timeout=TIMEOUT)
     assert not at.exception
     radii = {"familienbuero": 1500.0, "fgz": 3000.0, "lotsendienst": 5000.0}
@@ -70,21 +73,21 @@ def test_changing_a_radius_changes_the_key_figure(demo):
 
 
 def test_settings_survive_a_page_switch():
-    at = run("app.py")
+    at = run("app_pages/0_Uebersicht.py")
     at.sidebar.selectbox(key="pa_year").set_value(2023).run(timeout=TIMEOUT)
     at.sidebar.number_input(key="pa_w_unemployment_rate").set_value(2.5).run(timeout=TIMEOUT)
     assert at.subheader[0].value == "Kennzahlen 2023"
-    at.switch_page("pages/1_Karte.py").run(timeout=TIMEOUT)
+    at.switch_page("app_pages/1_Karte.py").run(timeout=TIMEOUT)
     assert not at.exception
     assert at.sidebar.selectbox(key="pa_year").value == 2023
     assert at.sidebar.number_input(key="pa_w_unemployment_rate").value == 2.5
-    at.switch_page("pages/6_Methodik.py").run(timeout=TIMEOUT)
+    at.switch_page("app_pages/6_Methodik.py").run(timeout=TIMEOUT)
     assert at.sidebar.selectbox(key="pa_year").value == 2023
     assert "Jahr der Indikatoren:** 2023" in texts(at)
 
 
 def test_no_indicator_in_the_index_is_shown_as_an_error():
-    at = run("app.py")
+    at = run("app_pages/0_Uebersicht.py")
     for key in ("sgb2_children_quota", "unemployment_rate", "single_parent_share"):
         at.sidebar.number_input(key=f"pa_w_{key}").set_value(0.0).run(timeout=TIMEOUT)
     assert not at.exception
@@ -94,7 +97,7 @@ def test_no_indicator_in_the_index_is_shown_as_an_error():
 
 
 def test_karte_page_with_indicator_and_classification():
-    at = run("pages/1_Karte.py")
+    at = run("app_pages/1_Karte.py")
     assert len(at.get("component_instance")) == 1
     assert "Wohnblöcke" in texts(at)
     assert "synthetische Beispieldaten" in texts(at)
@@ -111,16 +114,16 @@ def test_karte_page_with_indicator_and_classification():
 
 
 def test_karte_says_when_children_are_spread_over_the_grid(monkeypatch, demo):
-    from pages import _shared
+    from app_pages import _shared
 
     monkeypatch.setattr(_shared, "load_demo", lambda: demo.with_layers(residents=None))
-    at = run("pages/1_Karte.py")
+    at = run("app_pages/1_Karte.py")
     assert any("100-m-Raster" in w.value for w in at.warning)
 
 
 def test_analyse_filters_the_ranked_gaps(demo):
     result = analyse(demo)
-    at = run("pages/2_Analyse.py")
+    at = run("app_pages/2_Analyse.py")
     gaps_table = at.dataframe[0].value
     assert len(gaps_table) == int(result.gaps["is_gap"].sum()) == 5
     assert gaps_table["Sozialraum"].iloc[0] == result.gaps[settings.DISTRICT_NAME].iloc[0] == "Eichkamp"
@@ -140,7 +143,7 @@ def test_analyse_filters_the_ranked_gaps(demo):
 
 
 def test_methodik_names_the_parameters_in_force():
-    at = run("pages/6_Methodik.py")
+    at = run("app_pages/6_Methodik.py")
     body = texts(at)
     for phrase in ("mindestens 300 Einwohnern", "Division durch *n*", "EPSG:25832", "weniger als 50 %",
                    "Leaflet 1.9.4", "Wohnblöcke"):
@@ -154,7 +157,7 @@ def test_methodik_names_the_parameters_in_force():
 
 def test_stored_data_replace_the_demo_layer(workspace, demo):
     store = pytest.importorskip("geo.store", reason="geo/store.py (versioned workspace) is not in this checkout")
-    at = run("app.py")
+    at = run("app_pages/0_Uebersicht.py")
     assert [m for m in at.markdown if m.value.startswith(":orange-badge[")]  # the stamp
     assert [m.label for m in at.metric] == ["Kinder mit Bedarf", "Familienbüro", "FGZ", "Lotsendienst"]
 
@@ -175,9 +178,9 @@ def test_analysis_cache_tells_data_sets_apart():
     def script():
         import streamlit as st
 
+        from app_pages import _shared
         from geo.analysis import Params
         from geo.demo import load_demo
-        from pages import _shared
 
         demo = load_demo()
         first = _shared.analysis(demo, Params())
@@ -197,7 +200,7 @@ def test_analysis_cache_tells_data_sets_apart():
 
 
 def test_serials_are_never_reused():
-    from pages import _shared
+    from app_pages import _shared
 
     a, b = object.__new__(type("D", (), {})), object.__new__(type("D", (), {}))
     serial_a = _shared._serial(a)
@@ -209,3 +212,13 @@ def test_serials_are_never_reused():
         assert _shared._serial(c) not in seen
         seen.add(_shared._serial(c))
         del c
+
+
+def test_the_cached_analysis_keeps_every_parameter(demo):
+    from app_pages import _shared
+
+    params = Params(max_share_in_reach=0.9, min_inhabitants=1234)
+    result = _shared.analysis(demo, params)
+    assert (result.max_share_in_reach, result.min_inhabitants) == (0.9, 1234)
+    assert result.gaps["is_gap"].sum() == analyse(demo, params).gaps["is_gap"].sum()
+    assert _shared.analysis(demo, Params()).min_inhabitants == settings.MIN_INHABITANTS_FOR_CLASS  # not the cached one

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from geo import settings
 from geo.demo import load_demo
 from geo.store import DB_NAME, Workspace
+from tests.apptest import open_page
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIG = REPO / ".streamlit" / "config.toml"
@@ -53,14 +54,14 @@ def workspace(tmp_path, monkeypatch) -> Path:
 
 
 def _run(script: str) -> AppTest:
-    at = AppTest.from_file(str(REPO / script), default_timeout=TIMEOUT).run(timeout=TIMEOUT)
+    at = open_page(script, timeout=TIMEOUT)
     assert not at.exception, at.exception
     return at
 
 
 def test_history_page_does_not_show_the_workspace_path(workspace):
     Workspace(workspace).save("offers", load_demo().offers.head(3), filename="angebote.csv")
-    at = _run("pages/4_Verlauf.py")
+    at = _run("app_pages/4_Verlauf.py")
     page = rendered(at)
     assert "angebote.csv" in page and "Arbeitsbereich" in page  # the probe sees the page's text
     assert str(workspace) not in page and "arbeitsbereich-geheim" not in page
@@ -69,7 +70,7 @@ def test_history_page_does_not_show_the_workspace_path(workspace):
 def test_a_broken_workspace_is_reported_without_its_path(workspace):
     workspace.mkdir()
     (workspace / DB_NAME).write_bytes(b"kein SQLite")
-    at = _run("pages/4_Verlauf.py")
+    at = _run("app_pages/4_Verlauf.py")
     assert at.error and "kein Arbeitsbereich des Präventionsatlas" in at.error[0].value
     page = rendered(at)
     assert str(workspace) not in page and "arbeitsbereich-geheim" not in page

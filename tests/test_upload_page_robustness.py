@@ -6,12 +6,12 @@ import json
 import logging
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
+from app_pages import _shared
 from geo import settings
 from geo.demo import load_demo
 from geo.io import boundaries
-from pages import _shared
+from tests.apptest import open_page
 
 
 @pytest.fixture(autouse=True)
@@ -36,7 +36,7 @@ def test_reruns_do_not_read_the_upload_again(monkeypatch):
         return original(data, filename, **kwargs)
 
     monkeypatch.setattr(boundaries, "read_boundaries", counting)
-    at = AppTest.from_file("../pages/3_Daten.py", default_timeout=120).run()
+    at = open_page("app_pages/3_Daten.py", timeout=120)
     at.radio(key="up_kind").set_value("districts").run()
     at.file_uploader(key="up_file_districts").upload("sr.geojson", _geojson()).run()
     assert not at.exception and at.selectbox(key="up_id_column").value == "SR_NR"
@@ -54,7 +54,7 @@ def test_an_unexpected_error_on_a_page_shows_an_incident_number_not_a_traceback(
 
     monkeypatch.setattr(_shared, "load_dataset", broken)
     with caplog.at_level(logging.ERROR, logger="praeventionsatlas.pages"):
-        at = AppTest.from_file("../pages/3_Daten.py", default_timeout=120).run()
+        at = open_page("app_pages/3_Daten.py", timeout=120)
     assert not at.exception
     (error,) = at.error
     assert "Fehler-Nr. F-" in error.value and "/srv" not in error.value

@@ -35,7 +35,7 @@ def rank_gaps(
     reach: dict[str, pd.DataFrame],
     offer_types: pd.DataFrame,
     radii: dict[str, float],
-    max_share_in_reach: float = settings.GAP_MAX_SHARE_IN_REACH,
+    max_share_in_reach: float | None = None,
 ) -> pd.DataFrame:
     """One row per district in need and analysed offer type, gaps first, by children without reach.
 
@@ -51,13 +51,16 @@ def rank_gaps(
     radii
         Offer type → radius in metres used for ``reach``.
     max_share_in_reach
-        A district in need is a gap (*Versorgungslücke*) when less than this share of its children is in reach.
+        A district in need is a gap (*Versorgungslücke*) when less than this share of its children is in reach;
+        defaults to :data:`geo.settings.GAP_MAX_SHARE_IN_REACH` at call time.
 
     Returns
     -------
     pandas.DataFrame
         Columns :data:`GAP_COLUMNS`; ``is_gap`` marks the *Versorgungslücken*.
     """
+    if max_share_in_reach is None:
+        max_share_in_reach = settings.GAP_MAX_SHARE_IN_REACH
     in_need = districts[districts["status_class"].isin(IN_NEED_CLASSES)]
     parts = []
     for offer_type, table in reach.items():

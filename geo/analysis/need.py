@@ -68,7 +68,7 @@ def status_index(
     *,
     definitions: pd.DataFrame,
     weights: Mapping[str, float] | None = None,
-    min_inhabitants: int = settings.MIN_INHABITANTS_FOR_CLASS,
+    min_inhabitants: int | None = None,
 ) -> pd.DataFrame:
     """Compute the status index for one year's indicator table.
 
@@ -85,6 +85,8 @@ def status_index(
     weights
         Indicator key → weight; keys not given or with weight 0 are left out. Defaults to the
         definitions' ``weight`` for indicators marked ``in_index``.
+    min_inhabitants
+        Classification threshold; defaults to :data:`geo.settings.MIN_INHABITANTS_FOR_CLASS` at call time.
 
     Returns
     -------
@@ -92,6 +94,8 @@ def status_index(
         Same index as ``indicators``: ``z_<key>`` per indicator, ``index_sum``, ``status_index``,
         ``status_class`` and ``classified`` (bool).
     """
+    if min_inhabitants is None:
+        min_inhabitants = settings.MIN_INHABITANTS_FOR_CLASS
     if weights is None:
         weights = {k: float(r["weight"]) for k, r in definitions.iterrows() if r["in_index"]}
     chosen = [k for k, w in weights.items() if w]

@@ -37,7 +37,6 @@ import pandas as pd
 from geo import settings
 from geo.analysis import Result, column
 from geo.analysis.need import IN_NEED_CLASSES
-from geo.formatting import format_distance
 
 SMALL: Final[str] = f"< {settings.MIN_COUNT_SHOWN}"
 HIDDEN: Final[str] = "•"
@@ -56,9 +55,19 @@ _RULE_TEXT: Final[str] = (
 )
 
 
-def rule_text(min_inhabitants: int = settings.MIN_INHABITANTS_FOR_CLASS) -> str:
-    """The suppression rule in German, for the methods page and the XLSX explanations."""
+def rule_text(min_inhabitants: int | None = None) -> str:
+    """The suppression rule in German, for the methods page and the XLSX explanations.
+
+    ``min_inhabitants`` defaults to :data:`geo.settings.MIN_INHABITANTS_FOR_CLASS`, read at call time.
+    """
+    if min_inhabitants is None:
+        min_inhabitants = settings.MIN_INHABITANTS_FOR_CLASS
     return _RULE_TEXT.format(min_inh=min_inhabitants)
+
+
+def _threshold(threshold: int | None) -> int:
+    """The given threshold, or :data:`geo.settings.MIN_COUNT_SHOWN` as it is now (tests and users may change it)."""
+    return settings.MIN_COUNT_SHOWN if threshold is None else threshold
 
 
 def _small(values: np.ndarray, threshold: int) -> np.ndarray:
@@ -78,12 +87,13 @@ class ReachCodes:
 
 
 def reach_codes(
-    children: np.ndarray, without: np.ndarray, *, threshold: int = settings.MIN_COUNT_SHOWN
+    children: np.ndarray, without: np.ndarray, *, threshold: int | None = None
 ) -> ReachCodes:
     """Numeric core of rules 1–3 for arrays of children and children without reach (same length).
 
     ``without`` may be NaN where no share exists (then there is nothing to reveal).
     """
+    threshold = _threshold(threshold)
     children = np.asarray(children, dtype=float)
     without = np.asarray(without, dtype=float)
     with np.errstate(invalid="ignore"):
@@ -99,13 +109,14 @@ def reach_codes(
     return ReachCodes(code_children, code_without, code_share, code_median)
 
 
-def district_codes(result: Result, *, threshold: int = settings.MIN_COUNT_SHOWN) -> pd.DataFrame:
+def district_codes(result: Result, *, threshold: int | None = None) -> pd.DataFrame:
     """Display code of every protected cell of ``result.districts`` (same index, columns as there).
 
     Columns covered: inhabitants, children, the indicator keys, ``z_<key>``, ``index_sum``, ``status_index``,
     and per offer type ``share_in_reach``, ``children_without_reach``, ``median_distance_m``. A code is ``""``
     where the value may be shown.
     """
+    threshold = _threshold(threshold)
     d = result.districts
     codes = pd.DataFrame(index=d.index)
     codes[settings.INHABITANTS] = np.where(_small(d[settings.INHABITANTS], threshold), SMALL, "")
@@ -124,14 +135,6 @@ def district_codes(result: Result, *, threshold: int = settings.MIN_COUNT_SHOWN)
     return codes.astype(object)
 
 
-def hidden_mask(result: Result, name: str, *, threshold: int = settings.MIN_COUNT_SHOWN) -> np.ndarray:
-    """True for the districts whose value of column ``name`` may not be shown (for maps)."""
-    codes = district_codes(result, threshold=threshold)
-    if name not in codes:
-        return np.zeros(len(result.districts), dtype=bool)
-    return (codes[name] != "").to_numpy()
-
-
 def apply_codes(values: pd.Series, codes: pd.Series | np.ndarray) -> pd.Series:
     """``values`` with every coded cell replaced by its code; object dtype when anything was replaced."""
     codes = np.asarray(codes, dtype=object)
@@ -142,7 +145,7 @@ def apply_codes(values: pd.Series, codes: pd.Series | np.ndarray) -> pd.Series:
     return out
 
 
-def protect_gaps(gaps: pd.DataFrame, *, threshold: int = settings.MIN_COUNT_SHOWN) -> pd.DataFrame:
+def protect_gaps(gaps: pd.DataFrame, *, threshold: int | None = None) -> pd.DataFrame:
     """The ranked gap table (:attr:`Result.gaps`) with rules 1–3 applied row by row.
 
     ``children``, ``children_without_reach``, ``share_in_reach`` and ``median_distance_m`` become object
@@ -164,11 +167,6 @@ def protect_gaps(gaps: pd.DataFrame, *, threshold: int = settings.MIN_COUNT_SHOW
     return out
 
 
-def shown_count(value: float, *, threshold: int = settings.MIN_COUNT_SHOWN) -> float | str:
-    """A single count as it may be shown: the number, or :data:`SMALL` for 1 … threshold − 1."""
-    return SMALL if bool(_small(np.array([value]), threshold)[0]) else value
-
-
 @dataclass(frozen=True)
 class Total:
     """A published total: the sum over the districts whose value is shown, and how many were left out."""
@@ -177,7 +175,7 @@ class Total:
     left_out: int
 
 
-def protected_totals(result: Result, *, threshold: int = settings.MIN_COUNT_SHOWN) -> dict[str, Total]:
+def protected_totals(result: Result, *, threshold: int | None = None) -> dict[str, Total]:
     """Key figures for the report cover under rule 6.
 
     Keys: ``districts``, ``districts_in_need``, ``children``, ``children_in_need`` and per offer type
@@ -205,10 +203,3 @@ def protected_totals(result: Result, *, threshold: int = settings.MIN_COUNT_SHOW
         out[column("share_in_need_reached", t)] = Total(value, int((in_need & ~usable).sum()))
         out[column("gap_districts", t)] = Total(float(d[column("gap", t)].sum()), 0)
     return out
-
-
-def describe_median(value: float | str) -> str:
-    """Median distance as text, passing codes through."""
-    if isinstance(value, str):
-        return value
-    return format_distance(float(value))

@@ -40,8 +40,9 @@ class Params:
     year: int | None = None
     weights: dict[str, float] | None = None
     radii: dict[str, float] | None = None
-    max_share_in_reach: float = settings.GAP_MAX_SHARE_IN_REACH
-    min_inhabitants: int = settings.MIN_INHABITANTS_FOR_CLASS
+    # default_factory: the settings as they are when the object is made, not when this module was imported
+    max_share_in_reach: float = field(default_factory=lambda: settings.GAP_MAX_SHARE_IN_REACH)
+    min_inhabitants: int = field(default_factory=lambda: settings.MIN_INHABITANTS_FOR_CLASS)
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class Result:
     offer_types: list[str]
     residents_source: str
     max_share_in_reach: float
-    min_inhabitants: int = settings.MIN_INHABITANTS_FOR_CLASS
+    min_inhabitants: int = field(default_factory=lambda: settings.MIN_INHABITANTS_FOR_CLASS)
     key_figures: dict[str, float] = field(default_factory=dict)
 
 
@@ -75,14 +76,16 @@ def _normalise_ids(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def analyse(dataset: Dataset, params: Params = Params()) -> Result:
-    """Run need, reach and gap analysis on ``dataset`` with ``params``.
+def analyse(dataset: Dataset, params: Params | None = None) -> Result:
+    """Run need, reach and gap analysis on ``dataset`` with ``params`` (default: ``Params()``, made at call time).
 
     Raises
     ------
     DataError
         If the year has no indicator values or layers cannot be brought into the metric CRS.
     """
+    if params is None:
+        params = Params()
     year = params.year if params.year is not None else max(dataset.years)
     table = _normalise_ids(dataset.indicators)
     table = table[table[settings.YEAR] == year]

@@ -23,8 +23,7 @@ def neutralise_text(value: object) -> object:
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells and column labels that Excel would read as a formula (``=``, ``+``, ``-``, ``@``) with an
-    apostrophe.
+    """Prefix with an apostrophe the text cells and column labels Excel would read as a formula (``=+-@``).
 
     Numbers are left alone: only string cells are changed (CSV injection, OWASP). Column labels are included
     because indicator names from the configuration become headers.
@@ -193,7 +192,7 @@ def protected_district_table(
     *,
     offer_types: pd.DataFrame | None = None,
     indicator_definitions: pd.DataFrame | None = None,
-    threshold: int = settings.MIN_COUNT_SHOWN,
+    threshold: int | None = None,
 ) -> pd.DataFrame:
     """The district result table for export, with the data-protection rule of :mod:`geo.analysis.protect` applied.
 
@@ -246,7 +245,7 @@ GAP_TABLE_LABELS: dict[str, str] = {
 
 
 def protected_gap_table(
-    result: Result, *, offer_types: pd.DataFrame | None = None, threshold: int = settings.MIN_COUNT_SHOWN
+    result: Result, *, offer_types: pd.DataFrame | None = None, threshold: int | None = None
 ) -> pd.DataFrame:
     """The ranked gap table (districts in need × offer types, gaps first) for export, protected, German headers."""
     gaps = protect_gaps(result.gaps, threshold=threshold)

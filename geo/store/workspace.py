@@ -2,37 +2,35 @@
 
 from __future__ import annotations
 
-import hashlib
-import io
 import sqlite3
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import geopandas as gpd
 import pandas as pd
 
 from geo import settings
 from geo._errors import DataError, VersionConflict
 from geo.dataset import Dataset
+from geo.store.payload import (
+    FORMATS,
+    GEO_LAYERS,
+    LAYER_LABELS,
+    LAYERS,
+    VersionInfo,
+    check_layer,
+    checksum,
+    deserialize,
+    serialize,
+    split,
+    verified,
+)
 
 #: File name of the workspace database inside the workspace folder.
 DB_NAME: Final[str] = "arbeitsbereich.sqlite"
-#: Layer code name → German label; also the order of every listing.
-LAYER_LABELS: Final[dict[str, str]] = {
-    "districts": "Sozialräume",
-    "offers": "Angebote",
-    "residents": "Wohnblöcke",
-    "indicators": "Indikatoren",
-}
-LAYERS: Final[tuple[str, ...]] = tuple(LAYER_LABELS)
-#: Layers stored as GeoDataFrames; the others are plain tables.
-GEO_LAYERS: Final[frozenset[str]] = frozenset({"districts", "offers", "residents"})
 #: German column headers for :meth:`Workspace.history` and :meth:`Workspace.log` on a page.
 COLUMN_LABELS: Final[dict[str, str]] = {
     "layer": "Ebene",
@@ -51,14 +49,11 @@ COLUMN_LABELS: Final[dict[str, str]] = {
 }
 #: Seconds a write waits for another session's write before giving up with a :class:`DataError`.
 BUSY_TIMEOUT_S: Final[float] = 10.0
-#: Time zone of the times shown to planners.
-DISPLAY_TZ_NAME: Final[str] = "Europe/Berlin"
 
 # "PRAE": marks the SQLite file as ours, so a foreign database (e.g. a GeoPackage) is never written to.
 _APPLICATION_ID: Final[int] = 0x50524145
 _SCHEMA_VERSION: Final[int] = 1
 _SQLITE_MAGIC: Final[bytes] = b"SQLite format 3\x00"
-_FORMATS: Final[dict[bool, str]] = {True: "geoparquet", False: "parquet"}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS versions (
@@ -99,153 +94,8 @@ _SAVE_ADVICE = "Es wurde nichts gespeichert. Bitte prüfen Sie den neuen Stand u
 _CHANGE_ADVICE = "Es wurde nichts geändert. Bitte prüfen Sie den neuen Stand und wählen Sie dann erneut."
 
 
-def _display_tz() -> ZoneInfo:
-    try:
-        return ZoneInfo(DISPLAY_TZ_NAME)
-    except ZoneInfoNotFoundError:  # no tz database on the machine: show UTC rather than fail
-        return ZoneInfo("UTC")
-
-
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
-@dataclass(frozen=True)
-class VersionInfo:
-    """One stored version of a layer.
-
-    Attributes
-    ----------
-    layer
-        Layer code name, one of :data:`LAYERS`.
-    version
-        1, 2, 3 … per layer, in the order the versions were stored.
-    created_at
-        When the version was stored (timezone-aware, UTC).
-    filename
-        Name of the uploaded file.
-    rows
-        Number of rows (features).
-    sha256
-        SHA-256 of the stored payload; checked on every load.
-    size
-        Size of the stored payload in bytes.
-    comment
-        Free text given when storing.
-    """
-
-    layer: str
-    version: int
-    created_at: datetime
-    filename: str
-    rows: int
-    sha256: str
-    size: int
-    comment: str = ""
-
-    @property
-    def created_local(self) -> str:
-        """Storage time as planners read it, e.g. ``"21.11.2026 10:14"`` (Europe/Berlin)."""
-        return self.created_at.astimezone(_display_tz()).strftime("%d.%m.%Y %H:%M")
-
-    @property
-    def label(self) -> str:
-        """Human-readable label, e.g. ``"Angebote v3 (angebote_2025.csv, 21.11.2026 10:14)"``."""
-        return f"{LAYER_LABELS[self.layer]} v{self.version} ({self.filename}, {self.created_local})"
-
-    @classmethod
-    def _from_row(cls, row: tuple) -> VersionInfo:
-        layer, version, created_at, filename, n_rows, sha256, n_bytes, comment = row
-        return cls(
-            layer=layer,
-            version=int(version),
-            created_at=datetime.fromisoformat(created_at),
-            filename=filename,
-            rows=int(n_rows),
-            sha256=sha256,
-            size=int(n_bytes),
-            comment=comment,
-        )
-
-
-def _check_layer(layer: str) -> None:
-    if layer not in LAYER_LABELS:
-        raise ValueError(f"Unknown layer {layer!r}; expected one of {', '.join(LAYERS)}.")
-
-
-def _normalize(frame: pd.DataFrame) -> pd.DataFrame:
-    """Store text columns of the legacy ``object`` dtype as pandas' ``str`` dtype (the pandas 3 default).
-
-    Parquet would do this conversion anyway on reading; doing it here makes the stored frame, its
-    checksum and the frame read back agree.
-    """
-    names = list(frame.columns)
-    bad = [str(c) for c in names if not isinstance(c, str)]
-    if bad:
-        raise DataError(f"Spaltennamen müssen Text sein: {', '.join(bad)}.")
-    doubled = sorted({c for c in names if names.count(c) > 1})
-    if doubled:
-        raise DataError(f"Spaltennamen kommen doppelt vor: {', '.join(doubled)}.")
-    out = frame
-    for col in names:
-        series = frame[col]
-        if series.dtype == object and all(isinstance(v, str) for v in series.dropna()):
-            if out is frame:
-                out = frame.copy()
-            out[col] = series.astype("str")
-    return out
-
-
-def serialize(layer: str, frame: pd.DataFrame) -> bytes:
-    """Serialize a layer to the bytes the workspace stores (GeoParquet or Parquet).
-
-    Geometry is written as WKB (exact coordinates, Z kept), the CRS as PROJJSON and the pandas
-    dtypes and index in the Parquet pandas metadata, so :func:`deserialize` returns an identical frame.
-    The output is deterministic for the same frame and library versions.
-
-    Parameters
-    ----------
-    layer
-        One of :data:`LAYERS`; ``districts``, ``offers`` and ``residents`` need a GeoDataFrame with
-        an active geometry column, ``indicators`` a plain DataFrame.
-    frame
-        The layer; it is not modified.
-
-    Returns
-    -------
-    bytes
-        The payload.
-    """
-    _check_layer(layer)
-    geo = layer in GEO_LAYERS
-    if geo:
-        if not isinstance(frame, gpd.GeoDataFrame) or frame._geometry_column_name not in frame.columns:
-            raise TypeError(f"Layer {layer!r} must be a GeoDataFrame with an active geometry column.")
-    elif not isinstance(frame, pd.DataFrame) or isinstance(frame, gpd.GeoDataFrame):
-        raise TypeError(f"Layer {layer!r} must be a plain pandas DataFrame.")
-    frame = _normalize(frame)
-    buffer = io.BytesIO()
-    try:
-        if geo:
-            frame.to_parquet(buffer, index=None, compression="zstd", geometry_encoding="WKB")
-        else:
-            frame.to_parquet(buffer, index=None, compression="zstd", engine="pyarrow")
-    except (TypeError, ValueError) as err:  # pyarrow's ArrowTypeError/ArrowInvalid subclass these
-        mixed = [c for c in frame.columns if frame[c].dtype == object]
-        hint = f" Betroffen sind vermutlich: {', '.join(mixed)}." if mixed else ""
-        raise DataError(
-            f"Die Ebene „{LAYER_LABELS[layer]}“ lässt sich nicht speichern: eine Spalte enthält gemischte "
-            f"Werte (z. B. Text und Zahlen).{hint} ({err})"
-        ) from err
-    return buffer.getvalue()
-
-
-def deserialize(layer: str, payload: bytes) -> pd.DataFrame:
-    """Read a payload written by :func:`serialize` back into an identical (Geo)DataFrame."""
-    _check_layer(layer)
-    if layer in GEO_LAYERS:
-        return gpd.read_parquet(io.BytesIO(payload))
-    return pd.read_parquet(io.BytesIO(payload), engine="pyarrow")
 
 
 class Workspace:
@@ -364,8 +214,10 @@ class Workspace:
         raise self._foreign()
 
     def _enable_wal(self, conn: sqlite3.Connection) -> None:
-        """Switch a new file to WAL; retried, as SQLite answers "locked" at once instead of calling the busy
-        handler while another connection of a brand-new workspace holds the file."""
+        """Switch a new file to WAL, retrying while another connection of a brand-new workspace holds it.
+
+        SQLite answers "locked" at once here instead of calling the busy handler.
+        """
         deadline = time.monotonic() + self.busy_timeout
         while True:
             try:
@@ -475,14 +327,16 @@ class Workspace:
 
     @staticmethod
     def _check_base(conn: sqlite3.Connection, base_versions: Mapping[str, int | None] | None, advice: str) -> None:
-        """Refuse a write planned against other active versions (run inside the write transaction, so no other
-        writer can come between this comparison and the write)."""
+        """Refuse a write planned against other active versions.
+
+        Runs inside the write transaction, so no other writer can come between this comparison and the write.
+        """
         if not base_versions:
             return
         active = Workspace._active(conn)
         changed = {}
         for layer, seen in base_versions.items():
-            _check_layer(layer)
+            check_layer(layer)
             now = active[layer].version if layer in active else None
             if now != (None if seen is None else int(seen)):
                 changed[LAYER_LABELS[layer]] = (seen, now)
@@ -499,13 +353,7 @@ class Workspace:
         parts = conn.execute(
             "SELECT data FROM payload WHERE layer = ? AND version = ? ORDER BY part", (info.layer, info.version)
         ).fetchall()
-        payload = b"".join(p[0] for p in parts)
-        if len(payload) != info.size or hashlib.sha256(payload).hexdigest() != info.sha256:
-            raise DataError(
-                f"{info.label} ist beschädigt (Prüfsumme stimmt nicht). Bitte eine andere Version "
-                "wiederherstellen oder die Datei erneut hochladen."
-            )
-        return payload
+        return verified(b"".join(p[0] for p in parts), size=info.size, sha256=info.sha256, label=info.label)
 
     # ------------------------------------------------------------------ public API
 
@@ -553,7 +401,7 @@ class Workspace:
             column cannot be stored.
         """
         payload = serialize(layer, frame)  # outside the transaction: hold the write lock briefly
-        digest = hashlib.sha256(payload).hexdigest()
+        digest = checksum(payload)
         with self._write() as conn:
             self._check_base(conn, base_versions, _SAVE_ADVICE)
             current = self._active(conn).get(layer)
@@ -566,11 +414,10 @@ class Workspace:
                 "INSERT INTO versions (layer, version, created_at, filename, n_rows, sha256, n_bytes, format, "
                 "comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (layer, version, _now(), str(filename), len(frame), digest, len(payload),
-                 _FORMATS[layer in GEO_LAYERS], str(comment)),
+                 FORMATS[layer in GEO_LAYERS], str(comment)),
             )
-            view = memoryview(payload)
-            for part, start in enumerate(range(0, max(len(payload), 1), self.part_bytes)):
-                self._write_part(conn, layer, version, part, bytes(view[start:start + self.part_bytes]))
+            for part, data in enumerate(split(payload, self.part_bytes)):
+                self._write_part(conn, layer, version, part, data)
             conn.execute("INSERT OR REPLACE INTO active (layer, version) VALUES (?, ?)", (layer, version))
             self._event(conn, layer, "save", version)
             info = self._info(conn, layer, version)
@@ -597,7 +444,7 @@ class Workspace:
         DataError
             The requested version does not exist, or its stored data fail the checksum.
         """
-        _check_layer(layer)
+        check_layer(layer)
         with self._read() as conn:
             if conn is None:
                 info = None
@@ -623,7 +470,7 @@ class Workspace:
             ``label``. :data:`COLUMN_LABELS` has German headers.
         """
         if layer is not None:
-            _check_layer(layer)
+            check_layer(layer)
         with self._read() as conn:
             infos: list[VersionInfo] = []
             active: dict[str, VersionInfo] = {}
@@ -657,7 +504,7 @@ class Workspace:
     def log(self, layer: str | None = None) -> pd.DataFrame:
         """Every save, restore and reset in order: columns ``at`` (UTC), ``layer``, ``action``, ``version``."""
         if layer is not None:
-            _check_layer(layer)
+            check_layer(layer)
         rows: list[tuple] = []
         with self._read() as conn:
             if conn is not None:
@@ -690,7 +537,7 @@ class Workspace:
         DataError
             The version does not exist.
         """
-        _check_layer(layer)
+        check_layer(layer)
         with self._write() as conn:
             self._check_base(conn, base_versions, _CHANGE_ADVICE)
             info = self._info(conn, layer, int(version))
@@ -707,7 +554,7 @@ class Workspace:
 
         ``base_versions`` as in :meth:`restore`.
         """
-        _check_layer(layer)
+        check_layer(layer)
         if not self.file.exists():
             if any(v is not None for v in (base_versions or {}).values()):
                 raise VersionConflict(

@@ -5,16 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from app_pages import _shared as ui
 from geo import settings
 from geo.formatting import format_distance, format_number
 from geo.render.tables import protected_district_table
-from pages import _shared as ui
 
-ui.page_setup("Analyse")
 st.title("Analyse")
+dataset, params = ui.current()
 with ui.shows_data_errors():
-    dataset = ui.load_dataset()
-    params = ui.sidebar(dataset)
     result = ui.analysis(dataset, params)
 
 types = result.offer_types

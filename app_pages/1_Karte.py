@@ -5,16 +5,14 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
+from app_pages import _shared as ui
 from geo.analysis import RESIDENTS_FROM_GRID, RESIDENTS_FROM_LAYER
 from geo.export import html_bytes, masked_result
 from geo.render.web import leaflet, map_data
-from pages import _shared as ui
 
-ui.page_setup("Karte")
 st.title("Karte")
+dataset, params = ui.current()
 with ui.shows_data_errors():
-    dataset = ui.load_dataset()
-    params = ui.sidebar(dataset)
     result = ui.analysis(dataset, params)
 
 choices = map_data.variables(result, dataset)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 
@@ -9,9 +10,8 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import settings
-from geo._errors import DataError
-from geo.analysis import Params
+from app_pages import _shared as ui
+from geo import DataError, settings
 from geo.crs import KNOWN_POINT_CRS
 from geo.ingest import check_upload, commit_upload
 from geo.ingest.columns import detect_district_columns
@@ -19,7 +19,6 @@ from geo.io import boundaries, spreadsheets
 from geo.render.web.leaflet import need_map
 from geo.render.web.preview import MAX_PREVIEW_POINTS, upload_preview_map
 from geo.store import Workspace
-from pages import _shared as ui
 
 KINDS = {
     "offers": "Angebotsstandorte (CSV/XLSX)",
@@ -33,11 +32,8 @@ FILE_TYPES = {
 }
 AUTO = "automatisch erkennen"
 
-ui.page_setup("Daten")
 st.title("Daten hochladen")
-with ui.shows_data_errors():
-    dataset = ui.load_dataset()
-    params = ui.sidebar(dataset)
+dataset, params = ui.current()
 ui.stamp(dataset)
 st.markdown(
     "Laden Sie eigene Dateien hoch. Jede Datei wird **vollständig geprüft**; gespeichert wird erst, wenn Sie "
@@ -244,8 +240,8 @@ else:
     left, right = st.columns(2)
     try:
         year = int(check.layer[settings.YEAR].max())
-        new_params = Params(year=year, weights=params.weights, radii=params.radii)
-        before = ui.analysis(dataset, Params(year=year, weights=params.weights, radii=params.radii)) \
+        new_params = dataclasses.replace(params, year=year)  # every other setting as in the sidebar
+        before = ui.analysis(dataset, new_params) \
             if year in dataset.years else None
         after_ds = dataset.with_layers(indicators=check.layer)
         after = ui.analysis(after_ds, new_params)

@@ -7,6 +7,7 @@ from datetime import date
 
 import streamlit as st
 
+from app_pages import _shared as ui
 from geo.analysis.protect import rule_text
 from geo.export import (
     DPI_CHOICES,
@@ -19,13 +20,10 @@ from geo.export import (
 )
 from geo.render.print import content, kit
 from geo.render.provenance import min_inhabitants
-from pages import _shared as ui
 
-ui.page_setup("Export")
 st.title("Export")
+dataset, params = ui.current()
 with ui.shows_data_errors():
-    dataset = ui.load_dataset()
-    params = ui.sidebar(dataset)
     result = ui.analysis(dataset, params)
 
 st.caption(

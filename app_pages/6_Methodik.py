@@ -5,23 +5,21 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from app_pages import _shared as ui
 from geo import settings
 from geo.analysis import RESIDENTS_FROM_GRID
 from geo.analysis.need import CLASS_BOUNDS, IN_NEED_CLASSES
 from geo.formatting import format_distance, format_number
 from geo.render.web.map_data import SIMPLIFY_M
-from pages import _shared as ui
 
-ui.page_setup("Methodik")
 st.title("Methodik")
+dataset, params = ui.current()
 with ui.shows_data_errors():
-    dataset = ui.load_dataset()
-    params = ui.sidebar(dataset)
     result = ui.analysis(dataset, params)
 
 n = format_number
 low, high, very = (n(b, 1, signed=True) for b in CLASS_BOUNDS)
-min_inh = n(settings.MIN_INHABITANTS_FOR_CLASS)
+min_inh = n(result.min_inhabitants)
 gap_pct = ui.pct(result.max_share_in_reach)
 definitions = dataset.indicator_definitions
 kf = result.key_figures

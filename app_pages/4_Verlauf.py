@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo._errors import DataError
+from app_pages import _shared as ui
+from geo import DataError
 from geo.store import workspace as store
-from pages import _shared as ui
 
-ui.page_setup("Verlauf")
 st.title("Verlauf der Datenstände")
+dataset, _ = ui.current()
 with ui.shows_data_errors():
-    dataset = ui.load_dataset()
-    ui.sidebar(dataset)
     workspace = store.Workspace()
     history = workspace.history()
 ui.stamp(dataset)

@@ -1,13 +1,13 @@
-"""Streamlit helpers shared by app.py and every page: navigation, cached loaders, the settings sidebar, stamps.
+"""Streamlit helpers shared by app.py and every page: the page list, cached loaders, the settings sidebar, stamps.
 
-Use in a page::
+app.py is the frame: it calls :func:`page_setup`, :func:`navigation`, :func:`page_title` and :func:`prelude`
+(data set and settings sidebar, once for every page), then runs the page. A page reads what the frame prepared::
 
-    from pages import _shared as ui
+    from app_pages import _shared as ui
 
-    ui.page_setup("Karte")
+    st.title("Karte")
+    dataset, params = ui.current()
     with ui.shows_data_errors():
-        dataset = ui.load_dataset()
-        params = ui.sidebar(dataset)
         result = ui.analysis(dataset, params)
     ui.stamp(dataset)
 
@@ -18,6 +18,7 @@ from that copy on the next page.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import re
@@ -28,70 +29,68 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 
-from geo import settings
-from geo._errors import DataError, log_incident
-from geo.analysis import Params, Result, analyse, column
-from geo.dataset import Dataset
-from geo.demo import load_demo
+from geo import DataError, Dataset, Params, Result, Workspace, analyse, column, load_demo, log_incident, settings
 from geo.formatting import format_number
-from geo.store import Workspace
 
-PAGES_DIR = Path(__file__).resolve().parent
-FAVICON = PAGES_DIR.parent / "static" / "favicon.png"
+REPO_DIR = Path(__file__).resolve().parent.parent
+FAVICON = REPO_DIR / "static" / "favicon.png"
 APP_TITLE = "Präventionsatlas"
-#: Material icons of the pages (by title); pages not listed get a neutral icon.
-PAGE_ICONS = {
-    "Übersicht": ":material/home:",
-    "Karte": ":material/map:",
-    "Analyse": ":material/table_chart:",
-    "Daten": ":material/upload_file:",
-    "Verlauf": ":material/history:",
-    "Export": ":material/download:",
-    "Methodik": ":material/menu_book:",
-}
+#: The pages in navigation order: script (relative to app.py), German title, Material icon. The first is the
+#: landing page at the app's root URL; the others get the URL of their file name without the number
+#: (``app_pages/1_Karte.py`` → ``/Karte``). The folder is not called ``pages/``: Streamlit would then run a
+#: page file on its own, without this frame, when a server's very first request is a deep link like ``/Karte``.
+PAGES: tuple[tuple[str, str, str], ...] = (
+    ("app_pages/0_Uebersicht.py", "Übersicht", ":material/home:"),
+    ("app_pages/1_Karte.py", "Karte", ":material/map:"),
+    ("app_pages/2_Analyse.py", "Analyse", ":material/table_chart:"),
+    ("app_pages/3_Daten.py", "Daten", ":material/upload_file:"),
+    ("app_pages/4_Verlauf.py", "Verlauf", ":material/history:"),
+    ("app_pages/5_Export.py", "Export", ":material/download:"),
+    ("app_pages/6_Methodik.py", "Methodik", ":material/menu_book:"),
+)
 _KEEP = "_keep__"
 _LAYER_CODES = {"districts", "indicators", "offers", "residents"}
-_PAGE_FILE = re.compile(r"^(\d+)_(.+)\.py$")
+_FRAME = "_frame"
 _log = logging.getLogger("praeventionsatlas.pages")
 
 
 # ------------------------------------------------------------------------------------------------ navigation
 
 
-def page_links() -> list[tuple[str, str, str]]:
-    """(script path relative to app.py, title, icon) of the landing page and every ``pages/<n>_<Titel>.py``.
+def navigation() -> list[st.Page]:
+    """The pages for ``st.navigation`` (German titles, icons; the landing page is the default)."""
+    return [st.Page(path, title=title, icon=icon, default=i == 0) for i, (path, title, icon) in enumerate(PAGES)]
 
-    Files starting with ``_`` (like this module) are helpers, not pages.
+
+def page_setup() -> None:
+    """Wide layout and the favicon; the frame calls it before ``st.navigation``.
+
+    Sent first so the browser keeps our favicon: without one set, Streamlit's page would use the page's
+    Material icon and fetch it from fonts.gstatic.com (the app must work without internet).
     """
-    found = []
-    for path in PAGES_DIR.glob("*.py"):
-        match = _PAGE_FILE.match(path.name)
-        if match:
-            found.append((int(match.group(1)), match.group(2).replace("_", " "), path.name))
-    links = [("app.py", "Übersicht", PAGE_ICONS["Übersicht"])]
-    links += [(f"pages/{name}", title, PAGE_ICONS.get(title, ":material/article:")) for _, title, name in sorted(found)]
-    return links
+    st.set_page_config(page_title=APP_TITLE, page_icon=str(FAVICON), layout="wide")
 
 
-def page_setup(title: str | None = None) -> None:
-    """Wide layout, the browser tab title and the page navigation; call first on every page.
+def page_title(title: str) -> None:
+    """The browser tab title of the current page, e.g. "Karte – Präventionsatlas"."""
+    st.set_page_config(page_title=f"{title} – {APP_TITLE}")
 
-    Streamlit's own page list is switched off (``client.showSidebarNavigation``): it would list this
-    helper module and call the landing page "app". The links here carry German titles instead.
+
+def prelude() -> None:
+    """What every page shares, drawn once by the frame: the data set and the settings sidebar.
+
+    Run it inside :func:`shows_data_errors`; the page then gets both from :func:`current`.
     """
-    st.set_page_config(
-        page_title=f"{title} – {APP_TITLE}" if title else APP_TITLE, page_icon=str(FAVICON), layout="wide",
-    )
-    with st.sidebar:
-        st.markdown(f"**{APP_TITLE}**")
-        try:
-            for path, label, icon in page_links():
-                st.page_link(path, label=label, icon=icon)
-        except StreamlitAPIException:
-            pass  # a page run on its own (AppTest of one page file) has no app.py beside it to link to
-        st.divider()
+    dataset = load_dataset()
+    st.session_state[_FRAME] = (dataset, sidebar(dataset))
+
+
+def current() -> tuple[Dataset, Params]:
+    """The data set and the sidebar's settings that the frame prepared for this run of the page."""
+    if _FRAME not in st.session_state:
+        raise RuntimeError("app_pages/_shared.prelude() has not run: start the app with app.py, not a page file.")
+    return st.session_state[_FRAME]
 
 
 # ---------------------------------------------------------------------------------------------------- loaders
@@ -125,10 +124,17 @@ def load_dataset() -> Dataset:
 
 
 @st.cache_resource(show_spinner="Analyse wird berechnet …", max_entries=64)
-def _result(_dataset: Dataset, serial: int, year: int | None, weights: tuple | None, radii: tuple | None) -> Result:
-    """The cached analysis; ``None`` weights or radii mean the defaults of the config tables."""
-    weights_ = None if weights is None else dict(weights)
-    return analyse(_dataset, Params(year=year, weights=weights_, radii=None if radii is None else dict(radii)))
+def _result(_dataset: Dataset, serial: int, key: tuple, _params: Params) -> Result:
+    """The cached analysis of ``_params`` (``key`` is its hashable form; both underscored args are unhashed)."""
+    return analyse(_dataset, _params)
+
+
+def _params_key(params: Params) -> tuple:
+    """Every field of ``params`` as a hashable tuple (dicts as sorted items), so no setting is left out."""
+    return tuple(
+        (f.name, tuple(sorted(v.items())) if isinstance(v, dict) else v)
+        for f in dataclasses.fields(params) for v in [getattr(params, f.name)]
+    )
 
 
 _serials: dict[int, tuple[weakref.ref, int]] = {}
@@ -154,9 +160,7 @@ def _serial(dataset: Dataset) -> int:
 def analysis(dataset: Dataset, params: Params) -> Result:
     """:func:`geo.analysis.analyse`, cached per data set object and parameters (results are shared: do not
     modify them)."""
-    weights = None if params.weights is None else tuple(sorted(params.weights.items()))
-    radii = None if params.radii is None else tuple(sorted(params.radii.items()))
-    return _result(dataset, _serial(dataset), params.year, weights, radii)
+    return _result(dataset, _serial(dataset), _params_key(params), params)
 
 
 def clear_caches() -> None:
@@ -167,7 +171,7 @@ def clear_caches() -> None:
 
 @contextmanager
 def shows_data_errors() -> Iterator[None]:
-    """Show a :class:`~geo._errors.DataError` as an error box and stop the page.
+    """Show a :class:`~geo.DataError` as an error box and stop the page.
 
     Anything else is a bug: it is logged with its traceback under an incident id, and the user gets a German
     message with that id instead of a traceback (Streamlit's st.stop/st.rerun are no ``Exception`` and pass).
@@ -322,6 +326,3 @@ def pct(share: float) -> str:
     """A share as German percent text, ``74 %``."""
     return f"{format_number(100 * share)} %"
 
-
-if __name__ == "__main__":  # Streamlit also offers this helper as a page at /shared: send visitors home
-    st.switch_page("app.py")
