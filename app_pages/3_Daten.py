@@ -109,6 +109,7 @@ def once(purpose: str, key: tuple, compute):
 
 
 def file_columns(read) -> list[str]:
+    """Column names of the uploaded file for the manual assignment (empty when it cannot be read)."""
     try:
         return [c for c in read().columns if c != "geometry"]
     except DataError:

@@ -37,6 +37,7 @@ analysed = list(result.offer_types)
 
 
 def type_name(t: str | None) -> str:
+    """German plural of an offer type for the choice box (``None``: all types)."""
     if t is None:
         return "alle Angebotsarten"
     return str(offer_types.at[t, "plural"]) if t in offer_types.index else t
@@ -54,6 +55,7 @@ def download(label: str, kind: str, fmt: str, options: ExportOptions, *, key: st
 
 
 def download_sidecar(kind: str, fmt: str, options: ExportOptions, *, key: str) -> None:
+    """A download button for the JSON record of the settings an export was made with."""
     st.download_button(
         "Einstellungen dazu (JSON)", data=sidecar(kind, fmt, dataset, result, options),
         file_name=file_name(kind, fmt, result, options).rsplit(".", 1)[0] + ".json", mime="application/json",

@@ -143,8 +143,10 @@ _serial_lock = threading.Lock()
 
 
 def _serial(dataset: Dataset) -> int:
-    """A number for this very data set object, never reused (``id()`` is reused once an object is gone,
-    and a preview data set on the upload page lives only for one run)."""
+    """A number for this very data set object, never reused.
+
+    ``id()`` is reused once an object is gone, and a preview data set on the upload page lives only for one run.
+    """
     with _serial_lock:
         entry = _serials.get(id(dataset))
         if entry is not None and entry[0]() is dataset:
@@ -158,8 +160,10 @@ def _serial(dataset: Dataset) -> int:
 
 
 def analysis(dataset: Dataset, params: Params) -> Result:
-    """:func:`geo.analysis.analyse`, cached per data set object and parameters (results are shared: do not
-    modify them)."""
+    """:func:`geo.analysis.analyse`, cached per data set object and parameters.
+
+    Results are shared between sessions: do not modify them.
+    """
     return _result(dataset, _serial(dataset), _params_key(params), params)
 
 

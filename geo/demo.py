@@ -186,8 +186,10 @@ def _address(rng: np.random.Generator, district: str) -> str:
 
 
 def _offers(districts: gpd.GeoDataFrame, rng: np.random.Generator) -> gpd.GeoDataFrame:
-    """Familienbüros at Stadtbezirk centres, FGZ at primary schools (leaving the eastern hot spot short),
-    four birth clinics of which two run a Lotsendienst."""
+    """Familienbüros at Stadtbezirk centres, FGZ at primary schools, four birth clinics.
+
+    The FGZ leave the eastern hot spot short; two of the clinics run a Lotsendienst.
+    """
     big = districts[~districts["small"]].reset_index(drop=True)
     centroid = np.column_stack([big.geometry.centroid.x, big.geometry.centroid.y])
     latent = _deprivation(centroid)
