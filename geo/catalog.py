@@ -38,18 +38,24 @@ def _yes(value: object) -> bool:
     return str(value).strip().lower() in _YES
 
 
+def _read_config(path: Path | str, columns, what: str) -> tuple[pd.DataFrame, Report]:
+    """A ``;``-separated config table as text, and a report for its checks; refuses missing columns at once."""
+    table = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    report = Report()
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        report.error(f"Spalten fehlen in der {what}: {', '.join(missing)}")
+        report.raise_if_errors()
+    return table, report
+
+
 def read_offer_types(path: Path | str = settings.OFFER_TYPES_FILE) -> pd.DataFrame:
     """Read the offer type table (``;``-separated, UTF-8), indexed by ``type``.
 
     Columns: label, short, plural, radius_m (float, NaN where not analysed), color, marker,
     analysed (bool), description.
     """
-    table = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    report = Report()
-    missing = [c for c in OFFER_TYPE_COLUMNS if c not in table.columns]
-    if missing:
-        report.error(f"Spalten fehlen in der Angebotsarten-Tabelle: {', '.join(missing)}")
-        report.raise_if_errors()
+    table, report = _read_config(path, OFFER_TYPE_COLUMNS, "Angebotsarten-Tabelle")
     table["analysed"] = table["analysed"].map(_yes)
     table["radius_m"] = pd.to_numeric(table["radius_m"].str.replace(",", "."), errors="coerce")
     for i, row in table.iterrows():
@@ -66,12 +72,7 @@ def read_indicator_definitions(path: Path | str = settings.INDICATORS_FILE) -> p
 
     ``direction`` is +1 where a higher value means more need and -1 where it means less.
     """
-    table = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    report = Report()
-    missing = [c for c in INDICATOR_COLUMNS if c not in table.columns]
-    if missing:
-        report.error(f"Spalten fehlen in der Indikatoren-Tabelle: {', '.join(missing)}")
-        report.raise_if_errors()
+    table, report = _read_config(path, INDICATOR_COLUMNS, "Indikatoren-Tabelle")
     table["direction"] = pd.to_numeric(table["direction"], errors="coerce")
     table["weight"] = pd.to_numeric(table["weight"].str.replace(",", "."), errors="coerce")
     table["in_index"] = table["in_index"].map(_yes)
