@@ -57,3 +57,21 @@ def test_deprivation_is_spatially_clustered(generated):
     ]
     left, right = zip(*pairs, strict=True)
     assert pd.Series(left).corr(pd.Series(right)) > 0.5
+
+
+@pytest.mark.parametrize(
+    ("reader", "columns", "what"),
+    [
+        ("read_offer_types", "OFFER_TYPE_COLUMNS", "Angebotsarten-Tabelle"),
+        ("read_indicator_definitions", "INDICATOR_COLUMNS", "Indikatoren-Tabelle"),
+    ],
+)
+def test_a_config_table_without_its_columns_is_refused_naming_them(tmp_path, reader, columns, what):
+    from geo import catalog
+    from geo._errors import DataError
+
+    wanted = list(getattr(catalog, columns))
+    path = tmp_path / "tabelle.csv"
+    path.write_text(";".join(wanted[:1]) + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match=f"Spalten fehlen in der {what}: {', '.join(wanted[1:])}$"):
+        getattr(catalog, reader)(path)
