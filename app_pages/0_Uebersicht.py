@@ -47,7 +47,7 @@ def overview() -> None:
         radius = format_distance(result.radii[t])
         with col:
             st.metric(
-                ui.md(dataset.offer_types.at[t, "short"]), ui.pct(reached / in_need) if in_need else "–", border=True,
+                ui.md(dataset.type_labels(t).short), ui.pct(reached / in_need) if in_need else "–", border=True,
                 help=f"Anteil der Kinder mit Bedarf, die höchstens {radius} (Luftlinie) vom nächsten Angebot "
                 "entfernt wohnen.",
             )
@@ -64,7 +64,7 @@ def overview() -> None:
     with left:
         gap_type = st.selectbox(
             "Versorgungslücken markieren für", [None, *types],
-            format_func=lambda t: "keine" if t is None else dataset.offer_types.at[t, "plural"],
+            format_func=lambda t: "keine" if t is None else dataset.type_labels(t).plural,
             **ui.remember("overview_gap_type", default_gap, options=[None, *types]),
         )
     with right:

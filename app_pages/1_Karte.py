@@ -23,7 +23,7 @@ analysed = result.offer_types
 
 def type_name(t: str | None) -> str:
     """German plural of an offer type for the gap choice (``None``: no gaps marked)."""
-    return "keine" if t is None else str(offer_types.at[t, "plural"]) if t in offer_types.index else t
+    return "keine" if t is None else dataset.type_labels(t).plural
 
 
 with st.container(border=True):

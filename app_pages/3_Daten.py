@@ -69,7 +69,7 @@ if kind == "offers":
     default_type = right.selectbox(
         "Angebotsart, falls die Datei keine Spalte „Art“ hat (bei der NRW-Schuldatei: Art der Schulen)",
         ["– aus der Datei –", *types], format_func=lambda t: t if t.startswith("–") else
-        str(dataset.offer_types.at[t, "label"]), key="up_default_type",
+        dataset.type_labels(t).label, key="up_default_type",
     )
     if not default_type.startswith("–"):
         options["default_type"] = default_type

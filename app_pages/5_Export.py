@@ -40,7 +40,7 @@ def type_name(t: str | None) -> str:
     """German plural of an offer type for the choice box (``None``: all types)."""
     if t is None:
         return "alle Angebotsarten"
-    return str(offer_types.at[t, "plural"]) if t in offer_types.index else t
+    return dataset.type_labels(t).plural
 
 
 def download(label: str, kind: str, fmt: str, options: ExportOptions, *, key: str, primary: bool = False,

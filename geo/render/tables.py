@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo import settings
+from geo import catalog, settings
 from geo.analysis import Result, column
 from geo.analysis.protect import SMALL, district_codes, protect_gaps
 from geo.formatting import format_distance
@@ -116,7 +116,7 @@ def result_columns(
 ) -> list[Column]:
     """The columns of the exported district table, in order, with German labels and descriptions."""
     d = result.districts
-    short = (lambda t: str(offer_types.at[t, "short"])) if offer_types is not None else (lambda t: t)
+    short = (lambda t: catalog.type_labels(offer_types, t).short) if offer_types is not None else (lambda t: t)
     cols = [
         Column("Bezirk-Nr.", "bezirk_nr", "Kennung des Sozialraums", settings.DISTRICT_ID, "text"),
         Column("Sozialraum", "sozialraum", "Name des Sozialraums", settings.DISTRICT_NAME, "text"),
@@ -255,7 +255,7 @@ def protected_gap_table(
             continue
         values = gaps[name].reset_index(drop=True) if name in gaps else pd.Series([], dtype=object)
         if name == "offer_type" and offer_types is not None:
-            values = values.map(lambda t: offer_types.at[t, "short"] if t in offer_types.index else t)
+            values = values.map(lambda t: catalog.type_labels(offer_types, t).short)
         elif name == "is_gap":
             values = values.map({True: "ja", False: "nein"})
         elif name == "share_in_reach":

@@ -131,7 +131,7 @@ def indicator_choices(dataset: Dataset, result: Result) -> dict[str, str]:
     for key in result.weights:
         out[key] = _indicator_label(dataset, key)
     for t in result.offer_types:
-        short = type_short(dataset, t)
+        short = dataset.type_labels(t).short
         out[column("share_in_reach", t)] = f"{short}: Anteil der Kinder in Reichweite"
         out[column("median_distance_m", t)] = f"{short}: Medianweg der Kinder"
         out[column("children_without_reach", t)] = f"{short}: Kinder ohne Erreichbarkeit"
@@ -165,18 +165,6 @@ def bivariate_classes(result: Result, offer_type: str) -> pd.DataFrame:
     out.attrs["need_bins"] = [CLASS_BOUNDS[0], CLASS_BOUNDS[1]]
     out.attrs["reach_bins"] = reach_bins
     return out
-
-
-def type_short(dataset: Dataset, offer_type: str) -> str:
-    """Short German name of an offer type ("FGZ")."""
-    ot = dataset.offer_types
-    return str(ot.at[offer_type, "short"]) if offer_type in ot.index else offer_type
-
-
-def type_plural(dataset: Dataset, offer_type: str) -> str:
-    """German plural of an offer type ("Familiengrundschulzentren (FGZ)")."""
-    ot = dataset.offer_types
-    return str(ot.at[offer_type, "plural"]) if offer_type in ot.index else offer_type
 
 
 def _indicator_label(dataset: Dataset, key: str) -> str:
@@ -232,12 +220,12 @@ def _offer_items(dataset: Dataset, result: Result, layers: list[OfferLayer]) -> 
     items = []
     for layer in layers:
         n = len(layer.points)
-        items.append(LegendItem(f"{type_plural(dataset, layer.offer_type)} ({n})", marker=layer.marker,
+        items.append(LegendItem(f"{dataset.type_labels(layer.offer_type).plural} ({n})", marker=layer.marker,
                                 color=layer.color))
         if layer.reach is not None:
             radius = format_distance(result.radii[layer.offer_type])
             items.append(LegendItem(
-                f"Reichweite {radius} Luftlinie ({type_short(dataset, layer.offer_type)})",
+                f"Reichweite {radius} Luftlinie ({dataset.type_labels(layer.offer_type).short})",
                 Style(layer.color if layer.reach_filled else "none", layer.color),
                 line="--", alpha=0.22 if layer.reach_filled else 1.0,
             ))
@@ -303,7 +291,7 @@ def _share_fill(share: np.ndarray, usable: np.ndarray, cmap: str = "Blues") -> t
 def _variable(dataset: Dataset, result: Result, name: str) -> dict:
     """Label, unit, scale, decimals, colour map and whether it is a need variable, for an indicator map."""
     for t in result.offer_types:
-        short = type_short(dataset, t)
+        short = dataset.type_labels(t).short
         radius = format_distance(result.radii[t])
         if name == column("share_in_reach", t):
             colour = str(dataset.offer_types.at[t, "color"]) if t in dataset.offer_types.index else "#555555"
@@ -419,7 +407,8 @@ class _Base:
     @property
     def radius_note(self) -> str:
         """Radii of the map's offer types, e.g. "FGZ 800 m"."""
-        return ", ".join(f"{type_short(self.dataset, t)} {format_distance(self.result.radii[t])}" for t in self.types)
+        labels = self.dataset.type_labels
+        return ", ".join(f"{labels(t).short} {format_distance(self.result.radii[t])}" for t in self.types)
 
     def layers(self, types: list[str], *, reach: bool = False, filled: bool = False) -> list[OfferLayer]:
         """Offer layers of ``types`` (see :func:`_offer_layers`)."""
@@ -484,7 +473,7 @@ def _offers_map(b: _Base) -> MapContent:
         districts_items.append(b.nc_item)
     legend = [LegendSection("Angebote und Reichweite", b.offer_items(layers)),
               LegendSection("Sozialräume", districts_items)]
-    title = (f"{type_plural(dataset, offer_type)} und ihre Reichweite" if offer_type
+    title = (f"{dataset.type_labels(offer_type).plural} und ihre Reichweite" if offer_type
              else "Präventive Angebote und ihre Reichweite")
     method = (f"Reichweite als Luftlinie um jedes Angebot ({b.radius_note}), innerhalb der Stadtgrenze; "
               "Bedarf nach Statusklasse")
@@ -512,7 +501,7 @@ def _reach_map(b: _Base) -> MapContent:
     method = (f"Anteil der Kinder (nach Wohnort) höchstens {format_distance(result.radii[t])} Luftlinie vom "
               f"nächsten Angebot; feste Klassen in 25-%-Schritten; Lücke: Status niedrig/sehr niedrig und "
               f"unter {threshold} % in Reichweite")
-    return MapContent("reach", f"Erreichbarkeit: {type_plural(b.dataset, t)}", method, styles, legend,
+    return MapContent("reach", f"Erreichbarkeit: {b.dataset.type_labels(t).plural}", method, styles, legend,
                       offers=layers, emphasis=gap, emphasis_label="Versorgungslücke", bold=gap)
 
 
@@ -551,13 +540,13 @@ def _bivariate_map(b: _Base) -> MapContent:
     low, good = (format_number(100 * x, 0, unit="%") for x in rb)
     radius = format_distance(result.radii[t])
     method = (f"Bedarf = MSS-Statusklasse (Status hoch | mittel | niedrig/sehr niedrig) × Anteil der Kinder im "
-              f"Umkreis von {radius} Luftlinie um ein {type_short(dataset, t)} (unter {low} | {low} bis unter "
+              f"Umkreis von {radius} Luftlinie um ein {dataset.type_labels(t).short} (unter {low} | {low} bis unter "
               f"{good} | ab {good}); schwarz = Versorgungslücke")
     worst = (bi["need"] == 2) & (bi["reach"] == 0) & (bi["state"] == "ok")
-    return MapContent("bivariate", f"Bedarf und Erreichbarkeit: {type_plural(dataset, t)}", method,
+    return MapContent("bivariate", f"Bedarf und Erreichbarkeit: {dataset.type_labels(t).plural}", method,
                       _bivariate_styles(bi), legend, offers=layers, bold=worst.to_numpy(),
                       bivariate={"need_bins": nb, "reach_bins": rb, "radius": radius,
-                                 "short": type_short(dataset, t), "counts": _bivariate_counts(bi)})
+                                 "short": dataset.type_labels(t).short, "counts": _bivariate_counts(bi)})
 
 
 def _gap_classes(b: _Base, n_gaps: np.ndarray) -> tuple[list[str], list[LegendItem]]:
@@ -599,10 +588,11 @@ def _gaps_map(b: _Base) -> MapContent:
     suffix = None
     if not offer_type:
         suffix = [
-            "(" + ", ".join(type_short(dataset, t) for t, g in zip(types, row, strict=True) if g) + ")" if row.any()
+            "(" + ", ".join(dataset.type_labels(t).short for t, g in zip(types, row, strict=True) if g) + ")"
+            if row.any()
             else "" for row in gap_matrix
         ]
-    title = f"Versorgungslücken: {type_plural(dataset, offer_type)}" if offer_type else "Versorgungslücken"
+    title = f"Versorgungslücken: {dataset.type_labels(offer_type).plural}" if offer_type else "Versorgungslücken"
     method = (f"Lücke: Status niedrig/sehr niedrig und unter {threshold} % der Kinder im Umkreis "
               f"({b.radius_note}, Luftlinie) des nächsten Angebots")
     return MapContent("gaps", title, method, styles, legend, offers=layers, bold=n_gaps > 0, label_suffix=suffix)

@@ -20,7 +20,7 @@ from geo.analysis.need import CLASS_BOUNDS, IN_NEED_CLASSES
 from geo.analysis.protect import HIDDEN_MEANING, SMALL, protect_gaps, protected_totals, rule_text
 from geo.dataset import Dataset
 from geo.formatting import format_distance, format_number
-from geo.render.print.content import map_content, type_plural, type_short
+from geo.render.print.content import map_content
 from geo.render.print.drawing import draw_legend, draw_map, legend_height
 from geo.render.print.kit import TextMeasure, fit_text, new_figure, paper_size_in, rc
 from geo.render.print.sheet import draw_stamp, omitted_note
@@ -115,7 +115,7 @@ def _cover(fig, renderer, ctx: _Ctx) -> None:
     y -= 0.55
     fig.text(MARGIN / W, y / H, "Bericht für den Jugendhilfeausschuss", ha="left", va="top", fontsize=16)
     y -= 0.42
-    types = ", ".join(type_plural(d, t) for t in r.offer_types)
+    types = ", ".join(d.type_labels(t).plural for t in r.offer_types)
     y = _paragraph(fig, ctx, f"Wo fehlen präventive Angebote – {types} – in Sozialräumen mit hohem Bedarf?", y,
                    size=10.5, color="#333333")
     y -= 0.1
@@ -156,7 +156,7 @@ def _cover(fig, renderer, ctx: _Ctx) -> None:
     rows = []
     for t in r.offer_types:
         n_offers = int((d.offers[settings.OFFER_TYPE] == t).sum())
-        rows.append([type_plural(d, t), _count(n_offers), format_distance(r.radii[t]),
+        rows.append([d.type_labels(t).plural, _count(n_offers), format_distance(r.radii[t]),
                      _total_text(totals[column("share_in_need_reached", t)], percent=True),
                      _total_text(totals[column("gap_districts", t)])])
     names = max(ctx.measure.width(row[0], 7.8) for row in rows) / TextMeasure.SAFETY + 0.1 if rows else 0.0
@@ -239,7 +239,7 @@ def _gap_rows(dataset: Dataset, gaps: pd.DataFrame) -> list[_GapRow]:
         rows.append(_GapRow(str(g["offer_type"]), bool(g["is_gap"]), {
             "rank": str(rank),
             "name": str(g[settings.DISTRICT_NAME]),
-            "type": type_short(dataset, g["offer_type"]),
+            "type": dataset.type_labels(g["offer_type"]).short,
             "status": str(g["status_class"]).replace("Status ", ""),
             "children": _shown(g[settings.CHILDREN]),
             "reached": share if isinstance(share, str) else format_number(100 * float(share), 0, unit="%"),
@@ -397,7 +397,7 @@ def _methods_blocks(ctx: _Ctx) -> list[tuple[str, str]]:
     for t in r.offer_types:
         n_offers = int((d.offers[settings.OFFER_TYPE] == t).sum())
         radius = f"{format_distance(r.radii[t])} ({format_number(r.radii[t], 0)} m)"
-        blocks.append(("li", f"{type_plural(d, t)}: Radius {radius}, {n_offers} Standorte"))
+        blocks.append(("li", f"{d.type_labels(t).plural}: Radius {radius}, {n_offers} Standorte"))
     threshold = format_number(100 * r.max_share_in_reach, 0)
     blocks.append(("h", "Versorgungslücken und Rangfolge"))
     blocks.append(("p", f"Eine Versorgungslücke ist ein Sozialraum mit hohem Bedarf, in dem weniger als {threshold} % "
@@ -510,7 +510,7 @@ def render_report(
             table = (type_header, rows, _auto_widths(measure, type_header, rows, 7.4, 5, total_w),
                      ["left", "right", "right", "right", "right", "left"],
                      "Versorgungslücken" + (" (die 8 größten)" if len(mine) > 8 else ""))
-            heading = f"{type_plural(d, t)}: Erreichbarkeit und Lücken"
+            heading = f"{d.type_labels(t).plural}: Erreichbarkeit und Lücken"
             plan.append((heading, _bind(_map_page, kind="reach", offer_type=t, heading=heading, intro=intro,
                                         table=table)))
         for k, rows in enumerate(gap_pages):
