@@ -39,7 +39,7 @@ from geo.analysis import Result
 from geo.analysis.protect import district_codes, rule_text
 from geo.dataset import Dataset
 from geo.render.print.content import KINDS as MAP_KINDS
-from geo.render.print.content import MapSpec
+from geo.render.print.content import MapOptions, MapSpec
 from geo.render.print.kit import figure_bytes
 from geo.render.print.sheet import render_map
 from geo.render.provenance import (
@@ -94,7 +94,7 @@ GPKG_LAYER: Final[str] = "sozialraeume"
 
 
 @dataclass(frozen=True)
-class ExportOptions:
+class ExportOptions(MapOptions):
     """Options of one export; each product uses those that apply to it.
 
     Attributes
@@ -119,16 +119,8 @@ class ExportOptions:
         stays a vector map.
     """
 
-    offer_type: str | None = None
-    indicator: str | None = None
-    scheme: str = "quantiles"
-    k: int = 5
-    paper: str = "A4"
-    orientation: str = "landscape"
     dpi: int = 150
-    labels: bool = True
     export_date: date | None = None
-    tiles: bool = False
 
     def resolved(self) -> ExportOptions:
         """A copy with the export date fixed (today if none was given)."""
@@ -195,9 +187,7 @@ def export(
     options = (options or ExportOptions()).resolved()
     _check(kind, fmt, options)
     if kind in MAP_KINDS:
-        spec = MapSpec(kind, offer_type=options.offer_type, indicator=options.indicator, scheme=options.scheme,
-                       k=options.k, paper=options.paper, orientation=options.orientation, labels=options.labels,
-                       tiles=options.tiles)
+        spec = MapSpec(kind=kind, **options.map_options())
         return figure_bytes(render_map(spec, dataset, result, export_date=options.export_date), fmt,
                             dpi=options.dpi)
     if kind == "report":

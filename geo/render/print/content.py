@@ -325,17 +325,11 @@ def _require_type(dataset: Dataset, result: Result, kind: str, offer_type: str |
 
 
 @dataclass(frozen=True)
-class MapSpec:
-    """One print map as asked for: what it shows (kind and its options) and the sheet it is laid out on.
+class MapOptions:
+    """The options of a print map besides its kind, shared by :class:`MapSpec` and the export options.
 
-    The single parameter object of :func:`map_content` and :func:`~geo.render.print.sheet.render_map`;
-    :meth:`product` is its entry in the settings record of an export. Unknown kinds and schemes are refused when
-    the spec is made, an offer type unknown to the analysis when the content is built.
-
-    Parameters
+    Attributes
     ----------
-    kind
-        One of :data:`KINDS`.
     offer_type
         Offer type for ``reach`` and ``bivariate`` (required), ``offers`` and ``gaps`` (``None`` = all).
     indicator
@@ -350,7 +344,6 @@ class MapSpec:
         Background tiles under semi-transparent district fills.
     """
 
-    kind: str
     offer_type: str | None = None
     indicator: str | None = None
     scheme: str = "quantiles"
@@ -359,6 +352,29 @@ class MapSpec:
     orientation: str = "landscape"
     labels: bool = True
     tiles: bool = False
+
+    def map_options(self) -> dict[str, object]:
+        """The map options alone, by name (for a :class:`MapSpec` made from a subclass's instance)."""
+        return {f.name: getattr(self, f.name) for f in fields(MapOptions)}
+
+
+@dataclass(frozen=True)
+class MapSpec(MapOptions):
+    """One print map as asked for: what it shows (kind and its options) and the sheet it is laid out on.
+
+    The single parameter object of :func:`map_content` and :func:`~geo.render.print.sheet.render_map`;
+    :meth:`product` is its entry in the settings record of an export. Unknown kinds and schemes are refused when
+    the spec is made, an offer type unknown to the analysis when the content is built.
+
+    Parameters
+    ----------
+    kind
+        One of :data:`KINDS` (keyword-only).
+    **options
+        The fields of :class:`MapOptions`.
+    """
+
+    kind: str = field(kw_only=True)
 
     def __post_init__(self) -> None:
         """Refuse an unknown kind or scheme with a German message."""
@@ -374,11 +390,11 @@ class MapSpec:
             if options:
                 raise TypeError(f"MapSpec und Einzeloptionen zugleich: {', '.join(options)}")
             return spec
-        return cls(spec, **options)
+        return cls(kind=spec, **options)
 
     def product(self) -> dict[str, object]:
-        """The spec as the ``product`` entry of the settings record (all fields, in declaration order)."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        """The spec as the ``product`` entry of the settings record: the kind, then the options in order."""
+        return {"kind": self.kind, **self.map_options()}
 
 
 class _Base:

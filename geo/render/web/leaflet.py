@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Final
 
@@ -16,7 +15,7 @@ from folium.template import Template
 from geo import settings
 from geo.analysis import Result
 from geo.dataset import Dataset
-from geo.render.web.map_data import SIMPLIFY_M, STATUS, map_data
+from geo.render.web.map_data import map_data
 from geo.render.web.symbols import esc
 
 #: Vendored front-end assets (Leaflet 1.9.4, see static/README.md) and the atlas' own script and stylesheet.
@@ -107,21 +106,23 @@ def need_map(
     result: Result,
     dataset: Dataset,
     *,
-    variable: str = STATUS,
-    scheme: str = "mss",
-    k: int = 5,
-    offer_types: Iterable[str] | None = None,
-    reach: bool = False,
-    gap_type: str | None = None,
-    labels: bool = True,
     tiles: str = "none",
     static_url: str = STATIC_URL,
-    simplify_m: float = SIMPLIFY_M,
+    **options,
 ) -> folium.Map:
     """The need × reach map: choropleth, offers, optional reach circles and gap outlines, district names.
 
-    Parameters are those of :func:`map_data`, plus ``tiles`` (a key of :data:`TILES`; default ``"none"``:
-    no network needed) and ``static_url`` (where the browser finds ``static/``).
+    Parameters
+    ----------
+    result, dataset
+        The analysis result and its data set.
+    tiles
+        A key of :data:`TILES`; default ``"none"``: no network needed.
+    static_url
+        Where the browser finds ``static/``.
+    **options
+        What the map shows: the keyword options of :func:`~geo.render.web.map_data.map_data` (variable, scheme,
+        k, offer_types, reach, gap_type, labels, simplify_m).
 
     Returns
     -------
@@ -131,10 +132,7 @@ def need_map(
     """
     if tiles not in TILES:
         raise ValueError(f"Unknown background {tiles!r}; use one of {sorted(TILES)}")
-    data = map_data(
-        result, dataset, variable=variable, scheme=scheme, k=k, offer_types=offer_types, reach=reach,
-        gap_type=gap_type, labels=labels, simplify_m=simplify_m,
-    )
+    data = map_data(result, dataset, **options)
     (s, w), (n, e) = data["bounds"]
     m = OfflineMap(
         location=[(s + n) / 2, (w + e) / 2], zoom_start=12, tiles=None, static_url=static_url,
