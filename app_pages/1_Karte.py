@@ -14,6 +14,7 @@ st.title("Karte")
 dataset, params = ui.current()
 with ui.shows_data_errors():
     result = ui.analysis(dataset, params)
+ui.types_without_offers_note(dataset)
 
 choices = map_data.variables(result, dataset)
 offer_types = dataset.offer_types
