@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import _shared as ui
-from geo.analysis import RESIDENTS_FROM_GRID, RESIDENTS_FROM_LAYER
+from geo.analysis import RESIDENTS_FROM_LAYER
 from geo.export import html_bytes, masked_result
 from geo.render.web import leaflet, map_data
 
@@ -14,6 +14,8 @@ st.title("Karte")
 dataset, params = ui.current()
 with ui.shows_data_errors():
     result = ui.analysis(dataset, params)
+ui.population_note(result)
+people = ui.md(result.population.genitive)
 
 choices = map_data.variables(result, dataset)
 offer_types = dataset.offer_types
@@ -69,17 +71,16 @@ with ui.shows_data_errors():
     )
 st_folium(m, key="karte_map", height=680, use_container_width=True, returned_objects=[])
 
-if result.residents_source == RESIDENTS_FROM_GRID:
+if result.residents_on_grid:
     st.warning(
-        "Es liegt keine Wohnorte-Ebene vor: Die Kinder jedes Bezirks sind gleichmäßig auf ein 100-m-Raster "
-        "im Bezirk verteilt. Die Reichweiten sind daher Näherungen – besonders in Bezirken mit großen "
-        "unbewohnten Flächen.",
+        f"Wohnorte {people}: {ui.md(result.residents_source)}. Die Reichweiten sind daher Näherungen – "
+        "besonders in Bezirken mit großen unbewohnten Flächen.",
         icon=":material/grid_on:",
     )
 elif result.residents_source == RESIDENTS_FROM_LAYER:
-    st.caption("Wohnorte der Kinder: Wohnblöcke mit Einwohner- und Kinderzahlen je Block.")
+    st.caption(f"Wohnorte {people}: Wohnblöcke mit Einwohner- und Kinderzahlen je Block.")
 else:
-    st.caption(f"Wohnorte der Kinder: {result.residents_source}")
+    st.caption(f"Wohnorte {people}: {ui.md(result.residents_source)}")
 st.caption(
     "Reichweite = Luftlinie (ETRS89/UTM 32N) vom Wohnblock zum nächsten Angebot, kein Fußweg. "
     "Symbole und Ebenen lassen sich auch oben rechts in der Karte ein- und ausblenden. "

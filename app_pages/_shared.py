@@ -31,6 +31,7 @@ from pathlib import Path
 import streamlit as st
 
 from geo import DataError, Dataset, Params, Result, Workspace, analyse, column, load_demo, log_incident, settings
+from geo.analysis import population
 from geo.formatting import format_number
 
 REPO_DIR = Path(__file__).resolve().parent.parent
@@ -241,7 +242,7 @@ def _reset() -> None:
 
 
 def sidebar(dataset: Dataset) -> Params:
-    """The settings every page shares: year, indicator weights of the status index, reach radii.
+    """The settings every page shares: year, whom reach is measured for, indicator weights, reach radii.
 
     Returns
     -------
@@ -255,6 +256,16 @@ def sidebar(dataset: Dataset) -> Params:
         "Jahr", years, format_func=str, help="Jahr der Indikatorwerte (Einwohner, Kinder, Sozialindikatoren).",
         **remember("pa_year", years[-1], options=years),
     )
+    of_year = dataset.indicators[dataset.indicators[settings.YEAR] == year]
+    counts = {p.column: p.heading for p in population.choices(of_year, dataset.indicator_definitions)}
+    measured_for = None
+    if len(counts) > 1:  # one choice (or none: the analysis says what is missing) needs no widget
+        measured_for = sb.selectbox(
+            "Reichweite gemessen an", list(counts), format_func=counts.get,
+            help="Wessen Wohnorte zählen: Kinder, wo die Indikatortabelle Kinderzahlen hat, sonst alle "
+            "Einwohnerinnen und Einwohner, oder eine andere Personenzahl der Tabelle (Einheit „Anzahl“).",
+            **remember("pa_population", next(iter(counts)), options=list(counts)),
+        )
     weights: dict[str, float] = {}
     with sb.expander("Statusindex: Indikatoren und Gewichte"):
         st.caption("Gewicht 0 = Indikator nicht im Index. Der Index wird nach jeder Änderung neu standardisiert.")
@@ -266,7 +277,7 @@ def sidebar(dataset: Dataset) -> Params:
             )
     radii: dict[str, float] = {}
     with sb.expander("Reichweiten je Angebotsart"):
-        st.caption("Luftlinie in Metern um jedes Angebot; Kinder in diesem Umkreis gelten als erreicht.")
+        st.caption("Luftlinie in Metern um jedes Angebot; wer in diesem Umkreis wohnt, gilt als erreicht.")
         for t, default in _default_radii(dataset).items():
             label = md(dataset.offer_types.at[t, "short"])
             radii[t] = float(
@@ -283,7 +294,10 @@ def sidebar(dataset: Dataset) -> Params:
     sb.caption(f"Daten: {md(dataset.source)}")
     if dataset.synthetic:
         sb.badge(settings.SYNTHETIC_STAMP, icon=":material/science:", color="orange")
-    return Params(year=int(year), weights={k: float(w) for k, w in weights.items() if w}, radii=radii)
+    return Params(
+        year=int(year), weights={k: float(w) for k, w in weights.items() if w}, radii=radii,
+        population=measured_for,
+    )
 
 
 # -------------------------------------------------------------------------------------------------- display
@@ -296,6 +310,12 @@ def stamp(dataset: Dataset) -> None:
             f"{settings.SYNTHETIC_STAMP} – Musterstadt ist erfunden, die Zahlen sind keine echten Daten",
             icon=":material/science:", color="orange",
         )
+
+
+def population_note(result: Result) -> None:
+    """The visible note when reach is measured for others than the children (e.g. all inhabitants)."""
+    if result.population.note:
+        st.info(md(result.population.note), icon=":material/groups:")
 
 
 def data_state(dataset: Dataset, result: Result) -> None:
