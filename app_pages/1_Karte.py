@@ -73,8 +73,9 @@ st_folium(m, key="karte_map", height=680, use_container_width=True, returned_obj
 
 if result.residents_on_grid:
     st.warning(
-        f"Wohnorte {people}: {ui.md(result.residents_source)}. Die Reichweiten sind daher Näherungen – "
-        "besonders in Bezirken mit großen unbewohnten Flächen.",
+        f"Es liegt keine Wohnorte-Ebene{ui.layer_lacks(dataset, result)} vor: Die "
+        f"{ui.md(result.population.plural)} jedes Bezirks sind gleichmäßig auf ein 100-m-Raster im Bezirk "
+        "verteilt. Die Reichweiten sind daher Näherungen – besonders in Bezirken mit großen unbewohnten Flächen.",
         icon=":material/grid_on:",
     )
 elif result.residents_source == RESIDENTS_FROM_LAYER:

@@ -45,7 +45,7 @@ st.markdown(
 )
 if result.residents_on_grid:
     st.warning(
-        f"Ohne Wohnorte-Ebene (mit {ui.md(p.counts)}) werden die {people} jedes Bezirks gleichmäßig auf die "
+        f"Ohne Wohnorte-Ebene{ui.layer_lacks(dataset, result)} werden die {people} jedes Bezirks gleichmäßig auf die "
         "Mittelpunkte eines "
         f"{n(settings.FALLBACK_GRID_M)}-m-Rasters im Bezirk verteilt. Reichweiten sind dann Näherungen."
     )

@@ -318,6 +318,16 @@ def population_note(result: Result) -> None:
         st.info(md(result.population.note), icon=":material/groups:")
 
 
+def layer_lacks(dataset: Dataset, result: Result) -> str:
+    """`` mit Kinderzahlen`` (escaped) when a residents layer exists but lacks the population's counts, else ``""``.
+
+    For the grid warnings: "Es liegt keine Wohnorte-Ebene{…} vor".
+    """
+    if dataset.residents is None or not len(dataset.residents):
+        return ""
+    return f" mit {md(result.population.counts)}"
+
+
 def data_state(dataset: Dataset, result: Result) -> None:
     """Where the data come from, the year and the stored versions in use."""
     cols = st.columns([3, 1, 3])

@@ -66,7 +66,9 @@ def test_choices_offer_count_columns_and_a_requested_one_wins(indicators, small_
     table = indicators.assign(under_6=[40, 90, 30])
     assert [p.column for p in choices(table, defs)] == ["children", "inhabitants", "under_6"]
     chosen = choose(table, defs, requested="inhabitants")
-    assert chosen.note == "Reichweite gemessen an allen Einwohnerinnen und Einwohnern – so gewählt statt der Kinderzahlen"
+    assert chosen.note == (
+        "Reichweite gemessen an allen Einwohnerinnen und Einwohnern – so gewählt statt der Kinderzahlen"
+    )
     picked = choose(table, defs, requested="under_6")
     assert (picked.plural, picked.heading) == ("Personen (Kinder unter 6 Jahren)", "Kinder unter 6 Jahren")
     # a percentage is no count

@@ -84,3 +84,17 @@ def test_with_children_the_sidebar_offers_inhabitants_and_the_pages_follow():
     assert "Einwohner mit Bedarf" in [m.label for m in at.metric]
     assert ("Reichweite gemessen an allen Einwohnerinnen und Einwohnern – so gewählt statt der Kinderzahlen"
             in [i.value for i in at.info])
+
+
+def test_karte_says_the_residents_layer_lacks_the_count(monkeypatch, city):
+    from app_pages import _shared
+
+    blocks = city.residents.drop(columns=[settings.INHABITANTS])  # neither children nor inhabitants
+    monkeypatch.setattr(_shared, "load_demo", lambda: city.with_layers(residents=blocks))
+    at = open_page("app_pages/1_Karte.py", timeout=TIMEOUT)
+    assert not at.exception
+    assert [w.value for w in at.warning if "Raster" in w.value] == [
+        "Es liegt keine Wohnorte-Ebene mit Einwohnerzahlen vor: Die Einwohnerinnen und Einwohner jedes Bezirks sind "
+        "gleichmäßig auf ein 100-m-Raster im Bezirk verteilt. Die Reichweiten sind daher Näherungen – besonders in "
+        "Bezirken mit großen unbewohnten Flächen."
+    ]
