@@ -209,3 +209,22 @@ def test_gap_table_headers_follow_the_population(demo_city):
     reasons = protected_gap_table(result)["Begründung"]
     assert len(reasons) == len(result.gaps) > 0
     assert all("der Einwohnerinnen und Einwohner wohnen" in r or r == HIDDEN_REASON for r in reasons)
+
+
+@pytest.mark.parametrize("kind", ["reach", "bivariate", "gaps"])
+def test_print_maps_name_inhabitants_and_carry_the_note(demo_city, kind):
+    from geo.render.print.content import map_content
+
+    dataset, result = demo_city
+    content = map_content(kind, dataset, result, offer_type="fgz")
+    assert content.method.endswith(f"; {NOTE}")
+    assert "der Einwohnerinnen und Einwohner" in content.method and "Kinder " not in content.method
+    labels = " ".join(item.label for section in content.sections for item in section.items)
+    assert "Kinder" not in labels + " ".join(s.title for s in content.sections)
+
+
+def test_print_maps_with_children_have_no_note(small_dataset):
+    from geo.render.print.content import map_content
+
+    result = analyse(small_dataset, Params(radii={"fgz": 800}))
+    assert "Reichweite gemessen an" not in map_content("reach", small_dataset, result, offer_type="fgz").method

@@ -563,7 +563,7 @@ def _draw_bivariate_key(fig: Figure, x: float, y_top: float, info: dict, fs: flo
     for spine in ax.spines.values():
         spine.set_visible(False)
     ax.set_xlabel("Bedarf (MSS-Statusklasse) →", fontsize=fs * 0.9, labelpad=3)
-    people = info.get("people", "Kinder")
+    people = info["people"]
     ax.set_ylabel(f"{people} in Reichweite\n({info['radius']}) →", fontsize=fs * 0.9, labelpad=3)
     fig.text(x / W, (y_top - 0.42 * fontscale - size - 0.42 * fontscale) / H,
              f"schwarz: Versorgungslücke (hoher Bedarf,\nwenige {people} in Reichweite); blau: gut erreicht",
