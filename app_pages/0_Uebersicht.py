@@ -26,6 +26,7 @@ def overview() -> None:
     ui.stamp(dataset)
     with st.container(border=True):
         ui.data_state(dataset, result)
+    ui.types_without_offers_note(dataset)
     ui.population_note(result)
 
     kf = result.key_figures

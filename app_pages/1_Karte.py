@@ -14,6 +14,7 @@ st.title("Karte")
 dataset, params = ui.current()
 with ui.shows_data_errors():
     result = ui.analysis(dataset, params)
+ui.types_without_offers_note(dataset)
 ui.population_note(result)
 people = ui.md(result.population.genitive)
 

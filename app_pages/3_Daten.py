@@ -18,7 +18,7 @@ from geo.ingest.columns import detect_district_columns
 from geo.io import boundaries, spreadsheets
 from geo.render.web.leaflet import need_map
 from geo.render.web.preview import MAX_PREVIEW_POINTS, upload_preview_map
-from geo.store import Workspace
+from geo.store import check_name, create_workspace
 
 KINDS = {
     "offers": "Angebotsstandorte (CSV/XLSX)",
@@ -35,13 +35,64 @@ AUTO = "automatisch erkennen"
 st.title("Daten hochladen")
 dataset, params = ui.current()
 ui.stamp(dataset)
+workspace = ui.workspace()
+created = st.session_state.pop("ws_created", None)
+if created:
+    st.success(f"Arbeitsbereich „{ui.md(created)}“ angelegt. Laden Sie jetzt die Sozialraumgrenzen hoch.",
+               icon=":material/check_circle:")
+
+
+def _create_workspace() -> None:
+    """Create the workspace named in the form and work in it from now on (runs on the click)."""
+    name, ags = st.session_state.get("ws_new_name", ""), st.session_state.get("ws_new_ags", "").strip()
+    problems = check_name(name, ags or None)
+    if problems:
+        st.session_state["ws_problems"] = problems
+        return
+    try:
+        new = create_workspace(name, ags=ags or None, demo_copy=bool(st.session_state.get("ws_new_copy")))
+    except DataError as err:
+        st.session_state["ws_problems"] = [str(err)]
+        return
+    ui.switch_workspace(new.path.name)
+    ui.clear_caches()
+    st.session_state["ws_created"] = name.strip()
+    for key in ("ws_new_name", "ws_new_ags", "ws_new_copy"):
+        st.session_state.pop(key, None)
+
+
+with st.expander("Eigene Stadt anlegen (neuer Arbeitsbereich)", expanded=workspace.read_only):
+    st.markdown(
+        "Jede Stadt (oder jede Gemeinde eines Kreises) bekommt einen eigenen Arbeitsbereich. Er beginnt **leer**: "
+        "Es werden nur Ihre eigenen Dateien verwendet, nie Daten der Demo Musterstadt. Was noch fehlt, wird "
+        "angezeigt. Die Demo bleibt in der Seitenleiste unter „Arbeitsbereich“ wählbar."
+    )
+    left, right = st.columns([3, 1])
+    left.text_input("Name der Stadt, Gemeinde oder des Kreises", key="ws_new_name", max_chars=80)
+    right.text_input("Gemeindeschlüssel (AGS, optional)", key="ws_new_ags", max_chars=8)
+    st.checkbox("Übungskopie der Demo (enthält die erfundenen Musterstadt-Daten, bleibt als Beispieldaten "
+                "gekennzeichnet)", key="ws_new_copy")
+    st.button("Arbeitsbereich anlegen", on_click=_create_workspace, icon=":material/add_location_alt:",
+              key="ws_create")
+    for problem in st.session_state.pop("ws_problems", []):
+        st.error(ui.md(problem), icon=":material/error:")
+
+if workspace.read_only:
+    st.info("Die Demo Musterstadt ist schreibgeschützt. Legen Sie oben eine eigene Stadt an (oder eine "
+            "Übungskopie der Demo) und laden Sie dort Ihre Dateien hoch.", icon=":material/lock:")
+    st.stop()
+st.markdown(f"Arbeitsbereich: **{ui.md(workspace.name)}**")
 st.markdown(
     "Laden Sie eigene Dateien hoch. Jede Datei wird **vollständig geprüft**; gespeichert wird erst, wenn Sie "
     "bestätigen. Jede Übernahme wird eine neue Version – frühere Stände lassen sich auf der Seite "
     "**Verlauf** jederzeit wiederherstellen. Vorlagen: `data/vorlagen/` im Programmordner."
 )
 
-kind = st.radio("Was möchten Sie hochladen?", list(KINDS), format_func=KINDS.get, key="up_kind")
+if "districts" in dataset.missing_layers:
+    st.info("Als Erstes die **Sozialraumgrenzen**: Sie legen die Stadt fest, gegen die alle weiteren Dateien "
+            "geprüft werden.", icon=":material/looks_one:")
+kind = st.radio("Was möchten Sie hochladen?", list(KINDS), format_func=KINDS.get, key="up_kind",
+                index=list(KINDS).index("districts") if "districts" in dataset.missing_layers else 0)
 upload = st.file_uploader(
     "Datei auswählen", type=FILE_TYPES[kind], key=f"up_file_{kind}",
     help=f"Höchstens {settings.MAX_UPLOAD_BYTES // 1024**2} MB.",
@@ -168,7 +219,7 @@ if kind == "indicators":
 with st.spinner("Datei wird geprüft …"):
     # Keyed by the file's checksum, the options and the stored versions the check compares with.
     check_key = (checksum, upload.name, kind, json.dumps(options, sort_keys=True, default=str),
-                 dataset.source, tuple(sorted(dataset.versions.items())))
+                 dataset.workspace, dataset.source, tuple(sorted(dataset.versions.items())))
     check = once("check", check_key, lambda: check_upload(data, upload.name, kind=kind, context=dataset,
                                                           options=options))
 
@@ -275,7 +326,7 @@ def _remember_preview(base_versions: dict) -> None:
 if st.button(f"{layer_name} übernehmen und speichern", type="primary", icon=":material/save:", key="up_save",
              on_click=_remember_preview, args=(dict(check.base_versions),)):
     try:
-        info = commit_upload(Workspace(), check, filename=upload.name, comment=comment,
+        info = commit_upload(workspace, check, filename=upload.name, comment=comment,
                              previewed=st.session_state.pop("up_previewed", None))
     except DataError as err:
         st.error(ui.md(err), icon=":material/error:")

@@ -1,27 +1,28 @@
-"""Verlauf: every stored version of every layer; restore any of them or go back to the demo baseline."""
+"""Verlauf: every stored version of every layer of the workspace; restore any of them, or stop using a layer."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from app_pages import _shared as ui
-from geo import DataError
-from geo.store import workspace as store
+from geo import DataError, store
 
 st.title("Verlauf der Datenstände")
 dataset, _ = ui.current()
 with ui.shows_data_errors():
-    workspace = store.Workspace()
+    workspace = ui.workspace()
     history = workspace.history()
 ui.stamp(dataset)
 # No server path here: the page may be served to colleagues; the administrator knows PRAEVENTIONSATLAS_DATA.
 st.caption("Gespeicherte Stände liegen im Arbeitsbereich auf dem Server und werden nie gelöscht.")
 
-st.markdown("**Die Analyse verwendet jetzt:**  \n" + "  \n".join(ui.md(v) for v in dataset.versions.values()))
+st.markdown(f"**Arbeitsbereich {ui.md(workspace.name)} – die Analyse verwendet jetzt:**  \n"
+            + ("  \n".join(ui.md(v) for v in dataset.versions.values()) or "noch keine Daten"))
 
 if history.empty:
-    st.info("Noch keine eigenen Daten gespeichert: alle Seiten zeigen die eingebauten Beispieldaten. "
-            "Hochladen auf der Seite **Daten**.", icon=":material/info:")
+    st.info("Die Demo Musterstadt hat keine gespeicherten Stände; sie ist schreibgeschützt." if workspace.read_only
+            else "In diesem Arbeitsbereich ist noch nichts gespeichert. Hochladen auf der Seite **Daten**.",
+            icon=":material/info:")
     st.stop()
 
 
@@ -57,14 +58,29 @@ for layer in store.LAYERS:
             ui.clear_caches()
             st.success(f"{ui.md(info.label)} ist wieder in Gebrauch.", icon=":material/check_circle:")
             st.rerun()
-    if active and right.button(f"{label}: Beispieldaten verwenden", key=f"hist_reset_{layer}",
-                               icon=":material/undo:", on_click=_remember_shown, args=(layer, shown_base)):
-        try:
-            workspace.reset(layer, base_versions=st.session_state.pop(f"hist_seen_{layer}"))
-        except DataError as err:
-            st.error(ui.md(err), icon=":material/error:")
-        else:
-            ui.clear_caches()
+    if active and right.button(f"{label} nicht mehr verwenden …", key=f"hist_reset_{layer}",
+                               icon=":material/remove_circle:"):
+        st.session_state["hist_confirm_reset"] = (layer, shown_base)
+    pending = st.session_state.get("hist_confirm_reset")
+    if active and pending and pending[0] == layer:
+        st.warning(
+            f"**{ui.md(label)} aus der Analyse nehmen?** Version {active[0]} bleibt im Verlauf erhalten und lässt "
+            f"sich jederzeit wiederherstellen, aber bis dahin fehlt die Ebene „{ui.md(label)}“ auf allen Seiten "
+            "und in allen Exporten (sie wird nicht durch Beispieldaten ersetzt).",
+            icon=":material/warning:",
+        )
+        yes, no = st.columns([2, 5])
+        if yes.button(f"Ja, {label} nicht mehr verwenden", key=f"hist_reset_yes_{layer}", type="primary"):
+            st.session_state.pop("hist_confirm_reset", None)
+            try:
+                workspace.reset(layer, base_versions=pending[1])
+            except DataError as err:
+                st.error(ui.md(err), icon=":material/error:")
+            else:
+                ui.clear_caches()
+                st.rerun()
+        if no.button("Abbrechen", key=f"hist_reset_no_{layer}"):
+            st.session_state.pop("hist_confirm_reset", None)
             st.rerun()
 
 with st.expander("Protokoll aller Aktionen"):

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from geo import DataError, Dataset, Params, Result, Workspace, analyse, column, load_demo, log_incident, settings
+from geo import DataError, Dataset, Params, Result, analyse, column, log_incident, settings, store
 from geo.analysis import population
 from geo.formatting import format_number
 
@@ -97,21 +97,45 @@ def current() -> tuple[Dataset, Params]:
 # ---------------------------------------------------------------------------------------------------- loaders
 
 
+WORKSPACE_KEY = "ws_workspace"  # not "pa_": "Standardwerte wiederherstellen" keeps it
+
+
+def workspace_ref() -> str:
+    """The workspace this session works in: the sidebar's choice, else the data folder's default."""
+    return str(st.session_state.get(_KEEP + WORKSPACE_KEY) or store.default_ref())
+
+
+def switch_workspace(ref: str) -> None:
+    """Work in workspace ``ref`` from the next run on (the sidebar then shows it chosen)."""
+    st.session_state[_KEEP + WORKSPACE_KEY] = ref
+
+
+def workspace() -> store.Workspace | store.DemoWorkspace:
+    """The session's workspace; the demo when the chosen one no longer exists (e.g. its folder was removed)."""
+    try:
+        return store.open_workspace(workspace_ref())
+    except DataError:
+        switch_workspace(store.DEMO)
+        return store.DemoWorkspace()
+
+
 def _workspace_state() -> tuple:
-    """Which stored layer versions are active: the cache key of the data set (cheap to read every run)."""
-    workspace = Workspace()  # path from settings.WORKSPACE_DIR at call time: tests point it at tmp_path
-    active = workspace.active_versions()
-    return (str(workspace.path), *((layer, info.version, info.sha256) for layer, info in active.items()))
+    """The workspace and which of its stored versions are active: the data set's cache key (cheap every run)."""
+    chosen = workspace()
+    if chosen.read_only:
+        return (store.DEMO,)
+    active = chosen.active_versions()
+    return (str(chosen.path), *((layer, info.version, info.sha256) for layer, info in active.items()))
 
 
 @st.cache_resource(show_spinner="Daten werden geladen …", max_entries=4)
 def _dataset(state: tuple) -> Dataset:
     """The data set for one workspace state (the argument is only the cache key)."""
-    return Workspace().dataset(load_demo())
+    return store.open_workspace(state[0]).dataset()
 
 
 def load_dataset() -> Dataset:
-    """The data set every page shows: the stored workspace (``geo.store``) over the demo baseline.
+    """The data set every page shows: the session's workspace (``geo.store``), and nothing from any other.
 
     The one place that decides which data the app uses; reloaded whenever the active stored versions change.
     The object is shared by all sessions: do not modify it (``Dataset.with_layers`` makes a changed copy).
@@ -122,6 +146,32 @@ def load_dataset() -> Dataset:
         If stored data cannot be read (show it with :func:`shows_data_errors`).
     """
     return _dataset(_workspace_state())
+
+
+MISSING_LAYER_TEXT = {
+    "districts": "die **Sozialraumgrenzen** (GeoJSON, GeoPackage oder Shapefile als ZIP)",
+    "indicators": "die **Indikatoren** je Sozialraum und Jahr (mindestens Einwohnerzahlen)",
+}
+
+
+def missing_data_notice(dataset: Dataset) -> None:
+    """Say what the workspace still lacks for an analysis, and where to add it."""
+    missing = [MISSING_LAYER_TEXT[layer] for layer in dataset.missing_layers]
+    st.info(
+        f"**{md(dataset.city or 'Dieser Arbeitsbereich')}: für die Analyse fehlen noch Daten.** Bitte laden Sie auf "
+        "der Seite **Daten** " + " und ".join(missing) + " hoch. Angebotsstandorte und Wohnorte folgen danach.",
+        icon=":material/upload_file:",
+    )
+    st.page_link(PAGES[3][0], label="Zur Seite Daten", icon=":material/upload_file:")
+
+
+def types_without_offers_note(dataset: Dataset) -> None:
+    """Name the offer types without any location: they are left out of the analysis, not filled from elsewhere."""
+    missing = dataset.types_without_offers
+    if missing:
+        names = ", ".join(md(dataset.type_labels(t).plural) for t in missing)
+        st.caption(f"Für {names} liegen noch keine Standorte vor – diese Angebotsarten fehlen in der Analyse. "
+                   "Hochladen auf der Seite **Daten**.")
 
 
 @st.cache_resource(show_spinner="Analyse wird berechnet …", max_entries=64)
@@ -163,8 +213,12 @@ def _serial(dataset: Dataset) -> int:
 def analysis(dataset: Dataset, params: Params) -> Result:
     """:func:`geo.analysis.analyse`, cached per data set object and parameters.
 
-    Results are shared between sessions: do not modify them.
+    A workspace that lacks boundaries or indicators gets :func:`missing_data_notice` instead, and the page stops
+    there. Results are shared between sessions: do not modify them.
     """
+    if dataset.missing_layers:
+        missing_data_notice(dataset)
+        st.stop()
     return _result(dataset, _serial(dataset), _params_key(params), params)
 
 
@@ -226,6 +280,23 @@ def remembered(key: str, default: object = None) -> object:
     return st.session_state.get(_KEEP + key, default)
 
 
+def workspace_selector(container) -> None:
+    """The choice of workspace at the top of the sidebar: the demo and every city workspace of the data folder."""
+    entries = store.list_workspaces()
+    refs = [e.ref for e in entries]
+    labels = {e.ref: e.label for e in entries}
+    current = workspace_ref()
+    if current not in refs:
+        refs.append(current)
+        labels[current] = current
+    container.selectbox(
+        "Arbeitsbereich", refs, format_func=lambda r: labels.get(r, r),
+        help="Jede Stadt hat ihren eigenen Arbeitsbereich; die Demo Musterstadt ist schreibgeschützt. "
+             "Neu anlegen auf der Seite „Daten“.",
+        **remember(WORKSPACE_KEY, current, options=refs),
+    )
+
+
 def _default_weights(dataset: Dataset) -> dict[str, float]:
     d = dataset.indicator_definitions
     return {str(k): (float(r["weight"]) if r["in_index"] else 0.0) for k, r in d.iterrows()}
@@ -250,14 +321,21 @@ def sidebar(dataset: Dataset) -> Params:
         Parameters for :func:`analysis`; indicators with weight 0 are left out of the index.
     """
     sb = st.sidebar
+    workspace_selector(sb)
     years = dataset.years
     sb.markdown("### Einstellungen")
-    year = sb.selectbox(
-        "Jahr", years, format_func=str, help="Jahr der Indikatorwerte (Einwohner, Kinder, Sozialindikatoren).",
-        **remember("pa_year", years[-1], options=years),
-    )
-    of_year = dataset.indicators[dataset.indicators[settings.YEAR] == year]
-    counts = {p.column: p.heading for p in population.choices(of_year, dataset.indicator_definitions)}
+    year = None
+    if years:
+        year = sb.selectbox(
+            "Jahr", years, format_func=str, help="Jahr der Indikatorwerte (Einwohner, Kinder, Sozialindikatoren).",
+            **remember("pa_year", years[-1], options=years),
+        )
+    else:
+        sb.caption("Noch keine Indikatorwerte: kein Jahr zur Auswahl.")
+    counts: dict[str, str] = {}
+    if year is not None:
+        of_year = dataset.indicators[dataset.indicators[settings.YEAR] == year]
+        counts = {p.column: p.heading for p in population.choices(of_year, dataset.indicator_definitions)}
     measured_for = None
     if len(counts) > 1:  # one choice (or none: the analysis says what is missing) needs no widget
         measured_for = sb.selectbox(
@@ -294,10 +372,8 @@ def sidebar(dataset: Dataset) -> Params:
     sb.caption(f"Daten: {md(dataset.source)}")
     if dataset.synthetic:
         sb.badge(settings.SYNTHETIC_STAMP, icon=":material/science:", color="orange")
-    return Params(
-        year=int(year), weights={k: float(w) for k, w in weights.items() if w}, radii=radii,
-        population=measured_for,
-    )
+    weights = {k: float(w) for k, w in weights.items() if w}
+    return Params(year=None if year is None else int(year), weights=weights, radii=radii, population=measured_for)
 
 
 # -------------------------------------------------------------------------------------------------- display

@@ -79,7 +79,7 @@ class VersionConflict(DataError):
     """A confirmed change was checked against stored versions that are no longer active; nothing was written.
 
     ``changed`` maps each layer label whose active version moved to ``(checked_against, now_active)``;
-    ``None`` stands for the base (demo) layer.
+    ``None`` stands for "no stored version" (the layer was missing).
     """
 
     def __init__(self, changed: dict[str, tuple[int | None, int | None]], advice: str):
@@ -93,7 +93,7 @@ class VersionConflict(DataError):
 
 def _version_text(version: int | None, *, short: bool = False) -> str:
     if version is None:
-        return "Basisdaten"
+        return "keine Daten"
     return str(version) if short else f"Version {version}"
 
 

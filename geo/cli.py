@@ -1,4 +1,8 @@
-"""Command line over the same functions as the dashboard: ``python -m geo analyse …``."""
+"""Command line over the same functions as the dashboard: ``python -m geo analyse …``, ``python -m geo upload …``.
+
+Every command works in one workspace: ``--workspace`` names it (a folder name in the data folder, the
+municipality's name, or a path), by default the same one the app opens (see :mod:`geo.store.workspaces`).
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,29 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from geo import DataError, demo
+from geo import DataError, demo, store
 from geo.analysis import Params, analyse
 from geo.dataset import Dataset
 
+#: Upload kinds of ``python -m geo upload`` (the Daten page's kinds).
+UPLOAD_KINDS = ("districts", "indicators", "offers")
+#: Most problems printed per severity; the rest is counted.
+SHOWN_PROBLEMS = 50
+
 
 def _dataset(args: argparse.Namespace) -> Dataset:
-    if getattr(args, "workspace", None):
-        from geo.store import Workspace
+    """The data set of the chosen workspace; says on stderr which workspace and data versions are used."""
+    workspace = store.open_workspace(getattr(args, "workspace", None))
+    dataset = workspace.dataset()
+    _say_used(workspace, dataset)
+    return dataset
 
-        return Workspace(Path(args.workspace)).dataset(demo.load_demo())
-    return demo.load_demo()
+
+def _say_used(workspace, dataset: Dataset) -> None:
+    ref = "demo" if workspace.read_only else str(workspace.path)
+    print(f"Arbeitsbereich: {workspace.name} ({ref})", file=sys.stderr)
+    versions = "; ".join(dataset.versions.values()) or "keine gespeicherten Daten"
+    print(f"Datenstände: {versions}", file=sys.stderr)
 
 
 def _params(args: argparse.Namespace) -> Params:
@@ -33,10 +49,21 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _analysable(dataset: Dataset) -> Dataset:
+    if dataset.missing_layers:
+        names = " und ".join(store.LAYER_LABELS[layer] for layer in dataset.missing_layers)
+        raise DataError(f"{dataset.city or 'Der Arbeitsbereich'}: es fehlen noch {names}. Bitte zuerst hochladen "
+                        "(python -m geo upload districts|indicators DATEI).")
+    for offer_type in dataset.types_without_offers:
+        print(f"Hinweis: Für {dataset.type_labels(offer_type).plural} liegen noch keine Standorte vor – nicht "
+              "analysiert.", file=sys.stderr)
+    return dataset
+
+
 def _cmd_analyse(args: argparse.Namespace) -> int:
     from geo.render.tables import protected_district_table, write_german_csv
 
-    dataset = _dataset(args)
+    dataset = _analysable(_dataset(args))
     result = analyse(dataset, _params(args))
     table = protected_district_table(
         result, offer_types=dataset.offer_types, indicator_definitions=dataset.indicator_definitions
@@ -52,7 +79,7 @@ def _cmd_analyse(args: argparse.Namespace) -> int:
 def _cmd_export(args: argparse.Namespace) -> int:
     from geo import export as ex
 
-    dataset = _dataset(args)
+    dataset = _analysable(_dataset(args))
     result = analyse(dataset, _params(args))
     fmt = args.format or (args.out.suffix.lstrip(".").lower() if args.out and args.out.suffix else None)
     fmt = fmt or ex.FORMATS[args.kind][0]
@@ -76,6 +103,109 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_workspace(args: argparse.Namespace) -> int:
+    if args.action == "list":
+        for entry in store.list_workspaces():
+            mark = "*" if entry.default else " "
+            print(f"{mark} {entry.ref:<24} {entry.label}")
+        print("(* = Standard für App und Kommandozeile)")
+    elif args.action == "create":
+        if not args.name:
+            raise DataError("Bitte den Namen angeben: python -m geo workspace create NAME [--ags AGS]")
+        workspace = store.create_workspace(args.name, ags=args.ags, demo_copy=args.demo_copy,
+                                           make_default=True if args.default else None)
+        print(f"Arbeitsbereich angelegt: {workspace.name} ({workspace.path})")
+        print("Als Nächstes: python -m geo upload districts DATEI --workspace " + workspace.path.name)
+    else:  # default
+        if not args.name:
+            raise DataError("Bitte den Arbeitsbereich angeben: python -m geo workspace default NAME")
+        store.set_default(args.name)
+        print(f"Standard-Arbeitsbereich: {store.default_ref()}")
+    return 0
+
+
+def _upload_target(args: argparse.Namespace):
+    """The workspace an upload goes to; boundaries into a workspace that does not exist yet create it (empty)."""
+    try:
+        return store.open_workspace(args.workspace)
+    except DataError:
+        if args.kind != "districts" or not args.workspace:
+            raise
+    path = Path(args.workspace).expanduser()
+    if path.parent != Path(".") or path.is_absolute():
+        workspace = store.Workspace(path)  # a folder outside the data folder, named by path
+        workspace.set_meta(name=path.name, origin="city")
+    else:
+        workspace = store.create_workspace(args.workspace)
+    print(f"Neuer Arbeitsbereich angelegt: {workspace.name} ({workspace.path})")
+    return workspace
+
+
+def _upload_options(args: argparse.Namespace) -> dict:
+    options: dict[str, object] = {}
+    if args.kind == "districts":
+        for name in ("id_column", "name_column", "crs"):
+            if getattr(args, name):
+                options[name] = getattr(args, name)
+    elif args.kind == "offers":
+        options["mode"] = "replace" if args.replace else "append"
+        if args.crs:
+            options["crs"] = args.crs
+        if args.type:
+            options["default_type"] = args.type
+            options["offer_type"] = args.type
+    else:
+        if args.id_column:
+            options["id_column"] = args.id_column
+        if args.year:
+            options["year"] = args.year
+    if args.sheet and args.kind != "districts":
+        options["sheet"] = args.sheet
+    return options
+
+
+def _print_report(check) -> None:
+    for key, value in check.info.items():
+        print(f"{key}: {value}")
+    if check.crs_guess is not None and check.crs_guess.crs:
+        print(f"Koordinatensystem: {check.crs_guess.crs} ({check.crs_guess.reason})")
+    for title, problems in (("Fehler", check.report.errors), ("Hinweise", check.report.warnings)):
+        if problems:
+            print(f"{title} ({len(problems)}):")
+            for problem in problems[:SHOWN_PROBLEMS]:
+                column = f" [Spalte {problem.column}]" if problem.column else ""
+                print(f"  - {problem}{column}")
+            if len(problems) > SHOWN_PROBLEMS:
+                print(f"  … und {len(problems) - SHOWN_PROBLEMS} weitere")
+
+
+def _cmd_upload(args: argparse.Namespace) -> int:
+    from geo.ingest import check_upload, commit_upload
+
+    if not args.file.is_file():
+        raise DataError(f"Die Datei {args.file} gibt es nicht.")
+    workspace = _upload_target(args)
+    if workspace.read_only:
+        workspace.save()  # raises the German read-only message
+    context = workspace.dataset()
+    data = args.file.read_bytes()
+    check = check_upload(data, args.file.name, kind=args.kind, context=context, options=_upload_options(args))
+    print(f"Arbeitsbereich: {workspace.name} ({workspace.path})")
+    print(f"Datei: {args.file.name} ({store.LAYER_LABELS[args.kind]})")
+    _print_report(check)
+    if not check.ok:
+        print("Nichts gespeichert: Bitte die Fehler in der Datei beheben und erneut hochladen.", file=sys.stderr)
+        return 1
+    if check.changes is not None:
+        print(f"Änderungen: {check.changes}")
+        if check.changes.removed:
+            shown = ", ".join(map(str, check.changes.removed[:20]))
+            print(f"Achtung, entfernt werden {len(check.changes.removed)}: {shown}")
+    info = commit_upload(workspace, check, filename=args.file.name, comment=args.comment or "")
+    print(f"Gespeichert: {info.label}")
+    return 0
+
+
 def _iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -93,8 +223,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=2024)
     p.set_defaults(func=_cmd_demo)
 
+    workspace_help = ("Arbeitsbereich: Ordnername im Datenordner, Name der Stadt oder Pfad; „demo“ = Musterstadt "
+                      "(Standard: wie in der App, siehe „workspace list“)")
+
+    p = sub.add_parser("workspace", help="Arbeitsbereiche auflisten, anlegen, als Standard festlegen")
+    p.add_argument("action", choices=["list", "create", "default"])
+    p.add_argument("name", nargs="?", help="Name der Stadt (create) bzw. Arbeitsbereich (default)")
+    p.add_argument("--ags", help="Amtlicher Gemeindeschlüssel (create, optional)")
+    p.add_argument("--demo-copy", action="store_true", help="Übungskopie der Demo anlegen (create)")
+    p.add_argument("--default", action="store_true", help="gleich als Standard festlegen (create)")
+    p.set_defaults(func=_cmd_workspace)
+
+    p = sub.add_parser("upload", help="Datei prüfen und als neue Version speichern (wie die Seite „Daten“)")
+    p.add_argument("kind", choices=list(UPLOAD_KINDS), help="Art der Datei")
+    p.add_argument("file", type=Path)
+    p.add_argument("--workspace", help=workspace_help + "; Grenzen in einen neuen Namen legen ihn an")
+    p.add_argument("--id-column", help="Spalte mit der Sozialraum-Kennung")
+    p.add_argument("--name-column", help="Spalte mit dem Namen (districts)")
+    p.add_argument("--crs", help="Koordinatensystem, falls die Datei keines nennt (z. B. EPSG:25832)")
+    p.add_argument("--type", help="Angebotsart, falls die Datei keine Spalte „Art“ hat (offers), z. B. fgz")
+    p.add_argument("--replace", action="store_true",
+                   help="offers: die Liste der enthaltenen Angebotsarten ersetzen (entfernt nicht enthaltene)")
+    p.add_argument("--year", type=int, help="Jahr der Werte, falls die Datei keine Spalte „Jahr“ hat")
+    p.add_argument("--sheet", help="Tabellenblatt (XLSX)")
+    p.add_argument("--comment", help="Kommentar zur Version")
+    p.set_defaults(func=_cmd_upload)
+
     p = sub.add_parser("analyse", help="Ergebnistabelle je Bezirk (Bedarf, Erreichbarkeit, Lücken)")
-    p.add_argument("--workspace", type=Path, help="Arbeitsbereich mit hochgeladenen Daten (sonst Demo)")
+    p.add_argument("--workspace", help=workspace_help)
     p.add_argument("--year", type=int)
     p.add_argument("--radius", action="append", metavar="ART=METER", help="z. B. --radius fgz=800")
     p.add_argument("--out", type=Path, help="CSV-Datei (deutsches Excel-Format); sonst Ausgabe auf dem Terminal")
@@ -112,7 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=sorted({f for fs in FORMATS.values() for f in fs}),
                    help="Dateiformat (Standard: aus --out, sonst das erste der Art)")
     p.add_argument("--out", type=Path, help="Zieldatei (Standard: sprechender Name im aktuellen Ordner)")
-    p.add_argument("--workspace", type=Path, help="Arbeitsbereich mit hochgeladenen Daten (sonst Demo)")
+    p.add_argument("--workspace", help=workspace_help)
     p.add_argument("--year", type=int)
     p.add_argument("--radius", action="append", metavar="ART=METER", help="z. B. --radius fgz=800")
     p.add_argument("--offer-type", help="Angebotsart (z. B. fgz); ohne = alle, wo die Karte das erlaubt")

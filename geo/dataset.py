@@ -37,7 +37,13 @@ class Dataset:
         Layer name → version label of the stored data in use.
     stored_versions
         Layer code name → number of the stored version in use, read in the same snapshot as the layers;
-        layers not listed are the base (demo) layers. What a change computed from this data set was based on.
+        layers not listed have no stored version (the built-in demo, or not uploaded yet). What a change
+        computed from this data set was based on.
+    city
+        Name of the municipality (or Kreis) the data describe, e.g. "Musterstadt" or "Bochum".
+    workspace
+        Reference of the workspace the data come from: ``"demo"`` or the workspace's folder name in the data
+        folder (see :mod:`geo.store.workspaces`).
     """
 
     districts: gpd.GeoDataFrame
@@ -50,6 +56,8 @@ class Dataset:
     synthetic: bool = False
     versions: dict[str, str] = field(default_factory=dict)
     stored_versions: dict[str, int] = field(default_factory=dict)
+    city: str = ""
+    workspace: str = ""
 
     @property
     def years(self) -> list[int]:
@@ -61,6 +69,18 @@ class Dataset:
         """Offer types whose reach is analysed and that have at least one offer, in config order."""
         present = set(self.offers[settings.OFFER_TYPE])
         return [t for t, row in self.offer_types.iterrows() if row["analysed"] and t in present]
+
+    @property
+    def missing_layers(self) -> list[str]:
+        """Layers the analysis needs that hold no data yet: ``districts``, ``indicators`` (in this order)."""
+        layers = {"districts": self.districts, "indicators": self.indicators}
+        return [name for name, frame in layers.items() if frame is None or not len(frame)]
+
+    @property
+    def types_without_offers(self) -> list[str]:
+        """Analysed offer types (config order) of which no offer is stored yet: left out of the analysis."""
+        present = set(self.offers[settings.OFFER_TYPE]) if self.offers is not None else set()
+        return [t for t, row in self.offer_types.iterrows() if row["analysed"] and t not in present]
 
     def type_labels(self, offer_type: str) -> catalog.TypeLabels:
         """Label, short name and plural of an offer type (its key where the table lacks it)."""

@@ -300,6 +300,8 @@ def load_demo(directory: Path | str = settings.DEMO_DIR) -> Dataset:
         source=SOURCE_LABEL,
         synthetic=True,
         versions={"Demo": "Musterstadt (eingebaut)"},
+        city=CITY_NAME,
+        workspace="demo",
     )
 
 

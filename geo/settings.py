@@ -45,10 +45,14 @@ DEMO_DIR: Final[Path] = DATA_DIR / "demo"
 OFFER_TYPES_FILE: Final[Path] = DATA_DIR / "angebotsarten.csv"
 INDICATORS_FILE: Final[Path] = DATA_DIR / "indikatoren.csv"
 
-#: Where uploaded data is stored (outside the repository); override with PRAEVENTIONSATLAS_DATA.
-WORKSPACE_DIR: Path = Path(
+#: The data folder: one sub-folder per workspace (a city, a Kreis' towns, a test copy), outside the repository;
+#: override with PRAEVENTIONSATLAS_DATA. The built-in demo is not stored here (it is read from :data:`DEMO_DIR`).
+DATA_ROOT: Path = Path(
     os.environ.get("PRAEVENTIONSATLAS_DATA", Path.home() / ".local" / "share" / "praeventionsatlas")
 )
+#: Workspace the app and the command line open when none is chosen: a workspace's folder name in
+#: :data:`DATA_ROOT` or ``demo``; unset, the data folder's stored default is used (see :mod:`geo.store.workspaces`).
+DEFAULT_WORKSPACE: str | None = os.environ.get("PRAEVENTIONSATLAS_WORKSPACE") or None
 #: Optional background of the web and print maps: XYZ raster tiles in Web Mercator ({z}/{x}/{y}), fetched only when an
 #: export asks for them; override with PRAEVENTIONSATLAS_TILE_URL (then also set the attribution).
 TILE_URL: str = os.environ.get("PRAEVENTIONSATLAS_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
@@ -61,7 +65,7 @@ TILE_COPYRIGHT_URL: Final[str] = os.environ.get(
     "PRAEVENTIONSATLAS_TILE_COPYRIGHT_URL", "https://www.openstreetmap.org/copyright"
 )
 #: Disk cache of fetched tiles (a second export of the same area needs no network); PRAEVENTIONSATLAS_TILE_CACHE.
-TILE_CACHE_DIR: Path = Path(os.environ.get("PRAEVENTIONSATLAS_TILE_CACHE", WORKSPACE_DIR / "kachel-cache"))
+TILE_CACHE_DIR: Path = Path(os.environ.get("PRAEVENTIONSATLAS_TILE_CACHE", DATA_ROOT / "kachel-cache"))
 #: Seconds one tile request may take, and all tile requests of one map together.
 TILE_TIMEOUT_S: float = 3.0
 TILE_BUDGET_S: float = 20.0

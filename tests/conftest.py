@@ -32,6 +32,25 @@ def _no_real_tile_server(monkeypatch, tmp_path_factory):
     tiles.forget_failures()
 
 
+@pytest.fixture(autouse=True)
+def data_root(monkeypatch, tmp_path_factory) -> Path:
+    """Every test gets an empty data folder of its own (no workspace, default = demo): nothing reads the user's home."""
+    root = tmp_path_factory.mktemp("daten")
+    monkeypatch.setattr(settings, "DATA_ROOT", root)
+    monkeypatch.setattr(settings, "DEFAULT_WORKSPACE", None)
+    monkeypatch.setenv("PRAEVENTIONSATLAS_DATA", str(root))
+    monkeypatch.delenv("PRAEVENTIONSATLAS_WORKSPACE", raising=False)
+    return root
+
+
+@pytest.fixture
+def practice(data_root):
+    """A practice copy of the demo in the test's data folder, the default workspace (the app opens it)."""
+    from geo.store import create_workspace
+
+    return create_workspace("Übung", demo_copy=True, make_default=True)
+
+
 @pytest.fixture
 def squares() -> gpd.GeoDataFrame:
     """Districts A | B | C, each 1,000 m × 1,000 m, side by side along x."""

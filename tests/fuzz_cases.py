@@ -578,7 +578,7 @@ def _work(worker: int, names: list[str], seed: int, count: int, answers) -> None
         ws = Workspace(Path(tmp))
         for layer in ("districts", "offers", "indicators"):
             ws.save(layer, getattr(demo, layer), filename=f"{layer}.gpkg")
-        context = ws.dataset(demo)
+        context = ws.dataset()
         wanted = set(names)
         for case in all_cases(seed, count):
             if case.name not in wanted:

@@ -72,7 +72,7 @@ def _snapshot(ws: Workspace) -> tuple[bytes, bytes, list]:
 
 def test_a_good_upload_is_stored_as_a_new_version(stored):
     template = (geo_settings.DATA_DIR / "vorlagen" / "angebote.csv").read_bytes()
-    check = check_upload(template, "angebote.csv", kind="offers", context=stored.dataset(DEMO))
+    check = check_upload(template, "angebote.csv", kind="offers", context=stored.dataset())
     before = stored.history("offers")["version"].max()
     info = commit_upload(stored, check, filename="angebote.csv")
     assert (info.layer, info.version, info.filename) == ("offers", before + 1, "angebote.csv")

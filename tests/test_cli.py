@@ -10,7 +10,6 @@ import pandas as pd
 from geo import settings
 from geo.cli import main
 from geo.demo import load_demo
-from geo.store import Workspace
 
 
 def read_german(path):
@@ -29,16 +28,18 @@ def test_analyse_writes_the_protected_table_for_excel(tmp_path, capsys):
     assert set(small["Arbeitslosenquote (%)"].astype(str)) == {"•"}
 
 
-def test_analyse_uses_the_workspace_and_another_year(tmp_path):
-    ws = Workspace(tmp_path / "ws")
+def test_analyse_uses_the_workspace_and_another_year(tmp_path, practice):
     demo = load_demo()
-    ws.save("offers", demo.offers[demo.offers[settings.OFFER_TYPE] != "fgz"], filename="ohne_fgz.csv")
+    practice.save("offers", demo.offers[demo.offers[settings.OFFER_TYPE] != "fgz"], filename="ohne_fgz.csv")
     out = tmp_path / "t.csv"
     run = subprocess.run(
-        [sys.executable, "-m", "geo", "analyse", "--workspace", str(ws.path), "--year", "2023", "--out", str(out)],
-        capture_output=True, text=True, cwd=settings.REPO_DIR, check=False,
+        [sys.executable, "-m", "geo", "analyse", "--workspace", str(practice.path), "--year", "2023", "--out",
+         str(out)], capture_output=True, text=True, cwd=settings.REPO_DIR, check=False,
     )
     assert run.returncode == 0, run.stderr
+    assert f"Arbeitsbereich: Übung ({practice.path})" in run.stderr
+    assert "Angebote v2 (ohne_fgz.csv" in run.stderr and "Sozialräume v1 (Demo Musterstadt (Kopie)" in run.stderr
+    assert "Für Familiengrundschulzentren (FGZ) liegen noch keine Standorte vor" in run.stderr
     table = read_german(out)
     assert set(table["Jahr"]) == {2023}
     assert not any(c.startswith("FGZ") for c in table.columns)  # no FGZ stored: no FGZ columns

@@ -16,9 +16,9 @@ TEMPLATE = (settings.DATA_DIR / "vorlagen" / "angebote.csv").read_bytes()
 
 
 @pytest.fixture
-def workspace(tmp_path, monkeypatch) -> Workspace:
-    monkeypatch.setattr(settings, "WORKSPACE_DIR", tmp_path / "arbeitsbereich")
-    return Workspace(tmp_path / "arbeitsbereich")
+def workspace(practice) -> Workspace:
+    """The page's workspace: a practice copy of the demo (v1 of every layer = the demo's)."""
+    return practice
 
 
 def shown(markdown: str) -> str:
@@ -44,10 +44,10 @@ def test_offer_upload_is_previewed_and_stored_on_confirmation(workspace):
     metrics = {m.label: m.value for m in at.metric}
     # The template replaces the demo's 10 Familienbüros, 20 FGZ and 2 Lotsendienste by one of each.
     assert metrics == {"neu": "0", "geändert": "3", "entfällt": "29", "unverändert": "2"}
-    assert workspace.history().empty  # nothing stored before the planner confirms
+    assert workspace.active_versions()["offers"].version == 1  # nothing stored before the planner confirms
     at.button(key="up_save").click().run()
     assert not at.exception
-    assert "Gespeichert: Angebote v1 (angebote.csv" in shown(at.success[0].value)
+    assert "Gespeichert: Angebote v2 (angebote.csv" in shown(at.success[0].value)
     stored = workspace.load("offers")
     assert sorted(stored[settings.OFFER_TYPE].value_counts().to_dict().items()) == [
         ("familienbuero", 1), ("fgz", 1), ("geburtsklinik", 2), ("lotsendienst", 1)
@@ -63,7 +63,7 @@ def test_bad_upload_names_the_row_and_stores_nothing(workspace):
     row = report[report["Art"] == "Fehler"].iloc[0]
     assert row["Zeile"] == "3" and "Hort" in row["Meldung"]
     assert [b for b in at.button if b.key == "up_save"] == []  # no way to store a file with errors
-    assert workspace.history().empty and not workspace.file.exists()
+    assert workspace.history("offers")["version"].tolist() == [1]  # only the practice copy's own version
 
 
 def test_user_text_is_shown_as_text_not_markup(workspace):
@@ -98,14 +98,22 @@ def test_history_page_restores_and_resets(workspace):
     workspace.save("offers", demo.offers.head(7), filename="zweite.csv")
     at = open_page("app_pages/4_Verlauf.py", timeout=120)
     assert not at.exception
-    assert at.dataframe[0].value["Datei"].tolist() == ["zweite.csv", "erste.csv"]
-    at.selectbox(key="hist_pick_offers").set_value(1).run()
+    offers_table = at.dataframe[1].value  # after the Sozialräume
+    assert offers_table["Datei"].tolist() == ["zweite.csv", "erste.csv", "Demo Musterstadt (Kopie)"]
+    at.selectbox(key="hist_pick_offers").set_value(2).run()
     at.button(key="hist_restore_offers").click().run()
     assert not at.exception
-    assert workspace.active_versions()["offers"].version == 1
-    at.button(key="hist_reset_offers").click().run()
-    assert workspace.active_versions() == {}
-    assert workspace.history("offers")["version"].tolist() == [2, 1]  # nothing was deleted
+    assert workspace.active_versions()["offers"].version == 2
+    at.button(key="hist_reset_offers").click().run()  # asks first: removing data is an explicit, warned choice
+    assert workspace.active_versions()["offers"].version == 2
+    warning = shown(at.warning[0].value)
+    assert warning.startswith("**Angebote aus der Analyse nehmen?** Version 2 bleibt im Verlauf erhalten")
+    assert "nicht durch Beispieldaten ersetzt" in warning
+    at.button(key="hist_reset_yes_offers").click().run()
+    assert not at.exception
+    assert "offers" not in workspace.active_versions()
+    assert workspace.history("offers")["version"].tolist() == [3, 2, 1]  # nothing was deleted
+    assert workspace.dataset().offers.empty  # missing now, not filled from the demo
 
 
 def test_indicator_columns_can_be_assigned_by_hand(workspace):
@@ -141,20 +149,20 @@ def test_confirming_a_preview_of_a_state_that_has_changed_stores_nothing(workspa
     at = upload(daten_page(), "offers", "familienzentren.csv", FAMILIENZENTREN)  # session A sees the demo offers
     assert {m.label: m.value for m in at.metric}["neu"] == "2"
     # Meanwhile session B replaces the FGZ list.
-    other = check_upload(ONE_FGZ, "fgz.csv", kind="offers", context=Workspace(workspace.path).dataset(load_demo()))
+    other = check_upload(ONE_FGZ, "fgz.csv", kind="offers", context=Workspace(workspace.path).dataset())
     commit_upload(workspace, other, filename="fgz.csv")
 
     at.button(key="up_save").click().run()
     assert not at.exception and not at.success
     assert shown(at.error[-1].value).startswith(
-        "Die Daten wurden inzwischen geändert (Angebote: Version 1 statt Basisdaten). Es wurde nichts gespeichert. "
+        "Die Daten wurden inzwischen geändert (Angebote: Version 2 statt 1). Es wurde nichts gespeichert. "
         "Bitte prüfen Sie die Datei erneut"
     )
-    assert workspace.history("offers")["filename"].tolist() == ["fgz.csv"]
+    assert workspace.history("offers")["filename"].tolist() == ["fgz.csv", "Demo Musterstadt (Kopie)"]
     # The page now previews the file against B's state; confirming that stores A's list beside B's.
     assert {m.label: m.value for m in at.metric}["unverändert"] == str(len(load_demo().offers) - 20 + 1)
     at.button(key="up_save").click().run()
-    assert "Gespeichert: Angebote v2 (familienzentren.csv" in shown(at.success[0].value)
+    assert "Gespeichert: Angebote v3 (familienzentren.csv" in shown(at.success[0].value)
     counts = workspace.load("offers")[settings.OFFER_TYPE].value_counts().to_dict()
     assert counts["familienzentrum"] == 2 and counts["fgz"] == 1
 
@@ -164,13 +172,14 @@ def test_history_page_refuses_a_restore_chosen_from_an_old_table(workspace):
     workspace.save("offers", demo.offers.head(5), filename="erste.csv")
     workspace.save("offers", demo.offers.head(7), filename="zweite.csv")
     at = open_page("app_pages/4_Verlauf.py", timeout=120)
-    at.selectbox(key="hist_pick_offers").set_value(1).run()
-    workspace.save("offers", demo.offers.head(9), filename="dritte.csv")  # another session, after the page showed v2
+    at.selectbox(key="hist_pick_offers").set_value(2).run()
+    workspace.save("offers", demo.offers.head(9), filename="dritte.csv")  # another session, after the page showed v3
     at.button(key="hist_restore_offers").click().run()
     assert not at.exception
     assert shown(at.error[0].value).startswith(
-        "Die Daten wurden inzwischen geändert (Angebote: Version 3 statt 2). Es wurde nichts geändert."
+        "Die Daten wurden inzwischen geändert (Angebote: Version 4 statt 3). Es wurde nichts geändert."
     )
-    assert workspace.active_versions()["offers"].version == 3
-    at.button(key="hist_reset_offers").click().run()  # chosen from the table that now shows v3: done
-    assert not at.exception and workspace.active_versions() == {}
+    assert workspace.active_versions()["offers"].version == 4
+    at.button(key="hist_reset_offers").click().run()  # chosen from the table that now shows v4
+    at.button(key="hist_reset_yes_offers").click().run()
+    assert not at.exception and "offers" not in workspace.active_versions()

@@ -400,8 +400,6 @@ def _walk(node, found: list[str]) -> list[str]:
 
 
 def test_export_page(tmp_path, monkeypatch):
-    monkeypatch.setenv("PRAEVENTIONSATLAS_DATA", str(tmp_path / "workspace"))
-    monkeypatch.setattr(settings, "WORKSPACE_DIR", tmp_path / "workspace")
     at = open_page("app_pages/5_Export.py", timeout=60)
     assert not at.exception, at.exception
     labels = [b.label for b in at.get("download_button")]

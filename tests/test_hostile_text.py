@@ -189,11 +189,10 @@ def _unescaped_dollar(markdown: str) -> bool:
     return re.search(r"(?<!\\)\$", markdown) is not None
 
 
-def test_daten_page_escapes_dollars_and_survives_template_text(tmp_path, monkeypatch):
+def test_daten_page_escapes_dollars_and_survives_template_text(practice):
     """Streamlit typesets ``$…$`` as LaTeX: the page must hand it ``\\$``; a Jinja fragment must not crash it."""
     from tests.apptest import open_page
 
-    monkeypatch.setattr(settings, "WORKSPACE_DIR", tmp_path / "arbeitsbereich")
     money = "Preis $5 und $6"
     template = (settings.DATA_DIR / "vorlagen" / "angebote.csv").read_bytes().decode("utf-8-sig")
     data = template.replace("FB-01;", f"{money};").replace("Familienbüro Altstadt", "Café {{ oops")

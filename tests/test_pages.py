@@ -17,15 +17,6 @@ REPO = Path(__file__).resolve().parent.parent
 TIMEOUT = 60
 
 
-@pytest.fixture(autouse=True)
-def workspace(tmp_path, monkeypatch):
-    """Every page test gets an empty workspace of its own: nothing touches the user's home."""
-    path = tmp_path / "workspace"
-    monkeypatch.setenv("PRAEVENTIONSATLAS_DATA", str(path))
-    monkeypatch.setattr(settings, "WORKSPACE_DIR", path)
-    return path
-
-
 @pytest.fixture(scope="module")
 def demo():
     return load_demo()
@@ -113,10 +104,8 @@ def test_karte_page_with_indicator_and_classification():
     assert at.get("download_button")
 
 
-def test_karte_says_when_children_are_spread_over_the_grid(monkeypatch, demo):
-    from app_pages import _shared
-
-    monkeypatch.setattr(_shared, "load_demo", lambda: demo.with_layers(residents=None))
+def test_karte_says_when_children_are_spread_over_the_grid(practice):
+    practice.reset("residents")
     at = run("app_pages/1_Karte.py")
     assert any("100-m-Raster" in w.value for w in at.warning)
 
@@ -155,20 +144,19 @@ def test_methodik_names_the_parameters_in_force():
     assert radii.set_index("Angebotsart").loc["Familiengrundschulzentrum", "Radius (aktuell)"] == "1,2 km"
 
 
-def test_stored_data_replace_the_demo_layer(workspace, demo):
-    store = pytest.importorskip("geo.store", reason="geo/store.py (versioned workspace) is not in this checkout")
+def test_a_new_upload_shows_at_once_in_the_same_session(practice, demo):
     at = run("app_pages/0_Uebersicht.py")
-    assert [m for m in at.markdown if m.value.startswith(":orange-badge[")]  # the stamp
+    assert [m for m in at.markdown if m.value.startswith(":orange-badge[")]  # the practice copy keeps the stamp
     assert [m.label for m in at.metric] == ["Kinder mit Bedarf", "Familienbüro", "FGZ", "Lotsendienst"]
 
     offers = demo.offers[demo.offers[settings.OFFER_TYPE] != "fgz"]
-    store.Workspace().save("offers", offers, filename="angebote_ohne_fgz.csv")
-    at.run(timeout=TIMEOUT)  # the same session: the cached demo must not be shown any more
+    practice.save("offers", offers, filename="angebote_ohne_fgz.csv")
+    at.run(timeout=TIMEOUT)  # the same session: the cached data set must not be shown any more
     assert not at.exception
     assert [m.label for m in at.metric] == ["Kinder mit Bedarf", "Familienbüro", "Lotsendienst"]
-    stamped = bool([m for m in at.markdown if m.value.startswith(":orange-badge[")])
-    assert stamped == store.Workspace().dataset(demo).synthetic  # the stamp follows the data set's flag
-    assert "eigene Daten" in texts(at) and "Angebote v1 \\(angebote\\_ohne\\_fgz\\.csv" in texts(at)
+    assert "Angebote v2 \\(angebote\\_ohne\\_fgz\\.csv" in texts(at)
+    assert "Für Familiengrundschulzentren \\(FGZ\\), Familienzentren, Kita\\-Sozialarbeit liegen noch keine " \
+        "Standorte vor" in texts(at)
 
 
 def test_analysis_cache_tells_data_sets_apart():

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo import settings
 from geo.demo import load_demo
-from geo.store import DB_NAME, Workspace
+from geo.store import DB_NAME, Workspace, create_workspace
 from tests.apptest import open_page
 
 REPO = Path(__file__).resolve().parent.parent
@@ -47,10 +47,11 @@ def rendered(at: AppTest) -> str:
 
 @pytest.fixture
 def workspace(tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "arbeitsbereich-geheim"
-    monkeypatch.setenv("PRAEVENTIONSATLAS_DATA", str(path))
-    monkeypatch.setattr(settings, "WORKSPACE_DIR", path)
-    return path
+    """The default workspace "Bochum" in a data folder whose server path must never be shown."""
+    root = tmp_path / "daten-geheim"
+    monkeypatch.setenv("PRAEVENTIONSATLAS_DATA", str(root))
+    monkeypatch.setattr(settings, "DATA_ROOT", root)
+    return create_workspace("Bochum").path
 
 
 def _run(script: str) -> AppTest:
@@ -63,14 +64,13 @@ def test_history_page_does_not_show_the_workspace_path(workspace):
     Workspace(workspace).save("offers", load_demo().offers.head(3), filename="angebote.csv")
     at = _run("app_pages/4_Verlauf.py")
     page = rendered(at)
-    assert "angebote.csv" in page and "Arbeitsbereich" in page  # the probe sees the page's text
-    assert str(workspace) not in page and "arbeitsbereich-geheim" not in page
+    assert "angebote.csv" in page and "Arbeitsbereich Bochum" in page  # the probe sees the page's text
+    assert str(workspace.parent) not in page and "daten-geheim" not in page
 
 
 def test_a_broken_workspace_is_reported_without_its_path(workspace):
-    workspace.mkdir()
     (workspace / DB_NAME).write_bytes(b"kein SQLite")
     at = _run("app_pages/4_Verlauf.py")
     assert at.error and "kein Arbeitsbereich des Präventionsatlas" in at.error[0].value
     page = rendered(at)
-    assert str(workspace) not in page and "arbeitsbereich-geheim" not in page
+    assert str(workspace.parent) not in page and "daten-geheim" not in page

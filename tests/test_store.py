@@ -24,8 +24,9 @@ from shapely.geometry import Point, box
 from geo import settings
 from geo._errors import DataError
 from geo.demo import load_demo
-from geo.store import Workspace
+from geo.store import COLUMN_LABELS, Workspace
 from geo.store import workspace as store
+from geo.store.payload import OFFER_COLUMNS
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 CRS = "EPSG:25832"
@@ -196,7 +197,8 @@ def test_absent_workspace_reads_empty_and_creates_nothing(tmp_path: Path, demo) 
     assert ws.history().empty and "active" in ws.history().columns
     assert ws.log().empty
     assert ws.check() == []
-    assert ws.dataset(demo) is demo
+    data = ws.dataset()
+    assert data.missing_layers == ["districts", "indicators"] and data.residents is None and data.offers.empty
     ws.reset("offers")
     assert not ws.path.exists()
 
@@ -218,7 +220,7 @@ def test_versions_increase_and_history_lists_them(ws: Workspace) -> None:
     assert history["rows"].tolist() == [2, 2, 2]
     assert str(history["created_at"].dtype) == "datetime64[us, UTC]"
     assert history["label"].iloc[0].startswith("Angebote v3 (angebote_3.csv, ")
-    assert set(history.columns) <= set(store.COLUMN_LABELS)
+    assert set(history.columns) <= set(COLUMN_LABELS)
 
     assert ws.load("offers")["capacity"].tolist()[1] == 30.0
     assert ws.load("offers", 1)["capacity"].tolist()[1] == 10.0
@@ -295,60 +297,68 @@ def test_checksum_is_stable_and_content_sensitive(tmp_path: Path) -> None:
     assert Workspace(tmp_path / "c").save("offers", _offers(41.0), filename="c.csv").sha256 != first.sha256
 
 
-def test_reset_brings_back_the_base_layer(ws: Workspace, demo) -> None:
+def test_reset_leaves_the_layer_missing_never_filled_from_the_demo(ws: Workspace) -> None:
     ws.save("offers", _offers(), filename="a.csv")
     ws.reset("offers")
     assert ws.active_versions() == {}
-    assert ws.dataset(demo) is demo
+    data = ws.dataset()
+    assert data.offers.empty and list(data.offers.columns)[:5] == list(OFFER_COLUMNS)
+    assert data.versions == {} and data.stored_versions == {}
     assert ws.history("offers")["active"].tolist() == [False]
     assert ws.log("offers")["action"].tolist() == ["save", "reset"]
     ws.restore("offers", 1)
-    _assert_same(ws.dataset(demo).offers, _offers())
+    _assert_same(ws.dataset().offers, _offers())
 
 
 # ---------------------------------------------------------------- dataset
 
 
-def test_dataset_uses_active_layers_and_says_so(ws: Workspace, demo) -> None:
-    demo_offers = demo.offers.copy()
+def test_dataset_uses_active_layers_and_says_so(ws: Workspace) -> None:
+    ws.set_meta(name="Castrop-Rauxel", origin="city")
     ws.save("offers", _offers(10.0), filename="angebote_2025.csv")
     ws.save("offers", _offers(20.0), filename="angebote_2026.csv")
     ws.save("indicators", _indicators(), filename="indikatoren.csv")
-    data = ws.dataset(demo)
+    data = ws.dataset()
     _assert_same(data.offers, _offers(20.0))
     _assert_same(data.indicators, _indicators())
-    assert data.districts is demo.districts and data.residents is demo.residents
-    assert data.synthetic is True  # the fictional districts are still shown: the stamp stays
+    assert data.districts.empty and data.residents is None  # nothing of any other city fills the gaps
+    assert data.missing_layers == ["districts"]
+    assert data.synthetic is False
+    assert list(data.versions) == ["offers", "indicators"]
     assert data.versions["offers"].startswith("Angebote v2 (angebote_2026.csv, ")
     assert data.versions["indicators"].startswith("Indikatoren v1 (indikatoren.csv, ")
-    assert data.versions["districts"].startswith("Sozialräume – Beispieldaten")
-    assert data.source.startswith(
-        "eigene Daten: Angebote, Indikatoren; weiterhin Beispieldaten: Sozialräume, Wohnblöcke"
-    )
-    assert settings.SYNTHETIC_STAMP in data.source  # the fictional layers stay named
-    _assert_same(demo.offers, demo_offers)  # the base is untouched
-    assert demo.synthetic is True
+    assert data.source == "Castrop-Rauxel: eigene Daten (Angebote, Indikatoren)"
+    assert data.city == "Castrop-Rauxel" and data.workspace == ws.path.name
+    assert data.stored_versions == {"offers": 2, "indicators": 1}
 
 
-def test_dataset_with_every_layer_replaced(ws: Workspace, demo) -> None:
+def test_dataset_with_every_layer_replaced(ws: Workspace) -> None:
     for layer, frame in [
         ("districts", _districts()), ("offers", _offers()), ("residents", _residents(5, 1)),
         ("indicators", _indicators()),
     ]:
         ws.save(layer, frame, filename=f"{layer}.csv")
-    data = ws.dataset(demo)
-    assert data.source == "eigene Daten: Sozialräume, Angebote, Wohnblöcke, Indikatoren"
+    data = ws.dataset()
+    assert data.source == f"{ws.path.name}: eigene Daten (Sozialräume, Angebote, Wohnblöcke, Indikatoren)"
     assert list(data.versions) == list(store.LAYERS)
     assert all(" v1 (" in label for label in data.versions.values())
-    assert data.synthetic is False
+    assert data.synthetic is False and data.missing_layers == []
 
 
-def test_own_districts_drop_the_demo_residents(ws: Workspace, demo) -> None:
-    ws.save("districts", _districts(), filename="sozialraeume.geojson")
-    data = ws.dataset(demo)
-    assert data.residents is None  # demo blocks lie in Musterstadt, not in the planner's districts
-    assert "residents" not in data.versions
-    assert data.synthetic is True  # demo offers and indicators are still shown
+def test_schema_1_workspace_is_read_and_upgraded_on_the_next_write(ws: Workspace) -> None:
+    ws.save("offers", _offers(), filename="a.csv")
+    with sqlite3.connect(ws.file) as conn:  # as an older version left it: no meta table, user_version 1
+        conn.execute("DROP TABLE meta")
+        conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    assert ws.meta() == {} and ws.name == ws.path.name
+    _assert_same(ws.dataset().offers, _offers())
+    ws.set_meta(name="Herne")
+    assert ws.meta() == {"name": "Herne"}
+    with sqlite3.connect(ws.file) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    conn.close()
+    _assert_same(ws.load("offers"), _offers())
 
 
 # ---------------------------------------------------------------- refusals
@@ -378,13 +388,6 @@ def test_workspace_in_demo_folder_is_refused() -> None:
         Workspace(settings.DEMO_DIR)
     with pytest.raises(DataError, match="nicht im Ordner der Demodaten"):
         Workspace(settings.DEMO_DIR / "unterordner")
-
-
-def test_default_path_comes_from_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(settings, "WORKSPACE_DIR", tmp_path / "aus-den-settings")
-    ws = Workspace()
-    ws.save("offers", _offers(), filename="a.csv")
-    assert (tmp_path / "aus-den-settings" / store.DB_NAME).is_file()
 
 
 def _foreign_garbage(file: Path) -> None:
@@ -670,8 +673,8 @@ def test_save_planned_on_an_old_state_is_refused_and_writes_nothing(ws: Workspac
 @pytest.mark.parametrize(
     ("base", "message"),
     [
-        ({"offers": None}, "Angebote: Version 1 statt Basisdaten"),  # planned on the demo, someone saved since
-        ({"offers": 1, "districts": 1}, "Sozialräume: Basisdaten statt Version 1"),  # another layer it was based on
+        ({"offers": None}, "Angebote: Version 1 statt keine Daten"),  # planned on no offers, someone saved since
+        ({"offers": 1, "districts": 1}, "Sozialräume: keine Daten statt Version 1"),  # another layer it was based on
     ],
     ids=["from-base", "other-layer"],
 )
@@ -700,11 +703,11 @@ def test_restore_and_reset_planned_on_an_old_state_are_refused(ws: Workspace) ->
 
 
 def test_dataset_records_the_stored_versions_it_was_read_from(ws: Workspace, demo) -> None:
-    assert ws.dataset(demo).stored_versions == {}
+    assert ws.dataset().stored_versions == {}
     ws.save("offers", demo.offers.head(3), filename="a.csv")
     ws.save("offers", demo.offers.head(4), filename="b.csv")
     ws.save("districts", demo.districts, filename="s.gpkg")
-    assert ws.dataset(demo).stored_versions == {"districts": 1, "offers": 2}
+    assert ws.dataset().stored_versions == {"districts": 1, "offers": 2}
 
 
 # Two sessions in two processes: each checks an offer upload against the state it reads, says so
@@ -714,12 +717,11 @@ import sys, time
 from pathlib import Path
 from geo.ingest import check as ingest
 from geo.store import workspace as store
-from geo.demo import load_demo
 
 workspace, flags, name, upload = sys.argv[1:5]
 flags = Path(flags)
 ws = store.Workspace(workspace)
-check = ingest.check_upload(Path(upload).read_bytes(), f"{name}.csv", kind="offers", context=ws.dataset(load_demo()))
+check = ingest.check_upload(Path(upload).read_bytes(), f"{name}.csv", kind="offers", context=ws.dataset())
 assert check.ok, [str(p) for p in check.report.problems]
 (flags / f"{name}.checked").touch()
 while not (flags / "go").exists():
@@ -731,7 +733,8 @@ except store.DataError as err:
     sys.exit(3)
 print(f"VERSION {info.version}")
 """
-#: Session A replaces the Familienzentrum list (the demo has none), session B the FGZ list (the demo has 20).
+#: In a practice copy of the demo (offers v1 = the demo's): session A replaces the Familienzentrum list (the demo
+#: has none), session B the FGZ list (the demo has 20).
 UPLOADS = {
     "a": "Nr;Angebotsart;Name;Breite;Länge\r\nFZ-1;Familienzentrum;FZ Sonnenhügel;51,7195;7,7731\r\n"
          "FZ-2;Familienzentrum;FZ Ölmühle;51,6905;7,7412\r\n",
@@ -746,10 +749,11 @@ def _type_count(frame: pd.DataFrame, offer_type: str) -> int:
     return int((frame[settings.OFFER_TYPE] == offer_type).sum())
 
 
-def test_two_sessions_confirming_uploads_checked_against_the_same_state_lose_nothing(
-    ws: Workspace, tmp_path: Path, demo
-) -> None:
+def test_two_sessions_confirming_uploads_checked_against_the_same_state_lose_nothing(tmp_path: Path) -> None:
     from geo.ingest import check_upload, commit_upload
+    from geo.store import create_workspace
+
+    ws = create_workspace("Übung", root=tmp_path / "daten", demo_copy=True)
 
     flags = tmp_path / "flags"
     flags.mkdir()
@@ -776,26 +780,26 @@ def test_two_sessions_confirming_uploads_checked_against_the_same_state_lose_not
     winners = [name for name, (rc, _) in outcomes.items() if rc == 0]
     assert len(winners) == 1, (outcomes, {n: r[2][-2000:] for n, r in results.items()})
     winner, loser = winners[0], ({"a", "b"} - set(winners)).pop()
-    assert outcomes[winner] == (0, "VERSION 1")
+    assert outcomes[winner] == (0, "VERSION 2")
     rc, out = outcomes[loser]
     assert rc == 3, results[loser][2]
     assert out == (
-        "DATAERROR Die Daten wurden inzwischen geändert (Angebote: Version 1 statt Basisdaten). Es wurde nichts "
+        "DATAERROR Die Daten wurden inzwischen geändert (Angebote: Version 2 statt 1). Es wurde nichts "
         "gespeichert. Bitte prüfen Sie die Datei erneut gegen den neuen Stand (Vorschau und Änderungen oben) und "
         "bestätigen Sie dann noch einmal."
     )
     # The winner's list is stored; the refused session changed nothing.
-    assert ws.history("offers")["filename"].tolist() == [f"{winner}.csv"]
+    assert ws.history("offers")["filename"].tolist() == [f"{winner}.csv", "Demo Musterstadt (Kopie)"]
     stored = ws.load("offers")
     assert _type_count(stored, MINE[winner][0]) == MINE[winner][1]
     assert _type_count(stored, DEMO[loser][0]) == DEMO[loser][1]
 
     # The refused session checks its file again, against the new state, and confirms: both lists are in.
-    check = check_upload(files[loser].read_bytes(), f"{loser}.csv", kind="offers", context=ws.dataset(demo))
-    assert check.base_versions == {"offers": 1, "districts": None}
-    assert commit_upload(ws, check, filename=f"{loser}.csv").version == 2
+    check = check_upload(files[loser].read_bytes(), f"{loser}.csv", kind="offers", context=ws.dataset())
+    assert check.base_versions == {"offers": 2, "districts": 1}
+    assert commit_upload(ws, check, filename=f"{loser}.csv").version == 3
     stored = ws.load("offers")
     for offer_type, count in MINE.values():
         assert _type_count(stored, offer_type) == count
-    assert len(stored) == len(demo.offers) - 20 + 1 + 2
+    assert len(stored) == len(load_demo().offers) - 20 + 1 + 2
     assert ws.check() == []

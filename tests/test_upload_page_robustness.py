@@ -8,15 +8,15 @@ import logging
 import pytest
 
 from app_pages import _shared
-from geo import settings
 from geo.demo import load_demo
 from geo.io import boundaries
 from tests.apptest import open_page
 
 
 @pytest.fixture(autouse=True)
-def workspace(tmp_path, monkeypatch):
-    monkeypatch.setattr(settings, "WORKSPACE_DIR", tmp_path / "arbeitsbereich")
+def workspace(practice):
+    """The page uploads into a practice copy of the demo (the demo itself is read-only)."""
+    return practice
 
 
 def _geojson() -> bytes:

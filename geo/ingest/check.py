@@ -148,6 +148,12 @@ def check_upload(
             f"{format_number(limit, 0 if limit.is_integer() else 1)} MB."
         )
         return UploadCheck(kind, None, report)
+    if kind != "districts" and "districts" in context.missing_layers:
+        # The boundaries define the city: ids and locations are checked against them, never against another city.
+        report = Report()
+        report.error(f"{context.city or 'Dieser Arbeitsbereich'} hat noch keine Sozialraumgrenzen. Bitte laden Sie "
+                     "zuerst die Grenzen hoch; danach werden Kennungen und Lage gegen diese Stadt geprüft.")
+        return UploadCheck(kind, None, report)
     try:
         if kind == "offers":
             check = _check_offers(data, filename, context, options)

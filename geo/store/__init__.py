@@ -1,5 +1,20 @@
-"""The versioned workspace behind one interface (SQLite today; a server backend would implement the same)."""
+"""The versioned workspaces behind one interface (SQLite today; a server backend would implement the same)."""
 
+from geo.store.listing import COLUMN_LABELS
 from geo.store.workspace import DB_NAME, LAYER_LABELS, LAYERS, VersionInfo, Workspace
+from geo.store.workspaces import (
+    DEMO,
+    DemoWorkspace,
+    Entry,
+    check_name,
+    create_workspace,
+    default_ref,
+    list_workspaces,
+    open_workspace,
+    set_default,
+)
 
-__all__ = ["DB_NAME", "LAYERS", "LAYER_LABELS", "VersionInfo", "Workspace"]
+__all__ = [
+    "COLUMN_LABELS", "DB_NAME", "DEMO", "LAYERS", "LAYER_LABELS", "DemoWorkspace", "Entry", "VersionInfo", "Workspace",
+    "check_name", "create_workspace", "default_ref", "list_workspaces", "open_workspace", "set_default",
+]

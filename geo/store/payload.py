@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import geopandas as gpd
 import pandas as pd
 
+from geo import settings
 from geo._errors import DataError
 
 #: Layer code name → German label; also the order of every listing.
@@ -199,3 +200,26 @@ def split(payload: bytes, part_bytes: int) -> Iterator[bytes]:
     view = memoryview(payload)
     for start in range(0, max(len(payload), 1), part_bytes):
         yield bytes(view[start:start + part_bytes])
+
+
+#: Columns of the layers a new workspace has no data for yet.
+DISTRICT_COLUMNS: Final[tuple[str, ...]] = (
+    settings.DISTRICT_ID, settings.DISTRICT_NAME, settings.AREA_ID, settings.AREA_NAME,
+)
+OFFER_COLUMNS: Final[tuple[str, ...]] = (
+    settings.OFFER_ID, settings.OFFER_TYPE, settings.OFFER_NAME, settings.OFFER_ADDRESS, settings.OFFER_CAPACITY,
+)
+
+
+def empty_geo(columns: tuple[str, ...]) -> gpd.GeoDataFrame:
+    """A point or polygon layer without rows, in the metric CRS."""
+    frame = pd.DataFrame({c: pd.Series(dtype="str") for c in columns})
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=settings.METRIC_CRS), crs=settings.METRIC_CRS)
+
+
+def empty_indicators() -> pd.DataFrame:
+    """An indicator table without rows (no district, no year)."""
+    return pd.DataFrame({
+        settings.DISTRICT_ID: pd.Series(dtype="str"), settings.YEAR: pd.Series(dtype="int64"),
+        settings.INHABITANTS: pd.Series(dtype="int64"), settings.CHILDREN: pd.Series(dtype="int64"),
+    })

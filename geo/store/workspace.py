@@ -12,18 +12,23 @@ from typing import Final
 
 import pandas as pd
 
-from geo import settings
+from geo import catalog, settings
 from geo._errors import DataError, VersionConflict
 from geo.dataset import Dataset
+from geo.store.listing import history_table, log_table
 from geo.store.payload import (
+    DISTRICT_COLUMNS,
     FORMATS,
     GEO_LAYERS,
     LAYER_LABELS,
     LAYERS,
+    OFFER_COLUMNS,
     VersionInfo,
     check_layer,
     checksum,
     deserialize,
+    empty_geo,
+    empty_indicators,
     serialize,
     split,
     verified,
@@ -31,28 +36,12 @@ from geo.store.payload import (
 
 #: File name of the workspace database inside the workspace folder.
 DB_NAME: Final[str] = "arbeitsbereich.sqlite"
-#: German column headers for :meth:`Workspace.history` and :meth:`Workspace.log` on a page.
-COLUMN_LABELS: Final[dict[str, str]] = {
-    "layer": "Ebene",
-    "layer_label": "Ebene",
-    "version": "Version",
-    "created_at": "Gespeichert (UTC)",
-    "created_local": "Gespeichert",
-    "filename": "Datei",
-    "rows": "Zeilen",
-    "sha256": "Prüfsumme (SHA-256)",
-    "comment": "Kommentar",
-    "active": "aktiv",
-    "label": "Bezeichnung",
-    "at": "Zeitpunkt (UTC)",
-    "action": "Aktion",
-}
 #: Seconds a write waits for another session's write before giving up with a :class:`DataError`.
 BUSY_TIMEOUT_S: Final[float] = 10.0
 
 # "PRAE": marks the SQLite file as ours, so a foreign database (e.g. a GeoPackage) is never written to.
 _APPLICATION_ID: Final[int] = 0x50524145
-_SCHEMA_VERSION: Final[int] = 1
+_SCHEMA_VERSION: Final[int] = 2  # 2: table meta (name, AGS, origin)
 _SQLITE_MAGIC: Final[bytes] = b"SQLite format 3\x00"
 
 _SCHEMA = """
@@ -81,6 +70,10 @@ CREATE TABLE IF NOT EXISTS active (
     version INTEGER NOT NULL,
     FOREIGN KEY (layer, version) REFERENCES versions (layer, version)
 );
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,  -- name | ags | origin | created_at
+    value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS events (
     id      INTEGER PRIMARY KEY AUTOINCREMENT,
     at      TEXT    NOT NULL,
@@ -101,9 +94,10 @@ def _now() -> str:
 class Workspace:
     """The versioned store of uploaded layers in ``<path>/arbeitsbereich.sqlite``.
 
-    Nothing is ever deleted: saving adds a version and makes it active, :meth:`restore` re-activates an
-    old version, :meth:`reset` deactivates a layer so the demo (base) layer shows again. Every write is
-    one SQLite transaction, so a killed process leaves the previous state intact; concurrent writers
+    One workspace holds the data of one city (or a test copy): no layer of another workspace or of the demo
+    is ever mixed in. Nothing is ever deleted: saving adds a version and makes it active, :meth:`restore`
+    re-activates an old version, :meth:`reset` deactivates a layer (it is then missing, its history kept).
+    Every write is one SQLite transaction, so a killed process leaves the previous state intact; concurrent writers
     wait for each other up to ``busy_timeout`` seconds and then get a German :class:`DataError`.
     The demo files are never written: only the database file (and SQLite's ``-wal``/``-shm`` files next
     to it) is touched.
@@ -111,8 +105,9 @@ class Workspace:
     Parameters
     ----------
     path
-        Workspace folder; defaults to :data:`geo.settings.WORKSPACE_DIR`. It is created on the first
-        write; reading an absent workspace gives empty results.
+        Workspace folder (usually a sub-folder of :data:`geo.settings.DATA_ROOT`, see
+        :mod:`geo.store.workspaces`). It is created on the first write; reading an absent workspace gives
+        empty results.
     busy_timeout
         Seconds to wait for another session's write.
     """
@@ -120,8 +115,11 @@ class Workspace:
     #: Payload is stored in parts of this many bytes (keeps single blobs small).
     part_bytes: int = 1 << 20
 
-    def __init__(self, path: Path | str | None = None, *, busy_timeout: float = BUSY_TIMEOUT_S):
-        self.path = Path(settings.WORKSPACE_DIR if path is None else path).expanduser()
+    #: City workspaces are written by uploads; the built-in demo (:class:`geo.store.workspaces.DemoWorkspace`) is not.
+    read_only: bool = False
+
+    def __init__(self, path: Path | str, *, busy_timeout: float = BUSY_TIMEOUT_S):
+        self.path = Path(path).expanduser()
         self.busy_timeout = float(busy_timeout)
         resolved, demo = self.path.resolve(), settings.DEMO_DIR.resolve()
         if resolved == demo or demo in resolved.parents:
@@ -268,6 +266,13 @@ class Workspace:
                 raise self._foreign() from err
             raise
 
+    @staticmethod
+    def _upgrade(conn: sqlite3.Connection) -> None:
+        """Bring a workspace of schema 1 (no ``meta`` table) to the current schema, inside the write transaction."""
+        if conn.execute("PRAGMA user_version").fetchone()[0] < _SCHEMA_VERSION:
+            conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            conn.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+
     def _begin(self, conn: sqlite3.Connection) -> None:
         """Start a write transaction; waits up to ``busy_timeout`` for another writer."""
         conn.execute("BEGIN IMMEDIATE")
@@ -279,6 +284,7 @@ class Workspace:
             assert conn is not None
             self._begin(conn)
             try:
+                self._upgrade(conn)
                 yield conn
                 conn.execute("COMMIT")
             except BaseException:
@@ -479,27 +485,7 @@ class Workspace:
                 rows = conn.execute(f"SELECT {_VERSION_COLUMNS} FROM versions {where}", params).fetchall()
                 infos = [VersionInfo._from_row(r) for r in rows]
                 active = self._active(conn)
-        infos.sort(key=lambda i: (LAYERS.index(i.layer), -i.version))
-        table = pd.DataFrame(
-            {
-                "layer": pd.Series([i.layer for i in infos], dtype="str"),
-                "layer_label": pd.Series([LAYER_LABELS[i.layer] for i in infos], dtype="str"),
-                "version": pd.Series([i.version for i in infos], dtype="int64"),
-                "created_at": pd.Series(
-                    pd.to_datetime([i.created_at for i in infos], utc=True), dtype="datetime64[us, UTC]"
-                ),
-                "created_local": pd.Series([i.created_local for i in infos], dtype="str"),
-                "filename": pd.Series([i.filename for i in infos], dtype="str"),
-                "rows": pd.Series([i.rows for i in infos], dtype="int64"),
-                "sha256": pd.Series([i.sha256 for i in infos], dtype="str"),
-                "comment": pd.Series([i.comment for i in infos], dtype="str"),
-                "active": pd.Series(
-                    [i.layer in active and active[i.layer].version == i.version for i in infos], dtype="bool"
-                ),
-                "label": pd.Series([i.label for i in infos], dtype="str"),
-            }
-        )
-        return table
+        return history_table(infos, active)
 
     def log(self, layer: str | None = None) -> pd.DataFrame:
         """Every save, restore and reset in order: columns ``at`` (UTC), ``layer``, ``action``, ``version``."""
@@ -512,14 +498,7 @@ class Workspace:
                 rows = conn.execute(
                     f"SELECT at, layer, action, version FROM events {where} ORDER BY id", params
                 ).fetchall()
-        return pd.DataFrame(
-            {
-                "at": pd.Series(pd.to_datetime([r[0] for r in rows], utc=True), dtype="datetime64[us, UTC]"),
-                "layer": pd.Series([r[1] for r in rows], dtype="str"),
-                "action": pd.Series([r[2] for r in rows], dtype="str"),
-                "version": pd.Series([r[3] for r in rows], dtype="Int64"),
-            }
-        )
+        return log_table(rows)
 
     def restore(
         self, layer: str, version: int, *, base_versions: Mapping[str, int | None] | None = None
@@ -550,7 +529,7 @@ class Workspace:
         return info
 
     def reset(self, layer: str, *, base_versions: Mapping[str, int | None] | None = None) -> None:
-        """Deactivate ``layer`` so the demo (base) layer is used again; its history is kept.
+        """Deactivate ``layer``: it is then missing from the data set (never filled from the demo); its history is kept.
 
         ``base_versions`` as in :meth:`restore`.
         """
@@ -571,48 +550,74 @@ class Workspace:
         with self._read() as conn:
             return {} if conn is None else self._active(conn)
 
-    def dataset(self, base: Dataset) -> Dataset:
-        """``base`` with every active stored layer in place of the base layer.
+    # ------------------------------------------------------------------ name and data set
 
-        All active layers are read in one snapshot, so a concurrent save cannot mix versions.
-        ``versions`` labels every layer (stored: "Angebote v3 (angebote_2025.csv, 21.11.2026 10:14)",
-        otherwise "Sozialräume – Beispieldaten …"), ``source`` says which layers are the planner's own
-        and which still come from ``base``, and ``synthetic`` stays true while any synthetic base layer
-        is still shown. Once the districts are replaced, the base's residents (which lie in the base's
-        districts) are dropped unless residents were stored too; the analysis then spreads children over
-        a grid.
-        Without stored layers ``base`` is returned unchanged.
+    @staticmethod
+    def _read_meta(conn: sqlite3.Connection) -> dict[str, str]:
+        if conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()[0]:
+            return dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        return {}
+
+    def meta(self) -> dict[str, str]:
+        """What the workspace records about itself: ``name`` (the municipality), ``ags``, ``origin``, ``created_at``.
+
+        ``origin`` is ``"city"`` (the planner's own data) or ``"demo-copy"`` (a practice copy of the demo, which
+        keeps the "synthetische Beispieldaten" stamp). Empty for a workspace that does not exist yet.
+        """
+        with self._read() as conn:
+            return {} if conn is None else self._read_meta(conn)
+
+    def set_meta(self, **values: str) -> None:
+        """Record ``name``, ``ags``, ``origin`` … (one transaction; creates the workspace)."""
+        with self._write() as conn:
+            for key, value in values.items():
+                conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, str(value)))
+
+    @property
+    def name(self) -> str:
+        """The municipality's name as given when the workspace was created (else the folder's name)."""
+        return self.meta().get("name") or self.path.name
+
+    def dataset(self) -> Dataset:
+        """The workspace's data set: every active stored layer, and nothing from anywhere else.
+
+        All active layers are read in one snapshot, so a concurrent save cannot mix versions. A layer never
+        stored (or reset) is empty (districts, indicators, offers) or ``None`` (residents): pages name it as
+        missing (:attr:`Dataset.missing_layers`, :attr:`Dataset.types_without_offers`) and the analysis
+        leaves it out. ``versions`` labels every stored layer ("Angebote v3 (angebote_2025.csv, …)").
+        Indicator definitions are the workspace's own (layer ``definitions``); a workspace stored before
+        they were kept gets the built-in definitions of the indicator columns it has.
         """
         with self._read() as conn:
             active = {} if conn is None else self._active(conn)
             payloads = {layer: self._payload(conn, info) for layer, info in active.items()}
-        if not active:
-            return base
+            meta = {} if conn is None else self._read_meta(conn)
         frames = {layer: deserialize(layer, payload) for layer, payload in payloads.items()}
-        if "districts" in active and "residents" not in active:
-            # The base's residential blocks lie in the base's districts, not in the planner's own.
-            frames["residents"] = None
-        kind = "Beispieldaten" if base.synthetic else "Basisdaten"
-        base_note = "; ".join(base.versions.values())
-        remaining = [
-            layer for layer in LAYERS
-            if layer not in active and getattr(base, layer) is not None and frames.get(layer, True) is not None
-        ]
-        versions = {}
-        for layer in LAYERS:
-            if layer in active:
-                versions[layer] = active[layer].label
-            elif layer in remaining:
-                versions[layer] = f"{LAYER_LABELS[layer]} – {kind}" + (f", {base_note}" if base_note else "")
-        source = f"eigene Daten: {', '.join(LAYER_LABELS[layer] for layer in active)}"
-        if remaining:
-            rest = ", ".join(LAYER_LABELS[layer] for layer in remaining)
-            source += f"; weiterhin {kind}: {rest}" + (f" ({base.source})" if base.source else "")
-        # Any base layer still shown keeps the "synthetische Beispieldaten" stamp.
-        synthetic = base.synthetic and bool(remaining)
-        stored = {layer: info.version for layer, info in active.items()}
-        return base.with_layers(
-            **frames, source=source, synthetic=synthetic, versions=versions, stored_versions=stored
+        indicators = frames.get("indicators", empty_indicators())
+        if "definitions" in frames:
+            definitions = catalog.definitions_from_table(frames["definitions"])
+        else:
+            builtin = catalog.read_indicator_definitions()
+            definitions = builtin[builtin.index.isin(indicators.columns)]
+        demo_copy = meta.get("origin") == "demo-copy"
+        name = meta.get("name") or self.path.name
+        stored = ", ".join(LAYER_LABELS[layer] for layer in active) or "noch keine"
+        source = f"{name}: eigene Daten ({stored})"
+        if demo_copy:
+            source = f"{name}: Übungskopie der Demo Musterstadt ({settings.SYNTHETIC_STAMP}; {stored})"
+        return Dataset(
+            districts=frames.get("districts", empty_geo(DISTRICT_COLUMNS)),
+            indicators=indicators,
+            offers=frames.get("offers", empty_geo(OFFER_COLUMNS)),
+            residents=frames.get("residents"),
+            offer_types=catalog.read_offer_types(),
+            indicator_definitions=definitions,
+            source=source,
+            synthetic=demo_copy,
+            versions={layer: info.label for layer, info in active.items()},
+            stored_versions={layer: info.version for layer, info in active.items()},
+            city=name,
+            workspace=self.path.name,
         )
 
     def check(self) -> list[str]:

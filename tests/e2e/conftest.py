@@ -41,7 +41,8 @@ def app_url(tmp_path_factory):
     """Start ``streamlit run app.py`` with an empty workspace of its own; yield its URL; stop it afterwards."""
     port = _free_port()
     workspace = tmp_path_factory.mktemp("e2e-workspace")
-    env = {**os.environ, "PRAEVENTIONSATLAS_DATA": str(workspace)}
+    # The default stays the demo, whatever a test creates: every new browser session opens Musterstadt.
+    env = {**os.environ, "PRAEVENTIONSATLAS_DATA": str(workspace), "PRAEVENTIONSATLAS_WORKSPACE": "demo"}
     log = (tmp_path_factory.mktemp("e2e-log") / "streamlit.log").open("w+")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",

@@ -42,6 +42,15 @@ def test_german_csv_upload_reaches_the_map_and_a_bad_file_is_refused(app_url, pa
     sidebar = page.locator('[data-testid="stSidebar"]')
     page.goto(f"{app_url}/Daten")
     expect(page.get_by_role("heading", name="Daten hochladen")).to_be_visible(timeout=WAIT_MS)
+    # The demo is read-only: the planner creates a practice copy of it and works there.
+    expect(page.get_by_text("Die Demo Musterstadt ist schreibgeschützt")).to_be_visible(timeout=WAIT_MS)
+    page.get_by_label("Name der Stadt, Gemeinde oder des Kreises").fill("Übung Browser")
+    page.get_by_text("Übungskopie der Demo").click()
+    page.get_by_role("button", name="Arbeitsbereich anlegen").click()
+    expect(page.locator('[data-testid="stAlertContentSuccess"]')).to_contain_text(
+        "Arbeitsbereich „Übung Browser“ angelegt", timeout=WAIT_MS
+    )
+    expect(sidebar.get_by_text("Übung Browser (Übungskopie)")).to_be_visible(timeout=WAIT_MS)
 
     upload(page, "falsch.csv", BAD_CSV)
     error = page.locator('[data-testid="stAlertContentError"]')
@@ -59,7 +68,7 @@ def test_german_csv_upload_reaches_the_map_and_a_bad_file_is_refused(app_url, pa
     page.screenshot(path=artifacts / "e2e_upload_vorschau.png", full_page=True)
     page.get_by_role("button", name="Angebote übernehmen und speichern").click()
     expect(page.locator('[data-testid="stAlertContentSuccess"]')).to_contain_text(
-        "Gespeichert: Angebote v1", timeout=WAIT_MS
+        "Gespeichert: Angebote v2", timeout=WAIT_MS
     )
     page.screenshot(path=artifacts / "e2e_upload_gespeichert.png", full_page=True)
 
@@ -68,12 +77,17 @@ def test_german_csv_upload_reaches_the_map_and_a_bad_file_is_refused(app_url, pa
     wait_for_map_page(page, len(districts), legend="Familienzentr")
     page.screenshot(path=artifacts / "e2e_upload_karte.png")
 
-    # Back to the demo offers through the history page, so the other browser tests see the demo again.
+    # Taking the offers out of use is an explicit, warned choice on the history page; nothing fills the gap.
     sidebar.get_by_role("link", name="Verlauf").click()
     expect(page.get_by_role("heading", name="Angebote")).to_be_visible(timeout=WAIT_MS)
-    page.get_by_role("button", name="Angebote: Beispieldaten verwenden").click()
-    in_use = page.locator('[data-testid="stMarkdownContainer"]').filter(has_text="Die Analyse verwendet jetzt:")
-    expect(in_use).to_contain_text("Musterstadt (eingebaut)", timeout=WAIT_MS)
-    expect(in_use).not_to_contain_text("Angebote v1")
+    in_use = page.locator('[data-testid="stMarkdownContainer"]').filter(has_text="die Analyse verwendet jetzt:")
+    expect(in_use).to_contain_text("Angebote v2", timeout=WAIT_MS)
+    page.get_by_role("button", name="Angebote nicht mehr verwenden …").click()
+    expect(page.locator('[data-testid="stAlertContentWarning"]')).to_contain_text(
+        "Angebote aus der Analyse nehmen?", timeout=WAIT_MS
+    )
+    page.get_by_role("button", name="Ja, Angebote nicht mehr verwenden").click()
+    expect(in_use).not_to_contain_text("Angebote v", timeout=WAIT_MS)
+    expect(in_use).to_contain_text("Sozialräume v1")
     page.screenshot(path=artifacts / "e2e_verlauf.png", full_page=True)
     assert not foreign_hosts(page.requests), sorted(foreign_hosts(page.requests))
