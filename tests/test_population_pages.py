@@ -8,7 +8,6 @@ from streamlit.testing.v1 import AppTest
 from app_pages._shared import PAGES
 from geo import settings
 from geo.analysis import analyse, column
-from geo.demo import load_demo
 from geo.formatting import format_number
 from tests.apptest import open_page
 from tests.test_population import NOTE, without_children
@@ -16,18 +15,15 @@ from tests.test_population import NOTE, without_children
 TIMEOUT = 60
 
 
-@pytest.fixture(autouse=True)
-def workspace(tmp_path, monkeypatch):
-    """An empty workspace of the test's own: nothing touches the user's home."""
-    path = tmp_path / "workspace"
-    monkeypatch.setenv("PRAEVENTIONSATLAS_DATA", str(path))
-    monkeypatch.setattr(settings, "WORKSPACE_DIR", path)
-    return path
-
-
-@pytest.fixture(scope="module")
-def city():
-    return without_children(load_demo())
+@pytest.fixture
+def city(practice):
+    """The app's default workspace: a practice copy of the demo whose indicators and residents lack children."""
+    dataset = without_children(practice.dataset())
+    practice.save("indicators", dataset.indicators, filename="ohne_kinder.csv")
+    practice.save("residents", dataset.residents, filename="wohnorte_ohne_kinder.gpkg")
+    stored = practice.dataset()
+    assert settings.CHILDREN not in stored.indicators and settings.CHILDREN not in stored.residents
+    return practice, stored
 
 
 def texts(at: AppTest) -> str:
@@ -42,10 +38,7 @@ def texts(at: AppTest) -> str:
 
 
 @pytest.mark.parametrize("page", [p for p, _, _ in PAGES])
-def test_every_page_names_inhabitants_without_children(monkeypatch, city, page):
-    from app_pages import _shared
-
-    monkeypatch.setattr(_shared, "load_demo", lambda: city)
+def test_every_page_names_inhabitants_without_children(city, page):
     at = open_page(None if page == PAGES[0][0] else page, timeout=TIMEOUT)
     assert not at.exception, at.exception
     shown = texts(at)
@@ -59,11 +52,8 @@ def test_every_page_names_inhabitants_without_children(monkeypatch, city, page):
         assert "Einwohnerinnen und Einwohner" in shown
 
 
-def test_overview_figures_weighted_by_inhabitants(monkeypatch, city):
-    from app_pages import _shared
-
-    monkeypatch.setattr(_shared, "load_demo", lambda: city)
-    expected = analyse(city).key_figures
+def test_overview_figures_weighted_by_inhabitants(city):
+    expected = analyse(city[1]).key_figures
     at = open_page(timeout=TIMEOUT)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Einwohner mit Bedarf"] == format_number(expected["population_in_need"])
@@ -86,11 +76,10 @@ def test_with_children_the_sidebar_offers_inhabitants_and_the_pages_follow():
             in [i.value for i in at.info])
 
 
-def test_karte_says_the_residents_layer_lacks_the_count(monkeypatch, city):
-    from app_pages import _shared
-
-    blocks = city.residents.drop(columns=[settings.INHABITANTS])  # neither children nor inhabitants
-    monkeypatch.setattr(_shared, "load_demo", lambda: city.with_layers(residents=blocks))
+def test_karte_says_the_residents_layer_lacks_the_count(city):
+    workspace, dataset = city
+    blocks = dataset.residents.drop(columns=[settings.INHABITANTS])  # neither children nor inhabitants
+    workspace.save("residents", blocks, filename="bloecke.gpkg")
     at = open_page("app_pages/1_Karte.py", timeout=TIMEOUT)
     assert not at.exception
     assert [w.value for w in at.warning if "Raster" in w.value] == [

@@ -143,11 +143,11 @@ def analyse(dataset: Dataset, params: Params | None = None) -> Result:
     if has_layer and population.column in layer and layer[population.column].notna().any():
         residents = crs.to_metric(layer, name="Wohnorte")
         residents = residents.assign(**{population.column: residents[population.column].fillna(0)})
-        residents_source = RESIDENTS_FROM_LAYER
+        residents_source, on_grid = RESIDENTS_FROM_LAYER, False
     else:
         per_district = pd.Series(counts, index=merged[settings.DISTRICT_ID].to_numpy())
         residents = access.grid_residents(districts, per_district, count_column=population.column)
-        residents_source = residents_from_grid(population, layer_exists=has_layer)
+        residents_source, on_grid = residents_from_grid(population, layer_exists=has_layer), True
     offers = crs.to_metric(dataset.offers, name="Angebote")
 
     radii = {t: float(dataset.offer_types.at[t, "radius_m"]) for t in dataset.analysed_types}
@@ -195,5 +195,5 @@ def analyse(dataset: Dataset, params: Params | None = None) -> Result:
         min_inhabitants=params.min_inhabitants,
         key_figures=key_figures,
         population=population,
-        residents_on_grid=residents_source != RESIDENTS_FROM_LAYER,
+        residents_on_grid=on_grid,
     )
