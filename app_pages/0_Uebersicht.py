@@ -27,34 +27,36 @@ def overview() -> None:
     with st.container(border=True):
         ui.data_state(dataset, result)
     ui.types_without_offers_note(dataset)
+    ui.population_note(result)
 
     kf = result.key_figures
+    p = result.population
     st.subheader(f"Kennzahlen {result.year}")
-    children, in_need = kf["children"], kf["children_in_need"]
+    total, in_need = kf["population"], kf["population_in_need"]
     cols = st.columns(1 + len(result.offer_types))
     with cols[0]:
         st.metric(
-            "Kinder mit Bedarf", format_number(in_need), border=True,
-            help="Kinder von 0 bis 17 Jahren in Bezirken mit Statusklasse „Status niedrig“ oder „Status sehr "
-            "niedrig“.",
+            ui.md(f"{p.short} mit Bedarf"), format_number(in_need), border=True,
+            help=ui.md(f"{p.description} in Bezirken mit Statusklasse "
+                       "„Status niedrig“ oder „Status sehr niedrig“."),
         )
-        share = ui.pct(in_need / children) if children else "–"
+        share = ui.pct(in_need / total) if total else "–"
         st.caption(
-            f"{share} aller {format_number(children)} Kinder · {kf['districts_in_need']} von "
+            f"{share} aller {format_number(total)} {ui.md(p.plural)} · {kf['districts_in_need']} von "
             f"{kf['districts']} Bezirken haben Bedarf"
         )
     for col, t in zip(cols[1:], result.offer_types, strict=True):
-        reached = kf[column("children_in_need_reached", t)]
+        reached = kf[column("in_need_reached", t)]
         radius = format_distance(result.radii[t])
         with col:
             st.metric(
                 ui.md(dataset.type_labels(t).short), ui.pct(reached / in_need) if in_need else "–", border=True,
-                help=f"Anteil der Kinder mit Bedarf, die höchstens {radius} (Luftlinie) vom nächsten Angebot "
-                "entfernt wohnen.",
+                help=ui.md(f"Anteil {p.genitive} mit Bedarf, die höchstens {radius} (Luftlinie) vom nächsten "
+                           "Angebot entfernt wohnen."),
             )
             gaps = kf[column("gap_districts", t)]
             st.caption(
-                f"der Kinder mit Bedarf in Reichweite ({radius}): {format_number(reached)} · "
+                f"{ui.md(p.genitive)} mit Bedarf in Reichweite ({radius}): {format_number(reached)} · "
                 f"{gaps} {'Versorgungslücke' if gaps == 1 else 'Versorgungslücken'}"
             )
 
@@ -77,7 +79,8 @@ def overview() -> None:
     st_folium(m, key="overview_map", height=580, use_container_width=True, returned_objects=[])
     st.caption(
         "Flächenfarbe: Statusklasse des Sozialraums (dunkler = mehr Bedarf). Gestrichelter Rand: Bezirk mit "
-        f"Bedarf, in dem weniger als {ui.pct(result.max_share_in_reach)} der Kinder ein Angebot in Reichweite "
+        f"Bedarf, in dem weniger als {ui.pct(result.max_share_in_reach)} {ui.md(p.genitive)} ein Angebot in "
+        "Reichweite "
         "haben. Fahren Sie mit der Maus über einen Bezirk für seine Zahlen."
     )
 
@@ -90,7 +93,7 @@ def overview() -> None:
             kind = dataset.offer_types.at[row["offer_type"], "short"]
             lines.append(
                 f"{i}. **{ui.md(row[settings.DISTRICT_NAME])}** – {ui.md(kind)}: "
-                f"{format_number(row['children_without_reach'])} Kinder ohne Angebot in Reichweite. "
+                f"{format_number(row['without_reach'])} {ui.md(p.plural)} ohne Angebot in Reichweite. "
                 f"{ui.md(row['reason'])}."
             )
         st.markdown("\n".join(lines))

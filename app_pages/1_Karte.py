@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import _shared as ui
-from geo.analysis import RESIDENTS_FROM_GRID, RESIDENTS_FROM_LAYER
+from geo.analysis import RESIDENTS_FROM_LAYER
 from geo.export import html_bytes, masked_result
 from geo.render.web import leaflet, map_data
 
@@ -15,6 +15,8 @@ dataset, params = ui.current()
 with ui.shows_data_errors():
     result = ui.analysis(dataset, params)
 ui.types_without_offers_note(dataset)
+ui.population_note(result)
+people = ui.md(result.population.genitive)
 
 choices = map_data.variables(result, dataset)
 offer_types = dataset.offer_types
@@ -70,17 +72,17 @@ with ui.shows_data_errors():
     )
 st_folium(m, key="karte_map", height=680, use_container_width=True, returned_objects=[])
 
-if result.residents_source == RESIDENTS_FROM_GRID:
+if result.residents_on_grid:
     st.warning(
-        "Es liegt keine Wohnorte-Ebene vor: Die Kinder jedes Bezirks sind gleichmäßig auf ein 100-m-Raster "
-        "im Bezirk verteilt. Die Reichweiten sind daher Näherungen – besonders in Bezirken mit großen "
-        "unbewohnten Flächen.",
+        f"Es liegt keine Wohnorte-Ebene{ui.layer_lacks(dataset, result)} vor: Die "
+        f"{ui.md(result.population.plural)} jedes Bezirks sind gleichmäßig auf ein 100-m-Raster im Bezirk "
+        "verteilt. Die Reichweiten sind daher Näherungen – besonders in Bezirken mit großen unbewohnten Flächen.",
         icon=":material/grid_on:",
     )
 elif result.residents_source == RESIDENTS_FROM_LAYER:
-    st.caption("Wohnorte der Kinder: Wohnblöcke mit Einwohner- und Kinderzahlen je Block.")
+    st.caption(f"Wohnorte {people}: Wohnblöcke mit Einwohner- und Kinderzahlen je Block.")
 else:
-    st.caption(f"Wohnorte der Kinder: {result.residents_source}")
+    st.caption(f"Wohnorte {people}: {ui.md(result.residents_source)}")
 st.caption(
     "Reichweite = Luftlinie (ETRS89/UTM 32N) vom Wohnblock zum nächsten Angebot, kein Fußweg. "
     "Symbole und Ebenen lassen sich auch oben rechts in der Karte ein- und ausblenden. "

@@ -14,6 +14,8 @@ st.title("Analyse")
 dataset, params = ui.current()
 with ui.shows_data_errors():
     result = ui.analysis(dataset, params)
+ui.population_note(result)
+p = result.population
 
 types = result.offer_types
 short = {t: str(dataset.offer_types.at[t, "short"]) for t in types}
@@ -27,8 +29,9 @@ areas = sorted(set(area_of))
 st.subheader("Versorgungslücken nach Dringlichkeit")
 st.markdown(
     f"Bezirke mit **Status niedrig** oder **sehr niedrig**, je Angebotsart. Eine **Versorgungslücke** liegt vor, "
-    f"wenn weniger als {ui.pct(result.max_share_in_reach)} der Kinder im Bezirk ein Angebot in Reichweite haben. "
-    "Rangfolge: zuerst die Lücken, dann nach der Zahl der Kinder ohne Reichweite. Spaltenköpfe anklicken sortiert."
+    f"wenn weniger als {ui.pct(result.max_share_in_reach)} {ui.md(p.genitive)} im Bezirk ein Angebot in Reichweite "
+    f"haben. Rangfolge: zuerst die Lücken, dann nach der Zahl {ui.md(p.genitive)} ohne Reichweite. Spaltenköpfe "
+    "anklicken sortiert."
 )
 with st.container(border=True):
     c1, c2, c3 = st.columns([3, 2, 3])
@@ -52,18 +55,19 @@ if only_gaps:
 if chosen_areas:
     keep &= gaps["area"].isin(chosen_areas)
 shown = gaps[keep]
+without = f"{p.plural} ohne Reichweite"
 table = pd.DataFrame(
     {
         "Rang": shown["rank"],
         "Sozialraum": shown[settings.DISTRICT_NAME],
         "Angebotsart": shown["offer_type"].map(short),
-        "Kinder ohne Reichweite": shown["children_without_reach"].astype("Int64"),
+        without: shown["without_reach"].astype("Int64"),
         "In Reichweite (%)": (100 * shown["share_in_reach"]).round(0),
         "Begründung": shown["reason"],
         "Statusklasse": shown["status_class"],
         "Stadtbezirk": shown["area"],
         "Nr.": shown[settings.DISTRICT_ID],
-        "Kinder 0–17": shown[settings.CHILDREN].astype(int),
+        p.heading: shown["population"].astype(int),
         "Medianweg (m)": shown["median_distance_m"].round(-1),
         "Angebote im Bezirk": shown["offers_inside"],
         "Lücke": shown["is_gap"],
@@ -72,7 +76,7 @@ table = pd.DataFrame(
 n_gaps = int(shown["is_gap"].sum())
 st.markdown(
     f"**{len(table)}** Zeilen · **{n_gaps}** Versorgungslücken · "
-    f"**{format_number(float(shown.loc[shown['is_gap'], 'children_without_reach'].sum()))}** Kinder in Lücken "
+    f"**{format_number(float(shown.loc[shown['is_gap'], 'without_reach'].sum()))}** {ui.md(p.plural)} in Lücken "
     "ohne Angebot in Reichweite"
 )
 ui.stamp(dataset)
@@ -86,10 +90,10 @@ else:
         column_config={
             "Rang": st.column_config.NumberColumn(width="small"),
             "In Reichweite (%)": st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.0f %%"),
-            "Kinder 0–17": st.column_config.NumberColumn(format="localized"),
-            "Kinder ohne Reichweite": st.column_config.NumberColumn(format="localized"),
+            p.heading: st.column_config.NumberColumn(format="localized"),
+            without: st.column_config.NumberColumn(format="localized"),
             "Medianweg (m)": st.column_config.NumberColumn(
-                format="localized", help="Die Hälfte der Kinder wohnt weiter als dieser Weg (Luftlinie)."
+                format="localized", help=ui.md(f"Die Hälfte {p.genitive} wohnt weiter als dieser Weg (Luftlinie).")
             ),
             "Lücke": st.column_config.CheckboxColumn(width="small"),
             "Begründung": st.column_config.TextColumn(width="large"),
@@ -129,7 +133,7 @@ st.dataframe(
         },
         **{
             c: st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.0f %%")
-            for c in districts.columns if c.endswith("Kinder in Reichweite (%)")
+            for c in districts.columns if c.endswith(f"{p.in_reach} (%)")
         },
         "Jahr": st.column_config.NumberColumn(format="%d"),
     },

@@ -7,7 +7,6 @@ import streamlit as st
 
 from app_pages import _shared as ui
 from geo import settings
-from geo.analysis import RESIDENTS_FROM_GRID
 from geo.analysis.need import CLASS_BOUNDS, IN_NEED_CLASSES
 from geo.formatting import format_distance, format_number
 from geo.render.web.map_data import SIMPLIFY_M
@@ -23,6 +22,8 @@ min_inh = n(result.min_inhabitants)
 gap_pct = ui.pct(result.max_share_in_reach)
 definitions = dataset.indicator_definitions
 kf = result.key_figures
+p = result.population
+people, of_people = ui.md(p.plural), ui.md(p.genitive)
 
 st.markdown(
     "Diese Seite beschreibt, wie jede Zahl im Präventionsatlas entsteht – mit den Einstellungen, die gerade "
@@ -33,17 +34,19 @@ ui.stamp(dataset)
 st.header("1. Datengrundlage")
 with st.container(border=True):
     ui.data_state(dataset, result)
+ui.population_note(result)
 st.markdown(
     f"""
 - **Jahr der Indikatoren:** {result.year} (vorhanden: {", ".join(str(y) for y in dataset.years)}).
-- **Sozialräume:** {kf["districts"]} Bezirke, {n(kf["children"])} Kinder von 0 bis 17 Jahren.
-- **Wohnorte der Kinder:** {ui.md(result.residents_source)}.
+- **Sozialräume:** {kf["districts"]} Bezirke, {n(kf["population"])} {ui.md(p.description)}.
+- **Wohnorte {of_people}:** {ui.md(result.residents_source)}.
 - **Angebote:** {len(dataset.offers)} Standorte; welche Art welches Symbol hat, steht in der Legende der Karte.
 """
 )
-if result.residents_source == RESIDENTS_FROM_GRID:
+if result.residents_on_grid:
     st.warning(
-        f"Ohne Wohnorte-Ebene werden die Kinder jedes Bezirks gleichmäßig auf die Mittelpunkte eines "
+        f"Ohne Wohnorte-Ebene{ui.layer_lacks(dataset, result)} werden die {people} jedes Bezirks gleichmäßig auf die "
+        "Mittelpunkte eines "
         f"{n(settings.FALLBACK_GRID_M)}-m-Rasters im Bezirk verteilt. Reichweiten sind dann Näherungen."
     )
 
@@ -69,7 +72,7 @@ Der Index folgt dem Verfahren des Berliner *Monitoring Soziale Stadtentwicklung*
      verlässliche Quoten). Sie erhalten einen Indexwert, aber keine Klasse.
 6. **Bezirke mit Bedarf** sind die Klassen {" und ".join(f"*{c}*" for c in IN_NEED_CLASSES)}
    – im Jahr {result.year} sind das {kf["districts_in_need"]} von {kf["districts"]} Bezirken mit
-   {n(kf["children_in_need"])} Kindern.
+   {n(kf["population_in_need"])} {ui.md(p.dative)}.
 """
 )
 weights = pd.DataFrame(
@@ -90,12 +93,15 @@ st.header("3. Reichweite der Angebote")
 st.markdown(
     f"""
 - **Entfernung:** Luftlinie in Metern im Koordinatensystem **{settings.METRIC_CRS}** (ETRS89 / UTM Zone 32N,
-  der Standard in NRW) vom Wohnort jedes Kindes zum **nächsten** Angebot der Art – egal, in welchem Bezirk es
+  der Standard in NRW) vom Wohnort {of_people} zum **nächsten** Angebot der Art – egal, in welchem Bezirk es
   liegt. Wege, Straßen, Barrieren oder Öffnungszeiten werden nicht berücksichtigt.
-- **In Reichweite** ist ein Kind, wenn diese Entfernung höchstens so groß ist wie der **Radius** der
-  Angebotsart (Tabelle). **Anteil in Reichweite** = Kinder in Reichweite ÷ alle Kinder des Bezirks.
-- **Medianweg:** die Entfernung, innerhalb der die Hälfte der Kinder des Bezirks das nächste Angebot hat.
-- **Kinder ohne Reichweite** = Kinder × (1 − Anteil in Reichweite), gerundet.
+- **In Reichweite** ist, wer höchstens so weit entfernt wohnt wie der **Radius** der
+  Angebotsart (Tabelle). **Anteil in Reichweite** = {people} in Reichweite ÷ alle {people} des Bezirks.
+- **Medianweg:** die Entfernung, innerhalb der die Hälfte {of_people} des Bezirks das nächste Angebot hat.
+- **{people} ohne Reichweite** = {people} × (1 − Anteil in Reichweite), gerundet.
+- **Wessen Wohnorte zählen:** die Kinder, wenn die Indikatortabelle für das Jahr Kinderzahlen enthält, sonst alle
+  Einwohnerinnen und Einwohner; in der Seitenleiste lässt sich eine andere Personenzahl der Tabelle wählen.
+  Jetzt: **{people}**.
 - **Angebote im Bezirk:** Zahl der Standorte, die im Bezirk selbst liegen (nur zur Information).
 """
 )
@@ -123,12 +129,12 @@ st.markdown(
 Ein Bezirk hat eine **Versorgungslücke** bei einer Angebotsart, wenn
 
 1. er **Bedarf** hat (Status niedrig oder sehr niedrig) **und**
-2. **weniger als {gap_pct}** seiner Kinder ein Angebot dieser Art in Reichweite haben.
+2. **weniger als {gap_pct}** {of_people} ein Angebot dieser Art in Reichweite haben.
 
-Die Analyse-Tabelle ordnet zuerst die Lücken, dann nach der Zahl der **Kinder ohne Reichweite** (absteigend).
-Die Begründung nennt den Anteil der Kinder außerhalb des Radius und – ab der Hälfte – den Medianweg.
-Die Kennzahl „davon in Reichweite“ auf der Übersicht ist die Summe von Kinder × Anteil in Reichweite über
-alle Bezirke mit Bedarf, geteilt durch alle Kinder in diesen Bezirken.
+Die Analyse-Tabelle ordnet zuerst die Lücken, dann nach der Zahl der **{people} ohne Reichweite** (absteigend).
+Die Begründung nennt den Anteil {of_people} außerhalb des Radius und – ab der Hälfte – den Medianweg.
+Die Kennzahl „davon in Reichweite“ auf der Übersicht ist die Summe von {people} × Anteil in Reichweite über
+alle Bezirke mit Bedarf, geteilt durch alle {people} in diesen Bezirken.
 """
 )
 
@@ -136,7 +142,7 @@ st.header("5. Karte")
 st.markdown(
     f"""
 - **Flächenfarben:** ColorBrewer-Palette *YlOrRd* (Gelb–Orange–Rot, für Farbfehlsichtige unterscheidbar);
-  dunkler = mehr Bedarf. Bei „Kinder in Reichweite“ ist dunkler = weniger Reichweite.
+  dunkler = mehr Bedarf. Bei „{ui.md(p.in_reach)}“ ist dunkler = weniger Reichweite.
 - **Klasseneinteilungen:** MSS-Statusklassen (feste Grenzen, nur für den Index); *Quantile* (gleich viele
   Bezirke je Klasse); *natürliche Brüche* (Fisher-Jenks: Klassen mit möglichst ähnlichen Werten);
   *gleiche Intervalle* (gleich breite Wertebereiche). Bezirke unter {min_inh} Einwohnern bleiben grau.

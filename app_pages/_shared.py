@@ -31,6 +31,7 @@ from pathlib import Path
 import streamlit as st
 
 from geo import DataError, Dataset, Params, Result, analyse, column, log_incident, settings, store
+from geo.analysis import population
 from geo.formatting import format_number
 
 REPO_DIR = Path(__file__).resolve().parent.parent
@@ -312,7 +313,7 @@ def _reset() -> None:
 
 
 def sidebar(dataset: Dataset) -> Params:
-    """The settings every page shares: year, indicator weights of the status index, reach radii.
+    """The settings every page shares: year, whom reach is measured for, indicator weights, reach radii.
 
     Returns
     -------
@@ -331,6 +332,18 @@ def sidebar(dataset: Dataset) -> Params:
         )
     else:
         sb.caption("Noch keine Indikatorwerte: kein Jahr zur Auswahl.")
+    counts: dict[str, str] = {}
+    if year is not None:
+        of_year = dataset.indicators[dataset.indicators[settings.YEAR] == year]
+        counts = {p.column: p.heading for p in population.choices(of_year, dataset.indicator_definitions)}
+    measured_for = None
+    if len(counts) > 1:  # one choice (or none: the analysis says what is missing) needs no widget
+        measured_for = sb.selectbox(
+            "Reichweite gemessen an", list(counts), format_func=counts.get,
+            help="Wessen Wohnorte zählen: Kinder, wo die Indikatortabelle Kinderzahlen hat, sonst alle "
+            "Einwohnerinnen und Einwohner, oder eine andere Personenzahl der Tabelle (Einheit „Anzahl“).",
+            **remember("pa_population", next(iter(counts)), options=list(counts)),
+        )
     weights: dict[str, float] = {}
     with sb.expander("Statusindex: Indikatoren und Gewichte"):
         st.caption("Gewicht 0 = Indikator nicht im Index. Der Index wird nach jeder Änderung neu standardisiert.")
@@ -342,7 +355,7 @@ def sidebar(dataset: Dataset) -> Params:
             )
     radii: dict[str, float] = {}
     with sb.expander("Reichweiten je Angebotsart"):
-        st.caption("Luftlinie in Metern um jedes Angebot; Kinder in diesem Umkreis gelten als erreicht.")
+        st.caption("Luftlinie in Metern um jedes Angebot; wer in diesem Umkreis wohnt, gilt als erreicht.")
         for t, default in _default_radii(dataset).items():
             label = md(dataset.offer_types.at[t, "short"])
             radii[t] = float(
@@ -360,7 +373,7 @@ def sidebar(dataset: Dataset) -> Params:
     if dataset.synthetic:
         sb.badge(settings.SYNTHETIC_STAMP, icon=":material/science:", color="orange")
     weights = {k: float(w) for k, w in weights.items() if w}
-    return Params(year=None if year is None else int(year), weights=weights, radii=radii)
+    return Params(year=None if year is None else int(year), weights=weights, radii=radii, population=measured_for)
 
 
 # -------------------------------------------------------------------------------------------------- display
@@ -373,6 +386,22 @@ def stamp(dataset: Dataset) -> None:
             f"{settings.SYNTHETIC_STAMP} – Musterstadt ist erfunden, die Zahlen sind keine echten Daten",
             icon=":material/science:", color="orange",
         )
+
+
+def population_note(result: Result) -> None:
+    """The visible note when reach is measured for others than the children (e.g. all inhabitants)."""
+    if result.population.note:
+        st.info(md(result.population.note), icon=":material/groups:")
+
+
+def layer_lacks(dataset: Dataset, result: Result) -> str:
+    """`` mit Kinderzahlen`` (escaped) when a residents layer exists but lacks the population's counts, else ``""``.
+
+    For the grid warnings: "Es liegt keine Wohnorte-Ebene{…} vor".
+    """
+    if dataset.residents is None or not len(dataset.residents):
+        return ""
+    return f" mit {md(result.population.counts)}"
 
 
 def data_state(dataset: Dataset, result: Result) -> None:

@@ -19,13 +19,14 @@ class Dataset:
     districts
         Sozialräume: ``district_id`` (str), ``district_name``, ``area_id``, ``area_name``, polygons.
     indicators
-        One row per district and year: ``district_id``, ``year``, ``inhabitants``, ``children`` and one
-        column per indicator key of ``indicator_definitions``.
+        One row per district and year: ``district_id``, ``year``, ``inhabitants``, ``children`` (may be
+        absent or all NaN: reach is then measured for the inhabitants, see :mod:`geo.analysis.population`) and
+        one column per indicator key of ``indicator_definitions``.
     offers
         Points: ``offer_id``, ``offer_type`` (a key of ``offer_types``), ``name``, ``address``, ``capacity``.
     residents
-        Residential block points with ``inhabitants`` and ``children``, or ``None`` (then children are
-        spread evenly over a grid inside each district).
+        Residential points with ``inhabitants`` and/or ``children``, or ``None``. Where it lacks the count
+        reach is measured for, that count is spread evenly over a grid inside each district.
     offer_types, indicator_definitions
         The configuration tables (see :mod:`geo.catalog`).
     source

@@ -354,6 +354,8 @@ def xlsx_bytes(dataset: Dataset, result: Result, options: ExportOptions | None =
         "Beschreibung": [rule_text(min_inhabitants(result)), source_text(dataset), *licence_notes(dataset),
                          "Zahlen mit Dezimalpunkt sind echte Zahlen; „< 3“ und „•“ sind Text."],
     })
+    if result.population.note:
+        notes.loc[len(notes)] = ["Reichweite", "", result.population.note]
     explanations = pd.concat([explanations, notes], ignore_index=True)
     record = settings_record(dataset, result, export_date=options.export_date,
                              product=options.product("table", "xlsx"))
@@ -367,7 +369,7 @@ def xlsx_bytes(dataset: Dataset, result: Result, options: ExportOptions | None =
                  widths={"Spalte": 42, "Feldname (GeoPackage)": 26, "Beschreibung": 100})
     gaps = protected_gap_table(result, offer_types=ot)
     _write_sheet(wb.create_sheet("Versorgungslücken"), gaps, widths={"Begründung": 90},
-                 number_formats={"Kinder in Reichweite (%)": "0.0"})
+                 number_formats={f"{result.population.in_reach} (%)": "0.0"})
     _write_sheet(wb.create_sheet("Einstellungen"), settings_table, widths={"Einstellung": 48, "Wert": 100})
     props = wb.properties
     props.creator = APP_NAME
@@ -493,7 +495,7 @@ def masked_result(result: Result) -> Result:
     codes = district_codes(result)
     districts = result.districts.copy()
     for name in codes.columns:
-        if name in (settings.INHABITANTS, settings.CHILDREN):
+        if name in (settings.INHABITANTS, settings.CHILDREN, result.population.column):
             continue
         hidden = (codes[name] != "").to_numpy()
         if hidden.any():

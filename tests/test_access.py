@@ -29,7 +29,7 @@ def test_nearest_distance_by_hand():
 def test_reach_by_district_by_hand(squares, residents, two_offers):
     out = access.reach_by_district(squares, residents, two_offers, radius_m=800)
     assert list(out.index) == ["01", "02", "03"]
-    assert out["children_located"].tolist() == [10, 25, 8]
+    assert out["located"].tolist() == [10, 25, 8]
     # B: 5 children at 700 m are within 800 m, 20 at 1,000 m are not.
     assert out["share_in_reach"].tolist() == pytest.approx([1.0, 5 / 25, 1.0])
     assert out["median_distance_m"].tolist() == pytest.approx([0.0, 1000.0, 400.0])
@@ -46,7 +46,7 @@ def test_point_on_shared_border_counts_once_for_the_first_district(squares, two_
         {settings.CHILDREN: [7]}, geometry=gpd.points_from_xy([xy(1000, 500)[0]], [xy(1000, 500)[1]]), crs=25832
     )
     out = access.reach_by_district(squares, on_border, two_offers, radius_m=600)
-    assert out["children_located"].tolist() == [7, 0, 0]
+    assert out["located"].tolist() == [7, 0, 0]
     assert out.loc["01", "median_distance_m"] == pytest.approx(500.0)
 
 
@@ -65,7 +65,7 @@ def test_empty_offer_layer_means_nobody_in_reach(squares, residents, two_offers)
 
 def test_empty_residents_layer_gives_unknown_share(squares, residents, two_offers):
     out = access.reach_by_district(squares, residents.iloc[0:0], two_offers, radius_m=800)
-    assert out["children_located"].tolist() == [0, 0, 0]
+    assert out["located"].tolist() == [0, 0, 0]
     assert out["share_in_reach"].isna().all()
 
 

@@ -18,10 +18,10 @@ def test_small_dataset_end_to_end(small_dataset):
     assert d["status_class"].tolist() == ["Status mittel", "Status niedrig", "Status mittel"]
     assert d[column("share_in_reach", "fgz")].tolist() == pytest.approx([1.0, 0.2, 1.0])
     # B has 250 children (indicator table) of whom 80 % live out of reach.
-    assert d.loc["02", column("children_without_reach", "fgz")] == 200
+    assert d.loc["02", column("without_reach", "fgz")] == 200
     assert d[column("gap", "fgz")].tolist() == [False, True, False]
-    assert result.key_figures["children_in_need"] == 250
-    assert result.key_figures[column("children_in_need_reached", "fgz")] == pytest.approx(50)
+    assert result.key_figures["population_in_need"] == 250
+    assert result.key_figures[column("in_need_reached", "fgz")] == pytest.approx(50)
     gap = result.gaps.iloc[0]
     assert (gap["district_name"], gap["is_gap"]) == ("Südpark", True)
     assert gap["reason"].startswith("80 % der Kinder wohnen weiter als 800 m vom nächsten FGZ")

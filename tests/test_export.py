@@ -85,7 +85,7 @@ def test_reach_codes_core():
 def test_district_codes_small_case(small):
     _, result = small
     codes = district_codes(result).set_index(result.districts[settings.DISTRICT_ID])
-    share, without = column("share_in_reach", "fgz"), column("children_without_reach", "fgz")
+    share, without = column("share_in_reach", "fgz"), column("without_reach", "fgz")
     assert codes.loc["D1", settings.CHILDREN] == SMALL
     assert codes.loc["D1", without] == SMALL and codes.loc["D1", share] == HIDDEN
     assert codes.loc["D1", column("median_distance_m", "fgz")] == HIDDEN
@@ -114,7 +114,7 @@ def test_protect_gaps_replaces_reason(small):
     _, result = small
     gaps = protect_gaps(result.gaps)
     row = gaps[gaps[settings.DISTRICT_ID] == "D3"].iloc[0]
-    assert row["share_in_reach"] == HIDDEN and row["children_without_reach"] == HIDDEN
+    assert row["share_in_reach"] == HIDDEN and row["without_reach"] == HIDDEN
     assert row["reason"] == HIDDEN_REASON
     assert "%" not in row["reason"]
 
@@ -122,7 +122,7 @@ def test_protect_gaps_replaces_reason(small):
 def test_protected_totals_leave_out_suppressed(small):
     _, result = small
     totals = protected_totals(result)
-    assert totals["children"].value == 190 and totals["children"].left_out == 1  # D1 (2 children) left out
+    assert totals["population"].value == 190 and totals["population"].left_out == 1  # D1 (2 children) left out
     assert np.isnan(totals[column("share_in_need_reached", "fgz")].value)  # D3's share is suppressed
 
 

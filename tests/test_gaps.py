@@ -30,7 +30,7 @@ def test_reason_reads_like_the_issue_asks():
     assert reason(math.nan, 800, "x", math.nan) == "Keine Wohnorte von Kindern im Bezirk bekannt"
 
 
-def test_rank_orders_gaps_by_children_without_reach():
+def test_rank_orders_gaps_by_people_without_reach():
     districts = pd.DataFrame(
         {
             "district_id": ["01", "02", "03", "04"],
@@ -50,6 +50,6 @@ def test_rank_orders_gaps_by_children_without_reach():
     ranked = rank_gaps(districts, reach=reach, offer_types=catalog.read_offer_types(), radii={"fgz": 1000.0})
     # Only districts in need appear (03 is "mittel"); gaps first, by children without reach: 02 (240) > 01 (90).
     assert ranked["district_id"].tolist() == ["02", "01", "04"]
-    assert ranked["children_without_reach"].tolist() == [240, 90, 5]
+    assert ranked["without_reach"].tolist() == [240, 90, 5]
     assert ranked["is_gap"].tolist() == [True, True, False]
     assert ranked["reason"].iloc[0].startswith("60 % der Kinder wohnen weiter als 1 km vom nächsten FGZ")

@@ -41,8 +41,8 @@ def test_overview_shows_key_figures_and_the_stamp(demo):
     at = run("app_pages/0_Uebersicht.py")
     expected = analyse(demo).key_figures
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Kinder mit Bedarf"] == format_number(expected["children_in_need"]) == "10.886"
-    assert metrics["FGZ"] == pct(expected[column("children_in_need_reached", "fgz")] / expected["children_in_need"])
+    assert metrics["Kinder mit Bedarf"] == format_number(expected["population_in_need"]) == "10.886"
+    assert metrics["FGZ"] == pct(expected[column("in_need_reached", "fgz")] / expected["population_in_need"])
     assert "synthetische Beispieldaten" in texts(at)
     assert "Musterstadt" in texts(at)
     # The pages st.navigation registered (AppTest has no public view of the navigation menu).
@@ -58,7 +58,7 @@ def test_changing_a_radius_changes_the_key_figure(demo):
     assert not at.exception
     radii = {"familienbuero": 1500.0, "fgz": 3000.0, "lotsendienst": 5000.0}
     expected = analyse(demo, Params(radii=radii)).key_figures
-    share = expected[column("children_in_need_reached", "fgz")] / expected["children_in_need"]
+    share = expected[column("in_need_reached", "fgz")] / expected["population_in_need"]
     assert {m.label: m.value for m in at.metric}["FGZ"] == pct(share)
     assert pct(share) != "61 %"  # the default radius gives 61 %
 

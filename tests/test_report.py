@@ -59,7 +59,7 @@ def test_cover_key_figures(demo_report):
     cover = pages[0]
     assert "Präventionsatlas" in cover and "Bericht für den Jugendhilfeausschuss" in cover
     assert str(len(result.districts)) in cover
-    assert f"{int(result.key_figures['children']):,}".replace(",", ".") in cover  # 44.925
+    assert f"{int(result.key_figures['population']):,}".replace(",", ".") in cover  # 44.925
     assert "Familiengrundschulzentren (FGZ)" in cover and "Versorgungslücke" in cover
     assert "Inhalt" in cover
 

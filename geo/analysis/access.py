@@ -1,4 +1,4 @@
-"""Reach: distance from where children live to the nearest offer, summarised per district."""
+"""Reach: distance from where people live (children, or inhabitants) to the nearest offer, per district."""
 
 from __future__ import annotations
 
@@ -45,20 +45,21 @@ def assign_to_districts(
 
 def grid_residents(
     districts: gpd.GeoDataFrame,
-    children: pd.Series,
+    counts: pd.Series,
     *,
     cell_m: float = settings.FALLBACK_GRID_M,
     id_column: str = settings.DISTRICT_ID,
+    count_column: str = settings.CHILDREN,
 ) -> gpd.GeoDataFrame:
-    """Spread each district's children evenly over the centres of a regular grid inside it.
+    """Spread each district's count (children, or inhabitants) evenly over the centres of a grid inside it.
 
-    The fallback when no residents layer exists. A district too small to hold a grid centre gets one
-    point at its representative point.
+    The fallback when no residents layer exists or it lacks the count reach is measured for. A district too
+    small to hold a grid centre gets one point at its representative point.
 
     Parameters
     ----------
-    children
-        Children per district, indexed by district id.
+    counts
+        People per district, indexed by district id; written to ``count_column`` of the grid points.
     """
     crs.require_metric(("Bezirke", districts))
     minx, miny, maxx, maxy = districts.total_bounds
@@ -77,7 +78,7 @@ def grid_residents(
         )
         grid = pd.concat([grid, extra], ignore_index=True)
     cells_per_district = grid[id_column].map(grid[id_column].value_counts())
-    grid[settings.CHILDREN] = grid[id_column].map(children).fillna(0).to_numpy() / cells_per_district
+    grid[count_column] = grid[id_column].map(counts).fillna(0).to_numpy() / cells_per_district
     return gpd.GeoDataFrame(grid.reset_index(drop=True), geometry="geometry", crs=districts.crs)
 
 
@@ -99,14 +100,15 @@ def reach_by_district(
     id_column: str = settings.DISTRICT_ID,
     weight_column: str = settings.CHILDREN,
 ) -> pd.DataFrame:
-    """Reach of one offer type per district, measured where children live.
+    """Reach of one offer type per district, measured where people (of ``weight_column``) live.
 
     Parameters
     ----------
     districts
         District polygons with ``id_column``.
     residents
-        Points with ``weight_column`` (children); assigned to districts by location.
+        Points with ``weight_column`` (children, or the population reach is measured for); assigned to
+        districts by location.
     offers
         Offer points of one type.
     radius_m
@@ -115,9 +117,9 @@ def reach_by_district(
     Returns
     -------
     pandas.DataFrame
-        Indexed by district id: ``children_located`` (children of the residents layer in the district),
+        Indexed by district id: ``located`` (people of the residents layer in the district),
         ``share_in_reach`` (share of them within ``radius_m``, NaN where none live there),
-        ``median_distance_m`` (distance the median child has to go) and ``offers_inside``.
+        ``median_distance_m`` (distance the median person has to go) and ``offers_inside``.
     """
     if radius_m <= 0:
         raise DataError("Der Radius muss größer als 0 m sein.")
@@ -132,18 +134,18 @@ def reach_by_district(
     frame = frame.sort_values(["district", "d"], kind="stable")
     groups = frame.groupby("district", sort=False)
     total = groups["w"].sum()
-    # Weighted median: the first distance (sorted) at which half of the district's children are reached.
+    # Weighted median: the first distance (sorted) at which half of the district's people are reached.
     cumulative = groups["w"].cumsum()
     reached_half = frame[(cumulative >= frame["district"].map(total) / 2.0) & (frame["district"].map(total) > 0)]
     median = reached_half.groupby("district", sort=False)["d"].first()
     out = pd.DataFrame(
         {
-            "children_located": total,
+            "located": total,
             "share_in_reach": (groups["w_in"].sum() / total).where(total > 0),
             "median_distance_m": median.reindex(total.index),
         }
     ).reindex(districts[id_column])
-    out["children_located"] = out["children_located"].fillna(0.0)
+    out["located"] = out["located"].fillna(0.0)
     if len(offers):
         inside = assign_to_districts(offers, districts, id_column=id_column).value_counts()
     else:

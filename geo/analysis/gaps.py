@@ -1,4 +1,4 @@
-"""Gaps: districts in need whose children are mostly out of reach of an offer type, ranked with reasons."""
+"""Gaps: districts in need whose children (or inhabitants) are mostly out of reach of an offer type, ranked."""
 
 from __future__ import annotations
 
@@ -7,25 +7,31 @@ import pandas as pd
 
 from geo import settings
 from geo.analysis.need import IN_NEED_CLASSES
+from geo.analysis.population import CHILDREN, Population
 from geo.formatting import format_distance
 
 GAP_COLUMNS = [
     settings.DISTRICT_ID, settings.DISTRICT_NAME, "offer_type", "status_class", "status_index",
-    settings.CHILDREN, "share_in_reach", "children_without_reach", "median_distance_m", "offers_inside",
+    "population", "share_in_reach", "without_reach", "median_distance_m", "offers_inside",
     "radius_m", "is_gap", "reason",
 ]
 
 
-def reason(share_in_reach: float, radius_m: float, nearest_phrase: str, median_distance_m: float) -> str:
+def reason(
+    share_in_reach: float, radius_m: float, nearest_phrase: str, median_distance_m: float,
+    population: Population = CHILDREN,
+) -> str:
     """Plain-German reason, e.g. "62 % der Kinder wohnen weiter als 1 km vom nächsten FGZ"."""
+    p = population
     if not np.isfinite(share_in_reach):
-        return "Keine Wohnorte von Kindern im Bezirk bekannt"
+        return f"Keine Wohnorte von {p.dative} im Bezirk bekannt"
     out_pct = round(100 * (1 - share_in_reach))
     if not np.isfinite(median_distance_m):
-        return f"Es gibt kein Angebot dieser Art; alle Kinder wohnen weiter als {format_distance(radius_m)} entfernt"
-    text = f"{out_pct} % der Kinder wohnen weiter als {format_distance(radius_m)} {nearest_phrase}"
+        return (f"Es gibt kein Angebot dieser Art; alle {p.plural} wohnen weiter als "
+                f"{format_distance(radius_m)} entfernt")
+    text = f"{out_pct} % {p.genitive} wohnen weiter als {format_distance(radius_m)} {nearest_phrase}"
     if out_pct >= 50:
-        text += f" (die Hälfte der Kinder hat mehr als {format_distance(median_distance_m)} Weg)"
+        text += f" (die Hälfte {p.genitive} hat mehr als {format_distance(median_distance_m)} Weg)"
     return text
 
 
@@ -36,14 +42,15 @@ def rank_gaps(
     offer_types: pd.DataFrame,
     radii: dict[str, float],
     max_share_in_reach: float | None = None,
+    population: Population = CHILDREN,
 ) -> pd.DataFrame:
-    """One row per district in need and analysed offer type, gaps first, by children without reach.
+    """One row per district in need and analysed offer type, gaps first, by people without reach.
 
     Parameters
     ----------
     districts
-        Per-district table with ``district_id``, ``district_name``, ``children``, ``status_class``,
-        ``status_index``.
+        Per-district table with ``district_id``, ``district_name``, the population's column (``children``),
+        ``status_class``, ``status_index``.
     reach
         Offer type → result of :func:`geo.analysis.access.reach_by_district`.
     offer_types
@@ -53,11 +60,14 @@ def rank_gaps(
     max_share_in_reach
         A district in need is a gap (*Versorgungslücke*) when less than this share of its children is in reach;
         defaults to :data:`geo.settings.GAP_MAX_SHARE_IN_REACH` at call time.
+    population
+        Whom reach is measured for: its column gives the counts, its words the reasons.
 
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`GAP_COLUMNS`; ``is_gap`` marks the *Versorgungslücken*.
+        Columns :data:`GAP_COLUMNS` (``population``: the population's count, ``without_reach``: those of them
+        out of reach); ``is_gap`` marks the *Versorgungslücken*.
     """
     if max_share_in_reach is None:
         max_share_in_reach = settings.GAP_MAX_SHARE_IN_REACH
@@ -66,7 +76,7 @@ def rank_gaps(
     for offer_type, table in reach.items():
         r = table.reindex(in_need[settings.DISTRICT_ID].to_numpy())
         share = r["share_in_reach"].to_numpy(dtype=float)
-        children = in_need[settings.CHILDREN].to_numpy(dtype=float)
+        counts = in_need[population.column].to_numpy(dtype=float)
         phrase = offer_types.at[offer_type, "nearest_phrase"]
         part = pd.DataFrame(
             {
@@ -75,9 +85,9 @@ def rank_gaps(
                 "offer_type": offer_type,
                 "status_class": in_need["status_class"].to_numpy(),
                 "status_index": in_need["status_index"].to_numpy(dtype=float),
-                settings.CHILDREN: children,
+                "population": counts,
                 "share_in_reach": share,
-                "children_without_reach": np.round(children * (1 - share)),
+                "without_reach": np.round(counts * (1 - share)),
                 "median_distance_m": r["median_distance_m"].to_numpy(dtype=float),
                 "offers_inside": r["offers_inside"].to_numpy(),
                 "radius_m": radii[offer_type],
@@ -85,7 +95,7 @@ def rank_gaps(
             }
         )
         part["reason"] = [
-            reason(s, radii[offer_type], phrase, m)
+            reason(s, radii[offer_type], phrase, m, population)
             for s, m in zip(part["share_in_reach"], part["median_distance_m"], strict=True)
         ]
         parts.append(part)
@@ -93,7 +103,7 @@ def rank_gaps(
         return pd.DataFrame(columns=GAP_COLUMNS)
     ranked = pd.concat(parts, ignore_index=True)
     ranked = ranked.sort_values(
-        ["is_gap", "children_without_reach", settings.DISTRICT_ID, "offer_type"],
+        ["is_gap", "without_reach", settings.DISTRICT_ID, "offer_type"],
         ascending=[False, False, True, True], kind="stable",
     )
     return ranked[GAP_COLUMNS].reset_index(drop=True)

@@ -113,24 +113,25 @@ def district_codes(result: Result, *, threshold: int | None = None) -> pd.DataFr
     """Display code of every protected cell of ``result.districts`` (same index, columns as there).
 
     Columns covered: inhabitants, children, the indicator keys, ``z_<key>``, ``index_sum``, ``status_index``,
-    and per offer type ``share_in_reach``, ``children_without_reach``, ``median_distance_m``. A code is ``""``
+    and per offer type ``share_in_reach``, ``without_reach``, ``median_distance_m``. A code is ``""``
     where the value may be shown.
     """
     threshold = _threshold(threshold)
     d = result.districts
     codes = pd.DataFrame(index=d.index)
-    codes[settings.INHABITANTS] = np.where(_small(d[settings.INHABITANTS], threshold), SMALL, "")
-    children = d[settings.CHILDREN].to_numpy(dtype=float)
-    codes[settings.CHILDREN] = np.where(_small(children, threshold), SMALL, "")
+    for count in {settings.INHABITANTS, settings.CHILDREN} & set(d.columns):
+        codes[count] = np.where(_small(d[count], threshold), SMALL, "")
+    children = d[result.population.column].to_numpy(dtype=float)  # whom reach is measured for
+    codes[result.population.column] = np.where(_small(children, threshold), SMALL, "")
     unclassified = ~d["classified"].to_numpy(dtype=bool) if "classified" in d else np.zeros(len(d), bool)
     need_columns = [k for k in result.weights if k in d] + [f"z_{k}" for k in result.weights if f"z_{k}" in d]
     need_columns += [c for c in ("index_sum", "status_index") if c in d]
     for name in need_columns:
         codes[name] = np.where(unclassified, HIDDEN, "")
     for t in result.offer_types:
-        rc = reach_codes(children, d[column("children_without_reach", t)].to_numpy(dtype=float), threshold=threshold)
+        rc = reach_codes(children, d[column("without_reach", t)].to_numpy(dtype=float), threshold=threshold)
         codes[column("share_in_reach", t)] = rc.share
-        codes[column("children_without_reach", t)] = rc.without
+        codes[column("without_reach", t)] = rc.without
         codes[column("median_distance_m", t)] = rc.median
     return codes.astype(object)
 
@@ -148,7 +149,7 @@ def apply_codes(values: pd.Series, codes: pd.Series | np.ndarray) -> pd.Series:
 def protect_gaps(gaps: pd.DataFrame, *, threshold: int | None = None) -> pd.DataFrame:
     """The ranked gap table (:attr:`Result.gaps`) with rules 1–3 applied row by row.
 
-    ``children``, ``children_without_reach``, ``share_in_reach`` and ``median_distance_m`` become object
+    ``population``, ``without_reach``, ``share_in_reach`` and ``median_distance_m`` become object
     columns where a cell is coded; the ``reason`` of a row with a suppressed share is replaced by
     :data:`HIDDEN_REASON` (its percentage would give the count back).
     """
@@ -156,11 +157,11 @@ def protect_gaps(gaps: pd.DataFrame, *, threshold: int | None = None) -> pd.Data
     if out.empty:
         return out
     rc = reach_codes(
-        out[settings.CHILDREN].to_numpy(dtype=float), out["children_without_reach"].to_numpy(dtype=float),
+        out["population"].to_numpy(dtype=float), out["without_reach"].to_numpy(dtype=float),
         threshold=threshold,
     )
-    out[settings.CHILDREN] = apply_codes(out[settings.CHILDREN], rc.children)
-    out["children_without_reach"] = apply_codes(out["children_without_reach"], rc.without)
+    out["population"] = apply_codes(out["population"], rc.children)
+    out["without_reach"] = apply_codes(out["without_reach"], rc.without)
     out["share_in_reach"] = apply_codes(out["share_in_reach"], rc.share)
     out["median_distance_m"] = apply_codes(out["median_distance_m"], rc.median)
     out["reason"] = np.where(rc.share != "", HIDDEN_REASON, out["reason"].astype(object).to_numpy())
@@ -178,20 +179,20 @@ class Total:
 def protected_totals(result: Result, *, threshold: int | None = None) -> dict[str, Total]:
     """Key figures for the report cover under rule 6.
 
-    Keys: ``districts``, ``districts_in_need``, ``children``, ``children_in_need`` and per offer type
+    Keys: ``districts``, ``districts_in_need``, ``population``, ``population_in_need`` and per offer type
     ``share_in_need_reached__<type>`` (0–1, over in-need districts with shown share; NaN if none) and
     ``gap_districts__<type>``.
     """
     d = result.districts
     codes = district_codes(result, threshold=threshold)
     in_need = d["status_class"].isin(IN_NEED_CLASSES).to_numpy()
-    children = d[settings.CHILDREN].to_numpy(dtype=float)
-    shown_children = (codes[settings.CHILDREN] == "").to_numpy()
+    children = d[result.population.column].to_numpy(dtype=float)
+    shown_children = (codes[result.population.column] == "").to_numpy()
     out = {
         "districts": Total(float(len(d)), 0),
         "districts_in_need": Total(float(in_need.sum()), 0),
-        "children": Total(float(children[shown_children].sum()), int((~shown_children).sum())),
-        "children_in_need": Total(
+        "population": Total(float(children[shown_children].sum()), int((~shown_children).sum())),
+        "population_in_need": Total(
             float(children[shown_children & in_need].sum()), int((~shown_children & in_need).sum())
         ),
     }

@@ -13,12 +13,25 @@ from geo._errors import DataError
 from geo.analysis import access
 from geo.analysis.gaps import rank_gaps
 from geo.analysis.need import IN_NEED_CLASSES, status_index
+from geo.analysis.population import CHILDREN, Population, choose
 from geo.dataset import Dataset
 
 RESIDENTS_FROM_LAYER = "Wohnblöcke (Einwohner- und Kinderzahlen je Block)"
-RESIDENTS_FROM_GRID = (
-    f"keine Wohnorte-Ebene: Kinder gleichmäßig auf ein {settings.FALLBACK_GRID_M:.0f}-m-Raster im Bezirk verteilt"
-)
+
+
+def residents_from_grid(population: Population, *, layer_exists: bool = False) -> str:
+    """``residents_source`` when the population is spread evenly over the fallback grid.
+
+    ``layer_exists``: a residents layer exists but lacks the population's counts (say so).
+    """
+    spread = f"{population.plural} gleichmäßig auf ein {settings.FALLBACK_GRID_M:.0f}-m-Raster im Bezirk verteilt"
+    if layer_exists:
+        return f"Wohnorte-Ebene ohne {population.counts}: {spread}"
+    return f"keine Wohnorte-Ebene: {spread}"
+
+
+#: ``residents_source`` for children without any residents layer.
+RESIDENTS_FROM_GRID = residents_from_grid(CHILDREN)
 
 
 @dataclass(frozen=True)
@@ -34,7 +47,11 @@ class Params:
     radii
         Offer type → reach radius in metres (default: config ``radius_m``).
     max_share_in_reach
-        A district in need is a gap when less than this share of its children is within reach.
+        A district in need is a gap when less than this share of its population is within reach.
+    population
+        Count column reach is measured for (``children``, ``inhabitants`` or an indicator key with unit
+        "Anzahl"; default: children where the year has children counts, else inhabitants), see
+        :mod:`geo.analysis.population`.
     """
 
     year: int | None = None
@@ -43,6 +60,7 @@ class Params:
     # default_factory: the settings as they are when the object is made, not when this module was imported
     max_share_in_reach: float = field(default_factory=lambda: settings.GAP_MAX_SHARE_IN_REACH)
     min_inhabitants: int = field(default_factory=lambda: settings.MIN_INHABITANTS_FOR_CLASS)
+    population: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,7 +68,11 @@ class Result:
     """What the maps, tables and exports show.
 
     ``districts`` holds, per district, the indicators of ``year``, the status index and class, and per
-    analysed offer type the columns named by :func:`column`.
+    analysed offer type the columns named by :func:`column`: ``share_in_reach``, ``median_distance_m``,
+    ``offers_inside``, ``without_reach`` (people of ``population`` out of reach, rounded) and ``gap``.
+    ``key_figures``: ``districts``, ``districts_in_need``, ``population``, ``population_in_need`` and per type
+    ``in_need_reached`` and ``gap_districts``. ``population`` says whom reach is measured for (children or
+    inhabitants) and how every view names them.
     """
 
     districts: gpd.GeoDataFrame
@@ -63,6 +85,9 @@ class Result:
     max_share_in_reach: float
     min_inhabitants: int = field(default_factory=lambda: settings.MIN_INHABITANTS_FOR_CLASS)
     key_figures: dict[str, float] = field(default_factory=dict)
+    population: Population = CHILDREN
+    #: True when the population was spread evenly over the fallback grid (no usable residents layer)
+    residents_on_grid: bool = False
 
 
 def column(metric: str, offer_type: str) -> str:
@@ -100,8 +125,10 @@ def analyse(dataset: Dataset, params: Params | None = None) -> Result:
             "„0101“ und 101 abgeglichen."
         )
     merged = districts.merge(table.drop(columns=[settings.YEAR]), on=settings.DISTRICT_ID, how="left")
-    merged[settings.INHABITANTS] = merged[settings.INHABITANTS].fillna(0)
-    merged[settings.CHILDREN] = merged[settings.CHILDREN].fillna(0)
+    population = choose(table, dataset.indicator_definitions, requested=params.population)
+    for count in {settings.INHABITANTS, settings.CHILDREN, population.column} & set(merged.columns):
+        if merged[count].notna().any():  # an all-NaN column (no children counts) stays NaN: "not known"
+            merged[count] = merged[count].fillna(0)
 
     definitions = dataset.indicator_definitions
     weights = params.weights
@@ -110,13 +137,17 @@ def analyse(dataset: Dataset, params: Params | None = None) -> Result:
     need = status_index(merged, definitions=definitions, weights=weights, min_inhabitants=params.min_inhabitants)
     merged = pd.concat([merged, need], axis=1)
 
-    if dataset.residents is not None and len(dataset.residents):
-        residents = crs.to_metric(dataset.residents, name="Wohnorte")
-        residents_source = RESIDENTS_FROM_LAYER
+    counts = merged[population.column].to_numpy(dtype=float)
+    layer = dataset.residents
+    has_layer = layer is not None and len(layer) > 0
+    if has_layer and population.column in layer and layer[population.column].notna().any():
+        residents = crs.to_metric(layer, name="Wohnorte")
+        residents = residents.assign(**{population.column: residents[population.column].fillna(0)})
+        residents_source, on_grid = RESIDENTS_FROM_LAYER, False
     else:
-        children = merged.set_index(settings.DISTRICT_ID)[settings.CHILDREN]
-        residents = access.grid_residents(districts, children)
-        residents_source = RESIDENTS_FROM_GRID
+        per_district = pd.Series(counts, index=merged[settings.DISTRICT_ID].to_numpy())
+        residents = access.grid_residents(districts, per_district, count_column=population.column)
+        residents_source, on_grid = residents_from_grid(population, layer_exists=has_layer), True
     offers = crs.to_metric(dataset.offers, name="Angebote")
 
     radii = {t: float(dataset.offer_types.at[t, "radius_m"]) for t in dataset.analysed_types}
@@ -124,14 +155,15 @@ def analyse(dataset: Dataset, params: Params | None = None) -> Result:
     reach: dict[str, pd.DataFrame] = {}
     key_figures: dict[str, float] = {}
     in_need = merged["status_class"].isin(IN_NEED_CLASSES).to_numpy()
-    children = merged[settings.CHILDREN].to_numpy(dtype=float)
     key_figures["districts"] = len(merged)
     key_figures["districts_in_need"] = int(in_need.sum())
-    key_figures["children"] = float(children.sum())
-    key_figures["children_in_need"] = float(children[in_need].sum())
+    key_figures["population"] = float(counts.sum())
+    key_figures["population_in_need"] = float(counts[in_need].sum())
     for offer_type, radius in radii.items():
         of_type = offers[offers[settings.OFFER_TYPE] == offer_type]
-        r = access.reach_by_district(districts, residents, of_type, radius_m=radius)
+        r = access.reach_by_district(
+            districts, residents, of_type, radius_m=radius, weight_column=population.column
+        )
         reach[offer_type] = r
         share = r["share_in_reach"].reindex(merged[settings.DISTRICT_ID]).to_numpy(dtype=float)
         merged[column("share_in_reach", offer_type)] = share
@@ -141,15 +173,15 @@ def analyse(dataset: Dataset, params: Params | None = None) -> Result:
         merged[column("offers_inside", offer_type)] = (
             r["offers_inside"].reindex(merged[settings.DISTRICT_ID]).to_numpy()
         )
-        merged[column("children_without_reach", offer_type)] = np.round(children * (1 - share))
+        merged[column("without_reach", offer_type)] = np.round(counts * (1 - share))
         merged[column("gap", offer_type)] = in_need & (share < params.max_share_in_reach)
-        reached = np.nan_to_num(children * share)
-        key_figures[column("children_in_need_reached", offer_type)] = float(reached[in_need].sum())
+        reached = np.nan_to_num(counts * share)
+        key_figures[column("in_need_reached", offer_type)] = float(reached[in_need].sum())
         key_figures[column("gap_districts", offer_type)] = int(merged[column("gap", offer_type)].sum())
 
     gaps = rank_gaps(
         merged, reach=reach, offer_types=dataset.offer_types, radii=radii,
-        max_share_in_reach=params.max_share_in_reach,
+        max_share_in_reach=params.max_share_in_reach, population=population,
     )
     return Result(
         districts=gpd.GeoDataFrame(merged, geometry="geometry", crs=districts.crs),
@@ -162,4 +194,6 @@ def analyse(dataset: Dataset, params: Params | None = None) -> Result:
         max_share_in_reach=params.max_share_in_reach,
         min_inhabitants=params.min_inhabitants,
         key_figures=key_figures,
+        population=population,
+        residents_on_grid=on_grid,
     )

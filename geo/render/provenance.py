@@ -137,6 +137,8 @@ def settings_record(
             "distance": "Luftlinie (euklidisch, metrisches Koordinatensystem)",
             "max_share_in_reach_for_gap": float(result.max_share_in_reach),
             "residents": result.residents_source,
+            "population": result.population.column,
+            "population_note": result.population.note,
             "crs": settings.METRIC_CRS,
         },
         "data": {

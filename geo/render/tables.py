@@ -10,6 +10,7 @@ import pandas as pd
 
 from geo import catalog, settings
 from geo.analysis import Result, column
+from geo.analysis.population import CHILDREN, Population, shown_counts
 from geo.analysis.protect import SMALL, district_codes, protect_gaps
 from geo.formatting import format_distance
 from geo.render.provenance import min_inhabitants
@@ -105,6 +106,11 @@ class Column:
     decimals: int = 0
 
 
+def _key(count_column: str) -> str:
+    """GeoPackage field name of a count column: ``kinder``, ``einwohner`` or the column's own ASCII name."""
+    return {settings.CHILDREN: "kinder", settings.INHABITANTS: "einwohner"}.get(count_column, _ascii_key(count_column))
+
+
 def _ascii_key(text: str) -> str:
     table = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
     cleaned = "".join(c if c.isalnum() else "_" for c in text.translate(table).lower())
@@ -124,13 +130,16 @@ def result_columns(
     if settings.AREA_NAME in d:
         cols.append(Column("Stadtbezirk", "stadtbezirk", "Stadtbezirk, zu dem der Sozialraum gehört",
                            settings.AREA_NAME, "text"))
+    p = result.population
     cols += [
         Column("Jahr", "jahr", "Jahr der Indikatorwerte", settings.YEAR, "int"),
         Column("Einwohner", "einwohner", f"Einwohnerinnen und Einwohner; 1–2 als „{SMALL}“",
                settings.INHABITANTS, "count"),
-        Column("Kinder 0–17", "kinder", f"Kinder und Jugendliche von 0 bis 17 Jahren; 1–2 als „{SMALL}“",
-               settings.CHILDREN, "count"),
     ]
+    for count in shown_counts(p):  # the children where the year has children counts; a picked count column
+        if count.column in d and d[count.column].notna().any():
+            cols.append(Column(count.heading, _key(count.column), f"{count.description}; 1–2 als „{SMALL}“",
+                               count.column, "count"))
     for key in result.weights:
         if indicator_definitions is not None and key in indicator_definitions.index:
             row = indicator_definitions.loc[key]
@@ -153,20 +162,20 @@ def result_columns(
         radius = format_distance(result.radii[t])
         k = _ascii_key(t)
         cols += [
-            Column(f"{s}: Kinder in Reichweite (%)", f"anteil_erreicht_{k}",
-                   f"Anteil der Kinder, die höchstens {radius} (Luftlinie) vom nächsten Angebot wohnen",
+            Column(f"{s}: {p.in_reach} (%)", f"anteil_erreicht_{k}",
+                   f"Anteil {p.genitive}, die höchstens {radius} (Luftlinie) vom nächsten Angebot wohnen",
                    column("share_in_reach", t), "percent", 1),
-            Column(f"{s}: Kinder ohne Erreichbarkeit", f"kinder_ohne_{k}",
-                   f"Kinder, die weiter als {radius} vom nächsten Angebot wohnen; 1–2 als „{SMALL}“",
-                   column("children_without_reach", t), "count"),
-            Column(f"{s}: Medianweg der Kinder (m)", f"medianweg_m_{k}",
-                   "Luftlinie, die die Hälfte der Kinder höchstens zum nächsten Angebot hat",
+            Column(f"{s}: {p.plural} ohne Erreichbarkeit", f"{_key(p.column)}_ohne_{k}",
+                   f"{p.plural}, die weiter als {radius} vom nächsten Angebot wohnen; 1–2 als „{SMALL}“",
+                   column("without_reach", t), "count"),
+            Column(f"{s}: Medianweg {p.genitive} (m)", f"medianweg_m_{k}",
+                   f"Luftlinie, die die Hälfte {p.genitive} höchstens zum nächsten Angebot hat",
                    column("median_distance_m", t), "number", 0),
             Column(f"{s}: Angebote im Bezirk", f"angebote_{k}", "Zahl der Angebote dieser Art im Sozialraum",
                    column("offers_inside", t), "int"),
             Column(f"{s}: Versorgungslücke", f"luecke_{k}",
                    f"ja = Status niedrig/sehr niedrig und weniger als {100 * result.max_share_in_reach:.0f} % "
-                   "der Kinder in Reichweite", column("gap", t), "flag"),
+                   f"{p.genitive} in Reichweite", column("gap", t), "flag"),
         ]
     return cols
 
@@ -228,20 +237,22 @@ def column_descriptions(
     )
 
 
-GAP_TABLE_LABELS: dict[str, str] = {
-    "rank": "Rang",
-    settings.DISTRICT_ID: "Bezirk-Nr.",
-    settings.DISTRICT_NAME: "Sozialraum",
-    "offer_type": "Angebotsart",
-    "status_class": "Statusklasse",
-    settings.CHILDREN: "Kinder 0–17",
-    "share_in_reach": "Kinder in Reichweite (%)",
-    "children_without_reach": "Kinder ohne Erreichbarkeit",
-    "median_distance_m": "Medianweg (m)",
-    "radius_m": "Radius (m)",
-    "is_gap": "Versorgungslücke",
-    "reason": "Begründung",
-}
+def gap_table_labels(population: Population = CHILDREN) -> dict[str, str]:
+    """German headers of the exported gap table, by :attr:`Result.gaps` column, naming ``population``."""
+    return {
+        "rank": "Rang",
+        settings.DISTRICT_ID: "Bezirk-Nr.",
+        settings.DISTRICT_NAME: "Sozialraum",
+        "offer_type": "Angebotsart",
+        "status_class": "Statusklasse",
+        "population": population.heading,
+        "share_in_reach": f"{population.in_reach} (%)",
+        "without_reach": f"{population.plural} ohne Erreichbarkeit",
+        "median_distance_m": "Medianweg (m)",
+        "radius_m": "Radius (m)",
+        "is_gap": "Versorgungslücke",
+        "reason": "Begründung",
+    }
 
 
 def protected_gap_table(
@@ -250,7 +261,8 @@ def protected_gap_table(
     """The ranked gap table (districts in need × offer types, gaps first) for export, protected, German headers."""
     gaps = protect_gaps(result.gaps, threshold=threshold)
     out = pd.DataFrame({"rank": np.arange(1, len(gaps) + 1)})
-    for name in GAP_TABLE_LABELS:
+    labels = gap_table_labels(result.population)
+    for name in labels:
         if name == "rank":
             continue
         values = gaps[name].reset_index(drop=True) if name in gaps else pd.Series([], dtype=object)
@@ -260,7 +272,7 @@ def protected_gap_table(
             values = values.map({True: "ja", False: "nein"})
         elif name == "share_in_reach":
             values = values.map(lambda v: v if isinstance(v, str) else round(100 * float(v), 1))
-        elif name in (settings.CHILDREN, "children_without_reach", "median_distance_m", "radius_m"):
+        elif name in ("population", "without_reach", "median_distance_m", "radius_m"):
             values = values.map(lambda v: v if isinstance(v, str) or not np.isfinite(float(v)) else int(round(v)))
         out[name] = values.astype(object).to_numpy() if len(values) else []
-    return out.rename(columns=GAP_TABLE_LABELS)
+    return out.rename(columns=labels)

@@ -132,9 +132,10 @@ def indicator_choices(dataset: Dataset, result: Result) -> dict[str, str]:
         out[key] = _indicator_label(dataset, key)
     for t in result.offer_types:
         short = dataset.type_labels(t).short
-        out[column("share_in_reach", t)] = f"{short}: Anteil der Kinder in Reichweite"
-        out[column("median_distance_m", t)] = f"{short}: Medianweg der Kinder"
-        out[column("children_without_reach", t)] = f"{short}: Kinder ohne Erreichbarkeit"
+        p = result.population
+        out[column("share_in_reach", t)] = f"{short}: Anteil {p.genitive} in Reichweite"
+        out[column("median_distance_m", t)] = f"{short}: Medianweg {p.genitive}"
+        out[column("without_reach", t)] = f"{short}: {p.plural} ohne Erreichbarkeit"
     return out
 
 
@@ -278,7 +279,7 @@ def ramp_away_from(colour: str) -> str:
 def _share_fill(share: np.ndarray, usable: np.ndarray, cmap: str = "Blues") -> tuple[list[Style | None],
                                                                                      list[LegendItem]]:
     """Fixed quarter classes of a share (lower bound included), for reach maps."""
-    # darker = fewer children reached, as on the web map (darker always means more need)
+    # darker = fewer people reached, as on the web map (darker always means more need)
     colours = [mpl.colors.to_hex(c) for c in mpl.colormaps[cmap](np.linspace(0.85, 0.12, 4))]
     labels = ["unter 25 %", "25 bis unter 50 %", "50 bis unter 75 %", "75 % und mehr"]
     classes = np.digitize(np.nan_to_num(share), [0.25, 0.5, 0.75])
@@ -290,18 +291,19 @@ def _share_fill(share: np.ndarray, usable: np.ndarray, cmap: str = "Blues") -> t
 
 def _variable(dataset: Dataset, result: Result, name: str) -> dict:
     """Label, unit, scale, decimals, colour map and whether it is a need variable, for an indicator map."""
+    p = result.population
     for t in result.offer_types:
         short = dataset.type_labels(t).short
         radius = format_distance(result.radii[t])
         if name == column("share_in_reach", t):
             colour = str(dataset.offer_types.at[t, "color"]) if t in dataset.offer_types.index else "#555555"
-            return dict(label=f"Anteil der Kinder im Umkreis von {radius} um ein {short}", unit="%", scale=100,
+            return dict(label=f"Anteil {p.genitive} im Umkreis von {radius} um ein {short}", unit="%", scale=100,
                         decimals=0, cmap=ramp_away_from(colour) + "_r", need=False)
         if name == column("median_distance_m", t):
-            return dict(label=f"Medianweg der Kinder zum nächsten {short}", unit="m", scale=1, decimals=0,
+            return dict(label=f"Medianweg {p.genitive} zum nächsten {short}", unit="m", scale=1, decimals=0,
                         cmap="YlOrBr", need=False)
-        if name == column("children_without_reach", t):
-            return dict(label=f"Kinder weiter als {radius} vom nächsten {short}", unit="", scale=1, decimals=0,
+        if name == column("without_reach", t):
+            return dict(label=f"{p.plural} weiter als {radius} vom nächsten {short}", unit="", scale=1, decimals=0,
                         cmap="YlOrBr", need=False)
     if name == "status_index":
         return dict(label="Statusindex (positiv = mehr Bedarf)", unit="", scale=1, decimals=2, cmap="YlOrBr",
@@ -464,7 +466,7 @@ def _indicator_map(b: _Base) -> MapContent:
     styles, extra = _fallback_styles(fills, b.classified if var["need"] else None, hidden, values, b.result)
     legend = [LegendSection(wrap_chars(var["label"], 40), items + extra)]
     layers = []
-    if name.startswith(("share_in_reach__", "median_distance_m__", "children_without_reach__")):
+    if name.startswith(_REACH_PREFIXES):
         layers = b.layers([name.split("__", 1)[1]])
         legend.append(LegendSection("Angebote", b.offer_items(layers)))
     return MapContent("indicator", f"{var['label']} nach Sozialraum", f"Klassifizierung: {note}", styles, legend,
@@ -507,14 +509,16 @@ def _reach_map(b: _Base) -> MapContent:
     layers = b.layers([t])
     threshold = format_number(100 * result.max_share_in_reach, 0)
     legend = [
-        LegendSection(f"Kinder im Umkreis von {format_distance(result.radii[t])}", items + extra),
+        LegendSection(f"{result.population.plural} im Umkreis von {format_distance(result.radii[t])}",
+                      items + extra),
         LegendSection("Angebote", b.offer_items(layers)),
     ]
     if gap.any():
         legend.append(LegendSection("Versorgungslücke", [LegendItem(
-            f"hoher Bedarf und unter {threshold} % der Kinder in Reichweite ({int(gap.sum())})",
+            f"hoher Bedarf und unter {threshold} % {result.population.genitive} in Reichweite ({int(gap.sum())})",
             Style("none", EMPHASIS), linewidth=2.2)]))
-    method = (f"Anteil der Kinder (nach Wohnort) höchstens {format_distance(result.radii[t])} Luftlinie vom "
+    method = (f"Anteil {result.population.genitive} (nach Wohnort) höchstens {format_distance(result.radii[t])} "
+              "Luftlinie vom "
               f"nächsten Angebot; feste Klassen in 25-%-Schritten; Lücke: Status niedrig/sehr niedrig und "
               f"unter {threshold} % in Reichweite")
     return MapContent("reach", f"Erreichbarkeit: {b.dataset.type_labels(t).plural}", method, styles, legend,
@@ -540,7 +544,8 @@ def _bivariate_unclassed(b: _Base, state: pd.Series) -> list[LegendItem]:
         extra.append(LegendItem(f"nicht ausgewiesen (Datenschutz; {int((state == 'hidden').sum())})",
                                 HIDDEN_STYLE))
     if (state == "no_value").any():
-        extra.append(LegendItem(f"keine Kinder bekannt ({int((state == 'no_value').sum())})", NO_VALUE_STYLE))
+        extra.append(LegendItem(f"keine {b.result.population.plural} bekannt ({int((state == 'no_value').sum())})",
+                                NO_VALUE_STYLE))
     return extra
 
 
@@ -555,13 +560,14 @@ def _bivariate_map(b: _Base) -> MapContent:
     nb, rb = bi.attrs["need_bins"], bi.attrs["reach_bins"]
     low, good = (format_number(100 * x, 0, unit="%") for x in rb)
     radius = format_distance(result.radii[t])
-    method = (f"Bedarf = MSS-Statusklasse (Status hoch | mittel | niedrig/sehr niedrig) × Anteil der Kinder im "
-              f"Umkreis von {radius} Luftlinie um ein {dataset.type_labels(t).short} (unter {low} | {low} bis unter "
-              f"{good} | ab {good}); schwarz = Versorgungslücke")
+    method = (f"Bedarf = MSS-Statusklasse (Status hoch | mittel | niedrig/sehr niedrig) × Anteil "
+              f"{result.population.genitive} im Umkreis von {radius} Luftlinie um ein {dataset.type_labels(t).short} "
+              f"(unter {low} | {low} bis unter {good} | ab {good}); schwarz = Versorgungslücke")
     worst = (bi["need"] == 2) & (bi["reach"] == 0) & (bi["state"] == "ok")
     return MapContent("bivariate", f"Bedarf und Erreichbarkeit: {dataset.type_labels(t).plural}", method,
                       _bivariate_styles(bi), legend, offers=layers, bold=worst.to_numpy(),
                       bivariate={"need_bins": nb, "reach_bins": rb, "radius": radius,
+                                 "people": result.population.plural,
                                  "short": dataset.type_labels(t).short, "counts": _bivariate_counts(bi)})
 
 
@@ -609,10 +615,13 @@ def _gaps_map(b: _Base) -> MapContent:
             else "" for row in gap_matrix
         ]
     title = f"Versorgungslücken: {dataset.type_labels(offer_type).plural}" if offer_type else "Versorgungslücken"
-    method = (f"Lücke: Status niedrig/sehr niedrig und unter {threshold} % der Kinder im Umkreis "
+    method = (f"Lücke: Status niedrig/sehr niedrig und unter {threshold} % {b.result.population.genitive} im Umkreis "
               f"({b.radius_note}, Luftlinie) des nächsten Angebots")
     return MapContent("gaps", title, method, styles, legend, offers=layers, bold=n_gaps > 0, label_suffix=suffix)
 
+
+#: Indicator-map variables that are reach values (their map gets the population note).
+_REACH_PREFIXES: Final[tuple[str, ...]] = ("share_in_reach__", "median_distance_m__", "without_reach__")
 
 #: One content builder per kind of map.
 BUILDERS: Final[dict[str, Callable[[_Base], MapContent]]] = {
@@ -645,7 +654,11 @@ def map_content(spec: MapSpec | str, dataset: Dataset, result: Result, **options
     """
     spec = MapSpec.of(spec, **options)
     _require_type(dataset, result, spec.kind, spec.offer_type)
-    return BUILDERS[spec.kind](_Base(dataset, result, spec))
+    content = BUILDERS[spec.kind](_Base(dataset, result, spec))
+    reach_shown = spec.kind in ("reach", "bivariate", "gaps") or str(spec.indicator or "").startswith(_REACH_PREFIXES)
+    if reach_shown and result.population.note:
+        content.method += f"; {result.population.note}"  # the method note under every map
+    return content
 
 
 

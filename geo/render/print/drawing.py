@@ -563,8 +563,9 @@ def _draw_bivariate_key(fig: Figure, x: float, y_top: float, info: dict, fs: flo
     for spine in ax.spines.values():
         spine.set_visible(False)
     ax.set_xlabel("Bedarf (MSS-Statusklasse) →", fontsize=fs * 0.9, labelpad=3)
-    ax.set_ylabel(f"Kinder in Reichweite\n({info['radius']}) →", fontsize=fs * 0.9, labelpad=3)
+    people = info["people"]
+    ax.set_ylabel(f"{people} in Reichweite\n({info['radius']}) →", fontsize=fs * 0.9, labelpad=3)
     fig.text(x / W, (y_top - 0.42 * fontscale - size - 0.42 * fontscale) / H,
-             "schwarz: Versorgungslücke (hoher Bedarf,\nwenige Kinder in Reichweite); blau: gut erreicht",
+             f"schwarz: Versorgungslücke (hoher Bedarf,\nwenige {people} in Reichweite); blau: gut erreicht",
              ha="left", va="top", fontsize=fs * 0.85, color="#333333", linespacing=1.2)
 

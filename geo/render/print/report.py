@@ -17,6 +17,7 @@ from matplotlib.patches import FancyBboxPatch, Rectangle
 from geo import settings
 from geo.analysis import Result, column
 from geo.analysis.need import CLASS_BOUNDS, IN_NEED_CLASSES
+from geo.analysis.population import CHILDREN, Population
 from geo.analysis.protect import HIDDEN_MEANING, SMALL, protect_gaps, protected_totals, rule_text
 from geo.dataset import Dataset
 from geo.formatting import format_distance, format_number
@@ -131,11 +132,12 @@ def _cover(fig, renderer, ctx: _Ctx) -> None:
     y -= 0.15
 
     totals = protected_totals(r)
+    p = r.population
     boxes = [
         ("Sozialräume", _total_text(totals["districts"])),
         ("davon mit hohem Bedarf", _total_text(totals["districts_in_need"])),
-        ("Kinder 0–17 Jahre", _total_text(totals["children"])),
-        ("Kinder in Sozialräumen\nmit hohem Bedarf", _total_text(totals["children_in_need"])),
+        ("Kinder 0–17 Jahre" if p.is_children else p.heading, _total_text(totals["population"])),
+        (f"{p.short} in Sozialräumen\nmit hohem Bedarf", _total_text(totals["population_in_need"])),
     ]
     box_w = (W - 2 * MARGIN - 3 * 0.15) / 4
     box_h = 1.0
@@ -151,7 +153,7 @@ def _cover(fig, renderer, ctx: _Ctx) -> None:
     y -= box_h + 0.3
 
     y = _heading(fig, "Angebote und Versorgungslücken", y, 12)
-    header = ["Angebotsart", "Standorte", "Radius", "Kinder mit hohem Bedarf in Reichweite",
+    header = ["Angebotsart", "Standorte", "Radius", f"{p.short} mit hohem Bedarf in Reichweite",
               "Sozialräume mit Versorgungslücke"]
     rows = []
     for t in r.offer_types:
@@ -171,11 +173,12 @@ def _cover(fig, renderer, ctx: _Ctx) -> None:
     low, high, very = (format_number(b, 1) for b in CLASS_BOUNDS)
     threshold = format_number(100 * r.max_share_in_reach, 0)
     for text in (
+        *([p.note + "."] if p.note else []),
         f"Hoher Bedarf: Statusklasse „{IN_NEED_CLASSES[0]}“ (Index {high} bis unter {very}) oder "
         f"„{IN_NEED_CLASSES[1]}“ (Index {very} und mehr) im Statusindex der sozialen Lage.",
-        "In Reichweite: Kinder, die höchstens den Radius (Luftlinie) vom nächsten Angebot der Art entfernt "
+        f"In Reichweite: {p.plural}, die höchstens den Radius (Luftlinie) vom nächsten Angebot der Art entfernt "
         "wohnen.",
-        f"Versorgungslücke: ein Sozialraum mit hohem Bedarf, in dem weniger als {threshold} % der Kinder ein "
+        f"Versorgungslücke: ein Sozialraum mit hohem Bedarf, in dem weniger als {threshold} % {p.genitive} ein "
         "Angebot der Art in Reichweite haben.",
         f"Datenschutz: Personenzahlen unter 3 stehen als „{SMALL}“, {HIDDEN_MEANING}.",
     ):
@@ -241,9 +244,9 @@ def _gap_rows(dataset: Dataset, gaps: pd.DataFrame) -> list[_GapRow]:
             "name": str(g[settings.DISTRICT_NAME]),
             "type": dataset.type_labels(g["offer_type"]).short,
             "status": str(g["status_class"]).replace("Status ", ""),
-            "children": _shown(g[settings.CHILDREN]),
+            "count": _shown(g["population"]),
             "reached": share if isinstance(share, str) else format_number(100 * float(share), 0, unit="%"),
-            "not_reached": _shown(g["children_without_reach"]),
+            "not_reached": _shown(g["without_reach"]),
             "median": median if isinstance(median, str) else format_distance(float(median)),
             "gap": "ja" if g["is_gap"] else "nein",
             "reason": str(g["reason"]),
@@ -252,15 +255,27 @@ def _gap_rows(dataset: Dataset, gaps: pd.DataFrame) -> list[_GapRow]:
 
 
 #: Cells of the ranked gap list (columns of :data:`GAP_HEADER`) and of the gap table on an offer type's page.
-GAP_FIELDS = ("rank", "name", "type", "status", "children", "reached", "not_reached", "median", "gap", "reason")
-TYPE_GAP_FIELDS = ("name", "children", "reached", "not_reached", "median", "reason")
-GAP_HEADER = ["Rang", "Sozialraum", "Angebot", "Status", "Kinder", "erreicht", "nicht\nerreicht", "Median-\nweg",
-              "Lücke", "Begründung"]
+GAP_FIELDS = ("rank", "name", "type", "status", "count", "reached", "not_reached", "median", "gap", "reason")
+TYPE_GAP_FIELDS = ("name", "count", "reached", "not_reached", "median", "reason")
+
+
+def gap_header(population: Population = CHILDREN) -> list[str]:
+    """Header of the ranked gap list (cells :data:`GAP_FIELDS`), naming whom reach is measured for."""
+    return ["Rang", "Sozialraum", "Angebot", "Status", population.short, "erreicht", "nicht\nerreicht",
+            "Median-\nweg", "Lücke", "Begründung"]
+
+
+GAP_HEADER = gap_header()
 #: Narrowest width (inches) of a table's long-text column.
 FLEX_MIN = 1.9
 GAP_ALIGNS = ["right", "left", "left", "left", "right", "right", "right", "right", "left", "left"]
-GAP_EXPLAINED = ("erreicht = Anteil der Kinder in Reichweite; nicht erreicht = Zahl der Kinder ohne Erreichbarkeit; "
-                 "Medianweg = Luftlinie, innerhalb der die Hälfte der Kinder ein Angebot erreicht.")
+
+
+def gap_explained(population: Population = CHILDREN) -> str:
+    """How to read the ranked gap list's columns."""
+    p = population
+    return (f"erreicht = Anteil {p.genitive} in Reichweite; nicht erreicht = Zahl {p.genitive} ohne "
+            f"Erreichbarkeit; Medianweg = Luftlinie, innerhalb der die Hälfte {p.genitive} ein Angebot erreicht.")
 
 
 def _auto_widths(measure: TextMeasure, header: list[str], rows: list[list[str]], size: float, flexible: int,
@@ -344,9 +359,9 @@ def _table_height(measure: TextMeasure, header: list[str], rows: list[list[str]]
 
 
 def _paginate(measure: TextMeasure, rows: list[list[str]], bold: list[bool], widths: list[float], total: float,
-              size: float, first_h: float, page_h: float) -> list[list[int]]:
-    """Row indices per page so that header plus rows fit; the header repeats on every page."""
-    header_h, heights = _table_height(measure, GAP_HEADER, rows, bold, widths, total, size)
+              size: float, first_h: float, page_h: float, *, header: list[str] = GAP_HEADER) -> list[list[int]]:
+    """Row indices per page so that ``header`` plus rows fit; the header repeats on every page."""
+    header_h, heights = _table_height(measure, header, rows, bold, widths, total, size)
     pages: list[list[int]] = [[]]
     room = first_h - header_h
     for i, h in enumerate(heights):
@@ -390,10 +405,13 @@ def _methods_blocks(ctx: _Ctx) -> list[tuple[str, str]]:
                         f"Hoher Bedarf = {' oder '.join(IN_NEED_CLASSES)}. Sozialräume unter {min_inhabitants(r)} "
                         "Einwohnern werden nicht klassifiziert."))
     blocks.append(("h", "Erreichbarkeit"))
-    blocks.append(("p", f"Wohnorte der Kinder: {r.residents_source}. Für jeden Wohnort wird die Luftlinie zum "
+    p = r.population
+    if p.note:
+        blocks.append(("p", f"{p.note}."))
+    blocks.append(("p", f"Wohnorte {p.genitive}: {r.residents_source}. Für jeden Wohnort wird die Luftlinie zum "
                         "nächsten Angebot jeder Art gemessen (keine Wege, keine Kapazitäten). Anteil in Reichweite "
-                        "= Kinder im Radius / alle Kinder des Sozialraums; Medianweg = Entfernung, innerhalb der "
-                        "die Hälfte der Kinder ein Angebot erreicht."))
+                        f"= {p.plural} im Radius / alle {p.plural} des Sozialraums; Medianweg = Entfernung, "
+                        f"innerhalb der die Hälfte {p.genitive} ein Angebot erreicht."))
     for t in r.offer_types:
         n_offers = int((d.offers[settings.OFFER_TYPE] == t).sum())
         radius = f"{format_distance(r.radii[t])} ({format_number(r.radii[t], 0)} m)"
@@ -401,13 +419,14 @@ def _methods_blocks(ctx: _Ctx) -> list[tuple[str, str]]:
     threshold = format_number(100 * r.max_share_in_reach, 0)
     blocks.append(("h", "Versorgungslücken und Rangfolge"))
     blocks.append(("p", f"Eine Versorgungslücke ist ein Sozialraum mit hohem Bedarf, in dem weniger als {threshold} % "
-                        "der Kinder ein Angebot der Art in Reichweite haben. Die Tabelle nennt alle Sozialräume mit "
-                        "hohem Bedarf je Angebotsart: zuerst die Lücken, dann absteigend nach der Zahl der Kinder "
-                        "ohne Erreichbarkeit."))
+                        f"{p.genitive} ein Angebot der Art in Reichweite haben. Die Tabelle nennt alle Sozialräume "
+                        "mit hohem Bedarf je Angebotsart: zuerst die Lücken, dann absteigend nach der Zahl "
+                        f"{p.genitive} ohne Erreichbarkeit."))
     blocks.append(("h", "Karten"))
     blocks.append(("p", "Statuskarte: feste Klassengrenzen des Statusindex. Erreichbarkeitskarten: feste Klassen des "
                         "Anteils in Reichweite (unter 25 %, 25 bis unter 50 %, 50 bis unter 75 %, 75 % und mehr; "
-                        "dunkler = weniger Kinder erreicht, wie in der Web-Karte); Lücken schwarz-weiß umrandet. "
+                        f"dunkler = weniger {p.plural} erreicht, wie in der Web-Karte); Lücken schwarz-weiß "
+                        "umrandet. "
                         "Kreise/Flächen der Reichweite: Luftlinienradius um jedes Angebot, "
                         f"auf die Stadtgrenze beschnitten. Kartengrundlage: {NO_TILES_NOTE}; Maßstabsleiste in "
                         "Metern, Nordpfeil = Gitternord des Koordinatensystems. Beschriftungen werden so gesetzt, "
@@ -486,8 +505,10 @@ def render_report(
         gaps = _gap_rows(d, protect_gaps(r.gaps))
         gap_rows = [g.row(GAP_FIELDS) for g in gaps]
         gap_flags = [g.is_gap for g in gaps]
-        gap_widths = _auto_widths(measure, GAP_HEADER, gap_rows, 7.4, len(GAP_HEADER) - 1, total_w)
-        gap_pages = _paginate(measure, gap_rows, gap_flags, gap_widths, total_w, 7.4, body - 1.05, body - 0.35)
+        header = gap_header(r.population)
+        gap_widths = _auto_widths(measure, header, gap_rows, 7.4, len(header) - 1, total_w)
+        gap_pages = _paginate(measure, gap_rows, gap_flags, gap_widths, total_w, 7.4, body - 1.05, body - 0.35,
+                              header=header)
         method_pages = _layout_methods(measure, _methods_blocks(probe), total_w, body - 0.4, body)
 
         plan: list[tuple[str, Callable]] = [("Deckblatt und Kennzahlen", _cover)]
@@ -504,9 +525,9 @@ def render_report(
             n_gap = int(totals[column("gap_districts", t)].value)
             intro = (f"{n_offers} Standorte, Radius {format_distance(r.radii[t])} (Luftlinie). In Sozialräumen mit "
                      f"hohem Bedarf wohnen {_total_text(totals[column('share_in_need_reached', t)], percent=True)} "
-                     f"der Kinder in Reichweite; {n_gap} Sozialr{'aum hat' if n_gap == 1 else 'äume haben'} eine "
-                     "Versorgungslücke.")
-            type_header = ["Sozialraum", "Kinder", "erreicht", "nicht erreicht", "Medianweg", "Begründung"]
+                     f"{r.population.genitive} in Reichweite; {n_gap} "
+                     f"Sozialr{'aum hat' if n_gap == 1 else 'äume haben'} eine Versorgungslücke.")
+            type_header = ["Sozialraum", r.population.short, "erreicht", "nicht erreicht", "Medianweg", "Begründung"]
             table = (type_header, rows, _auto_widths(measure, type_header, rows, 7.4, 5, total_w),
                      ["left", "right", "right", "right", "right", "left"],
                      "Versorgungslücken" + (" (die 8 größten)" if len(mine) > 8 else ""))
@@ -548,12 +569,14 @@ def _gap_page(fig, renderer, ctx: _Ctx, rows: list[list[str]], bold: list[bool],
     y = H - 0.85
     if first:
         y = _heading(fig, "Rangliste: Sozialräume mit hohem Bedarf je Angebotsart", y)
-        y = _paragraph(fig, ctx, "Zuerst die Versorgungslücken (fett), dann nach der Zahl der Kinder ohne "
-                       f"Erreichbarkeit. {GAP_EXPLAINED} „{SMALL}“ = 1 oder 2; {HIDDEN_MEANING}.", y,
+        p = ctx.result.population
+        y = _paragraph(fig, ctx, f"Zuerst die Versorgungslücken (fett), dann nach der Zahl {p.genitive} ohne "
+                       f"Erreichbarkeit. {gap_explained(p)} „{SMALL}“ = 1 oder 2; {HIDDEN_MEANING}.", y,
                        color="#333333", size=7.8)
     else:
         y = _paragraph(fig, ctx, "Rangliste (Fortsetzung)", y, weight="bold")
     if rows:
-        _table(fig, ctx, GAP_HEADER, rows, widths, y, aligns=GAP_ALIGNS, size=7.4, bold_rows=bold)
+        _table(fig, ctx, gap_header(ctx.result.population), rows, widths, y, aligns=GAP_ALIGNS, size=7.4,
+               bold_rows=bold)
     else:
         _paragraph(fig, ctx, "Kein Sozialraum hat hohen Bedarf: die Rangliste ist leer.", y)

@@ -15,6 +15,7 @@ from geo import crs, settings
 from geo.analysis import Result, column
 from geo.analysis.classify import classify_values
 from geo.analysis.need import CLASS_BOUNDS, IN_NEED_CLASSES, NOT_CLASSIFIED, STATUS_CLASSES
+from geo.analysis.population import shown_counts
 from geo.catalog import TypeLabels
 from geo.dataset import Dataset
 from geo.formatting import format_count, format_distance, format_number
@@ -82,7 +83,7 @@ def variables(result: Result, dataset: Dataset) -> dict[str, Variable]:
     for t in result.offer_types:
         short = dataset.type_labels(t).short
         out[column("share_in_reach", t)] = Variable(
-            column("share_in_reach", t), f"Kinder in Reichweite: {short}", "%", -1, 0
+            column("share_in_reach", t), f"{result.population.in_reach}: {short}", "%", -1, 0
         )
     return out
 
@@ -200,9 +201,12 @@ def _district_tip(row: pd.Series, result: Result, dataset: Dataset, var: Variabl
     if area is not None and str(area) not in ("", "nan"):
         head += f" · Stadtbezirk {esc(area)}"
     head += "</div>"
-    rows = [
-        ("Einwohner", format_count(float(row[settings.INHABITANTS]))),
-        ("Kinder 0–17", format_count(float(row[settings.CHILDREN]))),
+    p = result.population
+    rows = [("Einwohner", format_count(float(row[settings.INHABITANTS])))]
+    for count in shown_counts(p):
+        if count.column in row and np.isfinite(float(row[count.column])):
+            rows.append((esc(count.heading), format_count(float(row[count.column]))))
+    rows += [
         ("Statusindex", format_number(float(row["status_index"]), 2, signed=True)),
         ("Statusklasse", esc(row["status_class"])),
     ]
@@ -211,7 +215,7 @@ def _district_tip(row: pd.Series, result: Result, dataset: Dataset, var: Variabl
         rows.append((esc(var.label), format_number(float(row[var.key]), var.decimals) + unit))
     cells = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in rows)
     if result.offer_types:
-        cells += "<tr><th colspan='2'>Kinder in Reichweite (Luftlinie)</th></tr>"
+        cells += f"<tr><th colspan='2'>{esc(p.in_reach)} (Luftlinie)</th></tr>"
     for t in result.offer_types:
         info = _type_info(dataset, t)
         share = float(row[column("share_in_reach", t)])
@@ -238,6 +242,7 @@ def _offer_tip(row: pd.Series, info: _TypeInfo) -> str:
 def _legend(
     *, title: str, subtitle: str, classes: Classes, gap: tuple[str, str, int] | None,
     offers: list[tuple[str, str, int]], reach: list[tuple[str, str]], no_class_count: int, no_class_text: str,
+    note: str = "",
 ) -> str:
     rows = [f"<div class='pa-lt'>{esc(title)}</div>", f"<div class='pa-ls'>{esc(subtitle)}</div>"]
     for label, color, count in zip(classes.labels, classes.colors, classes.counts, strict=True):
@@ -267,6 +272,8 @@ def _legend(
         for color, label in reach:
             rows.append(f"<div class='pa-lr'><span class='pa-sw pa-sw-reach' style='border-color:{color}'></span>"
                         f"{esc(label)}</div>")
+    if note:
+        rows.append(f"<div class='pa-ls'>{esc(note)}</div>")
     return "".join(rows)
 
 
@@ -396,7 +403,7 @@ def map_data(
         share = format_number(100 * result.max_share_in_reach)
         gap_legend = (
             info.names.short,
-            f"Status niedrig/sehr niedrig und unter {share} % der Kinder in Reichweite",
+            f"Status niedrig/sehr niedrig und unter {share} % {result.population.genitive} in Reichweite",
             int(d[column("gap", gap_type)].sum()),
         )
     legend = _legend(
@@ -406,7 +413,7 @@ def map_data(
             (info.color, f"{info.names.short}: {format_distance(result.radii[t])}")
             for t, info in infos.items() if reach and t in result.radii
         ],
-        no_class_count=no_class, no_class_text=no_class_text,
+        no_class_count=no_class, no_class_text=no_class_text, note=result.population.note,
     )
     minx, miny, maxx, maxy = geometry.total_bounds
     return {

@@ -1,0 +1,89 @@
+"""Every page says whom reach is measured for: a city without children counts reads "Einwohner…" everywhere."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app_pages._shared import PAGES
+from geo import settings
+from geo.analysis import analyse, column
+from geo.formatting import format_number
+from tests.apptest import open_page
+from tests.test_population import NOTE, without_children
+
+TIMEOUT = 60
+
+
+@pytest.fixture
+def city(practice):
+    """The app's default workspace: a practice copy of the demo whose indicators and residents lack children."""
+    dataset = without_children(practice.dataset())
+    practice.save("indicators", dataset.indicators, filename="ohne_kinder.csv")
+    practice.save("residents", dataset.residents, filename="wohnorte_ohne_kinder.gpkg")
+    stored = practice.dataset()
+    assert settings.CHILDREN not in stored.indicators and settings.CHILDREN not in stored.residents
+    return practice, stored
+
+
+def texts(at: AppTest) -> str:
+    """Every text the page shows: markdown, captions, boxes, metric labels, table headers and cells."""
+    parts = [str(e.value) for kind in ("markdown", "caption", "warning", "info", "error", "subheader")
+             for e in at.get(kind)]
+    parts += [m.label for m in at.metric]
+    for frame in at.dataframe:
+        parts += [str(c) for c in frame.value.columns]
+        parts += [str(v) for c in frame.value.columns if frame.value[c].dtype == object for v in frame.value[c]]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("page", [p for p, _, _ in PAGES])
+def test_every_page_names_inhabitants_without_children(city, page):
+    at = open_page(None if page == PAGES[0][0] else page, timeout=TIMEOUT)
+    assert not at.exception, at.exception
+    shown = texts(at)
+    assert "Kinder in Reichweite" not in shown and "Kinder mit Bedarf" not in shown
+    assert "Kinder ohne" not in shown
+    # one count only: no choice in the sidebar
+    assert not [s for s in at.sidebar.selectbox if s.label == "Reichweite gemessen an"]
+    if page in ("app_pages/0_Uebersicht.py", "app_pages/1_Karte.py", "app_pages/2_Analyse.py",
+                "app_pages/6_Methodik.py"):
+        assert NOTE in [i.value for i in at.info]
+        assert "Einwohnerinnen und Einwohner" in shown
+
+
+def test_overview_figures_weighted_by_inhabitants(city):
+    expected = analyse(city[1]).key_figures
+    at = open_page(timeout=TIMEOUT)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Einwohner mit Bedarf"] == format_number(expected["population_in_need"])
+    reached = expected[column("in_need_reached", "fgz")] / expected["population_in_need"]
+    assert metrics["FGZ"] == f"{format_number(100 * reached)} %"
+    assert "Einwohnerinnen und Einwohner ohne Angebot in Reichweite" in texts(at)
+
+
+def test_with_children_the_sidebar_offers_inhabitants_and_the_pages_follow():
+    at = open_page(timeout=TIMEOUT)
+    assert not at.exception
+    assert "Kinder mit Bedarf" in [m.label for m in at.metric]
+    assert not [i for i in at.info if "Reichweite gemessen an" in str(i.value)]
+    choice = at.sidebar.selectbox(key="pa_population")
+    assert choice.options == ["Kinder 0–17", "Einwohnerinnen und Einwohner"]
+    choice.set_value("inhabitants").run(timeout=TIMEOUT)
+    assert not at.exception
+    assert "Einwohner mit Bedarf" in [m.label for m in at.metric]
+    assert ("Reichweite gemessen an allen Einwohnerinnen und Einwohnern – so gewählt statt der Kinderzahlen"
+            in [i.value for i in at.info])
+
+
+def test_karte_says_the_residents_layer_lacks_the_count(city):
+    workspace, dataset = city
+    blocks = dataset.residents.drop(columns=[settings.INHABITANTS])  # neither children nor inhabitants
+    workspace.save("residents", blocks, filename="bloecke.gpkg")
+    at = open_page("app_pages/1_Karte.py", timeout=TIMEOUT)
+    assert not at.exception
+    assert [w.value for w in at.warning if "Raster" in w.value] == [
+        "Es liegt keine Wohnorte-Ebene mit Einwohnerzahlen vor: Die Einwohnerinnen und Einwohner jedes Bezirks sind "
+        "gleichmäßig auf ein 100-m-Raster im Bezirk verteilt. Die Reichweiten sind daher Näherungen – besonders in "
+        "Bezirken mit großen unbewohnten Flächen."
+    ]
