@@ -16,6 +16,15 @@ from geo.analysis.need import IN_NEED_CLASSES, status_index
 from geo.dataset import Dataset
 
 RESIDENTS_FROM_LAYER = "Wohnblöcke (Einwohner- und Kinderzahlen je Block)"
+#: What the points of a residents layer stand for (its column ``settings.RESIDENT_KIND``; the demo's blocks have
+#: none) → how the analysis names where the residents come from.
+RESIDENT_KINDS: dict[str, str] = {
+    "blocks": RESIDENTS_FROM_LAYER,
+    "zensus_100m": "Zensus-2022-Gitter (Einwohner je 100-m-Gitterzelle, am Mittelpunkt der Zelle)",
+    "zensus_1km": "Zensus-2022-Gitter (Einwohner je 1-km-Gitterzelle, am Mittelpunkt der Zelle)",
+    "points": "Wohnorte-Ebene (Einwohner- bzw. Kinderzahlen je Adresse oder Block)",
+    "areas": "Wohnorte-Ebene (Einwohner- bzw. Kinderzahlen je Fläche, an einem Punkt im Inneren der Fläche)",
+}
 RESIDENTS_FROM_GRID = (
     f"keine Wohnorte-Ebene: Kinder gleichmäßig auf ein {settings.FALLBACK_GRID_M:.0f}-m-Raster im Bezirk verteilt"
 )
@@ -76,6 +85,12 @@ def _normalise_ids(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def residents_label(residents: pd.DataFrame) -> str:
+    """Where a residents layer's points come from, in German (:data:`RESIDENT_KINDS`; blocks when unsaid)."""
+    kinds = residents[settings.RESIDENT_KIND].dropna().unique() if settings.RESIDENT_KIND in residents else []
+    return RESIDENT_KINDS.get(str(kinds[0]) if len(kinds) else "blocks", RESIDENTS_FROM_LAYER)
+
+
 def analyse(dataset: Dataset, params: Params | None = None) -> Result:
     """Run need, reach and gap analysis on ``dataset`` with ``params`` (default: ``Params()``, made at call time).
 
@@ -112,7 +127,7 @@ def analyse(dataset: Dataset, params: Params | None = None) -> Result:
 
     if dataset.residents is not None and len(dataset.residents):
         residents = crs.to_metric(dataset.residents, name="Wohnorte")
-        residents_source = RESIDENTS_FROM_LAYER
+        residents_source = residents_label(residents)
     else:
         children = merged.set_index(settings.DISTRICT_ID)[settings.CHILDREN]
         residents = access.grid_residents(districts, children)
