@@ -88,7 +88,10 @@ def _normalise_ids(frame: pd.DataFrame) -> pd.DataFrame:
 def residents_label(residents: pd.DataFrame) -> str:
     """Where a residents layer's points come from, in German (:data:`RESIDENT_KINDS`; blocks when unsaid)."""
     kinds = residents[settings.RESIDENT_KIND].dropna().unique() if settings.RESIDENT_KIND in residents else []
-    return RESIDENT_KINDS.get(str(kinds[0]) if len(kinds) else "blocks", RESIDENTS_FROM_LAYER)
+    label = RESIDENT_KINDS.get(str(kinds[0]) if len(kinds) else "blocks", RESIDENTS_FROM_LAYER)
+    if settings.CHILDREN not in residents:
+        label += "; ohne Kinderzahlen: die Anteile in Reichweite sind an den Einwohnern gemessen"
+    return label
 
 
 def analyse(dataset: Dataset, params: Params | None = None) -> Result:
@@ -133,6 +136,9 @@ def analyse(dataset: Dataset, params: Params | None = None) -> Result:
         residents = access.grid_residents(districts, children)
         residents_source = RESIDENTS_FROM_GRID
     offers = crs.to_metric(dataset.offers, name="Angebote")
+    # A residents layer without children (the Zensus population grid) weighs its points by their inhabitants.
+    weight = settings.CHILDREN if settings.CHILDREN in residents else settings.INHABITANTS
+    located = access.district_positions(residents, districts)  # once for every offer type
 
     radii = {t: float(dataset.offer_types.at[t, "radius_m"]) for t in dataset.analysed_types}
     radii.update({t: float(r) for t, r in (params.radii or {}).items() if t in radii})
@@ -146,7 +152,8 @@ def analyse(dataset: Dataset, params: Params | None = None) -> Result:
     key_figures["children_in_need"] = float(children[in_need].sum())
     for offer_type, radius in radii.items():
         of_type = offers[offers[settings.OFFER_TYPE] == offer_type]
-        r = access.reach_by_district(districts, residents, of_type, radius_m=radius)
+        r = access.reach_by_district(districts, residents, of_type, radius_m=radius, weight_column=weight,
+                                     located=located)
         reach[offer_type] = r
         share = r["share_in_reach"].reindex(merged[settings.DISTRICT_ID]).to_numpy(dtype=float)
         merged[column("share_in_reach", offer_type)] = share

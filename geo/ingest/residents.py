@@ -24,9 +24,9 @@ import shapely
 
 from geo import settings
 from geo._errors import DataError, Report
-from geo.analysis.access import assign_to_districts
+from geo.analysis.access import district_positions
 from geo.analysis.run import RESIDENT_KINDS
-from geo.crs import KNOWN_POINT_CRS, CrsGuess, guess_point_crs, parse_crs, to_metric
+from geo.crs import KNOWN_POINT_CRS, CrsGuess, guess_point_crs, parse_crs, to_metric, transform_xy
 from geo.formatting import format_number
 from geo.ingest.columns import CRS_COLUMN, X, Y, _columns_list, _gap, _rows_text, _text, excel_rows
 from geo.ingest.offers import _crs_from_column
@@ -172,10 +172,11 @@ def validate_residents(
     info = _file_info(kind, len(raw), columns)
     if not report.ok:
         return ResidentsValidation(None, _sorted(report), kind, guess, columns, info)
-    district_of = _clip(mx, my, districts, values, kind, report, info)
+    points = gpd.points_from_xy(mx, my, crs=settings.METRIC_CRS)
+    district_of = _clip(points, districts, values, kind, report, info)
     if not report.ok:
         return ResidentsValidation(None, _sorted(report), kind, guess, columns, info)
-    inside = pd.notna(district_of)
+    inside = district_of >= 0
     if settings.INHABITANTS in values and settings.CHILDREN in values and not kind.startswith("zensus"):
         # Not for the Zensus: its tables are perturbed one by one, so a cell may have more under-18s than people.
         _warn_more_children(values, rows, inside, report)
@@ -183,7 +184,7 @@ def validate_residents(
         compare_with_indicators(district_of[inside], {k: v[inside] for k, v in values.items()}, districts,
                                 indicators, report, info)
     columns_kept = {name: v[inside] for name, v in {**values, **ages}.items()}
-    layer = _layer(mx[inside], my[inside], columns_kept, None if ids is None else ids[inside], kind)
+    layer = _layer(points[inside], columns_kept, None if ids is None else ids[inside], kind)
     for target in counts:
         info[COUNT_LABELS[target]] = format_number(layer[target].sum())
     return ResidentsValidation(layer, _sorted(report), kind, guess, columns, info)
@@ -379,9 +380,7 @@ def _to_metric(x: np.ndarray, y: np.ndarray, source: str, rows: np.ndarray, repo
     valid = np.isfinite(x) & np.isfinite(y)
     mx, my = np.full(len(x), np.nan), np.full(len(x), np.nan)
     if valid.any():
-        points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(x[valid], y[valid]), crs=source)
-        metric = to_metric(points, name="Wohnorte").geometry.array
-        mx[valid], my[valid] = shapely.get_x(metric), shapely.get_y(metric)
+        mx[valid], my[valid] = transform_xy(x[valid], y[valid], source)
     lost = valid & ~(np.isfinite(mx) & np.isfinite(my))
     _row_problems(report, rows[lost], lambda _: f"Die Koordinaten lassen sich nicht aus {source} nach "
                   f"{settings.METRIC_CRS} umrechnen.", None)
@@ -433,14 +432,12 @@ def _cell_ids(table: pd.DataFrame, columns: ResidentColumns, rows: np.ndarray, r
     return ids.to_numpy(dtype=object)
 
 
-def _clip(mx: np.ndarray, my: np.ndarray, districts: gpd.GeoDataFrame, values: dict, kind: str, report: Report,
+def _clip(points, districts: gpd.GeoDataFrame, values: dict, kind: str, report: Report,
           info: dict[str, str]) -> np.ndarray:
-    """District id of each point (NaN outside); points outside are counted in a warning, none inside is an error."""
+    """District position of each point (-1 outside); points outside are counted in a warning, none inside an error."""
     metric = to_metric(districts, name="Sozialräume")
-    metric = metric.assign(**{settings.DISTRICT_ID: metric[settings.DISTRICT_ID].astype("str").str.strip()})
-    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(mx, my), crs=metric.crs)
-    district_of = assign_to_districts(points, metric).to_numpy(dtype=object)
-    outside = pd.isna(district_of)
+    district_of = district_positions(gpd.GeoDataFrame(geometry=points), metric)
+    outside = district_of < 0
     zensus = kind.startswith("zensus")
     n = len(district_of)
     if outside.all():
@@ -475,9 +472,10 @@ def compare_with_indicators(
 ) -> None:
     """Compare the layer's counts per district and in total with the indicator table's latest year.
 
-    Adds one warning per count (inhabitants, children) that differs anywhere, with the total and the districts of
-    the largest differences ("Wohnorte-Ebene: 12.340 Einwohner, Indikatortabelle 2024: 12.410 (−0,6 %)"), and the
-    totals to ``info``. Never an error: the Zensus and a city's register count differently and on other dates.
+    ``district_of`` holds each point's position in ``districts``. Adds one warning per count (inhabitants,
+    children) that differs anywhere, with the total and the districts of the largest differences ("Wohnorte-Ebene:
+    12.340 Einwohner, Indikatortabelle 2024: 12.410 (−0,6 %)"), and the totals to ``info``. Never an error: the
+    Zensus and a city's register count differently and on other dates.
     """
     ids = districts[settings.DISTRICT_ID].astype("str").str.strip()
     names = dict(zip(ids, districts[settings.DISTRICT_NAME].astype("str"), strict=False)) \
@@ -494,7 +492,9 @@ def compare_with_indicators(
         stated = table[target].sum(min_count=1).dropna()
         if stated.empty:
             continue
-        located = pd.Series(counts, dtype="float64").groupby(district_of).sum().reindex(stated.index).fillna(0.0)
+        per_position = np.bincount(district_of, weights=counts.astype("float64"), minlength=len(ids))
+        located = pd.Series(per_position, index=ids.to_numpy()).groupby(level=0).sum().reindex(stated.index)
+        located = located.fillna(0.0)
         label = COUNT_LABELS[target]
         total_layer, total_table = float(located.sum()), float(stated.sum())
         summary = (f"Wohnorte-Ebene: {format_number(total_layer)} {label}, Indikatortabelle {year}: "
@@ -518,10 +518,9 @@ def _percent(value: float, reference: float) -> str:
     return format_number(100 * (value - reference) / reference, 1, unit="%", signed=True)
 
 
-def _layer(mx: np.ndarray, my: np.ndarray, values: dict[str, np.ndarray], ids: np.ndarray | None,
-           kind: str) -> gpd.GeoDataFrame:
+def _layer(points, values: dict[str, np.ndarray], ids: np.ndarray | None, kind: str) -> gpd.GeoDataFrame:
     data: dict[str, object] = dict(values)
     if ids is not None:
         data[settings.RESIDENT_ID] = pd.array(ids, dtype="str")
-    data[settings.RESIDENT_KIND] = pd.Categorical.from_codes(np.zeros(len(mx), dtype=np.int8), categories=[kind])
-    return gpd.GeoDataFrame(data, geometry=gpd.points_from_xy(mx, my), crs=settings.METRIC_CRS)
+    data[settings.RESIDENT_KIND] = pd.Categorical.from_codes(np.zeros(len(points), dtype=np.int8), categories=[kind])
+    return gpd.GeoDataFrame(data, geometry=points, crs=settings.METRIC_CRS)
