@@ -13,16 +13,17 @@ from openpyxl import Workbook
 from pyproj import Transformer
 from shapely.geometry import box
 
-from geo import DataError, settings
+from geo import DataError, catalog, settings
 from geo.analysis import Params, analyse, column
 from geo.analysis.run import RESIDENT_KINDS, RESIDENTS_FROM_LAYER
+from geo.dataset import Dataset
 from geo.demo import load_demo
 from geo.ingest import check_upload, commit_upload
 from geo.ingest.zensus import age_band
 from geo.io import read_table
 from geo.io.large_tables import read_large_csv
 from geo.store import Workspace
-from tests.conftest import X0, Y0
+from tests.conftest import SHARED_DATA, X0, Y0
 from tests.residents_cases import AGE10_HEADER, age5_csv, cell_id, demo_cells, population_csv
 
 NBSP = "\u00a0"
@@ -373,3 +374,79 @@ def test_large_reader_lists_rows_with_too_many_fields():
 ])
 def test_age_bands_from_column_names(name, band):
     assert age_band(name) == band
+
+
+# --- the Daten page -----------------------------------------------------------------------------------------------
+
+
+def test_daten_page_previews_and_stores_a_zensus_grid(cells, tmp_path, monkeypatch):
+    from tests.apptest import open_page
+
+    monkeypatch.setattr(settings, "WORKSPACE_DIR", tmp_path / "arbeitsbereich")
+    at = open_page("app_pages/3_Daten.py", timeout=120)
+    at.radio(key="up_kind").set_value("residents").run()
+    at.file_uploader(key="up_file_residents").upload("Zensus2022_Alter_in_5_Altersklassen_100m-Gitter.csv",
+                                                     age5_csv(cells)).run()
+    assert not at.exception, at.exception
+    assert not at.error
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Wohnorte"] == f"{len(cells) - 2:,}".replace(",", ".")
+    assert metrics["bisher"] == "3.038"  # the demo's blocks
+    assert any("Abgleich Einwohner" in c.value for c in at.caption)
+    assert Workspace(tmp_path / "arbeitsbereich").history().empty  # nothing stored before the planner confirms
+    at.button(key="up_save").click().run()
+    assert not at.exception
+    assert "Gespeichert: Wohnblöcke v1" in at.success[0].value.replace("\\", "")
+    stored = Workspace(tmp_path / "arbeitsbereich").load("residents")
+    assert len(stored) == len(cells) - 2 and set(stored[settings.RESIDENT_KIND]) == {"zensus_100m"}
+
+
+def test_preview_samples_a_big_residents_layer(demo, cells):
+    from geo.render.web.preview import MAX_PREVIEW_POINTS, sample_points, upload_preview_map
+
+    check = residents_check(age5_csv(cells), "alter.csv", demo)
+    sample = sample_points(check.layer)
+    assert len(sample) == MAX_PREVIEW_POINTS and sample.index.is_monotonic_increasing
+    assert sample.index.equals(sample_points(check.layer).index)  # the same on every rerun
+    html = upload_preview_map(districts=demo.districts, current=demo.residents, new=check.layer,
+                              kind="residents").get_root().render()
+    assert html.count("Einwohner ") >= 2 * MAX_PREVIEW_POINTS  # both layers, each a sample with its counts
+
+
+# --- real boundaries: the municipalities of Kreis Mettmann (VG5000, EPSG:31467) --------------------------------
+
+VG5000 = SHARED_DATA / "vg5000" / "VG5000_GEM.shp"
+
+
+@pytest.mark.shared
+@pytest.mark.skipif(not VG5000.exists(), reason="../shared/data/vg5000 not present: the real-boundary test needs it")
+def test_zensus_grid_over_real_municipalities_matches_a_plain_join():
+    gem = gpd.read_file(VG5000, engine="pyogrio")
+    kreis = gem[gem["AGS"].str.startswith("05158")].rename(columns={"AGS": settings.DISTRICT_ID,
+                                                                    "GEN": settings.DISTRICT_NAME})
+    kreis = kreis[[settings.DISTRICT_ID, settings.DISTRICT_NAME, "geometry"]].reset_index(drop=True)
+    assert kreis.crs.to_epsg() == 31467 and len(kreis) == 10
+    laea = kreis.to_crs("EPSG:3035")
+    minx, miny, maxx, maxy = (np.floor(laea.total_bounds / 100) * 100).astype(int)
+    east, north = np.meshgrid(np.arange(minx - 1000, maxx + 1000, 300), np.arange(miny - 1000, maxy + 1000, 300))
+    grid = pd.DataFrame({"east": east.ravel(), "north": north.ravel()})
+    grid["x"], grid["y"] = grid["east"] + 50, grid["north"] + 50
+    grid["inhabitants"], grid["children"] = 10, 2
+    # Reference: a plain geopandas join of the cell centres in EPSG:3035.
+    centres = gpd.GeoDataFrame(geometry=gpd.points_from_xy(grid["x"], grid["y"]), crs="EPSG:3035")
+    joined = gpd.sjoin(centres, laea[[settings.DISTRICT_ID, "geometry"]], predicate="intersects")
+    joined = joined.sort_values(settings.DISTRICT_ID).groupby(level=0).first()
+    per_district = joined.groupby(settings.DISTRICT_ID).size() * 10
+    indicators = pd.DataFrame({settings.DISTRICT_ID: per_district.index, settings.YEAR: 2024,
+                               settings.INHABITANTS: per_district.to_numpy()})
+    city = Dataset(districts=kreis, indicators=indicators, offers=gpd.GeoDataFrame(geometry=[], crs=kreis.crs),
+                   residents=None, offer_types=catalog.read_offer_types(),
+                   indicator_definitions=catalog.read_indicator_definitions())
+    check = residents_check(population_csv(grid), "Zensus2022_Bevoelkerungszahl_100m-Gitter.csv", city)
+    assert check.ok, check.report.errors
+    assert len(check.layer) == len(joined)
+    assert check.layer[settings.INHABITANTS].sum() == 10 * len(joined)
+    assert not any(w.startswith("Wohnorte-Ebene") for w in warnings_of(check))  # equal per district: no difference
+    total = f"{10 * len(joined):,}".replace(",", ".")
+    assert check.info["Abgleich Einwohner"] == (
+        f"Wohnorte-Ebene: {total} Einwohner, Indikatortabelle 2024: {total} (±0,0{NBSP}%)")

@@ -515,6 +515,8 @@ def compare_with_indicators(
 def _percent(value: float, reference: float) -> str:
     if reference == 0:
         return "Indikatortabelle: 0"
+    if value == reference:
+        return format_number(0.0, 1, unit="%").replace("0", "±0", 1)
     return format_number(100 * (value - reference) / reference, 1, unit="%", signed=True)
 
 
