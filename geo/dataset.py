@@ -24,8 +24,9 @@ class Dataset:
     offers
         Points: ``offer_id``, ``offer_type`` (a key of ``offer_types``), ``name``, ``address``, ``capacity``.
     residents
-        Residential block points with ``inhabitants`` and ``children``, or ``None`` (then children are
-        spread evenly over a grid inside each district).
+        Points where people live with ``inhabitants`` and/or ``children`` (the demo's residential blocks, or an
+        uploaded layer of addresses, blocks or Zensus grid cells, see :mod:`geo.ingest.residents`), or ``None``
+        (then children are spread evenly over a grid inside each district).
     offer_types, indicator_definitions
         The configuration tables (see :mod:`geo.catalog`).
     source
