@@ -200,11 +200,10 @@ def _kind(raw: pd.DataFrame, columns: ResidentColumns, report: Report) -> str:
     if columns.grid is not None:
         if columns.grid not in ZENSUS_RESOLUTIONS:
             size = re.sub(r"(k?m)$", r"-\1", columns.grid)
-            report.error(
-                f"Die Datei ist ein Zensus-Gitter mit {size}-Zellen. "
-                "Für Entfernungen zu Angeboten ist das zu grob: bitte laden Sie das 100-m-Gitter hoch "
-                "(Datei „…_100m-Gitter.csv“)."
-            )
+            coarse = size.endswith("km")
+            why = "Für Entfernungen zu Angeboten ist das zu grob" if coarse else "Dieses Gitter gibt es nicht"
+            report.error(f"Die Datei ist ein Zensus-Gitter mit {size}-Zellen. {why}: bitte laden Sie das 100-m-Gitter "
+                         "hoch (Datei „…_100m-Gitter.csv“).")
         elif columns.grid == "1km":
             report.warn("Die Datei ist das 1-km-Gitter des Zensus: Entfernungen werden von den Mittelpunkten der "
                         "1-km-Zellen gemessen und sind entsprechend grob. Genauer ist das 100-m-Gitter.")
