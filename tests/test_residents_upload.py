@@ -450,3 +450,24 @@ def test_zensus_grid_over_real_municipalities_matches_a_plain_join():
     total = f"{10 * len(joined):,}".replace(",", ".")
     assert check.info["Abgleich Einwohner"] == (
         f"Wohnorte-Ebene: {total} Einwohner, Indikatortabelle 2024: {total} (±0,0{NBSP}%)")
+
+
+def test_daten_page_shows_residents_errors_and_user_text_as_text(cells, tmp_path, monkeypatch):
+    from tests.apptest import open_page
+
+    monkeypatch.setattr(settings, "WORKSPACE_DIR", tmp_path / "arbeitsbereich")
+    text = population_csv(cells.head(5)).decode("cp1252").splitlines()
+    text[0] += ";<b>x</b> [a](http://x) $y$"
+    text = [text[0]] + [line + ";z" for line in text[1:]]
+    text[2] = text[2].replace(";z", "").rsplit(";", 1)[0] + ";viele;z"
+    at = open_page("app_pages/3_Daten.py", timeout=120)
+    at.radio(key="up_kind").set_value("residents").run()
+    at.file_uploader(key="up_file_residents").upload("<i>grid</i>.csv", "\n".join(text).encode()).run()
+    assert not at.exception, at.exception
+    assert "Es wurde nichts gespeichert" in at.error[0].value
+    assert "Zeile 3: „viele“ in Spalte „Einwohner“ ist keine Zahl." in at.error[0].value.replace("\\", "")
+    captions = " ".join(c.value for c in at.caption)
+    assert "<b>x</b>" not in captions and "[a](http" not in captions and "$y$" not in captions
+    assert r"\<b\>x\</b\> \[a\]\(http://x\) \$y\$" in captions  # shown, escaped
+    assert [b for b in at.button if b.key == "up_save"] == []
+    assert not (tmp_path / "arbeitsbereich").exists() or Workspace(tmp_path / "arbeitsbereich").history().empty
