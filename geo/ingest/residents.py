@@ -28,7 +28,7 @@ from geo.analysis.access import district_positions
 from geo.analysis.run import RESIDENT_KINDS
 from geo.crs import KNOWN_POINT_CRS, CrsGuess, guess_point_crs, parse_crs, to_metric, transform_xy
 from geo.formatting import format_number
-from geo.ingest.columns import CRS_COLUMN, X, Y, _columns_list, _gap, _rows_text, _text, excel_rows
+from geo.ingest.columns import CRS_COLUMN, X, Y, _columns_list, _gap, _rows_text, _sort, _text, excel_rows
 from geo.ingest.offers import _crs_from_column
 from geo.ingest.zensus import (
     ZENSUS_CRS,
@@ -171,11 +171,11 @@ def validate_residents(
     ids = _cell_ids(table, columns, rows, report)
     info = _file_info(kind, len(raw), columns)
     if not report.ok:
-        return ResidentsValidation(None, _sorted(report), kind, guess, columns, info)
+        return ResidentsValidation(None, _sort(report), kind, guess, columns, info)
     points = gpd.points_from_xy(mx, my, crs=settings.METRIC_CRS)
     district_of = _clip(points, districts, values, kind, report, info)
     if not report.ok:
-        return ResidentsValidation(None, _sorted(report), kind, guess, columns, info)
+        return ResidentsValidation(None, _sort(report), kind, guess, columns, info)
     inside = district_of >= 0
     if settings.INHABITANTS in values and settings.CHILDREN in values and not kind.startswith("zensus"):
         # Not for the Zensus: its tables are perturbed one by one, so a cell may have more under-18s than people.
@@ -187,12 +187,7 @@ def validate_residents(
     layer = _layer(points[inside], columns_kept, None if ids is None else ids[inside], kind)
     for target in counts:
         info[COUNT_LABELS[target]] = format_number(layer[target].sum())
-    return ResidentsValidation(layer, _sorted(report), kind, guess, columns, info)
-
-
-def _sorted(report: Report) -> Report:
-    report.problems.sort(key=lambda p: (p.row is not None, p.row or 0))
-    return report
+    return ResidentsValidation(layer, _sort(report), kind, guess, columns, info)
 
 
 def _kind(raw: pd.DataFrame, columns: ResidentColumns, report: Report) -> str:
