@@ -1,4 +1,4 @@
-"""Daten: upload offer locations, district boundaries and indicator tables – check, preview, confirm, store."""
+"""Daten: upload offers, district boundaries, indicator tables and residents – check, preview, confirm, store."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from streamlit_folium import st_folium
 from app_pages import _shared as ui
 from geo import DataError, settings
 from geo.crs import KNOWN_POINT_CRS
-from geo.ingest import check_upload, commit_upload
+from geo.ingest import check_upload, commit_upload, max_upload_bytes
 from geo.ingest.columns import detect_district_columns
 from geo.io import boundaries, spreadsheets
 from geo.render.web.leaflet import need_map
@@ -24,11 +24,13 @@ KINDS = {
     "offers": "Angebotsstandorte (CSV/XLSX)",
     "districts": "Sozialraumgrenzen (GeoJSON, GeoPackage, Shapefile als ZIP)",
     "indicators": "Indikatoren je Sozialraum und Jahr (CSV/XLSX)",
+    "residents": "Wohnorte (Einwohner/Kinder je Adresse, Block oder Zensus-Gitterzelle)",
 }
 FILE_TYPES = {
     "offers": ["csv", "txt", "xlsx"],
     "districts": ["geojson", "json", "gpkg", "zip"],
     "indicators": ["csv", "txt", "xlsx"],
+    "residents": ["csv", "txt", "xlsx", "gpkg", "zip", "geojson", "json"],
 }
 AUTO = "automatisch erkennen"
 
@@ -96,7 +98,7 @@ kind = st.radio("Was möchten Sie hochladen?", list(KINDS), format_func=KINDS.ge
                 index=list(KINDS).index("districts") if "districts" in dataset.missing_layers else 0)
 upload = st.file_uploader(
     "Datei auswählen", type=FILE_TYPES[kind], key=f"up_file_{kind}",
-    help=f"Höchstens {settings.MAX_UPLOAD_BYTES // 1024**2} MB.",
+    help=f"Höchstens {max_upload_bytes(kind) // 1024**2} MB.", max_upload_size=max_upload_bytes(kind) // 1024**2,
 )
 
 options: dict[str, object] = {}
@@ -139,6 +141,20 @@ elif kind == "indicators":
     )
     if year:
         options["year"] = int(year)
+elif kind == "residents":
+    st.caption(
+        "Punkte mit Einwohner- und/oder Kinderzahlen (CSV/XLSX mit Koordinaten, GeoPackage, Shapefile als ZIP; "
+        "Flächen stehen an einem Punkt in ihrem Inneren) oder das **Zensus-2022-Gitter** als CSV, wie es "
+        "veröffentlicht wird (`GITTER_ID_100m;x_mp_100m;y_mp_100m;Einwohner`, auch mit Altersgruppen wie "
+        "`Unter18`). Wohnorte außerhalb der Sozialräume werden weggelassen."
+    )
+    crs_choice = st.selectbox(
+        "Koordinatensystem, nur falls es nicht erkannt wird", [AUTO, *KNOWN_POINT_CRS, "EPSG:3035"],
+        format_func=lambda c: c if c == AUTO else f"{c} – {KNOWN_POINT_CRS.get(c, 'ETRS89-LAEA (Zensus-Gitter)')}",
+        key="up_res_crs",
+    )
+    if crs_choice != AUTO:
+        options["crs"] = crs_choice
 
 if upload is None:
     st.info("Noch keine Datei gewählt.", icon=":material/upload_file:")
@@ -265,27 +281,45 @@ if check.report.problems:
 if not check.ok:
     st.stop()
 
-layer_name = {"offers": "Angebote", "districts": "Sozialräume", "indicators": "Indikatoren"}[kind]
+layer_name = {"offers": "Angebote", "districts": "Sozialräume", "indicators": "Indikatoren",
+              "residents": "Wohnorte"}[kind]
 changes = check.changes
 st.subheader("Was sich ändert")
-cols = st.columns(4)
-cols[0].metric("neu", len(changes.added))
-cols[1].metric("geändert", len(changes.changed))
-cols[2].metric("entfällt", len(changes.removed))
-cols[3].metric("unverändert", changes.unchanged)
-for label, ids in [("Neu", changes.added), ("Geändert", changes.changed), ("Entfällt", changes.removed)]:
-    if ids:
-        shown = ", ".join(ui.md(" / ".join(map(str, i)) if isinstance(i, tuple) else i) for i in ids[:30])
-        more = f" … und {len(ids) - 30} weitere" if len(ids) > 30 else ""
-        st.caption(f"**{label}:** {shown}{more}")
+if kind == "residents":
+    # A residents layer replaces the one in use as a whole: its totals instead of per-id changes.
+    before = dataset.residents
+    cols = st.columns(4)
+    cols[0].metric("Wohnorte", f"{len(check.layer):,}".replace(",", "."),
+                   help="Punkte bzw. Gitterzellen in den Sozialräumen")
+    cols[1].metric("Einwohner", check.info.get("Einwohner", "–"))
+    cols[2].metric("Kinder", check.info.get("Kinder", "–"))
+    cols[3].metric("bisher", "–" if before is None else f"{len(before):,}".replace(",", "."),
+                   help="Wohnorte der Ebene in Gebrauch (ohne: gleichmäßiges 100-m-Raster)")
+    for label in ("Abgleich Einwohner", "Abgleich Kinder"):
+        if label in check.info:
+            st.caption(f"**{label}:** {ui.md(check.info[label])}")
+else:
+    cols = st.columns(4)
+    cols[0].metric("neu", len(changes.added))
+    cols[1].metric("geändert", len(changes.changed))
+    cols[2].metric("entfällt", len(changes.removed))
+    cols[3].metric("unverändert", changes.unchanged)
+    for label, ids in [("Neu", changes.added), ("Geändert", changes.changed), ("Entfällt", changes.removed)]:
+        if ids:
+            shown = ", ".join(ui.md(" / ".join(map(str, i)) if isinstance(i, tuple) else i) for i in ids[:30])
+            more = f" … und {len(ids) - 30} weitere" if len(ids) > 30 else ""
+            st.caption(f"**{label}:** {shown}{more}")
 
 st.subheader("Vorschau")
-if kind in ("offers", "districts"):
-    current = dataset.offers if kind == "offers" else dataset.districts
+if kind in ("offers", "districts", "residents"):
+    current = {"offers": dataset.offers, "districts": dataset.districts, "residents": dataset.residents}[kind]
     if kind == "offers" and len(check.layer) > MAX_PREVIEW_POINTS:
         st.caption(f"Die Karte zeigt die ersten {MAX_PREVIEW_POINTS:,} Standorte.".replace(",", "."))
-    st.caption("Blau: neu oder geändert · Grau: unverändert · Orange Ringe: entfällt"
-               if kind == "offers" else "Grau: bisheriger Stand · Blau: hochgeladene Datei")
+    if kind == "residents" and len(check.layer) > MAX_PREVIEW_POINTS:
+        st.caption(f"Die Karte zeigt eine Stichprobe von {MAX_PREVIEW_POINTS:,} Wohnorten.".replace(",", "."))
+    st.caption({"offers": "Blau: neu oder geändert · Grau: unverändert · Orange Ringe: entfällt",
+                "residents": "Grau: bisherige Wohnorte · Blau: hochgeladene Wohnorte"}.get(
+        kind, "Grau: bisheriger Stand · Blau: hochgeladene Datei"))
     preview = upload_preview_map(districts=dataset.districts, current=current, new=check.layer, kind=kind)
     st_folium(preview, height=460, returned_objects=[], key=f"up_preview_{kind}", use_container_width=True)
 else:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
-from pyproj import CRS
+from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
 from geo import settings
@@ -171,3 +171,14 @@ def check_geographic_bounds(gdf: gpd.GeoDataFrame, *, name: str = "Ebene") -> No
             f"({gdf.crs.name}). Die Datei nennt ihr Koordinatensystem nicht richtig; bitte wählen Sie es aus "
             f"(z. B. {settings.METRIC_CRS} für UTM-Koordinaten)."
         )
+
+
+def transform_xy(x: np.ndarray, y: np.ndarray, source: object, target: object = None) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinate arrays from ``source`` into ``target`` (default: the metric CRS), without building geometries.
+
+    The same transformation as ``GeoDataFrame.to_crs`` (pyproj, ``always_xy``), for a million points in a fraction
+    of a second; where it fails the result is not finite.
+    """
+    transformer = Transformer.from_crs(parse_crs(source), parse_crs(target or settings.METRIC_CRS), always_xy=True)
+    tx, ty = transformer.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float), errcheck=False)
+    return np.asarray(tx, dtype=float), np.asarray(ty, dtype=float)

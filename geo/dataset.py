@@ -25,8 +25,10 @@ class Dataset:
     offers
         Points: ``offer_id``, ``offer_type`` (a key of ``offer_types``), ``name``, ``address``, ``capacity``.
     residents
-        Residential points with ``inhabitants`` and/or ``children``, or ``None``. Where it lacks the count
-        reach is measured for, that count is spread evenly over a grid inside each district.
+        Points where people live with ``inhabitants`` and/or ``children`` (the demo's residential blocks, or an
+        uploaded layer of addresses, blocks or Zensus grid cells, see :mod:`geo.ingest.residents`), or ``None``.
+        Where it lacks the count reach is measured for, that count is spread evenly over a grid inside each
+        district.
     offer_types, indicator_definitions
         The configuration tables (see :mod:`geo.catalog`).
     source

@@ -38,6 +38,10 @@ OFFER_TYPE: Final[str] = "offer_type"
 OFFER_NAME: Final[str] = "name"
 OFFER_ADDRESS: Final[str] = "address"
 OFFER_CAPACITY: Final[str] = "capacity"
+#: Residents layer: the Zensus grid cell id (``CRS3035RES100mN…E…``) where the file has one, and what kind of
+#: places the points stand for (see :data:`geo.analysis.run.RESIDENT_KINDS`).
+RESIDENT_ID: Final[str] = "resident_id"
+RESIDENT_KIND: Final[str] = "resident_kind"
 
 REPO_DIR: Final[Path] = Path(__file__).resolve().parent.parent
 DATA_DIR: Final[Path] = REPO_DIR / "data"
@@ -74,6 +78,12 @@ TILE_MAX_COUNT: int = 64
 #: Upload size limit in bytes (default 50 MB); override with PRAEVENTIONSATLAS_MAX_UPLOAD_MB. Read at call time.
 MAX_UPLOAD_BYTES: int = int(float(os.environ.get("PRAEVENTIONSATLAS_MAX_UPLOAD_MB", "50")) * 1024 * 1024)
 
+#: Upload size limit of a residents file in bytes (default 200 MB; a Zensus 100 m extract of a Kreis with its age
+#: columns takes 50–100 MB); override with PRAEVENTIONSATLAS_MAX_RESIDENTS_UPLOAD_MB. Read at call time.
+MAX_RESIDENT_UPLOAD_BYTES: int = int(
+    float(os.environ.get("PRAEVENTIONSATLAS_MAX_RESIDENTS_UPLOAD_MB", "200")) * 1024 * 1024
+)
+
 SYNTHETIC_STAMP: Final[str] = "synthetische Beispieldaten"
 
 # Limits that keep every upload check within seconds and a bounded amount of memory (issue 7). Not ``Final``:
@@ -95,3 +105,6 @@ MAX_ZIP_FILES: int = 200
 #: unpacked than packed: Shapefiles and workbooks shrink 2–20×, a zip bomb (a padded .dbf) ~1,000×.
 MAX_COMPRESSION_RATIO: int = 100
 COMPRESSION_RATIO_FROM_BYTES: int = 16 * 1024 * 1024
+#: Most rows a residents table (address or block points, Zensus grid cells) may have: a Zensus 100 m extract of a
+#: Kreis has 10^5–10^6 populated cells (Germany ~3.1 million). The other tables keep :data:`MAX_TABLE_ROWS`.
+MAX_RESIDENT_ROWS: int = 2_000_000

@@ -667,7 +667,7 @@ def test_check_upload_refuses_big_files_and_bad_arguments(small_dataset, monkeyp
     with pytest.raises(ValueError, match="unknown options"):
         check_upload(b"x", "a.csv", kind="offers", context=small_dataset, options={"id_column": "x"})
     with pytest.raises(ValueError, match="kind must be"):
-        check_upload(b"x", "a.csv", kind="residents", context=small_dataset)
+        check_upload(b"x", "a.csv", kind="wohnungen", context=small_dataset)
 
 
 @pytest.mark.parametrize(

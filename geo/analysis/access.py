@@ -18,7 +18,7 @@ def _nearest_distance(xy_from: np.ndarray, xy_to: np.ndarray) -> np.ndarray:
         return np.full(len(xy_from), np.inf)
     if len(xy_from) == 0:
         return np.empty(0)
-    distance, _ = cKDTree(xy_to).query(xy_from, k=1)
+    distance, _ = cKDTree(xy_to).query(xy_from, k=1, workers=-1)
     return distance
 
 
@@ -26,21 +26,37 @@ def _xy(points: gpd.GeoSeries) -> np.ndarray:
     return shapely.get_coordinates(points.geometry.to_numpy())
 
 
+def district_positions(
+    points: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, *, id_column: str = settings.DISTRICT_ID
+) -> np.ndarray:
+    """Row position in ``districts`` of the district each point lies in (-1 outside every district).
+
+    A point on a shared border belongs to the district that sorts first by id, so every point counts once. One
+    spatial-index query for all points, no join table: a million points against thousands of districts in a second.
+    """
+    crs.require_metric(("Punkte", points), ("Bezirke", districts))
+    out = np.full(len(points), -1, dtype=np.int64)
+    if not len(points) or not len(districts):
+        return out
+    point_index, district_index = districts.sindex.query(points.geometry.array, predicate="intersects")
+    order = np.argsort(districts[id_column].astype("str").to_numpy(dtype=object), kind="stable")
+    rank = np.empty(len(districts), dtype=np.int64)
+    rank[order] = np.arange(len(districts))
+    best = np.full(len(points), len(districts), dtype=np.int64)
+    np.minimum.at(best, point_index, rank[district_index])
+    found = best < len(districts)
+    out[found] = order[best[found]]
+    return out
+
+
 def assign_to_districts(
     points: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, *, id_column: str = settings.DISTRICT_ID
 ) -> pd.Series:
-    """District id of each point (NaN outside every district).
-
-    A point on a shared border belongs to the district that sorts first by id, so every point counts once.
-    """
-    crs.require_metric(("Punkte", points), ("Bezirke", districts))
-    joined = gpd.sjoin(
-        points[[points.geometry.name]], districts[[id_column, districts.geometry.name]],
-        how="left", predicate="intersects",
-    )
-    joined = joined.sort_values(id_column, na_position="last", kind="stable")
-    first = joined[~joined.index.duplicated(keep="first")]
-    return first[id_column].reindex(points.index)
+    """District id of each point (NaN outside every district); on a shared border the id that sorts first."""
+    position = district_positions(points, districts, id_column=id_column)
+    ids = districts[id_column].iloc[np.maximum(position, 0)] if len(districts) else pd.Series(
+        np.nan, index=range(len(points)), dtype=districts[id_column].dtype)
+    return ids.set_axis(points.index).where(position >= 0)
 
 
 def grid_residents(
@@ -99,6 +115,7 @@ def reach_by_district(
     radius_m: float,
     id_column: str = settings.DISTRICT_ID,
     weight_column: str = settings.CHILDREN,
+    located: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Reach of one offer type per district, measured where people (of ``weight_column``) live.
 
@@ -113,6 +130,9 @@ def reach_by_district(
         Offer points of one type.
     radius_m
         Reach radius in metres (straight line).
+    located
+        :func:`district_positions` of ``residents``, when the caller has them (one analysis measures several
+        offer types for the same residents); computed otherwise.
 
     Returns
     -------
@@ -124,32 +144,32 @@ def reach_by_district(
     if radius_m <= 0:
         raise DataError("Der Radius muss größer als 0 m sein.")
     crs.require_metric(("Bezirke", districts), ("Wohnorte", residents))
-    district_of = assign_to_districts(residents, districts, id_column=id_column)
+    if located is None:
+        located = district_positions(residents, districts, id_column=id_column)
     distance = distance_to_nearest(residents, offers).to_numpy()
-    weight = residents[weight_column].to_numpy(dtype=float)
-    frame = pd.DataFrame({"district": district_of.to_numpy(), "d": distance, "w": weight}).dropna(
-        subset=["district"]
-    )
-    frame["w_in"] = np.where(frame["d"] <= radius_m, frame["w"], 0.0)
-    frame = frame.sort_values(["district", "d"], kind="stable")
-    groups = frame.groupby("district", sort=False)
-    total = groups["w"].sum()
+    weight = np.nan_to_num(residents[weight_column].to_numpy(dtype=float))
+    inside = located >= 0
+    order = np.lexsort((distance[inside], located[inside]))  # by district, then distance; stable
+    code, d, w = located[inside][order], distance[inside][order], weight[inside][order]
+    n = len(districts)
+    # pandas' grouped sums (compensated), as the shares and medians always were; on integer codes they are fast.
+    groups = pd.DataFrame({"w": w, "w_in": np.where(d <= radius_m, w, 0.0)}).groupby(code, sort=True)
+    sums = groups.sum().reindex(range(n), fill_value=0.0)
+    total, reached = sums["w"].to_numpy(), sums["w_in"].to_numpy()
     # Weighted median: the first distance (sorted) at which half of the district's people are reached.
-    cumulative = groups["w"].cumsum()
-    reached_half = frame[(cumulative >= frame["district"].map(total) / 2.0) & (frame["district"].map(total) > 0)]
-    median = reached_half.groupby("district", sort=False)["d"].first()
+    cumulative = groups["w"].cumsum().to_numpy()
+    half = (cumulative >= total[code] / 2.0) & (total[code] > 0)
+    hits = np.flatnonzero(half)
+    with_median, first = np.unique(code[hits], return_index=True)
+    median = np.full(n, np.nan)
+    median[with_median] = d[hits[first]]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(total > 0, reached / np.where(total > 0, total, 1.0), np.nan)
     out = pd.DataFrame(
-        {
-            "located": total,
-            "share_in_reach": (groups["w_in"].sum() / total).where(total > 0),
-            "median_distance_m": median.reindex(total.index),
-        }
-    ).reindex(districts[id_column])
-    out["located"] = out["located"].fillna(0.0)
-    if len(offers):
-        inside = assign_to_districts(offers, districts, id_column=id_column).value_counts()
-    else:
-        inside = pd.Series(dtype=int)
-    out["offers_inside"] = inside.reindex(out.index).fillna(0).astype(int).to_numpy()
+        {"located": total, "share_in_reach": share, "median_distance_m": median},
+        index=pd.Index(districts[id_column].to_numpy(), name=id_column),
+    )
+    offer_position = district_positions(offers, districts, id_column=id_column) if len(offers) else np.empty(0, int)
+    out["offers_inside"] = np.bincount(offer_position[offer_position >= 0], minlength=n).astype(int)
     out.index.name = id_column
     return out

@@ -17,6 +17,15 @@ from geo.analysis.population import CHILDREN, Population, choose
 from geo.dataset import Dataset
 
 RESIDENTS_FROM_LAYER = "Wohnblöcke (Einwohner- und Kinderzahlen je Block)"
+#: What the points of a residents layer stand for (its column ``settings.RESIDENT_KIND``; the demo's blocks have
+#: none) → how the analysis names where the residents come from.
+RESIDENT_KINDS: dict[str, str] = {
+    "blocks": RESIDENTS_FROM_LAYER,
+    "zensus_100m": "Zensus-2022-Gitter (Einwohner je 100-m-Gitterzelle, am Mittelpunkt der Zelle)",
+    "zensus_1km": "Zensus-2022-Gitter (Einwohner je 1-km-Gitterzelle, am Mittelpunkt der Zelle)",
+    "points": "Wohnorte-Ebene (Einwohner- bzw. Kinderzahlen je Adresse oder Block)",
+    "areas": "Wohnorte-Ebene (Einwohner- bzw. Kinderzahlen je Fläche, an einem Punkt im Inneren der Fläche)",
+}
 
 
 def residents_from_grid(population: Population, *, layer_exists: bool = False) -> str:
@@ -101,6 +110,29 @@ def _normalise_ids(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _spread_by_inhabitants(residents: pd.DataFrame, located: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Each district's ``counts`` over its points, in proportion to their inhabitants (0 outside every district).
+
+    ``located`` gives each point's district position (-1 outside), ``counts`` one value per district position.
+    A district whose points hold no inhabitants keeps its count off the points (its share stays unknown).
+    """
+    inhabitants = np.nan_to_num(residents[settings.INHABITANTS].to_numpy(dtype=float))
+    inside = located >= 0
+    per_district = np.bincount(located[inside], weights=inhabitants[inside], minlength=len(counts))
+    out = np.zeros(len(residents))
+    denominator = per_district[located[inside]]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out[inside] = np.where(denominator > 0, inhabitants[inside] / denominator, 0.0) * np.nan_to_num(
+            counts[located[inside]])
+    return out
+
+
+def residents_label(residents: pd.DataFrame) -> str:
+    """Where a residents layer's points come from, in German (:data:`RESIDENT_KINDS`; blocks when unsaid)."""
+    kinds = residents[settings.RESIDENT_KIND].dropna().unique() if settings.RESIDENT_KIND in residents else []
+    return RESIDENT_KINDS.get(str(kinds[0]) if len(kinds) else "blocks", RESIDENTS_FROM_LAYER)
+
+
 def analyse(dataset: Dataset, params: Params | None = None) -> Result:
     """Run need, reach and gap analysis on ``dataset`` with ``params`` (default: ``Params()``, made at call time).
 
@@ -143,12 +175,22 @@ def analyse(dataset: Dataset, params: Params | None = None) -> Result:
     if has_layer and population.column in layer and layer[population.column].notna().any():
         residents = crs.to_metric(layer, name="Wohnorte")
         residents = residents.assign(**{population.column: residents[population.column].fillna(0)})
-        residents_source, on_grid = RESIDENTS_FROM_LAYER, False
+        residents_source, on_grid = residents_label(residents), False
+    elif has_layer and settings.INHABITANTS in layer and layer[settings.INHABITANTS].notna().any():
+        # E.g. the Zensus population grid with the indicator table's children: each district's count is spread
+        # over its points in proportion to their inhabitants, so the points say where, the table how many.
+        residents = crs.to_metric(layer, name="Wohnorte")
+        residents = residents.assign(**{population.column: _spread_by_inhabitants(
+            residents, access.district_positions(residents, districts), counts)})
+        residents_source = (f"{residents_label(residents)}; {population.plural} je Sozialraum nach den "
+                            "Einwohnerzahlen der Punkte verteilt")
+        on_grid = False
     else:
         per_district = pd.Series(counts, index=merged[settings.DISTRICT_ID].to_numpy())
         residents = access.grid_residents(districts, per_district, count_column=population.column)
         residents_source, on_grid = residents_from_grid(population, layer_exists=has_layer), True
     offers = crs.to_metric(dataset.offers, name="Angebote")
+    located = access.district_positions(residents, districts)  # once for every offer type
 
     radii = {t: float(dataset.offer_types.at[t, "radius_m"]) for t in dataset.analysed_types}
     radii.update({t: float(r) for t, r in (params.radii or {}).items() if t in radii})
@@ -161,9 +203,8 @@ def analyse(dataset: Dataset, params: Params | None = None) -> Result:
     key_figures["population_in_need"] = float(counts[in_need].sum())
     for offer_type, radius in radii.items():
         of_type = offers[offers[settings.OFFER_TYPE] == offer_type]
-        r = access.reach_by_district(
-            districts, residents, of_type, radius_m=radius, weight_column=population.column
-        )
+        r = access.reach_by_district(districts, residents, of_type, radius_m=radius,
+                                     weight_column=population.column, located=located)
         reach[offer_type] = r
         share = r["share_in_reach"].reindex(merged[settings.DISTRICT_ID]).to_numpy(dtype=float)
         merged[column("share_in_reach", offer_type)] = share

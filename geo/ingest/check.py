@@ -20,18 +20,20 @@ from geo.ingest.columns import detect_district_columns
 from geo.ingest.districts import validate_districts
 from geo.ingest.indicators import validate_indicators
 from geo.ingest.offers import allowed_offer_types, resolve_offer_type, validate_offers
+from geo.ingest.residents import read_residents, validate_residents
 from geo.ingest.schools import is_school_table, schools_as_offers
 from geo.io import boundaries, spreadsheets
 from geo.store import LAYER_LABELS
 
-Kind = Literal["offers", "districts", "indicators"]
-KINDS: tuple[str, ...] = ("offers", "districts", "indicators")
+Kind = Literal["offers", "districts", "indicators", "residents"]
+KINDS: tuple[str, ...] = ("offers", "districts", "indicators", "residents")
 DISTRICT_COLUMN_OPTIONS: tuple[str, ...] = ("id_column", "name_column", "area_id_column", "area_name_column")
 #: What to save a file as when it could not be read for an unexpected reason, per kind.
 RESAVE_AS: dict[str, str] = {
     "offers": "als CSV (UTF-8 oder Excel-CSV)",
     "districts": "als GeoPackage (.gpkg) oder GeoJSON",
     "indicators": "als CSV (UTF-8 oder Excel-CSV)",
+    "residents": "als CSV (UTF-8) oder GeoPackage (.gpkg)",
 }
 log = logging.getLogger(__name__)
 
@@ -44,7 +46,13 @@ OPTIONS: dict[str, frozenset[str]] = {
         {"crs", "layer", "id_column", "name_column", "area_id_column", "area_name_column"}
     ),
     "indicators": frozenset({"sheet", "id_column", "year_column", "year", "column_map"}),
+    "residents": frozenset({"sheet", "layer", "crs", "column_map"}),
 }
+
+
+def max_upload_bytes(kind: str) -> int:
+    """The upload size limit of a kind, read at call time: residents files may be far larger than the others."""
+    return settings.MAX_RESIDENT_UPLOAD_BYTES if kind == "residents" else settings.MAX_UPLOAD_BYTES
 
 
 @dataclass(frozen=True)
@@ -54,20 +62,23 @@ class UploadCheck:
     Attributes
     ----------
     kind
-        ``"offers"``, ``"districts"`` or ``"indicators"``.
+        ``"offers"``, ``"districts"``, ``"indicators"`` or ``"residents"``.
     layer
         The validated layer in canonical form (metric CRS, ``RangeIndex`` like the demo layers), or
         ``None`` when ``report`` has errors.
         Offers: the offers in use with the uploaded types' lists replaced (``mode="replace"``) or the new
         offers added (``mode="append"``). Indicators: the uploaded years replace those years; other years
-        in use stay where their ids belong to the current districts.
+        in use stay where their ids belong to the current districts. Residents: the uploaded points inside the
+        districts (:func:`geo.ingest.residents.validate_residents`); they replace the layer in use.
     report
         Every error and warning at once, including notes from reading (encoding, sheet, GDAL remarks).
     crs_guess
         How the coordinates were located (offers), or the boundary file's CRS (districts, reason
-        "laut Datei"/"vom Nutzer angegeben"); ``None`` for indicators or unreadable files.
+        "laut Datei"/"vom Nutzer angegeben"), of the residents' coordinates; ``None`` for indicators or
+        unreadable files.
     changes
-        Added/changed/removed ids against the layer in use (``None`` when ``layer`` is ``None``).
+        Added/changed/removed ids against the layer in use (``None`` when ``layer`` is ``None``, and for residents:
+        a residents layer is replaced as a whole, ``info`` sums it up).
     info
         German labels about the file for the UI (Zeichenkodierung, Trennzeichen, Tabellenblatt, …).
     base_versions
@@ -113,7 +124,9 @@ def check_upload(
         The uploaded name (its suffix picks the reader).
     kind
         What the file holds: ``"offers"`` (CSV/XLSX of locations), ``"districts"`` (GeoJSON, GeoPackage or
-        zipped Shapefile) or ``"indicators"`` (CSV/XLSX, one row per district and year).
+        zipped Shapefile), ``"indicators"`` (CSV/XLSX, one row per district and year) or ``"residents"``
+        (inhabitant/child counts per address, block or Zensus grid cell: CSV/XLSX with coordinates, the Zensus
+        2022 grid CSV, GeoPackage, GeoJSON or zipped Shapefile of points or polygons).
     context
         The data set in use: offer types, indicator definitions, districts (for the location and id
         checks) and the current layer the upload is compared with.
@@ -126,7 +139,9 @@ def check_upload(
           (default ``"02"``), ``offer_type`` (default ``"fgz"``) and ``gemeindeschluessel``;
         - districts: ``crs``, ``layer``, ``id_column``, ``name_column``, ``area_id_column``,
           ``area_name_column`` (columns found by name when not given);
-        - indicators: ``sheet``, ``id_column``, ``year_column``, ``year``, ``column_map``.
+        - indicators: ``sheet``, ``id_column``, ``year_column``, ``year``, ``column_map``;
+        - residents: ``sheet``, ``layer``, ``crs`` (of a table's coordinates, or a layer without one),
+          ``column_map`` (file column → ``inhabitants``, ``children``, ``x``, ``y``, ``crs``).
 
     Returns
     -------
@@ -140,9 +155,9 @@ def check_upload(
         raise ValueError(f"unknown options for {kind}: {sorted(unknown)}; allowed: {sorted(OPTIONS[kind])}")
     if options.get("mode", "replace") not in ("replace", "append"):
         raise ValueError(f"mode must be 'replace' or 'append', not {options['mode']!r}")
-    if len(data) > settings.MAX_UPLOAD_BYTES:
+    if len(data) > max_upload_bytes(kind):
         report = Report()
-        size, limit = len(data) / 1024**2, settings.MAX_UPLOAD_BYTES / 1024**2
+        size, limit = len(data) / 1024**2, max_upload_bytes(kind) / 1024**2
         report.error(
             f"Die Datei ist {format_number(size, 1)} MB groß; erlaubt sind höchstens "
             f"{format_number(limit, 0 if limit.is_integer() else 1)} MB."
@@ -159,6 +174,8 @@ def check_upload(
             check = _check_offers(data, filename, context, options)
         elif kind == "districts":
             check = _check_districts(data, filename, context, options)
+        elif kind == "residents":
+            check = _check_residents(data, filename, context, options)
         else:
             check = _check_indicators(data, filename, context, options)
     except DataError as err:
@@ -320,15 +337,34 @@ def _check_indicators(data: bytes, filename: str, context: Dataset, options: dic
     return UploadCheck("indicators", layer, report, None, changes, info)
 
 
+def _check_residents(data: bytes, filename: str, context: Dataset, options: dict) -> UploadCheck:
+    raw = read_residents(data, filename, sheet=options.get("sheet"), layer=options.get("layer"),
+                         crs=options.get("crs"))
+    is_layer = isinstance(raw, gpd.GeoDataFrame)
+    info = {"Objekte": str(len(raw)), "Ebene": str(raw.attrs.get("layer") or "")} if is_layer else _table_info(raw)
+    result = validate_residents(
+        raw, districts=context.districts, indicators=context.indicators,
+        crs=None if is_layer else options.get("crs"), column_map=options.get("column_map"),
+    )
+    report = result.report
+    _merge(report, [Problem(n, severity="warning") for n in raw.attrs.get("notes", [])])
+    info.update(result.info)
+    return UploadCheck("residents", result.residents if report.ok else None, report, result.crs_guess, None, info)
+
+
 #: Workspace layer each upload kind is stored as.
-STORE_LAYER: dict[str, str] = {"offers": "offers", "districts": "districts", "indicators": "indicators"}
+STORE_LAYER: dict[str, str] = {
+    "offers": "offers", "districts": "districts", "indicators": "indicators", "residents": "residents",
+}
 #: Stored layers each kind of check reads from its context: the offers in use are merged with new offers and
 #: located in the districts; districts are compared with the districts in use and the indicators' ids; indicators
-#: keep the other years of the districts in use.
+#: keep the other years of the districts in use; residents are clipped to the districts, compared with the
+#: indicators' counts, and replace the residents in use.
 CHECK_READS: dict[str, tuple[str, ...]] = {
     "offers": ("offers", "districts"),
     "districts": ("districts", "indicators"),
     "indicators": ("indicators", "districts"),
+    "residents": ("residents", "districts", "indicators"),
 }
 _RECHECK = ("Es wurde nichts gespeichert. Bitte prüfen Sie die Datei erneut gegen den neuen Stand (Vorschau und "
             "Änderungen oben) und bestätigen Sie dann noch einmal.")

@@ -15,8 +15,10 @@ from geo.render.web.leaflet import STATIC_URL, OfflineMap, script_json
 from geo.render.web.map_data import display_geometry
 from geo.render.web.symbols import esc
 
-#: Most points drawn per layer; a bigger upload is previewed by its first rows.
+#: Most points drawn per layer; a bigger upload of offers is previewed by its first rows, of residents by a sample.
 MAX_PREVIEW_POINTS = 2_000
+#: Tooltip labels of a residents layer's counts.
+RESIDENT_COUNTS = {settings.INHABITANTS: "Einwohner", settings.CHILDREN: "Kinder"}
 
 CURRENT_STYLE = {"color": "#7f7f7f", "weight": 1.5, "fillColor": "#d9d9d9", "fillOpacity": 0.35}
 NEW_STYLE = {"color": "#0072B2", "weight": 2, "fillColor": "#56B4E9", "fillOpacity": 0.35}
@@ -59,7 +61,9 @@ class PreviewLayers(MacroElement):
             layers.forEach(function (l) {
                 L.geoJSON(l.data, {
                     style: function () { return l.style; },
-                    pointToLayer: function (f, latlng) { return L.circleMarker(latlng, {radius: 5}); },
+                    pointToLayer: function (f, latlng) {
+                        return L.circleMarker(latlng, {radius: l.style.radius || 5});
+                    },
                     onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.tip, {sticky: true}); }
                 }).addTo(map);
             });
@@ -90,6 +94,27 @@ def _point_layer(points: gpd.GeoDataFrame, color: str, name: str, *, hollow: boo
     ]
     style = {"color": color, "weight": 2 if hollow else 1.5, "fillColor": color, "fill": not hollow,
              "fillOpacity": 0 if hollow else 0.8}
+    return {"data": json.loads(wgs[["tip", wgs.geometry.name]].to_json(drop_id=True)), "style": style}
+
+
+def sample_points(points: gpd.GeoDataFrame, limit: int = MAX_PREVIEW_POINTS) -> gpd.GeoDataFrame:
+    """At most ``limit`` points spread over the whole layer: a fixed random sample (the same on every rerun)."""
+    if len(points) <= limit:
+        return points
+    return points.sample(n=limit, random_state=0).sort_index()
+
+
+def _resident_layer(points: gpd.GeoDataFrame | None, color: str, name: str) -> dict | None:
+    """A sample of residents points with their counts in the tooltip."""
+    if points is None or not len(points):
+        return None
+    counts = [c for c in RESIDENT_COUNTS if c in points]
+    wgs = crs.to_map(sample_points(points)[[*counts, points.geometry.name]])
+    wgs["tip"] = [
+        f"{esc(name)}: " + " · ".join(f"{RESIDENT_COUNTS[c]} {esc(v)}" for c, v in zip(counts, values, strict=True))
+        for values in wgs[counts].itertuples(index=False)
+    ]
+    style = {"color": color, "weight": 1, "fillColor": color, "fill": True, "fillOpacity": 0.7, "radius": 3}
     return {"data": json.loads(wgs[["tip", wgs.geometry.name]].to_json(drop_id=True)), "style": style}
 
 
@@ -130,11 +155,12 @@ def upload_preview_map(
     districts
         The districts in use, drawn as context for offers.
     current
-        The layer in use (districts or offers), or ``None``.
+        The layer in use (districts, offers or residents), or ``None``.
     new
         The validated upload.
     kind
-        ``"districts"`` or ``"offers"``.
+        ``"districts"``, ``"offers"`` or ``"residents"`` (a sample of :data:`MAX_PREVIEW_POINTS` points of each
+        residents layer, the one in use grey, the upload blue).
     """
     m = OfflineMap(location=[51.5, 7.5], zoom_start=11, tiles=None, static_url=static_url)
     if kind == "districts":
@@ -149,6 +175,12 @@ def upload_preview_map(
                 _point_layer(removed, REMOVED_COLOR, "entfällt", hollow=True),
                 _point_layer(changed, CHANGED_COLOR, "neu oder geändert"),
             ) if layer is not None
+        ]
+        m.fit_bounds(_bounds(districts, new))
+    elif kind == "residents":
+        layers = [_district_layer(districts, {**CURRENT_STYLE, "fillOpacity": 0.1})] + [
+            layer for layer in (_resident_layer(current, UNCHANGED_COLOR, "bisher"),
+                                _resident_layer(new, CHANGED_COLOR, "neu")) if layer is not None
         ]
         m.fit_bounds(_bounds(districts, new))
     else:
