@@ -84,7 +84,7 @@ elif result.residents_source == RESIDENTS_FROM_LAYER:
 else:
     st.caption(f"Wohnorte {people}: {ui.md(result.residents_source)}")
 st.caption(
-    "Reichweite = Luftlinie (ETRS89/UTM 32N) vom Wohnblock zum nächsten Angebot, kein Fußweg. "
+    "Reichweite = Luftlinie (ETRS89/UTM 32N) vom Wohnort zum nächsten Angebot, kein Fußweg. "
     "Symbole und Ebenen lassen sich auch oben rechts in der Karte ein- und ausblenden. "
     + ("Hintergrundkarte © OpenStreetMap-Mitwirkende (ODbL)." if tiles == "osm" else "")
 )

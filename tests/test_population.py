@@ -143,7 +143,9 @@ def test_a_picked_count_column_is_spread_and_named(small_dataset):
         indicator_definitions=definitions_with_count(small_dataset),
     )
     result = analyse(ds, Params(radii={"fgz": 800}, population="under_6"))
-    assert result.residents_on_grid and result.residents_source.startswith("Wohnorte-Ebene ohne Werte „Kinder unter")
+    # The blocks say where people live, the table how many under-6s each district has: spread by inhabitants.
+    assert not result.residents_on_grid
+    assert result.residents_source.endswith("je Sozialraum nach den Einwohnerzahlen der Punkte verteilt")
     assert result.key_figures["population"] == 160
     assert "Personen (Kinder unter 6 Jahren) in Reichweite (%)" in protected_gap_table(result).columns[6]
 

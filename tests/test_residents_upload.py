@@ -241,7 +241,7 @@ def test_uploaded_residents_drive_the_analysis(small_dataset, tmp_path):
     check = residents_check(points_csv(), "wohnorte.csv", small_dataset.with_layers(residents=None))
     info = commit_upload(Workspace(tmp_path), check, filename="wohnorte.csv")
     assert info.layer == "residents" and info.rows == 4
-    stored = Workspace(tmp_path).dataset(small_dataset.with_layers(residents=None))
+    stored = small_dataset.with_layers(residents=Workspace(tmp_path).load("residents"))
     assert stored.residents[settings.RESIDENT_KIND].tolist() == ["points"] * 4
     result = analyse(stored, Params(radii={"fgz": 800}))
     # FGZ at A's and C's centres, 800 m: A's 10 children at 0 m; in B 5 at 700 m and 20 at 1,000 m; C's 8 at 400 m.
@@ -379,10 +379,9 @@ def test_age_bands_from_column_names(name, band):
 # --- the Daten page -----------------------------------------------------------------------------------------------
 
 
-def test_daten_page_previews_and_stores_a_zensus_grid(cells, tmp_path, monkeypatch):
+def test_daten_page_previews_and_stores_a_zensus_grid(cells, practice):
     from tests.apptest import open_page
 
-    monkeypatch.setattr(settings, "WORKSPACE_DIR", tmp_path / "arbeitsbereich")
     at = open_page("app_pages/3_Daten.py", timeout=120)
     at.radio(key="up_kind").set_value("residents").run()
     at.file_uploader(key="up_file_residents").upload("Zensus2022_Alter_in_5_Altersklassen_100m-Gitter.csv",
@@ -393,11 +392,11 @@ def test_daten_page_previews_and_stores_a_zensus_grid(cells, tmp_path, monkeypat
     assert metrics["Wohnorte"] == f"{len(cells) - 2:,}".replace(",", ".")
     assert metrics["bisher"] == "3.038"  # the demo's blocks
     assert any("Abgleich Einwohner" in c.value for c in at.caption)
-    assert Workspace(tmp_path / "arbeitsbereich").history().empty  # nothing stored before the planner confirms
+    assert practice.active_versions()["residents"].version == 1  # nothing stored before the planner confirms
     at.button(key="up_save").click().run()
     assert not at.exception
-    assert "Gespeichert: Wohnblöcke v1" in at.success[0].value.replace("\\", "")
-    stored = Workspace(tmp_path / "arbeitsbereich").load("residents")
+    assert "Gespeichert: Wohnorte v2" in at.success[0].value.replace("\\", "")
+    stored = practice.load("residents")
     assert len(stored) == len(cells) - 2 and set(stored[settings.RESIDENT_KIND]) == {"zensus_100m"}
 
 
@@ -452,10 +451,9 @@ def test_zensus_grid_over_real_municipalities_matches_a_plain_join():
         f"Wohnorte-Ebene: {total} Einwohner, Indikatortabelle 2024: {total} (±0,0{NBSP}%)")
 
 
-def test_daten_page_shows_residents_errors_and_user_text_as_text(cells, tmp_path, monkeypatch):
+def test_daten_page_shows_residents_errors_and_user_text_as_text(cells, practice):
     from tests.apptest import open_page
 
-    monkeypatch.setattr(settings, "WORKSPACE_DIR", tmp_path / "arbeitsbereich")
     text = population_csv(cells.head(5)).decode("cp1252").splitlines()
     text[0] += ";<b>x</b> [a](http://x) $y$"
     text = [text[0]] + [line + ";z" for line in text[1:]]
@@ -470,4 +468,4 @@ def test_daten_page_shows_residents_errors_and_user_text_as_text(cells, tmp_path
     assert "<b>x</b>" not in captions and "[a](http" not in captions and "$y$" not in captions
     assert r"\<b\>x\</b\> \[a\]\(http://x\) \$y\$" in captions  # shown, escaped
     assert [b for b in at.button if b.key == "up_save"] == []
-    assert not (tmp_path / "arbeitsbereich").exists() or Workspace(tmp_path / "arbeitsbereich").history().empty
+    assert practice.history("residents")["version"].tolist() == [1]

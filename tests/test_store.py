@@ -339,7 +339,7 @@ def test_dataset_with_every_layer_replaced(ws: Workspace) -> None:
     ]:
         ws.save(layer, frame, filename=f"{layer}.csv")
     data = ws.dataset()
-    assert data.source == f"{ws.path.name}: eigene Daten (Sozialräume, Angebote, Wohnblöcke, Indikatoren)"
+    assert data.source == f"{ws.path.name}: eigene Daten (Sozialräume, Angebote, Wohnorte, Indikatoren)"
     assert list(data.versions) == list(store.LAYERS)
     assert all(" v1 (" in label for label in data.versions.values())
     assert data.synthetic is False and data.missing_layers == []

@@ -20,7 +20,7 @@ from geo._errors import DataError
 LAYER_LABELS: Final[dict[str, str]] = {
     "districts": "Sozialräume",
     "offers": "Angebote",
-    "residents": "Wohnblöcke",
+    "residents": "Wohnorte",
     "indicators": "Indikatoren",
 }
 LAYERS: Final[tuple[str, ...]] = tuple(LAYER_LABELS)
