@@ -246,7 +246,7 @@ def _check_districts(data: bytes, filename: str, context: Dataset, options: dict
     source = gdf.crs.to_string() if gdf.crs is not None else None
     info["Koordinatensystem"] = source or "keins"
     guess = CrsGuess(source, False, "vom Nutzer angegeben" if options.get("crs") else "laut Datei")
-    found = detect_district_columns(gdf.columns)
+    found = detect_district_columns(gdf)
     columns = {k: options.get(k) or found.get(k) for k in DISTRICT_COLUMN_OPTIONS}
     report = Report()
     attributes = ", ".join(f"„{c}“" for c in gdf.columns if c != gdf.geometry.name)

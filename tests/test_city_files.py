@@ -1,0 +1,253 @@
+"""Files as a city's Excel or GIS exports them (issue 9): GeoJSON in Windows-1252 and with GeoJSON 2008 ``crs``
+members, a zipped Shapefile in an odd projection, name columns beside number columns, official no-data codes,
+mistyped and far-away coordinates, and ids of another city. Exact rows and messages; nothing stored on errors."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from geo import settings
+from geo.demo import load_demo
+from geo.ingest import check_upload
+from geo.ingest.columns import detect_district_columns
+from geo.io import read_boundaries
+from tests.conftest import SHARED_DATA, X0, Y0
+
+VG5000 = SHARED_DATA / "vg5000" / "VG5000_GEM.shp"
+needs_vg5000 = pytest.mark.skipif(not VG5000.exists(),
+                                  reason="../shared/data/vg5000 (BKG VG5000 Shapefile) not present")
+#: Kreis Coesfeld: 11 municipalities, names with umlauts (Dülmen, Lüdinghausen).
+COESFELD = "05558"
+
+
+def messages(report, severity: str | None = None) -> list[str]:
+    return [str(p) for p in report.problems if severity is None or p.severity == severity]
+
+
+def _collection(features: list[dict], **top) -> dict:
+    return {"type": "FeatureCollection", **top, "features": features}
+
+
+def _square_features(crs_member: dict | None = None, level: str = "feature") -> list[dict]:
+    """Three 1 km squares in EPSG:25832 with umlaut names; ``crs_member`` on each feature or geometry."""
+    features = []
+    for i, name in enumerate(["Altstadt", "Südpark", "Über der Höhe"]):
+        x = X0 + 1000 * i
+        geometry = {"type": "Polygon", "coordinates": [[[x, Y0], [x + 1000, Y0], [x + 1000, Y0 + 1000],
+                                                         [x, Y0 + 1000], [x, Y0]]]}
+        feature = {"type": "Feature", "properties": {"SR_NR": f"0{i + 1}", "SR_NAME": name}, "geometry": geometry}
+        if crs_member is not None:
+            (feature if level == "feature" else geometry)["crs"] = crs_member
+        features.append(feature)
+    return features
+
+
+# --------------------------------------------------------------------------------------------------------------
+# GeoJSON: encoding
+
+
+@pytest.mark.parametrize(
+    ("encode", "encoding", "note"),
+    [
+        (lambda t: t.encode("cp1252"), "Windows-1252", True),
+        (lambda t: t.encode("latin-1"), "Windows-1252", True),
+        (lambda t: b"\xef\xbb\xbf" + t.encode("utf-8"), "UTF-8 mit BOM", False),
+        (lambda t: t.encode("utf-8"), "UTF-8", False),
+    ],
+    ids=["cp1252", "latin-1", "utf-8-bom", "utf-8"],
+)
+def test_geojson_in_windows_1252_or_utf8_keeps_its_umlauts(encode, encoding, note):
+    text = json.dumps(_collection(_square_features(), crs={"type": "name", "properties": {"name": "EPSG:25832"}}),
+                      ensure_ascii=False)
+    gdf = read_boundaries(encode(text), "sozialraeume.geojson")
+    assert gdf["SR_NAME"].tolist() == ["Altstadt", "Südpark", "Über der Höhe"]
+    assert gdf.attrs["encoding"] == encoding and gdf.crs.to_epsg() == 25832
+    expected = ["Zeichenkodierung: Windows-1252 erkannt (nicht UTF-8). Bitte prüfen Sie die Umlaute in den Namen."]
+    assert gdf.attrs["notes"] == (expected if note else [])
+
+
+def test_cp1252_geojson_upload_is_checked_with_a_note():
+    text = json.dumps(_collection(_square_features(), crs={"type": "name", "properties": {"name": "EPSG:25832"}}),
+                      ensure_ascii=False)
+    check = check_upload(text.encode("cp1252"), "sozialraeume.geojson", kind="districts", context=load_demo())
+    assert check.ok and check.layer[settings.DISTRICT_NAME].tolist() == ["Altstadt", "Südpark", "Über der Höhe"]
+    assert messages(check.report) == [
+        "Zeichenkodierung: Windows-1252 erkannt (nicht UTF-8). Bitte prüfen Sie die Umlaute in den Namen.",
+        "Für 3 der neuen Sozialräume gibt es noch keine Indikatorwerte (z. B. 01, 02, 03). Laden Sie danach "
+        "passende Indikatoren hoch.",
+    ]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# GeoJSON: crs members of GeoJSON 2008 at any level
+
+CRS_FORMS = {
+    "urn": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25832"}},
+    "epsg-name": {"type": "name", "properties": {"name": "EPSG:25832"}},
+    "epsg-code": {"type": "EPSG", "properties": {"code": 25832}},
+}
+
+
+@pytest.mark.parametrize("form", CRS_FORMS, ids=list(CRS_FORMS))
+@pytest.mark.parametrize("level", ["collection", "feature", "geometry"])
+def test_crs_member_at_each_level_is_honoured(form, level):
+    member = CRS_FORMS[form]
+    if level == "collection":
+        doc = _collection(_square_features(), crs=member)
+    else:
+        doc = _collection(_square_features(member, level))
+    gdf = read_boundaries(json.dumps(doc).encode(), "sr.geojson")
+    assert gdf.crs.to_epsg() == 25832 and gdf.attrs["notes"] == []
+    assert gdf.total_bounds.tolist() == [X0, Y0, X0 + 3000, Y0 + 1000]
+
+
+def test_contradicting_crs_members_are_an_error_and_nothing_is_read():
+    features = _square_features(CRS_FORMS["urn"], "geometry")
+    features[2]["geometry"]["crs"] = {"type": "name", "properties": {"name": "EPSG:31467"}}
+    data = json.dumps(_collection(features)).encode()
+    check = check_upload(data, "sr.geojson", kind="districts", context=load_demo())
+    assert check.layer is None
+    assert messages(check.report) == [
+        "„sr.geojson“ nennt verschiedene Koordinatensysteme: EPSG:25832 in der Geometrie von Objekt 1 (Zeile 2), "
+        "aber EPSG:31467 in der Geometrie von Objekt 3 (Zeile 4). Bitte speichern Sie alle Objekte in einem "
+        "Koordinatensystem oder wählen Sie es aus."
+    ]
+
+
+def test_an_unreadable_crs_member_asks_for_the_crs_and_the_users_crs_wins():
+    link = {"type": "link", "properties": {"href": "sr.prj", "type": "esriwkt"}}
+    data = json.dumps(_collection(_square_features(), crs=link)).encode()
+    check = check_upload(data, "sr.geojson", kind="districts", context=load_demo())
+    assert check.layer is None and len(check.report.errors) == 1
+    assert check.report.errors[0].message.startswith(
+        "„sr.geojson“ nennt in der Datei ein Koordinatensystem, das nicht gelesen werden kann ({\"type\": \"link\"")
+    # The planner names the CRS: it wins over what the file says (here 31467 on every feature).
+    data = json.dumps(_collection(_square_features({"type": "EPSG", "properties": {"code": 31467}}))).encode()
+    gdf = read_boundaries(data, "sr.geojson", crs="EPSG:25832")
+    assert gdf.crs.to_epsg() == 25832
+    assert gdf.attrs["notes"] == ["„sr.geojson“ nennt ein anderes Koordinatensystem; verwendet wird das angegebene "
+                                  "(EPSG:25832)."]
+
+
+def test_geojson_in_a_zip_gets_the_same_treatment():
+    text = json.dumps(_collection(_square_features(CRS_FORMS["epsg-code"], "geometry")), ensure_ascii=False)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("sozialraeume.geojson", text.encode("cp1252"))
+    gdf = read_boundaries(buffer.getvalue(), "sozialraeume.zip")
+    assert gdf.crs.to_epsg() == 25832 and gdf["SR_NAME"].tolist()[1] == "Südpark"
+    assert gdf.attrs["encoding"] == "Windows-1252"
+
+
+@pytest.fixture(scope="module")
+def coesfeld() -> gpd.GeoDataFrame:
+    """Kreis Coesfeld from the real VG5000, as geopandas reads the Shapefile (EPSG:31467)."""
+    gdf = gpd.read_file(VG5000)
+    return gdf[gdf["AGS"].str.startswith(COESFELD)][["AGS", "GEN", "BEZ", "geometry"]].reset_index(drop=True)
+
+
+def _expected_centroids(coesfeld: gpd.GeoDataFrame) -> gpd.GeoSeries:
+    return coesfeld.to_crs(settings.METRIC_CRS).set_index("GEN").geometry.centroid
+
+
+@pytest.mark.shared
+@needs_vg5000
+@pytest.mark.parametrize("level", ["collection", "feature", "geometry"])
+def test_real_vg5000_geojson_in_gauss_krueger_lands_where_it_belongs(coesfeld, level):
+    assert len(coesfeld) == 11 and coesfeld.crs.to_epsg() == 31467
+    doc = json.loads(coesfeld.to_json(drop_id=True))  # coordinates stay in EPSG:31467
+    doc.pop("crs", None)
+    member = {"collection": CRS_FORMS["urn"], "feature": CRS_FORMS["epsg-name"],
+              "geometry": CRS_FORMS["epsg-code"]}[level]
+    member = json.loads(json.dumps(member).replace("25832", "31467"))
+    if level == "collection":
+        doc["crs"] = member
+    for feature in doc["features"]:
+        if level != "collection":
+            (feature if level == "feature" else feature["geometry"])["crs"] = member
+    data = json.dumps(doc, ensure_ascii=False).encode("cp1252")
+    check = check_upload(data, "kreis_coesfeld.geojson", kind="districts", context=load_demo())
+    assert check.ok and check.crs_guess.crs == "EPSG:31467" and check.layer.crs == settings.METRIC_CRS
+    layer = check.layer.set_index(settings.DISTRICT_NAME)
+    assert sorted(layer.index) == sorted(coesfeld["GEN"]) and "Dülmen" in layer.index  # cp1252 umlauts right
+    assert layer.loc["Dülmen", settings.DISTRICT_ID] == "05558016"
+    expected = _expected_centroids(coesfeld)
+    for name in ("Dülmen", "Lüdinghausen", "Coesfeld"):
+        assert layer.loc[name].geometry.centroid.distance(expected[name]) < 5.0
+
+
+@pytest.mark.shared
+@needs_vg5000
+def test_real_vg5000_zipped_shapefile_in_an_odd_projection(coesfeld, tmp_path):
+    """A Lambert projection the office uses (EPSG:3034, ETRS89-LCC), a DBF in Windows-1252 without .cpg."""
+    coesfeld.to_crs("EPSG:3034").to_file(tmp_path / "kreis.shp", encoding="cp1252")
+    (tmp_path / "kreis.cpg").unlink(missing_ok=True)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for part in sorted(tmp_path.glob("kreis.*")):
+            archive.writestr(part.name, part.read_bytes())
+    check = check_upload(buffer.getvalue(), "kreis.zip", kind="districts", context=load_demo())
+    assert check.ok and check.layer.crs == settings.METRIC_CRS
+    assert check.crs_guess.crs is not None and "3034" in check.crs_guess.crs
+    layer = check.layer.set_index(settings.DISTRICT_NAME)
+    expected = _expected_centroids(coesfeld)
+    assert layer.loc["Lüdinghausen"].geometry.centroid.distance(expected["Lüdinghausen"]) < 5.0
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The name column: text, not numbers
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        ({"bezirk": ["1", "2"], "bezirk_bez": ["Nord", "Süd"]}, {"id_column": "bezirk", "name_column": "bezirk_bez"}),
+        ({"stadtteil": [101, 102], "stadtteil_bez": ["Altstadt", "Südpark"], "bezirk": [1, 1],
+          "bezirk_bez": ["Mitte", "Mitte"]},
+         {"id_column": "stadtteil", "name_column": "stadtteil_bez", "area_id_column": "bezirk",
+          "area_name_column": "bezirk_bez"}),
+        ({"SR_NR": ["0101", "0102"], "Sozialraum": ["Altstadt", "Südpark"], "Bezirk": ["1", "1"],
+          "Bezirksname": ["Mitte", "Mitte"]},
+         {"id_column": "SR_NR", "name_column": "Sozialraum", "area_id_column": "Bezirk",
+          "area_name_column": "Bezirksname"}),
+        ({"Nr": ["1", "2"], "Name": ["3", "4"], "Gebiet_Bez": ["Nord", "Süd"]},
+         {"id_column": "Nr", "name_column": "Gebiet_Bez"}),
+    ],
+    ids=["bezirk-only", "stadtteil-and-bezirk", "sozialraum-text", "numeric-name"],
+)
+def test_the_name_is_the_text_column_beside_the_numbers(table, expected):
+    assert detect_district_columns(pd.DataFrame(table)) == expected
+
+
+def test_only_column_names_keep_the_guess_by_name():
+    assert detect_district_columns(["bezirk", "bezirk_bez"]) == {"area_name_column": "bezirk",
+                                                                 "name_column": "bezirk_bez"}
+    assert detect_district_columns(["SR_NR", "SR_NAME"]) == {"id_column": "SR_NR", "name_column": "SR_NAME"}
+
+
+def test_ortsteil_upload_takes_the_text_names():
+    layer = gpd.GeoDataFrame(
+        {"stadtteil": ["101", "102", "201"], "stadtteil_bez": ["Altstadt", "Südpark", "Über der Höhe"],
+         "bezirk": ["1", "1", "2"], "bezirk_bez": ["Mitte", "Mitte", "Ost"]},
+        geometry=[box(X0 + 1000 * i, Y0, X0 + 1000 * (i + 1), Y0 + 1000) for i in range(3)], crs="EPSG:25832",
+    )
+    check = check_upload(layer.to_json(drop_id=True).encode(), "ortsteile.geojson", kind="districts",
+                         context=load_demo(), options={"crs": "EPSG:25832"})
+    assert check.ok and [p.severity for p in check.report.problems] == ["warning"]  # no indicators for them yet
+    out = check.layer
+    assert out[settings.DISTRICT_ID].tolist() == ["101", "102", "201"]
+    assert out[settings.DISTRICT_NAME].tolist() == ["Altstadt", "Südpark", "Über der Höhe"]
+    assert out[settings.AREA_ID].tolist() == ["1", "1", "2"] and out[settings.AREA_NAME].tolist()[2] == "Ost"
+
+
+@pytest.mark.shared
+@needs_vg5000
+def test_vg5000_keeps_gen_as_the_name(coesfeld):
+    assert detect_district_columns(coesfeld) == {"id_column": "AGS", "name_column": "GEN"}
