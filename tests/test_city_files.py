@@ -251,3 +251,77 @@ def test_ortsteil_upload_takes_the_text_names():
 @needs_vg5000
 def test_vg5000_keeps_gen_as_the_name(coesfeld):
     assert detect_district_columns(coesfeld) == {"id_column": "AGS", "name_column": "GEN"}
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Official no-data codes in indicator tables
+
+IND_HEAD = ("Sozialraum-Nr;Jahr;Einwohner;Kinder;SGB-II-Quote Kinder unter 15 Jahren;Arbeitslosenquote;"
+            "Anteil Alleinerziehender")
+
+
+def _indicators(rows: list[str], districts: gpd.GeoDataFrame):
+    from geo import catalog
+    from geo.ingest.indicators import validate_indicators
+    from geo.io import read_table
+
+    text = IND_HEAD + "\n" + "\n".join(rows) + "\n"
+    return validate_indicators(read_table(text.encode("cp1252"), "indikatoren.csv"), districts=districts,
+                               indicator_definitions=catalog.read_indicator_definitions())
+
+
+@pytest.mark.parametrize("code", ["-9999", "-9999,0", "-999", "-1", ".", "x", "–", "k. A."])
+def test_each_no_data_code_is_read_as_missing(squares, code):
+    out, report = _indicators([f"01;2024;1000;100;{code};4;15", "02;2024;2000;250;40;14;35",
+                               f"03;2024;1500;80;16;{code};{code}"], squares)
+    assert report.errors == [] and len(out) == 3
+    assert messages(report) == [f"„{code}“ (keine Angabe) als fehlende Werte gelesen: Spalte „SGB-II-Quote Kinder "
+                                "unter 15 Jahren“ (Zeile 2); Spalte „Arbeitslosenquote“ (Zeile 4); Spalte „Anteil "
+                                "Alleinerziehender“ (Zeile 4)."]
+    assert out["sgb2_children_quota"].isna().tolist() == [True, False, False]
+    assert out["unemployment_rate"].tolist()[:2] == [4.0, 14.0] and pd.isna(out["unemployment_rate"].iloc[2])
+
+
+def test_one_warning_per_code_not_per_cell(squares):
+    rows = ["01;2024;1000;100;-9999;-9999;k. A.", "02;2024;2000;250;-9999;x;k.A.", "03;2024;1500;80;16;;19"]
+    out, report = _indicators(rows, squares)
+    assert report.errors == [] and len(out) == 3
+    assert messages(report) == [
+        "„-9999“ (keine Angabe) als fehlende Werte gelesen: Spalte „SGB-II-Quote Kinder unter 15 Jahren“ (Zeilen 2 "
+        "und 3); Spalte „Arbeitslosenquote“ (Zeile 2).",
+        "„x“ (keine Angabe) als fehlende Werte gelesen: Spalte „Arbeitslosenquote“ (Zeile 3).",
+        "Leere Zellen als fehlende Werte gelesen: Spalte „Arbeitslosenquote“ (Zeile 4).",
+        "„k. A.“ (keine Angabe) als fehlende Werte gelesen: Spalte „Anteil Alleinerziehender“ (Zeilen 2 und 3).",
+    ]  # in the order the codes first appear, column by column
+
+
+def test_other_negative_values_and_codes_in_counts_stay_errors(squares):
+    rows = ["01;2024;1000;100;-5;4;15", "02;2024;2000;-1;40;14;35", "03;2024;-3;80;-9999;6;19"]
+    out, report = _indicators(rows, squares)
+    assert [(p.row, p.message) for p in report.errors] == [
+        (2, "Spalte „SGB-II-Quote Kinder unter 15 Jahren“: -5 % liegt nicht zwischen 0 und 100."),
+        (3, "Spalte „Kinder“: Der Wert fehlt („-1“ steht für „keine Angabe“); die Zahl wird gebraucht."),
+        (4, "Spalte „Einwohner“: „-3“ darf nicht negativ sein."),
+    ]
+    assert out.empty and report.warnings == []  # row 4's "-9999" is not reported again: the row is refused
+
+
+def test_no_data_codes_never_store_anything_wrong(tmp_path):
+    """A city's Excel export with codes checks and stores the codes as missing values, never as numbers."""
+    from geo.ingest import commit_upload
+    from geo.store import Workspace
+
+    demo = load_demo()
+    ids = demo.districts[settings.DISTRICT_ID].tolist()
+    rows = [f"{d};2024;1000;100;{'-9999,0' if i == 0 else '20'};{'.' if i == 1 else '5'};15"
+            for i, d in enumerate(ids)]
+    data = (IND_HEAD + "\n" + "\n".join(rows) + "\n").encode("cp1252")
+    check = check_upload(data, "indikatoren.csv", kind="indicators", context=demo)
+    assert check.ok and [p.message.split(":")[0] for p in check.report.problems] == [
+        "„-9999,0“ (keine Angabe) als fehlende Werte gelesen", "„.“ (keine Angabe) als fehlende Werte gelesen"]
+    ws = Workspace(tmp_path)
+    commit_upload(ws, check, filename="indikatoren.csv")
+    stored = ws.load("indicators")
+    year = stored[stored[settings.YEAR] == 2024].set_index(settings.DISTRICT_ID)
+    assert pd.isna(year.loc[ids[0], "sgb2_children_quota"]) and year.loc[ids[1], "sgb2_children_quota"] == 20.0
+    assert pd.isna(year.loc[ids[1], "unemployment_rate"]) and (year["sgb2_children_quota"].dropna() >= 0).all()

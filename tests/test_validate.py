@@ -519,7 +519,7 @@ def test_gaps_year_parameter_and_column_map(squares):
     out, report = validate_indicators(raw, districts=squares, indicator_definitions=DEFINITIONS, id_column="SR",
                                       year=2025, column_map=column_map)
     assert report.errors == [] and out[settings.YEAR].tolist() == [2025] * 3
-    assert messages(report) == ["Spalte „AL“: 1 Wert(e) fehlen (Zeile 3)."]
+    assert messages(report) == ["„–“ (keine Angabe) als fehlende Werte gelesen: Spalte „AL“ (Zeile 3)."]
     assert np.isnan(out["unemployment_rate"].iloc[1]) and out[settings.INHABITANTS].tolist() == [1000, 2000, 1500]
 
 

@@ -23,6 +23,9 @@ STREET, HOUSE_NUMBER, POSTCODE, CITY, CRS_COLUMN = "street", "house_number", "po
 STATISTICAL_GAPS: Final[frozenset[str]] = frozenset(
     {"-", "–", "—", ".", "x", "/", "…", "...", "k.a.", "ka", "n.v.", "nv", "n/a", "na"}
 )
+#: Numbers official tables write for "no value" (``-9999``, ``-999``, ``-1``): read as missing where a value cannot
+#: be negative (counts, percentages, shares, rates), so never reported as a wrong value. Other negatives stay errors.
+NO_DATA_NUMBERS: Final[frozenset[float]] = frozenset({-9999.0, -999.0, -1.0})
 
 # Column aliases, compared after :func:`_norm` (lower case, umlauts spelled out, only letters and digits).
 COORDINATE_PAIRS: Final[tuple[tuple[str, str], ...]] = (
@@ -122,9 +125,23 @@ def _text(series: pd.Series) -> pd.Series:
     return text.mask(text == "")
 
 
-def _gap(raw: pd.Series) -> pd.Series:
-    """Blank, or a placeholder of official statistics (see :data:`STATISTICAL_GAPS`)."""
-    return raw.isna() | raw.str.casefold().str.replace(r"\s+", "", regex=True).isin(STATISTICAL_GAPS)
+def _gap(raw: pd.Series, values: pd.Series | None = None) -> pd.Series:
+    """Blank, or a no-data code of official statistics (see :func:`_gap_codes`)."""
+    return _gap_codes(raw, values).notna()
+
+
+def _gap_codes(raw: pd.Series, values: pd.Series | None = None) -> pd.Series:
+    """The no-data code of each cell, NaN where it holds a value.
+
+    ``""`` for a blank, a :data:`STATISTICAL_GAPS` text as compared (``"k.a."``) and, given the parsed ``values``
+    of a column that cannot be negative, a :data:`NO_DATA_NUMBERS` number (``"-9999"``).
+    """
+    key = raw.str.casefold().str.replace(r"\s+", "", regex=True)
+    codes = key.where(key.isin(STATISTICAL_GAPS)).mask(raw.isna(), "")
+    if values is not None:
+        numbers = values.isin(NO_DATA_NUMBERS)
+        codes = codes.mask(numbers, values[numbers].map(lambda v: format(v, "g")))
+    return codes
 
 
 def _join_numbers(numbers: Iterable[object]) -> str:
