@@ -325,3 +325,47 @@ def test_no_data_codes_never_store_anything_wrong(tmp_path):
     year = stored[stored[settings.YEAR] == 2024].set_index(settings.DISTRICT_ID)
     assert pd.isna(year.loc[ids[0], "sgb2_children_quota"]) and year.loc[ids[1], "sgb2_children_quota"] == 20.0
     assert pd.isna(year.loc[ids[1], "unemployment_rate"]) and (year["sgb2_children_quota"].dropna() >= 0).all()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Ids of another city that match the districts in use only by dropping leading zeros
+
+
+def _city_ids() -> list[str]:
+    """A city's Sozialraum numbers as its own office writes them: 101 … 105, 201 … 205, …, 1401 … 1405."""
+    return [f"{area}{number:02d}" for area in range(1, 15) for number in range(1, 6)]
+
+
+def test_another_citys_ids_matching_only_without_zeros_are_an_error(tmp_path):
+    from geo._errors import DataError
+    from geo.ingest import commit_upload
+    from geo.store import Workspace
+
+    demo = load_demo()
+    ids = _city_ids()
+    loose = [i for i in ids if i.zfill(4) in set(demo.districts[settings.DISTRICT_ID])]
+    assert len(ids) == 70 and len(loose) == 39  # many match by chance (101 → 0101), 31 do not match at all
+    data = (IND_HEAD + "\n" + "\n".join(f"{i};2024;1000;100;20;5;15" for i in ids) + "\n").encode("cp1252")
+    check = check_upload(data, "indikatoren.csv", kind="indicators", context=demo)
+    assert check.layer is None and messages(check.report) == [
+        "Die Kennungen passen nur teilweise und nur ohne führende Nullen – gehören Datei und Sozialräume zur selben "
+        "Stadt? 31 von 70 Kennungen passen zu keinem Sozialraum (z. B. „405“, „901“, „902“), die übrigen nur ohne "
+        "führende Nullen (z. B. 101 → 0101, 102 → 0102, 103 → 0103). Laden Sie zuerst die Sozialräume dieser Stadt "
+        "hoch oder prüfen Sie die Kennungen."
+    ]
+    ws = Workspace(tmp_path)
+    with pytest.raises(DataError, match="nur ohne führende Nullen"):
+        commit_upload(ws, check, filename="indikatoren.csv")
+    assert ws.history().empty  # nothing stored
+
+
+def test_the_same_citys_ids_without_zeros_stay_a_warning():
+    demo = load_demo()
+    ids = [i.lstrip("0") for i in demo.districts[settings.DISTRICT_ID]] + ["999"]  # Excel dropped the zeros
+    data = (IND_HEAD + "\n" + "\n".join(f"{i};2024;1000;100;20;5;15" for i in ids) + "\n").encode("cp1252")
+    check = check_upload(data, "indikatoren.csv", kind="indicators", context=demo)
+    assert check.ok and [p.severity for p in check.report.problems] == ["warning", "warning"]
+    assert messages(check.report)[0] == ("1 Kennung(en) passen zu keinem Sozialraum und werden nicht übernommen: "
+                                         "„999“ (Zeile 59).")
+    assert messages(check.report)[1].startswith("57 Kennung(en) wurden ohne führende Nullen zugeordnet (z. B. 101 → "
+                                                "0101")

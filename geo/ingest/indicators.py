@@ -35,6 +35,9 @@ from geo.io import EXCEL_ROW, parse_number
 
 #: Inhabitants or children above this in one district are a typo, not a city.
 MAX_COUNT: Final[int] = 100_000_000
+#: When no id matches exactly and some only without leading zeros, more than this share of ids matching nothing
+#: means another city's file (101, 102, 1405 against 0101 … 0807), not Excel's dropped zeros: an error.
+LOOSE_IDS_MAX_UNMATCHED: Final[float] = 0.1
 
 
 def _numeric_id(ids: pd.Series) -> pd.Series:
@@ -281,6 +284,10 @@ def _district_ids(
         report.error("Die Kennung des Sozialraums fehlt.", int(row), id_col)
     matched, loose = _match_district_ids(ids, districts[settings.DISTRICT_ID])
     unmatched = ~blank & matched.isna().to_numpy()
+    if _another_city(ids, unmatched, loose.to_numpy(), blank):
+        report.error(_another_city_message(ids, matched, unmatched, loose), column=id_col)
+        bad[:] = True
+        return matched.astype("str")
     if unmatched.any():
         values = list(dict.fromkeys(ids[unmatched]))
         where = _rows_text(rows[unmatched])
@@ -297,6 +304,26 @@ def _district_ids(
                     f"(z. B. {', '.join(pairs[:3])}).", column=id_col)
     bad |= blank | unmatched
     return matched.astype("str")
+
+
+def _another_city(ids: pd.Series, unmatched: np.ndarray, loose: np.ndarray, blank: np.ndarray) -> bool:
+    """No id matches exactly, some only without leading zeros, and many match nothing (see LOOSE_IDS_MAX_UNMATCHED)."""
+    exact = ~blank & ~unmatched & ~loose
+    if exact.any() or not loose.any():
+        return False
+    share = ids[unmatched].nunique() / max(ids[~blank].nunique(), 1)
+    return share > LOOSE_IDS_MAX_UNMATCHED
+
+
+def _another_city_message(ids: pd.Series, matched: pd.Series, unmatched: np.ndarray, loose: pd.Series) -> str:
+    pairs = list(dict.fromkeys(f"{a} → {b}" for a, b in zip(ids[loose], matched[loose], strict=True)))
+    values = list(dict.fromkeys(ids[unmatched]))
+    return (
+        "Die Kennungen passen nur teilweise und nur ohne führende Nullen – gehören Datei und Sozialräume zur selben "
+        f"Stadt? {len(values)} von {ids.dropna().nunique()} Kennungen passen zu keinem Sozialraum (z. B. "
+        f"{', '.join(f'„{v}“' for v in values[:3])}), die übrigen nur ohne führende Nullen (z. B. "
+        f"{', '.join(pairs[:3])}). Laden Sie zuerst die Sozialräume dieser Stadt hoch oder prüfen Sie die Kennungen."
+    )
 
 
 def _years(
