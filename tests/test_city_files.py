@@ -369,3 +369,91 @@ def test_the_same_citys_ids_without_zeros_stay_a_warning():
                                          "„999“ (Zeile 59).")
     assert messages(check.report)[1].startswith("57 Kennung(en) wurden ohne führende Nullen zugeordnet (z. B. 101 → "
                                                 "0101")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Offer coordinates: a typo names its row, far away is an error, a little outside a warning
+
+
+def _de(value: float) -> str:
+    return f"{value:.1f}".replace(".", ",")
+
+
+def _offers_file(demo) -> tuple[bytes, dict[str, float]]:
+    """An Excel export of 12 Familienbüros in UTM (Rechtswert/Hochwert, decimal comma, cp1252) with planners'
+    mistakes: row 7 a Rechtswert missing a digit, row 9 a Hochwert 2,000 km south, row 11 a point far east of
+    the city, row 12 one a little outside it, row 13 no number at all."""
+    inside = demo.districts.representative_point().to_numpy()[:8]
+    east = float(demo.districts.total_bounds[2])
+    y_east = float(demo.districts.total_bounds[1] + demo.districts.total_bounds[3]) / 2
+    points = [(p.x, p.y) for p in inside[:5]] + [(42_030.0, inside[5].y), (inside[6].x, inside[6].y),
+                                                  (inside[7].x, inside[7].y - 2_000_000), (inside[0].x, inside[0].y),
+                                                  (east + 40_000, y_east), (east + 1_200, y_east)]
+    lines = ["Nr;Angebotsart;Name;Straße;Rechtswert;Hochwert"]
+    for i, (x, y) in enumerate(points, start=1):
+        lines.append(f"S-{i:02d};Familienbüro;Familienbüro {i};Hauptstraße {i};{_de(x)};{_de(y)}")
+    lines.append("S-13;Familienbüro;Familienbüro Süd;Weg 1;41x300;5727859,9")
+    outline = demo.districts.union_all()
+    from shapely.geometry import Point
+
+    distances = {"far": outline.distance(Point(east + 40_000, y_east)),
+                 "near": outline.distance(Point(east + 1_200, y_east))}
+    return ("\r\n".join(lines) + "\r\n").encode("cp1252"), distances
+
+
+def test_one_typo_and_far_points_name_their_rows_and_nothing_is_stored(tmp_path):
+    from geo._errors import DataError
+    from geo.ingest import commit_upload
+    from geo.store import Workspace
+
+    demo = load_demo()
+    data, distances = _offers_file(demo)
+    check = check_upload(data, "familienbueros.csv", kind="offers", context=demo)
+    assert check.layer is None and check.crs_guess.crs == "EPSG:25832"  # the other rows agree on UTM 32N
+    found = [(p.row, p.severity, p.message) for p in check.report.problems]
+    assert found[:3] == [
+        (7, "error", "Rechtswert 42030,0 passt nicht zu den übrigen Koordinaten (EPSG:25832) – Tippfehler?"),
+        (9, "error", f"Hochwert {_de(demo.districts.representative_point().iloc[7].y - 2_000_000)} passt nicht zu "
+                     "den übrigen Koordinaten (EPSG:25832) – Tippfehler?"),
+        (11, "error", f"Der Standort liegt etwa {_de(round(distances['far'] / 1000, 1)).replace(',0', '')} km "
+                      "außerhalb des Stadtgebiets (erlaubt sind höchstens 5 km). Bitte prüfen Sie die Koordinaten."),
+    ]
+    assert found[3] == (12, "warning", f"Der Standort liegt etwa {_de(round(distances['near'] / 1000, 1))} km "
+                                       "außerhalb des Stadtgebiets. Bitte prüfen Sie, ob er so gemeint ist (z. B. ein "
+                                       "Angebot im Nachbarort).")
+    assert found[4] == (13, "error", "„41x300“ in Spalte „Rechtswert“ ist keine Zahl (Koordinate).")
+    assert len(found) == 5
+    ws = Workspace(tmp_path)
+    with pytest.raises(DataError, match="Zeile 7: Rechtswert 42030,0 passt nicht"):
+        commit_upload(ws, check, filename="familienbueros.csv")
+    assert ws.history().empty
+
+
+def test_the_corrected_file_is_stored(tmp_path):
+    from geo.ingest import commit_upload
+    from geo.store import Workspace
+
+    demo = load_demo()
+    data, _ = _offers_file(demo)
+    lines = data.decode("cp1252").splitlines()
+    kept = [line for number, line in enumerate(lines, start=1) if number not in (7, 9, 11, 13)]
+    check = check_upload("\r\n".join(kept).encode("cp1252"), "familienbueros.csv", kind="offers", context=demo,
+                         options={"mode": "append"})
+    assert check.ok and [(p.row, p.severity) for p in check.report.problems] == [(9, "warning")]  # was row 12
+    ws = Workspace(tmp_path)
+    commit_upload(ws, check, filename="familienbueros.csv")
+    stored = ws.load("offers")
+    assert sorted(stored.loc[stored[settings.OFFER_ID].str.startswith("S-"), settings.OFFER_ID]) == [
+        "S-01", "S-02", "S-03", "S-04", "S-05", "S-07", "S-09", "S-11"]
+
+
+def test_a_file_of_another_system_with_one_typo_still_needs_the_system():
+    """When most rows fit no system, no row is blamed: the file-level question stays."""
+    from geo import catalog
+    from geo.ingest.offers import validate_offers
+    from geo.io import read_table
+
+    text = "Id;Art;x;y\nA;fgz;10;20\nB;fgz;11;21\nC;fgz;415300,2;5727859,9\n"
+    result = validate_offers(read_table(text.encode(), "a.csv"), offer_types=catalog.read_offer_types())
+    assert [p.row for p in result.report.errors] == [None]
+    assert "wurde nicht erkannt" in result.report.errors[0].message

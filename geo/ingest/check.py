@@ -217,6 +217,8 @@ def _check_offers(data: bytes, filename: str, context: Dataset, options: dict) -
         crs=options.get("crs"),
         default_type=default_type,
         column_map=options.get("column_map"),
+        # The school file covers all of NRW: schools far from the city are not typos, unless a municipality was chosen.
+        skip_far="Schuldatei" in info and not options.get("gemeindeschluessel"),
     )
     report = result.report
     _merge(report, [Problem(n, severity="warning") for n in notes])
