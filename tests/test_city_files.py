@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import zipfile
 
 import geopandas as gpd
@@ -415,7 +416,7 @@ def test_one_typo_and_far_points_name_their_rows_and_nothing_is_stored(tmp_path)
         (7, "error", "Rechtswert 42030,0 passt nicht zu den übrigen Koordinaten (EPSG:25832) – Tippfehler?"),
         (9, "error", f"Hochwert {_de(demo.districts.representative_point().iloc[7].y - 2_000_000)} passt nicht zu "
                      "den übrigen Koordinaten (EPSG:25832) – Tippfehler?"),
-        (11, "error", f"Der Standort liegt etwa {_de(round(distances['far'] / 1000, 1)).replace(',0', '')} km "
+        (11, "error", f"Der Standort liegt etwa {_de(math.ceil(distances['far'] / 100) / 10).replace(',0', '')} km "
                       "außerhalb des Stadtgebiets (erlaubt sind höchstens 5 km). Bitte prüfen Sie die Koordinaten."),
     ]
     assert found[3] == (12, "warning", f"Der Standort liegt etwa {_de(round(distances['near'] / 1000, 1))} km "

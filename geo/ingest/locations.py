@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Final
 
 import geopandas as gpd
@@ -113,8 +114,8 @@ def check_outside(
     for i in np.flatnonzero(near | far):
         tail = " Sind Rechts- und Hochwert (bzw. Länge und Breite) vertauscht?" if hint[i] else ""
         if far[i]:
-            report.error(f"Der Standort liegt etwa {_km(distance[i])} außerhalb des Stadtgebiets (erlaubt sind "
-                         f"höchstens {_km(limit)}). Bitte prüfen Sie die Koordinaten.{tail}", int(rows[i]))
+            report.error(f"Der Standort liegt etwa {_km(distance[i], up=True)} außerhalb des Stadtgebiets (erlaubt "
+                         f"sind höchstens {_km(limit)}). Bitte prüfen Sie die Koordinaten.{tail}", int(rows[i]))
         else:
             report.warn(f"Der Standort liegt etwa {_km(distance[i])} außerhalb des Stadtgebiets. Bitte prüfen Sie, "
                         f"ob er so gemeint ist (z. B. ein Angebot im Nachbarort).{tail}", int(rows[i]))
@@ -122,8 +123,11 @@ def check_outside(
     return skipped
 
 
-def _km(metres: float) -> str:
-    return f"{format_number(metres / 1000)} km" if metres >= 100_000 else format_distance(metres)
+def _km(metres: float, *, up: bool = False) -> str:
+    """``"347 km"``, ``"4,9 km"``; ``up`` rounds up to 100 m, so that 5,040 m never reads as the 5 km limit."""
+    if metres >= 100_000:
+        return f"{format_number(metres / 1000)} km"
+    return format_distance(math.ceil(metres / 100) * 100 if up else metres)
 
 
 def _districts_outline(districts: gpd.GeoDataFrame) -> shapely.Geometry:
