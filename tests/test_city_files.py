@@ -458,3 +458,22 @@ def test_a_file_of_another_system_with_one_typo_still_needs_the_system():
     result = validate_offers(read_table(text.encode(), "a.csv"), offer_types=catalog.read_offer_types())
     assert [p.row for p in result.report.errors] == [None]
     assert "wurde nicht erkannt" in result.report.errors[0].message
+
+
+def test_daten_page_preselects_the_text_name_beside_the_number(tmp_path, monkeypatch):
+    """The Daten page guesses from the layer's values too: Stadtteil numbers as id, Stadtteil_Bez as name."""
+    from tests.test_data_pages import daten_page, upload
+
+    monkeypatch.setattr(settings, "WORKSPACE_DIR", tmp_path / "arbeitsbereich")
+    demo = load_demo()
+    doc = json.loads(demo.districts.to_crs(4326).to_json(drop_id=True))
+    for f in doc["features"]:
+        p = f["properties"]
+        f["properties"] = {"Stadtteil": int(p["district_id"]), "Stadtteil_Bez": p["district_name"],
+                           "Bezirk": int(p["area_id"]), "Bezirk_Bez": p["area_name"]}
+    text = json.dumps(doc, ensure_ascii=False)
+    at = upload(daten_page(), "districts", "ortsteile.geojson", text.encode("cp1252"))
+    chosen = {key: at.selectbox(key=f"up_{key}").value
+              for key in ("id_column", "name_column", "area_id_column", "area_name_column")}
+    assert chosen == {"id_column": "Stadtteil", "name_column": "Stadtteil_Bez", "area_id_column": "Bezirk",
+                      "area_name_column": "Bezirk_Bez"}
