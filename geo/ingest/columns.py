@@ -125,11 +125,6 @@ def _text(series: pd.Series) -> pd.Series:
     return text.mask(text == "")
 
 
-def _gap(raw: pd.Series, values: pd.Series | None = None) -> pd.Series:
-    """Blank, or a no-data code of official statistics (see :func:`_gap_codes`)."""
-    return _gap_codes(raw, values).notna()
-
-
 def _gap_codes(raw: pd.Series, values: pd.Series | None = None) -> pd.Series:
     """The no-data code of each cell, NaN where it holds a value.
 
