@@ -184,12 +184,21 @@ def file_columns(read) -> list[str]:
         return []  # the check below reports why the file cannot be read
 
 
+def district_columns(read) -> tuple[list[str], dict[str, str]]:
+    """Column names of an uploaded boundary layer and the detected district columns (empty when unreadable)."""
+    try:
+        layer = read()
+    except DataError:
+        return [], {}  # the check below reports why the file cannot be read
+    return [c for c in layer.columns if c != "geometry"], detect_district_columns(layer)
+
+
 if kind == "districts":
     # Let the planner pick the id and name columns; the detected ones are preselected.
-    columns = once("columns", (checksum, upload.name, kind, options.get("crs")), lambda: file_columns(
+    # The guess looks at the values too (a "Bezirk" of numbers is no name), so it is made from the layer read.
+    columns, found = once("columns", (checksum, upload.name, kind, options.get("crs")), lambda: district_columns(
         lambda: boundaries.read_boundaries(data, upload.name, crs=options.get("crs"))))
     if columns:
-        found = detect_district_columns(columns)
         left, right = st.columns(2)
         for col, key, label in [(left, "id_column", "Spalte mit der Sozialraum-Nummer"),
                                 (right, "name_column", "Spalte mit dem Namen")]:

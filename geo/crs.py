@@ -85,15 +85,51 @@ class CrsGuess:
     reason: str
 
 
-def _share_in(values: np.ndarray, low: float, high: float) -> float:
-    return float(np.mean((values >= low) & (values <= high))) if len(values) else 0.0
+#: German value ranges of each known system, (x low, x high, y low, y high), and why values fit it (German).
+_NORTH: tuple[float, float] = (5_200_000, 6_150_000)
+_POINT_RANGES: dict[str, tuple[tuple[float, float], tuple[float, float], str]] = {
+    "EPSG:4326": ((5.0, 16.0), (47.0, 55.5), "Werte wie Längen-/Breitengrad"),
+    "EPSG:25832": ((200_000, 950_000), _NORTH, "Rechtswerte um 200.000–950.000 (UTM 32N)"),
+    "EPSG:4647": ((32_200_000, 32_950_000), _NORTH, "Rechtswerte mit Zonenkennung 32"),
+    "EPSG:31466": ((2_250_000, 2_750_000), _NORTH, "Rechtswerte um 2,5 Mio. (Gauß-Krüger 2)"),
+    "EPSG:31467": ((3_250_000, 3_750_000), _NORTH, "Rechtswerte um 3,5 Mio. (Gauß-Krüger 3)"),
+    "EPSG:31468": ((4_250_000, 4_750_000), _NORTH, "Rechtswerte um 4,5 Mio. (Gauß-Krüger 4)"),
+}
+#: Systems whose swapped pairs (y in the x column) are recognised, with the German reason.
+_SWAPPED: dict[str, str] = {
+    "EPSG:4326": "Breiten- und Längengrad scheinen vertauscht",
+    "EPSG:25832": "Rechts- und Hochwert scheinen vertauscht",
+}
+
+
+def point_fit(x: np.ndarray, y: np.ndarray, crs: str) -> tuple[np.ndarray, np.ndarray]:
+    """Which x and which y values lie in the German range of ``crs`` (see :func:`guess_point_crs`).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Boolean masks for x and y; all True for a system without a known range (any value may fit).
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    known = crs if crs in _POINT_RANGES else next(
+        (code for code in _POINT_RANGES if CRS.from_user_input(code).equals(parse_crs(crs))), None)
+    if known is None:
+        return np.ones(len(x), dtype=bool), np.ones(len(y), dtype=bool)
+    return _in_range(x, y, known)
+
+
+def _in_range(x: np.ndarray, y: np.ndarray, code: str) -> tuple[np.ndarray, np.ndarray]:
+    (xlo, xhi), (ylo, yhi), _ = _POINT_RANGES[code]
+    return (x >= xlo) & (x <= xhi), (y >= ylo) & (y <= yhi)
 
 
 def guess_point_crs(x: np.ndarray, y: np.ndarray) -> CrsGuess:
     """Guess the CRS of coordinate columns from their value ranges (German/NRW data).
 
-    ``x`` is the column read as easting/longitude, ``y`` as northing/latitude. A guess needs 90 % of the
-    finite values inside one system's German range; a swapped pair (latitude in x) is reported as such.
+    ``x`` is the column read as easting/longitude, ``y`` as northing/latitude. The guess is the system whose
+    German range holds most of the finite points, if more than :data:`geo.settings.MIN_SHARE_FOR_CRS_GUESS`
+    of them: one mistyped value (``42030,0`` among ``415300,2``) does not hide the system of the others
+    (:func:`point_fit` finds it). A swapped pair (latitude in x) is reported as such.
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
@@ -101,24 +137,16 @@ def guess_point_crs(x: np.ndarray, y: np.ndarray) -> CrsGuess:
     x, y = x[ok], y[ok]
     if not len(x):
         return CrsGuess(None, False, "keine gültigen Koordinaten")
-    north_ok = _share_in(y, 5_200_000, 6_150_000)
-    candidates: list[tuple[str, float, float, str]] = [
-        # (crs, share of x in range, share of y in range, German reason)
-        ("EPSG:4326", _share_in(x, 5.0, 16.0), _share_in(y, 47.0, 55.5), "Werte wie Längen-/Breitengrad"),
-        ("EPSG:25832", _share_in(x, 200_000, 950_000), north_ok, "Rechtswerte um 200.000–950.000 (UTM 32N)"),
-        ("EPSG:4647", _share_in(x, 32_200_000, 32_950_000), north_ok, "Rechtswerte mit Zonenkennung 32"),
-        ("EPSG:31466", _share_in(x, 2_250_000, 2_750_000), north_ok, "Rechtswerte um 2,5 Mio. (Gauß-Krüger 2)"),
-        ("EPSG:31467", _share_in(x, 3_250_000, 3_750_000), north_ok, "Rechtswerte um 3,5 Mio. (Gauß-Krüger 3)"),
-        ("EPSG:31468", _share_in(x, 4_250_000, 4_750_000), north_ok, "Rechtswerte um 4,5 Mio. (Gauß-Krüger 4)"),
-    ]
-    for crs, sx, sy, reason in candidates:
-        if sx >= 0.9 and sy >= 0.9:
-            return CrsGuess(crs, False, reason)
-    # Latitude in the x column and longitude in y: a swapped WGS84 pair.
-    if _share_in(x, 47.0, 55.5) >= 0.9 and _share_in(y, 5.0, 16.0) >= 0.9:
-        return CrsGuess("EPSG:4326", True, "Breiten- und Längengrad scheinen vertauscht")
-    if _share_in(x, 5_200_000, 6_150_000) >= 0.9 and _share_in(y, 200_000, 950_000) >= 0.9:
-        return CrsGuess("EPSG:25832", True, "Rechts- und Hochwert scheinen vertauscht")
+    candidates: list[tuple[float, CrsGuess]] = []
+    for code, (_, _, reason) in _POINT_RANGES.items():
+        fx, fy = _in_range(x, y, code)
+        candidates.append((float(np.mean(fx & fy)), CrsGuess(code, False, reason)))
+    for code, reason in _SWAPPED.items():
+        fx, fy = _in_range(y, x, code)
+        candidates.append((float(np.mean(fx & fy)), CrsGuess(code, True, reason)))
+    share, best = max(candidates, key=lambda c: c[0])  # the first of equals: unswapped before swapped
+    if share > settings.MIN_SHARE_FOR_CRS_GUESS:
+        return best
     return CrsGuess(None, False, "Wertebereich passt zu keinem bekannten Koordinatensystem")
 
 

@@ -22,6 +22,12 @@ MIN_INHABITANTS_FOR_CLASS: int = 300
 MIN_COUNT_SHOWN: int = 3
 #: A district in need is a gap for an offer type when less than this share of its children is within reach.
 GAP_MAX_SHARE_IN_REACH: float = 0.5
+#: An offer farther than this from every district is an error (a typo or another city's file); nearer but outside,
+#: a warning (a clinic in the neighbouring town may be meant).
+MAX_DISTANCE_OUTSIDE_M: float = 5_000.0
+#: Share of an offer file's points that must lie in one system's range for it to be taken as the file's CRS; the
+#: other points are named as rows that do not fit.
+MIN_SHARE_FOR_CRS_GUESS: float = 0.5
 #: Cell size of the fallback grid that spreads children evenly when no residents layer is given.
 FALLBACK_GRID_M: Final[float] = 100.0
 

@@ -33,6 +33,7 @@ DEFINITIONS = catalog.read_indicator_definitions()
 TO_UTM = Transformer.from_crs("EPSG:4326", "EPSG:25832", always_xy=True)
 TO_WGS = Transformer.from_crs("EPSG:25832", "EPSG:4326", always_xy=True)
 SCHOOLS = SHARED_DATA / "nrw-schulen" / "schuldaten_2021.csv"
+VG5000 = SHARED_DATA / "vg5000" / "VG5000_GEM.shp"
 
 
 def table(text: str, encoding: str = "utf-8") -> pd.DataFrame:
@@ -208,7 +209,7 @@ def test_every_problem_of_a_file_at_once(squares):
         f"B;Hort;unbekannt;{inside[0]};{inside[1]};\n"  # row 4
         f"C;fgz;ohne Länge;{inside[0]};;\n"  # row 5
         f"A;fgz;doppelt;{inside[0]};{inside[1]};\n"  # row 6
-        f"D;fgz;Nordsee;{sea[0]};{sea[1]};\n"  # row 7, a warning only
+        f"D;fgz;Nordsee;{sea[0]};{sea[1]};\n"  # row 7, far outside the city
         f"E;fgz;Text;abc;{inside[1]};\n"  # row 8
         f"F;fgz;minus;{inside[0]};{inside[1]};-3\n"  # row 9
         f"G;fgz;gut;{inside[0]};{inside[1]};1.200\n"  # row 10
@@ -219,13 +220,13 @@ def test_every_problem_of_a_file_at_once(squares):
         (4, "Die Angebotsart „Hort“ ist unbekannt."),
         (5, "Die Koordinate fehlt (Spalte „Länge“)."),
         (6, "Die Kennung „A“ kommt mehrfach vor (Zeilen 3 und 6)."),
+        (7, "Der Standort liegt etwa 347 km außerhalb des Stadtgebiets (erlaubt sind höchstens 5 km). Bitte prüfen "
+            "Sie die Koordinaten."),
         (8, "„abc“ in Spalte „Breite“ ist keine Zahl (Koordinate)."),
         (9, "Kapazität „-3“ darf nicht negativ sein."),
     ]
-    assert [(p.row, p.severity) for p in result.report.warnings] == [(7, "warning")]
-    assert "liegt außerhalb des Stadtgebiets" in result.report.warnings[0].message
-    assert "vertauscht" not in result.report.warnings[0].message
-    assert list(result.offers.index) == [7, 10]
+    assert result.report.warnings == []
+    assert list(result.offers.index) == [10]
     assert result.offers.loc[10, settings.OFFER_CAPACITY] == 1200.0
     assert result.offers.loc[10].geometry.distance(Point(X0 + 500, Y0 + 500)) < 0.01
     assert "Familienbüro" in result.report.errors[0].message and "„fgz“ (FGZ)" in result.report.errors[0].message
@@ -237,16 +238,21 @@ def test_a_single_swapped_row_gets_a_hint(squares):
     result = validate_offers(table("Id;Art;Breite;Länge\n" + "\n".join(rows)), offer_types=OFFER_TYPES,
                              districts=squares)
     assert not result.swapped
-    assert [(p.row, p.severity) for p in result.report.problems] == [(12, "warning")]
-    assert "vertauscht?" in result.report.problems[0].message
+    assert [(p.row, p.severity) for p in result.report.problems] == [(12, "error")]
+    assert result.report.problems[0].message == (
+        f"Länge {lat} und Breite {lon} scheinen vertauscht: getauscht passen sie zu den übrigen Koordinaten "
+        "(EPSG:4326).")
+    assert list(result.offers.index) == list(range(2, 12))
 
 
 def test_outside_test_uses_a_5_km_margin(squares):
-    inside = wgs(X0 + 3000 + 4_900, Y0 + 500)  # 4.9 km east of the last district
-    outside = wgs(X0 + 3000 + 5_100, Y0 + 500)
-    text = f"Id;Art;Breite;Länge\nA;fgz;{inside[0]};{inside[1]}\nB;fgz;{outside[0]};{outside[1]}\n"
+    near = wgs(X0 + 3000 + 4_900, Y0 + 500)  # 4.9 km east of the last district: a warning
+    far = wgs(X0 + 3000 + 5_100, Y0 + 500)  # 5.1 km: an error
+    text = f"Id;Art;Breite;Länge\nA;fgz;{near[0]};{near[1]}\nB;fgz;{far[0]};{far[1]}\n"
     result = validate_offers(table(text), offer_types=OFFER_TYPES, districts=squares.to_crs(4326))
-    assert [p.row for p in result.report.problems] == [3]
+    assert [(p.row, p.severity) for p in result.report.problems] == [(2, "warning"), (3, "error")]
+    assert "etwa 4,9 km außerhalb des Stadtgebiets" in result.report.problems[0].message
+    assert "etwa 5,1 km außerhalb des Stadtgebiets (erlaubt sind höchstens 5 km)" in result.report.problems[1].message
 
 
 def test_default_type_fills_blanks_and_must_exist():
@@ -354,22 +360,50 @@ def test_real_nrw_school_file_imports_primary_schools_as_fgz():
     demo = load_demo()
     data = SCHOOLS.read_bytes()
     expected = _independent_school_rows()
+    assert len(expected) == 2793
+    # The file covers all of NRW: only the schools within 5 km of the city's districts are taken, the rest are
+    # left out with one warning (not one error per school).
+    outline = demo.districts.union_all()
+    near = {n for n, xy in expected.items() if outline.distance(Point(*xy)) <= settings.MAX_DISTANCE_OUTSIDE_M}
     check = check_upload(data, SCHOOLS.name, kind="offers", context=demo)
     others = (demo.offers[settings.OFFER_TYPE] != "fgz").sum()  # the other types stay in use
-    assert check.ok and len(check.layer) == len(expected) + others and len(expected) == 2793
-    assert (check.layer[settings.OFFER_TYPE] == "fgz").sum() == 2793
+    assert check.ok and len(check.layer) == len(near) + others and len(near) == 47
+    assert set(check.layer.loc[check.layer[settings.OFFER_TYPE] == "fgz", settings.OFFER_ID]) == near
     assert check.crs_guess.crs == "EPSG:25832"
     assert check.changes.removed == sorted(demo.offers.query("offer_type == 'fgz'")[settings.OFFER_ID])
     layer = check.layer.set_index(settings.OFFER_ID)
-    for number in list(expected)[:50]:
+    for number in sorted(near):
         assert layer.loc[number].geometry.equals(Point(*expected[number]))
+    left_out = f"{2793 - 47} Standort(e) liegen weiter als 5 km von allen Sozialräumen entfernt"
+    assert sum(p.message.startswith(left_out) for p in check.report.warnings) == 1
     outside = [p for p in check.report.warnings if "außerhalb des Stadtgebiets" in p.message]
-    assert len(check.report.warnings) == len(outside) + 1  # plus the note "NRW-Schuldatei erkannt"
-    assert all(p.row >= 3 for p in outside)  # the sep=; line is row 1, the header row 2
-    dortmund = check_upload(data, SCHOOLS.name, kind="offers", context=demo,
-                            options={"gemeindeschluessel": "05913000"})
-    dortmund_fgz = dortmund.layer[dortmund.layer[settings.OFFER_TYPE] == "fgz"]
-    assert sorted(dortmund_fgz[settings.OFFER_ID]) == sorted(_independent_school_rows("05913000"))
+    assert len(check.report.warnings) == len(outside) + 2  # plus the note "NRW-Schuldatei erkannt"
+    assert outside and all(p.row >= 3 for p in outside)  # the sep=; line is row 1, the header row 2
+
+
+@pytest.mark.shared
+@pytest.mark.skipif(not (SCHOOLS.exists() and VG5000.exists()), reason="../shared/data (schools, VG5000) not present")
+def test_real_school_file_of_one_municipality_against_its_boundary():
+    from dataclasses import replace
+
+    demo = load_demo()
+    data = SCHOOLS.read_bytes()
+    municipalities = gpd.read_file(VG5000)
+    dortmund = municipalities[municipalities["AGS"] == "05913000"].to_crs(settings.METRIC_CRS)
+    districts = gpd.GeoDataFrame({settings.DISTRICT_ID: ["05913000"], settings.DISTRICT_NAME: ["Dortmund"],
+                                  settings.AREA_ID: [""], settings.AREA_NAME: [""]},
+                                 geometry=dortmund.geometry.to_numpy(), crs=settings.METRIC_CRS)
+    options = {"gemeindeschluessel": "05913000"}
+    check = check_upload(data, SCHOOLS.name, kind="offers", context=replace(demo, districts=districts),
+                         options=options)
+    assert check.ok
+    fgz = check.layer[check.layer[settings.OFFER_TYPE] == "fgz"]
+    assert sorted(fgz[settings.OFFER_ID]) == sorted(_independent_school_rows("05913000"))
+    # Dortmund's schools against Musterstadt's districts: another city, an error per school, nothing to store.
+    wrong = check_upload(data, SCHOOLS.name, kind="offers", context=demo, options=options)
+    assert wrong.layer is None and wrong.report.errors
+    assert all("außerhalb des Stadtgebiets (erlaubt sind höchstens 5 km)" in p.message and p.row >= 3
+               for p in wrong.report.errors)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -519,7 +553,7 @@ def test_gaps_year_parameter_and_column_map(squares):
     out, report = validate_indicators(raw, districts=squares, indicator_definitions=DEFINITIONS, id_column="SR",
                                       year=2025, column_map=column_map)
     assert report.errors == [] and out[settings.YEAR].tolist() == [2025] * 3
-    assert messages(report) == ["Spalte „AL“: 1 Wert(e) fehlen (Zeile 3)."]
+    assert messages(report) == ["„–“ (keine Angabe) als fehlende Werte gelesen: Spalte „AL“ (Zeile 3)."]
     assert np.isnan(out["unemployment_rate"].iloc[1]) and out[settings.INHABITANTS].tolist() == [1000, 2000, 1500]
 
 
@@ -685,7 +719,6 @@ def test_big_file_message_is_one_german_sentence(small_dataset, monkeypatch, lim
     assert [p.message for p in check.report.errors] == [expected]
 
 
-VG5000 = SHARED_DATA / "vg5000" / "VG5000_GEM.shp"
 
 
 @pytest.mark.shared

@@ -240,6 +240,8 @@ def _check_offers(data: bytes, filename: str, context: Dataset, options: dict) -
         crs=options.get("crs"),
         default_type=default_type,
         column_map=options.get("column_map"),
+        # The school file covers all of NRW: schools far from the city are not typos, unless a municipality was chosen.
+        skip_far="Schuldatei" in info and not options.get("gemeindeschluessel"),
     )
     report = result.report
     _merge(report, [Problem(n, severity="warning") for n in notes])
@@ -269,7 +271,7 @@ def _check_districts(data: bytes, filename: str, context: Dataset, options: dict
     source = gdf.crs.to_string() if gdf.crs is not None else None
     info["Koordinatensystem"] = source or "keins"
     guess = CrsGuess(source, False, "vom Nutzer angegeben" if options.get("crs") else "laut Datei")
-    found = detect_district_columns(gdf.columns)
+    found = detect_district_columns(gdf)
     columns = {k: options.get(k) or found.get(k) for k in DISTRICT_COLUMN_OPTIONS}
     report = Report()
     attributes = ", ".join(f"„{c}“" for c in gdf.columns if c != gdf.geometry.name)

@@ -12,7 +12,7 @@ import pandas as pd
 
 from geo import settings
 from geo._errors import Report
-from geo.io import EXCEL_ROW
+from geo.io import EXCEL_ROW, parse_number
 
 #: ``column_map`` targets for the coordinate columns of an offers table.
 X: Final[str] = "x"
@@ -23,6 +23,9 @@ STREET, HOUSE_NUMBER, POSTCODE, CITY, CRS_COLUMN = "street", "house_number", "po
 STATISTICAL_GAPS: Final[frozenset[str]] = frozenset(
     {"-", "–", "—", ".", "x", "/", "…", "...", "k.a.", "ka", "n.v.", "nv", "n/a", "na"}
 )
+#: Numbers official tables write for "no value" (``-9999``, ``-999``, ``-1``): read as missing where a value cannot
+#: be negative (counts, percentages, shares, rates), so never reported as a wrong value. Other negatives stay errors.
+NO_DATA_NUMBERS: Final[frozenset[float]] = frozenset({-9999.0, -999.0, -1.0})
 
 # Column aliases, compared after :func:`_norm` (lower case, umlauts spelled out, only letters and digits).
 COORDINATE_PAIRS: Final[tuple[tuple[str, str], ...]] = (
@@ -122,9 +125,18 @@ def _text(series: pd.Series) -> pd.Series:
     return text.mask(text == "")
 
 
-def _gap(raw: pd.Series) -> pd.Series:
-    """Blank, or a placeholder of official statistics (see :data:`STATISTICAL_GAPS`)."""
-    return raw.isna() | raw.str.casefold().str.replace(r"\s+", "", regex=True).isin(STATISTICAL_GAPS)
+def _gap_codes(raw: pd.Series, values: pd.Series | None = None) -> pd.Series:
+    """The no-data code of each cell, NaN where it holds a value.
+
+    ``""`` for a blank, a :data:`STATISTICAL_GAPS` text as compared (``"k.a."``) and, given the parsed ``values``
+    of a column that cannot be negative, a :data:`NO_DATA_NUMBERS` number (``"-9999"``).
+    """
+    key = raw.str.casefold().str.replace(r"\s+", "", regex=True)
+    codes = key.where(key.isin(STATISTICAL_GAPS)).mask(raw.isna(), "")
+    if values is not None:
+        numbers = values.isin(NO_DATA_NUMBERS)
+        codes = codes.mask(numbers, values[numbers].map(lambda v: format(v, "g")))
+    return codes
 
 
 def _join_numbers(numbers: Iterable[object]) -> str:
@@ -215,24 +227,93 @@ def detect_coordinate_columns(columns: Iterable[object]) -> tuple[str, str] | No
     return None
 
 
-def detect_district_columns(columns: Iterable[object]) -> dict[str, str]:
+#: The id keyword belonging to each name keyword of :func:`detect_district_columns`.
+_ID_OF_NAME: Final[dict[str, str]] = {"name_column": "id_column", "area_name_column": "area_id_column"}
+#: Normalised endings that make a column the text beside a number column ("Bezirk" → "Bezirk_Bez").
+_NAME_ENDINGS: Final[tuple[str, ...]] = ("name", "bez", "bezeichnung")
+
+
+def detect_district_columns(layer: pd.DataFrame | Iterable[object]) -> dict[str, str]:
     """Find the id, name, area id and area name columns of a district layer by their usual names.
+
+    Given the layer itself, a name is taken only from a column holding text: a "Stadtteil" or "Bezirk"
+    column holding numbers is the id of that level, and the text column beside it ("Bezirk_Bez",
+    "Stadtteilname") the name. A layer with columns of one level only ("Bezirk", "Bezirk_Bez") has its
+    Bezirke as districts. Given only column names, the names decide alone.
+
+    Parameters
+    ----------
+    layer
+        The boundary layer (:func:`geo.io.read_boundaries`), or only its column names.
 
     Returns
     -------
     dict
         Keyword → column, for the keywords of :func:`validate_districts` that were found.
     """
-    columns = [c for c in columns if c != "geometry"]
+    frame = layer if isinstance(layer, pd.DataFrame) else None
+    columns = [c for c in (layer.columns if frame is not None else layer) if c != "geometry"]
+    if frame is not None and isinstance(getattr(frame, "geometry", None), pd.Series):
+        columns = [c for c in columns if c != frame.geometry.name]
+    numeric = {c for c in columns if frame is not None and _holds_numbers(frame[c])}
     found: dict[str, str] = {}
     used: set[str] = set()
     for keyword, aliases in _DISTRICT_ALIASES.items():
-        column = _find_column(columns, aliases, used)
-        if column is not None:
-            found[keyword] = column
-            used.add(column)
+        if keyword not in found:
+            _take_district_column(found, used, keyword, _find_columns(columns, aliases, used), columns, numeric)
     if "name_column" not in found:  # e.g. "SR_NAME", "Sozialraum_Bez": a name by its ending
-        endings = [c for c in columns if c not in used and _norm(c).endswith(("name", "bez", "bezeichnung"))]
+        endings = [c for c in columns if c not in used and c not in numeric and _norm(c).endswith(_NAME_ENDINGS)]
         if endings:
             found["name_column"] = endings[0]
+    if frame is not None and "id_column" not in found and "name_column" not in found:
+        for keyword, area_keyword in (("id_column", "area_id_column"), ("name_column", "area_name_column")):
+            if area_keyword in found:
+                found[keyword] = found.pop(area_keyword)
     return found
+
+
+def _take_district_column(
+    found: dict[str, str], used: set[str], keyword: str, matches: list[str], columns: list, numeric: set[str]
+) -> None:
+    """Assign ``keyword`` from its alias ``matches``; a name only from text, numbers under a name's alias as id."""
+    if keyword not in _ID_OF_NAME:
+        if matches:
+            found[keyword] = matches[0]
+            used.add(matches[0])
+        return
+    # A name's alias on a column of numbers ("Bezirk": 1, 2, …) is the id of that level; the name is text.
+    numbers = [c for c in matches if c in numeric]
+    id_keyword = _ID_OF_NAME[keyword]
+    if numbers and id_keyword not in found:
+        found[id_keyword] = numbers[0]
+        used.add(numbers[0])
+    text = [c for c in matches if c not in numeric]
+    name = text[0] if text else _text_beside(numbers[0], columns, used, numeric) if numbers else None
+    if name is not None:
+        found[keyword] = name
+        used.add(name)
+
+
+def _find_columns(columns: Iterable[object], aliases: Iterable[str], exclude: set[str]) -> list[str]:
+    """Every column matching an alias, in the order of the aliases (the first spelling of each)."""
+    normed: dict[str, str] = {}
+    for column in columns:
+        if column not in exclude:
+            normed.setdefault(_norm(column), column)
+    return [normed[alias] for alias in aliases if alias in normed]
+
+
+def _holds_numbers(series: pd.Series) -> bool:
+    """True when every non-blank value of a column is a number ("101", 101, "0101"); False for a blank column."""
+    text = _text(series).dropna()
+    return bool(len(text)) and bool(parse_number(text).notna().all())
+
+
+def _text_beside(column: str, columns: Iterable[object], used: set[str], numeric: set[str]) -> str | None:
+    """The text column named after ``column`` plus a name ending: "Bezirk" → "Bezirk_Bez", "Bezirksname"."""
+    stem = _norm(column)
+    for other in columns:
+        rest = _norm(other)[len(stem):] if _norm(other).startswith(stem) else None
+        if other not in used and other not in numeric and rest is not None and rest.removeprefix("s") in _NAME_ENDINGS:
+            return other
+    return None

@@ -21,7 +21,7 @@ from geo.ingest.columns import (
     INDICATOR_NAME_SIMILARITY,
     _columns_list,
     _find_column,
-    _gap,
+    _gap_codes,
     _join_numbers,
     _mapped_columns,
     _norm,
@@ -35,6 +35,9 @@ from geo.io import EXCEL_ROW, parse_number
 
 #: Inhabitants or children above this in one district are a typo, not a city.
 MAX_COUNT: Final[int] = 100_000_000
+#: When no id matches exactly and some only without leading zeros, more than this share of ids matching nothing
+#: means another city's file (101, 102, 1405 against 0101 … 0807), not Excel's dropped zeros: an error.
+LOOSE_IDS_MAX_UNMATCHED: Final[float] = 0.1
 
 
 def _numeric_id(ids: pd.Series) -> pd.Series:
@@ -73,11 +76,13 @@ def validate_indicators(
 
     Ids match the districts exactly or, where unambiguous, ignoring leading zeros (``101`` ↔ ``"0101"``,
     as Excel drops them); if two district ids collapse to the same number, only the exact id matches.
-    Values may use the decimal comma and a ``%`` sign; official placeholders (``-``, ``.``, ``x``, ``/``)
-    count as missing. Errors: missing columns, no year, non-numeric values (per row and column), counts
-    that are blank, negative or fractional, more children than inhabitants, percentages outside 0–100,
-    duplicate district/year rows, no id matching at all. Warnings: unmatched ids (one list), ids matched
-    without leading zeros, missing indicator values per column, districts without values.
+    Values may use the decimal comma and a ``%`` sign; official no-data codes (``-``, ``.``, ``x``, ``–``,
+    ``k. A.``, see :data:`~geo.ingest.columns.STATISTICAL_GAPS`, and in columns that cannot be negative
+    ``-9999``, ``-999``, ``-1``, see :data:`~geo.ingest.columns.NO_DATA_NUMBERS`) count as missing. Errors:
+    missing columns, no year, non-numeric values (per row and column), counts that are missing, negative or
+    fractional, more children than inhabitants, percentages outside 0–100, duplicate district/year rows, no
+    id matching at all. Warnings: unmatched ids (one list), ids matched without leading zeros, missing
+    indicator values (one warning per no-data code, naming columns and rows), districts without values.
 
     Parameters
     ----------
@@ -117,10 +122,12 @@ def validate_indicators(
         out[target] = _counts(table, roles.get(target), rows, out.index, report, bad)
     if settings.INHABITANTS in roles and settings.CHILDREN in roles:
         _check_children(out, roles[settings.CHILDREN], rows, report, bad)
+    gaps: list[tuple[str, pd.Series, pd.Series]] = []
     for key in keys:
         column = roles.get(key)
-        percent = column is not None and str(indicator_definitions.at[key, "unit"]).strip() == "%"
-        out[key] = _indicator_values(table, column, percent, rows, out.index, report, bad)
+        unit = str(indicator_definitions.at[key, "unit"]).strip()
+        out[key] = _indicator_values(table, column, unit, rows, out.index, report, bad, gaps)
+    _warn_gaps(gaps, rows, bad, report)
     if id_col is not None:
         _check_duplicate_years(out, id_col, rows, report, bad)
         _warn_coverage(out[~bad], districts, report)
@@ -277,6 +284,10 @@ def _district_ids(
         report.error("Die Kennung des Sozialraums fehlt.", int(row), id_col)
     matched, loose = _match_district_ids(ids, districts[settings.DISTRICT_ID])
     unmatched = ~blank & matched.isna().to_numpy()
+    if _another_city(ids, unmatched, loose.to_numpy(), blank):
+        report.error(_another_city_message(ids, matched, unmatched, loose), column=id_col)
+        bad[:] = True
+        return matched.astype("str")
     if unmatched.any():
         values = list(dict.fromkeys(ids[unmatched]))
         where = _rows_text(rows[unmatched])
@@ -293,6 +304,26 @@ def _district_ids(
                     f"(z. B. {', '.join(pairs[:3])}).", column=id_col)
     bad |= blank | unmatched
     return matched.astype("str")
+
+
+def _another_city(ids: pd.Series, unmatched: np.ndarray, loose: np.ndarray, blank: np.ndarray) -> bool:
+    """No id matches exactly, some only without leading zeros, and many match nothing (see LOOSE_IDS_MAX_UNMATCHED)."""
+    exact = ~blank & ~unmatched & ~loose
+    if exact.any() or not loose.any():
+        return False
+    share = ids[unmatched].nunique() / max(ids[~blank].nunique(), 1)
+    return share > LOOSE_IDS_MAX_UNMATCHED
+
+
+def _another_city_message(ids: pd.Series, matched: pd.Series, unmatched: np.ndarray, loose: pd.Series) -> str:
+    pairs = list(dict.fromkeys(f"{a} → {b}" for a, b in zip(ids[loose], matched[loose], strict=True)))
+    values = list(dict.fromkeys(ids[unmatched]))
+    return (
+        "Die Kennungen passen nur teilweise und nur ohne führende Nullen – gehören Datei und Sozialräume zur selben "
+        f"Stadt? {len(values)} von {ids.dropna().nunique()} Kennungen passen zu keinem Sozialraum (z. B. "
+        f"{', '.join(f'„{v}“' for v in values[:3])}), die übrigen nur ohne führende Nullen (z. B. "
+        f"{', '.join(pairs[:3])}). Laden Sie zuerst die Sozialräume dieser Stadt hoch oder prüfen Sie die Kennungen."
+    )
 
 
 def _years(
@@ -326,9 +357,12 @@ def _counts(
         return np.int64(0)
     raw = _text(table[column]).set_axis(index)
     values = parse_number(raw, integer=True)
-    gap = _gap(raw)
+    codes = _gap_codes(raw, values)
+    gap = codes.notna()
+    values = values.mask(gap)  # "-9999" is no negative count but a missing one
     for mask, message in (
-        (gap, "Der Wert fehlt."),
+        (codes == "", "Der Wert fehlt."),
+        (gap & (codes != ""), "Der Wert fehlt („{}“ steht für „keine Angabe“); die Zahl wird gebraucht."),
         (values.isna() & ~gap, "„{}“ ist keine Zahl."),
         (values < 0, "„{}“ darf nicht negativ sein."),
         (values % 1 > 0, "„{}“ ist keine ganze Zahl."),
@@ -349,24 +383,35 @@ def _check_children(out: pd.DataFrame, column: str, rows: np.ndarray, report: Re
     bad |= more
 
 
+def _nonnegative(unit: str) -> bool:
+    """Whether an indicator of this unit cannot be negative: percentages, shares, rates per 1,000, counts."""
+    text = unit.casefold()
+    return text in ("%", "‰") or any(w in text for w in ("prozent", "promille", "1.000", "1000", "anzahl", "count"))
+
+
 def _indicator_values(
     table: pd.DataFrame,
     column: str | None,
-    percent: bool,
+    unit: str,
     rows: np.ndarray,
     index: pd.Index,
     report: Report,
     bad: np.ndarray,
+    gaps: list[tuple[str, pd.Series, pd.Series]],
 ) -> pd.Series | float:
-    """An indicator column as floats; NaN for gaps (one warning per column).
+    """An indicator column as floats; NaN for no-data codes, which are added to ``gaps`` (column, codes, raw).
 
-    Non-numbers, and for ``percent`` values outside 0–100, are refused.
+    Non-numbers, and for percentages (unit ``%``) values outside 0–100, are refused. Where the unit allows
+    no negative value, :data:`NO_DATA_NUMBERS` (``-9999``, ``-999``, ``-1``) are no-data codes.
     """
     if column is None:
         return np.nan
     raw = _text(table[column]).set_axis(index)
     values = parse_number(raw)
-    gap = np.array(_gap(raw), dtype=bool)
+    codes = _gap_codes(raw, values if _nonnegative(unit) else None)
+    gap = codes.notna().to_numpy()
+    values = values.mask(gap)
+    percent = unit == "%"
     wrong = ~gap & values.isna().to_numpy()
     for row, value in zip(rows[wrong], raw.to_numpy()[wrong], strict=True):
         report.error(f"Spalte „{column}“: „{value}“ ist keine Zahl.", int(row), column)
@@ -375,12 +420,29 @@ def _indicator_values(
         for row, value in zip(rows[outside], raw.to_numpy()[outside], strict=True):
             report.error(f"Spalte „{column}“: {value} % liegt nicht zwischen 0 und 100.", int(row), column)
         wrong |= outside
-    gap &= ~bad
-    if gap.any():
-        report.warn(f"Spalte „{column}“: {int(gap.sum())} Wert(e) fehlen ({_rows_text(rows[gap])}).",
-                    column=column)
+    gaps.append((column, codes, raw))
     bad |= wrong
     return values.astype("float64")
+
+
+def _warn_gaps(
+    gaps: list[tuple[str, pd.Series, pd.Series]], rows: np.ndarray, bad: np.ndarray, report: Report
+) -> None:
+    """One warning per no-data code (blank, ``x``, ``-9999``, …) naming its columns and rows.
+
+    Rows refused for other reasons are left out: they are reported as errors already.
+    """
+    found: dict[str, tuple[str, list[tuple[str, np.ndarray]]]] = {}
+    for column, codes, raw in gaps:
+        codes = codes.where(~bad)
+        for code in dict.fromkeys(codes.dropna()):
+            mask = (codes == code).to_numpy()
+            shown = raw[mask].iloc[0] if code else ""
+            found.setdefault(code, (shown, []))[1].append((column, rows[mask]))
+    for code, (shown, places) in found.items():
+        where = "; ".join(f"Spalte „{column}“ ({_rows_text(at)})" for column, at in places)
+        what = "Leere Zellen" if code == "" else f"„{shown}“ (keine Angabe)"
+        report.warn(f"{what} als fehlende Werte gelesen: {where}.", column=places[0][0] if len(places) == 1 else None)
 
 
 # Duplicates and coverage.

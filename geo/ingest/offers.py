@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Final
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from geo import settings
 from geo._errors import DataError, Report
-from geo.crs import KNOWN_POINT_CRS, CrsGuess, guess_point_crs, parse_crs, to_metric
+from geo.crs import KNOWN_POINT_CRS, CrsGuess, guess_point_crs, parse_crs
 from geo.ingest.columns import (
     _OFFER_ALIASES,
     _OFFER_TARGETS,
@@ -34,10 +32,8 @@ from geo.ingest.columns import (
     detect_coordinate_columns,
     excel_rows,
 )
+from geo.ingest.locations import check_outside, report_misfits, to_metric_xy
 from geo.io import EXCEL_ROW, parse_number
-
-#: Offers farther than this from every district are reported as outside the city.
-OUTSIDE_BUFFER_M: Final[float] = 5_000.0
 
 
 @dataclass
@@ -115,15 +111,18 @@ def validate_offers(
     crs: str | None = None,
     default_type: str | None = None,
     column_map: Mapping[str, str] | None = None,
+    skip_far: bool = False,
 ) -> OfferValidation:
     """Validate a raw offers table (all text, see :func:`geo.io.read_table`) into the offers layer.
 
     Columns are found by their usual German names (Id/Nr/Schulnummer; Art/Typ/Angebotsart;
     Name/Bezeichnung/Schulname; Adresse/Anschrift or Straße + Hausnummer + PLZ + Ort; Kapazität/Plätze;
     coordinates, see :func:`detect_coordinate_columns`) or given in ``column_map``. Every problem of the
-    file is collected: missing columns, blank or non-numeric coordinates, an unknown CRS, unknown offer
-    types (with the allowed values), duplicate ids (naming all rows), bad capacities, and — warnings —
-    swapped coordinates (swapped back) and points more than 5 km outside the districts.
+    file is collected: missing columns, blank or non-numeric coordinates, an unknown CRS, coordinates that do
+    not fit the system most rows fit (a typo such as ``42030,0`` among ``415300,2``), points farther than
+    :data:`geo.settings.MAX_DISTANCE_OUTSIDE_M` from every district, unknown offer types (with the allowed
+    values), duplicate ids (naming all rows), bad capacities, and — warnings — swapped coordinates (swapped
+    back) and points outside the districts but nearer than that.
 
     Parameters
     ----------
@@ -142,6 +141,9 @@ def validate_offers(
     column_map
         File column → target (``offer_id``, ``offer_type``, ``name``, ``address``, ``capacity``, ``x``,
         ``y``, ``street``, ``house_number``, ``postcode``, ``city``, ``crs``); unmapped roles are found by name.
+    skip_far
+        Leave points far outside the districts out with one warning instead of an error per row: for a file
+        that covers more than the city (the statewide school file).
 
     Returns
     -------
@@ -160,7 +162,7 @@ def validate_offers(
 
     ids = _offer_ids(table, roles, rows, report, bad)
     types = _offer_type_keys(table, roles, offer_types, default_type, rows, report, bad)
-    mx, my, guess, swapped = _offer_points(table, roles, crs, districts, rows, report, bad)
+    mx, my, guess, swapped = _offer_points(table, roles, crs, districts, rows, report, bad, skip_far)
     capacity = _optional_count(table, roles.get(settings.OFFER_CAPACITY), "Kapazität", rows, report, bad)
     name_col = roles.get(settings.OFFER_NAME)
     names = _text(table[name_col]).fillna("") if name_col else pd.Series("", index=table.index, dtype="str")
@@ -290,6 +292,7 @@ def _offer_points(
     rows: np.ndarray,
     report: Report,
     bad: np.ndarray,
+    skip_far: bool,
 ) -> tuple[np.ndarray, np.ndarray, CrsGuess | None, bool]:
     """Parse, locate and reproject the coordinates; returns metric x, y (NaN where unusable)."""
     n = len(table)
@@ -344,7 +347,15 @@ def _offer_points(
             f"Die Koordinaten sollen in {source} sein, ihre Werte passen aber eher zu {guess.crs} "
             f"({guess.reason}). Bitte prüfen Sie das Koordinatensystem."
         )
-    mx, my = _metric_points(x, y, valid, source, districts, rows, report, bad)
+    raw = (_text(table[xcol]).to_numpy(), _text(table[ycol]).to_numpy())
+    columns, raw = ((ycol, xcol), raw[::-1]) if swapped else ((xcol, ycol), raw)
+    report_misfits(x, y, valid & ~bad, source, columns, raw, rows, report, bad)
+    mx, my = _metric_points(x, y, valid & ~bad, source, rows, report, bad)
+    if districts is not None and len(districts):
+        left_out = check_outside(mx, my, x, y, source, districts, rows, report, bad, skip_far=skip_far)
+        if left_out:
+            report.warn(f"{left_out} Standort(e) liegen weiter als {settings.MAX_DISTANCE_OUTSIDE_M / 1000:g} km "
+                        "von allen Sozialräumen entfernt und werden nicht übernommen.")
     return mx, my, CrsGuess(source, swapped, reason), swapped
 
 
@@ -353,71 +364,20 @@ def _metric_points(
     y: np.ndarray,
     valid: np.ndarray,
     source: str,
-    districts: gpd.GeoDataFrame | None,
     rows: np.ndarray,
     report: Report,
     bad: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Reproject the valid points from ``source`` to the metric CRS; NaN and an error where that fails.
-
-    Points outside the districts (when given) get a warning.
-    """
+    """Reproject the valid points from ``source`` to the metric CRS; NaN and an error where that fails."""
     mx, my = np.full(len(x), np.nan), np.full(len(x), np.nan)
     if valid.any():
-        mx[valid], my[valid] = _to_metric_xy(x[valid], y[valid], source)
+        mx[valid], my[valid] = to_metric_xy(x[valid], y[valid], source)
     lost = valid & ~(np.isfinite(mx) & np.isfinite(my))
     for row in rows[lost]:
         report.error(f"Die Koordinaten lassen sich nicht aus {source} nach {settings.METRIC_CRS} umrechnen.",
                      int(row))
     bad |= lost
-    if districts is not None and len(districts):
-        _warn_outside(mx, my, x, y, source, districts, rows, report)
     return mx, my
-
-
-def _to_metric_xy(x: np.ndarray, y: np.ndarray, source: str) -> tuple[np.ndarray, np.ndarray]:
-    points = gpd.GeoSeries(gpd.points_from_xy(x, y), crs=source)
-    metric = to_metric(gpd.GeoDataFrame(geometry=points), name="Angebote").geometry
-    return shapely.get_x(metric.array), shapely.get_y(metric.array)
-
-
-def _study_area(districts: gpd.GeoDataFrame) -> shapely.Geometry:
-    """The districts' union grown by :data:`OUTSIDE_BUFFER_M`, in the metric CRS, prepared for tests."""
-    geoms = np.asarray(to_metric(districts, name="Sozialräume").geometry.array, dtype=object)
-    geoms = shapely.simplify(geoms[~pd.isna(geoms)], 25.0)
-    area = shapely.buffer(shapely.union_all(geoms), OUTSIDE_BUFFER_M, quad_segs=8)
-    shapely.prepare(area)
-    return area
-
-
-def _warn_outside(
-    mx: np.ndarray,
-    my: np.ndarray,
-    x: np.ndarray,
-    y: np.ndarray,
-    source: str,
-    districts: gpd.GeoDataFrame,
-    rows: np.ndarray,
-    report: Report,
-) -> None:
-    located = np.isfinite(mx) & np.isfinite(my)
-    area = _study_area(districts)
-    outside = located.copy()
-    outside[located] = ~shapely.contains_xy(area, mx[located], my[located])
-    if not outside.any():
-        return
-    # Would the row lie inside with x and y swapped? Then say so.
-    sx, sy = _to_metric_xy(y[outside], x[outside], source)
-    finite = np.isfinite(sx) & np.isfinite(sy)
-    hint = np.zeros(len(sx), dtype=bool)
-    hint[finite] = shapely.contains_xy(area, sx[finite], sy[finite])
-    for row, swap in zip(rows[outside], hint, strict=True):
-        tail = " Sind Rechts- und Hochwert (bzw. Länge und Breite) vertauscht?" if swap else ""
-        report.warn(
-            f"Der Standort liegt außerhalb des Stadtgebiets (mehr als {OUTSIDE_BUFFER_M / 1000:.0f} km von "
-            f"allen Sozialräumen entfernt).{tail}",
-            int(row),
-        )
 
 
 def _optional_count(

@@ -18,6 +18,7 @@ from geo import crs as crs_mod
 from geo import settings
 from geo._errors import DataError
 from geo.io.archives import _extract_member, _open_zip
+from geo.io.geojson import prepare_geojson
 from geo.io.text import _MOJIBAKE, _magic
 
 BOUNDARY_SUFFIXES: Final[tuple[str, ...]] = (".geojson", ".json", ".gpkg", ".zip")
@@ -30,7 +31,9 @@ def read_boundaries(
 
     A ZIP archive is checked before anything is unpacked (see :func:`_open_zip`); only the Shapefile's
     own parts are written to a temporary directory. Attribute encodings follow the ``.cpg`` file, else
-    Latin-1 (the DBF default), with a switch to UTF-8 when Latin-1 yields garbled umlauts.
+    Latin-1 (the DBF default), with a switch to UTF-8 when Latin-1 yields garbled umlauts. A GeoJSON may be
+    UTF-8 (with or without BOM) or Windows-1252 (noted in the report) and may name its CRS in ``crs``
+    members of GeoJSON 2008 on the collection, the features or the geometries (:func:`prepare_geojson`).
 
     Parameters
     ----------
@@ -54,7 +57,8 @@ def read_boundaries(
     ------
     DataError
         For unsupported types, broken or unsafe archives, a Shapefile without ``.prj`` and no ``crs``,
-        files without features or geometry, and coordinates that contradict a geographic CRS.
+        files without features or geometry, contradicting or unreadable GeoJSON ``crs`` members (without
+        ``crs``), and coordinates that contradict a geographic CRS.
     """
     name = Path(filename).name
     suffix = Path(filename).suffix.lower()
@@ -80,11 +84,22 @@ def read_boundaries(
     else:
         if _magic(data) is not None or b"\x00" in data[:4096]:
             raise DataError(f"„{name}“ ist keine GeoJSON-Datei (kein Text).")
-        gdf = _read_single(data, name, ".geojson", "GeoJSON", layer)
+        gdf = _read_geojson(data, name, override, layer)
     if override is not None:
         gdf = gdf.set_crs(override, allow_override=True)
     else:
         crs_mod.check_geographic_bounds(gdf, name=f"„{name}“")
+    return gdf
+
+
+def _read_geojson(data: bytes, name: str, override, layer: str | None) -> gpd.GeoDataFrame:
+    """A GeoJSON in UTF-8 or Windows-1252, in the CRS its ``crs`` members name (see :func:`prepare_geojson`)."""
+    source = prepare_geojson(data, name, override=override)
+    gdf = _read_single(source.data, name, ".geojson", "GeoJSON", layer)
+    if source.crs is not None:
+        gdf = gdf.set_crs(source.crs, allow_override=True)
+    gdf.attrs["encoding"] = source.encoding
+    gdf.attrs["notes"] = [*source.notes, *gdf.attrs["notes"]]
     return gdf
 
 
@@ -110,7 +125,7 @@ def _read_zip(data: bytes, name: str, override, layer: str | None) -> gpd.GeoDat
         shapefiles = by_suffix.get(".shp", [])
         budget = [settings.MAX_UNPACKED_BYTES]
         if not shapefiles:
-            return _read_zipped_layer(archive, members, by_suffix, name, layer, budget)
+            return _read_zipped_layer(archive, members, by_suffix, name, override, layer, budget)
         stem = _choose_shapefile(shapefiles, name, layer)
         parts = _shapefile_parts(members, stem, name, override)
         with tempfile.TemporaryDirectory(prefix="praeventionsatlas-") as tmp:
@@ -134,6 +149,7 @@ def _read_zipped_layer(
     members: list[zipfile.ZipInfo],
     by_suffix: dict[str, list[zipfile.ZipInfo]],
     name: str,
+    override,
     layer: str | None,
     budget: list[int],
 ) -> gpd.GeoDataFrame:
@@ -145,6 +161,8 @@ def _read_zipped_layer(
         with tempfile.TemporaryDirectory(prefix="praeventionsatlas-") as tmp:
             path = Path(tmp) / f"upload{suffix}"
             _extract_member(archive, inner[0], name, budget, path)
+            if label == "GeoJSON":
+                return _read_geojson(path.read_bytes(), name, override, layer)
             return _read_ogr(path, name, label, layer)
     found = ", ".join(i.filename for i in members[:10]) or "nichts"
     raise DataError(
