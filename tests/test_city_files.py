@@ -460,11 +460,10 @@ def test_a_file_of_another_system_with_one_typo_still_needs_the_system():
     assert "wurde nicht erkannt" in result.report.errors[0].message
 
 
-def test_daten_page_preselects_the_text_name_beside_the_number(tmp_path, monkeypatch):
+def test_daten_page_preselects_the_text_name_beside_the_number(practice):
     """The Daten page guesses from the layer's values too: Stadtteil numbers as id, Stadtteil_Bez as name."""
     from tests.test_data_pages import daten_page, upload
 
-    monkeypatch.setattr(settings, "WORKSPACE_DIR", tmp_path / "arbeitsbereich")
     demo = load_demo()
     doc = json.loads(demo.districts.to_crs(4326).to_json(drop_id=True))
     for f in doc["features"]:

@@ -28,7 +28,7 @@ from geo.analysis.access import district_positions
 from geo.analysis.run import RESIDENT_KINDS
 from geo.crs import KNOWN_POINT_CRS, CrsGuess, guess_point_crs, parse_crs, to_metric, transform_xy
 from geo.formatting import format_number
-from geo.ingest.columns import CRS_COLUMN, X, Y, _columns_list, _gap, _rows_text, _sort, _text, excel_rows
+from geo.ingest.columns import CRS_COLUMN, X, Y, _columns_list, _gap_codes, _rows_text, _sort, _text, excel_rows
 from geo.ingest.offers import _crs_from_column
 from geo.ingest.zensus import (
     ZENSUS_CRS,
@@ -257,7 +257,7 @@ def _counts(table: pd.DataFrame, column: str, rows: np.ndarray, report: Report) 
     missing = np.isnan(values)
     if missing.any():
         text = _text(raw[missing])
-        gap = _gap(text).to_numpy()
+        gap = _gap_codes(text).notna().to_numpy()
         wrong = ~gap
         _row_problems(report, rows[missing][wrong], lambda v: f"„{v}“ in Spalte „{column}“ ist keine Zahl.",
                       column, values=text.to_numpy()[wrong])
