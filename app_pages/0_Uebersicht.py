@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import _shared as ui
 from geo import settings
 from geo.analysis import column
+from geo.analysis.protect import HIDDEN, protect_gaps, protected_totals
 from geo.formatting import format_distance, format_number
 from geo.render.web.leaflet import need_map
+
+
+def _left_out(n: int) -> str:
+    """The note of a total that leaves out districts with suppressed values (empty when none is left out)."""
+    if not n:
+        return ""
+    return (f" (ohne {n} {'Bezirk' if n == 1 else 'Bezirke'}, deren Wert aus Datenschutzgründen nicht "
+            "ausgewiesen wird)")
 
 
 def overview() -> None:
@@ -27,34 +37,37 @@ def overview() -> None:
     with st.container(border=True):
         ui.data_state(dataset, result)
 
-    kf = result.key_figures
+    # Sums and shares over the districts whose values are shown, as on the report cover (protect, rule 6).
+    totals = protected_totals(result)
     st.subheader(f"Kennzahlen {result.year}")
-    children, in_need = kf["children"], kf["children_in_need"]
+    children, in_need = totals["children"], totals["children_in_need"]
+    districts, districts_in_need = int(totals["districts"].value), int(totals["districts_in_need"].value)
     cols = st.columns(1 + len(result.offer_types))
     with cols[0]:
         st.metric(
-            "Kinder mit Bedarf", format_number(in_need), border=True,
+            "Kinder mit Bedarf", format_number(in_need.value), border=True,
             help="Kinder von 0 bis 17 Jahren in Bezirken mit Statusklasse „Status niedrig“ oder „Status sehr "
-            "niedrig“.",
+            "niedrig“." + _left_out(in_need.left_out),
         )
-        share = ui.pct(in_need / children) if children else "–"
+        share_text = ui.pct(in_need.value / children.value) if children.value else "–"
         st.caption(
-            f"{share} aller {format_number(children)} Kinder · {kf['districts_in_need']} von "
-            f"{kf['districts']} Bezirken haben Bedarf"
+            f"{share_text} aller {format_number(children.value)} Kinder · {districts_in_need} von "
+            f"{districts} Bezirken haben Bedarf" + _left_out(children.left_out)
         )
     for col, t in zip(cols[1:], result.offer_types, strict=True):
-        reached = kf[column("children_in_need_reached", t)]
+        share, reached = totals[column("share_in_need_reached", t)], totals[column("children_in_need_reached", t)]
         radius = format_distance(result.radii[t])
         with col:
             st.metric(
-                ui.md(dataset.type_labels(t).short), ui.pct(reached / in_need) if in_need else "–", border=True,
+                ui.md(dataset.type_labels(t).short), ui.pct(share.value) if np.isfinite(share.value) else "–",
+                border=True,
                 help=f"Anteil der Kinder mit Bedarf, die höchstens {radius} (Luftlinie) vom nächsten Angebot "
-                "entfernt wohnen.",
+                "entfernt wohnen." + _left_out(share.left_out),
             )
-            gaps = kf[column("gap_districts", t)]
+            n_gaps = int(totals[column("gap_districts", t)].value)
             st.caption(
-                f"der Kinder mit Bedarf in Reichweite ({radius}): {format_number(reached)} · "
-                f"{gaps} {'Versorgungslücke' if gaps == 1 else 'Versorgungslücken'}"
+                f"der Kinder mit Bedarf in Reichweite ({radius}): {format_number(reached.value)} · "
+                f"{n_gaps} {'Versorgungslücke' if n_gaps == 1 else 'Versorgungslücken'}" + _left_out(reached.left_out)
             )
 
     st.subheader("Bedarf und Reichweite")
@@ -80,17 +93,20 @@ def overview() -> None:
         "haben. Fahren Sie mit der Maus über einen Bezirk für seine Zahlen."
     )
 
-    top = result.gaps[result.gaps["is_gap"]].head(5)
+    gaps = protect_gaps(result.gaps)  # "< 3" and "•" where the exported gap table has them
+    top = gaps[gaps["is_gap"]].head(5)
     if len(top):
         st.subheader("Die größten Versorgungslücken")
         ui.stamp(dataset)
         lines = []
         for i, (_, row) in enumerate(top.iterrows(), start=1):
-            kind = dataset.offer_types.at[row["offer_type"], "short"]
+            kind = dataset.type_labels(row["offer_type"]).short
+            without = row["children_without_reach"]
+            count = "" if without == HIDDEN else (
+                f"{ui.md(format_number(without))} Kinder ohne Angebot in Reichweite. "
+            )
             lines.append(
-                f"{i}. **{ui.md(row[settings.DISTRICT_NAME])}** – {ui.md(kind)}: "
-                f"{format_number(row['children_without_reach'])} Kinder ohne Angebot in Reichweite. "
-                f"{ui.md(row['reason'])}."
+                f"{i}. **{ui.md(row[settings.DISTRICT_NAME])}** – {ui.md(kind)}: {count}{ui.md(row['reason'])}."
             )
         st.markdown("\n".join(lines))
         st.page_link(

@@ -9,6 +9,7 @@ from app_pages import _shared as ui
 from geo import settings
 from geo.analysis import RESIDENTS_FROM_GRID
 from geo.analysis.need import CLASS_BOUNDS, IN_NEED_CLASSES
+from geo.analysis.protect import protected_totals
 from geo.formatting import format_distance, format_number
 from geo.render.web.map_data import SIMPLIFY_M
 
@@ -23,6 +24,17 @@ min_inh = n(result.min_inhabitants)
 gap_pct = ui.pct(result.max_share_in_reach)
 definitions = dataset.indicator_definitions
 kf = result.key_figures
+totals = protected_totals(result)  # sums without suppressed counts, as in the exports
+
+
+def total(key: str) -> str:
+    """A protected total as text, with the number of districts left out for data protection."""
+    value = n(totals[key].value)
+    left_out = totals[key].left_out
+    return value + (f" (ohne {left_out} {'Bezirk' if left_out == 1 else 'Bezirke'} mit geschützter Zahl)"
+                    if left_out else "")
+
+
 
 st.markdown(
     "Diese Seite beschreibt, wie jede Zahl im Präventionsatlas entsteht – mit den Einstellungen, die gerade "
@@ -36,7 +48,7 @@ with st.container(border=True):
 st.markdown(
     f"""
 - **Jahr der Indikatoren:** {result.year} (vorhanden: {", ".join(str(y) for y in dataset.years)}).
-- **Sozialräume:** {kf["districts"]} Bezirke, {n(kf["children"])} Kinder von 0 bis 17 Jahren.
+- **Sozialräume:** {kf["districts"]} Bezirke, {total("children")} Kinder von 0 bis 17 Jahren.
 - **Wohnorte der Kinder:** {ui.md(result.residents_source)}.
 - **Angebote:** {len(dataset.offers)} Standorte; welche Art welches Symbol hat, steht in der Legende der Karte.
 """
@@ -69,7 +81,7 @@ Der Index folgt dem Verfahren des Berliner *Monitoring Soziale Stadtentwicklung*
      verlässliche Quoten). Sie erhalten einen Indexwert, aber keine Klasse.
 6. **Bezirke mit Bedarf** sind die Klassen {" und ".join(f"*{c}*" for c in IN_NEED_CLASSES)}
    – im Jahr {result.year} sind das {kf["districts_in_need"]} von {kf["districts"]} Bezirken mit
-   {n(kf["children_in_need"])} Kindern.
+   {total("children_in_need")} Kindern.
 """
 )
 weights = pd.DataFrame(
