@@ -180,8 +180,9 @@ def test_overview_shows_protected_figures(stored_case):
     fgz_radius(at)
     metrics = {m.label: m for m in at.metric}
     # D1, the only district in need, has 2 children: left out of the total like on the report cover
-    assert metrics["Kinder mit Bedarf"].value == "0"
-    assert "ohne 1 Bezirk, deren Wert aus Datenschutzgründen nicht ausgewiesen wird" in metrics["Kinder mit Bedarf"].help
+    in_need = metrics["Kinder mit Bedarf"]
+    assert in_need.value == "0"
+    assert "ohne 1 Bezirk, deren Wert aus Datenschutzgründen nicht ausgewiesen wird" in in_need.help
     assert metrics["FGZ"].value == "–"  # its share in reach is suppressed; unprotected it read "0 %" of 2 children
     shown = texts(at)
     assert "0 % aller 190 Kinder · 1 von 4 Bezirken haben Bedarf (ohne 1 Bezirk" in shown
