@@ -16,6 +16,7 @@ D4     250          40        40 (share 0)         not classified    index •, 
 from __future__ import annotations
 
 import io
+import json
 import re
 
 import numpy as np
@@ -219,3 +220,22 @@ def test_analysis_page_shows_codes_exactly_where_the_csv_does(stored_case):
     assert table["Kinder 0–17"].tolist() == [SMALL, "100", "50", "40"]  # normal values unchanged
     assert table["Einwohner"].tolist() == [500, 600, 700, 250]
     assert pd.isna(table.loc["D4", "Statusindex"]) and table.loc["D4", "FGZ: Kinder in Reichweite (%)"] == 0
+
+
+def test_upload_preview_analysis_is_protected(stored_case):
+    dataset, _ = stored_case
+    rows = dataset.indicators.assign(unemployment_rate=dataset.indicators["unemployment_rate"] + 0.5)
+    lines = ["Nr;Jahr;Einwohner;Kinder;sgb2_children_quota;unemployment_rate;single_parent_share"] + [
+        f"{r.district_id};{r.year};{r.inhabitants};{r.children};{r.sgb2_children_quota};{r.unemployment_rate};"
+        f"{r.single_parent_share}".replace(".", ",") for r in rows.itertuples()
+    ]
+    at = open_page("app_pages/3_Daten.py", timeout=TIMEOUT)
+    at.radio(key="up_kind").set_value("indicators").run(timeout=TIMEOUT)
+    at.file_uploader(key="up_file_indicators").upload("ind.csv", "\n".join(lines).encode()).run(timeout=TIMEOUT)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    sent = [json.loads(e.proto.json_args)["script"] for e in at.get("component_instance")]  # what st_folium sends
+    assert len(sent) == 2  # the status map before and with the file
+    for args in sent:
+        assert script_json("<td>Kinder 0–17</td><td>&lt; 3</td>")[1:-1] in args  # D1's 2 children
+        assert script_json("<td>Statusindex</td><td>•</td>")[1:-1] in args  # D4: 250 inhabitants
+        assert script_json("<td>Kinder 0–17</td><td>2</td>")[1:-1] not in args
