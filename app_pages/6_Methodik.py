@@ -27,13 +27,11 @@ kf = result.key_figures
 totals = protected_totals(result)  # sums without suppressed counts, as in the exports
 
 
-def total(key: str) -> str:
-    """A protected total as text, with the number of districts left out for data protection."""
-    value = n(totals[key].value)
+def total(key: str, noun: str) -> str:
+    """A protected total with its noun ("190 Kinder"), and the districts left out for data protection if any."""
     left_out = totals[key].left_out
-    return value + (f" (ohne {left_out} {'Bezirk' if left_out == 1 else 'Bezirke'} mit geschützter Zahl)"
-                    if left_out else "")
-
+    note = f" (ohne {left_out} {'Bezirk' if left_out == 1 else 'Bezirke'} mit geschützter Zahl)" if left_out else ""
+    return f"{n(totals[key].value)} {noun}{note}"
 
 
 st.markdown(
@@ -48,7 +46,7 @@ with st.container(border=True):
 st.markdown(
     f"""
 - **Jahr der Indikatoren:** {result.year} (vorhanden: {", ".join(str(y) for y in dataset.years)}).
-- **Sozialräume:** {kf["districts"]} Bezirke, {total("children")} Kinder von 0 bis 17 Jahren.
+- **Sozialräume:** {kf["districts"]} Bezirke, {total("children", "Kinder von 0 bis 17 Jahren")}.
 - **Wohnorte der Kinder:** {ui.md(result.residents_source)}.
 - **Angebote:** {len(dataset.offers)} Standorte; welche Art welches Symbol hat, steht in der Legende der Karte.
 """
@@ -81,7 +79,7 @@ Der Index folgt dem Verfahren des Berliner *Monitoring Soziale Stadtentwicklung*
      verlässliche Quoten). Sie erhalten einen Indexwert, aber keine Klasse.
 6. **Bezirke mit Bedarf** sind die Klassen {" und ".join(f"*{c}*" for c in IN_NEED_CLASSES)}
    – im Jahr {result.year} sind das {kf["districts_in_need"]} von {kf["districts"]} Bezirken mit
-   {total("children_in_need")} Kindern.
+   {total("children_in_need", "Kindern")}.
 """
 )
 weights = pd.DataFrame(

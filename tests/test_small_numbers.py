@@ -239,3 +239,11 @@ def test_upload_preview_analysis_is_protected(stored_case):
         assert script_json("<td>Kinder 0–17</td><td>&lt; 3</td>")[1:-1] in args  # D1's 2 children
         assert script_json("<td>Statusindex</td><td>•</td>")[1:-1] in args  # D4: 250 inhabitants
         assert script_json("<td>Kinder 0–17</td><td>2</td>")[1:-1] not in args
+
+
+def test_methods_page_totals_leave_small_counts_out(stored_case):
+    at = open_page("app_pages/6_Methodik.py", timeout=TIMEOUT)
+    fgz_radius(at)
+    shown = texts(at)
+    assert "4 Bezirke, 190 Kinder von 0 bis 17 Jahren (ohne 1 Bezirk mit geschützter Zahl)." in shown
+    assert "192 Kinder" not in shown  # the sum with D1's 2 children would give them back
