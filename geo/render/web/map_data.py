@@ -117,10 +117,13 @@ def _values(result: Result, var: Variable, codes: pd.DataFrame) -> tuple[np.ndar
     return values * 100, coded
 
 
-def classify(result: Result, var: Variable, *, scheme: str, k: int = 5) -> Classes:
+def classify(
+    result: Result, var: Variable, *, scheme: str, k: int = 5, codes: pd.DataFrame | None = None
+) -> Classes:
     """Classes, legend labels and colours of ``var``; darker always means more need.
 
-    Values suppressed by data protection fall into no class (:data:`HIDDEN_CLASS` for reach shares).
+    Values suppressed by data protection fall into no class (:data:`HIDDEN_CLASS` for reach shares); ``codes``
+    is :func:`~geo.analysis.protect.district_codes` of ``result`` when the caller has it already.
     """
     if scheme == "mss":
         if var.key != STATUS:
@@ -136,7 +139,7 @@ def classify(result: Result, var: Variable, *, scheme: str, k: int = 5) -> Class
         ]
         colors = [STATUS_COLORS[c] for c in STATUS_CLASSES]
     else:
-        values, hidden = _values(result, var, district_codes(result))
+        values, hidden = _values(result, var, district_codes(result) if codes is None else codes)
         classes, bins = classify_values(values, scheme, k)
         classes = np.where(hidden, HIDDEN_CLASS, classes)
         finite = values[np.isfinite(values)]
@@ -211,7 +214,7 @@ def _points_latlon(points: gpd.GeoDataFrame) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------- map content
 
 
-def _district_tip(row: pd.Series, codes: pd.Series, result: Result, dataset: Dataset, var: Variable | None) -> str:
+def _district_tip(row: pd.Series, codes: dict, result: Result, dataset: Dataset, var: Variable | None) -> str:
     """Tooltip of one district; ``codes`` is its row of :func:`~geo.analysis.protect.district_codes`."""
 
     def shown(name: str, text) -> str:
@@ -355,9 +358,10 @@ def map_data(
     if gap_type is not None and gap_type not in result.offer_types:
         gap_type = None
     k = int(min(7, max(2, k)))
-    classes = classify(result, var, scheme=scheme, k=k)
     d = result.districts
     codes = district_codes(result)
+    classes = classify(result, var, scheme=scheme, k=k, codes=codes)
+    row_codes = codes.to_dict("index")
     geometry = display_geometry(d, tolerance_m=simplify_m)
     label_xy = _label_points(d)
 
@@ -372,7 +376,7 @@ def map_data(
                 "properties": {
                     "fill": classes.color_of(int(classes.classes[i])),
                     "gap": gap,
-                    "tip": _district_tip(row, codes.loc[idx], result, dataset, var),
+                    "tip": _district_tip(row, row_codes[idx], result, dataset, var),
                 },
             }
         )
