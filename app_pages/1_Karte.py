@@ -7,7 +7,7 @@ from streamlit_folium import st_folium
 
 from app_pages import _shared as ui
 from geo.analysis import RESIDENTS_FROM_LAYER
-from geo.export import html_bytes, masked_result
+from geo.export import html_bytes
 from geo.render.web import leaflet, map_data
 
 st.title("Karte")
@@ -91,9 +91,9 @@ st.caption(
 
 
 def offline_html() -> bytes:
-    """The map as one offline file, drawn from protected values (counts < 3 and what reveals them hidden)."""
+    """The map as one offline file (protected like the map on screen: counts < 3 and what reveals them hidden)."""
     protected = leaflet.need_map(
-        masked_result(result), dataset, variable=variable, scheme=scheme, k=k, offer_types=shown, reach=reach,
+        result, dataset, variable=variable, scheme=scheme, k=k, offer_types=shown, reach=reach,
         gap_type=gap_type, labels=labels, tiles="none",
     )
     return html_bytes(dataset, result, html_map=protected)

@@ -7,8 +7,9 @@ import streamlit as st
 
 from app_pages import _shared as ui
 from geo import settings
+from geo.analysis.protect import protect_gaps, protected_sum
 from geo.formatting import format_distance, format_number
-from geo.render.tables import protected_district_table
+from geo.render.tables import protected_district_table, screen_table
 
 st.title("Analyse")
 dataset, params = ui.current()
@@ -46,7 +47,7 @@ with st.container(border=True):
         "Stadtbezirk", areas, placeholder="alle Stadtbezirke", **ui.remember("analyse_areas", [], options=areas),
     )
 
-gaps = result.gaps.copy()
+gaps = protect_gaps(result.gaps)  # "< 3" and "•" exactly where the exported gap table has them
 gaps.insert(0, "rank", range(1, len(gaps) + 1))
 gaps["area"] = gaps[settings.DISTRICT_ID].map(area_of)
 keep = gaps["offer_type"].isin(chosen_types)
@@ -56,30 +57,40 @@ if chosen_areas:
     keep &= gaps["area"].isin(chosen_areas)
 shown = gaps[keep]
 without = f"{p.plural} ohne Reichweite"
-table = pd.DataFrame(
+
+
+def numbers(values: pd.Series, rounded) -> pd.Series:
+    """Protected values with the numbers rounded for the grid; the codes "< 3" and "•" stay."""
+    return values.map(lambda v: v if isinstance(v, str) else rounded(float(v))).astype(object)
+
+
+table = screen_table(pd.DataFrame(
     {
         "Rang": shown["rank"],
         "Sozialraum": shown[settings.DISTRICT_NAME],
         "Angebotsart": shown["offer_type"].map(short),
-        without: shown["without_reach"].astype("Int64"),
-        "In Reichweite (%)": (100 * shown["share_in_reach"]).round(0),
+        without: numbers(shown["without_reach"], round),
+        "In Reichweite (%)": numbers(shown["share_in_reach"], lambda v: round(100 * v)),
         "Begründung": shown["reason"],
         "Statusklasse": shown["status_class"],
         "Stadtbezirk": shown["area"],
         "Nr.": shown[settings.DISTRICT_ID],
-        p.heading: shown["population"].astype(int),
-        "Medianweg (m)": shown["median_distance_m"].round(-1),
+        p.heading: numbers(shown["population"], round),
+        "Medianweg (m)": numbers(shown["median_distance_m"], lambda v: round(v, -1)),
         "Angebote im Bezirk": shown["offers_inside"],
         "Lücke": shown["is_gap"],
     }
-)
+))
 n_gaps = int(shown["is_gap"].sum())
+in_gaps = protected_sum(shown.loc[shown["is_gap"], "without_reach"])  # rule 6: codes left out
+left_out = (f" (ohne {in_gaps.left_out} {'Zeile' if in_gaps.left_out == 1 else 'Zeilen'} mit geschützter Zahl)"
+            if in_gaps.left_out else "")
 st.markdown(
     f"**{len(table)}** Zeilen · **{n_gaps}** Versorgungslücken · "
-    f"**{format_number(float(shown.loc[shown['is_gap'], 'without_reach'].sum()))}** {ui.md(p.plural)} in Lücken "
-    "ohne Angebot in Reichweite"
+    f"**{format_number(in_gaps.value)}** {ui.md(p.plural)} in Lücken ohne Angebot in Reichweite{left_out}"
 )
 ui.stamp(dataset)
+st.caption(f"„< 3“ = 1 oder 2 {ui.md(p.plural)}; leere Zellen und „•“: aus Datenschutzgründen nicht ausgewiesen.")
 if table.empty:
     st.info("Keine Zeilen für diese Auswahl." + (" Es gibt hier keine Versorgungslücken." if only_gaps else ""))
 else:
@@ -89,11 +100,15 @@ else:
         key="analyse_gaps",
         column_config={
             "Rang": st.column_config.NumberColumn(width="small"),
-            "In Reichweite (%)": st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.0f %%"),
-            p.heading: st.column_config.NumberColumn(format="localized"),
-            without: st.column_config.NumberColumn(format="localized"),
+            # number formats only for columns that stayed numbers (a column with "< 3" is text)
+            **{c: st.column_config.NumberColumn(format="localized") for c in (p.heading, without)
+               if pd.api.types.is_numeric_dtype(table[c])},
+            **({"In Reichweite (%)": st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.0f %%")}
+               if pd.api.types.is_numeric_dtype(table["In Reichweite (%)"]) else {}),
             "Medianweg (m)": st.column_config.NumberColumn(
                 format="localized", help=ui.md(f"Die Hälfte {p.genitive} wohnt weiter als dieser Weg (Luftlinie).")
+            ) if pd.api.types.is_numeric_dtype(table["Medianweg (m)"]) else st.column_config.TextColumn(
+                help=ui.md(f"Die Hälfte {p.genitive} wohnt weiter als dieser Weg (Luftlinie).")
             ),
             "Lücke": st.column_config.CheckboxColumn(width="small"),
             "Begründung": st.column_config.TextColumn(width="large"),
@@ -107,21 +122,17 @@ st.markdown(
     + ", ".join(f"{ui.md(short[t])} {format_distance(result.radii[t])}" for t in types)
     + ")."
 )
-districts = protected_district_table(
+districts = screen_table(protected_district_table(
     result, offer_types=dataset.offer_types, indicator_definitions=dataset.indicator_definitions
-)
-# Protected cells: "•" (value suppressed) stays an empty cell so the column sorts as numbers;
-# a column with "< 3" is shown as text, so the code stays visible.
-for c in [c for c in districts.columns if districts[c].dtype == object]:
-    if districts[c].isin(["< 3"]).any():
-        districts[c] = districts[c].map(lambda v: format_number(v, 1) if isinstance(v, float) else str(v))
-    else:
-        districts[c] = pd.to_numeric(districts[c].where(districts[c] != "•"), errors="coerce")
+))
 if chosen_areas:
     districts = districts[districts["Stadtbezirk"].astype(str).isin(chosen_areas)]
 ui.stamp(dataset)
-st.caption("Leere Zellen sind aus Datenschutzgründen nicht ausgewiesen (Sozialräume unter "
-           f"{result.min_inhabitants} Einwohnern; Werte, aus denen sich Personenzahlen unter 3 ergäben).")
+PROTECTION_NOTE = (
+    "„< 3“ = 1 oder 2 Personen. „•“ und leere Zellen sind aus Datenschutzgründen nicht ausgewiesen (Sozialräume "
+    f"unter {result.min_inhabitants} Einwohnern; Werte, aus denen sich Personenzahlen unter 3 ergäben)."
+)
+st.caption(PROTECTION_NOTE)
 st.dataframe(
     districts,
     hide_index=True,

@@ -14,6 +14,8 @@ from app_pages import _shared as ui
 from geo import DataError, settings
 from geo.crs import KNOWN_POINT_CRS
 from geo.ingest import check_upload, commit_upload, max_upload_bytes
+from geo.ingest.changes import removal_warning
+from geo.ingest.check import DEFAULT_OFFER_MODE, OFFER_MODES
 from geo.ingest.columns import detect_district_columns
 from geo.io import boundaries, spreadsheets
 from geo.render.web.leaflet import need_map
@@ -105,13 +107,12 @@ options: dict[str, object] = {}
 types = list(dataset.offer_types.index)
 if kind == "offers":
     left, right = st.columns(2)
+    modes = list(OFFER_MODES)
     mode = left.radio(
-        "Wie sollen die Standorte übernommen werden?", ["replace", "append"],
-        format_func={
-            "replace": "Liste der enthaltenen Angebotsarten ersetzen (andere Arten bleiben)",
-            "append": "Zu den bestehenden Angeboten hinzufügen",
-        }.get,
-        key="up_mode",
+        "Wie sollen die Standorte übernommen werden?", modes, index=modes.index(DEFAULT_OFFER_MODE),
+        format_func=OFFER_MODES.get, key="up_mode",
+        help="Abgeglichen wird über die Kennung (Nr.) der Angebote. Ersetzen entfernt alle bisherigen Angebote "
+        "der Arten in der Datei, die die Datei nicht enthält.",
     )
     options["mode"] = mode
     crs_choice = right.selectbox(
@@ -359,6 +360,11 @@ with st.expander("Tabelle der hochgeladenen Daten"):
     st.dataframe(shown.head(1000), hide_index=True, width="stretch", key="up_table")
 
 st.divider()
+# Removing offers is never a side effect: the planner sees which ones before the button (and on it).
+removal = removal_warning(dataset.offers, changes) if kind == "offers" else None
+if removal:
+    st.warning(f"**{ui.md(removal)}** Prüfen Sie, ob das gewollt ist; sonst wählen Sie oben „Hinzufügen und "
+               "aktualisieren“.", icon=":material/delete:")
 comment = st.text_input("Kommentar zur Version (optional)", key="up_comment", max_chars=200)
 
 
@@ -367,7 +373,9 @@ def _remember_preview(base_versions: dict) -> None:
     st.session_state["up_previewed"] = base_versions
 
 
-if st.button(f"{layer_name} übernehmen und speichern", type="primary", icon=":material/save:", key="up_save",
+save_label = (f"{layer_name} übernehmen und {len(changes.removed)} entfernen" if removal
+              else f"{layer_name} übernehmen und speichern")
+if st.button(save_label, type="primary", icon=":material/save:", key="up_save",
              on_click=_remember_preview, args=(dict(check.base_versions),)):
     try:
         info = commit_upload(workspace, check, filename=upload.name, comment=comment,

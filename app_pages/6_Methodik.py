@@ -8,6 +8,7 @@ import streamlit as st
 from app_pages import _shared as ui
 from geo import settings
 from geo.analysis.need import CLASS_BOUNDS, IN_NEED_CLASSES
+from geo.analysis.protect import protected_totals
 from geo.formatting import format_distance, format_number
 from geo.render.web.map_data import SIMPLIFY_M
 
@@ -24,6 +25,15 @@ definitions = dataset.indicator_definitions
 kf = result.key_figures
 p = result.population
 people, of_people = ui.md(p.plural), ui.md(p.genitive)
+totals = protected_totals(result)  # sums without suppressed counts, as in the exports
+
+
+def total(key: str, noun: str) -> str:
+    """A protected total with its noun ("190 Kinder"), and the districts left out for data protection if any."""
+    left_out = totals[key].left_out
+    note = f" (ohne {left_out} {'Bezirk' if left_out == 1 else 'Bezirke'} mit geschützter Zahl)" if left_out else ""
+    return f"{n(totals[key].value)} {noun}{note}"
+
 
 st.markdown(
     "Diese Seite beschreibt, wie jede Zahl im Präventionsatlas entsteht – mit den Einstellungen, die gerade "
@@ -38,7 +48,7 @@ ui.population_note(result)
 st.markdown(
     f"""
 - **Jahr der Indikatoren:** {result.year} (vorhanden: {", ".join(str(y) for y in dataset.years)}).
-- **Sozialräume:** {kf["districts"]} Bezirke, {n(kf["population"])} {ui.md(p.description)}.
+- **Sozialräume:** {kf["districts"]} Bezirke, {total("population", ui.md(p.description))}.
 - **Wohnorte {of_people}:** {ui.md(result.residents_source)}.
 - **Angebote:** {len(dataset.offers)} Standorte; welche Art welches Symbol hat, steht in der Legende der Karte.
 """
@@ -72,7 +82,7 @@ Der Index folgt dem Verfahren des Berliner *Monitoring Soziale Stadtentwicklung*
      verlässliche Quoten). Sie erhalten einen Indexwert, aber keine Klasse.
 6. **Bezirke mit Bedarf** sind die Klassen {" und ".join(f"*{c}*" for c in IN_NEED_CLASSES)}
    – im Jahr {result.year} sind das {kf["districts_in_need"]} von {kf["districts"]} Bezirken mit
-   {n(kf["population_in_need"])} {ui.md(p.dative)}.
+   {total("population_in_need", ui.md(p.dative))}.
 """
 )
 weights = pd.DataFrame(

@@ -148,7 +148,7 @@ def _upload_options(args: argparse.Namespace) -> dict:
             if getattr(args, name):
                 options[name] = getattr(args, name)
     elif args.kind == "offers":
-        options["mode"] = "replace" if args.replace else "append"
+        options["mode"] = "replace" if args.replace else "update"
         if args.crs:
             options["crs"] = args.crs
         if args.type:

@@ -486,27 +486,10 @@ def gpkg_bytes(dataset: Dataset, result: Result, options: ExportOptions | None =
 
 # --- HTML --------------------------------------------------------------------------------------------------------
 
-def masked_result(result: Result) -> Result:
-    """A copy of ``result`` whose suppressed values (rules of :mod:`geo.analysis.protect`) are NaN.
-
-    For renderers that format numbers themselves (the folium web map): a NaN shows as "–" and falls into no
-    class, so the HTML export reveals nothing the tables suppress. Counts stay (shown as "< 3" there).
-    """
-    codes = district_codes(result)
-    districts = result.districts.copy()
-    for name in codes.columns:
-        if name in (settings.INHABITANTS, settings.CHILDREN, result.population.column):
-            continue
-        hidden = (codes[name] != "").to_numpy()
-        if hidden.any():
-            values = districts[name].to_numpy(dtype=float).copy()
-            values[hidden] = np.nan
-            districts[name] = values
-    return replace(result, districts=districts)
-
-
 def html_map_for(dataset: Dataset, result: Result, options: ExportOptions | None = None):
-    """The folium map (:func:`geo.render.web.leaflet.need_map`) closest to a print-map choice, from protected values.
+    """The folium map (:func:`geo.render.web.leaflet.need_map`) closest to a print-map choice.
+
+    The map data apply the data-protection rule themselves (:func:`geo.render.web.map_data.map_data`).
 
     ``status`` → MSS classes; ``indicator`` → that variable; ``offers`` → offers with reach circles;
     ``reach``/``bivariate`` → share in reach with gap outlines (the web map has no bivariate mode);
@@ -515,19 +498,18 @@ def html_map_for(dataset: Dataset, result: Result, options: ExportOptions | None
     from geo.render.web import leaflet, map_data
 
     options = options or ExportOptions()
-    protected = masked_result(result)
     t = options.offer_type if options.offer_type in result.offer_types else None
     variable, scheme = map_data.STATUS, "mss"
     if options.indicator and options.indicator != map_data.STATUS:
         variable, scheme = options.indicator, options.scheme
-    if variable not in map_data.variables(protected, dataset):
+    if variable not in map_data.variables(result, dataset):
         variable, scheme = map_data.STATUS, "mss"
     kwargs = dict(variable=variable, scheme=scheme, k=options.k, labels=options.labels, tiles="none")
     if options.offer_type is None:
         kwargs.update(reach=False)
     elif t:
         kwargs.update(offer_types=[t], reach=True, gap_type=t)
-    return leaflet.need_map(protected, dataset, **kwargs)
+    return leaflet.need_map(result, dataset, **kwargs)
 
 
 _FOLIUM_ID = re.compile(r"\b([a-z_]+)_([0-9a-f]{32})\b")
@@ -561,6 +543,6 @@ def html_bytes(dataset: Dataset, result: Result, options: ExportOptions | None =
 
 __all__ = [
     "DPI_CHOICES", "FORMATS", "KINDS", "SIDECAR_FORMATS", "ExportOptions", "csv_bytes", "export", "file_name",
-    "gpkg_bytes", "html_bytes", "html_map_for", "masked_result", "mime_type", "result_layer", "sidecar",
+    "gpkg_bytes", "html_bytes", "html_map_for", "mime_type", "result_layer", "sidecar",
     "xlsx_bytes",
 ]

@@ -76,7 +76,10 @@ def test_a_good_upload_is_stored_as_a_new_version(stored):
     before = stored.history("offers")["version"].max()
     info = commit_upload(stored, check, filename="angebote.csv")
     assert (info.layer, info.version, info.filename) == ("offers", before + 1, "angebote.csv")
-    assert stored.load("offers")[geo_settings.OFFER_ID].tolist()[-3:] == ["FB-01", "FGZ-01", "LD-01"]
+    offers = stored.load("offers").set_index(geo_settings.OFFER_ID)
+    # by default the template's three ids are updated in their place; nothing is removed
+    assert list(offers.index) == DEMO.offers[geo_settings.OFFER_ID].tolist()
+    assert offers.loc["FGZ-01", geo_settings.OFFER_NAME] == "FGZ Grundschule Lindenhof"
     stored.restore("offers", before)  # leave the shared workspace as the other tests expect it
 
 

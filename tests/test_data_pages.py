@@ -42,7 +42,11 @@ def test_offer_upload_is_previewed_and_stored_on_confirmation(workspace):
     at = upload(daten_page(), "offers", "angebote.csv", TEMPLATE)
     assert not at.error
     metrics = {m.label: m.value for m in at.metric}
-    # The template replaces the demo's 10 Familienbüros, 20 FGZ and 2 Lotsendienste by one of each.
+    # By default the template's three ids update the demo's offers of those ids; nothing is removed.
+    assert metrics == {"neu": "0", "geändert": "3", "entfällt": "0", "unverändert": "31"}
+    # Replacing: the demo's 10 Familienbüros, 20 FGZ and 2 Lotsendienste give way to one of each.
+    at.radio(key="up_mode").set_value("replace").run()
+    metrics = {m.label: m.value for m in at.metric}
     assert metrics == {"neu": "0", "geändert": "3", "entfällt": "29", "unverändert": "2"}
     assert workspace.active_versions()["offers"].version == 1  # nothing stored before the planner confirms
     at.button(key="up_save").click().run()
@@ -149,7 +153,8 @@ def test_confirming_a_preview_of_a_state_that_has_changed_stores_nothing(workspa
     at = upload(daten_page(), "offers", "familienzentren.csv", FAMILIENZENTREN)  # session A sees the demo offers
     assert {m.label: m.value for m in at.metric}["neu"] == "2"
     # Meanwhile session B replaces the FGZ list.
-    other = check_upload(ONE_FGZ, "fgz.csv", kind="offers", context=Workspace(workspace.path).dataset())
+    other = check_upload(ONE_FGZ, "fgz.csv", kind="offers", context=Workspace(workspace.path).dataset(),
+                         options={"mode": "replace"})
     commit_upload(workspace, other, filename="fgz.csv")
 
     at.button(key="up_save").click().run()
@@ -183,3 +188,52 @@ def test_history_page_refuses_a_restore_chosen_from_an_old_table(workspace):
     at.button(key="hist_reset_offers").click().run()  # chosen from the table that now shows v4
     at.button(key="hist_reset_yes_offers").click().run()
     assert not at.exception and "offers" not in workspace.active_versions()
+
+
+#: Three offers the demo does not have yet, one of each analysed type (ids new, coordinates in Musterstadt).
+THREE_NEW = (
+    "Nr;Angebotsart;Name;Adresse;Rechtswert;Hochwert\r\n"
+    "FB-11;Familienbüro;Familienbüro Neumarkt;Marktplatz 2;415200,0;5727900,0\r\n"
+    "FGZ-21;FGZ;FGZ Grundschule Neubau;Schulweg 5;414000,0;5729500,0\r\n"
+    "LD-03;Lotsendienst;Lotsendienst Neue Klinik;Klinikweg 1;415300,0;5728100,0\r\n"
+).encode("cp1252")
+
+
+def removal_box(at: AppTest) -> list[str]:
+    return [shown(w.value) for w in at.warning if "entfernt" in w.value]
+
+
+def test_adding_offers_by_default_removes_none_and_replacing_names_what_goes(workspace):
+    demo = load_demo()
+    at = upload(daten_page(), "offers", "drei_neue.csv", THREE_NEW)
+    assert at.radio(key="up_mode").value == "update"  # the safe default
+    assert {m.label: m.value for m in at.metric} == {"neu": "3", "geändert": "0", "entfällt": "0",
+                                                     "unverändert": "34"}
+    assert removal_box(at) == []
+    assert at.button(key="up_save").label == "Angebote übernehmen und speichern"
+    at.button(key="up_save").click().run()
+    assert not at.exception and "Gespeichert: Angebote v2" in shown(at.success[0].value)
+    stored = workspace.load("offers")
+    assert stored[settings.OFFER_ID].tolist() == [*demo.offers[settings.OFFER_ID], "FB-11", "FGZ-21", "LD-03"]
+
+    # The same file replacing the lists of its three types: the demo's 32 offers of those types would go.
+    at.radio(key="up_mode").set_value("replace").run()
+    assert not at.exception
+    gone = demo.offers[demo.offers[settings.OFFER_TYPE].isin(["familienbuero", "fgz", "lotsendienst"])]
+    assert len(gone) == 32
+    assert {m.label: m.value for m in at.metric}["entfällt"] == "32"
+    expected = "32 Angebote werden entfernt: " + ", ".join(gone[settings.OFFER_NAME]) + "."
+    assert removal_box(at) == [f"**{expected}** Prüfen Sie, ob das gewollt ist; sonst wählen Sie oben „Hinzufügen und "
+                               "aktualisieren“."]
+    assert "Familienbüro Altstadt, Familienbüro Kanalufer" in expected and expected.endswith(
+        "Lotsendienst Klinikum Musterstadt.")
+    # the box stands before the button: in the page's order of elements
+    order = [e for e in at.main if getattr(e, "key", None) == "up_save" or (
+        e.type == "warning" and "entfernt" in str(getattr(e, "value", "")))]
+    assert [getattr(e, "key", None) for e in order] == [None, "up_save"]
+    assert at.button(key="up_save").label == "Angebote übernehmen und 32 entfernen"
+    assert workspace.active_versions()["offers"].version == 2  # nothing stored before the click
+    at.button(key="up_save").click().run()
+    assert not at.exception and "Gespeichert: Angebote v3" in shown(at.success[0].value)
+    stored = workspace.load("offers")
+    assert stored[settings.OFFER_ID].tolist() == ["GK-01", "GK-02", "FB-11", "FGZ-21", "LD-03"]

@@ -35,7 +35,6 @@ from geo.export import (
     ExportOptions,
     export,
     file_name,
-    masked_result,
     sidecar,
 )
 from geo.render.tables import german_csv_bytes, neutralise_formulas, protected_district_table, write_german_csv
@@ -124,16 +123,6 @@ def test_protected_totals_leave_out_suppressed(small):
     totals = protected_totals(result)
     assert totals["population"].value == 190 and totals["population"].left_out == 1  # D1 (2 children) left out
     assert np.isnan(totals[column("share_in_need_reached", "fgz")].value)  # D3's share is suppressed
-
-
-def test_masked_result_hides_what_tables_hide(small):
-    _, result = small
-    masked = masked_result(result).districts.set_index(settings.DISTRICT_ID)
-    assert np.isnan(masked.loc["D2", column("share_in_reach", "fgz")])
-    assert np.isnan(masked.loc["D4", "status_index"])
-    assert masked.loc["D4", column("share_in_reach", "fgz")] == 0.0
-    assert masked.loc["D1", settings.CHILDREN] == 2  # counts stay; renderers show them as "< 3"
-    assert not np.isnan(result.districts[column("share_in_reach", "fgz")]).any()  # input untouched
 
 
 # --- CSV ---------------------------------------------------------------------------------------------------------

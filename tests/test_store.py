@@ -721,7 +721,8 @@ from geo.store import workspace as store
 workspace, flags, name, upload = sys.argv[1:5]
 flags = Path(flags)
 ws = store.Workspace(workspace)
-check = ingest.check_upload(Path(upload).read_bytes(), f"{name}.csv", kind="offers", context=ws.dataset())
+check = ingest.check_upload(Path(upload).read_bytes(), f"{name}.csv", kind="offers", context=ws.dataset(),
+                            options={"mode": "replace"})
 assert check.ok, [str(p) for p in check.report.problems]
 (flags / f"{name}.checked").touch()
 while not (flags / "go").exists():
@@ -795,7 +796,8 @@ def test_two_sessions_confirming_uploads_checked_against_the_same_state_lose_not
     assert _type_count(stored, DEMO[loser][0]) == DEMO[loser][1]
 
     # The refused session checks its file again, against the new state, and confirms: both lists are in.
-    check = check_upload(files[loser].read_bytes(), f"{loser}.csv", kind="offers", context=ws.dataset())
+    check = check_upload(files[loser].read_bytes(), f"{loser}.csv", kind="offers", context=ws.dataset(),
+                         options={"mode": "replace"})
     assert check.base_versions == {"offers": 2, "districts": 1}
     assert commit_upload(ws, check, filename=f"{loser}.csv").version == 3
     stored = ws.load("offers")

@@ -19,7 +19,7 @@ from geo import catalog, settings
 from geo._errors import DataError
 from geo.demo import load_demo
 from geo.ingest import check_upload
-from geo.ingest.changes import find_duplicate_offers, summarise_changes
+from geo.ingest.changes import ChangeSummary, find_duplicate_offers, removal_warning, summarise_changes
 from geo.ingest.columns import detect_coordinate_columns, detect_district_columns
 from geo.ingest.districts import validate_districts
 from geo.ingest.indicators import validate_indicators
@@ -365,7 +365,7 @@ def test_real_nrw_school_file_imports_primary_schools_as_fgz():
     # left out with one warning (not one error per school).
     outline = demo.districts.union_all()
     near = {n for n, xy in expected.items() if outline.distance(Point(*xy)) <= settings.MAX_DISTANCE_OUTSIDE_M}
-    check = check_upload(data, SCHOOLS.name, kind="offers", context=demo)
+    check = check_upload(data, SCHOOLS.name, kind="offers", context=demo, options={"mode": "replace"})
     others = (demo.offers[settings.OFFER_TYPE] != "fgz").sum()  # the other types stay in use
     assert check.ok and len(check.layer) == len(near) + others and len(near) == 47
     assert set(check.layer.loc[check.layer[settings.OFFER_TYPE] == "fgz", settings.OFFER_ID]) == near
@@ -393,7 +393,7 @@ def test_real_school_file_of_one_municipality_against_its_boundary():
     districts = gpd.GeoDataFrame({settings.DISTRICT_ID: ["05913000"], settings.DISTRICT_NAME: ["Dortmund"],
                                   settings.AREA_ID: [""], settings.AREA_NAME: [""]},
                                  geometry=dortmund.geometry.to_numpy(), crs=settings.METRIC_CRS)
-    options = {"gemeindeschluessel": "05913000"}
+    options = {"gemeindeschluessel": "05913000", "mode": "replace"}
     check = check_upload(data, SCHOOLS.name, kind="offers", context=replace(demo, districts=districts),
                          options=options)
     assert check.ok
@@ -599,11 +599,12 @@ def test_find_duplicate_offers(two_offers):
         geometry=[Point(0, 0)] * 3, crs=settings.METRIC_CRS,
     )
     problems = find_duplicate_offers(two_offers, new)
-    assert [(p.row, p.severity) for p in problems] == [(2, "error"), (3, "warning")]
-    assert "Kennung „F2“ gibt es schon" in problems[0].message and "„F1“" in problems[1].message
+    # F2 is an update of F2, not a duplicate; N2 is F1's name and address under another id
+    assert [(p.row, p.severity) for p in problems] == [(3, "warning")]
+    assert "Kennung „F1“" in problems[0].message and "doppelt eingetragen" in problems[0].message
     street = two_offers.assign(address=["Lange Straße 3", "x"])
     moved = new.assign(address=["", "lange str. 3", ""])
-    assert [p.row for p in find_duplicate_offers(street, moved)] == [2, 3]
+    assert [p.row for p in find_duplicate_offers(street, moved)] == [3]
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -618,20 +619,46 @@ def _csv_points(rows: list[tuple[str, str, float, float]]) -> bytes:
     return "\n".join(lines).encode("cp1252")
 
 
-def test_check_upload_offers_replace_and_append(small_dataset):
+def test_check_upload_offers_update_by_default_and_replace_on_request(small_dataset):
     before = small_dataset.offers.copy()
-    data = _csv_points([("F1", "fgz", X0 + 500, Y0 + 500), ("N1", "familienbuero", X0 + 1500, Y0 + 500)])
+    # F1 moves from A's centre to B's, N1 is new; F2 is not in the file
+    data = _csv_points([("F1", "fgz", X0 + 1500, Y0 + 500), ("N1", "familienbuero", X0 + 1500, Y0 + 500)])
     check = check_upload(data, "angebote.csv", kind="offers", context=small_dataset)
     assert check.ok and check.report.problems == []
-    assert (check.changes.added, check.changes.changed, check.changes.removed) == (["N1"], ["F1"], ["F2"])
+    assert (check.changes.added, check.changes.changed, check.changes.removed) == (["N1"], ["F1"], [])
+    assert check.layer[settings.OFFER_ID].tolist() == ["F1", "F2", "N1"]  # F1 updated in its place
+    assert check.layer.geometry.x.round(0).tolist() == [X0 + 1500, X0 + 2500, X0 + 1500]
+    assert check.layer[settings.OFFER_NAME].tolist() == ["F1", "FGZ Ost", "N1"]
     assert isinstance(check.layer.index, pd.RangeIndex) and check.info["Zeichenkodierung"] == "Windows-1252"
-    appended = check_upload(data, "angebote.csv", kind="offers", context=small_dataset, options={"mode": "append"})
-    assert not appended.ok and [(p.row, p.severity) for p in appended.report.problems] == [(2, "error")]
-    fresh = _csv_points([("N1", "fgz", X0 + 1500, Y0 + 500)])
-    appended = check_upload(fresh, "neu.csv", kind="offers", context=small_dataset, options={"mode": "append"})
-    assert appended.ok and appended.layer[settings.OFFER_ID].tolist() == ["F1", "F2", "N1"]
-    assert appended.changes.added == ["N1"] and appended.changes.unchanged == 2
+    assert check_upload(data, "angebote.csv", kind="offers", context=small_dataset,
+                        options={"mode": "update"}).layer.equals(check.layer)
+
+    replaced = check_upload(data, "angebote.csv", kind="offers", context=small_dataset, options={"mode": "replace"})
+    assert replaced.ok and replaced.layer[settings.OFFER_ID].tolist() == ["F1", "N1"]  # the FGZ list replaced
+    assert (replaced.changes.added, replaced.changes.changed, replaced.changes.removed) == (["N1"], ["F1"], ["F2"])
+    assert removal_warning(small_dataset.offers, replaced.changes) == "1 Angebot wird entfernt: FGZ Ost."
+    assert removal_warning(small_dataset.offers, check.changes) is None
+    with pytest.raises(ValueError, match="mode must be one of"):
+        check_upload(data, "angebote.csv", kind="offers", context=small_dataset, options={"mode": "append"})
     pd.testing.assert_frame_equal(small_dataset.offers, before)  # the context is untouched
+
+
+def test_replace_drops_an_id_of_the_file_from_another_type(small_dataset):
+    # F2 comes back as a Familienbüro: the replaced FGZ list and the new type must not both hold F2
+    data = _csv_points([("F2", "familienbuero", X0 + 2500, Y0 + 500)])
+    check = check_upload(data, "angebote.csv", kind="offers", context=small_dataset, options={"mode": "replace"})
+    assert check.layer[settings.OFFER_ID].tolist() == ["F1", "F2"]
+    assert check.layer[settings.OFFER_TYPE].tolist() == ["fgz", "familienbuero"]
+
+
+def test_removal_warning_names_at_most_fifty(small_dataset):
+    offers = pd.concat([small_dataset.offers] * 30, ignore_index=True)
+    offers[settings.OFFER_ID] = [f"X{i}" for i in range(60)]
+    offers[settings.OFFER_NAME] = [f"Angebot {i}" if i != 1 else " " for i in range(60)]
+    changes = ChangeSummary([], [], [f"X{i}" for i in range(55)], 5)
+    text = removal_warning(offers, changes)
+    assert text.startswith("55 Angebote werden entfernt: Angebot 0, X1, Angebot 2, ")  # no name: the id
+    assert text.endswith(", Angebot 49 … und 5 weitere.")
 
 
 def test_check_upload_districts_roundtrip_of_the_demo():
@@ -673,11 +700,15 @@ def test_check_upload_indicators_compares_the_years_in_the_file():
 
 def test_the_upload_templates_pass():
     demo = load_demo()
-    offers = check_upload((settings.DATA_DIR / "vorlagen" / "angebote.csv").read_bytes(), "angebote.csv",
-                          kind="offers", context=demo)
+    template = (settings.DATA_DIR / "vorlagen" / "angebote.csv").read_bytes()
+    offers = check_upload(template, "angebote.csv", kind="offers", context=demo)
     assert offers.ok and offers.report.problems == []
-    # The template's three types are replaced; the demo's clinics without a Lotsendienst stay.
-    assert offers.layer[settings.OFFER_TYPE].tolist() == (
+    # By default the template's three ids are updated and nothing is removed.
+    assert offers.layer[settings.OFFER_ID].tolist() == demo.offers[settings.OFFER_ID].tolist()
+    assert (len(offers.changes.added), len(offers.changes.removed)) == (0, 0)
+    # Replacing: the template's three types are replaced; the demo's clinics without a Lotsendienst stay.
+    replaced = check_upload(template, "angebote.csv", kind="offers", context=demo, options={"mode": "replace"})
+    assert replaced.layer[settings.OFFER_TYPE].tolist() == (
         ["geburtsklinik"] * 2 + ["familienbuero", "fgz", "lotsendienst"]
     )
     indicators = check_upload((settings.DATA_DIR / "vorlagen" / "indikatoren.csv").read_bytes(), "indikatoren.csv",

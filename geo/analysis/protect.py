@@ -177,10 +177,11 @@ class Total:
 
 
 def protected_totals(result: Result, *, threshold: int | None = None) -> dict[str, Total]:
-    """Key figures for the report cover under rule 6.
+    """Key figures for the report cover and the pages under rule 6.
 
     Keys: ``districts``, ``districts_in_need``, ``population``, ``population_in_need`` and per offer type
-    ``share_in_need_reached__<type>`` (0–1, over in-need districts with shown share; NaN if none) and
+    ``share_in_need_reached__<type>`` (0–1, over in-need districts with shown share; NaN if none),
+    ``in_need_reached__<type>`` (people in reach summed over the same districts) and
     ``gap_districts__<type>``.
     """
     d = result.districts
@@ -202,5 +203,19 @@ def protected_totals(result: Result, *, threshold: int | None = None) -> dict[st
         denominator = children[usable].sum()
         value = float((children[usable] * share[usable]).sum() / denominator) if denominator > 0 else float("nan")
         out[column("share_in_need_reached", t)] = Total(value, int((in_need & ~usable).sum()))
+        out[column("in_need_reached", t)] = Total(
+            float((children[usable] * share[usable]).sum()), int((in_need & ~usable).sum())
+        )
         out[column("gap_districts", t)] = Total(float(d[column("gap", t)].sum()), 0)
     return out
+
+
+def protected_sum(values: pd.Series | np.ndarray) -> Total:
+    """Rule 6 for a column of protected values (numbers and codes): the sum of the numbers, codes left out.
+
+    For totals under a protected table (e.g. the children without reach of the gap rows a page lists).
+    """
+    values = pd.Series(np.asarray(values, dtype=object))
+    coded = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    numbers = pd.to_numeric(values[~coded], errors="coerce").to_numpy(dtype=float)
+    return Total(float(np.nansum(numbers)) if len(numbers) else 0.0, int(coded.sum()))

@@ -1,4 +1,4 @@
-"""What an upload changes against the layer in use, and offers an added list already has."""
+"""What an upload changes against the layer in use; offers merged by id, and offers a list already has."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import shapely
 
 from geo import settings
 from geo._errors import Problem
+from geo.formatting import format_number
 from geo.ingest.columns import excel_rows
 
 
@@ -111,11 +112,72 @@ def _offer_identity(frame: pd.DataFrame) -> pd.Series:
     return text.str.replace(r"stra(?:ss|ß)e\b|str\.", "str", regex=True)
 
 
-def find_duplicate_offers(existing: pd.DataFrame, new: pd.DataFrame) -> list[Problem]:
-    """Offers of ``new`` that ``existing`` already has, for the "add to the existing list" mode.
+def merge_offers(existing: gpd.GeoDataFrame, new: gpd.GeoDataFrame, *, mode: str = "update") -> gpd.GeoDataFrame:
+    """The offers in use merged with a validated upload by offer id (ids compared as text).
 
-    Same id → error (ids must stay unique); same name and address under another id (whitespace, case and
-    "Straße"/"Str." ignored) → warning. Rows are ``new``'s Excel row numbers.
+    Parameters
+    ----------
+    existing
+        The offers in use (any CRS; brought into ``new``'s).
+    new
+        The validated upload.
+    mode
+        ``"update"``: every id of ``new`` is added, or replaces the offer with that id in its place; nothing is
+        removed. ``"replace"``: the offers of the types in ``new``, and any offer with an id of ``new``, are
+        dropped; ``new`` follows the offers that stay.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``RangeIndex``, ``new``'s CRS and geometry column; ``existing`` and ``new`` are not modified.
+    """
+    if mode not in ("update", "replace"):
+        raise ValueError(f"mode must be 'update' or 'replace', not {mode!r}")
+    existing = (existing.to_crs(new.crs) if existing.crs else existing).reset_index(drop=True)
+    new = new.reset_index(drop=True)
+    old_ids = existing[settings.OFFER_ID].astype("str")
+    new_ids = new[settings.OFFER_ID].astype("str")
+    if mode == "replace":
+        keep = ~(existing[settings.OFFER_TYPE].isin(set(new[settings.OFFER_TYPE])) | old_ids.isin(set(new_ids)))
+        parts, order = [existing[keep], new], np.arange(int(keep.sum()) + len(new))
+    else:
+        # An updated offer takes its predecessor's place; new ids follow the list in the file's order.
+        position = dict(zip(old_ids, range(len(existing)), strict=True))
+        keep = ~old_ids.isin(set(new_ids))
+        new_order = [position.get(i, len(existing) + j) for j, i in enumerate(new_ids)]
+        parts = [existing[keep], new]
+        order = np.argsort(np.concatenate([np.flatnonzero(keep.to_numpy()), new_order]), kind="stable")
+    merged = pd.concat([part.reset_index(drop=True) for part in parts], ignore_index=True)
+    return gpd.GeoDataFrame(merged.iloc[order].reset_index(drop=True), geometry=new.geometry.name, crs=new.crs)
+
+
+#: Names listed in the warning about removed offers; the rest are counted.
+REMOVED_NAMED: int = 50
+
+
+def removal_warning(current: pd.DataFrame | None, changes: ChangeSummary) -> str | None:
+    """German warning naming the offers an upload would remove ("30 Angebote werden entfernt: …"), or ``None``.
+
+    ``current`` are the offers in use, ``changes`` the upload's :class:`ChangeSummary` against them; offers
+    are named by name (their id where the name is empty), the first :data:`REMOVED_NAMED` of them.
+    """
+    if not changes.removed or current is None:
+        return None
+    ids = current[settings.OFFER_ID].astype("str")
+    names = current[settings.OFFER_NAME].astype("str").str.strip() if settings.OFFER_NAME in current else ids
+    name_of = dict(zip(ids, names.where(~names.isin(["", "nan", "None"]), ids), strict=True))
+    removed = [name_of.get(str(i), str(i)) for i in changes.removed]
+    listed = ", ".join(removed[:REMOVED_NAMED])
+    more = f" … und {len(removed) - REMOVED_NAMED} weitere" if len(removed) > REMOVED_NAMED else ""
+    noun = "Angebot wird" if len(removed) == 1 else "Angebote werden"
+    return f"{format_number(len(removed))} {noun} entfernt: {listed}{more}."
+
+
+def find_duplicate_offers(existing: pd.DataFrame, new: pd.DataFrame) -> list[Problem]:
+    """Offers of ``new`` that ``existing`` already has under another id, for the "add and update" mode.
+
+    Same name and address under another id (whitespace, case and "Straße"/"Str." ignored) → warning: the
+    offer may be entered twice. The same id is an update, not a duplicate. Rows are ``new``'s Excel row numbers.
 
     Returns
     -------
@@ -124,12 +186,8 @@ def find_duplicate_offers(existing: pd.DataFrame, new: pd.DataFrame) -> list[Pro
     problems: list[Problem] = []
     rows = excel_rows(new)
     existing_ids = existing[settings.OFFER_ID].astype("str")
-    name_of = dict(zip(existing_ids, existing[settings.OFFER_NAME].astype("str"), strict=True))
     new_ids = new[settings.OFFER_ID].astype("str")
     same_id = new_ids.isin(set(existing_ids)).to_numpy()
-    for row, value in zip(rows[same_id], new_ids.to_numpy()[same_id], strict=True):
-        problems.append(Problem(f"Die Kennung „{value}“ gibt es schon in der bestehenden Liste "
-                                f"(„{name_of[value]}“).", int(row), settings.OFFER_ID, "error"))
     old_named = (existing[settings.OFFER_NAME].astype("str").fillna("").str.strip() != "").to_numpy()
     id_of = dict(zip(_offer_identity(existing).to_numpy()[old_named], existing_ids.to_numpy()[old_named],
                      strict=True))

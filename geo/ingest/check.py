@@ -15,7 +15,7 @@ from geo._errors import DataError, Problem, Report, VersionConflict, log_inciden
 from geo.crs import CrsGuess
 from geo.dataset import Dataset
 from geo.formatting import format_number
-from geo.ingest.changes import ChangeSummary, find_duplicate_offers, summarise_changes
+from geo.ingest.changes import ChangeSummary, find_duplicate_offers, merge_offers, summarise_changes
 from geo.ingest.columns import detect_district_columns
 from geo.ingest.districts import validate_districts
 from geo.ingest.indicators import validate_indicators
@@ -37,6 +37,14 @@ RESAVE_AS: dict[str, str] = {
 }
 log = logging.getLogger(__name__)
 
+#: How an offers upload is merged with the offers in use, always by offer id (German labels for the page).
+#: ``update``: ids of the file are added or, where they exist, updated; nothing is removed. ``replace``: the
+#: offers of the types in the file (and of its ids) are replaced by the file; other types stay.
+OFFER_MODES: dict[str, str] = {
+    "update": "Hinzufügen und aktualisieren (neue Kennungen ergänzen, vorhandene aktualisieren, nichts entfernen)",
+    "replace": "Liste der enthaltenen Angebotsarten ersetzen (nicht enthaltene Angebote dieser Arten entfallen)",
+}
+DEFAULT_OFFER_MODE = "update"
 #: Options :func:`check_upload` understands, per kind.
 OPTIONS: dict[str, frozenset[str]] = {
     "offers": frozenset(
@@ -66,10 +74,11 @@ class UploadCheck:
     layer
         The validated layer in canonical form (metric CRS, ``RangeIndex`` like the demo layers), or
         ``None`` when ``report`` has errors.
-        Offers: the offers in use with the uploaded types' lists replaced (``mode="replace"``) or the new
-        offers added (``mode="append"``). Indicators: the uploaded years replace those years; other years
-        in use stay where their ids belong to the current districts. Residents: the uploaded points inside the
-        districts (:func:`geo.ingest.residents.validate_residents`); they replace the layer in use.
+        Offers: the offers in use merged with the upload by offer id (:data:`OFFER_MODES`): ``"update"``
+        adds new ids and updates existing ones, ``"replace"`` replaces the lists of the uploaded types.
+        Indicators: the uploaded years replace those years; other years in use stay where their ids belong
+        to the current districts. Residents: the uploaded points inside the districts
+        (:func:`geo.ingest.residents.validate_residents`); they replace the layer in use.
     report
         Every error and warning at once, including notes from reading (encoding, sheet, GDAL remarks).
     crs_guess
@@ -134,8 +143,8 @@ def check_upload(
         Per kind (unknown keys are a programming error):
 
         - offers: ``sheet``, ``crs``, ``default_type``, ``column_map`` (see
-          :func:`geo.ingest.offers.validate_offers`), ``mode`` (``"replace"``, default, or ``"append"`` to add
-          to the offers in use), and for the NRW school file (recognised by its columns) ``schulform``
+          :func:`geo.ingest.offers.validate_offers`), ``mode`` (a key of :data:`OFFER_MODES`: ``"update"``, the
+          default, or ``"replace"``), and for the NRW school file (recognised by its columns) ``schulform``
           (default ``"02"``), ``offer_type`` (default ``"fgz"``) and ``gemeindeschluessel``;
         - districts: ``crs``, ``layer``, ``id_column``, ``name_column``, ``area_id_column``,
           ``area_name_column`` (columns found by name when not given);
@@ -153,8 +162,8 @@ def check_upload(
     unknown = set(options) - OPTIONS[kind]
     if unknown:
         raise ValueError(f"unknown options for {kind}: {sorted(unknown)}; allowed: {sorted(OPTIONS[kind])}")
-    if options.get("mode", "replace") not in ("replace", "append"):
-        raise ValueError(f"mode must be 'replace' or 'append', not {options['mode']!r}")
+    if options.get("mode", DEFAULT_OFFER_MODE) not in OFFER_MODES:
+        raise ValueError(f"mode must be one of {sorted(OFFER_MODES)}, not {options['mode']!r}")
     if len(data) > max_upload_bytes(kind):
         report = Report()
         size, limit = len(data) / 1024**2, max_upload_bytes(kind) / 1024**2
@@ -247,17 +256,10 @@ def _check_offers(data: bytes, filename: str, context: Dataset, options: dict) -
     _merge(report, [Problem(n, severity="warning") for n in notes])
     layer = result.offers
     if context.offers is not None and len(context.offers):
-        existing = context.offers.to_crs(layer.crs) if context.offers.crs else context.offers
-        if options.get("mode") == "append":
+        mode = options.get("mode", DEFAULT_OFFER_MODE)
+        if mode == "update":
             _merge(report, find_duplicate_offers(context.offers, layer))
-        else:
-            # Replace per type: the uploaded types' lists are replaced, every other type stays as it is.
-            existing = existing[~existing[settings.OFFER_TYPE].isin(layer[settings.OFFER_TYPE])]
-        layer = gpd.GeoDataFrame(
-            pd.concat([existing.reset_index(drop=True), layer.reset_index(drop=True)], ignore_index=True),
-            geometry=layer.geometry.name,
-            crs=layer.crs,
-        )
+        layer = merge_offers(context.offers, layer, mode=mode)
     if not report.ok:
         return UploadCheck("offers", None, report, result.crs_guess, None, info)
     layer = layer.reset_index(drop=True)

@@ -20,6 +20,9 @@ YLORRD: Final[dict[int, list[str]]] = {
 STATUS_COLORS: Final[dict[str, str]] = dict(zip(STATUS_CLASSES, YLORRD[4], strict=True))
 #: Fill of districts without a class (too few inhabitants, no value) on the web map.
 NO_CLASS_COLOR: Final[str] = "#d9d9d9"
+#: Fill of districts whose value data protection suppresses ("nicht ausgewiesen"), on screen and on paper
+#: (where a grey hatch is drawn over it).
+HIDDEN_COLOR: Final[str] = "#ffffff"
 
 #: Marker shapes the offer type table may name, with their matplotlib marker code; anything else is a circle.
 MARKERS: Final[dict[str, str]] = {

@@ -11,8 +11,8 @@ import pandas as pd
 from geo import catalog, settings
 from geo.analysis import Result, column
 from geo.analysis.population import CHILDREN, Population, shown_counts
-from geo.analysis.protect import SMALL, district_codes, protect_gaps
-from geo.formatting import format_distance
+from geo.analysis.protect import HIDDEN, SMALL, district_codes, protect_gaps
+from geo.formatting import format_distance, format_number
 from geo.render.provenance import min_inhabitants
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -221,6 +221,38 @@ def protected_district_table(
     table = pd.DataFrame(out)
     order = np.argsort(result.districts[settings.DISTRICT_ID].astype(str).to_numpy(), kind="stable")
     return table.iloc[order].reset_index(drop=True)
+
+
+def _is_number(value: object) -> bool:
+    """True for a number cell of a protected table (``None`` = empty); text and flags are not numbers."""
+    if isinstance(value, str | bool | np.bool_):
+        return False
+    return value is None or isinstance(value, int | float | np.number)
+
+
+def screen_table(table: pd.DataFrame) -> pd.DataFrame:
+    """A protected table (``"< 3"``, ``"•"`` in number columns) for a sortable on-screen grid.
+
+    A number column with a ``"< 3"`` becomes German text, so the code stays visible; in the other number columns
+    a ``"•"`` becomes an empty cell and the column numeric (it sorts as numbers; the page explains empty cells).
+    Text columns are left as they are.
+    """
+    out = table.copy()
+    for name in out.columns:
+        values = out[name]
+        if values.dtype != object:
+            continue
+        coded = values.map(lambda v: isinstance(v, str) and v in (SMALL, HIDDEN)).to_numpy(dtype=bool)
+        if not all(_is_number(v) for v in values[~coded]):
+            continue
+        if (values[coded] == SMALL).any():
+            out[name] = values.map(
+                lambda v: v if isinstance(v, str) else "" if v is None or not np.isfinite(float(v))
+                else format_number(v, 0 if float(v).is_integer() else 1)
+            ).astype(object)
+        else:
+            out[name] = pd.to_numeric(values.where(~coded), errors="coerce")
+    return out
 
 
 def column_descriptions(

@@ -24,7 +24,7 @@ from geo.analysis.need import CLASS_BOUNDS, IN_NEED_CLASSES, NOT_CLASSIFIED, STA
 from geo.analysis.protect import district_codes
 from geo.dataset import Dataset
 from geo.formatting import format_distance, format_number
-from geo.render.palette import MARKERS, STATUS_COLORS, marker_of, scheme_labels
+from geo.render.palette import HIDDEN_COLOR, MARKERS, STATUS_COLORS, marker_of, scheme_labels
 from geo.render.print.kit import wrap_chars
 from geo.render.provenance import min_inhabitants
 
@@ -70,7 +70,7 @@ class Style:
 
 
 NOT_CLASSIFIED_STYLE = Style("#ffffff", "#9a9a9a", "/////")
-HIDDEN_STYLE = Style("#ffffff", "#9a9a9a", "xxxx")
+HIDDEN_STYLE = Style(HIDDEN_COLOR, "#9a9a9a", "xxxx")
 NO_VALUE_STYLE = Style("#e3e3e3")
 
 

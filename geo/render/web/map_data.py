@@ -16,11 +16,12 @@ from geo.analysis import Result, column
 from geo.analysis.classify import classify_values
 from geo.analysis.need import CLASS_BOUNDS, IN_NEED_CLASSES, NOT_CLASSIFIED, STATUS_CLASSES
 from geo.analysis.population import shown_counts
+from geo.analysis.protect import HIDDEN_MEANING, SMALL, district_codes
 from geo.catalog import TypeLabels
 from geo.dataset import Dataset
-from geo.formatting import format_count, format_distance, format_number
+from geo.formatting import format_distance, format_number
 from geo.render import palette
-from geo.render.palette import NO_CLASS_COLOR, STATUS_COLORS, YLORRD
+from geo.render.palette import HIDDEN_COLOR, NO_CLASS_COLOR, STATUS_COLORS, YLORRD
 from geo.render.web.symbols import FALLBACK_COLOR, esc, marker_svg, safe_color
 
 #: The map variable of the status index (any other variable is an indicator key or a reach share).
@@ -31,6 +32,10 @@ SCHEMES: Final[dict[str, str]] = palette.scheme_labels()
 SIMPLIFY_M: Final[float] = 5.0
 #: Below this zoom level district names are hidden; above it, names that would overlap wait for a closer zoom.
 LABEL_MIN_ZOOM: Final[float] = 10.0
+#: Class number of a district whose value data protection suppresses (:mod:`geo.analysis.protect`).
+HIDDEN_CLASS: Final[int] = -2
+#: Legend text of those districts (as on the print maps).
+HIDDEN_TEXT: Final[str] = "nicht ausgewiesen (Datenschutz)"
 
 
 # --------------------------------------------------------------------------------------------- classification
@@ -43,7 +48,8 @@ class Classes:
     Attributes
     ----------
     classes
-        Class number per district (0 = lowest values), ``-1`` where not classified.
+        Class number per district (0 = lowest values), ``-1`` where not classified or without value,
+        :data:`HIDDEN_CLASS` where data protection suppresses the value.
     labels
         Legend label per class.
     colors
@@ -58,7 +64,9 @@ class Classes:
     counts: list[int]
 
     def color_of(self, i: int) -> str:
-        """Fill colour of class ``i`` (``-1``: not classified)."""
+        """Fill colour of class ``i`` (``-1``: not classified, :data:`HIDDEN_CLASS`: suppressed)."""
+        if i == HIDDEN_CLASS:
+            return HIDDEN_COLOR
         return self.colors[i] if i >= 0 else NO_CLASS_COLOR
 
 
@@ -88,24 +96,36 @@ def variables(result: Result, dataset: Dataset) -> dict[str, Variable]:
     return out
 
 
-def _values(result: Result, var: Variable, min_inhabitants: int) -> np.ndarray:
+def _is_share(result: Result, var: Variable) -> bool:
+    return var.key in {column("share_in_reach", t) for t in result.offer_types}
+
+
+def _values(result: Result, var: Variable, codes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The values of ``var`` the map may show (the others NaN), and where a shown value would be suppressed.
+
+    Data protection (:func:`geo.analysis.protect.district_codes`) decides: the status index and indicator rates
+    of a district that is not classified fall into no class ("nicht klassifiziert"); a reach share that would
+    reveal a small count is "nicht ausgewiesen (Datenschutz)".
+    """
     d = result.districts
-    if var.key == STATUS:
-        values = d["status_index"].to_numpy(dtype=float).copy()
-        values[~d["classified"].to_numpy(dtype=bool)] = np.nan
-        return values
     values = d[var.key].to_numpy(dtype=float).copy()
-    if var.unit == "%" and var.key.startswith("share_in_reach"):
-        values = values * 100
-    values[d[settings.INHABITANTS].to_numpy(dtype=float) < min_inhabitants] = np.nan
-    return values
+    coded = (codes[var.key] != "").to_numpy(dtype=bool) if var.key in codes else np.zeros(len(d), dtype=bool)
+    values[coded] = np.nan
+    if not _is_share(result, var):
+        if "classified" in d:
+            values[~d["classified"].to_numpy(dtype=bool)] = np.nan
+        return values, np.zeros(len(d), dtype=bool)
+    return values * 100, coded
 
 
 def classify(
-    result: Result, var: Variable, *, scheme: str, k: int = 5,
-    min_inhabitants: int = settings.MIN_INHABITANTS_FOR_CLASS,
+    result: Result, var: Variable, *, scheme: str, k: int = 5, codes: pd.DataFrame | None = None
 ) -> Classes:
-    """Classes, legend labels and colours of ``var``; darker always means more need."""
+    """Classes, legend labels and colours of ``var``; darker always means more need.
+
+    Values suppressed by data protection fall into no class (:data:`HIDDEN_CLASS` for reach shares); ``codes``
+    is :func:`~geo.analysis.protect.district_codes` of ``result`` when the caller has it already.
+    """
     if scheme == "mss":
         if var.key != STATUS:
             raise ValueError("The MSS classes exist only for the status index.")
@@ -120,8 +140,9 @@ def classify(
         ]
         colors = [STATUS_COLORS[c] for c in STATUS_CLASSES]
     else:
-        values = _values(result, var, min_inhabitants)
+        values, hidden = _values(result, var, district_codes(result) if codes is None else codes)
         classes, bins = classify_values(values, scheme, k)
+        classes = np.where(hidden, HIDDEN_CLASS, classes)
         finite = values[np.isfinite(values)]
         colors = list(YLORRD[len(bins)]) if len(bins) >= 2 else [YLORRD[3][1]] * len(bins)
         if var.direction < 0:
@@ -194,7 +215,13 @@ def _points_latlon(points: gpd.GeoDataFrame) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------- map content
 
 
-def _district_tip(row: pd.Series, result: Result, dataset: Dataset, var: Variable | None) -> str:
+def _district_tip(row: pd.Series, codes: dict, result: Result, dataset: Dataset, var: Variable | None) -> str:
+    """Tooltip of one district; ``codes`` is its row of :func:`~geo.analysis.protect.district_codes`."""
+
+    def shown(name: str, text) -> str:
+        code = codes.get(name, "")
+        return esc(code) if code else text(float(row[name]))
+
     name = esc(row[settings.DISTRICT_NAME])
     area = row.get(settings.AREA_NAME)
     head = f"<b>{name}</b><div class='pa-muted'>Nr. {esc(row[settings.DISTRICT_ID])}"
@@ -202,24 +229,23 @@ def _district_tip(row: pd.Series, result: Result, dataset: Dataset, var: Variabl
         head += f" · Stadtbezirk {esc(area)}"
     head += "</div>"
     p = result.population
-    rows = [("Einwohner", format_count(float(row[settings.INHABITANTS])))]
+    rows = [("Einwohner", shown(settings.INHABITANTS, format_number))]
     for count in shown_counts(p):
         if count.column in row and np.isfinite(float(row[count.column])):
-            rows.append((esc(count.heading), format_count(float(row[count.column]))))
+            rows.append((esc(count.heading), shown(count.column, format_number)))
     rows += [
-        ("Statusindex", format_number(float(row["status_index"]), 2, signed=True)),
+        ("Statusindex", shown("status_index", lambda v: format_number(v, 2, signed=True))),
         ("Statusklasse", esc(row["status_class"])),
     ]
-    if var is not None and var.key != STATUS and not var.key.startswith("share_in_reach"):
+    if var is not None and var.key != STATUS and not _is_share(result, var):
         unit = f" {esc(var.unit)}" if var.unit else ""
-        rows.append((esc(var.label), format_number(float(row[var.key]), var.decimals) + unit))
+        rows.append((esc(var.label), shown(var.key, lambda v: format_number(v, var.decimals) + unit)))
     cells = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in rows)
     if result.offer_types:
         cells += f"<tr><th colspan='2'>{esc(p.in_reach)} (Luftlinie)</th></tr>"
     for t in result.offer_types:
         info = _type_info(dataset, t)
-        share = float(row[column("share_in_reach", t)])
-        text = f"{format_number(100 * share)} %" if np.isfinite(share) else "–"
+        text = shown(column("share_in_reach", t), lambda v: f"{format_number(100 * v)} %" if np.isfinite(v) else "–")
         if bool(row[column("gap", t)]):
             text += " <span class='pa-gap-flag'>Lücke</span>"
         cells += (
@@ -242,7 +268,7 @@ def _offer_tip(row: pd.Series, info: _TypeInfo) -> str:
 def _legend(
     *, title: str, subtitle: str, classes: Classes, gap: tuple[str, str, int] | None,
     offers: list[tuple[str, str, int]], reach: list[tuple[str, str]], no_class_count: int, no_class_text: str,
-    note: str = "",
+    note: str = "", hidden_count: int = 0, protection_note: bool = False,
 ) -> str:
     rows = [f"<div class='pa-lt'>{esc(title)}</div>", f"<div class='pa-ls'>{esc(subtitle)}</div>"]
     for label, color, count in zip(classes.labels, classes.colors, classes.counts, strict=True):
@@ -254,6 +280,11 @@ def _legend(
         rows.append(
             f"<div class='pa-lr'><span class='pa-sw' style='background:{NO_CLASS_COLOR}'></span>"
             f"<span>{esc(no_class_text)} <span class='pa-n'>({no_class_count})</span></span></div>"
+        )
+    if hidden_count:
+        rows.append(
+            f"<div class='pa-lr'><span class='pa-sw' style='background:{HIDDEN_COLOR}'></span>"
+            f"<span>{esc(HIDDEN_TEXT)} <span class='pa-n'>({hidden_count})</span></span></div>"
         )
     if gap is not None:
         kind, label, count = gap
@@ -272,6 +303,8 @@ def _legend(
         for color, label in reach:
             rows.append(f"<div class='pa-lr'><span class='pa-sw pa-sw-reach' style='border-color:{color}'></span>"
                         f"{esc(label)}</div>")
+    if protection_note:
+        rows.append(f"<div class='pa-ls'>{esc(f'„{SMALL}“ = 1 oder 2 Personen · {HIDDEN_MEANING}')}</div>")
     if note:
         rows.append(f"<div class='pa-ls'>{esc(note)}</div>")
     return "".join(rows)
@@ -291,6 +324,9 @@ def map_data(
     simplify_m: float = SIMPLIFY_M,
 ) -> dict:
     """Everything the map script draws, as JSON-ready data; every user text in it is already HTML-escaped.
+
+    Figures follow the data-protection rule of the exports (:mod:`geo.analysis.protect`): tooltips show
+    ``"< 3"`` and ``"•"`` where the result table does, suppressed values fall into no class.
 
     Parameters
     ----------
@@ -328,8 +364,10 @@ def map_data(
     if gap_type is not None and gap_type not in result.offer_types:
         gap_type = None
     k = int(min(7, max(2, k)))
-    classes = classify(result, var, scheme=scheme, k=k)
     d = result.districts
+    codes = district_codes(result)
+    classes = classify(result, var, scheme=scheme, k=k, codes=codes)
+    row_codes = codes.to_dict("index")
     geometry = display_geometry(d, tolerance_m=simplify_m)
     label_xy = _label_points(d)
 
@@ -344,7 +382,7 @@ def map_data(
                 "properties": {
                     "fill": classes.color_of(int(classes.classes[i])),
                     "gap": gap,
-                    "tip": _district_tip(row, result, dataset, var),
+                    "tip": _district_tip(row, row_codes[idx], result, dataset, var),
                 },
             }
         )
@@ -391,12 +429,14 @@ def map_data(
     if scheme != "mss":
         subtitle += f", {len(classes.labels)} Klassen"
     subtitle += " · dunkler = mehr Bedarf" if var.direction > 0 else " · dunkler = weniger Reichweite"
-    no_class = int((classes.classes < 0).sum())
-    min_inh = format_number(settings.MIN_INHABITANTS_FOR_CLASS)
-    no_class_text = (
-        f"{NOT_CLASSIFIED} (unter {min_inh} EW)" if var.key == STATUS
-        else f"{NOT_CLASSIFIED} (unter {min_inh} EW oder ohne Wert)"
-    )
+    no_class = int((classes.classes == -1).sum())
+    min_inh = format_number(result.min_inhabitants)
+    if var.key == STATUS:
+        no_class_text = f"{NOT_CLASSIFIED} (unter {min_inh} EW)"
+    elif _is_share(result, var):
+        no_class_text = "kein Wert"
+    else:
+        no_class_text = f"{NOT_CLASSIFIED} (unter {min_inh} EW oder ohne Wert)"
     gap_legend = None
     if gap_type:
         info = _type_info(dataset, gap_type)
@@ -414,6 +454,7 @@ def map_data(
             for t, info in infos.items() if reach and t in result.radii
         ],
         no_class_count=no_class, no_class_text=no_class_text, note=result.population.note,
+        hidden_count=int((classes.classes == HIDDEN_CLASS).sum()), protection_note=bool((codes != "").any(axis=None)),
     )
     minx, miny, maxx, maxy = geometry.total_bounds
     return {
