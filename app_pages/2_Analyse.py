@@ -76,6 +76,7 @@ st.markdown(
     "ohne Angebot in Reichweite"
 )
 ui.stamp(dataset)
+ui.need_note(result)
 if table.empty:
     st.info("Keine Zeilen für diese Auswahl." + (" Es gibt hier keine Versorgungslücken." if only_gaps else ""))
 else:

@@ -50,7 +50,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("app_pages/6_Methodik.py", "Methodik", ":material/menu_book:"),
 )
 _KEEP = "_keep__"
-_LAYER_CODES = {"districts", "indicators", "offers", "residents"}
+_LAYER_CODES = {"districts", "indicators", "offers", "residents", "definitions"}
 _FRAME = "_frame"
 _log = logging.getLogger("praeventionsatlas.pages")
 
@@ -258,6 +258,9 @@ def sidebar(dataset: Dataset) -> Params:
     weights: dict[str, float] = {}
     with sb.expander("Statusindex: Indikatoren und Gewichte"):
         st.caption("Gewicht 0 = Indikator nicht im Index. Der Index wird nach jeder Änderung neu standardisiert.")
+        if dataset.indicator_definitions.empty:
+            st.caption("Noch keine Indikatoren festgelegt: Laden Sie auf der Seite „Daten“ eine Indikatorentabelle "
+                       "hoch und markieren Sie die Indikatorspalten.")
         for key, default in _default_weights(dataset).items():
             row = dataset.indicator_definitions.loc[key]
             weights[key] = st.number_input(
@@ -308,6 +311,12 @@ def data_state(dataset: Dataset, result: Result) -> None:
         md(v) if k in _LAYER_CODES else f"{md(k)}: {md(v)}" for k, v in dataset.versions.items()
     ) or "–"
     cols[2].markdown(f"**Verwendete Datenstände**  \n{versions}")
+
+
+def need_note(result: Result) -> None:
+    """What the status index leaves out, or why no district is classified (from the analysis), as an info box."""
+    if result.need_note:
+        st.info(md(result.need_note), icon=":material/info:")
 
 
 def md(text: object) -> str:

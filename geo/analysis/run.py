@@ -12,7 +12,7 @@ from geo import crs, settings
 from geo._errors import DataError
 from geo.analysis import access
 from geo.analysis.gaps import rank_gaps
-from geo.analysis.need import IN_NEED_CLASSES, status_index
+from geo.analysis.need import IN_NEED_CLASSES, need_or_note
 from geo.dataset import Dataset
 
 RESIDENTS_FROM_LAYER = "Wohnblöcke (Einwohner- und Kinderzahlen je Block)"
@@ -50,7 +50,9 @@ class Result:
     """What the maps, tables and exports show.
 
     ``districts`` holds, per district, the indicators of ``year``, the status index and class, and per
-    analysed offer type the columns named by :func:`column`.
+    analysed offer type the columns named by :func:`column`. ``weights`` are the indicators the index was
+    computed from (empty when none could be used); ``need_note`` says, in German, what was left out of the
+    index or why no district is classified ("" when nothing was).
     """
 
     districts: gpd.GeoDataFrame
@@ -63,6 +65,7 @@ class Result:
     max_share_in_reach: float
     min_inhabitants: int = field(default_factory=lambda: settings.MIN_INHABITANTS_FOR_CLASS)
     key_figures: dict[str, float] = field(default_factory=dict)
+    need_note: str = ""
 
 
 def column(metric: str, offer_type: str) -> str:
@@ -107,7 +110,8 @@ def analyse(dataset: Dataset, params: Params | None = None) -> Result:
     weights = params.weights
     if weights is None:
         weights = {k: float(r["weight"]) for k, r in definitions.iterrows() if r["in_index"]}
-    need = status_index(merged, definitions=definitions, weights=weights, min_inhabitants=params.min_inhabitants)
+    need, weights, need_note = need_or_note(merged, definitions=definitions, weights=weights,
+                                            min_inhabitants=params.min_inhabitants)
     merged = pd.concat([merged, need], axis=1)
 
     if dataset.residents is not None and len(dataset.residents):
@@ -162,4 +166,5 @@ def analyse(dataset: Dataset, params: Params | None = None) -> Result:
         max_share_in_reach=params.max_share_in_reach,
         min_inhabitants=params.min_inhabitants,
         key_figures=key_figures,
+        need_note=need_note,
     )
