@@ -163,8 +163,8 @@ def propose(
         if column in by_column:
             key = by_column[column]
             row = known.loc[key]
-            rows.append({"column": column, "key": key, "indicator": True, **{f: row[f] for f in catalog.INDICATOR_COLUMNS
-                         if f != "key"}, "origin": origin[key]})
+            fields = {f: row[f] for f in catalog.INDICATOR_COLUMNS if f != "key"}
+            rows.append({"column": column, "key": key, "indicator": True, **fields, "origin": origin[key]})
         elif column not in used and is_numeric_column(table[column]):
             label = label_from_header(column)
             key = indicator_key(label, taken)
@@ -316,3 +316,20 @@ def edit_definitions(stored: pd.DataFrame, edited: pd.DataFrame) -> tuple[pd.Dat
     if not report.ok:
         return stored, report
     return catalog.definitions_from_table(out.rename_axis("key").reset_index()), report
+
+
+def commit_definitions(
+    workspace, definitions: pd.DataFrame, *, base_versions: Mapping[str, int | None], comment: str = "",
+    filename: str = "Seite Indikatoren",
+):
+    """Store edited definitions (from :func:`edit_definitions`) as a new version of the ``definitions`` layer.
+
+    ``base_versions`` are the versions the planner edited (at least ``definitions``); if another session stored
+    definitions in between, :class:`~geo._errors.VersionConflict` is raised and nothing is written.
+
+    Returns
+    -------
+    geo.store.VersionInfo
+    """
+    return workspace.save("definitions", catalog.definitions_table(definitions), filename=filename,
+                          comment=comment, base_versions=base_versions)

@@ -149,8 +149,10 @@ def validate_indicators(
     )
     roles, id_col, year_col = _indicator_roles(table.columns, known, id_column, year_column, year, column_map, report)
     counts = {settings.INHABITANTS, settings.CHILDREN}
-    proposal = definitions.propose(table, roles={k: c for k, c in roles.items() if k not in counts}, known=known,
-                                   origin=origin, used={c for k, c in roles.items() if k in counts} | {id_col, year_col})
+    proposal = definitions.propose(
+        table, roles={k: c for k, c in roles.items() if k not in counts}, known=known, origin=origin,
+        used={c for k, c in roles.items() if k in counts} | {id_col, year_col},
+    )
     proposal = definitions.apply_choices(proposal, choices, columns=table.columns, report=report)
     taken = proposal[proposal["indicator"]]
     after = definitions.definitions_after(stored, proposal)
@@ -320,8 +322,10 @@ def _take_similar_indicators(
 
 
 def _similarity(name: str, target: str) -> float:
-    """difflib ratio of two normalised names; a name of 6+ characters that starts the other counts 0.9
-    ("SGB-II-Quote" for "SGB-II-Quote Kinder unter 15 Jahren")."""
+    """Similarity of two normalised names: a name of 6+ characters that starts the other counts 0.9.
+
+    ("SGB-II-Quote" for "SGB-II-Quote Kinder unter 15 Jahren"); otherwise the difflib ratio.
+    """
     if min(len(name), len(target)) >= 6 and (target.startswith(name) or name.startswith(target)):
         return 0.9
     return difflib.SequenceMatcher(None, name, target).ratio()

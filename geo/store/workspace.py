@@ -406,8 +406,9 @@ class Workspace:
         self, frames: Mapping[str, pd.DataFrame], *, filename: str, comment: str = "",
         base_versions: Mapping[str, int | None] | None = None,
     ) -> dict[str, VersionInfo]:
-        """Store several layers in one transaction: all of them become active, or none (e.g. indicators and
-        their definitions from one upload).
+        """Store several layers in one transaction: all of them become active, or none.
+
+        E.g. the indicators of an upload and their definitions.
 
         Each layer follows the rules of :meth:`save`: a frame whose payload equals its layer's active version
         adds no version; ``base_versions`` are compared inside the same transaction as the writes.
