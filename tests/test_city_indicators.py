@@ -108,8 +108,8 @@ def test_city_columns_are_proposed_as_new_indicators_outside_the_index(city):
 
 
 def test_nrw_names_are_suggested_by_their_usual_column_names(city):
-    data = ("Sozialraum;Jahr;Einwohner;Kinder;SGB-II-Quote;Alleinerziehende;Arbeitslose\n"
-            "01;2024;1000;100;10;15;4\n02;2024;2000;250;40;35;14\n03;2024;1500;80;16;19;6\n").encode()
+    data = (b"Sozialraum;Jahr;Einwohner;Kinder;SGB-II-Quote;Alleinerziehende;Arbeitslose\n"
+            b"01;2024;1000;100;10;15;4\n02;2024;2000;250;40;35;14\n03;2024;1500;80;16;19;6\n")
     check = check_upload(data, "nrw.csv", kind="indicators", context=city)
     assert check.ok, messages(check)
     assert dict(zip(check.indicator_columns["column"], check.indicator_columns["key"], strict=True)) == {
@@ -182,7 +182,8 @@ def test_city_indicators_are_stored_reloaded_and_exported_with_the_city_labels(w
 def test_a_year_lacking_an_indicator_has_no_values_for_it(ws, city):
     choices = parse_indicator_options([f"{MIGRATION}:+", f"{TRANSFER}:+"])
     data = _commit(ws, city, CITY_2024, "stadt.csv", indicators=choices)
-    later = f"Sozialraum;Jahr;Einwohner;Kinder;{MIGRATION}\n01;2025;1000;100;21\n02;2025;2000;250;44\n03;2025;1500;80;31\n"
+    later = (f"Sozialraum;Jahr;Einwohner;Kinder;{MIGRATION}\n"
+             "01;2025;1000;100;21\n02;2025;2000;250;44\n03;2025;1500;80;31\n")
     check = check_upload(later.encode(), "stadt_2025.csv", kind="indicators", context=data)
     assert check.ok, messages(check)
     assert "Die Datei enthält keine Werte für 1 gespeicherte(n) Indikator(en): „Transferbezug“." in messages(check)[0]
