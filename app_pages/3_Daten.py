@@ -258,8 +258,12 @@ else:
         new_params = dataclasses.replace(params, year=year)  # every other setting as in the sidebar
         before = ui.analysis(dataset, new_params) \
             if year in dataset.years else None
-        after_ds = dataset.with_layers(indicators=check.layer)
-        after = ui.analysis(after_ds, new_params)
+        after_ds = dataset.with_layers(indicators=check.layer, indicator_definitions=check.definitions)
+        # Indicators new with this file enter the preview's index as defined; the others as in the sidebar.
+        added = check.definitions[check.definitions["in_index"] & ~check.definitions.index.isin(
+            dataset.indicator_definitions.index)]
+        after_params = dataclasses.replace(new_params, weights={**(params.weights or {}), **added["weight"].to_dict()})
+        after = ui.analysis(after_ds, after_params)
         left.markdown(f"**Bisher ({year})**")
         if before is not None:
             with left:
