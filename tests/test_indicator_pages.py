@@ -59,13 +59,24 @@ def test_city_table_with_hostile_headers_is_proposed_stored_and_shown(workspace)
     assert proposal["Einheit"].tolist() == ["Prozent (%)", "Prozent (%)", "Prozent (%)"]
     assert proposal["im Index"].tolist() == [False, False, False]
 
+    # The planner renames the first column's indicator, takes it into the index and leaves the formula column out:
+    # the check runs again with these choices.
+    at.session_state[editors[0].key] = {
+        "edited_rows": {0: {"Bezeichnung": "Migration", "im Index": True, "Gewicht": 2.0}, 2: {"Indikator": False}},
+        "added_rows": [], "deleted_rows": [],
+    }
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Indikatoren: Migration, \\<script" in c.value for c in at.caption)
+
     at.button(key="up_save").click().run()
     assert not at.exception, at.exception
     assert at.success, markdown_texts(at)
     assert_escaped(at)
     definitions = catalog.definitions_from_table(workspace.load("definitions"))
-    assert definitions["label"].tolist()[3:] == ["Anteil Migrationshintergrund",
-                                                 "<script>alert(1)</script> {{ 7*191 }} $x$ **fett**", FORMULA]
+    assert definitions["label"].tolist()[3:] == ["Migration", "<script>alert(1)</script> {{ 7*191 }} $x$ **fett**"]
+    assert definitions.loc["anteil_migrationshintergrund", ["in_index", "weight"]].tolist() == [True, 2.0]
+    assert "hyperlink_http_x_quote" not in workspace.load("indicators").columns
     assert list(definitions.index[:3]) == ["sgb2_children_quota", "unemployment_rate", "single_parent_share"]
 
     for page in ("app_pages/2_Analyse.py", "app_pages/7_Indikatoren.py", "app_pages/1_Karte.py"):
