@@ -40,6 +40,8 @@ RESERVED_KEYS: Final[frozenset[str]] = frozenset({
 })
 #: Share of a column's non-blank cells that must be numbers for it to be proposed as an indicator.
 NUMERIC_SHARE: Final[float] = 0.5
+#: How many non-blank cells of a column that share is judged on.
+NUMERIC_SAMPLE: Final[int] = 500
 
 _PERCENT_WORDS = ("quote", "anteil", "prozent", "rate")
 _PER_THOUSAND = re.compile(r"(je|pro|/)\s*1\.?000|‰", re.IGNORECASE)
@@ -125,12 +127,19 @@ def known_definitions(stored: pd.DataFrame, suggestions: pd.DataFrame) -> tuple[
 
 
 def is_numeric_column(values: pd.Series) -> bool:
-    """True when at least :data:`NUMERIC_SHARE` of the non-blank cells (placeholders count as blank) are numbers."""
-    raw = _text(values)
-    present = ~_gap(raw)
-    if not present.any():
+    """True when at least :data:`NUMERIC_SHARE` of the non-blank cells (placeholders count as blank) are numbers.
+
+    Judged on the first :data:`NUMERIC_SAMPLE` non-blank cells: a proposal, not the check (every value of a
+    column taken as an indicator is parsed and checked afterwards, naming its row).
+    """
+    raw = _text(values.iloc[: 4 * NUMERIC_SAMPLE])
+    present = raw[~_gap(raw)].iloc[:NUMERIC_SAMPLE]
+    if present.empty and len(values) > len(raw):
+        raw = _text(values)
+        present = raw[~_gap(raw)].iloc[:NUMERIC_SAMPLE]
+    if present.empty:
         return False
-    return float(parse_number(raw[present]).notna().mean()) >= NUMERIC_SHARE
+    return float(parse_number(present).notna().mean()) >= NUMERIC_SHARE
 
 
 def _looks_like_id(column: object) -> bool:
