@@ -34,6 +34,7 @@ def overview() -> None:
     with ui.shows_data_errors():
         result = ui.analysis(dataset, params)
     ui.stamp(dataset)
+    ui.need_note(result)
     with st.container(border=True):
         ui.data_state(dataset, result)
     ui.types_without_offers_note(dataset)

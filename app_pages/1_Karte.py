@@ -65,6 +65,7 @@ with st.container(border=True):
     labels = t2.toggle("Bezirksnamen zeigen", **ui.remember("karte_labels", True))
 
 ui.stamp(dataset)
+ui.need_note(result)
 with ui.shows_data_errors():
     m = leaflet.need_map(
         result, dataset, variable=variable, scheme=scheme, k=k, offer_types=shown, reach=reach,

@@ -91,6 +91,7 @@ st.markdown(
 )
 ui.stamp(dataset)
 st.caption(f"„< 3“ = 1 oder 2 {ui.md(p.plural)}; leere Zellen und „•“: aus Datenschutzgründen nicht ausgewiesen.")
+ui.need_note(result)
 if table.empty:
     st.info("Keine Zeilen für diese Auswahl." + (" Es gibt hier keine Versorgungslücken." if only_gaps else ""))
 else:

@@ -243,12 +243,26 @@ if kind == "indicators":
             if column_map:
                 options["column_map"] = column_map
 
-with st.spinner("Datei wird geprüft …"):
-    # Keyed by the file's checksum, the options and the stored versions the check compares with.
-    check_key = (checksum, upload.name, kind, json.dumps(options, sort_keys=True, default=str),
-                 dataset.workspace, dataset.source, tuple(sorted(dataset.versions.items())))
-    check = once("check", check_key, lambda: check_upload(data, upload.name, kind=kind, context=dataset,
-                                                          options=options))
+
+
+def run_check(purpose: str, options: dict):
+    """check_upload once per file, options and stored versions the check compares with."""
+    key = (checksum, upload.name, kind, json.dumps(options, sort_keys=True, default=str),
+           dataset.workspace, dataset.source, tuple(sorted(dataset.versions.items())))
+    with st.spinner("Datei wird geprüft …"):
+        return once(purpose, key, lambda: check_upload(data, upload.name, kind=kind, context=dataset,
+                                                       options=options))
+
+
+check = run_check("check", options)
+if kind == "indicators" and check.indicator_columns is not None and len(check.indicator_columns):
+    # The proposal (stored definitions, NRW suggestions, other numeric columns) as a table the planner edits;
+    # the check runs again with the planner's choices.
+    st.markdown("**Welche Spalten sind Indikatoren?** Vorschlag aus den gespeicherten Indikatoren, den "
+                "NRW-Indikatoren und allen weiteren Zahlenspalten – bitte prüfen und bei Bedarf ändern.")
+    choices = ui.indicator_choices(check.indicator_columns, key=f"up_ind_editor_{checksum[:16]}")
+    if choices:
+        check = run_check("check_choices", options | {"indicators": choices})
 
 if check.info:
     st.caption(" · ".join(f"{ui.md(k)}: {ui.md(v)}" for k, v in check.info.items()))
@@ -340,8 +354,12 @@ else:
         new_params = dataclasses.replace(params, year=year)  # every other setting as in the sidebar
         before = ui.analysis(dataset, new_params) \
             if year in dataset.years else None
-        after_ds = dataset.with_layers(indicators=check.layer)
-        after = ui.analysis(after_ds, new_params)
+        after_ds = dataset.with_layers(indicators=check.layer, indicator_definitions=check.definitions)
+        # Indicators new with this file enter the preview's index as defined; the others as in the sidebar.
+        added = check.definitions[check.definitions["in_index"] & ~check.definitions.index.isin(
+            dataset.indicator_definitions.index)]
+        after_params = dataclasses.replace(new_params, weights={**(params.weights or {}), **added["weight"].to_dict()})
+        after = ui.analysis(after_ds, after_params)
         left.markdown(f"**Bisher ({year})**")
         if before is not None:
             with left:

@@ -32,6 +32,7 @@ st.caption(
     "zurückrechnen ließen, sind unterdrückt."
 )
 ui.stamp(dataset)
+ui.need_note(result)
 offer_types = dataset.offer_types
 analysed = list(result.offer_types)
 

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _shared as ui
-from geo import settings
+from geo import catalog, settings
 from geo.analysis.need import CLASS_BOUNDS, IN_NEED_CLASSES
 from geo.analysis.protect import protected_totals
 from geo.formatting import format_distance, format_number
@@ -40,6 +40,7 @@ st.markdown(
     "gelten (Seitenleiste). Ändern Sie dort Jahr, Gewichte oder Radien, ändern sich auch die Angaben hier."
 )
 ui.stamp(dataset)
+ui.need_note(result)
 
 st.header("1. Datengrundlage")
 with st.container(border=True):
@@ -89,8 +90,7 @@ weights = pd.DataFrame(
     {
         "Indikator": [str(definitions.at[k, "label"]) for k in definitions.index],
         "Einheit": [str(definitions.at[k, "unit"]) for k in definitions.index],
-        "Richtung": ["höher = mehr Bedarf" if definitions.at[k, "direction"] > 0 else "höher = weniger Bedarf"
-                     for k in definitions.index],
+        "Richtung": [catalog.DIRECTIONS[1 if definitions.at[k, "direction"] > 0 else -1] for k in definitions.index],
         "Gewicht (aktuell)": [result.weights.get(k, 0.0) for k in definitions.index],
         "Beschreibung": [str(definitions.at[k, "description"]) for k in definitions.index],
     }

@@ -28,11 +28,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
-from geo import DataError, Dataset, Params, Result, analyse, column, log_incident, settings, store
+from geo import DataError, Dataset, Params, Result, analyse, catalog, column, log_incident, settings, store
 from geo.analysis import population
 from geo.formatting import format_number
+from geo.ingest.definitions import ORIGINS
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 FAVICON = REPO_DIR / "static" / "favicon.png"
@@ -46,12 +48,13 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("app_pages/1_Karte.py", "Karte", ":material/map:"),
     ("app_pages/2_Analyse.py", "Analyse", ":material/table_chart:"),
     ("app_pages/3_Daten.py", "Daten", ":material/upload_file:"),
+    ("app_pages/7_Indikatoren.py", "Indikatoren", ":material/tune:"),
     ("app_pages/4_Verlauf.py", "Verlauf", ":material/history:"),
     ("app_pages/5_Export.py", "Export", ":material/download:"),
     ("app_pages/6_Methodik.py", "Methodik", ":material/menu_book:"),
 )
 _KEEP = "_keep__"
-_LAYER_CODES = {"districts", "indicators", "offers", "residents"}
+_LAYER_CODES = {"districts", "indicators", "offers", "residents", "definitions"}
 _FRAME = "_frame"
 _log = logging.getLogger("praeventionsatlas.pages")
 
@@ -347,6 +350,9 @@ def sidebar(dataset: Dataset) -> Params:
     weights: dict[str, float] = {}
     with sb.expander("Statusindex: Indikatoren und Gewichte"):
         st.caption("Gewicht 0 = Indikator nicht im Index. Der Index wird nach jeder Änderung neu standardisiert.")
+        if dataset.indicator_definitions.empty:
+            st.caption("Noch keine Indikatoren festgelegt: Laden Sie auf der Seite „Daten“ eine Indikatorentabelle "
+                       "hoch und markieren Sie die Indikatorspalten.")
         for key, default in _default_weights(dataset).items():
             row = dataset.indicator_definitions.loc[key]
             weights[key] = st.number_input(
@@ -414,6 +420,94 @@ def data_state(dataset: Dataset, result: Result) -> None:
         md(v) if k in _LAYER_CODES else f"{md(k)}: {md(v)}" for k, v in dataset.versions.items()
     ) or "–"
     cols[2].markdown(f"**Verwendete Datenstände**  \n{versions}")
+
+
+#: Definition field → German header of the indicator tables (upload proposal and the Indikatoren page).
+DEFINITION_HEADERS: dict[str, str] = {
+    "column": "Spalte", "key": "Kennung", "indicator": "Indikator", "label": "Bezeichnung", "unit": "Einheit",
+    "direction": "Richtung", "in_index": "im Index", "weight": "Gewicht", "description": "Beschreibung",
+    "origin": "Herkunft", "keep": "behalten",
+}
+_UNIT_NAMES = dict(catalog.UNITS)
+_DIRECTION_NAMES = {d: ("↑ " if d > 0 else "↓ ") + text for d, text in catalog.DIRECTIONS.items()}
+
+
+def definition_editor_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Definition fields (as in a proposal or the stored definitions) → the German table st.data_editor shows."""
+    out = frame.copy()
+    if "unit" in out:
+        out["unit"] = out["unit"].map(lambda u: _UNIT_NAMES.get(str(u), _UNIT_NAMES[""]))
+    if "direction" in out:
+        out["direction"] = out["direction"].map(lambda d: _DIRECTION_NAMES[1 if d > 0 else -1])
+    if "origin" in out:
+        out["origin"] = out["origin"].map(lambda o: ORIGINS.get(o, o))
+    return out.rename(columns=DEFINITION_HEADERS)
+
+
+def definition_editor_fields(edited: pd.DataFrame) -> pd.DataFrame:
+    """The edited German table back to definition fields (inverse of :func:`definition_editor_frame`)."""
+    out = edited.rename(columns={v: k for k, v in DEFINITION_HEADERS.items()})
+    units = {v: k for k, v in _UNIT_NAMES.items()}
+    directions = {v: k for k, v in _DIRECTION_NAMES.items()}
+    if "unit" in out:
+        out["unit"] = out["unit"].map(lambda u: units.get(u, ""))
+    if "direction" in out:
+        out["direction"] = out["direction"].map(lambda d: directions.get(d, 1))
+    if "weight" in out:
+        out["weight"] = pd.to_numeric(out["weight"], errors="coerce").fillna(0.0)
+    for name in ("label", "description"):
+        if name in out:
+            out[name] = out[name].fillna("").astype(str)
+    return out
+
+
+def definition_column_config(*, editable: Sequence[str]) -> dict:
+    """Column types of the indicator tables: checkboxes, unit and direction choosers, weights 0–100."""
+    config = {
+        "indicator": st.column_config.CheckboxColumn(help="Ist diese Spalte ein Indikator?"),
+        "label": st.column_config.TextColumn(help="Name des Indikators in allen Karten, Tabellen und Exporten",
+                                             max_chars=120),
+        "unit": st.column_config.SelectboxColumn(options=list(_UNIT_NAMES.values()), required=True),
+        "direction": st.column_config.SelectboxColumn(options=list(_DIRECTION_NAMES.values()), required=True),
+        "in_index": st.column_config.CheckboxColumn(help="Geht der Indikator in den Statusindex ein?"),
+        "weight": st.column_config.NumberColumn(min_value=0.0, max_value=100.0, step=0.5, format="%.1f"),
+        "description": st.column_config.TextColumn(max_chars=300),
+        "keep": st.column_config.CheckboxColumn(help="Aus: Der Indikator wird aus den Definitionen entfernt."),
+    }
+    return {DEFINITION_HEADERS[k]: v for k, v in config.items() if k in editable}
+
+
+_PROPOSAL_EDITABLE = ("indicator", "label", "unit", "direction", "in_index", "weight")
+
+
+def indicator_choices(proposal: pd.DataFrame, *, key: str) -> dict[str, dict]:
+    """The upload's proposed indicator columns as an editable table; returns the planner's changes as ``choices``.
+
+    Only changed rows are returned (file column → every editable field), so an untouched table adds no option.
+    """
+    shown = ["column", *_PROPOSAL_EDITABLE, "origin"]
+    frame = definition_editor_frame(proposal[shown])
+    edited = st.data_editor(
+        frame, key=key, hide_index=True, width="stretch", num_rows="fixed",
+        disabled=[DEFINITION_HEADERS[c] for c in shown if c not in _PROPOSAL_EDITABLE],
+        column_config=definition_column_config(editable=_PROPOSAL_EDITABLE),
+    )
+    back = definition_editor_fields(edited)
+    choices: dict[str, dict] = {}
+    for i in proposal.index:
+        fields = {f: back.at[i, f] for f in _PROPOSAL_EDITABLE}
+        before = {f: proposal.at[i, f] for f in _PROPOSAL_EDITABLE}
+        fields = {f: (bool(v) if f in ("indicator", "in_index") else int(v) if f == "direction"
+                      else float(v) if f == "weight" else str(v)) for f, v in fields.items()}
+        if any(fields[f] != before[f] for f in _PROPOSAL_EDITABLE):
+            choices[str(proposal.at[i, "column"])] = fields
+    return choices
+
+
+def need_note(result: Result) -> None:
+    """What the status index leaves out, or why no district is classified (from the analysis), as an info box."""
+    if result.need_note:
+        st.info(md(result.need_note), icon=":material/info:")
 
 
 def md(text: object) -> str:

@@ -21,7 +21,7 @@ import pytest
 from geopandas.testing import assert_geodataframe_equal
 from shapely.geometry import Point, box
 
-from geo import settings
+from geo import catalog, settings
 from geo._errors import DataError
 from geo.demo import load_demo
 from geo.store import COLUMN_LABELS, Workspace
@@ -139,7 +139,10 @@ def demo():
 
 @pytest.mark.parametrize("layer", store.LAYERS)
 def test_demo_layers_read_back_identical(ws: Workspace, demo, layer: str) -> None:
-    frame = getattr(demo, layer)
+    if layer == "definitions":
+        frame = catalog.definitions_table(demo.indicator_definitions)
+    else:
+        frame = getattr(demo, layer)
     info = ws.save(layer, frame, filename=f"{layer}.gpkg")
     assert (info.layer, info.version, info.rows) == (layer, 1, len(frame))
     _assert_same(ws.load(layer), frame)
@@ -335,11 +338,12 @@ def test_dataset_uses_active_layers_and_says_so(ws: Workspace) -> None:
 def test_dataset_with_every_layer_replaced(ws: Workspace) -> None:
     for layer, frame in [
         ("districts", _districts()), ("offers", _offers()), ("residents", _residents(5, 1)),
-        ("indicators", _indicators()),
+        ("indicators", _indicators()), ("definitions", catalog.definitions_table(load_demo().indicator_definitions)),
     ]:
         ws.save(layer, frame, filename=f"{layer}.csv")
     data = ws.dataset()
-    assert data.source == f"{ws.path.name}: eigene Daten (Sozialräume, Angebote, Wohnorte, Indikatoren)"
+    assert data.source == (f"{ws.path.name}: eigene Daten (Sozialräume, Angebote, Wohnorte, Indikatoren, "
+                           "Indikator-Definitionen)")
     assert list(data.versions) == list(store.LAYERS)
     assert all(" v1 (" in label for label in data.versions.values())
     assert data.synthetic is False and data.missing_layers == []

@@ -491,13 +491,18 @@ def test_numeric_ids_and_blank_names():
 # --------------------------------------------------------------------------------------------------------------
 # Indicators
 
+def _validated(raw, **kwargs):
+    upload = validate_indicators(raw, **kwargs)
+    return upload.layer, upload.report
+
+
 IND_HEAD = "Sozialraum-Nr;Jahr;Einwohner;Kinder;sgb2_children_quota;Arbeitslosenquote;single_parent_share"
 
 
 def test_demo_indicator_file_validates_to_the_demo_values():
     demo = load_demo()
     raw = read_table((settings.DEMO_DIR / "indikatoren.csv").read_bytes(), "indikatoren.csv")
-    out, report = validate_indicators(raw, districts=demo.districts, indicator_definitions=DEFINITIONS)
+    out, report = _validated(raw, districts=demo.districts, indicator_definitions=DEFINITIONS)
     assert report.problems == []
     expected = demo.indicators.reset_index(drop=True)
     pd.testing.assert_frame_equal(out.reset_index(drop=True), expected, check_dtype=False)
@@ -506,7 +511,7 @@ def test_demo_indicator_file_validates_to_the_demo_values():
 
 def test_ids_without_leading_zeros_match_where_unambiguous(squares):
     raw = table(f"{IND_HEAD}\n1;2024;1000;100;10,5;4;15\n2;2024;2000;250;40,0 %;14;35\n03;2024;1500;80;16;6;19\n")
-    out, report = validate_indicators(raw, districts=squares, indicator_definitions=DEFINITIONS)
+    out, report = _validated(raw, districts=squares, indicator_definitions=DEFINITIONS)
     assert out[settings.DISTRICT_ID].tolist() == ["01", "02", "03"]
     assert out["sgb2_children_quota"].tolist() == [10.5, 40.0, 16.0]
     assert out["unemployment_rate"].tolist() == [4.0, 14.0, 6.0]  # found by its label "Arbeitslosenquote"
@@ -516,7 +521,7 @@ def test_ids_without_leading_zeros_match_where_unambiguous(squares):
 def test_ambiguous_ids_need_the_exact_spelling(squares):
     districts = squares.assign(**{settings.DISTRICT_ID: ["01", "001", "02"]})
     raw = table(f"{IND_HEAD}\n1;2024;1000;100;10;4;15\n01;2024;1000;100;10;4;15\n2;2024;2000;250;40;14;35\n")
-    out, report = validate_indicators(raw, districts=districts, indicator_definitions=DEFINITIONS)
+    out, report = _validated(raw, districts=districts, indicator_definitions=DEFINITIONS)
     assert out[settings.DISTRICT_ID].tolist() == ["01", "02"]
     assert messages(report) == [
         "1 Kennung(en) passen zu keinem Sozialraum und werden nicht übernommen: „1“ (Zeile 2).",
@@ -533,7 +538,7 @@ def test_indicator_value_problems_per_row_and_column(squares):
         "03;20x4;1500;80;120,5;.;19\n"  # row 4: bad year and 120.5 %
         "01;2023;;80;16;6;x\n"  # row 5: inhabitants missing, "x" is a gap
     )
-    out, report = validate_indicators(raw, districts=squares, indicator_definitions=DEFINITIONS)
+    out, report = _validated(raw, districts=squares, indicator_definitions=DEFINITIONS)
     assert [(p.row, p.message) for p in report.errors] == [
         (2, "Spalte „sgb2_children_quota“: „viel“ ist keine Zahl."),
         (3, "Es sind mehr Kinder als Einwohnerinnen und Einwohner angegeben."),
@@ -550,7 +555,7 @@ def test_gaps_year_parameter_and_column_map(squares):
     raw = table("SR;EW;Kinder u15;Quote;AL;AE\n01;1000;100;10;4;15\n02;2000;250;40;–;35\n03;1500;80;16;6;19\n")
     column_map = {"EW": "inhabitants", "Kinder u15": "children", "Quote": "sgb2_children_quota",
                   "AL": "unemployment_rate", "AE": "single_parent_share"}
-    out, report = validate_indicators(raw, districts=squares, indicator_definitions=DEFINITIONS, id_column="SR",
+    out, report = _validated(raw, districts=squares, indicator_definitions=DEFINITIONS, id_column="SR",
                                       year=2025, column_map=column_map)
     assert report.errors == [] and out[settings.YEAR].tolist() == [2025] * 3
     assert messages(report) == ["„–“ (keine Angabe) als fehlende Werte gelesen: Spalte „AL“ (Zeile 3)."]
@@ -558,9 +563,12 @@ def test_gaps_year_parameter_and_column_map(squares):
 
 
 def test_missing_columns_and_year(squares):
-    out, report = validate_indicators(table("Sozialraum;X\n01;1\n"), districts=squares,
+    out, report = _validated(table("Sozialraum;X\n01;1\n"), districts=squares,
                                       indicator_definitions=DEFINITIONS)
-    assert len(report.errors) == 6  # year, inhabitants, children and three indicators
+    # Only the id and the year are required; missing counts and stored indicators are warnings.
+    assert [p.message for p in report.errors] == [
+        "Das Jahr fehlt: Die Datei hat keine Spalte „Jahr“. Bitte geben Sie das Jahr der Werte an."]
+    assert len(report.warnings) == 3  # inhabitants, children, the three stored indicators in one
     assert out.empty
 
 

@@ -126,3 +126,54 @@ def status_index(
     out["classified"] = eligible
     out["status_class"] = np.where(eligible, classes, NOT_CLASSIFIED)
     return out
+
+
+def unclassified(index: pd.Index) -> pd.DataFrame:
+    """The need columns of :func:`status_index` for districts that get no index: NaN, ``nicht klassifiziert``."""
+    return pd.DataFrame(
+        {"index_sum": np.nan, "status_index": np.nan, "classified": False, "status_class": NOT_CLASSIFIED},
+        index=index,
+    )
+
+
+def need_or_note(
+    indicators: pd.DataFrame,
+    *,
+    definitions: pd.DataFrame,
+    weights: Mapping[str, float],
+    min_inhabitants: int,
+) -> tuple[pd.DataFrame, dict[str, float], str]:
+    """:func:`status_index` where it can be computed; otherwise no district is classified and a note says why.
+
+    Indicators chosen with a weight but without any value in ``indicators`` (a year whose file lacked them) or
+    without a definition are left out of the index, and the note names them.
+
+    Returns
+    -------
+    (pandas.DataFrame, dict, str)
+        The need columns (as :func:`status_index`, or :func:`unclassified`), the weights actually used, and a
+        German note for the pages ("" when the index is complete).
+    """
+    notes = []
+    usable, left_out = {}, []
+    for key, weight in weights.items():
+        if not weight:
+            continue
+        present = key in definitions.index and key in indicators.columns
+        if present and pd.to_numeric(indicators[key], errors="coerce").notna().any():
+            usable[key] = float(weight)
+        else:
+            left_out.append(str(definitions.at[key, "label"]) if key in definitions.index else str(key))
+    if left_out:
+        notes.append(f"Ohne Werte in diesem Jahr und daher nicht im Statusindex: {', '.join(left_out)}.")
+    if not usable:
+        notes.append("Für den Statusindex ist kein Indikator mit Werten gewählt: Kein Sozialraum wird klassifiziert "
+                     "und es werden keine Versorgungslücken bestimmt; die Erreichbarkeit wird trotzdem berechnet. "
+                     "Wählen Sie Indikatoren für den Index auf der Seite „Indikatoren“ oder in der Seitenleiste.")
+        return unclassified(indicators.index), {}, " ".join(notes)
+    try:
+        need = status_index(indicators, definitions=definitions, weights=usable, min_inhabitants=min_inhabitants)
+    except DataError as err:
+        notes.append(f"{err} Kein Sozialraum wird klassifiziert; die Erreichbarkeit wird trotzdem berechnet.")
+        return unclassified(indicators.index), {}, " ".join(notes)
+    return need, usable, " ".join(notes)

@@ -12,7 +12,7 @@ from geo import crs, settings
 from geo._errors import DataError
 from geo.analysis import access
 from geo.analysis.gaps import rank_gaps
-from geo.analysis.need import IN_NEED_CLASSES, status_index
+from geo.analysis.need import IN_NEED_CLASSES, need_or_note
 from geo.analysis.population import CHILDREN, Population, choose
 from geo.dataset import Dataset
 
@@ -81,7 +81,9 @@ class Result:
     ``offers_inside``, ``without_reach`` (people of ``population`` out of reach, rounded) and ``gap``.
     ``key_figures``: ``districts``, ``districts_in_need``, ``population``, ``population_in_need`` and per type
     ``in_need_reached`` and ``gap_districts``. ``population`` says whom reach is measured for (children or
-    inhabitants) and how every view names them.
+    inhabitants) and how every view names them. ``weights`` are the indicators the index was computed from
+    (empty when none could be used); ``need_note`` says, in German, what was left out of the index or why no
+    district is classified ("" when nothing was).
     """
 
     districts: gpd.GeoDataFrame
@@ -97,6 +99,7 @@ class Result:
     population: Population = CHILDREN
     #: True when the population was spread evenly over the fallback grid (no usable residents layer)
     residents_on_grid: bool = False
+    need_note: str = ""
 
 
 def column(metric: str, offer_type: str) -> str:
@@ -166,7 +169,8 @@ def analyse(dataset: Dataset, params: Params | None = None) -> Result:
     weights = params.weights
     if weights is None:
         weights = {k: float(r["weight"]) for k, r in definitions.iterrows() if r["in_index"]}
-    need = status_index(merged, definitions=definitions, weights=weights, min_inhabitants=params.min_inhabitants)
+    need, weights, need_note = need_or_note(merged, definitions=definitions, weights=weights,
+                                            min_inhabitants=params.min_inhabitants)
     merged = pd.concat([merged, need], axis=1)
 
     counts = merged[population.column].to_numpy(dtype=float)
@@ -237,4 +241,5 @@ def analyse(dataset: Dataset, params: Params | None = None) -> Result:
         key_figures=key_figures,
         population=population,
         residents_on_grid=on_grid,
+        need_note=need_note,
     )

@@ -10,7 +10,7 @@ from typing import Literal
 import geopandas as gpd
 import pandas as pd
 
-from geo import settings
+from geo import catalog, settings
 from geo._errors import DataError, Problem, Report, VersionConflict, log_incident
 from geo.crs import CrsGuess
 from geo.dataset import Dataset
@@ -53,7 +53,7 @@ OPTIONS: dict[str, frozenset[str]] = {
     "districts": frozenset(
         {"crs", "layer", "id_column", "name_column", "area_id_column", "area_name_column"}
     ),
-    "indicators": frozenset({"sheet", "id_column", "year_column", "year", "column_map"}),
+    "indicators": frozenset({"sheet", "id_column", "year_column", "year", "column_map", "indicators"}),
     "residents": frozenset({"sheet", "layer", "crs", "column_map"}),
 }
 
@@ -94,6 +94,11 @@ class UploadCheck:
         The stored versions the check was computed from: each layer in :data:`CHECK_READS` for this kind →
         its active version number in ``context`` (``None``: the base layer). :func:`commit_upload` stores
         ``layer`` only while exactly these versions are still active.
+    definitions
+        Indicators only: the full indicator definitions after the upload (indexed by key), stored with ``layer``.
+    indicator_columns
+        Indicators only: the proposal per file column (:data:`geo.ingest.definitions.PROPOSAL_COLUMNS`), for the
+        page to show and let the planner change (option ``indicators``); also when ``report`` has errors.
     """
 
     kind: str
@@ -103,6 +108,8 @@ class UploadCheck:
     changes: ChangeSummary | None = None
     info: dict[str, str] = field(default_factory=dict)
     base_versions: dict[str, int | None] = field(default_factory=dict)
+    definitions: pd.DataFrame | None = None
+    indicator_columns: pd.DataFrame | None = None
 
     @property
     def ok(self) -> bool:
@@ -148,7 +155,11 @@ def check_upload(
           (default ``"02"``), ``offer_type`` (default ``"fgz"``) and ``gemeindeschluessel``;
         - districts: ``crs``, ``layer``, ``id_column``, ``name_column``, ``area_id_column``,
           ``area_name_column`` (columns found by name when not given);
-        - indicators: ``sheet``, ``id_column``, ``year_column``, ``year``, ``column_map``;
+        - indicators: ``sheet``, ``id_column``, ``year_column``, ``year``, ``column_map``, ``indicators`` (file
+          column or indicator key → ``False`` to leave a column out, ``True`` or a mapping of definition fields
+          ``label``, ``unit``, ``direction``, ``in_index``, ``weight``, ``description``; see
+          :func:`geo.ingest.definitions.apply_choices`; the command line's ``"COLUMN:+"`` form is read by
+          :func:`geo.ingest.definitions.parse_indicator_options`);
         - residents: ``sheet``, ``layer``, ``crs`` (of a table's coordinates, or a layer without one),
           ``column_map`` (file column → ``inhabitants``, ``children``, ``x``, ``y``, ``crs``).
 
@@ -307,21 +318,25 @@ def _check_districts(data: bytes, filename: str, context: Dataset, options: dict
 def _check_indicators(data: bytes, filename: str, context: Dataset, options: dict) -> UploadCheck:
     table = spreadsheets.read_table(data, filename, sheet=options.get("sheet"))
     info = _table_info(table)
-    layer, report = validate_indicators(
+    upload = validate_indicators(
         table,
         districts=context.districts,
         indicator_definitions=context.indicator_definitions,
+        choices=options.get("indicators"),
         id_column=options.get("id_column"),
         year_column=options.get("year_column"),
         year=options.get("year"),
         column_map=options.get("column_map"),
     )
+    report, proposal = upload.report, upload.columns
     _merge(report, [Problem(n, severity="warning") for n in table.attrs.get("notes", [])])
     if not report.ok:
-        return UploadCheck("indicators", None, report, None, None, info)
-    layer = layer.reset_index(drop=True)
+        return UploadCheck("indicators", None, report, None, None, info, indicator_columns=proposal)
+    layer = upload.layer.reset_index(drop=True)
     years = sorted(int(y) for y in layer[settings.YEAR].unique())
     info["Jahre"] = ", ".join(map(str, years))
+    taken = proposal.loc[proposal["indicator"], "label"]
+    info["Indikatoren"] = ", ".join(taken) if len(taken) else "keine"
     old = context.indicators
     if old is not None:
         changes = summarise_changes(
@@ -338,7 +353,8 @@ def _check_indicators(data: bytes, filename: str, context: Dataset, options: dic
             layer = layer.sort_values([settings.YEAR, settings.DISTRICT_ID], kind="stable").reset_index(drop=True)
     else:
         changes = summarise_changes(None, layer, key=[settings.DISTRICT_ID, settings.YEAR])
-    return UploadCheck("indicators", layer, report, None, changes, info)
+    return UploadCheck("indicators", layer, report, None, changes, info, definitions=upload.definitions,
+                       indicator_columns=proposal)
 
 
 def _check_residents(data: bytes, filename: str, context: Dataset, options: dict) -> UploadCheck:
@@ -362,12 +378,12 @@ STORE_LAYER: dict[str, str] = {
 }
 #: Stored layers each kind of check reads from its context: the offers in use are merged with new offers and
 #: located in the districts; districts are compared with the districts in use and the indicators' ids; indicators
-#: keep the other years of the districts in use; residents are clipped to the districts, compared with the
-#: indicators' counts, and replace the residents in use.
+#: keep the other years of the districts in use and add to the definitions in use; residents are clipped to the
+#: districts, compared with the indicators' counts, and replace the residents in use.
 CHECK_READS: dict[str, tuple[str, ...]] = {
     "offers": ("offers", "districts"),
     "districts": ("districts", "indicators"),
-    "indicators": ("indicators", "districts"),
+    "indicators": ("indicators", "districts", "definitions"),
     "residents": ("residents", "districts", "indicators"),
 }
 _RECHECK = ("Es wurde nichts gespeichert. Bitte prüfen Sie die Datei erneut gegen den neuen Stand (Vorschau und "
@@ -378,7 +394,7 @@ def commit_upload(
     workspace, check: UploadCheck, *, filename: str, comment: str = "",
     previewed: Mapping[str, int | None] | None = None,
 ):
-    """Store a checked upload as a new version of its layer.
+    """Store a checked upload as a new version of its layer (indicators: with their definitions, in one transaction).
 
     Refuses an upload with errors, or one checked against data that have changed since.
 
@@ -395,13 +411,15 @@ def commit_upload(
     Returns
     -------
     geo.store.VersionInfo
+        The version of the upload's layer (for indicators: of ``indicators``; ``definitions`` is stored with it
+        and gets a new version only where it changed).
 
     Raises
     ------
     VersionConflict
         A layer in ``check.base_versions`` (or ``previewed``) is no longer the active version: another session
         stored something in between. Nothing is written; the German message asks to check the file again.
-        The comparison happens inside the store's write transaction (:meth:`geo.store.Workspace.save`).
+        The comparison happens inside the store's write transaction (:meth:`geo.store.Workspace.save_many`).
     DataError
         If ``check`` has errors: nothing is written, the stored versions stay as they are.
     """
@@ -413,8 +431,11 @@ def commit_upload(
                    for layer in sorted(set(previewed) | set(check.base_versions))
                    if previewed.get(layer) != check.base_versions.get(layer)}
         raise VersionConflict(changed, _RECHECK)
+    frames = {STORE_LAYER[check.kind]: check.layer}
+    if check.definitions is not None:
+        frames["definitions"] = catalog.definitions_table(check.definitions)
     try:
-        return workspace.save(STORE_LAYER[check.kind], check.layer, filename=filename, comment=comment,
-                              base_versions=check.base_versions)
+        saved = workspace.save_many(frames, filename=filename, comment=comment, base_versions=check.base_versions)
     except VersionConflict as err:
         raise VersionConflict(err.changed, _RECHECK) from None
+    return saved[STORE_LAYER[check.kind]]

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Final
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo import settings
+from geo import catalog, settings
 from geo._errors import Report
+from geo.ingest import definitions
 from geo.ingest.columns import (
     _COUNT_ALIASES,
     _COUNT_PREFIXES,
@@ -62,27 +64,61 @@ def _match_district_ids(ids: pd.Series, known: pd.Series) -> tuple[pd.Series, pd
     return matched, (~exact & loose.notna())
 
 
+@dataclass(frozen=True)
+class IndicatorUpload:
+    """A validated indicator table, the definitions it brings and the proposal per column.
+
+    Attributes
+    ----------
+    layer
+        ``district_id``, ``year``, ``inhabitants``, ``children`` and one float column per key of
+        ``definitions``, indexed by Excel row number; rows with errors or without a district are left out.
+        A count column the file lacks is all NaN (float); an indicator it lacks is NaN.
+    definitions
+        The full indicator definitions after the upload, indexed by key: the stored ones, then the new ones.
+    columns
+        Per proposed file column (:data:`geo.ingest.definitions.PROPOSAL_COLUMNS`): the key it becomes, whether
+        it is taken as an indicator, its definition fields and where the proposal came from.
+    report
+        Every error and warning.
+    """
+
+    layer: pd.DataFrame
+    definitions: pd.DataFrame
+    columns: pd.DataFrame
+    report: Report
+
+
 def validate_indicators(
     table: pd.DataFrame,
     *,
     districts: gpd.GeoDataFrame,
     indicator_definitions: pd.DataFrame,
+    suggestions: pd.DataFrame | None = None,
+    choices: Mapping[str, object] | None = None,
     id_column: str | None = None,
     year_column: str | None = None,
     year: int | None = None,
     column_map: Mapping[str, str] | None = None,
-) -> tuple[pd.DataFrame, Report]:
+) -> IndicatorUpload:
     """Validate a raw indicator table (one row per district and year) against the districts.
+
+    Only the district id and the year are required. Indicator columns are proposed (stored definitions by key,
+    label or similar name, then the NRW suggestions, then every other numeric column as a new indicator outside
+    the status index; see :mod:`geo.ingest.definitions`) and ``choices`` override the proposal. An indicator the
+    file lacks is NaN for its years (a warning, never an error). Without inhabitants no district of these years
+    can be classified, without children the counts stay empty (a warning each).
 
     Ids match the districts exactly or, where unambiguous, ignoring leading zeros (``101`` ↔ ``"0101"``,
     as Excel drops them); if two district ids collapse to the same number, only the exact id matches.
     Values may use the decimal comma and a ``%`` sign; official no-data codes (``-``, ``.``, ``x``, ``–``,
     ``k. A.``, see :data:`~geo.ingest.columns.STATISTICAL_GAPS`, and in columns that cannot be negative
-    ``-9999``, ``-999``, ``-1``, see :data:`~geo.ingest.columns.NO_DATA_NUMBERS`) count as missing. Errors:
-    missing columns, no year, non-numeric values (per row and column), counts that are missing, negative or
-    fractional, more children than inhabitants, percentages outside 0–100, duplicate district/year rows, no
-    id matching at all. Warnings: unmatched ids (one list), ids matched without leading zeros, missing
-    indicator values (one warning per no-data code, naming columns and rows), districts without values.
+    ``-9999``, ``-999``, ``-1``, see :data:`~geo.ingest.columns.NO_DATA_NUMBERS`) count as missing. Errors: no id
+    or year, non-numeric values (per row and column), counts that are blank, negative or fractional, more
+    children than inhabitants, percentages outside 0–100, duplicate district/year rows, no id matching at all,
+    wrong choices. Warnings: unmatched ids (one list), ids matched without leading zeros, columns matched by a
+    similar name, missing values (one warning per no-data code, naming columns and rows), districts without
+    values.
 
     Parameters
     ----------
@@ -91,7 +127,12 @@ def validate_indicators(
     districts
         The districts layer the ids must match (``district_id``).
     indicator_definitions
-        Indicator table indexed by key with ``label`` and ``unit`` (:func:`geo.catalog.read_indicator_definitions`).
+        The definitions stored so far, indexed by key (:func:`geo.catalog.definitions_from_table`; may be empty).
+    suggestions
+        Ready-made definitions offered for matching columns; default: the built-in NRW set
+        (:func:`geo.catalog.read_indicator_definitions`).
+    choices
+        The planner's choices per file column, see :func:`geo.ingest.definitions.apply_choices`.
     id_column
         Column with the district id; default: found by name (``district_id``, ``Sozialraum-Nr``, ``Id``, …).
     year_column
@@ -99,21 +140,28 @@ def validate_indicators(
     year
         Year of every row when the table has no year column.
     column_map
-        File column → ``inhabitants``, ``children`` or an indicator key; the rest is found by key, label
-        or usual name (``Einwohner``, ``Kinder``).
+        File column → ``inhabitants``, ``children`` or an indicator key (stored or suggested); the rest is found
+        by key, label or usual name (``Einwohner``, ``Kinder``).
 
     Returns
     -------
-    (pandas.DataFrame, Report)
-        ``district_id``, ``year``, ``inhabitants``, ``children`` and one float column per indicator key,
-        indexed by Excel row number; rows with errors or without a district are left out.
+    IndicatorUpload
     """
     report = Report()
     rows = excel_rows(table)
-    keys = list(indicator_definitions.index)
-    roles, id_col, year_col = _indicator_roles(
-        table.columns, indicator_definitions, id_column, year_column, year, column_map, report
+    stored = indicator_definitions
+    known, origin = definitions.known_definitions(
+        stored, catalog.read_indicator_definitions() if suggestions is None else suggestions
     )
+    roles, id_col, year_col = _indicator_roles(table.columns, known, id_column, year_column, year, column_map, report)
+    counts = {settings.INHABITANTS, settings.CHILDREN}
+    proposal = definitions.propose(
+        table, roles={k: c for k, c in roles.items() if k not in counts}, known=known, origin=origin,
+        used={c for k, c in roles.items() if k in counts} | {id_col, year_col},
+    )
+    proposal = definitions.apply_choices(proposal, choices, columns=table.columns, report=report)
+    taken = proposal[proposal["indicator"]]
+    after = definitions.definitions_after(stored, proposal)
     bad = np.full(len(table), year_col is None and year is None, dtype=bool)
     out = pd.DataFrame(index=pd.Index(rows, name=EXCEL_ROW))
     out[settings.DISTRICT_ID] = _district_ids(table, id_col, districts, rows, out.index, report, bad)
@@ -122,17 +170,19 @@ def validate_indicators(
         out[target] = _counts(table, roles.get(target), rows, out.index, report, bad)
     if settings.INHABITANTS in roles and settings.CHILDREN in roles:
         _check_children(out, roles[settings.CHILDREN], rows, report, bad)
+    column_of = dict(zip(taken["key"], taken["column"], strict=True))
     gaps: list[tuple[str, pd.Series, pd.Series]] = []
-    for key in keys:
-        column = roles.get(key)
-        unit = str(indicator_definitions.at[key, "unit"]).strip()
+    for key in after.index:
+        column = column_of.get(key)
+        unit = str(after.at[key, "unit"]).strip()
         out[key] = _indicator_values(table, column, unit, rows, out.index, report, bad, gaps)
     _warn_gaps(gaps, rows, bad, report)
+    _warn_absent(table, roles, stored, column_of, report)
     if id_col is not None:
         _check_duplicate_years(out, id_col, rows, report, bad)
         _warn_coverage(out[~bad], districts, report)
-    columns = [settings.DISTRICT_ID, settings.YEAR, settings.INHABITANTS, settings.CHILDREN, *keys]
-    return out.loc[~bad, columns], _sort(report)
+    columns = [settings.DISTRICT_ID, settings.YEAR, settings.INHABITANTS, settings.CHILDREN, *after.index]
+    return IndicatorUpload(out.loc[~bad, columns], after, proposal, _sort(report))
 
 
 # Finding the columns.
@@ -147,20 +197,37 @@ def _indicator_roles(
     column_map: Mapping[str, str] | None,
     report: Report,
 ) -> tuple[dict[str, str], str | None, str | None]:
-    """Target → column for counts and indicators, and the id and year columns (``None`` where missing)."""
+    """Target → column for counts and known indicators, and the id and year columns (``None`` where missing)."""
     targets = [settings.INHABITANTS, settings.CHILDREN, *definitions.index]
     roles = _mapped_columns(columns, column_map, targets, report)
     used = set(roles.values())
     id_col = _id_column(columns, id_column, used, report)
     year_col = _year_column(columns, year_column, year, used, report)
     _find_indicator_columns(columns, definitions, roles, used, report)
-    for target in targets:
-        if target not in roles:
-            label = definitions.at[target, "label"] if target in definitions.index else {
-                settings.INHABITANTS: "Einwohnerinnen und Einwohner", settings.CHILDREN: "Kinder"}[target]
-            report.error(f"Die Spalte für „{label}“ ({target}) fehlt. Bitte ergänzen Sie sie oder ordnen Sie "
-                         "eine Spalte zu.")
     return roles, id_col, year_col
+
+
+def _warn_absent(
+    table: pd.DataFrame, roles: Mapping[str, str], stored: pd.DataFrame, column_of: Mapping[str, str], report: Report
+) -> None:
+    """Say what follows from a missing count column or stored indicator (no error: only id and year are needed)."""
+    if settings.INHABITANTS not in roles:
+        report.warn(
+            "Die Datei hat keine Spalte für die Einwohnerinnen und Einwohner (z. B. „Einwohner“). Für diese Jahre "
+            f"bekommt kein Sozialraum einen Statusindex und eine Statusklasse (dafür sind mindestens "
+            f"{settings.MIN_INHABITANTS_FOR_CLASS} Einwohner nötig). Ergänzen Sie die Spalte oder ordnen Sie sie zu."
+        )
+    if settings.CHILDREN not in roles:
+        report.warn(
+            "Die Datei hat keine Spalte für die Kinder (z. B. „Kinder“). Die Kinderzahlen bleiben leer; die "
+            "Erreichbarkeit wird dann nach den Einwohnerinnen und Einwohnern gewichtet."
+        )
+    absent = [str(stored.at[k, "label"]) for k in stored.index if k not in column_of]
+    if absent:
+        report.warn(f"Die Datei enthält keine Werte für {len(absent)} gespeicherte(n) Indikator(en): "
+                    f"{_sample(absent)}. Sie bleiben für diese Jahre leer.")
+    if not column_of:
+        report.warn("Die Datei enthält keine Indikatorspalte. Markieren Sie die Spalten, die Indikatoren sind.")
 
 
 def _id_column(columns: pd.Index, id_column: str | None, used: set[str], report: Report) -> str | None:
@@ -251,7 +318,7 @@ def _take_similar_indicators(
             continue
         for column in _free(columns, used):
             name = _norm(column)
-            score = max(difflib.SequenceMatcher(None, name, _norm(v)).ratio() for v in (key, row["label"]))
+            score = max(_similarity(name, _norm(v)) for v in (key, row["label"]))
             if score >= INDICATOR_NAME_SIMILARITY:
                 scores.append((score, key, column))
     guessed = []
@@ -260,6 +327,16 @@ def _take_similar_indicators(
             _take(roles, used, key, column)
             guessed.append(f"„{column}“ als „{definitions.at[key, 'label']}“")
     return guessed
+
+
+def _similarity(name: str, target: str) -> float:
+    """Similarity of two normalised names: a name of 6+ characters that starts the other counts 0.9.
+
+    ("SGB-II-Quote" for "SGB-II-Quote Kinder unter 15 Jahren"); otherwise the difflib ratio.
+    """
+    if min(len(name), len(target)) >= 6 and (target.startswith(name) or name.startswith(target)):
+        return 0.9
+    return difflib.SequenceMatcher(None, name, target).ratio()
 
 
 # Reading the values. Each function reports its findings and marks the rows it rejects in ``bad``.
@@ -350,11 +427,13 @@ def _years(
 
 def _counts(
     table: pd.DataFrame, column: str | None, rows: np.ndarray, index: pd.Index, report: Report, bad: np.ndarray
-) -> pd.Series | np.int64:
-    """A count column (inhabitants, children): whole, non-negative, plausible numbers; 0 where rejected."""
+) -> pd.Series | np.int64 | np.float64:
+    """A count column (inhabitants, children): whole, non-negative, plausible numbers; 0 where rejected.
+
+    Without a column the counts are NaN (float).
+    """
     if column is None:
-        bad[:] = True
-        return np.int64(0)
+        return np.float64(np.nan)
     raw = _text(table[column]).set_axis(index)
     values = parse_number(raw, integer=True)
     codes = _gap_codes(raw, values)

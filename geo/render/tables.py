@@ -117,6 +117,14 @@ def _ascii_key(text: str) -> str:
     return "_".join(part for part in cleaned.split("_") if part)
 
 
+def _indicator_keys(result: Result, definitions: pd.DataFrame | None) -> list[str]:
+    """The indicators of the table: those of the index, then every other defined one the result has values for."""
+    keys = list(result.weights)
+    if definitions is not None:
+        keys += [str(k) for k in definitions.index if k not in result.weights and k in result.districts.columns]
+    return keys
+
+
 def result_columns(
     result: Result, *, offer_types: pd.DataFrame | None = None, indicator_definitions: pd.DataFrame | None = None
 ) -> list[Column]:
@@ -140,15 +148,16 @@ def result_columns(
         if count.column in d and d[count.column].notna().any():
             cols.append(Column(count.heading, _key(count.column), f"{count.description}; 1–2 als „{SMALL}“",
                                count.column, "count"))
-    for key in result.weights:
+    for key in _indicator_keys(result, indicator_definitions):
         if indicator_definitions is not None and key in indicator_definitions.index:
             row = indicator_definitions.loc[key]
             unit = f" ({row['unit']})" if str(row["unit"]).strip() else ""
-            label, text = f"{row['label']}{unit}", str(row["description"])
+            label, text = f"{row['label']}{unit}", str(row["description"]) or "Indikator"
         else:
             label, text = key, "Indikator"
-        cols.append(Column(label, _ascii_key(key), f"{text}; Gewicht im Statusindex {result.weights[key]:g}",
-                           key, "number", 1))
+        weight = (f"Gewicht im Statusindex {result.weights[key]:g}" if key in result.weights
+                  else "nicht im Statusindex")
+        cols.append(Column(label, _ascii_key(key), f"{text}; {weight}", key, "number", 1))
     cols += [
         Column("Statusindex", "statusindex",
                "Standardisierter Index der sozialen Lage (MSS-Verfahren); positiv = mehr Bedarf",

@@ -22,6 +22,7 @@ LAYER_LABELS: Final[dict[str, str]] = {
     "offers": "Angebote",
     "residents": "Wohnorte",
     "indicators": "Indikatoren",
+    "definitions": "Indikator-Definitionen",
 }
 LAYERS: Final[tuple[str, ...]] = tuple(LAYER_LABELS)
 #: Layers stored as GeoDataFrames; the others are plain tables.
@@ -139,7 +140,8 @@ def serialize(layer: str, frame: pd.DataFrame) -> bytes:
     ----------
     layer
         One of :data:`LAYERS`; ``districts``, ``offers`` and ``residents`` need a GeoDataFrame with
-        an active geometry column, ``indicators`` a plain DataFrame.
+        an active geometry column, ``indicators`` and ``definitions`` (the indicator definitions with
+        ``key`` as a column, :func:`geo.catalog.definitions_table`) a plain DataFrame.
     frame
         The layer; it is not modified.
 

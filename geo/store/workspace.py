@@ -373,15 +373,15 @@ class Workspace:
         written and the active version is returned: re-confirming the same upload is not a new version.
         Callers that want to tell the planner compare ``info.version`` with the version active before.
         Text columns of the legacy ``object`` dtype are stored (and read back) as pandas' ``str`` dtype;
-        everything else reads back identical.
+        everything else reads back identical. One layer of :meth:`save_many`.
 
         Parameters
         ----------
         layer
             One of :data:`LAYERS`.
         frame
-            GeoDataFrame (``districts``, ``offers``, ``residents``) or DataFrame (``indicators``),
-            validated and in the metric CRS; it is not modified.
+            GeoDataFrame (``districts``, ``offers``, ``residents``) or DataFrame (``indicators``,
+            ``definitions``), validated and in the metric CRS; it is not modified.
         filename
             Name of the uploaded file, shown in the history.
         comment
@@ -406,27 +406,73 @@ class Workspace:
             The workspace is busy for longer than ``busy_timeout``, is not a workspace file, or a
             column cannot be stored.
         """
-        payload = serialize(layer, frame)  # outside the transaction: hold the write lock briefly
-        digest = checksum(payload)
+        return self.save_many({layer: frame}, filename=filename, comment=comment, base_versions=base_versions)[layer]
+
+    def save_many(
+        self, frames: Mapping[str, pd.DataFrame], *, filename: str, comment: str = "",
+        base_versions: Mapping[str, int | None] | None = None,
+    ) -> dict[str, VersionInfo]:
+        """Store several layers in one transaction: all of them become active, or none.
+
+        E.g. the indicators of an upload and their definitions.
+
+        Each layer follows the rules of :meth:`save`: a frame whose payload equals its layer's active version
+        adds no version; ``base_versions`` are compared inside the same transaction as the writes.
+
+        Parameters
+        ----------
+        frames
+            Layer → frame, each as :meth:`save` takes it.
+        filename, comment, base_versions
+            As in :meth:`save`, shared by every layer.
+
+        Returns
+        -------
+        dict
+            Layer → its new (or unchanged active) version, in the order of ``frames``.
+
+        Raises
+        ------
+        VersionConflict, DataError
+            As :meth:`save`; nothing of any layer is written.
+        """
+        if not frames:
+            raise ValueError("save_many needs at least one layer")
+        # Serialise outside the transaction: hold the write lock briefly.
+        payloads = {layer: serialize(layer, frame) for layer, frame in frames.items()}
+        out: dict[str, VersionInfo] = {}
         with self._write() as conn:
             self._check_base(conn, base_versions, _SAVE_ADVICE)
-            current = self._active(conn).get(layer)
-            if current is not None and current.sha256 == digest:
-                return current
-            version = conn.execute(
-                "SELECT COALESCE(MAX(version), 0) + 1 FROM versions WHERE layer = ?", (layer,)
-            ).fetchone()[0]
-            conn.execute(
-                "INSERT INTO versions (layer, version, created_at, filename, n_rows, sha256, n_bytes, format, "
-                "comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (layer, version, _now(), str(filename), len(frame), digest, len(payload),
-                 FORMATS[layer in GEO_LAYERS], str(comment)),
-            )
-            for part, data in enumerate(split(payload, self.part_bytes)):
-                self._write_part(conn, layer, version, part, data)
-            conn.execute("INSERT OR REPLACE INTO active (layer, version) VALUES (?, ?)", (layer, version))
-            self._event(conn, layer, "save", version)
-            info = self._info(conn, layer, version)
+            active = self._active(conn)
+            for layer, payload in payloads.items():
+                digest = checksum(payload)
+                current = active.get(layer)
+                if current is not None and current.sha256 == digest:
+                    out[layer] = current
+                    continue
+                out[layer] = self._insert_version(conn, layer, payload, digest, rows=len(frames[layer]),
+                                                  filename=filename, comment=comment)
+        return out
+
+    def _insert_version(
+        self, conn: sqlite3.Connection, layer: str, payload: bytes, digest: str, *, rows: int, filename: str,
+        comment: str,
+    ) -> VersionInfo:
+        """Write one new version of ``layer`` and activate it, inside the caller's transaction."""
+        version = conn.execute(
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM versions WHERE layer = ?", (layer,)
+        ).fetchone()[0]
+        conn.execute(
+            "INSERT INTO versions (layer, version, created_at, filename, n_rows, sha256, n_bytes, format, "
+            "comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (layer, version, _now(), str(filename), rows, digest, len(payload),
+             FORMATS[layer in GEO_LAYERS], str(comment)),
+        )
+        for part, data in enumerate(split(payload, self.part_bytes)):
+            self._write_part(conn, layer, version, part, data)
+        conn.execute("INSERT OR REPLACE INTO active (layer, version) VALUES (?, ?)", (layer, version))
+        self._event(conn, layer, "save", version)
+        info = self._info(conn, layer, version)
         assert info is not None
         return info
 

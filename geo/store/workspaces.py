@@ -292,9 +292,10 @@ def create_workspace(
 
 
 def _copy_demo_into(workspace: Workspace) -> None:
+    from geo import catalog
     from geo.demo import load_demo
 
     demo = load_demo()
-    for layer in ("districts", "residents", "offers", "indicators"):
-        workspace.save(layer, getattr(demo, layer), filename="Demo Musterstadt (Kopie)",
-                       comment="Übungskopie der eingebauten Demo")
+    frames = {layer: getattr(demo, layer) for layer in ("districts", "residents", "offers", "indicators")}
+    frames["definitions"] = catalog.definitions_table(demo.indicator_definitions)
+    workspace.save_many(frames, filename="Demo Musterstadt (Kopie)", comment="Übungskopie der eingebauten Demo")

@@ -400,6 +400,8 @@ def _methods_blocks(ctx: _Ctx) -> list[tuple[str, str]]:
         direction = defs.at[key, "direction"] if key in defs.index else 1
         sense = "höherer Wert = mehr Bedarf" if direction > 0 else "höherer Wert = weniger Bedarf"
         blocks.append(("li", f"{label}{unit}: Gewicht {format_number(weight, 2)}, {sense}"))
+    if r.need_note:
+        blocks.append(("p", r.need_note))
     blocks.append(("p", f"Statusklassen: „Status hoch“ Index unter {low}; „Status mittel“ {low} bis unter {high}; "
                         f"„Status niedrig“ {high} bis unter {very}; „Status sehr niedrig“ {very} und mehr. "
                         f"Hoher Bedarf = {' oder '.join(IN_NEED_CLASSES)}. Sozialräume unter {min_inhabitants(r)} "
