@@ -9,6 +9,7 @@ out on purpose: nothing of the demo Musterstadt may fill the gaps.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import shutil
 import subprocess
@@ -39,6 +40,12 @@ MUNICIPALITIES = {
 #: Grundschulen (Schulform 02) of Kreis Unna in schuldaten_2021.csv, counted by hand per Gemeindeschlüssel.
 GRUNDSCHULEN = 8 + 2 + 3 + 4 + 6 + 12 + 3 + 7 + 11 + 3
 
+#: City-defined indicators (an empty city's upload proposes indicator columns) land with another part of issue 9;
+#: until then an empty city cannot store indicator columns, and the analysis refuses to run.
+CITY_INDICATORS = importlib.util.find_spec("geo.ingest.definitions") is not None
+needs_city_indicators = pytest.mark.xfail(not CITY_INDICATORS, strict=True,
+                                          reason="braucht stadteigene Indikatoren (geo.ingest.definitions)")
+
 pytestmark = pytest.mark.skipif(
     not (VG5000.is_file() and SCHOOLS.is_file()),
     reason=f"Echte Daten fehlen: {VG5000} und {SCHOOLS} (../shared/data neben dem Repository)",
@@ -48,7 +55,7 @@ pytestmark = pytest.mark.skipif(
 def indicator_values(i: int) -> dict[str, object]:
     """Made-up values of the i-th municipality (by AGS): simple enough to check by hand."""
     return {"Einwohner": 40_000 + 5_000 * i, "Kinder": 6_000 + 700 * i, "SGB-II-Quote": 8.5 + 2 * i,
-            "Arbeitslosenquote": 4.25 + i, "Alleinerziehende": 15.0 + i}
+            "Arbeitslosenquote": 4.5 + i, "Alleinerziehende": 15.0 + i}
 
 
 def german(value: object) -> str:
@@ -103,6 +110,7 @@ def pdf_text(path: Path) -> str:
                           check=True).stdout
 
 
+@needs_city_indicators
 def test_kreis_unna_from_an_empty_data_folder_to_the_committee_report(data_root, city_files, capsys, tmp_path):
     # Boundaries into a name that does not exist yet: an empty city workspace is created, and it is the default.
     code, out, err = cli(capsys, "upload", "districts", str(city_files["districts"]), "--workspace", "Kreis Unna",
@@ -125,8 +133,9 @@ def test_kreis_unna_from_an_empty_data_folder_to_the_committee_report(data_root,
     assert "außerhalb des Stadtgebiets" not in out  # only the Kreis' schools were taken
 
     workspace = open_workspace("kreis-unna")
-    assert {layer: info.version for layer, info in workspace.active_versions().items()} == {
-        "districts": 1, "indicators": 1, "offers": 1}
+    versions = {layer: info.version for layer, info in workspace.active_versions().items()}
+    assert {layer: versions.get(layer) for layer in ("districts", "indicators", "offers", "residents")} == {
+        "districts": 1, "indicators": 1, "offers": 1, "residents": None}
     data = workspace.dataset()
     assert data.residents is None and not data.synthetic
     assert sorted(data.offers[settings.OFFER_TYPE].unique()) == ["fgz"] and len(data.offers) == GRUNDSCHULEN
@@ -149,7 +158,7 @@ def test_kreis_unna_from_an_empty_data_folder_to_the_committee_report(data_root,
     assert "10 Bezirke geschrieben" in run.stdout
     table = pd.read_csv(table_file, sep=";", decimal=",", encoding="utf-8-sig", dtype={"Bezirk-Nr.": str})
     assert len(table) == 10
-    assert dict(zip(table["Bezirk-Nr."], table["Bezirk"], strict=True)) == MUNICIPALITIES
+    assert dict(zip(table["Bezirk-Nr."], table["Sozialraum"], strict=True)) == MUNICIPALITIES
     by_ags = table.set_index("Bezirk-Nr.")
     for i, ags in enumerate(MUNICIPALITIES):
         assert by_ags.at[ags, "Einwohner"] == indicator_values(i)["Einwohner"]
@@ -167,7 +176,7 @@ def test_kreis_unna_from_an_empty_data_folder_to_the_committee_report(data_root,
         assert name in text, name
     demo = load_demo()
     assert "Musterstadt" not in text and settings.SYNTHETIC_STAMP not in text
-    assert "Lotsendienst St.-Agnes" in set(demo.offers[settings.OFFER_NAME])
+    assert "Lotsendienst St.-Agnes-Hospital" in set(demo.offers[settings.OFFER_NAME])
     for name in [*demo.districts[settings.DISTRICT_NAME], *demo.offers[settings.OFFER_NAME]]:
         assert name not in text, name
     if shutil.which("pdftoppm"):
