@@ -38,7 +38,8 @@ ui.stamp(dataset)
 workspace = ui.workspace()
 created = st.session_state.pop("ws_created", None)
 if created:
-    st.success(f"Arbeitsbereich „{ui.md(created)}“ angelegt. Laden Sie jetzt die Sozialraumgrenzen hoch.",
+    next_step = "die Sozialraumgrenzen" if "districts" in dataset.missing_layers else "Ihre Dateien"
+    st.success(f"Arbeitsbereich „{ui.md(created)}“ angelegt. Laden Sie jetzt {next_step} hoch.",
                icon=":material/check_circle:")
 
 
