@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -125,18 +127,38 @@ def _cmd_workspace(args: argparse.Namespace) -> int:
 
 
 def _upload_target(args: argparse.Namespace):
-    """The workspace an upload goes to; boundaries into a workspace that does not exist yet create it (empty)."""
+    """The workspace an upload goes to, or ``None`` for boundaries into a workspace that does not exist yet."""
     try:
         return store.open_workspace(args.workspace)
     except DataError:
         if args.kind != "districts" or not args.workspace:
             raise
-    path = Path(args.workspace).expanduser()
-    if path.parent != Path(".") or path.is_absolute():
-        workspace = store.Workspace(path)  # a folder outside the data folder, named by path
+    if not _outside_data_folder(args.workspace):
+        problems = store.check_name(args.workspace)
+        if problems:
+            raise DataError(" ".join(problems)) from None
+    return None
+
+
+def _outside_data_folder(ref: str) -> bool:
+    path = Path(ref).expanduser()
+    return path.parent != Path(".") or path.is_absolute()
+
+
+def _empty_city(name: str) -> Dataset:
+    """The data set of an empty city workspace (what boundaries for a new workspace are checked against)."""
+    with tempfile.TemporaryDirectory() as folder:
+        return replace(store.Workspace(Path(folder) / "neu").dataset(), city=name)
+
+
+def _create_target(ref: str):
+    """Create the workspace ``ref`` names: a folder outside the data folder by path, else one in it by name."""
+    if _outside_data_folder(ref):
+        path = Path(ref).expanduser()
+        workspace = store.Workspace(path)
         workspace.set_meta(name=path.name, origin="city")
     else:
-        workspace = store.create_workspace(args.workspace)
+        workspace = store.create_workspace(ref)
     print(f"Neuer Arbeitsbereich angelegt: {workspace.name} ({workspace.path})")
     return workspace
 
@@ -154,6 +176,10 @@ def _upload_options(args: argparse.Namespace) -> dict:
         if args.type:
             options["default_type"] = args.type
             options["offer_type"] = args.type
+        if args.schulform:
+            options["schulform"] = args.schulform
+        if args.gemeindeschluessel:
+            options["gemeindeschluessel"] = args.gemeindeschluessel
     else:
         if args.id_column:
             options["id_column"] = args.id_column
@@ -185,12 +211,14 @@ def _cmd_upload(args: argparse.Namespace) -> int:
     if not args.file.is_file():
         raise DataError(f"Die Datei {args.file} gibt es nicht.")
     workspace = _upload_target(args)
-    if workspace.read_only:
+    if workspace is not None and workspace.read_only:
         workspace.save()  # raises the German read-only message
-    context = workspace.dataset()
+    # Boundaries for a new workspace are checked first; the workspace is created only when they are stored.
+    context = workspace.dataset() if workspace is not None else _empty_city(Path(args.workspace).name)
     data = args.file.read_bytes()
     check = check_upload(data, args.file.name, kind=args.kind, context=context, options=_upload_options(args))
-    print(f"Arbeitsbereich: {workspace.name} ({workspace.path})")
+    target = f"{workspace.name} ({workspace.path})" if workspace is not None else f"{args.workspace} (neu)"
+    print(f"Arbeitsbereich: {target}")
     print(f"Datei: {args.file.name} ({store.LAYER_LABELS[args.kind]})")
     _print_report(check)
     if not check.ok:
@@ -201,6 +229,8 @@ def _cmd_upload(args: argparse.Namespace) -> int:
         if check.changes.removed:
             shown = ", ".join(map(str, check.changes.removed[:20]))
             print(f"Achtung, entfernt werden {len(check.changes.removed)}: {shown}")
+    if workspace is None:
+        workspace = _create_target(args.workspace)
     info = commit_upload(workspace, check, filename=args.file.name, comment=args.comment or "")
     print(f"Gespeichert: {info.label}")
     return 0
@@ -244,6 +274,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--type", help="Angebotsart, falls die Datei keine Spalte „Art“ hat (offers), z. B. fgz")
     p.add_argument("--replace", action="store_true",
                    help="offers: die Liste der enthaltenen Angebotsarten ersetzen (entfernt nicht enthaltene)")
+    p.add_argument("--schulform", help="NRW-Schuldatei (offers): Schulform, die übernommen wird (Standard: 02 = "
+                                       "Grundschule)")
+    p.add_argument("--gemeindeschluessel", metavar="AGS",
+                   help="NRW-Schuldatei (offers): nur Schulen, deren Gemeindeschlüssel so beginnt, z. B. 05978")
     p.add_argument("--year", type=int, help="Jahr der Werte, falls die Datei keine Spalte „Jahr“ hat")
     p.add_argument("--sheet", help="Tabellenblatt (XLSX)")
     p.add_argument("--comment", help="Kommentar zur Version")
