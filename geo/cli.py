@@ -18,7 +18,7 @@ from geo.analysis import Params, analyse
 from geo.dataset import Dataset
 
 #: Upload kinds of ``python -m geo upload`` (the Daten page's kinds).
-UPLOAD_KINDS = ("districts", "indicators", "offers")
+UPLOAD_KINDS = ("districts", "indicators", "offers", "residents")
 #: Most problems printed per severity; the rest is counted.
 SHOWN_PROBLEMS = 50
 
@@ -163,30 +163,26 @@ def _create_target(ref: str):
     return workspace
 
 
+#: Upload option → the command-line argument that sets it, per kind (given arguments only).
+_UPLOAD_ARGUMENTS: dict[str, dict[str, str]] = {
+    "districts": {"id_column": "id_column", "name_column": "name_column", "crs": "crs"},
+    "offers": {"crs": "crs", "default_type": "type", "offer_type": "type", "schulform": "schulform",
+               "gemeindeschluessel": "gemeindeschluessel", "sheet": "sheet"},
+    "indicators": {"id_column": "id_column", "year": "year", "sheet": "sheet"},
+    "residents": {"crs": "crs", "sheet": "sheet"},
+}
+
+
 def _upload_options(args: argparse.Namespace) -> dict:
-    options: dict[str, object] = {}
-    if args.kind == "districts":
-        for name in ("id_column", "name_column", "crs"):
-            if getattr(args, name):
-                options[name] = getattr(args, name)
-    elif args.kind == "offers":
+    options: dict[str, object] = {
+        option: getattr(args, name) for option, name in _UPLOAD_ARGUMENTS[args.kind].items() if getattr(args, name)
+    }
+    if args.kind == "offers":
         options["mode"] = "replace" if args.replace else "update"
-        if args.crs:
-            options["crs"] = args.crs
-        if args.type:
-            options["default_type"] = args.type
-            options["offer_type"] = args.type
-        if args.schulform:
-            options["schulform"] = args.schulform
-        if args.gemeindeschluessel:
-            options["gemeindeschluessel"] = args.gemeindeschluessel
-    else:
-        if args.id_column:
-            options["id_column"] = args.id_column
-        if args.year:
-            options["year"] = args.year
-    if args.sheet and args.kind != "districts":
-        options["sheet"] = args.sheet
+    if args.kind == "indicators" and args.indicator:
+        from geo.ingest import parse_indicator_options
+
+        options["indicators"] = parse_indicator_options(args.indicator)
     return options
 
 
@@ -278,6 +274,10 @@ def build_parser() -> argparse.ArgumentParser:
                                        "Grundschule)")
     p.add_argument("--gemeindeschluessel", metavar="AGS",
                    help="NRW-Schuldatei (offers): nur Schulen, deren Gemeindeschlüssel so beginnt, z. B. 05978")
+    p.add_argument("--indicator", action="append", metavar="SPALTE:+|SPALTE:-",
+                   help="indicators: Spalte als Indikator im Statusindex; + = höherer Wert bedeutet mehr Bedarf, "
+                        "- = weniger Bedarf (mehrfach angeben); andere Zahlenspalten werden als Indikatoren "
+                        "außerhalb des Index übernommen")
     p.add_argument("--year", type=int, help="Jahr der Werte, falls die Datei keine Spalte „Jahr“ hat")
     p.add_argument("--sheet", help="Tabellenblatt (XLSX)")
     p.add_argument("--comment", help="Kommentar zur Version")
