@@ -267,8 +267,9 @@ def _indicators(rows: list[str], districts: gpd.GeoDataFrame):
     from geo.io import read_table
 
     text = IND_HEAD + "\n" + "\n".join(rows) + "\n"
-    return validate_indicators(read_table(text.encode("cp1252"), "indikatoren.csv"), districts=districts,
-                               indicator_definitions=catalog.read_indicator_definitions())
+    upload = validate_indicators(read_table(text.encode("cp1252"), "indikatoren.csv"), districts=districts,
+                                 indicator_definitions=catalog.read_indicator_definitions())
+    return upload.layer, upload.report
 
 
 @pytest.mark.parametrize("code", ["-9999", "-9999,0", "-999", "-1", ".", "x", "–", "k. A."])
@@ -439,7 +440,7 @@ def test_the_corrected_file_is_stored(tmp_path):
     lines = data.decode("cp1252").splitlines()
     kept = [line for number, line in enumerate(lines, start=1) if number not in (7, 9, 11, 13)]
     check = check_upload("\r\n".join(kept).encode("cp1252"), "familienbueros.csv", kind="offers", context=demo,
-                         options={"mode": "append"})
+                         options={"mode": "update"})
     assert check.ok and [(p.row, p.severity) for p in check.report.problems] == [(9, "warning")]  # was row 12
     ws = Workspace(tmp_path)
     commit_upload(ws, check, filename="familienbueros.csv")

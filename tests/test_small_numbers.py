@@ -30,7 +30,6 @@ from geo.export import csv_bytes, html_bytes
 from geo.render.tables import screen_table
 from geo.render.web import map_data
 from geo.render.web.leaflet import script_json
-from geo.store import Workspace
 from tests.apptest import open_page
 from tests.export_cases import small_case, small_result
 
@@ -65,7 +64,7 @@ def test_the_case_is_what_the_table_says(case):
     _, result = case
     d = result.districts.set_index(settings.DISTRICT_ID)
     assert d["status_class"].tolist() == ["Status niedrig", "Status mittel", "Status hoch", "nicht klassifiziert"]
-    assert d[column("children_without_reach", "fgz")].tolist() == [2, 2, 49, 40]
+    assert d[column("without_reach", "fgz")].tolist() == [2, 2, 49, 40]
     assert d[column("gap", "fgz")].tolist() == [True, False, False, False]
 
 
@@ -153,16 +152,15 @@ def test_screen_table_keeps_small_visible_and_blanks_hidden():
 # --- the pages -----------------------------------------------------------------------------------------------------
 
 @pytest.fixture
-def stored_case(tmp_path, monkeypatch):
-    """The case stored as the app's workspace (all four layers), so every page shows it."""
-    path = tmp_path / "workspace"
-    monkeypatch.setenv("PRAEVENTIONSATLAS_DATA", str(path))
-    monkeypatch.setattr(settings, "WORKSPACE_DIR", path)
+def stored_case(data_root):
+    """The case stored as the app's default workspace (all four layers), so every page shows it."""
+    from geo.store import create_workspace
+
     dataset = protection_case()
-    workspace = Workspace(path)
+    workspace = create_workspace("Testfall")
     for layer in ("districts", "indicators", "offers", "residents"):
         workspace.save(layer, getattr(dataset, layer), filename=f"{layer}.csv")
-    stored = workspace.dataset(dataset)
+    stored = workspace.dataset()
     return stored, small_result(stored)
 
 
@@ -245,5 +243,5 @@ def test_methods_page_totals_leave_small_counts_out(stored_case):
     at = open_page("app_pages/6_Methodik.py", timeout=TIMEOUT)
     fgz_radius(at)
     shown = texts(at)
-    assert "4 Bezirke, 190 Kinder von 0 bis 17 Jahren (ohne 1 Bezirk mit geschützter Zahl)." in shown
+    assert "4 Bezirke, 190 Kinder und Jugendliche von 0 bis 17 Jahren (ohne 1 Bezirk mit geschützter Zahl)." in shown
     assert "192 Kinder" not in shown  # the sum with D1's 2 children would give them back

@@ -16,7 +16,7 @@ import pandas as pd
 
 from geo import catalog
 from geo._errors import DataError, Report
-from geo.ingest.columns import _ID_SUFFIXES, _INDICATOR_ID_ALIASES, _gap, _norm, _text
+from geo.ingest.columns import _ID_SUFFIXES, _INDICATOR_ID_ALIASES, _gap_codes, _norm, _text
 from geo.io import parse_number
 
 #: One row per proposed column: the file column, the indicator key it becomes, whether it is taken as an
@@ -133,10 +133,10 @@ def is_numeric_column(values: pd.Series) -> bool:
     column taken as an indicator is parsed and checked afterwards, naming its row).
     """
     raw = _text(values.iloc[: 4 * NUMERIC_SAMPLE])
-    present = raw[~_gap(raw)].iloc[:NUMERIC_SAMPLE]
+    present = raw[_gap_codes(raw).isna()].iloc[:NUMERIC_SAMPLE]
     if present.empty and len(values) > len(raw):
         raw = _text(values)
-        present = raw[~_gap(raw)].iloc[:NUMERIC_SAMPLE]
+        present = raw[_gap_codes(raw).isna()].iloc[:NUMERIC_SAMPLE]
     if present.empty:
         return False
     return float(parse_number(present).notna().mean()) >= NUMERIC_SHARE
