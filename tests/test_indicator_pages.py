@@ -17,9 +17,9 @@ EVALUATED = ("1337", "<script>alert")
 
 
 @pytest.fixture
-def workspace(tmp_path, monkeypatch) -> Workspace:
-    monkeypatch.setattr(settings, "WORKSPACE_DIR", tmp_path / "arbeitsbereich")
-    return Workspace(tmp_path / "arbeitsbereich")
+def workspace(practice) -> Workspace:
+    """A practice copy of the demo (its districts), the app's default workspace."""
+    return practice
 
 
 def city_table() -> bytes:
