@@ -83,7 +83,7 @@ def main() -> None:
     assert check.ok, check.report.errors[:3]
     with tempfile.TemporaryDirectory() as tmp:
         store_s, _ = timed(lambda: commit_upload(Workspace(tmp), check, filename="zensus.csv"))
-        load_s, stored = timed(lambda: Workspace(tmp).dataset(city))
+        load_s, stored = timed(lambda: city.with_layers(residents=Workspace(tmp).load("residents")))
     peer_s, peer_rows = timed(lambda: peer_check(data, districts))
     assert peer_rows >= len(check.layer)  # the peer counts a point on a shared border twice
     total = check_s + store_s
