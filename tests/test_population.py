@@ -230,3 +230,10 @@ def test_print_maps_with_children_have_no_note(small_dataset):
 
     result = analyse(small_dataset, Params(radii={"fgz": 800}))
     assert "Reichweite gemessen an" not in map_content("reach", small_dataset, result, offer_type="fgz").method
+
+
+def test_the_protection_texts_fit_either_population():
+    from geo.analysis.protect import rule_text
+
+    for text in (HIDDEN_REASON, rule_text()):
+        assert "Kind" not in text and "Person" in text  # reach may be measured for inhabitants

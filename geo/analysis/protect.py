@@ -41,12 +41,13 @@ from geo.analysis.need import IN_NEED_CLASSES
 SMALL: Final[str] = f"< {settings.MIN_COUNT_SHOWN}"
 HIDDEN: Final[str] = "•"
 HIDDEN_MEANING: Final[str] = "• = aus Datenschutzgründen nicht ausgewiesen"
-HIDDEN_REASON: Final[str] = "Angaben aus Datenschutzgründen nicht ausgewiesen (weniger als 3 Kinder betroffen)"
+#: Worded for people, not children: reach may be measured for inhabitants (:mod:`geo.analysis.population`).
+HIDDEN_REASON: Final[str] = "Angaben aus Datenschutzgründen nicht ausgewiesen (weniger als 3 Personen betroffen)"
 
 _RULE_TEXT: Final[str] = (
     f"Personenzahlen von 1 bis {settings.MIN_COUNT_SHOWN - 1} werden als „{SMALL}“ ausgewiesen, Nullen als 0. "
-    "Werte, aus denen sich eine so verdeckte Zahl zurückrechnen ließe, stehen als „•“: bei weniger als 3 Kindern "
-    "im Bezirk alle Erreichbarkeitswerte und der Medianweg; bei 1–2 Kindern ohne oder mit Erreichbarkeit "
+    "Werte, aus denen sich eine so verdeckte Zahl zurückrechnen ließe, stehen als „•“: bei weniger als 3 Personen "
+    "im Bezirk alle Erreichbarkeitswerte und der Medianweg; bei 1–2 Personen ohne oder mit Erreichbarkeit "
     "der Anteil in Reichweite (und die Zahl ohne Erreichbarkeit). Bezirke unter {min_inh} Einwohnern werden "
     "nicht klassifiziert; ihre Indikatorwerte und ihr Statusindex werden nicht ausgewiesen. Summen auf dem "
     "Deckblatt enthalten nur Bezirke mit ausgewiesenem Wert (die Zahl der ausgelassenen Bezirke steht dabei). "
