@@ -174,6 +174,7 @@ def analyse(dataset: Dataset, params: Params | None = None) -> Result:
     merged = pd.concat([merged, need], axis=1)
 
     counts = merged[population.column].to_numpy(dtype=float)
+    located = None
     layer = dataset.residents
     has_layer = layer is not None and len(layer) > 0
     if has_layer and population.column in layer and layer[population.column].notna().any():
@@ -184,8 +185,8 @@ def analyse(dataset: Dataset, params: Params | None = None) -> Result:
         # E.g. the Zensus population grid with the indicator table's children: each district's count is spread
         # over its points in proportion to their inhabitants, so the points say where, the table how many.
         residents = crs.to_metric(layer, name="Wohnorte")
-        residents = residents.assign(**{population.column: _spread_by_inhabitants(
-            residents, access.district_positions(residents, districts), counts)})
+        located = access.district_positions(residents, districts)
+        residents = residents.assign(**{population.column: _spread_by_inhabitants(residents, located, counts)})
         residents_source = (f"{residents_label(residents)}; {population.plural} je Sozialraum nach den "
                             "Einwohnerzahlen der Punkte verteilt")
         on_grid = False
@@ -194,7 +195,8 @@ def analyse(dataset: Dataset, params: Params | None = None) -> Result:
         residents = access.grid_residents(districts, per_district, count_column=population.column)
         residents_source, on_grid = residents_from_grid(population, layer_exists=has_layer), True
     offers = crs.to_metric(dataset.offers, name="Angebote")
-    located = access.district_positions(residents, districts)  # once for every offer type
+    if located is None:  # once per analysis, shared by every offer type (and the spreading above)
+        located = access.district_positions(residents, districts)
 
     radii = {t: float(dataset.offer_types.at[t, "radius_m"]) for t in dataset.analysed_types}
     radii.update({t: float(r) for t, r in (params.radii or {}).items() if t in radii})
