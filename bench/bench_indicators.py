@@ -8,13 +8,13 @@ know yet, so every one of them is proposed as a new indicator. Figures are ratio
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.scale import best_of  # noqa: E402
 from geo import catalog  # noqa: E402
 from geo.demo import load_demo  # noqa: E402
 from geo.ingest import check_upload  # noqa: E402
@@ -40,15 +40,6 @@ def city_csv(seed: int = 1) -> bytes:
             lines.append(f"{d};{year};{1000 + row % 500};{100 + row % 50};{cells}")
             row += 1
     return ("\r\n".join(lines) + "\r\n").encode("cp1252")
-
-
-def best_of(n: int, func) -> tuple[float, object]:
-    best, result = float("inf"), None
-    for _ in range(n):
-        start = time.perf_counter()
-        result = func()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def main() -> None:

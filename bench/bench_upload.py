@@ -4,7 +4,6 @@ change summary)."""
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +12,7 @@ from pyproj import Transformer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.scale import best_of  # noqa: E402
 from geo import settings  # noqa: E402
 from geo.demo import load_demo  # noqa: E402
 from geo.ingest import check_upload  # noqa: E402
@@ -50,15 +50,6 @@ def german_csv(rows: int = ROWS, seed: int = 1) -> bytes:
             f"59{i % 100:03d};Musterstadt;{places};{north};{east}"
         )
     return ("\r\n".join(lines) + "\r\n").encode("cp1252")
-
-
-def best_of(n: int, func) -> tuple[float, object]:
-    best, result = float("inf"), None
-    for _ in range(n):
-        start = time.perf_counter()
-        result = func()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def main() -> None:
