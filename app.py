@@ -9,6 +9,7 @@ from app_pages import _shared as ui
 ui.page_setup()
 page = st.navigation({ui.APP_TITLE: ui.navigation()})
 ui.page_title(page.title)
+ui.language()
 with ui.shows_data_errors():
     ui.prelude()
 page.run()

@@ -19,6 +19,8 @@ from that copy on the next page.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import html
 import itertools
 import logging
 import re
@@ -38,6 +40,13 @@ from geo.ingest.definitions import ORIGINS
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 FAVICON = REPO_DIR / "static" / "favicon.png"
+#: Streamlit's own English texts in German, ``lang="de"``, the map frame's title (:func:`language`).
+GERMAN_JS = REPO_DIR / "static" / "ui" / "german.js"
+#: The app's own CSS: caption and disabled-label contrast, the script's element hidden (:func:`language`).
+APP_CSS = REPO_DIR / "static" / "ui" / "app.css"
+#: The accessible name of the map frame (streamlit-folium names it "streamlit_folium.st_folium"). Until the
+#: web map module defines ``MAP_TITLE`` (geo/render/web/leaflet.py), it is defined here.
+MAP_TITLE = "Interaktive Karte der Sozialräume"
 APP_TITLE = "Präventionsatlas"
 #: The pages in navigation order: script (relative to app.py), German title, Material icon. The first is the
 #: landing page at the app's root URL; the others get the URL of their file name without the number
@@ -79,6 +88,27 @@ def page_setup() -> None:
 def page_title(title: str) -> None:
     """The browser tab title of the current page, e.g. "Karte – Präventionsatlas"."""
     st.set_page_config(page_title=f"{title} – {APP_TITLE}")
+
+
+@functools.cache
+def _german_script() -> str:
+    """The ``<script>`` element of :data:`GERMAN_JS` (read once; the map title in a data attribute)."""
+    code = GERMAN_JS.read_text(encoding="utf-8")
+    if "</" in code:
+        raise ValueError(f"{GERMAN_JS} must not contain '</': it is inlined in a <script> element")
+    return f'<script data-pa-german data-map-title="{html.escape(MAP_TITLE)}">{code}</script>'
+
+
+def language() -> None:
+    """German for what Streamlit draws itself, on every page; the frame calls it after ``st.navigation``.
+
+    Streamlit has no German texts and no ``lang`` setting: the app's CSS (:data:`APP_CSS`) and a script
+    (:data:`GERMAN_JS`) that sets ``<html lang="de">``, names the map frame :data:`MAP_TITLE` and replaces the
+    known English strings (file uploader, "Select all", "No results", main menu …) by German ones. The script
+    runs once per browser tab; later runs send the same element, which Streamlit does not mount again.
+    """
+    st.html(APP_CSS)  # only a <style>: Streamlit puts it in the event container, it takes no space
+    st.html(_german_script(), unsafe_allow_javascript=True)
 
 
 def prelude() -> None:
