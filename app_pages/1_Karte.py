@@ -49,7 +49,8 @@ with st.container(border=True):
     )
     c4, c5, c6 = st.columns([3, 3, 2])
     shown = c4.multiselect(
-        "Angebote zeigen", present, format_func=type_name, **ui.remember("karte_offers", present, options=present),
+        "Angebote zeigen", present, format_func=type_name, placeholder="keine Angebote",
+        **ui.remember("karte_offers", present, options=present),
     )
     gap_type = c5.selectbox(
         "Versorgungslücken markieren für", [None, *analysed], format_func=type_name,

@@ -37,7 +37,8 @@ st.markdown(
 with st.container(border=True):
     c1, c2, c3 = st.columns([3, 2, 3])
     chosen_types = c1.multiselect(
-        "Angebotsart", types, format_func=short.get, **ui.remember("analyse_types", list(types), options=types),
+        "Angebotsart", types, format_func=short.get, placeholder="Angebotsart wählen",
+        **ui.remember("analyse_types", list(types), options=types),
     )
     only_gaps = c2.radio(
         "Zeigen", [True, False], format_func=lambda v: "nur Versorgungslücken" if v else "alle Bezirke mit Bedarf",
@@ -95,19 +96,16 @@ ui.need_note(result)
 if table.empty:
     st.info("Keine Zeilen für diese Auswahl." + (" Es gibt hier keine Versorgungslücken." if only_gaps else ""))
 else:
-    st.dataframe(
+    ui.table(
         table,
         hide_index=True,
         key="analyse_gaps",
         column_config={
             "Rang": st.column_config.NumberColumn(width="small"),
-            # number formats only for columns that stayed numbers (a column with "< 3" is text)
-            **{c: st.column_config.NumberColumn(format="localized") for c in (p.heading, without)
-               if pd.api.types.is_numeric_dtype(table[c])},
             **({"In Reichweite (%)": st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.0f %%")}
                if pd.api.types.is_numeric_dtype(table["In Reichweite (%)"]) else {}),
             "Medianweg (m)": st.column_config.NumberColumn(
-                format="localized", help=ui.md(f"Die Hälfte {p.genitive} wohnt weiter als dieser Weg (Luftlinie).")
+                help=ui.md(f"Die Hälfte {p.genitive} wohnt weiter als dieser Weg (Luftlinie).")
             ) if pd.api.types.is_numeric_dtype(table["Medianweg (m)"]) else st.column_config.TextColumn(
                 help=ui.md(f"Die Hälfte {p.genitive} wohnt weiter als dieser Weg (Luftlinie).")
             ),
@@ -134,19 +132,12 @@ PROTECTION_NOTE = (
     f"unter {result.min_inhabitants} Einwohnern; Werte, aus denen sich Personenzahlen unter 3 ergäben)."
 )
 st.caption(PROTECTION_NOTE)
-st.dataframe(
+ui.table(  # German numbers (1.809) whatever the browser's locale; years without a thousands point
     districts,
     hide_index=True,
     key="analyse_districts",
     column_config={
-        **{
-            c: st.column_config.NumberColumn(format="localized")
-            for c in districts.columns if pd.api.types.is_numeric_dtype(districts[c])
-        },
-        **{
-            c: st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.0f %%")
-            for c in districts.columns if c.endswith(f"{p.in_reach} (%)")
-        },
-        "Jahr": st.column_config.NumberColumn(format="%d"),
+        c: st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.0f %%")
+        for c in districts.columns if c.endswith(f"{p.in_reach} (%)")
     },
 )

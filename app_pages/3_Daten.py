@@ -13,6 +13,7 @@ from streamlit_folium import st_folium
 from app_pages import _shared as ui
 from geo import DataError, settings
 from geo.crs import KNOWN_POINT_CRS
+from geo.formatting import format_number
 from geo.ingest import check_upload, commit_upload, max_upload_bytes
 from geo.ingest.changes import removal_warning
 from geo.ingest.check import DEFAULT_OFFER_MODE, OFFER_MODES
@@ -301,7 +302,7 @@ if check.report.problems:
         }
     ).astype(str)
     with st.expander(f"Prüfbericht: {len(errors)} Fehler, {len(warnings)} Hinweise", expanded=bool(errors)):
-        st.dataframe(table, hide_index=True, width="stretch", key="up_report")
+        ui.table(table, hide_index=True, width="stretch", key="up_report")
 if not check.ok:
     st.stop()
 
@@ -313,21 +314,21 @@ if kind == "residents":
     # A residents layer replaces the one in use as a whole: its totals instead of per-id changes.
     before = dataset.residents
     cols = st.columns(4)
-    cols[0].metric("Wohnorte", f"{len(check.layer):,}".replace(",", "."),
+    cols[0].metric("Wohnorte", format_number(len(check.layer)),
                    help="Punkte bzw. Gitterzellen in den Sozialräumen")
     cols[1].metric("Einwohner", check.info.get("Einwohner", "–"))
     cols[2].metric("Kinder", check.info.get("Kinder", "–"))
-    cols[3].metric("bisher", "–" if before is None else f"{len(before):,}".replace(",", "."),
+    cols[3].metric("bisher", "–" if before is None else format_number(len(before)),
                    help="Wohnorte der Ebene in Gebrauch (ohne: gleichmäßiges 100-m-Raster)")
     for label in ("Abgleich Einwohner", "Abgleich Kinder"):
         if label in check.info:
             st.caption(f"**{label}:** {ui.md(check.info[label])}")
 else:
     cols = st.columns(4)
-    cols[0].metric("neu", len(changes.added))
-    cols[1].metric("geändert", len(changes.changed))
-    cols[2].metric("entfällt", len(changes.removed))
-    cols[3].metric("unverändert", changes.unchanged)
+    cols[0].metric("neu", format_number(len(changes.added)))
+    cols[1].metric("geändert", format_number(len(changes.changed)))
+    cols[2].metric("entfällt", format_number(len(changes.removed)))
+    cols[3].metric("unverändert", format_number(changes.unchanged))
     for label, ids in [("Neu", changes.added), ("Geändert", changes.changed), ("Entfällt", changes.removed)]:
         if ids:
             shown = ", ".join(ui.md(" / ".join(map(str, i)) if isinstance(i, tuple) else i) for i in ids[:30])
@@ -375,7 +376,7 @@ else:
         st.warning(f"Eine Vorschau-Analyse ist mit diesen Werten nicht möglich: {ui.md(err)}")
 with st.expander("Tabelle der hochgeladenen Daten"):
     shown = pd.DataFrame(check.layer.drop(columns="geometry", errors="ignore"))
-    st.dataframe(shown.head(1000), hide_index=True, width="stretch", key="up_table")
+    ui.table(shown.head(1000), plain=(settings.YEAR,), hide_index=True, width="stretch", key="up_table")
 
 st.divider()
 # Removing offers is never a side effect: the planner sees which ones before the button (and on it).

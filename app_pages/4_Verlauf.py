@@ -40,7 +40,7 @@ for layer in store.LAYERS:
     st.subheader(label)
     table = part[shown].rename(columns=store.COLUMN_LABELS)
     table["aktiv"] = table["aktiv"].map({True: "✔", False: ""})
-    st.dataframe(table, hide_index=True, width="stretch", key=f"hist_{layer}")
+    ui.table(table, plain=("Version",), hide_index=True, width="stretch", key=f"hist_{layer}")
     versions = part["version"].tolist()
     active = part.loc[part["active"], "version"].tolist()
     left, mid, right = st.columns([2, 2, 3])
@@ -85,4 +85,4 @@ for layer in store.LAYERS:
 
 with st.expander("Protokoll aller Aktionen"):
     log = workspace.log().rename(columns=store.COLUMN_LABELS)
-    st.dataframe(log, hide_index=True, width="stretch", key="hist_log")
+    ui.table(log, plain=("Version",), hide_index=True, width="stretch", key="hist_log")

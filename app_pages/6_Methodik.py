@@ -95,9 +95,7 @@ weights = pd.DataFrame(
         "Beschreibung": [str(definitions.at[k, "description"]) for k in definitions.index],
     }
 )
-st.dataframe(
-    weights, hide_index=True, column_config={"Gewicht (aktuell)": st.column_config.NumberColumn(format="localized")}
-)
+ui.table(weights, hide_index=True)
 
 st.header("3. Reichweite der Angebote")
 st.markdown(
@@ -125,7 +123,7 @@ radii = pd.DataFrame(
         "Standorte": [int(counts.get(t, 0)) for t in result.offer_types],
     }
 )
-st.dataframe(radii, hide_index=True)
+ui.table(radii, hide_index=True)
 not_analysed = [str(r["plural"]) for t, r in dataset.offer_types.iterrows() if t not in result.offer_types]
 if not_analysed:
     st.caption(

@@ -30,6 +30,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -538,6 +539,59 @@ def need_note(result: Result) -> None:
     """What the status index leaves out, or why no district is classified (from the analysis), as an info box."""
     if result.need_note:
         st.info(md(result.need_note), icon=":material/info:")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float | np.number) and not isinstance(value, bool | np.bool_)
+
+
+def _decimals(numbers: pd.Series) -> int:
+    """Digits after the comma a number column needs: none for whole numbers, else as many as used, at most 2."""
+    finite = numbers.astype(float)
+    finite = finite[np.isfinite(finite)]
+    for decimals in (0, 1):
+        if np.allclose(finite, finite.round(decimals), rtol=0, atol=1e-9):
+            return decimals
+    return 2
+
+
+def german_numbers(frame: pd.DataFrame, *, plain: Sequence[str] = ("Jahr",)):
+    """``frame`` as a pandas Styler whose numbers display German (``1.809``, ``12,5``), the data unchanged.
+
+    Streamlit's grid shows the Styler's display text but sorts number columns by the numbers underneath. Text
+    columns with numbers among codes (``"< 3"``, ``"•"``) get the numbers German too. ``plain`` columns (years)
+    get no thousands separator; booleans stay check boxes; missing numbers show "–".
+    """
+    if not (frame.index.is_unique and frame.columns.is_unique):
+        frame = frame.reset_index(drop=True)
+    formats = {}
+    for name in frame.columns:
+        values = frame[name]
+        if pd.api.types.is_bool_dtype(values):
+            continue
+        numbers = values if pd.api.types.is_numeric_dtype(values) else values[values.map(_is_number)]
+        if numbers.empty:
+            continue
+        decimals = 0 if name in plain else _decimals(numbers)
+        formats[name] = functools.partial(_cell, decimals=decimals, grouped=name not in plain)
+    return frame.style.format(formats)
+
+
+def _cell(value: object, *, decimals: int, grouped: bool) -> str:
+    """One cell of :func:`german_numbers`: numbers German, text as it is, missing values "–"."""
+    if not _is_number(value):
+        return "–" if value is None or value is pd.NA else str(value)
+    text = format_number(value, decimals)
+    return text if grouped else text.replace(".", "")
+
+
+def table(frame: pd.DataFrame, *, plain: Sequence[str] = ("Jahr",), **kwargs) -> object:
+    """``st.dataframe`` with German numbers whatever the browser's locale (see :func:`german_numbers`).
+
+    Keyword arguments go to ``st.dataframe``; give number columns no ``format`` in ``column_config`` (that
+    would replace the German text by Streamlit's own, English for an English browser).
+    """
+    return st.dataframe(german_numbers(frame, plain=plain), **kwargs)
 
 
 def md(text: object) -> str:

@@ -55,6 +55,8 @@
     ["Skip to main content", "Zum Inhalt springen"],
     ["View less", "Weniger anzeigen"],
     ["Download failed", "Herunterladen fehlgeschlagen"],
+    // the table's search (st.dataframe toolbar)
+    ["Type to search", "Suchbegriff eingeben"],
   ]);
 
   /** Texts with a number or a name in them: [pattern, replacement]. */
@@ -62,6 +64,7 @@
     [/^(\d+(?:\.\d+)?)\s?([KMG]B) per file$/, (m, n, unit) => `Höchstens ${n.replace(".", ",")} ${unit} je Datei`],
     [/^View (\d+) more$/, (m, n) => `${n} weitere anzeigen`],
     [/^Select (\d+) matches$/, (m, n) => `${n} Treffer auswählen`],
+    [/^(\d+) results?$/, (m, n) => `${n} Treffer`],
   ];
 
   /** Whole attribute values (labels screen readers announce, tooltips, placeholders) → German. */
@@ -81,8 +84,17 @@
     ["Download as CSV", "Als CSV herunterladen"],
     ["Search", "Suchen"],
     ["Close", "Schließen"],
+    ["Show/hide columns", "Spalten ein- und ausblenden"],
+    ["Previous Result", "Vorheriger Treffer"],
+    ["Next Result", "Nächster Treffer"],
+    ["Close Search", "Suche schließen"],
+    ["Help", "Hilfe"],
+    ["Link to heading", "Link zu dieser Überschrift"],
   ]);
-  const ATTRIBUTE_PATTERNS = [[/^Remove (.+)$/, (m, name) => `${name} entfernen`]];
+  const ATTRIBUTE_PATTERNS = [
+    [/^Remove (.+)$/, (m, name) => `${name} entfernen`],
+    [/^Help for (.+)$/, (m, name) => `Hilfe zu ${name}`],
+  ];
   const ATTRIBUTES = ["aria-label", "title", "placeholder"];
   /** streamlit-folium names its frame after the component; screen readers read that name. */
   const MAP_FRAME_TITLE = "streamlit_folium.st_folium";
@@ -105,6 +117,10 @@
   }
 
   function textNode(node) {
+    // Markdown is the app's own text, German already, and may quote user data ("Stop" as a district name);
+    // Streamlit writes its own button captions ("Upload") as Markdown too
+    const parent = node.parentElement;
+    if (parent && parent.closest('[data-testid="stMarkdownContainer"]') && !parent.closest("button")) return;
     const german = translated(node.nodeValue, TEXT, PATTERNS);
     if (german !== null && german !== node.nodeValue) node.nodeValue = german;
   }
@@ -115,6 +131,9 @@
       if (value === null) continue;
       const german = translated(value, ATTRIBUTE_TEXT, ATTRIBUTE_PATTERNS);
       if (german !== null && german !== value) el.setAttribute(name, german);
+    }
+    if (el.tagName === "INPUT" && el.type === "file" && !el.hasAttribute("aria-label")) {
+      el.setAttribute("aria-label", "Datei auswählen");  // else the browser's own name, "file upload"
     }
     if (el.tagName === "IFRAME" && el.getAttribute("title") === MAP_FRAME_TITLE) {
       el.setAttribute("title", state.mapTitle);

@@ -115,6 +115,47 @@ def page(browser):
 
 
 @pytest.fixture(scope="session")
+def english_browser():
+    """Debian's Chromium in US English (``--lang=en-US``): what the app shows must not depend on it."""
+    try:
+        from playwright.sync_api import Error, sync_playwright
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        _unavailable(f"playwright ist nicht installiert: {err}")
+    if not Path(CHROMIUM).exists():
+        _unavailable(f"Chromium nicht gefunden unter {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as p:
+        try:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_ARGS, "--lang=en-US"])
+        except Error as err:
+            _unavailable(f"Chromium startet nicht: {err}")
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def english_page(english_browser):
+    """A fresh page of :func:`english_browser` with an en-US context (``navigator.language`` is "en-US"),
+    1280×900 as in the page screenshots; ``page.errors`` lists uncaught script errors."""
+    context = english_browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.errors = errors
+    yield page
+    context.close()
+
+
+def screenshot(page, folder: str, name: str, *, full_page: bool = False) -> Path:
+    """Save what ``page`` shows as ``test-artifacts/<folder>/<name>.png`` (for a person to look at) and return
+    the path. ``folder`` is usually the test's name; the page screenshots of every page go to ``pages``."""
+    target = ARTIFACTS / folder
+    target.mkdir(parents=True, exist_ok=True)
+    path = target / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+@pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS

@@ -7,6 +7,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from app_pages import _shared as ui
 from geo import settings
 from geo.analysis import analyse
 from geo.demo import load_demo
@@ -14,7 +15,8 @@ from geo.demo import load_demo
 pytestmark = pytest.mark.e2e
 expect = pytest.importorskip("playwright.sync_api").expect
 
-MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+#: The map frame by its German title (static/ui/german.js names streamlit-folium's frame ``ui.MAP_TITLE``).
+MAP_FRAME = f'iframe[title="{ui.MAP_TITLE}"]'
 #: The map frame of the current run: not in a stale element (Streamlit keeps the old one during a rerun) and
 #: not the new one still mounting (width="-1").
 CURRENT_MAP_FRAME = f'[data-stale="false"] {MAP_FRAME}:not([width="-1"])'
