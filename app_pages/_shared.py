@@ -472,7 +472,24 @@ def definition_editor_frame(frame: pd.DataFrame) -> pd.DataFrame:
         out["direction"] = out["direction"].map(lambda d: _DIRECTION_NAMES[1 if d > 0 else -1])
     if "origin" in out:
         out["origin"] = out["origin"].map(lambda o: ORIGINS.get(o, o))
+    if "weight" in out:  # German text ("1,5"): an editable number column shows the browser's format ("1.5")
+        out["weight"] = out["weight"].map(lambda w: format_number(w, 1))
     return out.rename(columns=DEFINITION_HEADERS)
+
+
+_WEIGHT_TEXT = re.compile(r"^\s*(100([.,]0+)?|\d{1,2}([.,]\d+)?)\s*$")
+
+
+def _weight(value: object) -> float | str:
+    """A weight cell back to a number: German text ("1,5", also "1.5") or a number.
+
+    Other text stays text, so the definitions' check names it ("Das Gewicht „101“ muss eine Zahl zwischen 0 und
+    100 sein").
+    """
+    if _is_number(value):
+        return float(value)
+    text = "" if value is None else str(value).strip()
+    return float(text.replace(",", ".")) if _WEIGHT_TEXT.match(text) else text
 
 
 def definition_editor_fields(edited: pd.DataFrame) -> pd.DataFrame:
@@ -485,7 +502,7 @@ def definition_editor_fields(edited: pd.DataFrame) -> pd.DataFrame:
     if "direction" in out:
         out["direction"] = out["direction"].map(lambda d: directions.get(d, 1))
     if "weight" in out:
-        out["weight"] = pd.to_numeric(out["weight"], errors="coerce").fillna(0.0)
+        out["weight"] = out["weight"].map(_weight)
     for name in ("label", "description"):
         if name in out:
             out[name] = out[name].fillna("").astype(str)
@@ -501,7 +518,9 @@ def definition_column_config(*, editable: Sequence[str]) -> dict:
         "unit": st.column_config.SelectboxColumn(options=list(_UNIT_NAMES.values()), required=True),
         "direction": st.column_config.SelectboxColumn(options=list(_DIRECTION_NAMES.values()), required=True),
         "in_index": st.column_config.CheckboxColumn(help="Geht der Indikator in den Statusindex ein?"),
-        "weight": st.column_config.NumberColumn(min_value=0.0, max_value=100.0, step=0.5, format="%.1f"),
+        "weight": st.column_config.TextColumn(
+            help="0 bis 100, mit Komma, z. B. 1,5", validate=_WEIGHT_TEXT.pattern, required=True, max_chars=6,
+        ),
         "description": st.column_config.TextColumn(max_chars=300),
         "keep": st.column_config.CheckboxColumn(help="Aus: Der Indikator wird aus den Definitionen entfernt."),
     }
@@ -529,7 +548,7 @@ def indicator_choices(proposal: pd.DataFrame, *, key: str) -> dict[str, dict]:
         fields = {f: back.at[i, f] for f in _PROPOSAL_EDITABLE}
         before = {f: proposal.at[i, f] for f in _PROPOSAL_EDITABLE}
         fields = {f: (bool(v) if f in ("indicator", "in_index") else int(v) if f == "direction"
-                      else float(v) if f == "weight" else str(v)) for f, v in fields.items()}
+                      else _weight(v) if f == "weight" else str(v)) for f, v in fields.items()}
         if any(fields[f] != before[f] for f in _PROPOSAL_EDITABLE):
             choices[str(proposal.at[i, "column"])] = fields
     return choices

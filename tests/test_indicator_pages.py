@@ -62,7 +62,7 @@ def test_city_table_with_hostile_headers_is_proposed_stored_and_shown(workspace)
     # The planner renames the first column's indicator, takes it into the index and leaves the formula column out:
     # the check runs again with these choices.
     at.session_state[editors[0].key] = {
-        "edited_rows": {0: {"Bezeichnung": "Migration", "im Index": True, "Gewicht": 2.0}, 2: {"Indikator": False}},
+        "edited_rows": {0: {"Bezeichnung": "Migration", "im Index": True, "Gewicht": "2,5"}, 2: {"Indikator": False}},
         "added_rows": [], "deleted_rows": [],
     }
     at.run()
@@ -75,7 +75,7 @@ def test_city_table_with_hostile_headers_is_proposed_stored_and_shown(workspace)
     assert_escaped(at)
     definitions = catalog.definitions_from_table(workspace.load("definitions"))
     assert definitions["label"].tolist()[3:] == ["Migration", "<script>alert(1)</script> {{ 7*191 }} $x$ **fett**"]
-    assert definitions.loc["anteil_migrationshintergrund", ["in_index", "weight"]].tolist() == [True, 2.0]
+    assert definitions.loc["anteil_migrationshintergrund", ["in_index", "weight"]].tolist() == [True, 2.5]
     assert "hyperlink_http_x_quote" not in workspace.load("indicators").columns
     assert list(definitions.index[:3]) == ["sgb2_children_quota", "unemployment_rate", "single_parent_share"]
 

@@ -37,14 +37,16 @@ AXE_EXEMPT = {
 #: shows: shares are percentages, distances have at most one decimal).
 ENGLISH_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])")
 
-# Settled: Streamlit runs no script, nothing is stale, the page title is drawn, the frame's script has set
-# lang="de", and every map frame is mounted with its German title and has drawn its districts.
+# Settled: Streamlit runs no script, nothing is stale, no element is still loading (skeleton), the page title is
+# drawn, the frame's script has set lang="de", and every map frame is mounted with its German title and has drawn
+# its districts.
 _SETTLED_JS = """
 ([mapTitle]) => {
   const frames = [...document.querySelectorAll('iframe[data-testid="stCustomComponentV1"]')];
   const state = {
     running: !!document.querySelector('[data-testid="stStatusWidgetRunningIcon"]'),
     stale: document.querySelectorAll('[data-stale="true"]').length,
+    loading: document.querySelectorAll('[data-testid^="stSkeleton"], [data-testid="stAppSkeleton"]').length,
     title: !!document.querySelector('[data-testid="stMain"] h1'),
     lang: document.documentElement.lang,
     frames: frames.map(f => {
@@ -53,7 +55,7 @@ _SETTLED_JS = """
     }),
   };
   window.__paPageState = state;
-  return !state.running && state.stale === 0 && state.title && state.lang === 'de'
+  return !state.running && state.stale === 0 && state.loading === 0 && state.title && state.lang === 'de'
     && state.frames.every(([title, width, polygons]) => title === mapTitle && width !== '-1' && polygons > 0);
 }
 """
