@@ -78,21 +78,33 @@ def app_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """Debian's Chromium, headless, with background networking off (so every request comes from the page)."""
+def playwright():
+    """One Playwright for the whole run (its sync API allows only one at a time), or a skip without it."""
     try:
-        from playwright.sync_api import Error, sync_playwright
+        from playwright.sync_api import sync_playwright
     except ImportError as err:  # pragma: no cover - depends on the environment
         _unavailable(f"playwright ist nicht installiert: {err}")
     if not Path(CHROMIUM).exists():
         _unavailable(f"Chromium nicht gefunden unter {CHROMIUM} (apt-get install chromium)")
     with sync_playwright() as p:
-        try:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        except Error as err:
-            _unavailable(f"Chromium startet nicht: {err}")
-        yield browser
-        browser.close()
+        yield p
+
+
+def _launch(playwright, args: list[str]):
+    from playwright.sync_api import Error
+
+    try:
+        return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+    except Error as err:
+        _unavailable(f"Chromium startet nicht: {err}")
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    """Debian's Chromium, headless, with background networking off (so every request comes from the page)."""
+    browser = _launch(playwright, CHROMIUM_ARGS)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
@@ -115,21 +127,11 @@ def page(browser):
 
 
 @pytest.fixture(scope="session")
-def english_browser():
+def english_browser(playwright):
     """Debian's Chromium in US English (``--lang=en-US``): what the app shows must not depend on it."""
-    try:
-        from playwright.sync_api import Error, sync_playwright
-    except ImportError as err:  # pragma: no cover - depends on the environment
-        _unavailable(f"playwright ist nicht installiert: {err}")
-    if not Path(CHROMIUM).exists():
-        _unavailable(f"Chromium nicht gefunden unter {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as p:
-        try:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_ARGS, "--lang=en-US"])
-        except Error as err:
-            _unavailable(f"Chromium startet nicht: {err}")
-        yield browser
-        browser.close()
+    browser = _launch(playwright, [*CHROMIUM_ARGS, "--lang=en-US"])
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
