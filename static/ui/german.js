@@ -47,14 +47,19 @@
     ["Settings", "Einstellungen"],
     ["Print", "Drucken"],
     ["Record a screencast", "Bildschirmaufnahme"],
+    ["Record screen", "Bildschirm aufnehmen"],
+    ["Stop recording", "Aufnahme beenden"],
+    ["Clear caches", "Zwischenspeicher leeren"],
     ["About", "Über"],
     ["Clear cache", "Zwischenspeicher leeren"],
     ["Get help", "Hilfe"],
     ["Report a bug", "Fehler melden"],
     ["Made with Streamlit", "Erstellt mit Streamlit"],
+    ["Made with Streamlit v", "Erstellt mit Streamlit "],
     ["Skip to main content", "Zum Inhalt springen"],
     ["View less", "Weniger anzeigen"],
     ["Download failed", "Herunterladen fehlgeschlagen"],
+    ["Copied", "Kopiert"],
     // the table's search (st.dataframe toolbar)
     ["Type to search", "Suchbegriff eingeben"],
   ]);
@@ -89,6 +94,7 @@
     ["Next Result", "Nächster Treffer"],
     ["Close Search", "Suche schließen"],
     ["Help", "Hilfe"],
+    ["Copy version to clipboard", "Version in die Zwischenablage kopieren"],
     ["Link to heading", "Link zu dieser Überschrift"],
   ]);
   const ATTRIBUTE_PATTERNS = [

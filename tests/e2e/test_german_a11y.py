@@ -25,7 +25,8 @@ axe_playwright = pytest.importorskip("axe_playwright_python.sync_playwright")
 ENGLISH = (
     "Upload", "Browse files", "Drag and drop", "per file", "Select all", "Clear all", "Choose an option",
     "Choose options", "No results", "No options to select", "Press Enter to", "Running...", "Made with Streamlit",
-    "Skip to main content", "Type to search", "Rerun", "Record a screencast", "Clear cache", "Show/hide columns",
+    "Skip to main content", "Type to search", "Rerun", "Record a screencast", "Record screen", "Clear cache",
+    "Show/hide columns", "Print", "Settings", "About",
 )
 #: Rules whose findings lie in Streamlit's own markup, which the app cannot change, and exactly where:
 #: Streamlit 1.67 wraps each ``<li>`` of the page navigation in a ``<div>`` inside the ``<ul>``.
@@ -128,7 +129,8 @@ def test_page_is_german_and_accessible(english_page, app_url, script, title):
 
 
 def test_opened_choosers_and_uploader_are_german(english_page, app_url):
-    """What appears only on use: the multiselect's list ("Alle auswählen", "Keine Treffer") and the uploader."""
+    """What appears only on use: the multiselect's list ("Alle auswählen", "Keine Treffer"), the main menu and
+    the uploader."""
     page = english_page
     open_settled(page, f"{app_url}/Analyse")
     page.get_by_role("combobox", name="Stadtbezirk").click()
@@ -139,6 +141,16 @@ def test_opened_choosers_and_uploader_are_german(english_page, app_url):
     assert english_left(visible_text(page)) == []
     page.keyboard.type("zzzz")
     expect(page.get_by_text("Keine Treffer", exact=True)).to_be_visible(timeout=WAIT_MS)
+    assert english_left(visible_text(page)) == []
+    page.keyboard.press("Escape")
+
+    menu_button = page.get_by_test_id("stMainMenuButton")
+    expect(menu_button).to_have_attribute("aria-label", "Hauptmenü")
+    menu_button.click()
+    menu = page.get_by_role("menu")
+    expect(menu).to_contain_text("Drucken", timeout=WAIT_MS)
+    expect(page.get_by_text(re.compile(r"^Erstellt mit Streamlit 1\.\d+"))).to_be_visible()
+    screenshot(page, "test_opened_choosers_and_uploader_are_german", "main_menu")
     assert english_left(visible_text(page)) == []
     page.keyboard.press("Escape")
 
