@@ -120,6 +120,7 @@ def test_page_is_german_and_accessible(english_page, app_url, script, title):
     position = [s for s, _, _ in ui.PAGES].index(script)
     screenshot(page, "pages", f"{position}_{title}")
     assert page.evaluate("() => document.documentElement.lang") == "de"
+    assert page.get_by_test_id("stSidebar").get_attribute("aria-label") == "Seitenleiste"
     text = visible_text(page)
     assert english_left(text) == [], f"English Streamlit text on {title}"
     assert ENGLISH_THOUSANDS.findall(text) == [], f"English number format on {title}"
