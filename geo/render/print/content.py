@@ -610,7 +610,8 @@ def _gaps_map(b: _Base) -> MapContent:
     suffix = None
     if not offer_type:
         suffix = [
-            "(" + ", ".join(dataset.type_labels(t).short for t, g in zip(types, row, strict=True) if g) + ")"
+            "(alle Arten)" if row.all() and len(types) > 1
+            else "(" + ", ".join(dataset.type_labels(t).short for t, g in zip(types, row, strict=True) if g) + ")"
             if row.any()
             else "" for row in gap_matrix
         ]
