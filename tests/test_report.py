@@ -10,12 +10,15 @@ import subprocess
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pypdf
 import pytest
+from PIL import Image
 
 from geo import demo
 from geo.analysis import Params, analyse
 from geo.analysis.protect import HIDDEN_REASON, SMALL, protect_gaps
+from geo.cli import main
 from geo.export import ExportOptions, export
 from geo.render.print.kit import TextMeasure, rc
 from geo.render.print.page import paginate
@@ -265,3 +268,54 @@ def test_small_case_report_protects_and_repeats_identically(small_report):
 
 def test_gap_header_is_german():
     assert GAP_HEADER[0] == "Rang" and GAP_HEADER[-1] == "Begründung"
+
+
+def _not_blank(png: Path) -> float:
+    """Share of pixels that are not near-white (a blank page has ~0)."""
+    grey = np.asarray(Image.open(png).convert("L"))
+    return float((grey < 235).mean())
+
+
+@pytest.mark.skipif(not shutil.which("pdftoppm"), reason="pdftoppm (poppler-utils) fehlt: keine Seitenbilder")
+def test_report_and_print_maps_are_rendered_for_review(demo_report, demo_case):
+    """Every report page and every print map kind as a 70-dpi PNG in test-artifacts/report/ – to be looked at."""
+    dataset, result = demo_case
+    _, _, data, reader, _ = demo_report
+    out = ARTIFACTS / "report"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    (out / "bericht.pdf").write_bytes(data)
+    subprocess.run(["pdftoppm", "-r", "70", "-png", str(out / "bericht.pdf"), str(out / "bericht")], check=True)
+    pages = sorted(out.glob("bericht-*.png"))
+    assert len(pages) == len(reader.pages)
+    maps = [("status", None), ("gaps", None), *(("reach", t) for t in result.offer_types),
+            *(("bivariate", t) for t in result.offer_types)]
+    for kind, offer_type in maps:
+        name = f"karte_{kind}" + (f"_{offer_type}" if offer_type else "")
+        pdf = export(kind, "pdf", dataset, result, ExportOptions(offer_type=offer_type, export_date=DAY))
+        (out / f"{name}.pdf").write_bytes(pdf)
+        subprocess.run(["pdftoppm", "-r", "70", "-png", "-singlefile", str(out / f"{name}.pdf"), str(out / name)],
+                       check=True)
+    images = sorted(out.glob("*.png"))
+    assert len(images) == len(reader.pages) + len(maps)
+    for png in images:
+        assert _not_blank(png) > 0.02, png.name  # drawn, not an empty page
+
+
+def test_cli_report_with_annex(tmp_path, capsys):
+    out = tmp_path / "bericht.pdf"
+    assert main(["export", "--kind", "report", "--ranking", "annex", "--out", str(out), "--date", "2025-03-01"]) == 0
+    assert "Bericht für den Jugendhilfeausschuss (PDF) geschrieben" in capsys.readouterr().out
+    reader = pypdf.PdfReader(out)
+    assert json.loads(reader.metadata["/Keywords"])["product"] == {"kind": "report", "paper": "A4", "ranking": "annex"}
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert ANNEX_TITLE in text and "Option „annex“" in text
+    with pytest.raises(SystemExit):
+        main(["export", "--kind", "report", "--ranking", "alles"])
+    assert "alles" in capsys.readouterr().err  # argparse names the refused choice
+
+
+def test_ranking_is_a_report_option_only():
+    options = ExportOptions(ranking="all", export_date=DAY)
+    assert options.product("report", "pdf") == {"kind": "report", "format": "pdf", "paper": "A4", "ranking": "all"}
+    assert "ranking" not in options.product("gaps", "pdf") and "ranking" not in options.product("html", "html")
