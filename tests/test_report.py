@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -319,3 +320,18 @@ def test_ranking_is_a_report_option_only():
     options = ExportOptions(ranking="all", export_date=DAY)
     assert options.product("report", "pdf") == {"kind": "report", "format": "pdf", "paper": "A4", "ranking": "all"}
     assert "ranking" not in options.product("gaps", "pdf") and "ranking" not in options.product("html", "html")
+
+
+def test_report_of_a_city_without_offers_yet(demo_case):
+    dataset, _ = demo_case
+    bare = dataclasses.replace(dataset, offers=dataset.offers.iloc[0:0])
+    result = analyse(bare)
+    assert result.offer_types == []
+    data = render_report(bare, result, export_date=DAY)
+    pages = _texts(data)
+    cover = " ".join(pages[0].split())
+    assert "Keine Versorgungslücke Noch keine Angebotsart analysiert" in cover
+    assert "Wo fehlen präventive Angebote in Sozialräumen mit hohem Bedarf?" in cover
+    assert "hoher Bedarf, keine Lücke (11)" in cover  # the map still shows the districts in need
+    assert [e[0] for e in _contents(data)] == ["Ergebnis auf einen Blick", "Bedarf: soziale Lage der Sozialräume",
+                                               "Rangliste der Versorgungslücken", "Methoden und Einstellungen"]

@@ -594,7 +594,8 @@ def _gap_style(colours: list[str], classified: bool, in_need: bool, n_gaps: int)
 def _gaps_map(b: _Base) -> MapContent:
     d, dataset, result, offer_type, types = b.districts, b.dataset, b.result, b.spec.offer_type, b.types
     classified, in_need = b.classified, b.in_need
-    gap_matrix = np.column_stack([d[column("gap", t)].to_numpy(dtype=bool) for t in types])
+    gap_matrix = (np.column_stack([d[column("gap", t)].to_numpy(dtype=bool) for t in types]) if types
+                  else np.zeros((b.n, 0), dtype=bool))  # no offer type analysed yet: no gap
     n_gaps = gap_matrix.sum(axis=1)
     threshold = format_number(100 * result.max_share_in_reach, 0)
     layers = b.layers(types)

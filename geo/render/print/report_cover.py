@@ -32,8 +32,9 @@ from geo.render.print.ranking import GapDistrict
 from geo.render.provenance import german_date, source_text, versions_text
 
 COVER_TITLE = "Ergebnis auf einen Blick"
-#: Least and most height (inches) of the cover's gap map; it takes what the texts leave.
-MAP_MIN, MAP_MAX = 2.9, 5.2
+#: Least height (inches) of the cover's gap map, and most as a share of the page height; it takes what the
+#: texts leave.
+MAP_MIN, MAP_MAX_SHARE = 2.9, 0.5
 #: Width (inches) of the legend column beside the cover map.
 LEGEND_W = 2.15
 #: Size (pt) of the cover's tables.
@@ -75,8 +76,8 @@ def _title_block(fig, ctx: PageCtx, y: float) -> float:
              fontweight="bold")
     y -= 0.4
     types = ", ".join(d.type_labels(t).plural for t in r.offer_types)
-    y = paragraph(fig, ctx, f"Wo fehlen präventive Angebote – {types} – in Sozialräumen mit hohem Bedarf?", y,
-                  size=9.5, color="#333333")
+    y = paragraph(fig, ctx, f"Wo fehlen präventive Angebote{f' – {types} –' if types else ''} in Sozialräumen mit "
+                  "hohem Bedarf?", y, size=9.5, color="#333333")
     facts = (f"Datenquelle: {source_text(d)} · Indikatorjahr {r.year} · Datenstand: {versions_text(d)} · "
              f"Export: {german_date(ctx.export_date)}")
     return paragraph(fig, ctx, facts, y, size=7.5, color="#444444")
@@ -163,7 +164,7 @@ def _table_h(ctx: PageCtx, header: list[str], rows: list[list[str]], widths: lis
 def cover(fig, renderer, ctx: PageCtx, info: CoverInfo) -> None:
     """Draw the cover: title, key figures, the combined gap map with legend, the gap districts, types, contents.
 
-    The map takes the height the texts leave (between :data:`MAP_MIN` and :data:`MAP_MAX`); when the gap list
+    The map takes the height the texts leave (at least :data:`MAP_MIN`, at most half the page); when the gap list
     would not fit, the largest gaps are listed and the rest named by count with the ranking's page.
     """
     W, H = fig.get_size_inches()
@@ -202,7 +203,7 @@ def cover(fig, renderer, ctx: PageCtx, info: CoverInfo) -> None:
     shown = min(len(all_rows), MAX_LISTED)
     while shown > 1 and room - rest(shown) < MAP_MIN:
         shown -= 1
-    map_h = max(MAP_MIN, min(MAP_MAX, room - rest(shown)))
+    map_h = max(MAP_MIN, min(MAP_MAX_SHARE * H, room - rest(shown)))
 
     y = heading(fig, f"{COVER_TITLE}: Versorgungslücken", y, 12)
     map_w = total_w - LEGEND_W - 0.15
@@ -223,14 +224,17 @@ def cover(fig, renderer, ctx: PageCtx, info: CoverInfo) -> None:
         if shown < n_gap:
             y = paragraph(fig, ctx, f"… {n_gap - shown} weitere in Abschnitt „{info.ranking_title}“ (Seite "
                           f"{info.ranking_page}).", y + 0.04, size=7.6, weight="bold")
+    elif not r.offer_types:
+        y = paragraph(fig, ctx, "Noch keine Angebotsart analysiert: für keine Art liegen Standorte vor.", y)
     else:
         y = paragraph(fig, ctx, f"Bei diesen Radien und dieser Schwelle haben in jedem Sozialraum mit hohem Bedarf "
                       f"mindestens {threshold} % {p.genitive} jedes Angebot in Reichweite.", y)
     y = paragraph(fig, ctx, definition, y, size=7.2, color="#444444") - 0.07
 
     y = heading(fig, "Angebote je Art", y, 10.5)
-    y = table(fig, ctx, type_header, type_rows, type_widths, y, aligns=["left", "right", "right", "right", "right"],
-              size=TABLE_SIZE)
+    if type_rows:
+        y = table(fig, ctx, type_header, type_rows, type_widths, y,
+                  aligns=["left", "right", "right", "right", "right"], size=TABLE_SIZE)
     if left_out:
         y = paragraph(fig, ctx, "* Ohne Sozialräume, deren Wert aus Datenschutzgründen nicht ausgewiesen wird "
                       f"({max(t.left_out for t in left_out)} höchstens).", y + 0.04, size=7.0, color="#444444")
