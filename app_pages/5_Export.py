@@ -18,7 +18,7 @@ from geo.export import (
     mime_type,
     sidecar,
 )
-from geo.render.print import content, kit
+from geo.render.print import content, kit, ranking
 from geo.render.provenance import min_inhabitants
 
 st.title("Export")
@@ -132,11 +132,17 @@ with st.container(border=True):
 st.subheader("Bericht für den Jugendhilfeausschuss")
 with st.container(border=True):
     st.markdown(
-        "Ein PDF: Deckblatt mit Kennzahlen, Karte des Bedarfs, je analysierter Angebotsart eine Seite mit "
-        "Erreichbarkeit und Versorgungslücken, die Rangliste aller Sozialräume mit hohem Bedarf und eine "
-        "Methodenseite mit allen Einstellungen."
+        "Ein PDF: Deckblatt mit der Karte der Versorgungslücken, der Liste der Sozialräume mit Lücke und den "
+        "Kennzahlen; Karte des Bedarfs; je analysierter Angebotsart eine Seite mit Erreichbarkeit und "
+        "Versorgungslücken; die Rangliste; eine Methodenseite mit allen Einstellungen."
     )
-    report_options = ExportOptions(export_date=export_date)
+    rankings = list(ranking.RANKINGS)
+    report_ranking = st.radio(
+        "Rangliste im Bericht", rankings, format_func=ranking.RANKINGS.get,
+        help="Sozialräume mit hohem Bedarf ohne Versorgungslücke: weglassen (sie stehen in der XLSX-/CSV-"
+             "Tabelle), in einen Anhang am Ende setzen oder in der Rangliste nach den Lücken zeigen.",
+        **ui.remember("export_ranking", ranking.DEFAULT_RANKING, options=rankings))
+    report_options = ExportOptions(export_date=export_date, ranking=report_ranking)
     download("Bericht herunterladen (PDF, A4)", "report", "pdf", report_options, key="export_report", primary=True,
              tip="Dauert einige Sekunden.")
 

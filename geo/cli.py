@@ -88,7 +88,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     options = ex.ExportOptions(
         offer_type=args.offer_type, indicator=args.indicator, scheme=args.scheme, k=args.classes,
         paper=args.paper, orientation=args.orientation, dpi=args.dpi, labels=not args.no_labels,
-        export_date=args.date, tiles=args.tiles,
+        export_date=args.date, tiles=args.tiles, ranking=args.ranking,
     )
     try:
         data = ex.export(args.kind, fmt, dataset, result, options)
@@ -293,6 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     from geo.export import DPI_CHOICES, FORMATS, KINDS
     from geo.render.print.content import SCHEMES
     from geo.render.print.kit import ORIENTATIONS, PAPERS_MM
+    from geo.render.print.ranking import DEFAULT_RANKING, RANKINGS
 
     p = sub.add_parser(
         "export", help="Karte, Bericht, Tabelle oder GIS-Ebene als Datei",
@@ -317,6 +318,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tiles", action="store_true",
                    help="Hintergrundkarte (OpenStreetMap) unter Einzelkarten, falls die Kacheln erreichbar oder im "
                         "Cache sind; sonst Vektorkarte mit Hinweis. Der Bericht bleibt ohne Hintergrund.")
+    p.add_argument("--ranking", choices=list(RANKINGS), default=DEFAULT_RANKING,
+                   help="Rangliste im Bericht (--kind report): " + "; ".join(f"{k} = {v}" for k, v in RANKINGS.items())
+                        + f" (Standard: {DEFAULT_RANKING})")
     p.set_defaults(func=_cmd_export)
     return parser
 

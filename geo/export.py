@@ -41,6 +41,7 @@ from geo.dataset import Dataset
 from geo.render.print.content import KINDS as MAP_KINDS
 from geo.render.print.content import MapOptions, MapSpec
 from geo.render.print.kit import figure_bytes
+from geo.render.print.ranking import DEFAULT_RANKING
 from geo.render.print.sheet import render_map
 from geo.render.provenance import (
     APP_NAME,
@@ -113,6 +114,9 @@ class ExportOptions(MapOptions):
         District names on maps.
     export_date
         Date printed on and stamped into the files; ``None`` = today.
+    ranking
+        Rows of the report's ranking (:data:`geo.render.print.ranking.RANKINGS`): ``"gaps"`` (default) only the
+        gaps, ``"annex"`` the gaps and the other in-need rows in an annex, ``"all"`` every in-need row.
     tiles
         Background map (OpenStreetMap tiles, :data:`geo.settings.TILE_URL`) under print maps, where the tiles
         can be fetched or are cached; otherwise the vector map, with a note. The committee report always
@@ -121,6 +125,7 @@ class ExportOptions(MapOptions):
 
     dpi: int = 150
     export_date: date | None = None
+    ranking: str = DEFAULT_RANKING
 
     def resolved(self) -> ExportOptions:
         """A copy with the export date fixed (today if none was given)."""
@@ -131,6 +136,7 @@ class ExportOptions(MapOptions):
         keep = {"kind": kind, "format": fmt}
         fields = asdict(self)
         fields.pop("export_date")
+        fields.pop("ranking")  # the report's alone
         if kind in MAP_KINDS:
             keep.update({k: v for k, v in fields.items() if k != "dpi" or fmt == "png"})
             if kind != "indicator":
@@ -138,6 +144,7 @@ class ExportOptions(MapOptions):
                     keep.pop(name)
         elif kind == "report":
             keep["paper"] = self.paper
+            keep["ranking"] = self.ranking
         elif kind == "html":
             keep.update(offer_type=self.offer_type, indicator=self.indicator, scheme=self.scheme, k=self.k,
                         labels=self.labels)
@@ -193,7 +200,8 @@ def export(
     if kind == "report":
         from geo.render.print.report import render_report
 
-        return render_report(dataset, result, export_date=options.export_date, paper=options.paper)
+        return render_report(dataset, result, export_date=options.export_date, paper=options.paper,
+                             ranking=options.ranking)
     if kind == "table":
         return csv_bytes(dataset, result) if fmt == "csv" else xlsx_bytes(dataset, result, options)
     if kind == "layer":

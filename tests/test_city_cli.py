@@ -179,10 +179,15 @@ def test_kreis_unna_from_an_empty_data_folder_to_the_committee_report(data_root,
     assert "Lotsendienst St.-Agnes-Hospital" in set(demo.offers[settings.OFFER_NAME])
     for name in [*demo.districts[settings.DISTRICT_NAME], *demo.offers[settings.OFFER_NAME]]:
         assert name not in text, name
-    if shutil.which("pdftoppm"):
-        subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(report), str(tmp_path / "s")],
-                       check=True)
-        assert list(tmp_path.glob("s*.png"))
+    # the cover leads with the gap map and the gap list of the Kreis, in its own words
+    cover = " ".join(text.split("\f")[0].split())
+    assert "Ergebnis auf einen Blick: Versorgungslücken" in cover and "Inhalt" in cover
+    if shutil.which("pdftoppm"):  # every page as an image to look at: test-artifacts/report-city/
+        pictures = settings.REPO_DIR / "test-artifacts" / "report-city"
+        shutil.rmtree(pictures, ignore_errors=True)
+        pictures.mkdir(parents=True)
+        subprocess.run(["pdftoppm", "-png", "-r", "70", str(report), str(pictures / "bericht")], check=True)
+        assert len(list(pictures.glob("bericht-*.png"))) == text.count("\f")
 
 
 def test_every_failed_upload_exits_non_zero_and_stores_nothing(data_root, city_files, capsys, tmp_path):

@@ -1,25 +1,69 @@
-"""The committee report: pages, key figures, repeated table header, methods page, fonts, metadata, determinism."""
+"""The committee report: cover with the answer, ranking options, contents, pages, methods, fonts, determinism."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
 import shutil
 import subprocess
 from datetime import date
+from pathlib import Path
 
+import numpy as np
 import pypdf
 import pytest
+from PIL import Image
 
 from geo import demo
-from geo.analysis import analyse
-from geo.analysis.protect import HIDDEN_REASON, SMALL
+from geo.analysis import Params, analyse
+from geo.analysis.protect import HIDDEN_REASON, SMALL, protect_gaps
+from geo.cli import main
+from geo.export import ExportOptions, export
 from geo.render.print.kit import TextMeasure, rc
-from geo.render.print.report import GAP_HEADER, REPORT_TITLE, _paginate, render_report
+from geo.render.print.page import paginate
+from geo.render.print.ranking import ANNEX_CONTENTS, ANNEX_TITLE, GAP_HEADER, RANKINGS, gap_districts, gap_rows
+from geo.render.print.report import REPORT_TITLE, render_report
 from tests.export_cases import small_case, small_result
 
 DAY = date(2025, 3, 1)
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+#: The demo's gaps, by hand from the issue's walk-through: Eichkamp (FGZ, Familienbüro, Lotsendienst),
+#: Buchenhain (FGZ), Lohfeld (Familienbüro) – 5 rows of 33 in-need rows (11 districts × 3 types).
+DEMO_GAP_DISTRICTS = ["Eichkamp", "Buchenhain", "Lohfeld"]
+
+
+def _texts(data: bytes) -> list[str]:
+    """Text per page: pdftotext when installed (as a reader would copy it), else pypdf's text objects."""
+    if shutil.which("pdftotext"):
+        out = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
+        return out.split("\f")[:-1]
+    return [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages]
+
+
+def _contents(data: bytes) -> list[tuple[str, int, int]]:
+    """The contents list of the cover: (title, first page, last page), from the text objects in drawing order."""
+    cover = pypdf.PdfReader(io.BytesIO(data)).pages[0].extract_text()
+    lines = cover[cover.index("Inhalt\n"):].splitlines()[1:]
+    entries = []
+    for line in lines:
+        m = re.fullmatch(r"(.+?) (\d+)(?:–(\d+))?", line.strip())
+        if not m:
+            break
+        entries.append((m[1], int(m[2]), int(m[3] or m[2])))
+    return entries
+
+
+def _table_pages(data: bytes, title: str) -> list[str]:
+    """Text objects (drawing order) of the pages of the ranked table ``title`` (its first page and continuations)."""
+    pages = [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages[1:]]
+    return [p for p in pages if "Begründung" in p and (title in p and "Rang" in p)]
+
+
+def _ranks(pages: list[str]) -> list[int]:
+    """Rank numbers of the rows of the ranked tables on ``pages``."""
+    return [int(m) for p in pages for m in re.findall(r"^(\d+) [A-ZÄÖÜ]\S", p, flags=re.M)]
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +76,12 @@ def demo_report():
 
 
 @pytest.fixture(scope="module")
+def demo_case():
+    dataset = demo.load_demo()
+    return dataset, analyse(dataset)
+
+
+@pytest.fixture(scope="module")
 def small_report():
     dataset = small_case()
     result = small_result(dataset)
@@ -41,7 +91,7 @@ def small_report():
 def test_structure_and_page_numbers(demo_report):
     dataset, result, _, reader, pages = demo_report
     n = len(reader.pages)
-    # cover, need map, one page per analysed type, ≥ 1 gap table page, ≥ 1 methods page
+    # cover, need map, one page per analysed type, 1 ranking page (5 gaps), methods
     assert n >= 2 + len(result.offer_types) + 2
     for i, text in enumerate(pages, start=1):
         assert f"Seite {i} von {n}" in text
@@ -54,24 +104,119 @@ def test_structure_and_page_numbers(demo_report):
     assert "Methoden und Einstellungen" in pages[-1] or "Methoden und Einstellungen" in pages[-2]
 
 
-def test_cover_key_figures(demo_report):
-    _, result, _, _, pages = demo_report
-    cover = pages[0]
-    assert "Präventionsatlas" in cover and "Bericht für den Jugendhilfeausschuss" in cover
-    assert str(len(result.districts)) in cover
-    assert f"{int(result.key_figures['population']):,}".replace(",", ".") in cover  # 44.925
-    assert "Familiengrundschulzentren (FGZ)" in cover and "Versorgungslücke" in cover
-    assert "Inhalt" in cover
+def test_cover_leads_with_the_gap_map_and_the_gap_districts(demo_report):
+    _, result, data, _, _ = demo_report
+    cover = _texts(data)[0]
+    flat = " ".join(cover.split())
+    assert "Ergebnis auf einen Blick: Versorgungslücken" in flat
+    # the combined gaps map: its legend, the hatched classes per number of types, the type suffix of the names
+    for legend in ("Lücke bei 1 Angebotsart (2)", "Lücke bei 2 Angebotsarten (0)", "Lücke bei 3 Angebotsarten (1)",
+                   "hoher Bedarf, keine Lücke (8)", "Maßstab ca. 1 :"):
+        assert legend in flat, legend
+    assert "Eichkamp (alle Arten)" in flat and "Buchenhain (FGZ)" in flat  # the labels on the map
+    gap_names = sorted(set(result.gaps.loc[result.gaps["is_gap"], "district_name"]))
+    assert gap_names == sorted(DEMO_GAP_DISTRICTS)
+    assert "3 Sozialräume mit Versorgungslücke" in flat
+    # the list: largest gap first, the types with a gap, the children without an offer in reach per type
+    for row in ("Eichkamp niedrig FGZ, Familienbüro, Lotsendienst FGZ 1.809, Familienbüro 1.643, Lotsendienst 1.384",
+                "Buchenhain sehr niedrig FGZ FGZ 1.658", "Lohfeld sehr niedrig Familienbüro Familienbüro 445"):
+        assert row in flat, row
+    assert flat.index("Eichkamp niedrig") < flat.index("Buchenhain sehr") < flat.index("Lohfeld sehr")
+    assert "weitere in Abschnitt" not in flat  # all three fit
+    # key figures, compact
+    assert str(len(result.districts)) in cover and "44.925" in cover and "10.886" in cover
+    assert "Kinder in Sozialräumen mit hohem Bedarf" in flat and "Kinder mit Bedarf" not in flat
 
 
-def test_gap_table_spans_pages_with_repeated_header(demo_report):
-    _, result, _, _, pages = demo_report
-    table_pages = [p for p in pages if "Rangliste" in p and "Begründung" in p]
-    assert len(table_pages) >= 2  # 33 rows do not fit one page
-    for page in table_pages:
+def test_cover_lists_the_largest_gaps_and_names_the_rest(demo_case):
+    dataset, _ = demo_case
+    # a threshold above 100 %: every in-need row is a gap, 11 districts – more than the A4 cover holds
+    result = analyse(dataset, Params(max_share_in_reach=1.01))
+    districts = gap_districts(gap_rows(dataset, protect_gaps(result.gaps)))
+    assert len(districts) == 11 and [g.types for g in districts[:1]] == [["FGZ", "Familienbüro", "Lotsendienst"]]
+    data = render_report(dataset, result, export_date=DAY)
+    pages = _texts(data)
+    cover = " ".join(pages[0].split())
+    assert "11 Sozialräume mit Versorgungslücke" in cover
+    listed = [g.name for g in districts if re.search(rf"{re.escape(g.name)} (sehr )?niedrig ", cover)]
+    m = re.search(r"… (\d+) weitere in Abschnitt „Rangliste der Versorgungslücken“ \(Seite (\d+)\)\.", cover)
+    assert m, cover
+    assert listed == [g.name for g in districts[: len(listed)]]  # the largest gaps, in the ranking's order
+    assert 3 <= len(listed) < 11 and int(m[1]) == 11 - len(listed)
+    ranking_page = int(m[2])
+    assert "Rangliste der Versorgungslücken" in pages[ranking_page - 1]
+    assert dict((e[0], e[1]) for e in _contents(data))["Rangliste der Versorgungslücken"] == ranking_page
+    every = " ".join(" ".join(pages[ranking_page - 1:]).split())
+    assert all(g.name in every for g in districts)  # the rest are in the ranking
+
+
+def test_contents_lists_every_page(demo_report):
+    dataset, result, data, reader, _ = demo_report
+    pages = _texts(data)
+    entries = _contents(data)
+    plural = [dataset.offer_types.at[t, "plural"] for t in result.offer_types]
+    assert [e[0] for e in entries] == ["Ergebnis auf einen Blick", "Bedarf: soziale Lage der Sozialräume",
+                                       *(f"Erreichbarkeit: {p}" for p in plural), "Rangliste der Versorgungslücken",
+                                       "Methoden und Einstellungen"]
+    # contiguous from page 1 to the last page: no page is left out (the old list ended one page short)
+    assert entries[0][1] == 1 and entries[-1][2] == len(reader.pages)
+    assert all(b[1] == a[2] + 1 for a, b in zip(entries, entries[1:], strict=False))
+    heading = {"Ergebnis auf einen Blick": "Ergebnis auf einen Blick: Versorgungslücken",
+               "Rangliste der Versorgungslücken": "Rangliste der Versorgungslücken",
+               "Methoden und Einstellungen": "Methoden und Einstellungen",
+               "Bedarf: soziale Lage der Sozialräume": "Bedarf: soziale Lage der Sozialräume",
+               **{f"Erreichbarkeit: {p}": f"{p}: Erreichbarkeit und Lücken" for p in plural}}
+    for title, first, _ in entries:
+        assert heading[title] in " ".join(pages[first - 1].split()), title
+    methods = dict((e[0], e[1:]) for e in entries)["Methoden und Einstellungen"]
+    assert "Reproduzierbarkeit" in pages[methods[1] - 1]  # the methods' last block ends the report
+
+
+def test_ranking_options_give_exactly_the_expected_rows(demo_case):
+    dataset, result = demo_case
+    n_gap = int(result.gaps["is_gap"].sum())
+    n_rest = int((~result.gaps["is_gap"]).sum())
+    assert (n_gap, n_rest) == (5, 28)  # 11 in-need districts × 3 types = 33 rows
+    rest_districts = result.gaps.loc[~result.gaps["is_gap"], "district_id"].nunique()
+    assert rest_districts == 10  # every in-need district but Eichkamp has a type without gap
+    texts, body = {}, {}
+    for ranking in RANKINGS:
+        data = export("report", "pdf", dataset, result, ExportOptions(export_date=DAY, ranking=ranking))
+        texts[ranking] = _texts(data)
+        body[ranking] = _table_pages(data, "Rangliste der")
+        if ranking == "annex":
+            annex_data = data
+    assert _ranks(body["gaps"]) == [1, 2, 3, 4, 5]
+    assert _ranks(body["all"]) == list(range(1, 34))
+    assert len(body["all"]) >= 2  # 33 rows do not fit one page: the header repeats on every page
+    for page in body["all"]:
         assert all(word in page for word in ("Rang", "Sozialraum", "Angebot", "Median-", "Begründung"))
-    ranks = [int(m) for p in table_pages for m in re.findall(r"^(\d+) \S", p, flags=re.M)]
-    assert set(range(1, len(result.gaps) + 1)) <= set(ranks)
+    assert _ranks(body["annex"]) == [1, 2, 3, 4, 5]
+    assert _ranks(_table_pages(annex_data, "Anhang:")) == list(range(6, 34))  # the 28 rows, ranked as in the list
+    gaps_text = " ".join(" ".join(texts["gaps"]).split())
+    assert (f"Nicht aufgeführt: {n_rest} Kombinationen aus Sozialraum mit hohem Bedarf und Angebotsart ohne "
+            f"Versorgungslücke ({rest_districts} Sozialräume); sie stehen in der Ergebnistabelle (XLSX") in gaps_text
+    assert ("Rangliste (Option „gaps“): nur die Versorgungslücken je Angebotsart, absteigend nach der Zahl der Kinder "
+            "ohne Erreichbarkeit; die übrigen Sozialräume mit hohem Bedarf stehen in der Ergebnistabelle") in gaps_text
+    zero = re.compile(r"(?<![\d,])0 % der Kinder wohnen weiter als")  # the rows the issue found noise
+    assert not zero.search(gaps_text) and zero.search(" ".join(" ".join(texts["all"]).split()))
+    annex_text = " ".join(" ".join(texts["annex"]).split())
+    first_annex = next(i for i, p in enumerate(texts["annex"], start=1) if ANNEX_TITLE in p)
+    assert f"sie stehen im Anhang (ab Seite {first_annex})." in annex_text
+    contents = dict((e[0], e[1:]) for e in _contents(annex_data))
+    assert contents[ANNEX_CONTENTS][0] == first_annex  # in the contents, too
+    assert contents[ANNEX_CONTENTS][1] == len(texts["annex"])
+    assert first_annex > next(i for i, p in enumerate(texts["annex"], start=1) if "Reproduzierbarkeit" in p)
+    assert "Option „annex“" in annex_text and "Option „all“" in " ".join(" ".join(texts["all"]).split())
+    assert "Nicht aufgeführt" not in " ".join(texts["all"])
+    # 7 pages; the 28 more rows take two annex pages, and one more ranking page with "all"
+    assert (len(texts["gaps"]), len(texts["annex"]), len(texts["all"])) == (7, 9, 8)
+
+
+def test_unknown_ranking_is_refused_in_german(demo_case):
+    dataset, result = demo_case
+    with pytest.raises(ValueError, match="Unbekannte Rangliste 'alles'; möglich: gaps, annex, all"):
+        render_report(dataset, result, export_date=DAY, ranking="alles")
 
 
 def test_paginate_repeats_header_budget():
@@ -79,7 +224,7 @@ def test_paginate_repeats_header_budget():
     with rc():
         measure = TextMeasure()
         widths = [0.05, 0.13, 0.1, 0.08, 0.065, 0.065, 0.08, 0.065, 0.05, 0.315]
-        pages = _paginate(measure, rows, [False] * 40, widths, 7.07, 7.4, 3.0, 4.0)
+        pages = paginate(measure, rows, [False] * 40, widths, 7.07, 7.4, 3.0, 4.0, header=GAP_HEADER)
     assert len(pages) > 2 and sum(len(p) for p in pages) == 40
     assert [i for p in pages for i in p] == list(range(40))
 
@@ -124,3 +269,69 @@ def test_small_case_report_protects_and_repeats_identically(small_report):
 
 def test_gap_header_is_german():
     assert GAP_HEADER[0] == "Rang" and GAP_HEADER[-1] == "Begründung"
+
+
+def _not_blank(png: Path) -> float:
+    """Share of pixels that are not near-white (a blank page has ~0)."""
+    grey = np.asarray(Image.open(png).convert("L"))
+    return float((grey < 235).mean())
+
+
+@pytest.mark.skipif(not shutil.which("pdftoppm"), reason="pdftoppm (poppler-utils) fehlt: keine Seitenbilder")
+def test_report_and_print_maps_are_rendered_for_review(demo_report, demo_case):
+    """Every report page and every print map kind as a 70-dpi PNG in test-artifacts/report/ – to be looked at."""
+    dataset, result = demo_case
+    _, _, data, reader, _ = demo_report
+    out = ARTIFACTS / "report"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    (out / "bericht.pdf").write_bytes(data)
+    subprocess.run(["pdftoppm", "-r", "70", "-png", str(out / "bericht.pdf"), str(out / "bericht")], check=True)
+    pages = sorted(out.glob("bericht-*.png"))
+    assert len(pages) == len(reader.pages)
+    maps = [("status", None), ("gaps", None), *(("reach", t) for t in result.offer_types),
+            *(("bivariate", t) for t in result.offer_types)]
+    for kind, offer_type in maps:
+        name = f"karte_{kind}" + (f"_{offer_type}" if offer_type else "")
+        pdf = export(kind, "pdf", dataset, result, ExportOptions(offer_type=offer_type, export_date=DAY))
+        (out / f"{name}.pdf").write_bytes(pdf)
+        subprocess.run(["pdftoppm", "-r", "70", "-png", "-singlefile", str(out / f"{name}.pdf"), str(out / name)],
+                       check=True)
+    images = sorted(out.glob("*.png"))
+    assert len(images) == len(reader.pages) + len(maps)
+    for png in images:
+        assert _not_blank(png) > 0.02, png.name  # drawn, not an empty page
+
+
+def test_cli_report_with_annex(tmp_path, capsys):
+    out = tmp_path / "bericht.pdf"
+    assert main(["export", "--kind", "report", "--ranking", "annex", "--out", str(out), "--date", "2025-03-01"]) == 0
+    assert "Bericht für den Jugendhilfeausschuss (PDF) geschrieben" in capsys.readouterr().out
+    reader = pypdf.PdfReader(out)
+    assert json.loads(reader.metadata["/Keywords"])["product"] == {"kind": "report", "paper": "A4", "ranking": "annex"}
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert ANNEX_TITLE in text and "Option „annex“" in text
+    with pytest.raises(SystemExit):
+        main(["export", "--kind", "report", "--ranking", "alles"])
+    assert "alles" in capsys.readouterr().err  # argparse names the refused choice
+
+
+def test_ranking_is_a_report_option_only():
+    options = ExportOptions(ranking="all", export_date=DAY)
+    assert options.product("report", "pdf") == {"kind": "report", "format": "pdf", "paper": "A4", "ranking": "all"}
+    assert "ranking" not in options.product("gaps", "pdf") and "ranking" not in options.product("html", "html")
+
+
+def test_report_of_a_city_without_offers_yet(demo_case):
+    dataset, _ = demo_case
+    bare = dataclasses.replace(dataset, offers=dataset.offers.iloc[0:0])
+    result = analyse(bare)
+    assert result.offer_types == []
+    data = render_report(bare, result, export_date=DAY)
+    pages = _texts(data)
+    cover = " ".join(pages[0].split())
+    assert "Keine Versorgungslücke Noch keine Angebotsart analysiert" in cover
+    assert "Wo fehlen präventive Angebote in Sozialräumen mit hohem Bedarf?" in cover
+    assert "hoher Bedarf, keine Lücke (11)" in cover  # the map still shows the districts in need
+    assert [e[0] for e in _contents(data)] == ["Ergebnis auf einen Blick", "Bedarf: soziale Lage der Sozialräume",
+                                               "Rangliste der Versorgungslücken", "Methoden und Einstellungen"]

@@ -18,6 +18,49 @@ YLORRD: Final[dict[int, list[str]]] = {
 }
 #: MSS status classes, light = good status, on screen and on paper alike.
 STATUS_COLORS: Final[dict[str, str]] = dict(zip(STATUS_CLASSES, YLORRD[4], strict=True))
+#: The one sequential scheme of every reach map (share of people in reach), whatever the offer type:
+#: ColorBrewer Purples (single hue, colour-blind safe, reads in black-and-white), light = many in reach,
+#: dark = few. Offer symbols keep their catalogue colours on top; purple is none of them, and the status maps'
+#: yellow-red stays reserved for need. Keyed by the number of classes, listed from the best reach to the worst.
+PURPLES: Final[dict[int, list[str]]] = {
+    2: ["#efedf5", "#756bb1"],
+    3: ["#efedf5", "#bcbddc", "#756bb1"],
+    4: ["#f2f0f7", "#cbc9e2", "#9e9ac8", "#6a51a3"],
+    5: ["#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f"],
+    6: ["#f2f0f7", "#dadaeb", "#bcbddc", "#9e9ac8", "#756bb1", "#54278f"],
+    7: ["#f2f0f7", "#dadaeb", "#bcbddc", "#9e9ac8", "#807dba", "#6a51a3", "#4a1486"],
+}
+#: Fixed class bounds of a reach map's share in reach (lower bound included) and their German labels.
+REACH_BOUNDS: Final[tuple[float, ...]] = (0.25, 0.5, 0.75)
+REACH_LABELS: Final[tuple[str, ...]] = ("unter 25 %", "25 bis unter 50 %", "50 bis unter 75 %", "75 % und mehr")
+
+
+def reach_colors(n: int = len(REACH_LABELS)) -> list[str]:
+    """Colours of ``n`` classes of a share in reach, ordered by rising share: the first (fewest reached) darkest.
+
+    The web map and the print maps both call this for every offer type, so a class looks the same everywhere.
+    """
+    if n < 2:
+        return [PURPLES[3][-1]] * n
+    return PURPLES[min(n, max(PURPLES))][::-1]
+
+
+def reach_scheme_note(people: str) -> str:
+    """The reach scheme in words, for a legend or a method note: ``"dunkler = weniger Kinder in Reichweite"``."""
+    return f"dunkler = weniger {people} in Reichweite"
+
+
+#: Need × reach (bivariate) 3×3 scheme, indexed ``[need][reach]``: need 0–2 = "Status hoch" | "Status mittel" |
+#: "Status niedrig"/"sehr niedrig", reach 0–2 = share in reach below the gap threshold | middle | good.
+#: Lightness (CIELAB L*) falls along both axes – more need is warmer, less reach darker – so the corner
+#: high need × low reach (the gap districts) is the darkest and the strongest alarm colour, a deep red, while
+#: little need with little reach stays a muted grey-lilac. The hue of each step also carries the need, so
+#: the classes stay apart in black-and-white and for colour-blind readers by lightness alone.
+BIVARIATE_COLORS: Final[list[list[str]]] = [
+    ["#b3b3cc", "#d9d9e6", "#f2f2f2"],  # Status hoch: reach low, middle, good
+    ["#c98080", "#e0b0a0", "#f5deb3"],  # Status mittel
+    ["#a50f15", "#e0603a", "#f0a040"],  # Status niedrig / sehr niedrig
+]
 #: Fill of districts without a class (too few inhabitants, no value) on the web map.
 NO_CLASS_COLOR: Final[str] = "#d9d9d9"
 #: Fill of districts whose value data protection suppresses ("nicht ausgewiesen"), on screen and on paper

@@ -24,7 +24,18 @@ from geo.analysis.need import CLASS_BOUNDS, IN_NEED_CLASSES, NOT_CLASSIFIED, STA
 from geo.analysis.protect import district_codes
 from geo.dataset import Dataset
 from geo.formatting import format_distance, format_number
-from geo.render.palette import HIDDEN_COLOR, MARKERS, STATUS_COLORS, marker_of, scheme_labels
+from geo.render.palette import (
+    BIVARIATE_COLORS,
+    HIDDEN_COLOR,
+    MARKERS,
+    REACH_BOUNDS,
+    REACH_LABELS,
+    STATUS_COLORS,
+    marker_of,
+    reach_colors,
+    reach_scheme_note,
+    scheme_labels,
+)
 from geo.render.print.kit import wrap_chars
 from geo.render.provenance import min_inhabitants
 
@@ -42,19 +53,14 @@ SCHEMES: Final[dict[str, str]] = scheme_labels(short=True, status=False)
 
 #: Share of children in reach from which the need × reach map calls a district well reached.
 REACH_GOOD: Final[float] = 0.8
-#: Bivariate 3×3 palette (Teuling et al. 2011, blue × orange, colour-blind safe), indexed [need][reach]:
-#: need class 0–2 (low → high need), reach class 0–2 (low → high share in reach). High need with
-#: low reach is black, high need with high reach blue, low need with low reach orange.
-_TEULING: Final[list[list[str]]] = [  # rows: lack of reach 0–2, columns: need 0–2
-    ["#f3f3f3", "#b4d3e1", "#509dc2"],
-    ["#f3e6b3", "#b3b3b3", "#376387"],
-    ["#f3b300", "#b36600", "#000000"],
-]
-BIVARIATE_COLORS: Final[list[list[str]]] = [[_TEULING[2 - r][n] for r in range(3)] for n in range(3)]
 NEED_TINT: Final[str] = "#f6e3bd"
 #: Need districts on the offers map: grey, so that the reach areas' colours stay readable on top.
 NEED_GREY: Final[str] = "#cfcfcf"
 GAP_COLORS: Final[list[str]] = ["#fb6a4a", "#cb181d", "#67000d"]
+#: Hatch of a district with gaps for 1, 2, 3 … offer types, so that the gaps map reads in black-and-white too.
+GAP_HATCHES: Final[list[str | None]] = [None, "////", "xxxx"]
+#: Hatch colour (the patch edge) of gap districts: white reads on every red.
+GAP_EDGE: Final[str] = "#ffffff"
 NEUTRAL: Final[str] = "#f2f2f2"
 BORDER: Final[str] = "#8a8a8a"
 EMPHASIS: Final[str] = "#000000"
@@ -243,7 +249,10 @@ def _classified_fill(
     v = values[usable]
     bins = classify_values(v, scheme, k)[1]
     classes = np.searchsorted(bins, values, side="left").clip(0, len(bins) - 1)
-    colours = [mpl.colors.to_hex(c) for c in mpl.colormaps[cmap](np.linspace(0.15, 0.85, max(len(bins), 2)))]
+    if cmap == "reach":  # a share in reach: the one reach scheme (rising share, lighter)
+        colours = reach_colors(max(len(bins), 2))
+    else:
+        colours = [mpl.colors.to_hex(c) for c in mpl.colormaps[cmap](np.linspace(0.15, 0.85, max(len(bins), 2)))]
     if len(bins) == 1:
         colours = [colours[-1]]
     items = []
@@ -266,26 +275,13 @@ def _classified_fill(
     return styles, items, note
 
 
-def ramp_away_from(colour: str) -> str:
-    """The sequential colour map (Blues, Greens, Purples) whose hue is farthest from ``colour``.
-
-    Offer symbols keep their catalogue colour, so a reach map must not shade districts in the same hue.
-    """
-    hue = mpl.colors.rgb_to_hsv(mpl.colors.to_rgb(colour))[0]
-    ramps = {"Blues": 0.58, "Greens": 0.36, "Purples": 0.74}
-    return max(ramps, key=lambda name: min(abs(hue - ramps[name]), 1 - abs(hue - ramps[name])))
-
-
-def _share_fill(share: np.ndarray, usable: np.ndarray, cmap: str = "Blues") -> tuple[list[Style | None],
-                                                                                     list[LegendItem]]:
-    """Fixed quarter classes of a share (lower bound included), for reach maps."""
-    # darker = fewer people reached, as on the web map (darker always means more need)
-    colours = [mpl.colors.to_hex(c) for c in mpl.colormaps[cmap](np.linspace(0.85, 0.12, 4))]
-    labels = ["unter 25 %", "25 bis unter 50 %", "50 bis unter 75 %", "75 % und mehr"]
-    classes = np.digitize(np.nan_to_num(share), [0.25, 0.5, 0.75])
+def _share_fill(share: np.ndarray, usable: np.ndarray) -> tuple[list[Style | None], list[LegendItem]]:
+    """Fixed quarter classes of a share (lower bound included) in the one reach scheme of every offer type."""
+    colours = reach_colors(len(REACH_LABELS))  # by rising share: darker = fewer people reached
+    classes = np.digitize(np.nan_to_num(share), REACH_BOUNDS)
     styles: list[Style | None] = [Style(colours[c]) if u else None for c, u in zip(classes, usable, strict=True)]
     items = [LegendItem(f"{lab} ({int((classes[usable] == i).sum())})", Style(colours[i]))
-             for i, lab in enumerate(labels)]
+             for i, lab in enumerate(REACH_LABELS)]
     return styles, items
 
 
@@ -296,9 +292,8 @@ def _variable(dataset: Dataset, result: Result, name: str) -> dict:
         short = dataset.type_labels(t).short
         radius = format_distance(result.radii[t])
         if name == column("share_in_reach", t):
-            colour = str(dataset.offer_types.at[t, "color"]) if t in dataset.offer_types.index else "#555555"
             return dict(label=f"Anteil {p.genitive} im Umkreis von {radius} um ein {short}", unit="%", scale=100,
-                        decimals=0, cmap=ramp_away_from(colour) + "_r", need=False)
+                        decimals=0, cmap="reach", need=False)
         if name == column("median_distance_m", t):
             return dict(label=f"Medianweg {p.genitive} zum nächsten {short}", unit="m", scale=1, decimals=0,
                         cmap="YlOrBr", need=False)
@@ -436,11 +431,6 @@ class _Base:
         """Legend entries of ``layers``."""
         return _offer_items(self.dataset, self.result, layers)
 
-    def type_colour(self, t: str) -> str:
-        """Catalogue colour of offer type ``t`` (grey when the catalogue does not know it)."""
-        ot = self.dataset.offer_types
-        return str(ot.at[t, "color"]) if t in ot.index else "#555555"
-
 
 def _status_map(b: _Base) -> MapContent:
     styles = [STATUS_COLORS_STYLE.get(c, NOT_CLASSIFIED_STYLE) for c in b.classes]
@@ -448,7 +438,7 @@ def _status_map(b: _Base) -> MapContent:
     method = (
         "Statusindex nach dem Verfahren des Monitorings Soziale Stadtentwicklung: z-standardisierte "
         f"Indikatoren ({_need_note(b.dataset, b.result)}), gewichtet summiert und erneut standardisiert; "
-        f"Bezirke unter {min_inhabitants(b.result)} Einwohnern nicht klassifiziert"
+        f"Sozialräume unter {min_inhabitants(b.result)} Einwohnern nicht klassifiziert"
     )
     return MapContent("status", "Soziale Lage: Statusklassen der Sozialräume", method, styles, legend,
                       bold=b.in_need)
@@ -464,7 +454,8 @@ def _indicator_map(b: _Base) -> MapContent:
     fills, items, note = _classified_fill(values, usable, scheme=spec.scheme, k=spec.k, cmap=var["cmap"],
                                           decimals=var["decimals"], unit=var["unit"], scale=var["scale"])
     styles, extra = _fallback_styles(fills, b.classified if var["need"] else None, hidden, values, b.result)
-    legend = [LegendSection(wrap_chars(var["label"], 40), items + extra)]
+    title = var["label"] + (f" ({reach_scheme_note(b.result.population.plural)})" if var["cmap"] == "reach" else "")
+    legend = [LegendSection(wrap_chars(title, 40), items + extra)]
     layers = []
     if name.startswith(_REACH_PREFIXES):
         layers = b.layers([name.split("__", 1)[1]])
@@ -503,14 +494,14 @@ def _reach_map(b: _Base) -> MapContent:
     share = d[column("share_in_reach", t)].to_numpy(dtype=float)
     hidden = (b.codes[column("share_in_reach", t)] != "").to_numpy()
     usable = np.isfinite(share) & ~hidden
-    fills, items = _share_fill(share, usable, ramp_away_from(b.type_colour(t)))
+    fills, items = _share_fill(share, usable)
     styles, extra = _fallback_styles(fills, None, hidden, share, result)
     gap = d[column("gap", t)].to_numpy(dtype=bool)
     layers = b.layers([t])
     threshold = format_number(100 * result.max_share_in_reach, 0)
     legend = [
-        LegendSection(f"{result.population.plural} im Umkreis von {format_distance(result.radii[t])}",
-                      items + extra),
+        LegendSection(f"Anteil {result.population.genitive} im Umkreis von {format_distance(result.radii[t])} "
+                      f"({reach_scheme_note(result.population.plural)})", items + extra),
         LegendSection("Angebote", b.offer_items(layers)),
     ]
     if gap.any():
@@ -519,7 +510,8 @@ def _reach_map(b: _Base) -> MapContent:
             Style("none", EMPHASIS), linewidth=2.2)]))
     method = (f"Anteil {result.population.genitive} (nach Wohnort) höchstens {format_distance(result.radii[t])} "
               "Luftlinie vom "
-              f"nächsten Angebot; feste Klassen in 25-%-Schritten; Lücke: Status niedrig/sehr niedrig und "
+              f"nächsten Angebot; feste Klassen in 25-%-Schritten, {reach_scheme_note(result.population.plural)} "
+              f"(gleiche Farben für jede Angebotsart); Lücke: Status niedrig/sehr niedrig und "
               f"unter {threshold} % in Reichweite")
     return MapContent("reach", f"Erreichbarkeit: {b.dataset.type_labels(t).plural}", method, styles, legend,
                       offers=layers, emphasis=gap, emphasis_label="Versorgungslücke", bold=gap)
@@ -560,14 +552,16 @@ def _bivariate_map(b: _Base) -> MapContent:
     nb, rb = bi.attrs["need_bins"], bi.attrs["reach_bins"]
     low, good = (format_number(100 * x, 0, unit="%") for x in rb)
     radius = format_distance(result.radii[t])
-    method = (f"Bedarf = MSS-Statusklasse (Status hoch | mittel | niedrig/sehr niedrig) × Anteil "
-              f"{result.population.genitive} im Umkreis von {radius} Luftlinie um ein {dataset.type_labels(t).short} "
-              f"(unter {low} | {low} bis unter {good} | ab {good}); schwarz = Versorgungslücke")
+    method = (f"Bedarf = MSS-Statusklasse („Status hoch“ | „Status mittel“ | „Status niedrig“ oder „sehr niedrig“, "
+              f"nach rechts mehr Bedarf) × Anteil {result.population.genitive} im Umkreis von {radius} Luftlinie "
+              f"um ein {dataset.type_labels(t).short} (unter {low} | {low} bis unter {good} | ab {good}, nach oben "
+              "besser erreicht); je dunkler, desto dringender; dunkelrot = Versorgungslücke")
     worst = (bi["need"] == 2) & (bi["reach"] == 0) & (bi["state"] == "ok")
     return MapContent("bivariate", f"Bedarf und Erreichbarkeit: {dataset.type_labels(t).plural}", method,
                       _bivariate_styles(bi), legend, offers=layers, bold=worst.to_numpy(),
                       bivariate={"need_bins": nb, "reach_bins": rb, "radius": radius,
                                  "people": result.population.plural,
+                                 "genitive": result.population.genitive,
                                  "short": dataset.type_labels(t).short, "counts": _bivariate_counts(bi)})
 
 
@@ -580,12 +574,18 @@ def _gap_classes(b: _Base, n_gaps: np.ndarray) -> tuple[list[str], list[LegendIt
     gap_colours = GAP_COLORS[: len(types)] if len(types) <= 3 else list(
         mpl.colors.to_hex(c) for c in mpl.colormaps["Reds"](np.linspace(0.3, 0.95, len(types))))
     return gap_colours, [LegendItem(f"Lücke bei {i} Angebotsart{'en' if i > 1 else ''} ({int((n_gaps == i).sum())})",
-                                    Style(gap_colours[i - 1])) for i in range(1, len(types) + 1)]
+                                    _gap_fill(gap_colours, i)) for i in range(1, len(types) + 1)]
+
+
+def _gap_fill(colours: list[str], n_gaps: int) -> Style:
+    """Fill of a district with gaps for ``n_gaps`` offer types: redder and more densely hatched with more."""
+    k = min(n_gaps, len(colours)) - 1
+    return Style(colours[k], GAP_EDGE, GAP_HATCHES[min(k, len(GAP_HATCHES) - 1)])
 
 
 def _gap_style(colours: list[str], classified: bool, in_need: bool, n_gaps: int) -> Style:
     if n_gaps:
-        return Style(colours[min(n_gaps, len(colours)) - 1])
+        return _gap_fill(colours, n_gaps)
     if in_need:
         return Style(NEED_TINT)
     return Style(NEUTRAL) if classified else NOT_CLASSIFIED_STYLE
@@ -594,7 +594,8 @@ def _gap_style(colours: list[str], classified: bool, in_need: bool, n_gaps: int)
 def _gaps_map(b: _Base) -> MapContent:
     d, dataset, result, offer_type, types = b.districts, b.dataset, b.result, b.spec.offer_type, b.types
     classified, in_need = b.classified, b.in_need
-    gap_matrix = np.column_stack([d[column("gap", t)].to_numpy(dtype=bool) for t in types])
+    gap_matrix = (np.column_stack([d[column("gap", t)].to_numpy(dtype=bool) for t in types]) if types
+                  else np.zeros((b.n, 0), dtype=bool))  # no offer type analysed yet: no gap
     n_gaps = gap_matrix.sum(axis=1)
     threshold = format_number(100 * result.max_share_in_reach, 0)
     layers = b.layers(types)
@@ -610,7 +611,8 @@ def _gaps_map(b: _Base) -> MapContent:
     suffix = None
     if not offer_type:
         suffix = [
-            "(" + ", ".join(dataset.type_labels(t).short for t, g in zip(types, row, strict=True) if g) + ")"
+            "(alle Arten)" if row.all() and len(types) > 1
+            else "(" + ", ".join(dataset.type_labels(t).short for t, g in zip(types, row, strict=True) if g) + ")"
             if row.any()
             else "" for row in gap_matrix
         ]

@@ -19,7 +19,8 @@ from matplotlib.text import Text
 from geo import settings
 from geo.analysis import Result
 from geo.formatting import format_number
-from geo.render.print.content import BIVARIATE_COLORS, EMPHASIS, LegendItem, MapContent, Style
+from geo.render.palette import BIVARIATE_COLORS
+from geo.render.print.content import EMPHASIS, LegendItem, MapContent, Style
 from geo.render.print.kit import TextMeasure, new_figure, wrap_chars
 from geo.render.print.tiles import Background, fetch_background
 from geo.render.provenance import NO_TILES_NOTE, TILES_UNAVAILABLE_NOTE
@@ -503,7 +504,8 @@ def draw_legend(
         else:
             handles = [_reach_handle(i) if i.line else _legend_handle(i) for i in section.items]
             labels = ["\n".join(measure.wrap(i.label, wrap_width - 0.45 * fontscale, fs)) for i in section.items]
-            legend = Legend(fig, handles, labels, title=section.title, loc="upper left", frameon=False,
+            title = "\n".join(measure.wrap(section.title, wrap_width, fs * 1.05, "bold"))
+            legend = Legend(fig, handles, labels, title=title, loc="upper left", frameon=False,
                             fontsize=fs, title_fontsize=fs * 1.05, alignment="left", borderaxespad=0, borderpad=0,
                             handlelength=1.6, handleheight=1.1, labelspacing=0.45,
                             bbox_to_anchor=(x / W, y / H), bbox_transform=fig.transFigure)
@@ -533,39 +535,50 @@ def legend_height(content: MapContent, width_in: float, fontscale: float = 1.0) 
 
 def _bivariate_key_size(fontscale: float) -> tuple[float, float]:
     """Width and height in inches of the 3×3 key block."""
-    return 2.5 * fontscale, 2.25 * fontscale
+    return 2.6 * fontscale, 2.5 * fontscale
+
+
+def _is_dark(colour: str) -> bool:
+    """Whether white text reads better than black on ``colour`` (relative luminance below 0.3)."""
+    r, g, b = mpl.colors.to_rgb(colour)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.3
 
 
 def _draw_bivariate_key(fig: Figure, x: float, y_top: float, info: dict, fs: float, fontscale: float) -> None:
-    """The 3×3 key with its top-left corner at (x, y_top) in inches: need classes to the right, reach upwards."""
+    """The 3×3 key with its top-left corner at (x, y_top) in inches: need to the right, reach upwards.
+
+    The need axis names the MSS status classes themselves ("Status hoch" … "Status sehr niedrig"), so that a
+    "niedrig" on the axis can never be read as little need.
+    """
     W, H = fig.get_size_inches()
     fig.text(x / W, y_top / H, f"Bedarf × Erreichbarkeit ({info['short']})", ha="left", va="top",
              fontsize=fs * 1.05, fontweight="bold")
     fig.text(x / W, (y_top - 0.17 * fontscale) / H, "Zahl im Feld = Sozialräume", ha="left", va="top",
              fontsize=fs * 0.85, color="#333333")
     size = 1.05 * fontscale
-    left = x + 0.72 * fontscale
-    ax = fig.add_axes((left / W, (y_top - 0.42 * fontscale - size) / H, size / W, size / H))
+    left = x + 0.85 * fontscale
+    ax = fig.add_axes((left / W, (y_top - 0.38 * fontscale - size) / H, size / W, size / H))
     for n in range(3):
         for r in range(3):
             colour = BIVARIATE_COLORS[n][r]
             ax.add_patch(Rectangle((n, r), 1, 1, facecolor=colour, edgecolor="#ffffff", linewidth=1.0))
-            dark = mpl.colors.rgb_to_hsv(mpl.colors.to_rgb(colour))[2] < 0.55
             ax.text(n + 0.5, r + 0.5, str(info["counts"][n][r]), ha="center", va="center", fontsize=fs * 0.85,
-                    color="#ffffff" if dark else "#222222")
+                    color="#ffffff" if _is_dark(colour) else "#222222")
     ax.set_xlim(0, 3)
     ax.set_ylim(0, 3)
     ax.set_aspect("equal")
     low, good = (format_number(100 * b, 0) for b in info["reach_bins"])
-    ax.set_xticks([0.5, 1.5, 2.5], ["niedrig", "mittel", "hoch"], fontsize=fs * 0.85)
-    ax.set_yticks([0.5, 1.5, 2.5], [f"< {low} %", f"{low}–{good} %", f"≥ {good} %"], fontsize=fs * 0.85)
+    ax.set_xticks([0.5, 1.5, 2.5], ["Status\nhoch", "Status\nmittel", "Status\nniedrig,\nsehr\nniedrig"],
+                  fontsize=fs * 0.8, linespacing=1.0)
+    ax.set_yticks([0.5, 1.5, 2.5], [f"unter {low} %", f"{low} bis\nunter {good} %", f"ab {good} %"],
+                  fontsize=fs * 0.8, linespacing=1.0)
     ax.tick_params(length=0, pad=2)
     for spine in ax.spines.values():
         spine.set_visible(False)
-    ax.set_xlabel("Bedarf (MSS-Statusklasse) →", fontsize=fs * 0.9, labelpad=3)
-    people = info["people"]
-    ax.set_ylabel(f"{people} in Reichweite\n({info['radius']}) →", fontsize=fs * 0.9, labelpad=3)
-    fig.text(x / W, (y_top - 0.42 * fontscale - size - 0.42 * fontscale) / H,
-             f"schwarz: Versorgungslücke (hoher Bedarf,\nwenige {people} in Reichweite); blau: gut erreicht",
+    ax.set_xlabel("MSS-Statusklasse → mehr Bedarf", fontsize=fs * 0.9, labelpad=2)
+    ax.set_ylabel(f"Anteil in Reichweite\n({info['radius']}) → besser", fontsize=fs * 0.9, labelpad=2)
+    low_text = format_number(100 * info["reach_bins"][0], 0)
+    fig.text(x / W, (y_top - 0.38 * fontscale - size - 0.72 * fontscale) / H,
+             f"Je dunkler, desto dringender. Dunkelrot (unten rechts):\nVersorgungslücke – hoher Bedarf und unter "
+             f"{low_text} %\n{info['genitive']} in Reichweite.",
              ha="left", va="top", fontsize=fs * 0.85, color="#333333", linespacing=1.2)
-
