@@ -29,10 +29,10 @@ areas = sorted(set(area_of))
 
 st.subheader("Versorgungslücken nach Dringlichkeit")
 st.markdown(
-    f"Bezirke mit **Status niedrig** oder **sehr niedrig**, je Angebotsart. Eine **Versorgungslücke** liegt vor, "
-    f"wenn weniger als {ui.pct(result.max_share_in_reach)} {ui.md(p.genitive)} im Bezirk ein Angebot in Reichweite "
-    f"haben. Rangfolge: zuerst die Lücken, dann nach der Zahl {ui.md(p.genitive)} ohne Reichweite. Spaltenköpfe "
-    "anklicken sortiert."
+    "Sozialräume mit hohem Bedarf (**Status niedrig** oder **sehr niedrig**), je Angebotsart. Eine "
+    f"**Versorgungslücke** liegt vor, wenn weniger als {ui.pct(result.max_share_in_reach)} {ui.md(p.genitive)} im "
+    "Sozialraum ein Angebot in Reichweite haben. Rangfolge: zuerst die Lücken, dann nach der Zahl "
+    f"{ui.md(p.genitive)} ohne Angebot in Reichweite. Spaltenköpfe anklicken sortiert."
 )
 with st.container(border=True):
     c1, c2, c3 = st.columns([3, 2, 3])
@@ -40,7 +40,8 @@ with st.container(border=True):
         "Angebotsart", types, format_func=short.get, **ui.remember("analyse_types", list(types), options=types),
     )
     only_gaps = c2.radio(
-        "Zeigen", [True, False], format_func=lambda v: "nur Versorgungslücken" if v else "alle Bezirke mit Bedarf",
+        "Zeigen", [True, False],
+        format_func=lambda v: "nur Versorgungslücken" if v else "alle Sozialräume mit hohem Bedarf",
         **ui.remember("analyse_only_gaps", True, options=[True, False]),
     )
     chosen_areas = c3.multiselect(
@@ -56,7 +57,7 @@ if only_gaps:
 if chosen_areas:
     keep &= gaps["area"].isin(chosen_areas)
 shown = gaps[keep]
-without = f"{p.plural} ohne Reichweite"
+without = f"{p.plural} ohne Angebot in Reichweite"
 
 
 def numbers(values: pd.Series, rounded) -> pd.Series:
@@ -74,10 +75,10 @@ table = screen_table(pd.DataFrame(
         "Begründung": shown["reason"],
         "Statusklasse": shown["status_class"],
         "Stadtbezirk": shown["area"],
-        "Nr.": shown[settings.DISTRICT_ID],
+        "Sozialraum-Nr.": shown[settings.DISTRICT_ID],
         p.heading: numbers(shown["population"], round),
         "Medianweg (m)": numbers(shown["median_distance_m"], lambda v: round(v, -1)),
-        "Angebote im Bezirk": shown["offers_inside"],
+        "Angebote im Sozialraum": shown["offers_inside"],
         "Lücke": shown["is_gap"],
     }
 ))
@@ -116,7 +117,7 @@ else:
         },
     )
 
-st.subheader("Alle Bezirke")
+st.subheader("Alle Sozialräume")
 st.markdown(
     "Indikatoren, Statusindex und Reichweite je Angebotsart für jeden Sozialraum "
     f"({result.year}; Reichweiten: "

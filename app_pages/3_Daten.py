@@ -201,14 +201,14 @@ if kind == "districts":
         lambda: boundaries.read_boundaries(data, upload.name, crs=options.get("crs"))))
     if columns:
         left, right = st.columns(2)
-        for col, key, label in [(left, "id_column", "Spalte mit der Sozialraum-Nummer"),
-                                (right, "name_column", "Spalte mit dem Namen")]:
+        for col, key, label in [(left, "id_column", "Spalte mit der Sozialraum-Nr."),
+                                (right, "name_column", "Spalte mit dem Sozialraumnamen")]:
             default = found.get(key)
             choice = col.selectbox(label, columns, index=columns.index(default) if default in columns else 0,
                                    key=f"up_{key}")
             options[key] = choice
         NONE = "– keine –"
-        for col, key, label in [(left, "area_id_column", "Spalte mit der Stadtbezirk-Nummer (optional)"),
+        for col, key, label in [(left, "area_id_column", "Spalte mit der Stadtbezirk-Nr. (optional)"),
                                 (right, "area_name_column", "Spalte mit dem Stadtbezirk-Namen (optional)")]:
             default = found.get(key)
             choices = [NONE, *columns]
@@ -229,7 +229,7 @@ if kind == "indicators":
             targets = {settings.INHABITANTS: "Einwohnerinnen und Einwohner", settings.CHILDREN: "Kinder 0–17"}
             targets |= {k: f"{ui.md(r['label'])} ({'↑' if r['direction'] > 0 else '↓'})" for k, r in defs.iterrows()}
             cols = st.columns(2)
-            id_choice = cols[0].selectbox("Sozialraum-Nummer", [AUTO, *columns], key="up_ind_id")
+            id_choice = cols[0].selectbox("Sozialraum-Nr.", [AUTO, *columns], key="up_ind_id")
             year_choice = cols[1].selectbox("Jahr", [AUTO, *columns], key="up_ind_year")
             if id_choice != AUTO:
                 options["id_column"] = id_choice

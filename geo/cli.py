@@ -72,7 +72,7 @@ def _cmd_analyse(args: argparse.Namespace) -> int:
     )
     if args.out:
         write_german_csv(table, Path(args.out))
-        print(f"{len(table)} Bezirke geschrieben: {args.out}")
+        print(f"{len(table)} Sozialräume geschrieben: {args.out}")
     else:
         print(table.to_string(index=False))
     return 0
@@ -264,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("kind", choices=list(UPLOAD_KINDS), help="Art der Datei")
     p.add_argument("file", type=Path)
     p.add_argument("--workspace", help=workspace_help + "; Grenzen in einen neuen Namen legen ihn an")
-    p.add_argument("--id-column", help="Spalte mit der Sozialraum-Kennung")
+    p.add_argument("--id-column", help="Spalte mit der Sozialraum-Nr.")
     p.add_argument("--name-column", help="Spalte mit dem Namen (districts)")
     p.add_argument("--crs", help="Koordinatensystem, falls die Datei keines nennt (z. B. EPSG:25832)")
     p.add_argument("--type", help="Angebotsart, falls die Datei keine Spalte „Art“ hat (offers), z. B. fgz")
@@ -283,7 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--comment", help="Kommentar zur Version")
     p.set_defaults(func=_cmd_upload)
 
-    p = sub.add_parser("analyse", help="Ergebnistabelle je Bezirk (Bedarf, Erreichbarkeit, Lücken)")
+    p = sub.add_parser("analyse", help="Ergebnistabelle je Sozialraum (Bedarf, Reichweite, Versorgungslücken)")
     p.add_argument("--workspace", help=workspace_help)
     p.add_argument("--year", type=int)
     p.add_argument("--radius", action="append", metavar="ART=METER", help="z. B. --radius fgz=800")

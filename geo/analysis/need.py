@@ -113,7 +113,7 @@ def status_index(
     ).all(axis=1)
     if eligible.sum() < 2:
         raise DataError(
-            f"Zu wenige Bezirke mit mindestens {min_inhabitants} Einwohnern und vollständigen Werten "
+            f"Zu wenige Sozialräume mit mindestens {min_inhabitants} Einwohnern und vollständigen Werten "
             "für einen Statusindex."
         )
     directions = definitions.loc[chosen, "direction"].to_numpy(dtype=float)
