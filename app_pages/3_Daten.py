@@ -17,6 +17,7 @@ from geo.ingest import check_upload, commit_upload, max_upload_bytes
 from geo.ingest.changes import removal_warning
 from geo.ingest.check import DEFAULT_OFFER_MODE, OFFER_MODES
 from geo.ingest.columns import detect_district_columns
+from geo.ingest.templates import FORMAT_LABELS, MIME_TYPES, file_name, template_bytes, upload_template
 from geo.io import boundaries, spreadsheets
 from geo.render.web.leaflet import need_map
 from geo.render.web.preview import MAX_PREVIEW_POINTS, upload_preview_map
@@ -90,7 +91,7 @@ st.markdown(f"Arbeitsbereich: **{ui.md(workspace.name)}**")
 st.markdown(
     "Laden Sie eigene Dateien hoch. Jede Datei wird **vollständig geprüft**; gespeichert wird erst, wenn Sie "
     "bestätigen. Jede Übernahme wird eine neue Version – frühere Stände lassen sich auf der Seite "
-    "**Verlauf** jederzeit wiederherstellen. Vorlagen: `data/vorlagen/` im Programmordner."
+    "**Verlauf** jederzeit wiederherstellen. Zu jeder Dateiart gibt es unten eine **Vorlage** zum Herunterladen."
 )
 
 if "districts" in dataset.missing_layers:
@@ -98,6 +99,24 @@ if "districts" in dataset.missing_layers:
             "geprüft werden.", icon=":material/looks_one:")
 kind = st.radio("Was möchten Sie hochladen?", list(KINDS), format_func=KINDS.get, key="up_kind",
                 index=list(KINDS).index("districts") if "districts" in dataset.missing_layers else 0)
+
+
+def template_downloads(kind: str) -> None:
+    """The template of ``kind``: its columns explained and the files to download (example rows of this city)."""
+    template = upload_template(kind, dataset)
+    with st.expander(f"{template.title}: erwartete Spalten und Beispieldatei"):
+        for note in template.notes:
+            st.caption(ui.md(note))
+        st.dataframe(template.explanation(), hide_index=True, width="stretch", key=f"up_template_{kind}")
+        cols = st.columns(len(template.formats))
+        for col, fmt in zip(cols, template.formats, strict=True):
+            col.download_button(
+                FORMAT_LABELS[fmt], data=template_bytes(template, fmt), file_name=file_name(template, fmt),
+                mime=MIME_TYPES[fmt], key=f"up_template_{kind}_{fmt}", icon=":material/download:", on_click="ignore",
+            )
+
+
+template_downloads(kind)
 upload = st.file_uploader(
     "Datei auswählen", type=FILE_TYPES[kind], key=f"up_file_{kind}",
     help=f"Höchstens {max_upload_bytes(kind) // 1024**2} MB.", max_upload_size=max_upload_bytes(kind) // 1024**2,

@@ -63,7 +63,7 @@ def test_bad_upload_names_the_row_and_stores_nothing(workspace):
     at = upload(daten_page(), "offers", "falsch.csv", bad)
     assert "Es wurde nichts gespeichert" in at.error[0].value
     assert "Zeile 3: " in shown(at.error[0].value) and "Hort" in at.error[0].value
-    report = at.dataframe[0].value
+    report = at.dataframe[1].value  # after the template's columns
     row = report[report["Art"] == "Fehler"].iloc[0]
     assert row["Zeile"] == "3" and "Hort" in row["Meldung"]
     assert [b for b in at.button if b.key == "up_save"] == []  # no way to store a file with errors
@@ -237,3 +237,29 @@ def test_adding_offers_by_default_removes_none_and_replacing_names_what_goes(wor
     assert not at.exception and "Gespeichert: Angebote v3" in shown(at.success[0].value)
     stored = workspace.load("offers")
     assert stored[settings.OFFER_ID].tolist() == ["GK-01", "GK-02", "FB-11", "FGZ-21", "LD-03"]
+
+
+@pytest.mark.parametrize(("kind", "labels"), [
+    ("offers", ["CSV (Excel, Semikolon)", "Excel-Arbeitsmappe (XLSX)"]),
+    ("districts", ["GeoJSON (zwei Beispielflächen)"]),
+    ("indicators", ["CSV (Excel, Semikolon)", "Excel-Arbeitsmappe (XLSX)"]),
+    ("residents", ["CSV (Excel, Semikolon)", "Excel-Arbeitsmappe (XLSX)"]),
+])
+def test_each_upload_offers_its_template_for_download(workspace, kind, labels):
+    from geo.ingest.templates import upload_template
+
+    at = daten_page()
+    if kind != "offers":
+        at.radio(key="up_kind").set_value(kind).run()
+    assert not at.exception
+    buttons = at.get("download_button")
+    assert [b.proto.label for b in buttons] == labels
+    suffixes = [b.proto.url.rsplit(".", 1)[-1] for b in buttons]
+    assert suffixes == [{"CSV (Excel, Semikolon)": "csv", "Excel-Arbeitsmappe (XLSX)": "xlsx"}.get(lb, "geojson")
+                        for lb in labels]
+    template = upload_template(kind, workspace.dataset())
+    shown_columns = at.dataframe[0].value
+    assert shown_columns.equals(template.explanation())
+    if kind == "offers":  # the practice copy's first districts: the example names are the city's own
+        assert shown_columns["Beispiel"].tolist()[:3] == ["A-001", "Familienbüro", "Familienbüro Altstadt"]
+    assert "Programmordner" not in " ".join(m.value for m in at.markdown)

@@ -371,6 +371,18 @@ def template_geojson(template: Template) -> bytes:
                       indent=1).encode("utf-8")
 
 
+#: MIME type of each template format.
+MIME_TYPES: Final[dict[str, str]] = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "geojson": "application/geo+json",
+}
+#: German button text of each template format.
+FORMAT_LABELS: Final[dict[str, str]] = {
+    "csv": "CSV (Excel, Semikolon)", "xlsx": "Excel-Arbeitsmappe (XLSX)", "geojson": "GeoJSON (zwei Beispielflächen)",
+}
+
+
 def file_name(template: Template, fmt: str) -> str:
     """Download name, e.g. ``vorlage_angebote.csv``."""
     return f"{template.stem}.{fmt}"
