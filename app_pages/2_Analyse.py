@@ -31,7 +31,7 @@ st.subheader("Versorgungslücken nach Dringlichkeit")
 st.markdown(
     "Sozialräume mit hohem Bedarf (**Status niedrig** oder **sehr niedrig**), je Angebotsart. Eine "
     f"**Versorgungslücke** liegt vor, wenn weniger als {ui.pct(result.max_share_in_reach)} {ui.md(p.genitive)} im "
-    "Sozialraum ein Angebot in Reichweite haben. Rangfolge: zuerst die Lücken, dann nach der Zahl "
+    "Sozialraum ein Angebot in Reichweite haben. Rangfolge: zuerst die Versorgungslücken, dann nach der Zahl "
     f"{ui.md(p.genitive)} ohne Angebot in Reichweite. Spaltenköpfe anklicken sortiert."
 )
 with st.container(border=True):
@@ -79,7 +79,7 @@ table = screen_table(pd.DataFrame(
         p.heading: numbers(shown["population"], round),
         "Medianweg (m)": numbers(shown["median_distance_m"], lambda v: round(v, -1)),
         "Angebote im Sozialraum": shown["offers_inside"],
-        "Lücke": shown["is_gap"],
+        "Versorgungslücke": shown["is_gap"],
     }
 ))
 n_gaps = int(shown["is_gap"].sum())
@@ -88,7 +88,7 @@ left_out = (f" (ohne {in_gaps.left_out} {'Zeile' if in_gaps.left_out == 1 else '
             if in_gaps.left_out else "")
 st.markdown(
     f"**{len(table)}** Zeilen · **{n_gaps}** Versorgungslücken · "
-    f"**{format_number(in_gaps.value)}** {ui.md(p.plural)} in Lücken ohne Angebot in Reichweite{left_out}"
+    f"**{format_number(in_gaps.value)}** {ui.md(p.plural)} in Versorgungslücken ohne Angebot in Reichweite{left_out}"
 )
 ui.stamp(dataset)
 st.caption(f"„< 3“ = 1 oder 2 {ui.md(p.plural)}; leere Zellen und „•“: aus Datenschutzgründen nicht ausgewiesen.")
@@ -112,7 +112,7 @@ else:
             ) if pd.api.types.is_numeric_dtype(table["Medianweg (m)"]) else st.column_config.TextColumn(
                 help=ui.md(f"Die Hälfte {p.genitive} wohnt weiter als dieser Weg (Luftlinie).")
             ),
-            "Lücke": st.column_config.CheckboxColumn(width="small"),
+            "Versorgungslücke": st.column_config.CheckboxColumn(width="small"),
             "Begründung": st.column_config.TextColumn(width="large"),
         },
     )

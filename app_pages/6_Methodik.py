@@ -142,8 +142,8 @@ Ein Sozialraum hat eine **Versorgungslücke** bei einer Angebotsart, wenn
 1. er ein **Sozialraum mit hohem Bedarf** ist (Status niedrig oder sehr niedrig) **und**
 2. **weniger als {gap_pct}** {of_people} ein Angebot dieser Art in Reichweite haben.
 
-Die Analyse-Tabelle ordnet zuerst die Lücken, dann nach der Zahl der **{people} ohne Angebot in Reichweite**
-(absteigend).
+Die Analyse-Tabelle ordnet zuerst die Versorgungslücken, dann nach der Zahl der
+**{people} ohne Angebot in Reichweite** (absteigend).
 Die Begründung nennt den Anteil {of_people} außerhalb des Radius und – ab der Hälfte – den Medianweg.
 Die Kennzahl „davon in Reichweite“ auf der Übersicht ist die Summe von {people} × Anteil in Reichweite über
 alle Sozialräume mit hohem Bedarf, geteilt durch alle {people} in diesen Sozialräumen.

@@ -196,11 +196,11 @@ def test_analysis_page_shows_codes_exactly_where_the_csv_does(stored_case):
     gaps = at.dataframe[0].value
     assert gaps["Sozialraum"].tolist() == ["Nordhof"]
     row = gaps.iloc[0]
-    assert row["Kinder ohne Reichweite"] == SMALL and row["Kinder 0–17"] == SMALL
+    assert row["Kinder ohne Angebot in Reichweite"] == SMALL and row["Kinder 0–17"] == SMALL
     assert np.isnan(row["In Reichweite (%)"]) and np.isnan(row["Medianweg (m)"])
     assert row["Begründung"] == HIDDEN_REASON
-    assert "**1** Zeilen · **1** Versorgungslücken · **0** Kinder in Lücken ohne Angebot in Reichweite (ohne 1 " \
-           "Zeile mit geschützter Zahl)" in "\n".join(m.value for m in at.markdown)
+    assert "**1** Zeilen · **1** Versorgungslücken · **0** Kinder in Versorgungslücken ohne Angebot in Reichweite " \
+           "(ohne 1 Zeile mit geschützter Zahl)" in "\n".join(m.value for m in at.markdown)
 
     table = at.dataframe[1].value.set_index("Sozialraum-Nr.")
     csv = exported(dataset, result)

@@ -220,7 +220,7 @@ def _warn_absent(
     if settings.CHILDREN not in roles:
         report.warn(
             "Die Datei hat keine Spalte für die Kinder (z. B. „Kinder“). Die Kinderzahlen bleiben leer; die "
-            "Erreichbarkeit wird dann nach den Einwohnerinnen und Einwohnern gewichtet."
+            "Reichweite wird dann für die Einwohnerinnen und Einwohner gemessen."
         )
     absent = [str(stored.at[k, "label"]) for k in stored.index if k not in column_of]
     if absent:
