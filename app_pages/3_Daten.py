@@ -105,9 +105,12 @@ def template_downloads(kind: str) -> None:
     """The template of ``kind``: its columns explained and the files to download (example rows of this city)."""
     template = upload_template(kind, dataset)
     with st.expander(f"{template.title}: erwartete Spalten und Beispieldatei"):
+        st.markdown("\n".join(
+            f"- **{ui.md(c.header)}** ({'Pflichtspalte' if c.required else 'optional'}): {ui.md(c.explanation)} "
+            f"Beispiel: „{ui.md(c.examples[0])}“" for c in template.columns
+        ))
         for note in template.notes:
             st.caption(ui.md(note))
-        st.dataframe(template.explanation(), hide_index=True, width="stretch", key=f"up_template_{kind}")
         cols = st.columns(len(template.formats))
         for col, fmt in zip(cols, template.formats, strict=True):
             col.download_button(

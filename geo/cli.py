@@ -201,6 +201,20 @@ def _print_report(check) -> None:
                 print(f"  … und {len(problems) - SHOWN_PROBLEMS} weitere")
 
 
+def _cmd_template(args: argparse.Namespace) -> int:
+    from geo.ingest.templates import file_name, template_bytes, upload_template
+
+    template = upload_template(args.kind, _dataset(args))
+    fmt = args.format or template.formats[0]
+    if fmt not in template.formats:
+        raise DataError(f"Die Vorlage „{template.title}“ gibt es als {' oder '.join(template.formats)}, nicht als "
+                        f"{fmt}.")
+    out = args.out or Path(file_name(template, fmt))
+    out.write_bytes(template_bytes(template, fmt))
+    print(f"{template.title} geschrieben: {out}")
+    return 0
+
+
 def _cmd_upload(args: argparse.Namespace) -> int:
     from geo.ingest import check_upload, commit_upload
 
@@ -282,6 +296,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sheet", help="Tabellenblatt (XLSX)")
     p.add_argument("--comment", help="Kommentar zur Version")
     p.set_defaults(func=_cmd_upload)
+
+    p = sub.add_parser("template", help="Vorlage einer Datei für „upload“ schreiben (wie auf der Seite „Daten“)")
+    p.add_argument("kind", choices=list(UPLOAD_KINDS), help="Art der Datei")
+    p.add_argument("--format", choices=["csv", "xlsx", "geojson"], help="Standard: csv (districts: geojson)")
+    p.add_argument("--out", type=Path, help="Zieldatei (Standard: vorlage_<art>.<format> im aktuellen Ordner)")
+    p.add_argument("--workspace", help=workspace_help + "; die Beispielzeilen liegen in dessen Sozialräumen")
+    p.set_defaults(func=_cmd_template)
 
     p = sub.add_parser("analyse", help="Ergebnistabelle je Sozialraum (Bedarf, Reichweite, Versorgungslücken)")
     p.add_argument("--workspace", help=workspace_help)

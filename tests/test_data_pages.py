@@ -63,7 +63,7 @@ def test_bad_upload_names_the_row_and_stores_nothing(workspace):
     at = upload(daten_page(), "offers", "falsch.csv", bad)
     assert "Es wurde nichts gespeichert" in at.error[0].value
     assert "Zeile 3: " in shown(at.error[0].value) and "Hort" in at.error[0].value
-    report = at.dataframe[1].value  # after the template's columns
+    report = at.dataframe[0].value
     row = report[report["Art"] == "Fehler"].iloc[0]
     assert row["Zeile"] == "3" and "Hort" in row["Meldung"]
     assert [b for b in at.button if b.key == "up_save"] == []  # no way to store a file with errors
@@ -258,10 +258,12 @@ def test_each_upload_offers_its_template_for_download(workspace, kind, labels):
     assert suffixes == [{"CSV (Excel, Semikolon)": "csv", "Excel-Arbeitsmappe (XLSX)": "xlsx"}.get(lb, "geojson")
                         for lb in labels]
     template = upload_template(kind, workspace.dataset())
-    shown_columns = at.dataframe[0].value
-    assert shown_columns.equals(template.explanation())
+    columns = next(shown(m.value) for m in at.markdown if m.value.startswith("- **"))
+    assert [line.split("**")[1] for line in columns.splitlines()] == [c.header for c in template.columns]
     if kind == "offers":  # the practice copy's first districts: the example names are the city's own
-        assert shown_columns["Beispiel"].tolist()[:3] == ["A-001", "Familienbüro", "Familienbüro Altstadt"]
+        assert columns.splitlines()[2].endswith("Beispiel: „Familienbüro Altstadt“")
+        assert columns.splitlines()[0].startswith("- **Nr** (Pflichtspalte): Eindeutige Kennung")
+        assert "- **Kapazität** (optional): " in columns
     assert "Programmordner" not in " ".join(m.value for m in at.markdown)
 
 

@@ -148,3 +148,15 @@ def test_templates_exist_without_boundaries(data_root):
             assert template_bytes(template, fmt)
     with pytest.raises(ValueError, match="kind must be one of"):
         upload_template("schools", empty)
+
+
+def test_the_command_line_writes_a_template_that_uploads(city, tmp_path, capsys):
+    from geo.cli import main
+
+    out = tmp_path / "standorte.xlsx"
+    assert main(["template", "offers", "--format", "xlsx", "--out", str(out), "--workspace", str(city.path)]) == 0
+    assert f"Vorlage Angebotsstandorte geschrieben: {out}" in capsys.readouterr().out
+    assert main(["upload", "offers", str(out), "--workspace", str(city.path)]) == 0
+    assert city.history("offers")["rows"].tolist() == [2]
+    assert main(["template", "districts", "--format", "csv", "--workspace", str(city.path)]) == 2
+    assert "gibt es als geojson, nicht als csv" in capsys.readouterr().err

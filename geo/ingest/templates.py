@@ -192,7 +192,8 @@ def offers_template(dataset: Dataset) -> Template:
                        "Listen abgeglichen (gleiche Nr. = derselbe Standort).", ("A-001", "A-002")),
         TemplateColumn(h[settings.OFFER_TYPE], True, f"Angebotsart, wie sie in der Liste der Angebotsarten steht: "
                        f"{allowed}.", _pair(lb.label for lb in labels)),
-        TemplateColumn(h[settings.OFFER_NAME], True, "Name des Standorts, wie er in Karten und Berichten erscheint.",
+        TemplateColumn(h[settings.OFFER_NAME], False, "Name des Standorts, wie er in Karten und Berichten erscheint "
+                       "(empfohlen).",
                        _pair(f"{lb.short} {name}" for lb, name in zip(labels, names, strict=True))),
         TemplateColumn(h[settings.OFFER_ADDRESS], False, "Anschrift (nur zur Information; die Lage ergibt sich aus "
                        "den Koordinaten).", ("Hauptstraße 1", "Schulweg 2")),
