@@ -238,7 +238,7 @@ def _id_column(columns: pd.Index, id_column: str | None, used: set[str], report:
         )
     if id_col is None or id_col not in columns:
         report.error(
-            "Die Spalte mit der Kennung des Sozialraums fehlt (z. B. „district_id“, „Sozialraum-Nr“ oder „Id“). "
+            "Die Spalte mit der Sozialraum-Nr. fehlt (z. B. „district_id“, „Sozialraum-Nr“ oder „Id“). "
             f"Vorhandene Spalten: {_columns_list(columns)}."
         )
         return None
@@ -358,7 +358,7 @@ def _district_ids(
     ids = _text(table[id_col]).set_axis(index)
     blank = ids.isna().to_numpy()
     for row in rows[blank]:
-        report.error("Die Kennung des Sozialraums fehlt.", int(row), id_col)
+        report.error("Die Sozialraum-Nr. fehlt.", int(row), id_col)
     matched, loose = _match_district_ids(ids, districts[settings.DISTRICT_ID])
     unmatched = ~blank & matched.isna().to_numpy()
     if _another_city(ids, unmatched, loose.to_numpy(), blank):
