@@ -129,7 +129,7 @@ def test_residents_layer_without_the_count_falls_back_to_the_grid(small_dataset)
     assert result.residents_on_grid
     assert result.residents_source == (
         "Wohnorte-Ebene ohne Einwohnerzahlen: Einwohnerinnen und Einwohner gleichmäßig auf ein 100-m-Raster im "
-        "Bezirk verteilt"
+        "Sozialraum verteilt"
     )
     share = result.districts.set_index(settings.DISTRICT_ID)[column("share_in_reach", "fgz")]
     assert share["02"] == 0.0  # B's cells are all farther than 250 m from both offers
