@@ -29,10 +29,10 @@ areas = sorted(set(area_of))
 
 st.subheader("Versorgungslücken nach Dringlichkeit")
 st.markdown(
-    f"Bezirke mit **Status niedrig** oder **sehr niedrig**, je Angebotsart. Eine **Versorgungslücke** liegt vor, "
-    f"wenn weniger als {ui.pct(result.max_share_in_reach)} {ui.md(p.genitive)} im Bezirk ein Angebot in Reichweite "
-    f"haben. Rangfolge: zuerst die Lücken, dann nach der Zahl {ui.md(p.genitive)} ohne Reichweite. Spaltenköpfe "
-    "anklicken sortiert."
+    "Sozialräume mit hohem Bedarf (**Status niedrig** oder **sehr niedrig**), je Angebotsart. Eine "
+    f"**Versorgungslücke** liegt vor, wenn weniger als {ui.pct(result.max_share_in_reach)} {ui.md(p.genitive)} im "
+    "Sozialraum ein Angebot in Reichweite haben. Rangfolge: zuerst die Versorgungslücken, dann nach der Zahl "
+    f"{ui.md(p.genitive)} ohne Angebot in Reichweite. Spaltenköpfe anklicken sortiert."
 )
 with st.container(border=True):
     c1, c2, c3 = st.columns([3, 2, 3])
@@ -41,7 +41,8 @@ with st.container(border=True):
         **ui.remember("analyse_types", list(types), options=types),
     )
     only_gaps = c2.radio(
-        "Zeigen", [True, False], format_func=lambda v: "nur Versorgungslücken" if v else "alle Bezirke mit Bedarf",
+        "Zeigen", [True, False],
+        format_func=lambda v: "nur Versorgungslücken" if v else "alle Sozialräume mit hohem Bedarf",
         **ui.remember("analyse_only_gaps", True, options=[True, False]),
     )
     chosen_areas = c3.multiselect(
@@ -57,7 +58,7 @@ if only_gaps:
 if chosen_areas:
     keep &= gaps["area"].isin(chosen_areas)
 shown = gaps[keep]
-without = f"{p.plural} ohne Reichweite"
+without = f"{p.plural} ohne Angebot in Reichweite"
 
 
 def numbers(values: pd.Series, rounded) -> pd.Series:
@@ -75,11 +76,11 @@ table = screen_table(pd.DataFrame(
         "Begründung": shown["reason"],
         "Statusklasse": shown["status_class"],
         "Stadtbezirk": shown["area"],
-        "Nr.": shown[settings.DISTRICT_ID],
+        "Sozialraum-Nr.": shown[settings.DISTRICT_ID],
         p.heading: numbers(shown["population"], round),
         "Medianweg (m)": numbers(shown["median_distance_m"], lambda v: round(v, -1)),
-        "Angebote im Bezirk": shown["offers_inside"],
-        "Lücke": shown["is_gap"],
+        "Angebote im Sozialraum": shown["offers_inside"],
+        "Versorgungslücke": shown["is_gap"],
     }
 ))
 n_gaps = int(shown["is_gap"].sum())
@@ -88,7 +89,7 @@ left_out = (f" (ohne {in_gaps.left_out} {'Zeile' if in_gaps.left_out == 1 else '
             if in_gaps.left_out else "")
 st.markdown(
     f"**{len(table)}** Zeilen · **{n_gaps}** Versorgungslücken · "
-    f"**{format_number(in_gaps.value)}** {ui.md(p.plural)} in Lücken ohne Angebot in Reichweite{left_out}"
+    f"**{format_number(in_gaps.value)}** {ui.md(p.plural)} in Versorgungslücken ohne Angebot in Reichweite{left_out}"
 )
 ui.stamp(dataset)
 st.caption(f"„< 3“ = 1 oder 2 {ui.md(p.plural)}; leere Zellen und „•“: aus Datenschutzgründen nicht ausgewiesen.")
@@ -109,12 +110,12 @@ else:
             ) if pd.api.types.is_numeric_dtype(table["Medianweg (m)"]) else st.column_config.TextColumn(
                 help=ui.md(f"Die Hälfte {p.genitive} wohnt weiter als dieser Weg (Luftlinie).")
             ),
-            "Lücke": st.column_config.CheckboxColumn(width="small"),
+            "Versorgungslücke": st.column_config.CheckboxColumn(width="small"),
             "Begründung": st.column_config.TextColumn(width="large"),
         },
     )
 
-st.subheader("Alle Bezirke")
+st.subheader("Alle Sozialräume")
 st.markdown(
     "Indikatoren, Statusindex und Reichweite je Angebotsart für jeden Sozialraum "
     f"({result.year}; Reichweiten: "

@@ -18,6 +18,7 @@ from geo.ingest import check_upload, commit_upload, max_upload_bytes
 from geo.ingest.changes import removal_warning
 from geo.ingest.check import DEFAULT_OFFER_MODE, OFFER_MODES
 from geo.ingest.columns import detect_district_columns
+from geo.ingest.templates import FORMAT_LABELS, MIME_TYPES, file_name, template_bytes, upload_template
 from geo.io import boundaries, spreadsheets
 from geo.render.web.leaflet import need_map
 from geo.render.web.preview import MAX_PREVIEW_POINTS, upload_preview_map
@@ -91,7 +92,7 @@ st.markdown(f"Arbeitsbereich: **{ui.md(workspace.name)}**")
 st.markdown(
     "Laden Sie eigene Dateien hoch. Jede Datei wird **vollständig geprüft**; gespeichert wird erst, wenn Sie "
     "bestätigen. Jede Übernahme wird eine neue Version – frühere Stände lassen sich auf der Seite "
-    "**Verlauf** jederzeit wiederherstellen. Vorlagen: `data/vorlagen/` im Programmordner."
+    "**Verlauf** jederzeit wiederherstellen. Zu jeder Dateiart gibt es unten eine **Vorlage** zum Herunterladen."
 )
 
 if "districts" in dataset.missing_layers:
@@ -99,6 +100,27 @@ if "districts" in dataset.missing_layers:
             "geprüft werden.", icon=":material/looks_one:")
 kind = st.radio("Was möchten Sie hochladen?", list(KINDS), format_func=KINDS.get, key="up_kind",
                 index=list(KINDS).index("districts") if "districts" in dataset.missing_layers else 0)
+
+
+def template_downloads(kind: str) -> None:
+    """The template of ``kind``: its columns explained and the files to download (example rows of this city)."""
+    template = upload_template(kind, dataset)
+    with st.expander(f"{template.title}: erwartete Spalten und Beispieldatei"):
+        st.markdown("\n".join(
+            f"- **{ui.md(c.header)}** ({'Pflichtspalte' if c.required else 'optional'}): {ui.md(c.explanation)} "
+            f"Beispiel: „{ui.md(c.examples[0])}“" for c in template.columns
+        ))
+        for note in template.notes:
+            st.caption(ui.md(note))
+        cols = st.columns(len(template.formats))
+        for col, fmt in zip(cols, template.formats, strict=True):
+            col.download_button(
+                FORMAT_LABELS[fmt], data=template_bytes(template, fmt), file_name=file_name(template, fmt),
+                mime=MIME_TYPES[fmt], key=f"up_template_{kind}_{fmt}", icon=":material/download:", on_click="ignore",
+            )
+
+
+template_downloads(kind)
 upload = st.file_uploader(
     "Datei auswählen", type=FILE_TYPES[kind], key=f"up_file_{kind}",
     help=f"Höchstens {max_upload_bytes(kind) // 1024**2} MB.", max_upload_size=max_upload_bytes(kind) // 1024**2,
@@ -202,14 +224,14 @@ if kind == "districts":
         lambda: boundaries.read_boundaries(data, upload.name, crs=options.get("crs"))))
     if columns:
         left, right = st.columns(2)
-        for col, key, label in [(left, "id_column", "Spalte mit der Sozialraum-Nummer"),
-                                (right, "name_column", "Spalte mit dem Namen")]:
+        for col, key, label in [(left, "id_column", "Spalte mit der Sozialraum-Nr."),
+                                (right, "name_column", "Spalte mit dem Sozialraumnamen")]:
             default = found.get(key)
             choice = col.selectbox(label, columns, index=columns.index(default) if default in columns else 0,
                                    key=f"up_{key}")
             options[key] = choice
         NONE = "– keine –"
-        for col, key, label in [(left, "area_id_column", "Spalte mit der Stadtbezirk-Nummer (optional)"),
+        for col, key, label in [(left, "area_id_column", "Spalte mit der Stadtbezirk-Nr. (optional)"),
                                 (right, "area_name_column", "Spalte mit dem Stadtbezirk-Namen (optional)")]:
             default = found.get(key)
             choices = [NONE, *columns]
@@ -230,7 +252,7 @@ if kind == "indicators":
             targets = {settings.INHABITANTS: "Einwohnerinnen und Einwohner", settings.CHILDREN: "Kinder 0–17"}
             targets |= {k: f"{ui.md(r['label'])} ({'↑' if r['direction'] > 0 else '↓'})" for k, r in defs.iterrows()}
             cols = st.columns(2)
-            id_choice = cols[0].selectbox("Sozialraum-Nummer", [AUTO, *columns], key="up_ind_id")
+            id_choice = cols[0].selectbox("Sozialraum-Nr.", [AUTO, *columns], key="up_ind_id")
             year_choice = cols[1].selectbox("Jahr", [AUTO, *columns], key="up_ind_year")
             if id_choice != AUTO:
                 options["id_column"] = id_choice

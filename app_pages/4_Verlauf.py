@@ -16,8 +16,10 @@ ui.stamp(dataset)
 # No server path here: the page may be served to colleagues; the administrator knows PRAEVENTIONSATLAS_DATA.
 st.caption("Gespeicherte Stände liegen im Arbeitsbereich auf dem Server und werden nie gelöscht.")
 
-st.markdown(f"**Arbeitsbereich {ui.md(workspace.name)} – die Analyse verwendet jetzt:**  \n"
-            + ("  \n".join(ui.md(v) for v in dataset.versions.values()) or "noch keine Daten"))
+# Names and file names are the planner's text: escaped for Markdown, one list item each (no hard line breaks).
+st.markdown(f"**Arbeitsbereich:** {ui.md(workspace.name)}")
+in_use = [f"- {ui.md(v)}" for v in dataset.versions.values()]
+st.markdown("**Die Analyse verwendet jetzt:**\n\n" + ("\n".join(in_use) or "noch keine Daten"))
 
 if history.empty:
     st.info("Die Demo Musterstadt hat keine gespeicherten Stände; sie ist schreibgeschützt." if workspace.read_only
@@ -84,5 +86,5 @@ for layer in store.LAYERS:
             st.rerun()
 
 with st.expander("Protokoll aller Aktionen"):
-    log = workspace.log().rename(columns=store.COLUMN_LABELS)
+    log = store.shown_log(workspace.log())
     ui.table(log, plain=("Version",), hide_index=True, width="stretch", key="hist_log")

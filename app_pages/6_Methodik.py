@@ -31,7 +31,8 @@ totals = protected_totals(result)  # sums without suppressed counts, as in the e
 def total(key: str, noun: str) -> str:
     """A protected total with its noun ("190 Kinder"), and the districts left out for data protection if any."""
     left_out = totals[key].left_out
-    note = f" (ohne {left_out} {'Bezirk' if left_out == 1 else 'Bezirke'} mit geschützter Zahl)" if left_out else ""
+    districts = "Sozialraum" if left_out == 1 else "Sozialräume"
+    note = f" (ohne {left_out} {districts} mit geschützter Zahl)" if left_out else ""
     return f"{n(totals[key].value)} {noun}{note}"
 
 
@@ -49,16 +50,16 @@ ui.population_note(result)
 st.markdown(
     f"""
 - **Jahr der Indikatoren:** {result.year} (vorhanden: {", ".join(str(y) for y in dataset.years)}).
-- **Sozialräume:** {kf["districts"]} Bezirke, {total("population", ui.md(p.description))}.
+- **Sozialräume:** {kf["districts"]} Sozialräume, {total("population", ui.md(p.description))}.
 - **Wohnorte {of_people}:** {ui.md(result.residents_source)}.
 - **Angebote:** {len(dataset.offers)} Standorte; welche Art welches Symbol hat, steht in der Legende der Karte.
 """
 )
 if result.residents_on_grid:
     st.warning(
-        f"Ohne Wohnorte-Ebene{ui.layer_lacks(dataset, result)} werden die {people} jedes Bezirks gleichmäßig auf die "
-        "Mittelpunkte eines "
-        f"{n(settings.FALLBACK_GRID_M)}-m-Rasters im Bezirk verteilt. Reichweiten sind dann Näherungen."
+        f"Ohne Wohnorte-Ebene{ui.layer_lacks(dataset, result)} werden die {people} jedes Sozialraums "
+        "gleichmäßig auf die Mittelpunkte eines "
+        f"{n(settings.FALLBACK_GRID_M)}-m-Rasters im Sozialraum verteilt. Reichweiten sind dann Näherungen."
     )
 
 st.header("2. Bedarf: der Statusindex")
@@ -68,22 +69,22 @@ Der Index folgt dem Verfahren des Berliner *Monitoring Soziale Stadtentwicklung*
 
 1. **Indikatoren wählen und gewichten.** Im Index sind die Indikatoren mit Gewicht größer 0 (Tabelle unten).
 2. **z-Standardisierung je Indikator:** z = (Wert − Mittelwert) ÷ Standardabweichung. Mittelwert und
-   Standardabweichung werden **nur über die Bezirke mit mindestens {min_inh} Einwohnern** und vollständigen
+   Standardabweichung werden **nur über die Sozialräume mit mindestens {min_inh} Einwohnern** und vollständigen
    Werten berechnet; die Standardabweichung ist die der Grundgesamtheit (Division durch *n*, nicht *n − 1*).
 3. **Richtung:** Bei Indikatoren, deren hoher Wert *weniger* Bedarf bedeutet (Richtung −1), wird das
    Vorzeichen umgedreht. Danach gilt immer: positiver Wert = mehr Bedarf als im Durchschnitt.
-4. **Gewichtete Summe** der z-Werte, die **noch einmal z-standardisiert** wird (wieder über dieselben Bezirke).
+4. **Gewichtete Summe** der z-Werte, die **noch einmal z-standardisiert** wird (wieder über dieselben Sozialräume).
    Das Ergebnis ist der **Statusindex**: 0 = Durchschnitt der Stadt, +1 = eine Standardabweichung mehr Bedarf.
 5. **Statusklassen** (feste Grenzen des MSS):
    - *Status hoch*: Index unter {low}
    - *Status mittel*: {low} bis unter {high}
    - *Status niedrig*: {high} bis unter {very}
    - *Status sehr niedrig*: {very} und mehr
-   - *nicht klassifiziert*: Bezirke mit weniger als {min_inh} Einwohnern (zu kleine Zahlen für
+   - *nicht klassifiziert*: Sozialräume mit weniger als {min_inh} Einwohnern (zu kleine Zahlen für
      verlässliche Quoten). Sie erhalten einen Indexwert, aber keine Klasse.
-6. **Bezirke mit Bedarf** sind die Klassen {" und ".join(f"*{c}*" for c in IN_NEED_CLASSES)}
-   – im Jahr {result.year} sind das {kf["districts_in_need"]} von {kf["districts"]} Bezirken mit
-   {total("population_in_need", ui.md(p.dative))}.
+6. **Sozialräume mit hohem Bedarf** sind die Klassen {" und ".join(f"*{c}*" for c in IN_NEED_CLASSES)}
+   – im Jahr {result.year} sind das {kf["districts_in_need"]} von {kf["districts"]} Sozialräumen; in ihnen leben
+   {total("population_in_need", people)}.
 """
 )
 weights = pd.DataFrame(
@@ -101,16 +102,16 @@ st.header("3. Reichweite der Angebote")
 st.markdown(
     f"""
 - **Entfernung:** Luftlinie in Metern im Koordinatensystem **{settings.METRIC_CRS}** (ETRS89 / UTM Zone 32N,
-  der Standard in NRW) vom Wohnort {of_people} zum **nächsten** Angebot der Art – egal, in welchem Bezirk es
+  der Standard in NRW) vom Wohnort {of_people} zum **nächsten** Angebot der Art – egal, in welchem Sozialraum es
   liegt. Wege, Straßen, Barrieren oder Öffnungszeiten werden nicht berücksichtigt.
 - **In Reichweite** ist, wer höchstens so weit entfernt wohnt wie der **Radius** der
-  Angebotsart (Tabelle). **Anteil in Reichweite** = {people} in Reichweite ÷ alle {people} des Bezirks.
-- **Medianweg:** die Entfernung, innerhalb der die Hälfte {of_people} des Bezirks das nächste Angebot hat.
-- **{people} ohne Reichweite** = {people} × (1 − Anteil in Reichweite), gerundet.
+  Angebotsart (Tabelle). **Anteil in Reichweite** = {people} in Reichweite ÷ alle {people} des Sozialraums.
+- **Medianweg:** die Entfernung, innerhalb der die Hälfte {of_people} des Sozialraums das nächste Angebot hat.
+- **{people} ohne Angebot in Reichweite** = {people} × (1 − Anteil in Reichweite), gerundet.
 - **Wessen Wohnorte zählen:** die Kinder, wenn die Indikatortabelle für das Jahr Kinderzahlen enthält, sonst alle
   Einwohnerinnen und Einwohner; in der Seitenleiste lässt sich eine andere Personenzahl der Tabelle wählen.
   Jetzt: **{people}**.
-- **Angebote im Bezirk:** Zahl der Standorte, die im Bezirk selbst liegen (nur zur Information).
+- **Angebote im Sozialraum:** Zahl der Standorte, die im Sozialraum selbst liegen (nur zur Information).
 """
 )
 counts = dataset.offers["offer_type"].astype(str).value_counts()
@@ -134,15 +135,16 @@ if not_analysed:
 st.header("4. Versorgungslücken")
 st.markdown(
     f"""
-Ein Bezirk hat eine **Versorgungslücke** bei einer Angebotsart, wenn
+Ein Sozialraum hat eine **Versorgungslücke** bei einer Angebotsart, wenn
 
-1. er **Bedarf** hat (Status niedrig oder sehr niedrig) **und**
+1. er ein **Sozialraum mit hohem Bedarf** ist (Status niedrig oder sehr niedrig) **und**
 2. **weniger als {gap_pct}** {of_people} ein Angebot dieser Art in Reichweite haben.
 
-Die Analyse-Tabelle ordnet zuerst die Lücken, dann nach der Zahl der **{people} ohne Reichweite** (absteigend).
+Die Analyse-Tabelle ordnet zuerst die Versorgungslücken, dann nach der Zahl der
+**{people} ohne Angebot in Reichweite** (absteigend).
 Die Begründung nennt den Anteil {of_people} außerhalb des Radius und – ab der Hälfte – den Medianweg.
 Die Kennzahl „davon in Reichweite“ auf der Übersicht ist die Summe von {people} × Anteil in Reichweite über
-alle Bezirke mit Bedarf, geteilt durch alle {people} in diesen Bezirken.
+alle Sozialräume mit hohem Bedarf, geteilt durch alle {people} in diesen Sozialräumen.
 """
 )
 
@@ -152,13 +154,13 @@ st.markdown(
 - **Flächenfarben:** ColorBrewer-Palette *YlOrRd* (Gelb–Orange–Rot, für Farbfehlsichtige unterscheidbar);
   dunkler = mehr Bedarf. Bei „{ui.md(p.in_reach)}“ ist dunkler = weniger Reichweite.
 - **Klasseneinteilungen:** MSS-Statusklassen (feste Grenzen, nur für den Index); *Quantile* (gleich viele
-  Bezirke je Klasse); *natürliche Brüche* (Fisher-Jenks: Klassen mit möglichst ähnlichen Werten);
-  *gleiche Intervalle* (gleich breite Wertebereiche). Bezirke unter {min_inh} Einwohnern bleiben grau.
+  Sozialräume je Klasse); *natürliche Brüche* (Fisher-Jenks: Klassen mit möglichst ähnlichen Werten);
+  *gleiche Intervalle* (gleich breite Wertebereiche). Sozialräume unter {min_inh} Einwohnern bleiben grau.
 - **Angebote:** Farbe und Form je Angebotsart aus der Tabelle `data/angebotsarten.csv`
   (Okabe-Ito-Farben, zusätzlich unterschiedliche Formen).
-- **Versorgungslücken:** dick gestrichelter schwarzer Rand um den Bezirk.
+- **Versorgungslücken:** dick gestrichelter schwarzer Rand um den Sozialraum.
 - **Reichweiten-Kreise:** Radius der Angebotsart um jeden Standort (Luftlinie).
-- **Geometrie:** Für die Anzeige werden die Bezirksgrenzen um bis zu {n(SIMPLIFY_M)} m vereinfacht
+- **Geometrie:** Für die Anzeige werden die Sozialraumgrenzen um bis zu {n(SIMPLIFY_M)} m vereinfacht
   (gemeinsame Grenzen bleiben deckungsgleich); gerechnet wird immer mit den vollständigen Grenzen.
 - **Datenschutz:** Fallzahlen zwischen 1 und {settings.MIN_COUNT_SHOWN - 1} erscheinen in der Karte als
   „< {settings.MIN_COUNT_SHOWN}“.

@@ -72,7 +72,7 @@ def _cmd_analyse(args: argparse.Namespace) -> int:
     )
     if args.out:
         write_german_csv(table, Path(args.out))
-        print(f"{len(table)} Bezirke geschrieben: {args.out}")
+        print(f"{len(table)} Sozialräume geschrieben: {args.out}")
     else:
         print(table.to_string(index=False))
     return 0
@@ -201,6 +201,20 @@ def _print_report(check) -> None:
                 print(f"  … und {len(problems) - SHOWN_PROBLEMS} weitere")
 
 
+def _cmd_template(args: argparse.Namespace) -> int:
+    from geo.ingest.templates import file_name, template_bytes, upload_template
+
+    template = upload_template(args.kind, _dataset(args))
+    fmt = args.format or template.formats[0]
+    if fmt not in template.formats:
+        raise DataError(f"Die Vorlage „{template.title}“ gibt es als {' oder '.join(template.formats)}, nicht als "
+                        f"{fmt}.")
+    out = args.out or Path(file_name(template, fmt))
+    out.write_bytes(template_bytes(template, fmt))
+    print(f"{template.title} geschrieben: {out}")
+    return 0
+
+
 def _cmd_upload(args: argparse.Namespace) -> int:
     from geo.ingest import check_upload, commit_upload
 
@@ -264,7 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("kind", choices=list(UPLOAD_KINDS), help="Art der Datei")
     p.add_argument("file", type=Path)
     p.add_argument("--workspace", help=workspace_help + "; Grenzen in einen neuen Namen legen ihn an")
-    p.add_argument("--id-column", help="Spalte mit der Sozialraum-Kennung")
+    p.add_argument("--id-column", help="Spalte mit der Sozialraum-Nr.")
     p.add_argument("--name-column", help="Spalte mit dem Namen (districts)")
     p.add_argument("--crs", help="Koordinatensystem, falls die Datei keines nennt (z. B. EPSG:25832)")
     p.add_argument("--type", help="Angebotsart, falls die Datei keine Spalte „Art“ hat (offers), z. B. fgz")
@@ -283,7 +297,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--comment", help="Kommentar zur Version")
     p.set_defaults(func=_cmd_upload)
 
-    p = sub.add_parser("analyse", help="Ergebnistabelle je Bezirk (Bedarf, Erreichbarkeit, Lücken)")
+    p = sub.add_parser("template", help="Vorlage einer Datei für „upload“ schreiben (wie auf der Seite „Daten“)")
+    p.add_argument("kind", choices=list(UPLOAD_KINDS), help="Art der Datei")
+    p.add_argument("--format", choices=["csv", "xlsx", "geojson"], help="Standard: csv (districts: geojson)")
+    p.add_argument("--out", type=Path, help="Zieldatei (Standard: vorlage_<art>.<format> im aktuellen Ordner)")
+    p.add_argument("--workspace", help=workspace_help + "; die Beispielzeilen liegen in dessen Sozialräumen")
+    p.set_defaults(func=_cmd_template)
+
+    p = sub.add_parser("analyse", help="Ergebnistabelle je Sozialraum (Bedarf, Reichweite, Versorgungslücken)")
     p.add_argument("--workspace", help=workspace_help)
     p.add_argument("--year", type=int)
     p.add_argument("--radius", action="append", metavar="ART=METER", help="z. B. --radius fgz=800")

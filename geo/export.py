@@ -429,7 +429,7 @@ def result_layer(dataset: Dataset, result: Result) -> tuple[pd.DataFrame, pd.Dat
         items = [f"{by_source[name].label}: {code}" for name, code in row.items() if code and name in by_source]
         notes.append(neutralise_text("; ".join(items)) if items else None)
     out["datenschutz"] = pd.Series(notes, dtype=object)
-    geometry = crs.to_metric(d, name="Bezirke").geometry.to_numpy()[order]
+    geometry = crs.to_metric(d, name="Sozialräume").geometry.to_numpy()[order]
     layer = gpd.GeoDataFrame(out, geometry=geometry, crs=settings.METRIC_CRS)
     fields = pd.DataFrame({
         "feld": [c.key for c in cols] + ["datenschutz"],

@@ -61,7 +61,7 @@ def test_unknown_year_is_a_clear_error(small_dataset):
 
 def test_indicator_ids_that_match_no_district_are_a_clear_error(small_dataset):
     wrong = small_dataset.indicators.assign(district_id=["1", "2", "3"])
-    with pytest.raises(DataError, match="Bezirks-Nummer"):
+    with pytest.raises(DataError, match="Keine Sozialraum-Nr. der Indikatorentabelle"):
         analyse(small_dataset.with_layers(indicators=wrong))
 
 

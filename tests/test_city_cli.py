@@ -155,11 +155,11 @@ def test_kreis_unna_from_an_empty_data_folder_to_the_committee_report(data_root,
     assert "Indikatoren v1 (indikatoren_2024.csv" in run.stderr and "Angebote v1 (schuldaten_2021.csv" in run.stderr
     for missing in ("Lotsendienste in Geburtskliniken", "Familienbüros"):
         assert f"Hinweis: Für {missing} liegen noch keine Standorte vor – nicht analysiert." in run.stderr
-    assert "10 Bezirke geschrieben" in run.stdout
-    table = pd.read_csv(table_file, sep=";", decimal=",", encoding="utf-8-sig", dtype={"Bezirk-Nr.": str})
+    assert "10 Sozialräume geschrieben" in run.stdout
+    table = pd.read_csv(table_file, sep=";", decimal=",", encoding="utf-8-sig", dtype={"Sozialraum-Nr.": str})
     assert len(table) == 10
-    assert dict(zip(table["Bezirk-Nr."], table["Sozialraum"], strict=True)) == MUNICIPALITIES
-    by_ags = table.set_index("Bezirk-Nr.")
+    assert dict(zip(table["Sozialraum-Nr."], table["Sozialraum"], strict=True)) == MUNICIPALITIES
+    by_ags = table.set_index("Sozialraum-Nr.")
     for i, ags in enumerate(MUNICIPALITIES):
         assert by_ags.at[ags, "Einwohner"] == indicator_values(i)["Einwohner"]
         assert by_ags.at[ags, "Arbeitslosenquote (%)"] == pytest.approx(indicator_values(i)["Arbeitslosenquote"])

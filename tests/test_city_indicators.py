@@ -221,7 +221,7 @@ def test_without_inhabitants_or_index_indicators_reach_is_still_computed(ws, cit
     assert result.key_figures[column("gap_districts", "fgz")] == 0
 
     result = analyse(stored, Params(weights={"anteil_migrationshintergrund": 1.0}))
-    assert "Zu wenige Bezirke mit mindestens 300 Einwohnern" in result.need_note
+    assert "Zu wenige Sozialräume mit mindestens 300 Einwohnern" in result.need_note
     assert result.districts["status_class"].tolist() == ["nicht klassifiziert"] * 3
 
 

@@ -13,15 +13,15 @@ from geo.demo import load_demo
 
 
 def read_german(path):
-    return pd.read_csv(path, sep=";", decimal=",", encoding="utf-8-sig", dtype={"Bezirk-Nr.": str})
+    return pd.read_csv(path, sep=";", decimal=",", encoding="utf-8-sig", dtype={"Sozialraum-Nr.": str})
 
 
 def test_analyse_writes_the_protected_table_for_excel(tmp_path, capsys):
     out = tmp_path / "ergebnis.csv"
     assert main(["analyse", "--out", str(out), "--radius", "fgz=800"]) == 0
-    assert "57 Bezirke geschrieben" in capsys.readouterr().out
+    assert "57 Sozialräume geschrieben" in capsys.readouterr().out
     table = read_german(out)
-    assert table["Bezirk-Nr."].tolist()[:2] == ["0101", "0102"]
+    assert table["Sozialraum-Nr."].tolist()[:2] == ["0101", "0102"]
     # Districts under 300 inhabitants carry no rates: they are suppressed, not printed.
     small = table[table["Einwohner"] < 300]
     assert len(small) == 3 and set(small["Statusklasse"]) == {"nicht klassifiziert"}

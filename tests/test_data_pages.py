@@ -237,3 +237,58 @@ def test_adding_offers_by_default_removes_none_and_replacing_names_what_goes(wor
     assert not at.exception and "Gespeichert: Angebote v3" in shown(at.success[0].value)
     stored = workspace.load("offers")
     assert stored[settings.OFFER_ID].tolist() == ["GK-01", "GK-02", "FB-11", "FGZ-21", "LD-03"]
+
+
+@pytest.mark.parametrize(("kind", "labels"), [
+    ("offers", ["CSV (Excel, Semikolon)", "Excel-Arbeitsmappe (XLSX)"]),
+    ("districts", ["GeoJSON (zwei Beispielflächen)"]),
+    ("indicators", ["CSV (Excel, Semikolon)", "Excel-Arbeitsmappe (XLSX)"]),
+    ("residents", ["CSV (Excel, Semikolon)", "Excel-Arbeitsmappe (XLSX)"]),
+])
+def test_each_upload_offers_its_template_for_download(workspace, kind, labels):
+    from geo.ingest.templates import upload_template
+
+    at = daten_page()
+    if kind != "offers":
+        at.radio(key="up_kind").set_value(kind).run()
+    assert not at.exception
+    buttons = at.get("download_button")
+    assert [b.proto.label for b in buttons] == labels
+    suffixes = [b.proto.url.rsplit(".", 1)[-1] for b in buttons]
+    assert suffixes == [{"CSV (Excel, Semikolon)": "csv", "Excel-Arbeitsmappe (XLSX)": "xlsx"}.get(lb, "geojson")
+                        for lb in labels]
+    template = upload_template(kind, workspace.dataset())
+    columns = next(shown(m.value) for m in at.markdown if m.value.startswith("- **"))
+    assert [line.split("**")[1] for line in columns.splitlines()] == [c.header for c in template.columns]
+    if kind == "offers":  # the practice copy's first districts: the example names are the city's own
+        assert columns.splitlines()[2].endswith("Beispiel: „Familienbüro Altstadt“")
+        assert columns.splitlines()[0].startswith("- **Nr** (Pflichtspalte): Eindeutige Kennung")
+        assert "- **Kapazität** (optional): " in columns
+    assert "Programmordner" not in " ".join(m.value for m in at.markdown)
+
+
+def test_history_log_reads_in_german(workspace):
+    demo = load_demo()
+    workspace.save("offers", demo.offers.head(5), filename="erste.csv")
+    workspace.restore("offers", 1)
+    at = open_page("app_pages/4_Verlauf.py", timeout=120)
+    assert not at.exception
+    log = at.dataframe[-1].value
+    assert list(log.columns) == ["Zeitpunkt", "Ebene", "Aktion", "Version"]
+    assert log[["Ebene", "Aktion", "Version"]].head(2).values.tolist() == [
+        ["Angebote", "wiederhergestellt", 1], ["Angebote", "gespeichert", 2]]  # newest first
+    assert not {"districts", "offers", "save", "restore"} & set(log[["Ebene", "Aktion"]].to_numpy().ravel())
+    assert "**Arbeitsbereich:** Übung" in [m.value for m in at.markdown]
+
+
+def test_shown_log_gives_local_time_and_german_names():
+    from geo.store import shown_log
+    from geo.store.listing import log_table
+
+    log = log_table([("2026-11-21T09:14:00+00:00", "indicators", "save", 3),
+                     ("2026-07-01T22:30:00+00:00", "offers", "reset", None)])
+    shown = shown_log(log)
+    assert shown["Zeitpunkt"].tolist() == ["02.07.2026 00:30", "21.11.2026 10:14"]  # CEST +2, CET +1
+    assert shown["Ebene"].tolist() == ["Angebote", "Indikatoren"]
+    assert shown["Aktion"].tolist() == ["nicht mehr verwendet", "gespeichert"]
+    assert shown["Version"].isna().tolist() == [True, False]

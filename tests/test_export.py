@@ -66,7 +66,7 @@ def demo_case():
 
 
 def _read_german_csv(data: bytes) -> pd.DataFrame:
-    return pd.read_csv(io.BytesIO(data), sep=";", decimal=",", encoding="utf-8-sig", dtype={"Bezirk-Nr.": str})
+    return pd.read_csv(io.BytesIO(data), sep=";", decimal=",", encoding="utf-8-sig", dtype={"Sozialraum-Nr.": str})
 
 
 # --- the rule ----------------------------------------------------------------------------------------------------
@@ -99,10 +99,10 @@ def test_district_codes_small_case(small):
 def test_protected_table_values(small):
     dataset, result = small
     table = protected_district_table(result, offer_types=dataset.offer_types,
-                                     indicator_definitions=dataset.indicator_definitions).set_index("Bezirk-Nr.")
+                                     indicator_definitions=dataset.indicator_definitions).set_index("Sozialraum-Nr.")
     assert table.loc["D1", "Kinder 0–17"] == SMALL
     assert table.loc["D2", "Kinder 0–17"] == 100
-    assert table.loc["D2", "FGZ: Kinder ohne Erreichbarkeit"] == SMALL
+    assert table.loc["D2", "FGZ: Kinder ohne Angebot in Reichweite"] == SMALL
     assert table.loc["D2", "FGZ: Kinder in Reichweite (%)"] == HIDDEN
     assert table.loc["D4", "FGZ: Kinder in Reichweite (%)"] == 0.0
     assert table.loc["D4", "Statusklasse"] == "nicht klassifiziert"
@@ -131,7 +131,7 @@ def test_csv_round_trip_german_excel(small):
     dataset, result = small
     data = export("table", "csv", dataset, result, OPTIONS)
     assert data.startswith(b"\xef\xbb\xbf")
-    table = _read_german_csv(data).set_index("Bezirk-Nr.")
+    table = _read_german_csv(data).set_index("Sozialraum-Nr.")
     assert list(table.index) == ["D1", "D2", "D3", "D4"]
     assert table["Einwohner"].tolist() == [500, 600, 700, 100]
     assert pd.api.types.is_integer_dtype(table["Einwohner"])
@@ -189,7 +189,7 @@ def _is_german_number(text: str) -> bool:
 def test_csv_neutralises_district_area_and_indicator_names(formulas):
     dataset, result = formulas
     data = export("table", "csv", dataset, result, OPTIONS)
-    table = _read_german_csv(data).set_index("Bezirk-Nr.")
+    table = _read_german_csv(data).set_index("Sozialraum-Nr.")
     assert "'" + FORMULA_INDICATOR + " (%)" not in table.columns  # the unit was emptied in formula_case
     assert "'" + FORMULA_INDICATOR in table.columns
     assert table.loc["D1", "Sozialraum"] == "'" + FORMULA_DISTRICT
@@ -224,7 +224,7 @@ def test_gpkg_neutralises_district_area_and_indicator_names(formulas, tmp_path):
     dataset, result = formulas
     path = tmp_path / "ergebnis.gpkg"
     path.write_bytes(export("layer", "gpkg", dataset, result, OPTIONS))
-    layer = gpd.read_file(path, layer="sozialraeume").set_index("bezirk_nr")
+    layer = gpd.read_file(path, layer="sozialraeume").set_index("sozialraum_nr")
     assert layer.loc["D1", "sozialraum"] == "'" + FORMULA_DISTRICT
     assert layer.loc[["D1", "D2"], "stadtbezirk"].tolist() == ["'" + FORMULA_AREA] * 2
     assert layer.loc["D4", "sozialraum"] == "'" + NAMES[3]
@@ -294,11 +294,11 @@ def test_gpkg_reads_back_in_qgis_terms(small, tmp_path):
         values = layer[name].dropna()
         assert all(isinstance(v, str | int | float | np.integer | np.floating) for v in values), name
         assert dtype.kind in "iufOT" or str(dtype) in ("str", "string"), name
-    row = layer.set_index("bezirk_nr").loc["D2"]
+    row = layer.set_index("sozialraum_nr").loc["D2"]
     assert pd.isna(row["anteil_erreicht_fgz"]) and pd.isna(row["kinder_ohne_fgz"])
     assert "< 3" in row["datenschutz"] and "•" in row["datenschutz"]
-    assert layer.set_index("bezirk_nr").loc["D4", "anteil_erreicht_fgz"] == 0.0
-    assert layer.set_index("bezirk_nr").loc["D4", "luecke_fgz"] == "nein"
+    assert layer.set_index("sozialraum_nr").loc["D4", "anteil_erreicht_fgz"] == 0.0
+    assert layer.set_index("sozialraum_nr").loc["D4", "luecke_fgz"] == "nein"
     offers = gpd.read_file(path, layer="angebote")
     assert offers.crs.to_epsg() == 25832 and offers["adresse"].tolist() == ["'=Schulweg 1"]
     fields = pyogrio.read_dataframe(path, layer="erlaeuterungen")

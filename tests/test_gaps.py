@@ -27,7 +27,7 @@ def test_reason_reads_like_the_issue_asks():
         "20 % der Kinder wohnen weiter als 1,5 km vom nächsten Familienbüro"
     )
     assert reason(0.0, 800, "vom nächsten FGZ", math.inf).startswith("Es gibt kein Angebot dieser Art")
-    assert reason(math.nan, 800, "x", math.nan) == "Keine Wohnorte von Kindern im Bezirk bekannt"
+    assert reason(math.nan, 800, "x", math.nan) == "Keine Wohnorte von Kindern im Sozialraum bekannt"
 
 
 def test_rank_orders_gaps_by_people_without_reach():

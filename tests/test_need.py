@@ -68,7 +68,7 @@ def test_errors_are_german_and_specific():
         status_index(table([1, 2], [1, 2], [500, 500]), definitions=DEFS, weights={"a": 0})
     with pytest.raises(DataError, match="fehlen.*c"):
         status_index(table([1, 2], [1, 2], [500, 500]), definitions=DEFS, weights={"c": 1})
-    with pytest.raises(DataError, match="Zu wenige Bezirke"):
+    with pytest.raises(DataError, match="Zu wenige Sozialräume"):
         status_index(table([1, 2], [1, 2], [500, 100]), definitions=DEFS, weights={"a": 1})
 
 

@@ -129,7 +129,7 @@ def test_residents_layer_without_the_count_falls_back_to_the_grid(small_dataset)
     assert result.residents_on_grid
     assert result.residents_source == (
         "Wohnorte-Ebene ohne Einwohnerzahlen: Einwohnerinnen und Einwohner gleichmäßig auf ein 100-m-Raster im "
-        "Bezirk verteilt"
+        "Sozialraum verteilt"
     )
     share = result.districts.set_index(settings.DISTRICT_ID)[column("share_in_reach", "fgz")]
     assert share["02"] == 0.0  # B's cells are all farther than 250 m from both offers
@@ -163,7 +163,7 @@ def test_csv_and_xlsx_name_inhabitants(demo_city):
     text = csv_bytes(dataset, result).decode("utf-8-sig")
     header = text.splitlines()[0]
     assert f"FGZ: {IN_REACH} (%)" in header
-    assert "FGZ: Einwohnerinnen und Einwohner ohne Erreichbarkeit" in header
+    assert "FGZ: Einwohnerinnen und Einwohner ohne Angebot in Reichweite" in header
     assert "Kinder 0–17" not in header and "Kinder in Reichweite" not in text
     book = xlsx_bytes(dataset, result)
     from openpyxl import load_workbook
@@ -206,7 +206,7 @@ def test_web_map_with_children_reads_as_before(small_dataset):
 def test_gap_table_headers_follow_the_population(demo_city):
     _, result = demo_city
     assert list(protected_gap_table(result).columns[5:8]) == [
-        "Einwohnerinnen und Einwohner", f"{IN_REACH} (%)", "Einwohnerinnen und Einwohner ohne Erreichbarkeit"
+        "Einwohnerinnen und Einwohner", f"{IN_REACH} (%)", "Einwohnerinnen und Einwohner ohne Angebot in Reichweite"
     ]
     reasons = protected_gap_table(result)["Begründung"]
     assert len(reasons) == len(result.gaps) > 0

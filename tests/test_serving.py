@@ -64,7 +64,7 @@ def test_history_page_does_not_show_the_workspace_path(workspace):
     Workspace(workspace).save("offers", load_demo().offers.head(3), filename="angebote.csv")
     at = _run("app_pages/4_Verlauf.py")
     page = rendered(at)
-    assert "angebote.csv" in page and "Arbeitsbereich Bochum" in page  # the probe sees the page's text
+    assert "angebote.csv" in page and "**Arbeitsbereich:** Bochum" in page  # the probe sees the page's text
     assert str(workspace.parent) not in page and "daten-geheim" not in page
 
 

@@ -57,7 +57,7 @@ def case():
 def exported(dataset, result) -> pd.DataFrame:
     """The export CSV as German Excel reads it, every cell as text."""
     return pd.read_csv(io.BytesIO(csv_bytes(dataset, result)), sep=";", encoding="utf-8-sig", dtype=str,
-                       keep_default_na=False).set_index("Bezirk-Nr.")
+                       keep_default_na=False).set_index("Sozialraum-Nr.")
 
 
 def test_the_case_is_what_the_table_says(case):
@@ -196,13 +196,13 @@ def test_analysis_page_shows_codes_exactly_where_the_csv_does(stored_case):
     gaps = at.dataframe[0].value
     assert gaps["Sozialraum"].tolist() == ["Nordhof"]
     row = gaps.iloc[0]
-    assert row["Kinder ohne Reichweite"] == SMALL and row["Kinder 0–17"] == SMALL
+    assert row["Kinder ohne Angebot in Reichweite"] == SMALL and row["Kinder 0–17"] == SMALL
     assert np.isnan(row["In Reichweite (%)"]) and np.isnan(row["Medianweg (m)"])
     assert row["Begründung"] == HIDDEN_REASON
-    assert "**1** Zeilen · **1** Versorgungslücken · **0** Kinder in Lücken ohne Angebot in Reichweite (ohne 1 " \
-           "Zeile mit geschützter Zahl)" in "\n".join(m.value for m in at.markdown)
+    assert "**1** Zeilen · **1** Versorgungslücken · **0** Kinder in Versorgungslücken ohne Angebot in Reichweite " \
+           "(ohne 1 Zeile mit geschützter Zahl)" in "\n".join(m.value for m in at.markdown)
 
-    table = at.dataframe[1].value.set_index("Bezirk-Nr.")
+    table = at.dataframe[1].value.set_index("Sozialraum-Nr.")
     csv = exported(dataset, result)
     assert list(table.columns) == list(csv.columns) and list(table.index) == IDS
     for district in IDS:
@@ -214,7 +214,7 @@ def test_analysis_page_shows_codes_exactly_where_the_csv_does(stored_case):
                 assert page == HIDDEN or page is None or pd.isna(page), (district, name)  # "•" or empty
             else:
                 assert page not in (SMALL, HIDDEN) and not (published != "" and pd.isna(page)), (district, name)
-    assert table.loc["D2", "FGZ: Kinder ohne Erreichbarkeit"] == SMALL
+    assert table.loc["D2", "FGZ: Kinder ohne Angebot in Reichweite"] == SMALL
     assert table["Kinder 0–17"].tolist() == [SMALL, "100", "50", "40"]  # normal values unchanged
     assert table["Einwohner"].tolist() == [500, 600, 700, 250]
     assert pd.isna(table.loc["D4", "Statusindex"]) and table.loc["D4", "FGZ: Kinder in Reichweite (%)"] == 0
@@ -243,5 +243,6 @@ def test_methods_page_totals_leave_small_counts_out(stored_case):
     at = open_page("app_pages/6_Methodik.py", timeout=TIMEOUT)
     fgz_radius(at)
     shown = texts(at)
-    assert "4 Bezirke, 190 Kinder und Jugendliche von 0 bis 17 Jahren (ohne 1 Bezirk mit geschützter Zahl)." in shown
+    assert ("4 Sozialräume, 190 Kinder und Jugendliche von 0 bis 17 Jahren (ohne 1 Sozialraum mit geschützter "
+            "Zahl).") in shown
     assert "192 Kinder" not in shown  # the sum with D1's 2 children would give them back

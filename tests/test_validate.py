@@ -463,9 +463,9 @@ def test_district_errors_collected():
     gdf.loc[0, "name"] = None
     out, report = validate_districts(gdf, id_column="sr", name_column="name")
     assert [(p.row, p.severity, p.message) for p in report.problems] == [
-        (3, "error", "Die Kennung „01“ kommt mehrfach vor (Zeilen 2 und 3)."),
+        (3, "error", "Die Sozialraum-Nr. „01“ kommt mehrfach vor (Zeilen 2 und 3)."),
         (4, "error", "Sozialraum „03“ hat keine Geometrie."),
-        (5, "error", "Die Kennung des Sozialraums fehlt."),
+        (5, "error", "Die Sozialraum-Nr. fehlt."),
         (6, "error", "Sozialraum „05“ hat keine Geometrie."),
     ]
     assert out.empty
@@ -690,7 +690,7 @@ def test_check_upload_districts_without_names_uses_the_ids(small_dataset):
     check = check_upload(json.dumps(doc).encode(), "sr.geojson", kind="districts", context=small_dataset)
     assert check.ok and check.layer[settings.DISTRICT_NAME].tolist() == ["01", "02", "03"]
     assert [p.severity for p in check.report.problems] == ["warning"]
-    assert "Kennungen werden als Namen verwendet" in check.report.problems[0].message
+    assert "Sozialraum-Nummern werden als Namen verwendet" in check.report.problems[0].message
     # Same ids and shapes, but names and Stadtbezirke differ from the layer in use: all three changed.
     assert check.changes.changed == ["01", "02", "03"]
 

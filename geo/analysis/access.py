@@ -34,7 +34,7 @@ def district_positions(
     A point on a shared border belongs to the district that sorts first by id, so every point counts once. One
     spatial-index query for all points, no join table: a million points against thousands of districts in a second.
     """
-    crs.require_metric(("Punkte", points), ("Bezirke", districts))
+    crs.require_metric(("Punkte", points), ("Sozialräume", districts))
     out = np.full(len(points), -1, dtype=np.int64)
     if not len(points) or not len(districts):
         return out
@@ -77,7 +77,7 @@ def grid_residents(
     counts
         People per district, indexed by district id; written to ``count_column`` of the grid points.
     """
-    crs.require_metric(("Bezirke", districts))
+    crs.require_metric(("Sozialräume", districts))
     minx, miny, maxx, maxy = districts.total_bounds
     xs = np.arange(np.floor(minx / cell_m) * cell_m + cell_m / 2, maxx, cell_m)
     ys = np.arange(np.floor(miny / cell_m) * cell_m + cell_m / 2, maxy, cell_m)
@@ -143,7 +143,7 @@ def reach_by_district(
     """
     if radius_m <= 0:
         raise DataError("Der Radius muss größer als 0 m sein.")
-    crs.require_metric(("Bezirke", districts), ("Wohnorte", residents))
+    crs.require_metric(("Sozialräume", districts), ("Wohnorte", residents))
     if located is None:
         located = district_positions(residents, districts, id_column=id_column)
     distance = distance_to_nearest(residents, offers).to_numpy()

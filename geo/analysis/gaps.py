@@ -24,7 +24,7 @@ def reason(
     """Plain-German reason, e.g. "62 % der Kinder wohnen weiter als 1 km vom nächsten FGZ"."""
     p = population
     if not np.isfinite(share_in_reach):
-        return f"Keine Wohnorte von {p.dative} im Bezirk bekannt"
+        return f"Keine Wohnorte von {p.dative} im Sozialraum bekannt"
     out_pct = round(100 * (1 - share_in_reach))
     if not np.isfinite(median_distance_m):
         return (f"Es gibt kein Angebot dieser Art; alle {p.plural} wohnen weiter als "

@@ -113,7 +113,7 @@ def status_index(
     ).all(axis=1)
     if eligible.sum() < 2:
         raise DataError(
-            f"Zu wenige Bezirke mit mindestens {min_inhabitants} Einwohnern und vollständigen Werten "
+            f"Zu wenige Sozialräume mit mindestens {min_inhabitants} Einwohnern und vollständigen Werten "
             "für einen Statusindex."
         )
     directions = definitions.loc[chosen, "direction"].to_numpy(dtype=float)
@@ -168,12 +168,12 @@ def need_or_note(
         notes.append(f"Ohne Werte in diesem Jahr und daher nicht im Statusindex: {', '.join(left_out)}.")
     if not usable:
         notes.append("Für den Statusindex ist kein Indikator mit Werten gewählt: Kein Sozialraum wird klassifiziert "
-                     "und es werden keine Versorgungslücken bestimmt; die Erreichbarkeit wird trotzdem berechnet. "
+                     "und es werden keine Versorgungslücken bestimmt; die Reichweiten werden trotzdem berechnet. "
                      "Wählen Sie Indikatoren für den Index auf der Seite „Indikatoren“ oder in der Seitenleiste.")
         return unclassified(indicators.index), {}, " ".join(notes)
     try:
         need = status_index(indicators, definitions=definitions, weights=usable, min_inhabitants=min_inhabitants)
     except DataError as err:
-        notes.append(f"{err} Kein Sozialraum wird klassifiziert; die Erreichbarkeit wird trotzdem berechnet.")
+        notes.append(f"{err} Kein Sozialraum wird klassifiziert; die Reichweiten werden trotzdem berechnet.")
         return unclassified(indicators.index), {}, " ".join(notes)
     return need, usable, " ".join(notes)

@@ -47,12 +47,12 @@ HIDDEN_REASON: Final[str] = "Angaben aus Datenschutzgründen nicht ausgewiesen (
 _RULE_TEXT: Final[str] = (
     f"Personenzahlen von 1 bis {settings.MIN_COUNT_SHOWN - 1} werden als „{SMALL}“ ausgewiesen, Nullen als 0. "
     "Werte, aus denen sich eine so verdeckte Zahl zurückrechnen ließe, stehen als „•“: bei weniger als 3 Personen "
-    "im Bezirk alle Erreichbarkeitswerte und der Medianweg; bei 1–2 Personen ohne oder mit Erreichbarkeit "
-    "der Anteil in Reichweite (und die Zahl ohne Erreichbarkeit). Bezirke unter {min_inh} Einwohnern werden "
-    "nicht klassifiziert; ihre Indikatorwerte und ihr Statusindex werden nicht ausgewiesen. Summen auf dem "
-    "Deckblatt enthalten nur Bezirke mit ausgewiesenem Wert (die Zahl der ausgelassenen Bezirke steht dabei). "
-    "In Karten erscheinen solche Bezirke als „nicht ausgewiesen (Datenschutz)“. Angebotszahlen sind keine "
-    "Personendaten und werden immer gezeigt."
+    "im Sozialraum alle Reichweitenwerte und der Medianweg; bei 1–2 Personen ohne oder mit Angebot in Reichweite "
+    "der Anteil in Reichweite (und die Zahl ohne Angebot in Reichweite). Sozialräume unter {min_inh} Einwohnern "
+    "werden nicht klassifiziert; ihre Indikatorwerte und ihr Statusindex werden nicht ausgewiesen. Summen auf dem "
+    "Deckblatt enthalten nur Sozialräume mit ausgewiesenem Wert (die Zahl der ausgelassenen Sozialräume steht "
+    "dabei). In Karten erscheinen solche Sozialräume als „nicht ausgewiesen (Datenschutz)“. Angebotszahlen "
+    "sind keine Personendaten und werden immer gezeigt."
 )
 
 

@@ -33,7 +33,7 @@ def residents_from_grid(population: Population, *, layer_exists: bool = False) -
 
     ``layer_exists``: a residents layer exists but lacks the population's counts (say so).
     """
-    spread = f"{population.plural} gleichmäßig auf ein {settings.FALLBACK_GRID_M:.0f}-m-Raster im Bezirk verteilt"
+    spread = f"{population.plural} gleichmäßig auf ein {settings.FALLBACK_GRID_M:.0f}-m-Raster im Sozialraum verteilt"
     if layer_exists:
         return f"Wohnorte-Ebene ohne {population.counts}: {spread}"
     return f"keine Wohnorte-Ebene: {spread}"
@@ -151,10 +151,10 @@ def analyse(dataset: Dataset, params: Params | None = None) -> Result:
     table = table[table[settings.YEAR] == year]
     if table.empty:
         raise DataError(f"Für das Jahr {year} liegen keine Indikatorwerte vor.")
-    districts = _normalise_ids(crs.to_metric(dataset.districts, name="Bezirke"))
+    districts = _normalise_ids(crs.to_metric(dataset.districts, name="Sozialräume"))
     if not table[settings.DISTRICT_ID].isin(districts[settings.DISTRICT_ID]).any():
         raise DataError(
-            "Keine Bezirks-Nummer der Indikatorentabelle passt zu den Bezirksgrenzen "
+            "Keine Sozialraum-Nr. der Indikatorentabelle passt zu den Sozialraumgrenzen "
             f"(z. B. „{table[settings.DISTRICT_ID].iloc[0]}“ gegenüber „{districts[settings.DISTRICT_ID].iloc[0]}“). "
             "Bitte laden Sie die Indikatoren erneut über die Seite „Daten“ hoch; dort werden Nummern wie "
             "„0101“ und 101 abgeglichen."

@@ -289,7 +289,7 @@ def _check_districts(data: bytes, filename: str, context: Dataset, options: dict
     report = Report()
     attributes = ", ".join(f"„{c}“" for c in gdf.columns if c != gdf.geometry.name)
     if not columns["id_column"]:
-        report.error(f"Die Spalte mit der Kennung der Sozialräume wurde nicht gefunden. Vorhandene Spalten: "
+        report.error(f"Die Spalte mit der Sozialraum-Nr. wurde nicht gefunden. Vorhandene Spalten: "
                      f"{attributes}. Bitte ordnen Sie sie zu.")
     if not report.ok:
         return UploadCheck("districts", None, report, guess, None, info)
@@ -298,8 +298,8 @@ def _check_districts(data: bytes, filename: str, context: Dataset, options: dict
         columns["name_column"] = columns["id_column"]
     layer, report = validate_districts(gdf, **columns)
     if unnamed:
-        report.warn(f"Keine Spalte mit Namen der Sozialräume gefunden (vorhanden: {attributes}); die Kennungen "
-                    "werden als Namen verwendet. Ordnen Sie bei Bedarf eine Namensspalte zu.")
+        report.warn(f"Keine Spalte mit Sozialraumnamen gefunden (vorhanden: {attributes}); die "
+                    "Sozialraum-Nummern werden als Namen verwendet. Ordnen Sie bei Bedarf eine Namensspalte zu.")
     _merge(report, [Problem(n, severity="warning") for n in gdf.attrs.get("notes", [])])
     if not report.ok:
         return UploadCheck("districts", None, report, guess, None, info)

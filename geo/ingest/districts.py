@@ -107,16 +107,16 @@ def validate_districts(
     names = _text(gdf[name_column]).reset_index(drop=True)
     bad = np.array(ids.isna(), dtype=bool)
     for row in rows[bad]:
-        report.error("Die Kennung des Sozialraums fehlt.", int(row), id_column)
-    bad |= _report_duplicates(ids, rows, "Die Kennung", id_column, report)
-    label = np.where(ids.isna(), "ohne Kennung", "„" + ids.fillna("").astype(object) + "“")
+        report.error("Die Sozialraum-Nr. fehlt.", int(row), id_column)
+    bad |= _report_duplicates(ids, rows, "Die Sozialraum-Nr.", id_column, report)
+    label = np.where(ids.isna(), "ohne Sozialraum-Nr.", "„" + ids.fillna("").astype(object) + "“")
 
     geoms = np.asarray(gdf.geometry.array, dtype=object).copy()
     _check_polygons(geoms, rows, label, report, bad)
     _repair_invalid(geoms, rows, label, report, bad)
     blank_name = ~bad & names.isna().to_numpy()
     for row, who in zip(rows[blank_name], label[blank_name], strict=True):
-        report.warn(f"Sozialraum {who} hat keinen Namen; die Kennung wird als Name verwendet.", int(row))
+        report.warn(f"Sozialraum {who} hat keinen Namen; die Sozialraum-Nr. wird als Name verwendet.", int(row))
 
     keep = ~bad
     out = gpd.GeoDataFrame(

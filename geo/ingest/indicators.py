@@ -220,7 +220,7 @@ def _warn_absent(
     if settings.CHILDREN not in roles:
         report.warn(
             "Die Datei hat keine Spalte für die Kinder (z. B. „Kinder“). Die Kinderzahlen bleiben leer; die "
-            "Erreichbarkeit wird dann nach den Einwohnerinnen und Einwohnern gewichtet."
+            "Reichweite wird dann für die Einwohnerinnen und Einwohner gemessen."
         )
     absent = [str(stored.at[k, "label"]) for k in stored.index if k not in column_of]
     if absent:
@@ -238,7 +238,7 @@ def _id_column(columns: pd.Index, id_column: str | None, used: set[str], report:
         )
     if id_col is None or id_col not in columns:
         report.error(
-            "Die Spalte mit der Kennung des Sozialraums fehlt (z. B. „district_id“, „Sozialraum-Nr“ oder „Id“). "
+            "Die Spalte mit der Sozialraum-Nr. fehlt (z. B. „district_id“, „Sozialraum-Nr“ oder „Id“). "
             f"Vorhandene Spalten: {_columns_list(columns)}."
         )
         return None
@@ -358,7 +358,7 @@ def _district_ids(
     ids = _text(table[id_col]).set_axis(index)
     blank = ids.isna().to_numpy()
     for row in rows[blank]:
-        report.error("Die Kennung des Sozialraums fehlt.", int(row), id_col)
+        report.error("Die Sozialraum-Nr. fehlt.", int(row), id_col)
     matched, loose = _match_district_ids(ids, districts[settings.DISTRICT_ID])
     unmatched = ~blank & matched.isna().to_numpy()
     if _another_city(ids, unmatched, loose.to_numpy(), blank):

@@ -31,6 +31,8 @@ from geo.io.text import (
 #: Name of the index of every table :func:`read_table` returns: the row number as Excel shows it.
 EXCEL_ROW: Final[str] = "excel_row"
 TABLE_SUFFIXES: Final[tuple[str, ...]] = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
+#: A workbook sheet of explanations (as in the upload templates): never read as the data sheet.
+EXPLANATION_SHEET: Final[str] = "Erläuterungen"
 
 
 def _column_letter(index: int) -> str:
@@ -339,7 +341,7 @@ def _read_xlsx(data: bytes, name: str, sheet: str | None) -> pd.DataFrame:
                 + ", ".join(f"„{n}“" for n in names)
                 + "."
             )
-        candidates = [sheet] if sheet is not None else names
+        candidates = [sheet] if sheet is not None else [n for n in names if n != EXPLANATION_SHEET]
         filled: list[tuple[str, list[tuple]]] = []
         for title in candidates:
             rows = _sheet_rows(book[title], name)

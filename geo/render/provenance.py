@@ -17,7 +17,7 @@ APP_NAME: Final[str] = "Präventionsatlas"
 #: Source line of the synthetic demo city, as every export quotes it.
 DEMO_SOURCE: Final[str] = "Musterstadt – synthetische Beispieldaten, fiktiv"
 #: Note printed on maps drawn without background tiles (the default, and always in the committee report).
-NO_TILES_NOTE: Final[str] = "ohne Hintergrundkarte (Offline-Vektorkarte: Stadt- und Bezirksgrenzen)"
+NO_TILES_NOTE: Final[str] = "ohne Hintergrundkarte (Offline-Vektorkarte: Stadt- und Sozialraumgrenzen)"
 #: Note printed when background tiles were asked for but could not be fetched (nor found in the cache).
 TILES_UNAVAILABLE_NOTE: Final[str] = "Hintergrundkarte nicht erreichbar – Vektorkarte ohne Hintergrund"
 

@@ -132,7 +132,7 @@ def result_columns(
     d = result.districts
     short = (lambda t: catalog.type_labels(offer_types, t).short) if offer_types is not None else (lambda t: t)
     cols = [
-        Column("Bezirk-Nr.", "bezirk_nr", "Kennung des Sozialraums", settings.DISTRICT_ID, "text"),
+        Column("Sozialraum-Nr.", "sozialraum_nr", "Kennung des Sozialraums", settings.DISTRICT_ID, "text"),
         Column("Sozialraum", "sozialraum", "Name des Sozialraums", settings.DISTRICT_NAME, "text"),
     ]
     if settings.AREA_NAME in d:
@@ -174,13 +174,13 @@ def result_columns(
             Column(f"{s}: {p.in_reach} (%)", f"anteil_erreicht_{k}",
                    f"Anteil {p.genitive}, die höchstens {radius} (Luftlinie) vom nächsten Angebot wohnen",
                    column("share_in_reach", t), "percent", 1),
-            Column(f"{s}: {p.plural} ohne Erreichbarkeit", f"{_key(p.column)}_ohne_{k}",
+            Column(f"{s}: {p.plural} ohne Angebot in Reichweite", f"{_key(p.column)}_ohne_{k}",
                    f"{p.plural}, die weiter als {radius} vom nächsten Angebot wohnen; 1–2 als „{SMALL}“",
                    column("without_reach", t), "count"),
             Column(f"{s}: Medianweg {p.genitive} (m)", f"medianweg_m_{k}",
                    f"Luftlinie, die die Hälfte {p.genitive} höchstens zum nächsten Angebot hat",
                    column("median_distance_m", t), "number", 0),
-            Column(f"{s}: Angebote im Bezirk", f"angebote_{k}", "Zahl der Angebote dieser Art im Sozialraum",
+            Column(f"{s}: Angebote im Sozialraum", f"angebote_{k}", "Zahl der Angebote dieser Art im Sozialraum",
                    column("offers_inside", t), "int"),
             Column(f"{s}: Versorgungslücke", f"luecke_{k}",
                    f"ja = Status niedrig/sehr niedrig und weniger als {100 * result.max_share_in_reach:.0f} % "
@@ -282,13 +282,13 @@ def gap_table_labels(population: Population = CHILDREN) -> dict[str, str]:
     """German headers of the exported gap table, by :attr:`Result.gaps` column, naming ``population``."""
     return {
         "rank": "Rang",
-        settings.DISTRICT_ID: "Bezirk-Nr.",
+        settings.DISTRICT_ID: "Sozialraum-Nr.",
         settings.DISTRICT_NAME: "Sozialraum",
         "offer_type": "Angebotsart",
         "status_class": "Statusklasse",
         "population": population.heading,
         "share_in_reach": f"{population.in_reach} (%)",
-        "without_reach": f"{population.plural} ohne Erreichbarkeit",
+        "without_reach": f"{population.plural} ohne Angebot in Reichweite",
         "median_distance_m": "Medianweg (m)",
         "radius_m": "Radius (m)",
         "is_gap": "Versorgungslücke",

@@ -7,7 +7,7 @@ from typing import Final
 
 import pandas as pd
 
-from geo.store.payload import LAYER_LABELS, LAYERS, VersionInfo
+from geo.store.payload import LAYER_LABELS, LAYERS, VersionInfo, _display_tz
 
 #: German column headers for :meth:`Workspace.history` and :meth:`Workspace.log` on a page.
 COLUMN_LABELS: Final[dict[str, str]] = {
@@ -24,6 +24,10 @@ COLUMN_LABELS: Final[dict[str, str]] = {
     "label": "Bezeichnung",
     "at": "Zeitpunkt (UTC)",
     "action": "Aktion",
+}
+#: German words for the actions of :meth:`Workspace.log`.
+ACTION_LABELS: Final[dict[str, str]] = {
+    "save": "gespeichert", "restore": "wiederhergestellt", "reset": "nicht mehr verwendet",
 }
 
 def history_table(infos: list[VersionInfo], active: Mapping[str, VersionInfo]) -> pd.DataFrame:
@@ -61,3 +65,17 @@ def log_table(rows: list[tuple]) -> pd.DataFrame:
             "version": pd.Series([r[3] for r in rows], dtype="Int64"),
         }
     )
+
+
+def shown_log(log: pd.DataFrame) -> pd.DataFrame:
+    """:meth:`Workspace.log` as planners read it: local time, the layer's and the action's German names.
+
+    Columns "Zeitpunkt" (``21.11.2026 10:14``, Europe/Berlin), "Ebene", "Aktion", "Version"; newest first.
+    """
+    at = log["at"].dt.tz_convert(_display_tz()).dt.strftime("%d.%m.%Y %H:%M")
+    return pd.DataFrame({
+        "Zeitpunkt": at.astype("str"),
+        "Ebene": log["layer"].map(lambda v: LAYER_LABELS.get(v, v)).astype("str"),
+        "Aktion": log["action"].map(lambda v: ACTION_LABELS.get(v, v)).astype("str"),
+        "Version": log["version"],
+    }).iloc[::-1].reset_index(drop=True)

@@ -110,8 +110,8 @@ def test_a_city_from_an_empty_workspace_to_the_committee_report(app_url, page, a
 
     # 1. Boundaries: the id and name columns chosen as a planner would, preview, save.
     upload(page, "gemeinden.geojson", data["districts"], "application/geo+json")
-    choose(page, "Spalte mit der Sozialraum-Nummer", "AGS")
-    choose(page, "Spalte mit dem Namen", "GEN")
+    choose(page, "Spalte mit der Sozialraum-Nr.", "AGS")
+    choose(page, "Spalte mit dem Sozialraumnamen", "GEN")
     wait_for_map(page, len(towns))  # the preview: the four new outlines, no old city behind them
     page.screenshot(path=artifacts / "e2e_stadt_grenzen.png", full_page=True)
     save(page, "Sozialräume", "Sozialräume v1")

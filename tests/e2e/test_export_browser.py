@@ -46,6 +46,6 @@ def test_print_map_and_table_download_through_the_real_buttons(app_url, page, ar
         page.get_by_role("button", name="CSV herunterladen").click()
     data = info.value.path().read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM for Excel
-    table = pd.read_csv(io.BytesIO(data), sep=";", decimal=",", encoding="utf-8-sig", dtype={"Bezirk-Nr.": str})
-    assert len(table) == 57 and table["Bezirk-Nr."].iloc[0] == "0101"
+    table = pd.read_csv(io.BytesIO(data), sep=";", decimal=",", encoding="utf-8-sig", dtype={"Sozialraum-Nr.": str})
+    assert len(table) == 57 and table["Sozialraum-Nr."].iloc[0] == "0101"
     assert not foreign_hosts(page.requests), sorted(foreign_hosts(page.requests))

@@ -32,6 +32,10 @@ def districts():
     return analyse(load_demo()).districts
 
 
+#: The offers file's name: underscores, brackets, a dot after a digit, an asterisk pair and a backslash.
+FILE_NAME = r"familien_zentren [2025] 1. Stand *neu* a\b.csv"
+
+
 def upload(page, name: str, data: bytes) -> None:
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
         files=[{"name": name, "mimeType": "text/csv", "buffer": data}]
@@ -57,7 +61,8 @@ def test_german_csv_upload_reaches_the_map_and_a_bad_file_is_refused(app_url, pa
     expect(page.get_by_role("button", name=re.compile("übernehmen und speichern"))).to_have_count(0)
     page.screenshot(path=artifacts / "e2e_upload_fehler.png", full_page=True)
 
-    upload(page, "familienzentren.csv", GOOD_CSV)
+    # A file name full of Markdown characters: the Verlauf page shows it exactly as named, without escapes.
+    upload(page, FILE_NAME, GOOD_CSV)
     expect(page.get_by_text("Was sich ändert")).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_text("Windows-1252")).to_be_visible()
     # The preview map: district outlines plus one circle per offer (34 in use + 2 new).
@@ -77,8 +82,11 @@ def test_german_csv_upload_reaches_the_map_and_a_bad_file_is_refused(app_url, pa
     # Taking the offers out of use is an explicit, warned choice on the history page; nothing fills the gap.
     sidebar.get_by_role("link", name="Verlauf").click()
     expect(page.get_by_role("heading", name="Angebote")).to_be_visible(timeout=WAIT_MS)
-    in_use = page.locator('[data-testid="stMarkdownContainer"]').filter(has_text="die Analyse verwendet jetzt:")
-    expect(in_use).to_contain_text("Angebote v2", timeout=WAIT_MS)
+    in_use = page.locator('[data-testid="stMarkdownContainer"]').filter(has_text="Die Analyse verwendet jetzt:")
+    expect(in_use).to_contain_text(f"Angebote v2 ({FILE_NAME}, ", timeout=WAIT_MS)
+    expect(page.locator('[data-testid="stMarkdownContainer"]').filter(has_text="Arbeitsbereich:")).to_have_text(
+        "Arbeitsbereich: Übung Browser")
+    assert in_use.inner_text().count("\\") == 1  # the name's own backslash, no stray one of the escaping
     page.get_by_role("button", name="Angebote nicht mehr verwenden …").click()
     expect(page.locator('[data-testid="stAlertContentWarning"]')).to_contain_text(
         "Angebote aus der Analyse nehmen?", timeout=WAIT_MS
