@@ -37,8 +37,6 @@ PENDING_MERGE: tuple[str, ...] = (
     "app_pages/0_Uebersicht.py",
     "app_pages/1_Karte.py",
     "geo/render/web/",
-    "geo/render/print/",
-    "geo/render/palette.py",
 )
 
 #: String literals that hold a word of the glossary as *data*, not as wording: (file, literal). Keep it short.

@@ -85,14 +85,14 @@ def marker_of(value: object) -> str:
 class Scheme:
     """German names of a classification scheme."""
 
-    label: str  # the choice in a select box ("Quantile (gleich viele Bezirke je Klasse)")
+    label: str  # the choice in a select box ("Quantile (gleich viele Sozialräume je Klasse)")
     short: str  # in a legend subtitle or map note ("Quantile, 5 Klassen …")
 
 
 #: Classification schemes for web and print maps, per mapclassify scheme ("mss" only for the status index).
 SCHEMES: Final[dict[str, Scheme]] = {
     "mss": Scheme("MSS-Statusklassen", "MSS-Klassen"),
-    "quantiles": Scheme("Quantile (gleich viele Bezirke je Klasse)", "Quantile"),
+    "quantiles": Scheme("Quantile (gleich viele Sozialräume je Klasse)", "Quantile"),
     "natural_breaks": Scheme("Natürliche Brüche (Fisher-Jenks)", "Natürliche Brüche (Fisher-Jenks)"),
     "equal_interval": Scheme("Gleiche Intervalle", "Gleiche Intervalle"),
 }
