@@ -133,7 +133,7 @@ st.subheader("Bericht für den Jugendhilfeausschuss")
 with st.container(border=True):
     st.markdown(
         "Ein PDF: Deckblatt mit der Karte der Versorgungslücken, der Liste der Sozialräume mit Lücke und den "
-        "Kennzahlen; Karte des Bedarfs; je analysierter Angebotsart eine Seite mit Erreichbarkeit und "
+        "Kennzahlen; Karte des Bedarfs; je analysierter Angebotsart eine Seite mit Reichweite und "
         "Versorgungslücken; die Rangliste; eine Methodenseite mit allen Einstellungen."
     )
     rankings = list(ranking.RANKINGS)

@@ -398,7 +398,7 @@ def test_export_page(tmp_path, monkeypatch):
         assert expected in labels
     at.selectbox(key="export_kind").set_value("bivariate").run()
     assert not at.exception, at.exception
-    assert at.get("download_button")[0].label.startswith("Bedarf × Erreichbarkeit (bivariat) herunterladen")
+    assert at.get("download_button")[0].label.startswith("Bedarf × Reichweite (bivariat) herunterladen")
     at.toggle(key="export_preview").set_value(True).run()
     assert not at.exception, at.exception
     assert "image" in _walk(at.main, [])

@@ -100,7 +100,7 @@ def test_structure_and_page_numbers(demo_report):
         assert "synthetische Beispieldaten" in text
     assert pages[1].count("Bedarf: soziale Lage der Sozialräume") == 1
     for offer_type, page in zip(result.offer_types, pages[2:], strict=False):
-        assert f"{dataset.offer_types.at[offer_type, 'plural']}: Erreichbarkeit und Lücken" in page
+        assert f"{dataset.offer_types.at[offer_type, 'plural']}: Reichweite und Versorgungslücken" in page
     assert "Methoden und Einstellungen" in pages[-1] or "Methoden und Einstellungen" in pages[-2]
 
 
@@ -156,7 +156,7 @@ def test_contents_lists_every_page(demo_report):
     entries = _contents(data)
     plural = [dataset.offer_types.at[t, "plural"] for t in result.offer_types]
     assert [e[0] for e in entries] == ["Ergebnis auf einen Blick", "Bedarf: soziale Lage der Sozialräume",
-                                       *(f"Erreichbarkeit: {p}" for p in plural), "Rangliste der Versorgungslücken",
+                                       *(f"Reichweite: {p}" for p in plural), "Rangliste der Versorgungslücken",
                                        "Methoden und Einstellungen"]
     # contiguous from page 1 to the last page: no page is left out (the old list ended one page short)
     assert entries[0][1] == 1 and entries[-1][2] == len(reader.pages)
@@ -165,7 +165,7 @@ def test_contents_lists_every_page(demo_report):
                "Rangliste der Versorgungslücken": "Rangliste der Versorgungslücken",
                "Methoden und Einstellungen": "Methoden und Einstellungen",
                "Bedarf: soziale Lage der Sozialräume": "Bedarf: soziale Lage der Sozialräume",
-               **{f"Erreichbarkeit: {p}": f"{p}: Erreichbarkeit und Lücken" for p in plural}}
+               **{f"Reichweite: {p}": f"{p}: Reichweite und Versorgungslücken" for p in plural}}
     for title, first, _ in entries:
         assert heading[title] in " ".join(pages[first - 1].split()), title
     methods = dict((e[0], e[1:]) for e in entries)["Methoden und Einstellungen"]
@@ -197,7 +197,7 @@ def test_ranking_options_give_exactly_the_expected_rows(demo_case):
     assert (f"Nicht aufgeführt: {n_rest} Kombinationen aus Sozialraum mit hohem Bedarf und Angebotsart ohne "
             f"Versorgungslücke ({rest_districts} Sozialräume); sie stehen in der Ergebnistabelle (XLSX") in gaps_text
     assert ("Rangliste (Option „gaps“): nur die Versorgungslücken je Angebotsart, absteigend nach der Zahl der Kinder "
-            "ohne Erreichbarkeit; die übrigen Sozialräume mit hohem Bedarf stehen in der Ergebnistabelle") in gaps_text
+            "ohne Angebot in Reichweite; die übrigen Sozialräume mit hohem Bedarf stehen in der Ergebnistabelle") in gaps_text
     zero = re.compile(r"(?<![\d,])0 % der Kinder wohnen weiter als")  # the rows the issue found noise
     assert not zero.search(gaps_text) and zero.search(" ".join(" ".join(texts["all"]).split()))
     annex_text = " ".join(" ".join(texts["annex"]).split())
@@ -235,10 +235,10 @@ def test_methods_page_states_every_parameter(demo_report):
     flat = " ".join(methods.split())
     for key in result.weights:
         assert dataset.indicator_definitions.at[key, "label"] in flat
-    for expected in ("Gewicht 1,00", "höherer Wert = mehr Bedarf", "Radius 1,5 km (1.500 m)", "Radius 1 km",
-                     "Radius 5 km", "300 Einwohnern", "weniger als 50 %", "Luftlinie", "EPSG:25832",
+    for expected in ("Gewicht 1,00", "höherer Wert = mehr Bedarf", "Familienbüros 1,5 km (1.500 m), 10 Standorte",
+                     "(FGZ) 1 km (1.000 m)", "Geburtskliniken 5 km (5.000 m)", "300 Einwohnern", "weniger als 50 %", "Luftlinie", "EPSG:25832",
                      "Indikatorjahr: 2024", "Musterstadt (eingebaut)", "Wohnblöcke", SMALL,
-                     "ohne Hintergrundkarte", "Prüfsumme der Einstellungen", "Status sehr niedrig"):
+                     "ohne Hintergrundkarte", "Prüfsumme (SHA-256, gekürzt)", "Status sehr niedrig"):
         assert expected in flat, expected
 
 

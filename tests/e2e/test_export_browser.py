@@ -22,10 +22,10 @@ def choose(page, label: str, option: str) -> None:
 def test_print_map_and_table_download_through_the_real_buttons(app_url, page, artifacts, tmp_path):
     page.goto(f"{app_url}/Export")
     expect(page.get_by_role("heading", name="Karte für den Druck")).to_be_visible(timeout=WAIT_MS)
-    choose(page, "Karte", "Bedarf × Erreichbarkeit (bivariat)")
+    choose(page, "Karte", "Bedarf × Reichweite (bivariat)")
     choose(page, "Angebotsart", "Familiengrundschulzentren (FGZ)")
     page.get_by_text("Hochformat").click()
-    button = page.get_by_role("button", name="Bedarf × Erreichbarkeit (bivariat) herunterladen (PDF, A4 Hochformat)")
+    button = page.get_by_role("button", name="Bedarf × Reichweite (bivariat) herunterladen (PDF, A4 Hochformat)")
     expect(button).to_be_visible(timeout=WAIT_MS)
     with page.expect_download(timeout=WAIT_MS) as info:
         button.click()

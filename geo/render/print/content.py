@@ -43,8 +43,8 @@ KINDS: Final[dict[str, str]] = {
     "status": "Soziale Lage (Statusklassen)",
     "indicator": "Einzelner Indikator",
     "offers": "Angebote mit Reichweite",
-    "reach": "Erreichbarkeit einer Angebotsart",
-    "bivariate": "Bedarf × Erreichbarkeit (bivariat)",
+    "reach": "Reichweite einer Angebotsart",
+    "bivariate": "Bedarf × Reichweite (bivariat)",
     "gaps": "Versorgungslücken",
 }
 #: Kinds that need one offer type (the others take one type or all).
@@ -141,7 +141,7 @@ def indicator_choices(dataset: Dataset, result: Result) -> dict[str, str]:
         p = result.population
         out[column("share_in_reach", t)] = f"{short}: Anteil {p.genitive} in Reichweite"
         out[column("median_distance_m", t)] = f"{short}: Medianweg {p.genitive}"
-        out[column("without_reach", t)] = f"{short}: {p.plural} ohne Erreichbarkeit"
+        out[column("without_reach", t)] = f"{short}: {p.plural} ohne Angebot in Reichweite"
     return out
 
 
@@ -513,7 +513,7 @@ def _reach_map(b: _Base) -> MapContent:
               f"nächsten Angebot; feste Klassen in 25-%-Schritten, {reach_scheme_note(result.population.plural)} "
               f"(gleiche Farben für jede Angebotsart); Lücke: Status niedrig/sehr niedrig und "
               f"unter {threshold} % in Reichweite")
-    return MapContent("reach", f"Erreichbarkeit: {b.dataset.type_labels(t).plural}", method, styles, legend,
+    return MapContent("reach", f"Reichweite: {b.dataset.type_labels(t).plural}", method, styles, legend,
                       offers=layers, emphasis=gap, emphasis_label="Versorgungslücke", bold=gap)
 
 
@@ -557,7 +557,7 @@ def _bivariate_map(b: _Base) -> MapContent:
               f"um ein {dataset.type_labels(t).short} (unter {low} | {low} bis unter {good} | ab {good}, nach oben "
               "besser erreicht); je dunkler, desto dringender; dunkelrot = Versorgungslücke")
     worst = (bi["need"] == 2) & (bi["reach"] == 0) & (bi["state"] == "ok")
-    return MapContent("bivariate", f"Bedarf und Erreichbarkeit: {dataset.type_labels(t).plural}", method,
+    return MapContent("bivariate", f"Bedarf und Reichweite: {dataset.type_labels(t).plural}", method,
                       _bivariate_styles(bi), legend, offers=layers, bold=worst.to_numpy(),
                       bivariate={"need_bins": nb, "reach_bins": rb, "radius": radius,
                                  "people": result.population.plural,

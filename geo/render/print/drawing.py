@@ -551,7 +551,7 @@ def _draw_bivariate_key(fig: Figure, x: float, y_top: float, info: dict, fs: flo
     "niedrig" on the axis can never be read as little need.
     """
     W, H = fig.get_size_inches()
-    fig.text(x / W, y_top / H, f"Bedarf × Erreichbarkeit ({info['short']})", ha="left", va="top",
+    fig.text(x / W, y_top / H, f"Bedarf × Reichweite ({info['short']})", ha="left", va="top",
              fontsize=fs * 1.05, fontweight="bold")
     fig.text(x / W, (y_top - 0.17 * fontscale) / H, "Zahl im Feld = Sozialräume", ha="left", va="top",
              fontsize=fs * 0.85, color="#333333")

@@ -105,7 +105,7 @@ def gap_explained(population: Population = CHILDREN) -> str:
     """How to read the ranked gap list's columns."""
     p = population
     return (f"erreicht = Anteil {p.genitive} in Reichweite; nicht erreicht = Zahl {p.genitive} ohne "
-            f"Erreichbarkeit; Medianweg = Luftlinie, innerhalb der die Hälfte {p.genitive} ein Angebot erreicht.")
+            f"Angebot in Reichweite; Medianweg = Luftlinie, innerhalb der die Hälfte {p.genitive} ein Angebot erreicht.")
 
 
 def split_rows(rows: list[GapRow], ranking: str) -> tuple[list[GapRow], list[GapRow], list[GapRow]]:
@@ -131,7 +131,7 @@ def left_out_text(rows: list[GapRow], ranking: str, annex_page: int | None = Non
 
 def ranking_method_text(ranking: str, population: Population = CHILDREN) -> str:
     """The ranking as the option in force orders it, for the methods page."""
-    order = f"absteigend nach der Zahl {population.genitive} ohne Erreichbarkeit"
+    order = f"absteigend nach der Zahl {population.genitive} ohne Angebot in Reichweite"
     option = {"gaps": f"nur die Versorgungslücken je Angebotsart, {order}; die übrigen Sozialräume mit hohem Bedarf "
                       f"stehen {TABLE_HINT}",
               "annex": f"die Versorgungslücken je Angebotsart, {order}; die übrigen Sozialräume mit hohem Bedarf "

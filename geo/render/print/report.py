@@ -126,9 +126,9 @@ def _type_section(d: Dataset, r: Result, t: str, rows, totals: dict, measure: Te
     spec = (header, cells, auto_widths(measure, header, cells, RANK_SIZE, 5, total_w),
             ["left", "right", "right", "right", "right", "left"],
             "Versorgungslücken" + (f" (die {TYPE_ROWS} größten)" if len(mine) > TYPE_ROWS else ""))
-    title = f"{d.type_labels(t).plural}: Erreichbarkeit und Lücken"
+    title = f"{d.type_labels(t).plural}: Reichweite und Versorgungslücken"
     page = _bind(_map_page, kind="reach", offer_type=t, heading_text=title, intro=intro, table_spec=spec)
-    return _Section(f"Erreichbarkeit: {d.type_labels(t).plural}", [page])
+    return _Section(f"Reichweite: {d.type_labels(t).plural}", [page])
 
 
 def _table_section(title: str, rows, header: list[str], measure: TextMeasure, total_w: float, body: float,
@@ -217,9 +217,9 @@ def render_report(
 
         def ranking_intro() -> str:
             order = (f"Zuerst die Versorgungslücken (fett), dann nach der Zahl {r.population.genitive} ohne "
-                     "Erreichbarkeit." if ranking == "all" else
+                     "Angebot in Reichweite." if ranking == "all" else
                      f"Die Versorgungslücken je Angebotsart, nach der Zahl {r.population.genitive} ohne "
-                     "Erreichbarkeit.")
+                     "Angebot in Reichweite.")
             rest = left_out_text(rows, ranking, _first_page(sections, ANNEX_CONTENTS))
             return f"{order} {rest}".strip()
 

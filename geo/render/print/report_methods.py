@@ -38,13 +38,14 @@ def methods_blocks(ctx: PageCtx, ranking: str) -> list[tuple[str, str]]:
     blocks: list[tuple[str, str]] = [("h", "Datengrundlage")]
     blocks.append(("p", f"Quelle: {source_text(d)}." + (" Die Daten sind synthetisch (fiktive Stadt); sie "
                                                         "zeigen die Methode, keine reale Lage." if d.synthetic
-                                                        else "")))
+                                                        else "")
+                   + f" Indikatorjahr: {r.year}. Koordinatensystem der Analyse: {settings.METRIC_CRS} "
+                     "(ETRS89 / UTM Zone 32N, Meter)."))
     for item in version_items(d):
         blocks.append(("li", f"Datenstand: {item}"))
     for note in licence_notes(d):
         blocks.append(("li", f"Lizenz: {note}"))
-    blocks.append(("p", f"Indikatorjahr: {r.year}. Koordinatensystem der Analyse: {settings.METRIC_CRS} "
-                        "(ETRS89 / UTM Zone 32N, Meter)."))
+
     blocks.append(("h", "Bedarf: Statusindex der sozialen Lage"))
     blocks.append(("p", "Verfahren nach dem Monitoring Soziale Stadtentwicklung (Berlin): jeder Indikator wird über "
                         f"die Sozialräume mit mindestens {min_inhabitants(r)} Einwohnern z-standardisiert "
@@ -62,7 +63,7 @@ def methods_blocks(ctx: PageCtx, ranking: str) -> list[tuple[str, str]]:
                         f"„Status niedrig“ {high} bis unter {very}; „Status sehr niedrig“ {very} und mehr. "
                         f"Hoher Bedarf = {' oder '.join(IN_NEED_CLASSES)}. Sozialräume unter {min_inhabitants(r)} "
                         "Einwohnern werden nicht klassifiziert."))
-    blocks.append(("h", "Erreichbarkeit"))
+    blocks.append(("h", "Reichweite"))
     p = r.population
     if p.note:
         blocks.append(("p", f"{p.note}."))
@@ -70,30 +71,30 @@ def methods_blocks(ctx: PageCtx, ranking: str) -> list[tuple[str, str]]:
                         "nächsten Angebot jeder Art gemessen (keine Wege, keine Kapazitäten). Anteil in Reichweite "
                         f"= {p.plural} im Radius / alle {p.plural} des Sozialraums; Medianweg = Entfernung, "
                         f"innerhalb der die Hälfte {p.genitive} ein Angebot erreicht."))
+    radii = []
     for t in r.offer_types:
         n_offers = int((d.offers[settings.OFFER_TYPE] == t).sum())
         radius = f"{format_distance(r.radii[t])} ({format_number(r.radii[t], 0)} m)"
-        blocks.append(("li", f"{d.type_labels(t).plural}: Radius {radius}, {n_offers} Standorte"))
+        radii.append(f"{d.type_labels(t).plural} {radius}, {n_offers} Standorte")
+    if radii:
+        blocks.append(("p", "Radien: " + "; ".join(radii) + "."))
     threshold = format_number(100 * r.max_share_in_reach, 0)
     blocks.append(("h", "Versorgungslücken und Rangfolge"))
     blocks.append(("p", f"Eine Versorgungslücke ist ein Sozialraum mit hohem Bedarf, in dem weniger als {threshold} % "
                         f"{p.genitive} ein Angebot der Art in Reichweite haben. {ranking_method_text(ranking, p)}"))
     blocks.append(("h", "Karten"))
-    blocks.append(("p", "Statuskarte: feste Klassengrenzen des Statusindex. Erreichbarkeitskarten: feste Klassen des "
+    blocks.append(("p", "Statuskarte: feste Klassengrenzen des Statusindex. Reichweitenkarten: feste Klassen des "
                         "Anteils in Reichweite (unter 25 %, 25 bis unter 50 %, 50 bis unter 75 %, 75 % und mehr) in "
-                        f"einer Farbskala für alle Angebotsarten, {reach_scheme_note(p.plural)}; Lücken schwarz-weiß "
-                        "umrandet. "
-                        "Reichweite: Luftlinienradius um jedes Angebot, auf die Stadtgrenze beschnitten. "
-                        f"Kartengrundlage: {NO_TILES_NOTE}; Maßstabsleiste in Metern, Nordpfeil = Gitternord des "
-                        "Koordinatensystems. Namen überdecken sich nicht; wo im Sozialraum kein Platz ist, führt eine "
-                        "Linie zum Namen."))
+                        f"einer Farbskala für alle Angebotsarten, {reach_scheme_note(p.plural)}; Versorgungslücken "
+                        "umrandet und schraffiert. Kreise: Radius um jedes Angebot, auf die Stadtgrenze beschnitten. "
+                        f"Kartengrundlage: {NO_TILES_NOTE}; Nordpfeil = Gitternord. Wo im Sozialraum kein Platz "
+                        "für den Namen ist, führt eine Linie zu ihm."))
     blocks.append(("h", "Datenschutz"))
     blocks.append(("p", rule_text(min_inhabitants(r))))
     blocks.append(("h", "Reproduzierbarkeit"))
-    blocks.append(("p", f"Erstellt mit {APP_NAME} {software_version()} am {german_date(ctx.export_date)}. Alle "
-                        "Einstellungen und Datenstände dieses Berichts stehen maschinenlesbar (JSON) in den "
-                        "PDF-Metadaten (Feld „Keywords“); gleiche Daten und Einstellungen ergeben eine identische "
-                        f"Datei. Prüfsumme der Einstellungen (SHA-256, gekürzt): {digest}."))
+    blocks.append(("p", f"Erstellt mit {APP_NAME} {software_version()} am {german_date(ctx.export_date)}. "
+                        "Einstellungen und Datenstände stehen als JSON in den PDF-Metadaten (Feld „Keywords“); "
+                        f"gleiche Eingaben ergeben dieselbe Datei. Prüfsumme (SHA-256, gekürzt): {digest}."))
     return blocks
 
 
