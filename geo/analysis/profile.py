@@ -1,0 +1,502 @@
+"""The Sozialraumsteckbrief: everything about one district as an ordered list of sections (pure, no rendering).
+
+A :class:`Profile` holds the district's header (id, name, Stadtbezirk, status class and index) and its
+sections, each built by one builder of :data:`SECTIONS`. A later section (life-phase chain, change over time)
+is one more ``(key, title, builder)`` entry there; the page and the PDF draw sections they do not know with a
+generic table. Every cell is German display text with the data protection of :mod:`geo.analysis.protect`
+applied exactly as in the tables and the report (counts 1–2 as "< 3", what reveals them as "•").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Final
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo import crs, settings
+from geo._errors import DataError
+from geo.analysis import Result, column
+from geo.analysis.access import district_positions
+from geo.analysis.need import IN_NEED_CLASSES
+from geo.analysis.population import shown_counts
+from geo.analysis.protect import HIDDEN, district_codes, protect_gaps
+from geo.dataset import Dataset
+from geo.formatting import format_count, format_distance, format_number
+
+#: Cell text of a value the data do not give (an empty indicator cell, an official no-data code).
+NO_DATA: Final[str] = "keine Angabe"
+#: How the city average of an indicator is computed (said under the indicator table).
+AVERAGE_NOTE: Final[str] = (
+    "Ø Sozialräume = ungewichteter Mittelwert der Sozialräume mit ausgewiesenem Wert (jeder Sozialraum zählt "
+    "einmal), derselbe Bezug wie bei der z-Standardisierung des Statusindex."
+)
+#: Direction of an indicator → what a higher value means (column "Höherer Wert bedeutet").
+SENSE: Final[dict[int, str]] = {1: "mehr Bedarf", -1: "weniger Bedarf"}
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of display text: header, rows (all of them; a renderer may shorten the list) and alignment."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    aligns: tuple[str, ...] = ()
+    caption: str = ""
+    #: Shown instead of the table when it has no rows.
+    empty: str = ""
+    #: A renderer short of room may shorten this list ("… und N weitere"); False keeps every row.
+    shorten: bool = False
+
+    def __post_init__(self) -> None:
+        """Default alignment: the first column left, the others right."""
+        if not self.aligns:
+            object.__setattr__(self, "aligns", ("left",) + ("right",) * (len(self.columns) - 1))
+
+
+@dataclass(frozen=True)
+class Body:
+    """What a section builder returns: its tables and a note (``kind`` "facts" = label/value pairs)."""
+
+    tables: tuple[Table, ...]
+    note: str = ""
+    kind: str = "table"
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of a profile: ``key`` and ``title`` from :data:`SECTIONS`, the builder's body."""
+
+    key: str
+    title: str
+    kind: str
+    tables: tuple[Table, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The Sozialraumsteckbrief of one district.
+
+    Attributes
+    ----------
+    district_id, name
+        Sozialraum-Nr. (as stored, text) and Sozialraumname.
+    area
+        Name of the Stadtbezirk the district belongs to ("" when the data have none).
+    status_class
+        MSS status class ("Status niedrig", …, "nicht klassifiziert").
+    status_index
+        The status index as German text (signed, two decimals), "•" where protected, "–" where none.
+    in_need
+        True for a Sozialraum mit hohem Bedarf.
+    year, city
+        Indicator year and municipality.
+    sections
+        In the order of :data:`SECTIONS`.
+    """
+
+    district_id: str
+    name: str
+    area: str
+    status_class: str
+    status_index: str
+    in_need: bool
+    year: int
+    city: str
+    sections: tuple[Section, ...] = field(default_factory=tuple)
+
+    def section(self, key: str) -> Section:
+        """The section ``key`` (KeyError when the profile has none)."""
+        for s in self.sections:
+            if s.key == key:
+                return s
+        raise KeyError(key)
+
+
+def _shown(value: object, code: str = "", decimals: int = 0, unit: str = "", *, signed: bool = False) -> str:
+    """A protected number as text: the code where there is one, "keine Angabe" for NaN."""
+    if code:
+        return code
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return NO_DATA
+    return format_number(float(value), decimals, unit=unit, signed=signed)
+
+
+class Common:
+    """What every district's sections need, computed once per data set and result (see :func:`profiles`)."""
+
+    def __init__(self, dataset: Dataset, result: Result):
+        self.dataset, self.result = dataset, result
+        self.districts = result.districts.reset_index(drop=True)
+        self.ids = self.districts[settings.DISTRICT_ID].astype(str).str.strip().tolist()
+        self.codes = district_codes(result).reset_index(drop=True)
+        self.gaps = protect_gaps(result.gaps)
+
+    @cached_property
+    def offers(self) -> pd.DataFrame:
+        """The offers in the metric CRS with ``position``: row of the district they lie in (-1 outside)."""
+        offers = crs.to_metric(self.dataset.offers, name="Angebote").reset_index(drop=True)
+        located = district_positions(offers, self.districts) if len(offers) else np.empty(0, dtype=np.int64)
+        return offers.assign(position=located)
+
+    @cached_property
+    def types(self) -> list[str]:
+        """Offer types with at least one offer: the analysed ones first, then the others, in config order."""
+        present = set(self.offers[settings.OFFER_TYPE].astype(str))
+        order = list(self.result.offer_types) + [t for t in self.dataset.offer_types.index
+                                                 if t not in self.result.offer_types]
+        order += sorted(present - set(order))
+        return [t for t in order if t in present]
+
+    @cached_property
+    def centres(self) -> tuple[np.ndarray, list[str]]:
+        """Per district the point distances are measured from, and how it was found (German, for the note).
+
+        The residents-weighted centre (mean of the residents layer's points, weighted by the population reach
+        is measured for, else by inhabitants) where the district's count is shown; the area centre otherwise –
+        the weighted centre of one or two people would be their home.
+        """
+        d = self.districts
+        geoms = d.geometry.to_numpy()
+        centroid = shapely.centroid(geoms)
+        inside = shapely.contains(geoms, centroid)
+        area_centre = np.where(inside, centroid, shapely.point_on_surface(geoms))
+        xy = shapely.get_coordinates(area_centre)
+        how = ["Flächenmittelpunkt des Sozialraums"] * len(d)
+        layer = self.dataset.residents
+        p = self.result.population
+        weight_column = next((c for c in (p.column, settings.INHABITANTS)
+                              if layer is not None and c in layer and layer[c].notna().any()), None)
+        if weight_column is None or self.result.residents_on_grid:
+            return xy, how
+        residents = crs.to_metric(layer, name="Wohnorte")
+        located = district_positions(residents, d)
+        weights = np.nan_to_num(residents[weight_column].to_numpy(dtype=float))
+        points = shapely.get_coordinates(residents.geometry.to_numpy())
+        use = located >= 0
+        total = np.bincount(located[use], weights=weights[use], minlength=len(d))
+        sx = np.bincount(located[use], weights=(weights * points[:, 0])[use], minlength=len(d))
+        sy = np.bincount(located[use], weights=(weights * points[:, 1])[use], minlength=len(d))
+        shown = (self.codes[p.column] == "").to_numpy() if p.column in self.codes else np.ones(len(d), bool)
+        weighted = (total > 0) & shown
+        word = p.dative if weight_column == p.column else "Einwohnerinnen und Einwohnern"
+        for i in np.flatnonzero(weighted):
+            xy[i] = (sx[i] / total[i], sy[i] / total[i])
+            how[i] = f"Schwerpunkt der Wohnorte, gewichtet nach {word}"
+        return xy, how
+
+    @cached_property
+    def indicator_keys(self) -> list[str]:
+        """The indicators of the profile: those of the index, then every other defined one with a value."""
+        defs = self.dataset.indicator_definitions
+        d = self.districts
+        keys = [k for k in self.result.weights if k in d]
+        keys += [str(k) for k in defs.index if k not in keys and k in d
+                 and k not in (settings.INHABITANTS, settings.CHILDREN) and d[k].notna().any()]
+        return keys
+
+    def code(self, position: int, name: str) -> str:
+        """The protection code of one cell ("" = may be shown)."""
+        return str(self.codes.at[position, name]) if name in self.codes else ""
+
+    def shown_values(self, name: str) -> np.ndarray:
+        """A column's values over the districts whose value is shown (no code, finite)."""
+        values = pd.to_numeric(self.districts[name], errors="coerce").to_numpy(dtype=float)
+        usable = np.isfinite(values)
+        if name in self.codes:
+            usable &= (self.codes[name] == "").to_numpy()
+        return values[usable]
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One district and the shared data its sections are built from (the argument of every builder)."""
+
+    common: Common
+    position: int
+
+    @property
+    def dataset(self) -> Dataset:
+        """The data set."""
+        return self.common.dataset
+
+    @property
+    def result(self) -> Result:
+        """The analysis result."""
+        return self.common.result
+
+    @property
+    def row(self) -> pd.Series:
+        """The district's row of :attr:`Result.districts`."""
+        return self.common.districts.iloc[self.position]
+
+    @property
+    def district_id(self) -> str:
+        """Sozialraum-Nr. as stored (text)."""
+        return self.common.ids[self.position]
+
+    @property
+    def in_need(self) -> bool:
+        """A Sozialraum mit hohem Bedarf."""
+        return str(self.row["status_class"]) in IN_NEED_CLASSES
+
+    def count(self, name: str) -> str:
+        """A protected head count of the district."""
+        return _shown(self.row.get(name), self.common.code(self.position, name))
+
+
+# --- sections ----------------------------------------------------------------------------------------------------
+
+def _status_index_text(s: Subject) -> str:
+    value = s.row.get("status_index")
+    code = s.common.code(s.position, "status_index")
+    if code:
+        return code
+    if value is None or not np.isfinite(float(value)):
+        return "–"
+    return format_number(float(value), 2, signed=True)
+
+
+def _rank_text(s: Subject) -> str:
+    """Rank of the district's status index among the classified districts (1 = most need)."""
+    d = s.common.districts
+    if s.common.code(s.position, "status_index") or not bool(s.row.get("classified", False)):
+        return "–"
+    index = pd.to_numeric(d["status_index"], errors="coerce")
+    classified = d["classified"].astype(bool) & index.notna()
+    own = float(s.row["status_index"])
+    rank = int((index[classified] > own).sum()) + 1
+    return f"{rank} von {int(classified.sum())}"
+
+
+def key_figures(s: Subject) -> Body:
+    """*Kennzahlen*: inhabitants, the counts reach is measured for, status class and index, offers inside."""
+    d, p = s.common.districts, s.result.population
+    rows = [("Einwohnerinnen und Einwohner", s.count(settings.INHABITANTS))]
+    for count in shown_counts(p):
+        if count.column in d and d[count.column].notna().any() and count.column != settings.INHABITANTS:
+            rows.append((count.heading, s.count(count.column)))
+    if not p.is_children:
+        rows.append((f"Reichweite gemessen für: {p.plural}", s.count(p.column)))
+    rows += [
+        ("Statusklasse", str(s.row["status_class"])),
+        ("Statusindex (positiv = mehr Bedarf)", _status_index_text(s)),
+        ("Rang nach Statusindex (1 = höchster Bedarf)", _rank_text(s)),
+        ("Sozialraum mit hohem Bedarf", "ja" if s.in_need else "nein"),
+        ("Angebote im Sozialraum", format_number(int((s.common.offers["position"] == s.position).sum()))),
+    ]
+    note = f"Indikatorjahr {s.result.year}. Personenzahlen von 1 bis 2 stehen als „< 3“."
+    return Body((Table(("Kennzahl", "Wert"), tuple(rows)),), note, kind="facts")
+
+
+def _unit(defs: pd.DataFrame, key: str) -> str:
+    return str(defs.at[key, "unit"]).strip() if key in defs.index and "unit" in defs else ""
+
+
+def _indicator_value(value: float, code: str, unit: str, *, signed: bool = False) -> str:
+    if unit == "Anzahl" and not code and not signed and np.isfinite(value):
+        return format_count(value)  # a head count: 1–2 as "< 3"
+    return _shown(value, code, 1, signed=signed)
+
+
+def indicators(s: Subject) -> Body:
+    """*Indikatoren*: each indicator's value, the city average, the deviation from it and the z-value."""
+    defs = s.dataset.indicator_definitions
+    rows = []
+    for key in s.common.indicator_keys:
+        label = str(defs.at[key, "label"]) if key in defs.index else key
+        unit = _unit(defs, key)
+        direction = int(defs.at[key, "direction"]) if key in defs.index else 1
+        value = float(pd.to_numeric(pd.Series([s.row[key]]), errors="coerce").iloc[0])
+        code = s.common.code(s.position, key)
+        shown = s.common.shown_values(key)
+        mean = float(shown.mean()) if len(shown) else float("nan")
+        deviation = value - mean if not code and np.isfinite(value) and np.isfinite(mean) else float("nan")
+        z_name = f"z_{key}"
+        if key in s.result.weights and z_name in s.common.districts:
+            z = _shown(float(s.row[z_name]), s.common.code(s.position, z_name), 2, signed=True)
+            if not np.isfinite(value) and not code:
+                z = NO_DATA
+        else:
+            z = "nicht im Index"
+        rows.append((
+            label, unit or "–", _indicator_value(value, code, unit),
+            _shown(mean, "", 1), HIDDEN if code else _shown(deviation, "", 1, signed=True) if np.isfinite(value)
+            else NO_DATA, z, SENSE.get(direction, ""),
+        ))
+    note = (f"{AVERAGE_NOTE} z-Wert (nur Indikatoren im Statusindex): Abstand zum Mittel in Standardabweichungen, "
+            "positiv = mehr Bedarf.")
+    table = Table(("Indikator", "Einheit", "Wert", "Ø Sozialräume", "Abweichung", "z-Wert", "Höherer Wert bedeutet"),
+                  tuple(rows), ("left", "left", "right", "right", "right", "right", "left"),
+                  empty="Für diesen Sozialraum liegen keine Indikatoren vor.", shorten=True)
+    return Body((table,), note)
+
+
+def _nearest(s: Subject, offer_type: str) -> tuple[str, str, str]:
+    """Name, distance text and place of the nearest offer of a type (0 m and the closest inside, if any)."""
+    offers = s.common.offers
+    of_type = offers[offers[settings.OFFER_TYPE].astype(str) == offer_type]
+    xy_centre = s.common.centres[0][s.position]
+    xy = shapely.get_coordinates(of_type.geometry.to_numpy())
+    distance = np.hypot(xy[:, 0] - xy_centre[0], xy[:, 1] - xy_centre[1])
+    inside = (of_type["position"] == s.position).to_numpy()
+    pool = np.flatnonzero(inside) if inside.any() else np.arange(len(of_type))
+    # ties: the name that sorts first, so the profile never depends on the order of the file
+    names = of_type[settings.OFFER_NAME].astype(str).to_numpy()
+    best = min(pool, key=lambda j: (round(float(distance[j]), 6), names[j]))
+    if inside.any():
+        return names[best], format_distance(0.0), "im Sozialraum"
+    where = int(of_type["position"].iloc[best])
+    place = f"in {s.common.districts[settings.DISTRICT_NAME].iloc[where]}" if where >= 0 else "außerhalb der Stadt"
+    return names[best], format_distance(float(distance[best])), place
+
+
+def offers(s: Subject) -> Body:
+    """*Angebote*: the offers inside the district, and per offer type the nearest offer and its distance."""
+    common, dataset = s.common, s.dataset
+    inside = common.offers[common.offers["position"] == s.position]
+    order = {t: i for i, t in enumerate(common.types)}
+    inside = inside.assign(_order=inside[settings.OFFER_TYPE].astype(str).map(order).fillna(len(order)),
+                           _name=inside[settings.OFFER_NAME].astype(str))
+    inside = inside.sort_values(["_order", "_name", settings.OFFER_ID], kind="stable")
+    has_address = settings.OFFER_ADDRESS in inside and bool(
+        inside[settings.OFFER_ADDRESS].fillna("").astype(str).str.strip().ne("").any())
+    rows = []
+    for _, o in inside.iterrows():
+        row = [str(o[settings.OFFER_NAME]), dataset.type_labels(str(o[settings.OFFER_TYPE])).short]
+        if has_address:
+            address = o[settings.OFFER_ADDRESS]
+            row.append(str(address).strip() if pd.notna(address) and str(address).strip() else "–")
+        rows.append(tuple(row))
+    header = ("Angebot", "Angebotsart") + (("Adresse",) if has_address else ())
+    listed = Table(header, tuple(rows), ("left",) * len(header), caption="Angebote im Sozialraum",
+                   empty="Im Sozialraum liegt kein Angebot.", shorten=True)
+    nearest = tuple((dataset.type_labels(t).short, *_nearest(s, t)) for t in common.types)
+    table = Table(("Angebotsart", "Nächstes Angebot", "Entfernung", "Lage"), nearest,
+                  ("left", "left", "right", "left"), caption="Nächstes Angebot je Angebotsart",
+                  empty="Es sind keine Angebote gespeichert.")
+    how = common.centres[1][s.position]
+    note = ("Entfernung = Luftlinie vom Bezugspunkt des Sozialraums zum nächsten Standort der Art; 0 m, wenn ein "
+            f"Standort im Sozialraum liegt. Bezugspunkt hier: {how}.")
+    return Body((listed, table), note)
+
+
+def reach(s: Subject) -> Body:
+    """*Reichweite und Versorgungslücken*: per analysed type share in reach, people without, gap and reason."""
+    r, common, p = s.result, s.common, s.result.population
+    gaps = common.gaps
+    mine = gaps[gaps[settings.DISTRICT_ID].astype(str).str.strip() == s.district_id] if len(gaps) else gaps
+    reasons = dict(zip(mine["offer_type"].astype(str), mine["reason"].astype(str), strict=True)) if len(mine) else {}
+    rows = []
+    for t in r.offer_types:
+        share_col, without_col = column("share_in_reach", t), column("without_reach", t)
+        median_col = column("median_distance_m", t)
+        share = float(s.row[share_col])
+        share_text = _shown(100 * share if np.isfinite(share) else share, common.code(s.position, share_col), 0,
+                            unit="%")
+        median_code = common.code(s.position, median_col)
+        median = float(s.row[median_col])
+        median_text = median_code or (format_distance(median) if np.isfinite(median) else NO_DATA)
+        if s.in_need:
+            gap = "ja" if bool(s.row[column("gap", t)]) else "nein"
+            why = reasons.get(t, "")
+        else:
+            gap, why = "nein", "kein hoher Bedarf"
+        rows.append((_short(s, t), format_distance(r.radii[t]), share_text,
+                     _shown(float(s.row[without_col]), common.code(s.position, without_col)), median_text, gap, why))
+    threshold = format_number(100 * r.max_share_in_reach, 0)
+    note = (f"Reichweite = Luftlinie vom Wohnort zum nächsten Angebot. Versorgungslücke = Sozialraum mit hohem "
+            f"Bedarf, in dem weniger als {threshold} % {p.genitive} ein Angebot der Art in Reichweite haben. "
+            f"Medianweg = Luftlinie, innerhalb der die Hälfte {p.genitive} ein Angebot erreicht.")
+    if p.note:
+        note += f" {p.note}."
+    table = Table(("Angebotsart", "Radius", f"Anteil {p.plural} in Reichweite", f"{p.short} ohne Angebot in Reichweite",
+                   "Medianweg", "Versorgungslücke", "Begründung"), tuple(rows),
+                  ("left", "right", "right", "right", "right", "left", "left"),
+                  empty="Keine Angebotsart mit Standorten ist analysiert.")
+    return Body((table,), note)
+
+
+def _short(s: Subject, offer_type: str) -> str:
+    """Short German name of an offer type ("FGZ")."""
+    return s.dataset.type_labels(offer_type).short
+
+
+Builder = Callable[[Subject], Body]
+#: The sections of every profile, in order: (key, German title, builder). Add a section by adding an entry.
+SECTIONS: tuple[tuple[str, str, Builder], ...] = (
+    ("kennzahlen", "Kennzahlen", key_figures),
+    ("indikatoren", "Indikatoren", indicators),
+    ("reichweite", "Reichweite und Versorgungslücken", reach),
+    ("angebote", "Angebote", offers),
+)
+
+
+def _profile(common: Common, position: int) -> Profile:
+    s = Subject(common, position)
+    row = s.row
+    area = ""
+    if settings.AREA_NAME in row.index and pd.notna(row[settings.AREA_NAME]):
+        area = str(row[settings.AREA_NAME]).strip()
+    elif settings.AREA_ID in row.index and pd.notna(row[settings.AREA_ID]):
+        area = str(row[settings.AREA_ID]).strip()
+    sections = []
+    for key, title, builder in SECTIONS:
+        body = builder(s)
+        sections.append(Section(key, title, body.kind, body.tables, body.note))
+    return Profile(
+        district_id=s.district_id, name=str(row[settings.DISTRICT_NAME]), area=area,
+        status_class=str(row["status_class"]), status_index=_status_index_text(s), in_need=s.in_need,
+        year=int(common.result.year), city=str(common.dataset.city or ""), sections=tuple(sections),
+    )
+
+
+def district_position(result: Result, district_id: object) -> int:
+    """Row position of a district in :attr:`Result.districts` by its Sozialraum-Nr. (text, spaces ignored).
+
+    Raises
+    ------
+    DataError
+        If no district has that number (German message naming it).
+    """
+    wanted = str(district_id).strip()
+    ids = result.districts[settings.DISTRICT_ID].astype(str).str.strip().tolist()
+    if wanted not in ids:
+        examples = ", ".join(f"„{i}“" for i in sorted(ids)[:3])
+        raise DataError(f"Einen Sozialraum mit der Sozialraum-Nr. „{wanted}“ gibt es in diesen Daten nicht. "
+                        f"Vorhandene Nummern sind z. B. {examples}.")
+    return ids.index(wanted)
+
+
+def district_profile(dataset: Dataset, result: Result, district_id: object, *, common: Common | None = None
+                     ) -> Profile:
+    """The Sozialraumsteckbrief of the district ``district_id`` (its Sozialraum-Nr. as stored).
+
+    Parameters
+    ----------
+    dataset, result
+        The data set and its analysis.
+    district_id
+        Sozialraum-Nr.; compared as text without surrounding spaces.
+    common
+        Shared data of :func:`profiles` (computed when not given).
+
+    Raises
+    ------
+    DataError
+        For an unknown Sozialraum-Nr.
+    """
+    position = district_position(result, district_id)
+    return _profile(common or Common(dataset, result), position)
+
+
+def profiles(dataset: Dataset, result: Result, *, common: Common | None = None) -> list[Profile]:
+    """The profiles of all districts, sorted by Sozialraum-Nr.; the shared data are computed once."""
+    common = common or Common(dataset, result)
+    order = sorted(range(len(common.ids)), key=lambda i: common.ids[i])
+    return [_profile(common, i) for i in order]
