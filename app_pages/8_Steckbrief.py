@@ -6,6 +6,7 @@ Opened with the query parameter ``sozialraum=<Sozialraum-Nr.>`` (e.g. from the m
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import quote
 
 import pandas as pd
@@ -88,13 +89,12 @@ def show_table(table: Table) -> None:
 
 
 def show_facts(section: Section) -> None:
-    """Label/value pairs as metrics, four to a row."""
+    """Label/value pairs as a two-column list, in two halves side by side."""
     for table in section.tables:
-        rows = list(table.rows)
-        for start in range(0, len(rows), 4):
-            cols = st.columns(4)
-            for col, (label, value) in zip(cols, rows[start:start + 4], strict=False):
-                col.metric(ui.md(label), value, border=True)
+        half = (len(table.rows) + 1) // 2
+        for col, rows in zip(st.columns(2), (table.rows[:half], table.rows[half:]), strict=True):
+            if rows:
+                col.table(_frame(replace(table, rows=rows)), hide_index=True, hide_header=True)
 
 
 def show_generic(section: Section) -> None:
