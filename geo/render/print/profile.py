@@ -54,7 +54,7 @@ MAP_SIZES: Final[tuple[float, ...]] = (2.9, 2.55, 2.2)
 #: Room below the key figures for the map legend.
 LEGEND_IN: Final[float] = 0.85
 #: Widest a column grows for its header alone (longer headers wrap).
-HEADER_IN: Final[float] = 1.0
+HEADER_IN: Final[float] = 0.8
 #: Sections in the band beside the map; the others follow below, full width, in profile order.
 BESIDE_MAP: Final[tuple[str, ...]] = ("kennzahlen",)
 #: Fewest rows a shortened table keeps (the last of them says how many are left out).
@@ -109,21 +109,18 @@ def _column_widths(measure: TextMeasure, table: Table, rows: list[tuple[str, ...
         widths = list(preferred)
         widths[flexible] += width - sum(preferred)
         return widths
-    flexible = max(range(len(preferred)), key=lambda j: text[j])
-    flex_min = max(minimum[flexible], min(preferred[flexible], width / 3))
-    others = [j for j in range(len(preferred)) if j != flexible]
-    spare = width - flex_min - sum(minimum[j] for j in others)
-    growth = sum(preferred[j] - minimum[j] for j in others)
-    widths = list(minimum)
-    if spare > 0 and growth > 0:
-        factor = min(1.0, spare / growth)
-        for j in others:
-            widths[j] = minimum[j] + (preferred[j] - minimum[j]) * factor
-    elif spare < 0:  # even the words do not fit: shrink evenly (words may then be split)
-        scale = (width - flex_min) / max(sum(minimum[j] for j in others), 1e-6)
-        for j in others:
-            widths[j] = minimum[j] * scale
-    widths[flexible] = width - sum(widths[j] for j in others)
+    # Too wide: numbers (right-aligned) keep their width, the text columns wrap, each down to its longest word.
+    texts = [j for j, a in enumerate(table.aligns) if a == "left"] or list(range(len(preferred)))
+    fixed = [j for j in range(len(preferred)) if j not in texts]
+    widths = list(preferred)
+    room = width - sum(preferred[j] for j in fixed)
+    least = sum(minimum[j] for j in texts)
+    if room < least:  # even the words do not fit: every column gives way in proportion
+        return [w * width / sum(minimum) for w in minimum]
+    growth = sum(preferred[j] - minimum[j] for j in texts)
+    factor = (room - least) / growth if growth > 0 else 0.0
+    for j in texts:
+        widths[j] = minimum[j] + (preferred[j] - minimum[j]) * factor
     return widths
 
 
