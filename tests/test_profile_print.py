@@ -31,6 +31,14 @@ from geo.render.print.profile import profile_file_name, profiles_zip, render_pro
 from tests.apptest import APP
 from tests.e2e.conftest import ARTIFACTS
 from tests.export_cases import small_case, small_result
+from tests.test_city_cli import (
+    SCHOOLS,
+    VG5000,
+    build_city,
+    city_files,  # noqa: F401 - the fixture of the Kreis' files
+    cli,
+    needs_city_indicators,
+)
 
 DAY = date(2025, 3, 1)
 IN_NEED = "0108"  # Zechenkolonie, Status niedrig in the demo
@@ -255,3 +263,32 @@ def open_page_with(district: str | None):
         at.query_params["sozialraum"] = district
     return at.run(timeout=90)
 
+
+
+def test_export_page_offers_the_zip_of_all_profiles():
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    at.switch_page("app_pages/5_Export.py")
+    at.run(timeout=90)
+    assert not at.exception, at.exception
+    assert "Steckbriefe aller Sozialräume (ZIP)" in [b.label for b in at.get("download_button")]
+
+
+@needs_city_indicators
+@pytest.mark.skipif(not (VG5000.is_file() and SCHOOLS.is_file()),
+                    reason=f"Echte Daten fehlen: {VG5000} und {SCHOOLS} (../shared/data neben dem Repository)")
+def test_profile_of_a_real_kreis_without_the_demo_names(data_root, city_files, capsys, tmp_path):  # noqa: F811
+    """Kreis Unna as tests/test_city_cli.py builds it: its own indicator names, AGS as numbers, no residents layer."""
+    build_city(capsys, city_files)
+    out = tmp_path / "unna.pdf"
+    code, stdout, err = cli(capsys, "export", "profile", "--district", "05978036", "--workspace", "Kreis Unna",
+                            "--out", str(out), "--date", "2026-03-01")
+    assert code == 0, err
+    data = out.read_bytes()
+    look(data, "test_profile_of_a_real_kreis_without_the_demo_names")
+    (text,) = pages(data)
+    text = flat(text)
+    assert "Sozialraumsteckbrief: Unna" in text and "Sozialraum-Nr. 05978036" in text
+    for label in ("SGB-II-Quote", "Arbeitslosenquote", "Alleinerziehende"):
+        assert label in text, label
+    assert "Flächenmittelpunkt des Sozialraums" in text  # no residents layer: the area centre
+    assert "Musterstadt" not in text and settings.SYNTHETIC_STAMP not in text
