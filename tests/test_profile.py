@@ -43,7 +43,7 @@ def test_header_and_key_figures_of_b(case):
         "Status niedrig", "+1,39", True, 2024)
     assert facts(profile) == {
         "Einwohnerinnen und Einwohner": "2.000", "Kinder 0–17": "250", "Statusklasse": "Status niedrig",
-        "Statusindex (positiv = mehr Bedarf)": "+1,39", "Rang nach Statusindex (1 = höchster Bedarf)": "1 von 3",
+        "Statusindex": "+1,39", "Rang (1 = höchster Bedarf)": "1 von 3",
         "Sozialraum mit hohem Bedarf": "ja", "Angebote im Sozialraum": "0",
     }
     assert [s.key for s in profile.sections] == [key for key, _, _ in SECTIONS]
@@ -109,7 +109,7 @@ def test_small_numbers_are_protected_as_in_the_tables():
     assert reach[2:4] == (HIDDEN, HIDDEN) and reach[6] == HIDDEN_REASON
     d4 = district_profile(dataset, result, "D4")
     assert d4.status_class == "nicht klassifiziert" and d4.status_index == HIDDEN
-    assert facts(d4)["Rang nach Statusindex (1 = höchster Bedarf)"] == "–"
+    assert facts(d4)["Rang (1 = höchster Bedarf)"] == "–"
     sgb2 = rows(d4, "indikatoren")[0]
     assert sgb2[2] == HIDDEN and sgb2[4] == HIDDEN and sgb2[5] == HIDDEN
     # the mean leaves out D4's suppressed value: (10 + 20 + 40) / 3

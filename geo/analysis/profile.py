@@ -285,12 +285,13 @@ def key_figures(s: Subject) -> Body:
         rows.append((f"Reichweite gemessen für: {p.plural}", s.count(p.column)))
     rows += [
         ("Statusklasse", str(s.row["status_class"])),
-        ("Statusindex (positiv = mehr Bedarf)", _status_index_text(s)),
-        ("Rang nach Statusindex (1 = höchster Bedarf)", _rank_text(s)),
+        ("Statusindex", _status_index_text(s)),
+        ("Rang (1 = höchster Bedarf)", _rank_text(s)),
         ("Sozialraum mit hohem Bedarf", "ja" if s.in_need else "nein"),
         ("Angebote im Sozialraum", format_number(int((s.common.offers["position"] == s.position).sum()))),
     ]
-    note = f"Indikatorjahr {s.result.year}. Personenzahlen von 1 bis 2 stehen als „< 3“."
+    note = ("Statusindex: positiv = mehr Bedarf als im Mittel der Sozialräume; Rang unter den klassifizierten "
+            "Sozialräumen. Personenzahlen von 1 bis 2 stehen als „< 3“.")
     return Body((Table(("Kennzahl", "Wert"), tuple(rows)),), note, kind="facts")
 
 
@@ -410,13 +411,14 @@ def reach(s: Subject) -> Body:
         rows.append((_short(s, t), format_distance(r.radii[t]), share_text,
                      _shown(float(s.row[without_col]), common.code(s.position, without_col)), median_text, gap, why))
     threshold = format_number(100 * r.max_share_in_reach, 0)
-    note = (f"Reichweite = Luftlinie vom Wohnort zum nächsten Angebot. Versorgungslücke = Sozialraum mit hohem "
+    note = (f"{p.short} in Reichweite: Anteil {p.genitive}, die höchstens den Radius (Luftlinie) vom nächsten "
+            f"Angebot entfernt wohnen; außer Reichweite: ihre Zahl. Versorgungslücke = Sozialraum mit hohem "
             f"Bedarf, in dem weniger als {threshold} % {p.genitive} ein Angebot der Art in Reichweite haben. "
             f"Medianweg = Luftlinie, innerhalb der die Hälfte {p.genitive} ein Angebot erreicht.")
     if p.note:
         note += f" {p.note}."
-    table = Table(("Angebotsart", "Radius", f"Anteil {p.plural} in Reichweite", f"{p.short} ohne Angebot in Reichweite",
-                   "Medianweg", "Versorgungslücke", "Begründung"), tuple(rows),
+    table = Table(("Angebotsart", "Radius", f"{p.short} in Reichweite", f"{p.short} außer Reichweite", "Medianweg",
+                   "Versorgungslücke", "Begründung"), tuple(rows),
                   ("left", "right", "right", "right", "right", "left", "left"),
                   empty="Keine Angebotsart mit Standorten ist analysiert.")
     return Body((table,), note)

@@ -47,6 +47,8 @@ MARGIN: Final[float] = 0.45  # inches
 TABLE_SIZE: Final[float] = 6.8  # pt
 HEADING_SIZE: Final[float] = 9.5
 NOTE_SIZE: Final[float] = 6.0
+HEADING_SPACE: Final[float] = 1.4  # a section heading's height, in multiples of its size
+PART_GAP: Final[float] = 0.07  # inches between sections
 LINE: Final[float] = 1.25  # line spacing
 ROW_PAD: Final[float] = 0.035  # inches above and below the text of a table row
 #: Side of the square locator map in inches: the largest that lets every row fit, else the smallest.
@@ -138,7 +140,7 @@ def _table_height(measure: TextMeasure, block: _Block) -> float:
         return (_lines_h(1, TABLE_SIZE) + 0.06) + (_lines_h(1, TABLE_SIZE) + 0.04 if block.table.caption else 0)
     _, head, cells = _wrapped(measure, block)
     h = _lines_h(max(len(c) for c in head), TABLE_SIZE) + 0.07
-    h += sum(_lines_h(max(len(c) for c in row), TABLE_SIZE) + 0.045 for row in cells)
+    h += sum(_lines_h(max(len(c) for c in row), TABLE_SIZE) + ROW_PAD for row in cells)
     if block.table.caption:
         h += _lines_h(1, TABLE_SIZE) + 0.04
     return h + 0.05
@@ -208,7 +210,8 @@ def _part(measure: TextMeasure, section: Section, width: float) -> _Part:
 
 def _part_height(measure: TextMeasure, part: _Part) -> float:
     tables = sum(_table_height(measure, b) for b in part.blocks)
-    return HEADING_SIZE / 72 * 1.5 + tables + (_lines_h(len(part.note), NOTE_SIZE) + 0.04 if part.note else 0) + 0.1
+    note = _lines_h(len(part.note), NOTE_SIZE) + 0.04 if part.note else 0.0
+    return HEADING_SIZE / 72 * HEADING_SPACE + tables + note + PART_GAP
 
 
 def _overflow(measure: TextMeasure, parts: list[_Part], room: float) -> bool:
@@ -227,14 +230,14 @@ def _fit(measure: TextMeasure, parts: list[_Part], room: float) -> None:
 def _draw_part(fig, measure: TextMeasure, part: _Part, x: float, y: float) -> float:
     W, H = fig.get_size_inches()
     fig.text(x / W, y / H, part.section.title, ha="left", va="top", fontsize=HEADING_SIZE, fontweight="bold")
-    y -= HEADING_SIZE / 72 * 1.5
+    y -= HEADING_SIZE / 72 * HEADING_SPACE
     for block in part.blocks:
         y = _draw_table(fig, measure, block, x, y)
     if part.note:
         fig.text(x / W, y / H, "\n".join(part.note), ha="left", va="top", fontsize=NOTE_SIZE, color="#444444",
                  linespacing=LINE)
         y -= _lines_h(len(part.note), NOTE_SIZE) + 0.04
-    return y - 0.1
+    return y - PART_GAP
 
 
 def _status_colour(status_class: str) -> str:
@@ -334,7 +337,7 @@ def _footer(fig, measure: TextMeasure, lines: list[tuple[str, str]], width: floa
     """Draw the footer lines at the bottom of the page; returns the y of its top rule (inches)."""
     W, H = fig.get_size_inches()
     wrapped = [(measure.wrap(text, width, NOTE_SIZE), colour) for text, colour in lines]
-    fy = MARGIN + sum(_lines_h(len(w), NOTE_SIZE) + 0.03 for w, _ in wrapped) + 0.1
+    fy = MARGIN + sum(_lines_h(len(w), NOTE_SIZE) + 0.03 for w, _ in wrapped) + 0.02
     fig.add_artist(Line2D([MARGIN / W, (W - MARGIN) / W], [(fy + 0.02) / H] * 2, color="#999999", linewidth=0.5))
     y = fy - 0.05
     for text_lines, colour in wrapped:
