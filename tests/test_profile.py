@@ -142,3 +142,19 @@ def test_a_new_section_is_one_more_builder(case, monkeypatch):
     profile = district_profile(*case, "02")
     assert profile.section("kette").title == "Präventionskette"
     assert rows(profile, "kette") == [("0–3 Jahre", "02")]
+
+
+def test_a_count_indicator_of_one_or_two_people_is_protected(case):
+    """An indicator in unit "Anzahl" (e.g. children in care) is a head count: 2 in B shows as "< 3", and
+    neither its deviation nor the mean may give it back; the mean is taken over A and C only."""
+    dataset, _ = case
+    defs = dataset.indicator_definitions.copy()
+    defs.loc["hze_faelle"] = {"label": "Hilfen zur Erziehung (Fälle)", "unit": "Anzahl", "direction": 1,
+                              "weight": 0.0, "in_index": False, "description": ""}
+    indicators = dataset.indicators.assign(**{"hze_faelle": [12.0, 2.0, 30.0]})
+    city = dataset.with_layers(indicator_definitions=defs, indicators=indicators)
+    result = analyse(city, Params(radii={"fgz": 800.0}))
+    table = {r[0]: r for r in rows(district_profile(city, result, "02"), "indikatoren")}
+    assert table["Hilfen zur Erziehung (Fälle)"][1:6] == ("Anzahl", SMALL, "21,0", HIDDEN, "nicht im Index")
+    table = {r[0]: r for r in rows(district_profile(city, result, "03"), "indikatoren")}
+    assert table["Hilfen zur Erziehung (Fälle)"][2:5] == ("30", "21,0", "+9,0")

@@ -23,10 +23,10 @@ from geo._errors import DataError
 from geo.analysis import Result, column
 from geo.analysis.access import district_positions
 from geo.analysis.need import IN_NEED_CLASSES
-from geo.analysis.population import shown_counts
-from geo.analysis.protect import HIDDEN, district_codes, protect_gaps
+from geo.analysis.population import COUNT_UNIT, shown_counts
+from geo.analysis.protect import HIDDEN, SMALL, district_codes, protect_gaps
 from geo.dataset import Dataset
-from geo.formatting import format_count, format_distance, format_number
+from geo.formatting import format_distance, format_number
 
 #: Cell text of a value the data do not give (an empty indicator cell, an official no-data code).
 NO_DATA: Final[str] = "keine Angabe"
@@ -299,37 +299,39 @@ def _unit(defs: pd.DataFrame, key: str) -> str:
     return str(defs.at[key, "unit"]).strip() if key in defs.index and "unit" in defs else ""
 
 
-def _indicator_value(value: float, code: str, unit: str, *, signed: bool = False) -> str:
-    if unit == "Anzahl" and not code and not signed and np.isfinite(value):
-        return format_count(value)  # a head count: 1–2 as "< 3"
-    return _shown(value, code, 1, signed=signed)
+def _is_small(value: float) -> bool:
+    return bool(np.isfinite(value) and 0 < value < settings.MIN_COUNT_SHOWN)
 
 
 def indicators(s: Subject) -> Body:
-    """*Indikatoren*: each indicator's value, the city average, the deviation from it and the z-value."""
+    """*Indikatoren*: each indicator's value, the city average, the deviation from it and the z-value.
+
+    An indicator in unit "Anzahl" is a head count: 1–2 is shown as "< 3", and then its deviation and z-value
+    (which give it back) as "•"; such small counts stay out of the mean, like suppressed values (rule 6).
+    """
     defs = s.dataset.indicator_definitions
     rows = []
     for key in s.common.indicator_keys:
         label = str(defs.at[key, "label"]) if key in defs.index else key
         unit = _unit(defs, key)
         direction = int(defs.at[key, "direction"]) if key in defs.index else 1
-        value = float(pd.to_numeric(pd.Series([s.row[key]]), errors="coerce").iloc[0])
+        value = float(pd.to_numeric(s.row[key], errors="coerce"))
         code = s.common.code(s.position, key)
         shown = s.common.shown_values(key)
+        if unit == COUNT_UNIT:
+            shown = shown[~((shown > 0) & (shown < settings.MIN_COUNT_SHOWN))]
+            if not code and _is_small(value):
+                code = SMALL
         mean = float(shown.mean()) if len(shown) else float("nan")
-        deviation = value - mean if not code and np.isfinite(value) and np.isfinite(mean) else float("nan")
-        z_name = f"z_{key}"
-        if key in s.result.weights and z_name in s.common.districts:
-            z = _shown(float(s.row[z_name]), s.common.code(s.position, z_name), 2, signed=True)
-            if not np.isfinite(value) and not code:
-                z = NO_DATA
+        hidden = HIDDEN if code else ""
+        if key in s.result.weights and f"z_{key}" in s.common.districts:
+            z = _shown(float(s.row[f"z_{key}"]), hidden or s.common.code(s.position, f"z_{key}"), 2, signed=True)
         else:
             z = "nicht im Index"
-        rows.append((
-            label, unit or "–", _indicator_value(value, code, unit),
-            _shown(mean, "", 1), HIDDEN if code else _shown(deviation, "", 1, signed=True) if np.isfinite(value)
-            else NO_DATA, z, SENSE.get(direction, ""),
-        ))
+        if not code and not np.isfinite(value):
+            z = z if z == "nicht im Index" else NO_DATA
+        rows.append((label, unit or "–", _shown(value, code, 0 if unit == COUNT_UNIT else 1), _shown(mean, "", 1),
+                     _shown(value - mean, hidden, 1, signed=True), z, SENSE.get(direction, "")))
     note = (f"{AVERAGE_NOTE} z-Wert (nur Indikatoren im Statusindex): Abstand zum Mittel in Standardabweichungen, "
             "positiv = mehr Bedarf.")
     table = Table(("Indikator", "Einheit", "Wert", "Ø Sozialräume", "Abweichung", "z-Wert", "Höherer Wert bedeutet"),
