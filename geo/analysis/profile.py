@@ -134,8 +134,12 @@ class Common:
         self.dataset, self.result = dataset, result
         self.districts = result.districts.reset_index(drop=True)
         self.ids = self.districts[settings.DISTRICT_ID].astype(str).str.strip().tolist()
+        self.table = pd.DataFrame(self.districts.drop(columns="geometry"))
         self.codes = district_codes(result).reset_index(drop=True)
         self.gaps = protect_gaps(result.gaps)
+        self.gap_ids = self.gaps[settings.DISTRICT_ID].astype(str).str.strip().to_numpy() if len(self.gaps) else None
+        self._shown: dict[str, np.ndarray] = {}
+        self._short: dict[str, str] = {}
 
     @cached_property
     def offers(self) -> pd.DataFrame:
@@ -143,6 +147,30 @@ class Common:
         offers = crs.to_metric(self.dataset.offers, name="Angebote").reset_index(drop=True)
         located = district_positions(offers, self.districts) if len(offers) else np.empty(0, dtype=np.int64)
         return offers.assign(position=located)
+
+    @cached_property
+    def offer_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The offers' types, names (text), district positions and coordinates as plain arrays."""
+        o = self.offers
+        return (o[settings.OFFER_TYPE].astype(str).to_numpy(dtype=object),
+                o[settings.OFFER_NAME].astype(str).to_numpy(dtype=object), o["position"].to_numpy(),
+                shapely.get_coordinates(o.geometry.to_numpy()) if len(o) else np.empty((0, 2)))
+
+    @cached_property
+    def addresses(self) -> list[str]:
+        """The offers' addresses as text ("" where there is none)."""
+        if settings.OFFER_ADDRESS not in self.offers:
+            return [""] * len(self.offers)
+        return [str(a).strip() if pd.notna(a) else "" for a in self.offers[settings.OFFER_ADDRESS]]
+
+    @cached_property
+    def ranks(self) -> tuple[np.ndarray, int]:
+        """Rank of each district's status index among the classified ones (1 = most need; 0 = none), and their count."""
+        index = pd.to_numeric(self.table["status_index"], errors="coerce").to_numpy(dtype=float)
+        classified = self.table["classified"].to_numpy(dtype=bool) & np.isfinite(index)
+        ranks = np.array([int((index[classified] > v).sum()) + 1 if c else 0 for v, c in zip(index, classified,
+                                                                                              strict=True)])
+        return ranks, int(classified.sum())
 
     @cached_property
     def types(self) -> list[str]:
@@ -200,17 +228,30 @@ class Common:
                  and k not in (settings.INHABITANTS, settings.CHILDREN) and d[k].notna().any()]
         return keys
 
+    @cached_property
+    def _code_arrays(self) -> dict[str, np.ndarray]:
+        return {name: self.codes[name].astype(str).to_numpy() for name in self.codes.columns}
+
     def code(self, position: int, name: str) -> str:
         """The protection code of one cell ("" = may be shown)."""
-        return str(self.codes.at[position, name]) if name in self.codes else ""
+        codes = self._code_arrays.get(name)
+        return str(codes[position]) if codes is not None else ""
+
+    def short(self, offer_type: str) -> str:
+        """Short German name of an offer type ("FGZ"), looked up once."""
+        if offer_type not in self._short:
+            self._short[offer_type] = self.dataset.type_labels(offer_type).short
+        return self._short[offer_type]
 
     def shown_values(self, name: str) -> np.ndarray:
         """A column's values over the districts whose value is shown (no code, finite)."""
-        values = pd.to_numeric(self.districts[name], errors="coerce").to_numpy(dtype=float)
-        usable = np.isfinite(values)
-        if name in self.codes:
-            usable &= (self.codes[name] == "").to_numpy()
-        return values[usable]
+        if name not in self._shown:
+            values = pd.to_numeric(self.table[name], errors="coerce").to_numpy(dtype=float)
+            usable = np.isfinite(values)
+            if name in self.codes:
+                usable &= (self.codes[name] == "").to_numpy()
+            self._shown[name] = values[usable]
+        return self._shown[name]
 
 
 @dataclass(frozen=True)
@@ -230,10 +271,10 @@ class Subject:
         """The analysis result."""
         return self.common.result
 
-    @property
+    @cached_property
     def row(self) -> pd.Series:
-        """The district's row of :attr:`Result.districts`."""
-        return self.common.districts.iloc[self.position]
+        """The district's row of :attr:`Result.districts` (without its geometry)."""
+        return self.common.table.iloc[self.position]
 
     @property
     def district_id(self) -> str:
@@ -264,14 +305,10 @@ def _status_index_text(s: Subject) -> str:
 
 def _rank_text(s: Subject) -> str:
     """Rank of the district's status index among the classified districts (1 = most need)."""
-    d = s.common.districts
-    if s.common.code(s.position, "status_index") or not bool(s.row.get("classified", False)):
+    ranks, n = s.common.ranks
+    if s.common.code(s.position, "status_index") or not ranks[s.position]:
         return "–"
-    index = pd.to_numeric(d["status_index"], errors="coerce")
-    classified = d["classified"].astype(bool) & index.notna()
-    own = float(s.row["status_index"])
-    rank = int((index[classified] > own).sum()) + 1
-    return f"{rank} von {int(classified.sum())}"
+    return f"{ranks[s.position]} von {n}"
 
 
 def key_figures(s: Subject) -> Body:
@@ -288,7 +325,7 @@ def key_figures(s: Subject) -> Body:
         ("Statusindex", _status_index_text(s)),
         ("Rang (1 = höchster Bedarf)", _rank_text(s)),
         ("Sozialraum mit hohem Bedarf", "ja" if s.in_need else "nein"),
-        ("Angebote im Sozialraum", format_number(int((s.common.offers["position"] == s.position).sum()))),
+        ("Angebote im Sozialraum", format_number(int((s.common.offer_arrays[2] == s.position).sum()))),
     ]
     note = ("Statusindex: positiv = mehr Bedarf als im Mittel der Sozialräume; Rang unter den klassifizierten "
             "Sozialräumen. Personenzahlen von 1 bis 2 stehen als „< 3“.")
@@ -342,44 +379,38 @@ def indicators(s: Subject) -> Body:
 
 def _nearest(s: Subject, offer_type: str) -> tuple[str, str, str]:
     """Name, distance text and place of the nearest offer of a type (0 m and the closest inside, if any)."""
-    offers = s.common.offers
-    of_type = offers[offers[settings.OFFER_TYPE].astype(str) == offer_type]
-    xy_centre = s.common.centres[0][s.position]
-    xy = shapely.get_coordinates(of_type.geometry.to_numpy())
-    distance = np.hypot(xy[:, 0] - xy_centre[0], xy[:, 1] - xy_centre[1])
-    inside = (of_type["position"] == s.position).to_numpy()
+    types, names, positions, xy = s.common.offer_arrays
+    of_type = np.flatnonzero(types == offer_type)
+    cx, cy = s.common.centres[0][s.position]
+    distance = np.hypot(xy[of_type, 0] - cx, xy[of_type, 1] - cy)
+    inside = positions[of_type] == s.position
     pool = np.flatnonzero(inside) if inside.any() else np.arange(len(of_type))
     # ties: the name that sorts first, so the profile never depends on the order of the file
-    names = of_type[settings.OFFER_NAME].astype(str).to_numpy()
-    best = min(pool, key=lambda j: (round(float(distance[j]), 6), names[j]))
+    best = min(pool, key=lambda j: (round(float(distance[j]), 6), names[of_type[j]]))
+    name = str(names[of_type[best]])
     if inside.any():
-        return names[best], format_distance(0.0), "im Sozialraum"
-    where = int(of_type["position"].iloc[best])
+        return name, format_distance(0.0), "im Sozialraum"
+    where = int(positions[of_type[best]])
     place = f"in {s.common.districts[settings.DISTRICT_NAME].iloc[where]}" if where >= 0 else "außerhalb der Stadt"
-    return names[best], format_distance(float(distance[best])), place
+    return name, format_distance(float(distance[best])), place
 
 
 def offers(s: Subject) -> Body:
     """*Angebote*: the offers inside the district, and per offer type the nearest offer and its distance."""
-    common, dataset = s.common, s.dataset
-    inside = common.offers[common.offers["position"] == s.position]
+    common = s.common
+    types, names, positions, _ = common.offer_arrays
     order = {t: i for i, t in enumerate(common.types)}
-    inside = inside.assign(_order=inside[settings.OFFER_TYPE].astype(str).map(order).fillna(len(order)),
-                           _name=inside[settings.OFFER_NAME].astype(str))
-    inside = inside.sort_values(["_order", "_name", settings.OFFER_ID], kind="stable")
-    has_address = settings.OFFER_ADDRESS in inside and bool(
-        inside[settings.OFFER_ADDRESS].fillna("").astype(str).str.strip().ne("").any())
-    rows = []
-    for _, o in inside.iterrows():
-        row = [str(o[settings.OFFER_NAME]), dataset.type_labels(str(o[settings.OFFER_TYPE])).short]
-        if has_address:
-            address = o[settings.OFFER_ADDRESS]
-            row.append(str(address).strip() if pd.notna(address) and str(address).strip() else "–")
-        rows.append(tuple(row))
+    ids = common.offers[settings.OFFER_ID].astype(str).to_numpy(dtype=object)
+    inside = sorted(np.flatnonzero(positions == s.position), key=lambda j: (order.get(types[j], len(order)),
+                                                                            names[j], ids[j]))
+    addresses = common.addresses
+    has_address = any(addresses[j] for j in inside)
+    rows = [(str(names[j]), common.short(str(types[j]))) + ((addresses[j] or "–",) if has_address else ())
+            for j in inside]
     header = ("Angebot", "Angebotsart") + (("Adresse",) if has_address else ())
     listed = Table(header, tuple(rows), ("left",) * len(header), caption="Angebote im Sozialraum",
                    empty="Im Sozialraum liegt kein Angebot.", shorten=True)
-    nearest = tuple((dataset.type_labels(t).short, *_nearest(s, t)) for t in common.types)
+    nearest = tuple((common.short(t), *_nearest(s, t)) for t in common.types)
     table = Table(("Angebotsart", "Nächstes Angebot", "Entfernung", "Lage"), nearest,
                   ("left", "left", "right", "left"), caption="Nächstes Angebot je Angebotsart",
                   empty="Es sind keine Angebote gespeichert.")
@@ -393,7 +424,7 @@ def reach(s: Subject) -> Body:
     """*Reichweite und Versorgungslücken*: per analysed type share in reach, people without, gap and reason."""
     r, common, p = s.result, s.common, s.result.population
     gaps = common.gaps
-    mine = gaps[gaps[settings.DISTRICT_ID].astype(str).str.strip() == s.district_id] if len(gaps) else gaps
+    mine = gaps[common.gap_ids == s.district_id] if len(gaps) else gaps
     reasons = dict(zip(mine["offer_type"].astype(str), mine["reason"].astype(str), strict=True)) if len(mine) else {}
     rows = []
     for t in r.offer_types:
@@ -410,7 +441,7 @@ def reach(s: Subject) -> Body:
             why = reasons.get(t, "")
         else:
             gap, why = "nein", "kein hoher Bedarf"
-        rows.append((_short(s, t), format_distance(r.radii[t]), share_text,
+        rows.append((common.short(t), format_distance(r.radii[t]), share_text,
                      _shown(float(s.row[without_col]), common.code(s.position, without_col)), median_text, gap, why))
     threshold = format_number(100 * r.max_share_in_reach, 0)
     note = (f"{p.short} in Reichweite: Anteil {p.genitive}, die höchstens den Radius (Luftlinie) vom nächsten "
@@ -424,11 +455,6 @@ def reach(s: Subject) -> Body:
                   ("left", "right", "right", "right", "right", "left", "left"),
                   empty="Keine Angebotsart mit Standorten ist analysiert.")
     return Body((table,), note)
-
-
-def _short(s: Subject, offer_type: str) -> str:
-    """Short German name of an offer type ("FGZ")."""
-    return s.dataset.type_labels(offer_type).short
 
 
 Builder = Callable[[Subject], Body]
