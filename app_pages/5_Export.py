@@ -146,6 +146,18 @@ with st.container(border=True):
     download("Bericht herunterladen (PDF, A4)", "report", "pdf", report_options, key="export_report", primary=True,
              tip="Dauert einige Sekunden.")
 
+# ----------------------------------------------------------------------------------------------- profiles
+st.subheader("Steckbriefe der Sozialräume")
+with st.container(border=True):
+    st.markdown(
+        "Je Sozialraum eine A4-Seite (PDF) mit Übersichtskarte, Kennzahlen, Indikatoren, Reichweite und "
+        "Versorgungslücken sowie den Angeboten – für Stadtteilkonferenzen. Einzeln auf der Seite „Steckbrief“."
+    )
+    download("Steckbriefe aller Sozialräume (ZIP)", "profiles", "zip", ExportOptions(export_date=export_date),
+             key="export_profiles", tip=f"Eine PDF-Datei je Sozialraum ({len(result.districts)} Dateien); dauert "
+                                        "etwa ein bis zwei Sekunden je Sozialraum.")
+    st.page_link("app_pages/8_Steckbrief.py", label="Steckbrief eines Sozialraums ansehen", icon=":material/id_card:")
+
 # --------------------------------------------------------------------------------------- tables and layers
 st.subheader("Tabellen und GIS-Daten")
 with st.container(border=True):

@@ -81,26 +81,31 @@ def _cmd_analyse(args: argparse.Namespace) -> int:
 def _cmd_export(args: argparse.Namespace) -> int:
     from geo import export as ex
 
+    kind = args.product or args.kind  # ``export profile …`` or ``export --kind profile …``
+    if kind == "profile" and not args.district:
+        print("Fehler: Für einen Sozialraumsteckbrief bitte die Sozialraum-Nr. angeben: python -m geo export "
+              "profile --district NR --out DATEI.pdf", file=sys.stderr)
+        return 2
     dataset = _analysable(_dataset(args))
     result = analyse(dataset, _params(args))
     fmt = args.format or (args.out.suffix.lstrip(".").lower() if args.out and args.out.suffix else None)
-    fmt = fmt or ex.FORMATS[args.kind][0]
+    fmt = fmt or ex.FORMATS[kind][0]
     options = ex.ExportOptions(
         offer_type=args.offer_type, indicator=args.indicator, scheme=args.scheme, k=args.classes,
         paper=args.paper, orientation=args.orientation, dpi=args.dpi, labels=not args.no_labels,
-        export_date=args.date, tiles=args.tiles, ranking=args.ranking,
+        export_date=args.date, tiles=args.tiles, ranking=args.ranking, district=args.district,
     )
     try:
-        data = ex.export(args.kind, fmt, dataset, result, options)
+        data = ex.export(kind, fmt, dataset, result, options)
     except ValueError as err:
         print(f"Fehler: {err}", file=sys.stderr)
         return 2
-    out = args.out or Path(ex.file_name(args.kind, fmt, result, options))
+    out = args.out or Path(ex.file_name(kind, fmt, result, options))
     out.write_bytes(data)
-    print(f"{ex.KINDS[args.kind]} ({fmt.upper()}) geschrieben: {out}")
+    print(f"{ex.KINDS[kind]} ({fmt.upper()}) geschrieben: {out}")
     if fmt in ex.SIDECAR_FORMATS:
         side = out.with_suffix(".json")
-        side.write_bytes(ex.sidecar(args.kind, fmt, dataset, result, options))
+        side.write_bytes(ex.sidecar(kind, fmt, dataset, result, options))
         print(f"Einstellungen und Datenstände: {side}")
     return 0
 
@@ -320,7 +325,10 @@ def build_parser() -> argparse.ArgumentParser:
         "export", help="Karte, Bericht, Tabelle oder GIS-Ebene als Datei",
         description="Arten: " + "; ".join(f"{k} = {v} ({', '.join(FORMATS[k])})" for k, v in KINDS.items()),
     )
+    p.add_argument("product", nargs="?", choices=list(KINDS), metavar="ART",
+                   help="Produkt wie --kind, z. B. „profile“ (Sozialraumsteckbrief) oder „profiles“ (ZIP aller)")
     p.add_argument("--kind", choices=list(KINDS), default="status", help="Produkt (Standard: status)")
+    p.add_argument("--district", metavar="NR", help="Sozialraum-Nr. für „profile“, z. B. 0101")
     p.add_argument("--format", choices=sorted({f for fs in FORMATS.values() for f in fs}),
                    help="Dateiformat (Standard: aus --out, sonst das erste der Art)")
     p.add_argument("--out", type=Path, help="Zieldatei (Standard: sprechender Name im aktuellen Ordner)")

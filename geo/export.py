@@ -70,6 +70,8 @@ KINDS: Final[dict[str, str]] = {
     "table": "Ergebnistabelle je Sozialraum",
     "layer": "Ergebnis-Ebene für GIS (GeoPackage)",
     "html": "Interaktive Karte (HTML)",
+    "profile": "Sozialraumsteckbrief (ein Sozialraum)",
+    "profiles": "Steckbriefe aller Sozialräume (ZIP)",
 }
 #: Product kind → formats it comes in (first = default).
 FORMATS: Final[dict[str, tuple[str, ...]]] = {
@@ -78,6 +80,8 @@ FORMATS: Final[dict[str, tuple[str, ...]]] = {
     "table": ("csv", "xlsx"),
     "layer": ("gpkg",),
     "html": ("html",),
+    "profile": ("pdf",),
+    "profiles": ("zip",),
 }
 MIME_TYPES: Final[dict[str, str]] = {
     "pdf": "application/pdf",
@@ -87,6 +91,7 @@ MIME_TYPES: Final[dict[str, str]] = {
     "gpkg": "application/geopackage+sqlite3",
     "html": "text/html",
     "json": "application/json",
+    "zip": "application/zip",
 }
 #: Formats whose settings travel in a JSON sidecar (the others carry them inside the file).
 SIDECAR_FORMATS: Final[frozenset[str]] = frozenset({"csv", "html"})
@@ -121,11 +126,14 @@ class ExportOptions(MapOptions):
         Background map (OpenStreetMap tiles, :data:`geo.settings.TILE_URL`) under print maps, where the tiles
         can be fetched or are cached; otherwise the vector map, with a note. The committee report always
         stays a vector map.
+    district
+        Sozialraum-Nr. of a ``profile`` (Sozialraumsteckbrief), as stored.
     """
 
     dpi: int = 150
     export_date: date | None = None
     ranking: str = DEFAULT_RANKING
+    district: str | None = None
 
     def resolved(self) -> ExportOptions:
         """A copy with the export date fixed (today if none was given)."""
@@ -137,6 +145,7 @@ class ExportOptions(MapOptions):
         fields = asdict(self)
         fields.pop("export_date")
         fields.pop("ranking")  # the report's alone
+        fields.pop("district")
         if kind in MAP_KINDS:
             keep.update({k: v for k, v in fields.items() if k != "dpi" or fmt == "png"})
             if kind != "indicator":
@@ -145,6 +154,8 @@ class ExportOptions(MapOptions):
         elif kind == "report":
             keep["paper"] = self.paper
             keep["ranking"] = self.ranking
+        elif kind == "profile":
+            keep["district_id"] = self.district
         elif kind == "html":
             keep.update(offer_type=self.offer_type, indicator=self.indicator, scheme=self.scheme, k=self.k,
                         labels=self.labels)
@@ -156,6 +167,8 @@ def _check(kind: str, fmt: str, options: ExportOptions) -> None:
         raise ValueError(f"Unbekanntes Produkt {kind!r}; möglich: {', '.join(FORMATS)}")
     if fmt not in FORMATS[kind]:
         raise ValueError(f"„{KINDS[kind]}“ gibt es als {', '.join(FORMATS[kind])}, nicht als {fmt!r}.")
+    if kind == "profile" and not options.district:
+        raise ValueError("Für einen Sozialraumsteckbrief bitte die Sozialraum-Nr. angeben (--district).")
     if not 30 <= int(options.dpi) <= 600:
         raise ValueError(f"Auflösung {options.dpi} dpi liegt außerhalb von 30 bis 600.")
 
@@ -202,6 +215,12 @@ def export(
 
         return render_report(dataset, result, export_date=options.export_date, paper=options.paper,
                              ranking=options.ranking)
+    if kind in ("profile", "profiles"):
+        from geo.render.print.profile import profiles_zip, render_profile
+
+        if kind == "profiles":
+            return profiles_zip(dataset, result, export_date=options.export_date)
+        return render_profile(dataset, result, options.district, export_date=options.export_date)
     if kind == "table":
         return csv_bytes(dataset, result) if fmt == "csv" else xlsx_bytes(dataset, result, options)
     if kind == "layer":
@@ -222,6 +241,14 @@ def sidecar(kind: str, fmt: str, dataset: Dataset, result: Result, options: Expo
 def file_name(kind: str, fmt: str, result: Result, options: ExportOptions | None = None) -> str:
     """A plain ASCII file name, e.g. ``praeventionsatlas_bivariate_fgz_2024_A4_quer.pdf``."""
     options = options or ExportOptions()
+    if kind == "profile" and options.district:
+        from geo.render.print.profile import profile_file_name
+
+        ids = result.districts[settings.DISTRICT_ID].astype(str).str.strip()
+        names = result.districts.loc[ids == str(options.district).strip(), settings.DISTRICT_NAME]
+        return profile_file_name(options.district, names.iloc[0] if len(names) else "", result.year)
+    if kind == "profiles":
+        return f"praeventionsatlas_steckbriefe_{result.year}.zip"
     parts = ["praeventionsatlas", kind]
     if kind in MAP_KINDS or kind == "html":
         if kind == "indicator":

@@ -118,6 +118,9 @@ def product_text(fmt: str, data: bytes) -> str:
         return "\n".join(str(c) for ws in book for row in ws.iter_rows(values_only=True) for c in row)
     if fmt == "gpkg":
         return _gpkg_text(data)
+    if fmt == "zip":  # the profiles of all districts: every PDF's text, and the entry names
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        return "\n".join(archive.namelist() + [product_text("pdf", archive.read(n)) for n in archive.namelist()])
     return data.decode("utf-8-sig")
 
 
@@ -181,12 +184,14 @@ def test_no_web_map_payload_or_legend_names_the_demo(city):
 @pytest.mark.parametrize(("kind", "fmt"), [(k, f) for k in KINDS for f in FORMATS[k]])
 def test_no_export_names_the_demo(city, kind, fmt):
     dataset, result = city
-    options = ExportOptions(export_date=DAY, offer_type="fgz" if kind in ("reach", "bivariate", "gaps") else None)
+    options = ExportOptions(export_date=DAY, offer_type="fgz" if kind in ("reach", "bivariate", "gaps") else None,
+                            district="N-1" if kind == "profile" else None)
     data = export(kind, fmt, dataset, result, options)
     text = product_text(fmt, data)
     assert leaks(text, demo_needles()) == []
-    if fmt in ("pdf", "csv", "xlsx", "html"):
-        assert any(name in text for name in DISTRICTS.values()) or kind not in ("report", "table"), kind
+    if fmt in ("pdf", "csv", "xlsx", "html", "zip"):
+        assert any(name in text for name in DISTRICTS.values()) or kind not in ("report", "table", "profile",
+                                                                                "profiles"), kind
     side = sidecar(kind, fmt, dataset, result, options).decode("utf-8")
     assert leaks(side, demo_needles()) == [] and "Neuhafen" in side
 

@@ -196,8 +196,8 @@ def test_ranking_options_give_exactly_the_expected_rows(demo_case):
     gaps_text = " ".join(" ".join(texts["gaps"]).split())
     assert (f"Nicht aufgeführt: {n_rest} Kombinationen aus Sozialraum mit hohem Bedarf und Angebotsart ohne "
             f"Versorgungslücke ({rest_districts} Sozialräume); sie stehen in der Ergebnistabelle (XLSX") in gaps_text
-    assert ("Rangliste (Option „gaps“): nur die Versorgungslücken je Angebotsart, absteigend nach der Zahl der Kinder "
-            "ohne Angebot in Reichweite; die übrigen Sozialräume mit hohem Bedarf stehen in der Ergebnistabelle") in gaps_text
+    assert ("Rangliste (Option „gaps“): nur die Versorgungslücken je Angebotsart, absteigend nach der Zahl der "
+            "Kinder ohne Angebot in Reichweite; die übrigen Sozialräume mit hohem Bedarf stehen in der Ergebnistabelle") in gaps_text
     zero = re.compile(r"(?<![\d,])0 % der Kinder wohnen weiter als")  # the rows the issue found noise
     assert not zero.search(gaps_text) and zero.search(" ".join(" ".join(texts["all"]).split()))
     annex_text = " ".join(" ".join(texts["annex"]).split())
@@ -236,7 +236,8 @@ def test_methods_page_states_every_parameter(demo_report):
     for key in result.weights:
         assert dataset.indicator_definitions.at[key, "label"] in flat
     for expected in ("Gewicht 1,00", "höherer Wert = mehr Bedarf", "Familienbüros 1,5 km (1.500 m), 10 Standorte",
-                     "(FGZ) 1 km (1.000 m)", "Geburtskliniken 5 km (5.000 m)", "300 Einwohnern", "weniger als 50 %", "Luftlinie", "EPSG:25832",
+                     "(FGZ) 1 km (1.000 m)", "Geburtskliniken 5 km (5.000 m)", "300 Einwohnern", "weniger als 50 %",
+                     "Luftlinie", "EPSG:25832",
                      "Indikatorjahr: 2024", "Musterstadt (eingebaut)", "Wohnblöcke", SMALL,
                      "ohne Hintergrundkarte", "Prüfsumme (SHA-256, gekürzt)", "Status sehr niedrig"):
         assert expected in flat, expected

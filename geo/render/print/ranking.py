@@ -105,7 +105,8 @@ def gap_explained(population: Population = CHILDREN) -> str:
     """How to read the ranked gap list's columns."""
     p = population
     return (f"erreicht = Anteil {p.genitive} in Reichweite; nicht erreicht = Zahl {p.genitive} ohne "
-            f"Angebot in Reichweite; Medianweg = Luftlinie, innerhalb der die Hälfte {p.genitive} ein Angebot erreicht.")
+            f"Angebot in Reichweite; Medianweg = Luftlinie, innerhalb der die Hälfte {p.genitive} ein Angebot "
+            "erreicht.")
 
 
 def split_rows(rows: list[GapRow], ranking: str) -> tuple[list[GapRow], list[GapRow], list[GapRow]]:
