@@ -433,3 +433,72 @@ def test_map_options_name_the_map_and_the_tile_notice_in_german(demo):
     assert "Sozialraumnamen" in html and "Bezirksnamen" not in html
     js = (leaflet.STATIC_DIR / leaflet.ATLAS_JS).read_text(encoding="utf-8")
     assert "tileerror" in js and "aria-label" in js
+
+
+# ------------------------------------------------------------------------------------------ the map on a page
+
+
+@pytest.fixture
+def profile_calls(monkeypatch):
+    """Links and switches to the Steckbrief, recorded (the page is built in parallel; here it need not exist)."""
+    import streamlit as st
+
+    from app_pages import _map
+
+    calls: dict[str, list] = {"link": [], "switch": []}
+    link = st.page_link
+
+    def page_link(page, **kwargs):
+        if page != _map.PROFILE_PAGE:
+            return link(page, **kwargs)
+        calls["link"].append((kwargs["label"], kwargs["query_params"]))
+        return None
+
+    monkeypatch.setattr(_map, "profile_available", lambda: True)
+    monkeypatch.setattr(st, "page_link", page_link)
+    monkeypatch.setattr(st, "switch_page", lambda page, query_params=None: calls["switch"].append((page, query_params)))
+    return calls
+
+
+def test_overview_lists_the_five_largest_gaps_across_types_each_linking_its_profile(profile_calls):
+    from app_pages import _map
+    from tests.apptest import open_page
+
+    at = open_page(None)
+    assert not at.exception, at.exception
+    assert at.selectbox(key="overview_gap_type").value == map_data.ALL_TYPES  # leads with every gap
+    assert at.selectbox(key="overview_gap_type").format_func(map_data.ALL_TYPES) == "alle Angebotsarten"
+    # result.gaps of the demo by hand: most children without an offer in reach first, over all three types
+    expected = [("Eichkamp – FGZ · 1.809", "0401"), ("Buchenhain – FGZ · 1.658", "0305"),
+                ("Eichkamp – Familienbüro · 1.643", "0401"), ("Eichkamp – Lotsendienst · 1.384", "0401"),
+                ("Lohfeld – Familienbüro · 445", "0804")]
+    links = profile_calls["link"]
+    assert len(links) == 5
+    for i, ((label, params), (text, district)) in enumerate(zip(links, expected, strict=True), start=1):
+        assert label.replace("\\", "") == f"{i}. {text} Kinder ohne Angebot in Reichweite"
+        assert params == {_map.PROFILE_PARAM: district}
+
+
+@pytest.mark.parametrize(("page", "key"), [(None, "overview_map"), ("app_pages/1_Karte.py", "karte_map")])
+def test_a_click_on_a_district_opens_its_profile_once(profile_calls, monkeypatch, page, key):
+    from app_pages import _map
+    from tests.apptest import open_page
+
+    clicks = [None]
+
+    def st_folium(m, **kwargs):
+        assert kwargs["returned_objects"] == ["last_active_drawing"]
+        return {"last_active_drawing": clicks[-1]}
+
+    monkeypatch.setattr(_map, "st_folium", st_folium)
+    at = open_page(page)
+    assert not at.exception, at.exception
+    assert profile_calls["switch"] == []  # no click yet
+    clicks.append({"type": "Feature", "properties": {"id": "0305", "clicked": 1}})
+    at.run()
+    assert profile_calls["switch"] == [(_map.PROFILE_PAGE, {"sozialraum": "0305"})]
+    at.run()  # the map still returns the same click: handled already, no loop
+    assert len(profile_calls["switch"]) == 1
+    clicks.append({"type": "Feature", "properties": {"id": "0305", "clicked": 2}})  # the same district again
+    at.run()
+    assert profile_calls["switch"][1:] == [(_map.PROFILE_PAGE, {"sozialraum": "0305"})]

@@ -3,7 +3,7 @@
    Every text shown comes from the payload or the options (German, escaped in Python): none is written here. */
 window.paAtlas = {
     /* Draw `data` (map_data's payload) on the Leaflet `map`;
-       `options`: {imagePath, fillOpacity, title, tileNotice, legendToggle, labelsLayer}. */
+       `options`: {imagePath, fillOpacity, title, tileNotice, legendToggle, labelsLayer, controls}. */
     draw: function (map, data, options) {
         L.Icon.Default.imagePath = options.imagePath;
         var container = map.getContainer();
@@ -149,6 +149,14 @@ window.paAtlas = {
             overlays[options.labelsLayer] = labels;
         }
         L.control.layers(null, overlays, {collapsed: true, position: "topright"}).addTo(map);
+        // Leaflet names its buttons in English: German names (title and accessible name).
+        [["leaflet-control-zoom-in", options.controls.zoomIn], ["leaflet-control-zoom-out", options.controls.zoomOut],
+         ["leaflet-control-layers-toggle", options.controls.layers]].forEach(function (c) {
+            var el = container.querySelector("." + c[0]);
+            if (el) { el.title = c[1]; el.setAttribute("aria-label", c[1]); }
+        });
+        // Maps narrower than NARROW legend widths open with the legend folded (LEGEND_WIDTH: its CSS max-width).
+        var NARROW = 2.8, LEGEND_WIDTH = 225, legendChosen = false;
         var legend = L.control({position: "bottomright"});
         legend.onAdd = function () {
             var div = L.DomUtil.create("div", "pa-legend");
@@ -163,6 +171,7 @@ window.paAtlas = {
             head.innerHTML = "";
             head.appendChild(button);
             L.DomEvent.on(button, "click", function () {
+                legendChosen = true;
                 var collapsed = div.classList.toggle("pa-collapsed");
                 button.setAttribute("aria-expanded", collapsed ? "false" : "true");
             });
@@ -239,12 +248,21 @@ window.paAtlas = {
         }
         map.on("zoomend", labelZoom);
         map.on("overlayadd overlayremove", labelZoom);  // names make room for the symbols shown
-        // On wide maps keep the city clear of the legend (right).
+        // On wide maps keep the city clear of the legend (right); on narrow ones the legend starts folded (its
+        // title stays, a click or Enter opens it) and the city takes the whole map, until the user folds or
+        // opens it.
         function fit() {
             var size = map.getSize();
             if (!size.x || !size.y) { return; }  // hidden or being removed: nothing to fit into
-            var legendWidth = legend.getContainer().offsetWidth;
-            var right = size.x > 2.2 * legendWidth ? legendWidth + 16 : 8;
+            var div = legend.getContainer();
+            if (!legendChosen) {
+                div.classList.toggle("pa-collapsed", size.x < NARROW * LEGEND_WIDTH);
+                div.querySelector(".pa-legend-toggle").setAttribute(
+                    "aria-expanded", div.classList.contains("pa-collapsed") ? "false" : "true");
+            }
+            var open = !div.classList.contains("pa-collapsed");
+            // (before the stylesheet applies, the legend is as wide as the map: never reserve more than its max-width)
+            var right = open && size.x >= NARROW * LEGEND_WIDTH ? Math.min(div.offsetWidth, LEGEND_WIDTH) + 16 : 8;
             map.fitBounds(data.bounds, {paddingTopLeft: [8, 8], paddingBottomRight: [right, 8], animate: false});
             labelZoom();
         }

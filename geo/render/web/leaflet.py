@@ -40,6 +40,10 @@ TILE_NOTICE: Final[str] = (
 )
 #: Tooltip of the legend's title, which folds the legend.
 LEGEND_TOGGLE: Final[str] = "Legende ein- oder ausklappen"
+#: German names of Leaflet's own buttons (zoom, layer switch), which Leaflet writes in English.
+CONTROL_TITLES: Final[dict[str, str]] = {
+    "zoomIn": "Vergrößern", "zoomOut": "Verkleinern", "layers": "Ebenen ein- und ausblenden",
+}
 #: Name of the district names in the map's layer switch.
 LABELS_LAYER: Final[str] = "Sozialraumnamen"
 
@@ -92,6 +96,7 @@ class AtlasLayers(JSCSSMixin):
         self.options = script_json({
             "imagePath": image_path, "fillOpacity": float(fill_opacity), "title": MAP_TITLE,
             "tileNotice": esc(TILE_NOTICE), "legendToggle": LEGEND_TOGGLE, "labelsLayer": esc(LABELS_LAYER),
+            "controls": CONTROL_TITLES,
         })
         # Instance attributes, loaded after the map's Leaflet (streamlit-folium loads them in tree order).
         self.default_js = [("pa_atlas", f"{static_url}/{ATLAS_JS}")]
