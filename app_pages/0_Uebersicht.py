@@ -21,8 +21,8 @@ def _left_out(n: int) -> str:
     """The note of a total that leaves out districts with suppressed values (empty when none is left out)."""
     if not n:
         return ""
-    return (f" (ohne {n} {'Sozialraum' if n == 1 else 'Sozialräume'}, deren Wert aus Datenschutzgründen nicht "
-            "ausgewiesen wird)")
+    which = "1 Sozialraum, dessen Wert" if n == 1 else f"{n} Sozialräume, deren Werte"
+    return f" (ohne {which} aus Datenschutzgründen nicht ausgewiesen {'wird' if n == 1 else 'werden'})"
 
 
 def overview() -> None:

@@ -29,7 +29,6 @@ window.paAtlas = {
                 layer.on("click", function () { f.properties.clicked = Date.now(); });
             }
         }).addTo(map);
-        var reachGroups = [];
         Object.keys(data.types).forEach(function (t) {
             var info = data.types[t];
             if (!info.radius) { return; }
@@ -41,7 +40,6 @@ window.paAtlas = {
             });
             if (data.reach) { g.addTo(map); }
             overlays[info.reach_label] = g;
-            reachGroups.push(g);
         });
         map.createPane("paLabels");
         map.getPane("paLabels").style.zIndex = 550;
