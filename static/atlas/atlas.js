@@ -12,6 +12,12 @@ window.paAtlas = {
         container.setAttribute("role", "region");
         container.setAttribute("aria-label", options.title);
         if (!document.title) { document.title = options.title; }
+        // Leaflet's keyboard handler focuses the map itself on mousedown; in Chromium that retargets the mouseup
+        // to the map container, so a click never reaches a district. The container keeps its tabindex: a click
+        // still focuses it natively and the arrow keys and +/- still work.
+        if (map.keyboard && map.keyboard.enabled()) {
+            L.DomEvent.off(container, "mousedown", map.keyboard._onMouseDown, map.keyboard);
+        }
         var overlays = {};
         var districts = L.geoJSON(data.districts, {
             style: function (f) {
