@@ -259,8 +259,12 @@ def _points_latlon(points: gpd.GeoDataFrame) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------- map content
 
 
-def _district_tip(row: pd.Series, codes: dict, result: Result, dataset: Dataset, var: Variable | None) -> str:
-    """Tooltip of one district; ``codes`` is its row of :func:`~geo.analysis.protect.district_codes`."""
+def _district_tip(row: pd.Series, codes: dict, result: Result, names: dict[str, str], var: Variable | None) -> str:
+    """Tooltip of one district.
+
+    ``codes`` is its row of :func:`~geo.analysis.protect.district_codes`, ``names`` the short name of each analysed
+    offer type (looked up once per map, not per district).
+    """
 
     def shown(name: str, text) -> str:
         code = codes.get(name, "")
@@ -285,18 +289,17 @@ def _district_tip(row: pd.Series, codes: dict, result: Result, dataset: Dataset,
         unit = f" {esc(var.unit)}" if var.unit else ""
         rows.append((esc(var.label), shown(var.key, lambda v: format_number(v, var.decimals) + unit)))
     cells = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in rows)
-    gap_kinds = [_type_info(dataset, t).names.short for t in result.offer_types if bool(row[column("gap", t)])]
+    gap_kinds = [names[t] for t in result.offer_types if bool(row[column("gap", t)])]
     if gap_kinds:
         head += f"<div class='pa-gap-line'>Versorgungslücke: {esc(', '.join(gap_kinds))}</div>"
     if result.offer_types:
         cells += f"<tr><th colspan='2'>{esc(p.in_reach)} (Luftlinie)</th></tr>"
     for t in result.offer_types:
-        info = _type_info(dataset, t)
         text = shown(column("share_in_reach", t), lambda v: f"{format_number(100 * v)} %" if np.isfinite(v) else "–")
         if bool(row[column("gap", t)]):
             text += " <span class='pa-gap-flag'>Lücke</span>"
         cells += (
-            f"<tr><td>{esc(info.names.short)} ({format_distance(result.radii[t])})</td><td>{text}</td></tr>"
+            f"<tr><td>{esc(names[t])} ({format_distance(result.radii[t])})</td><td>{text}</td></tr>"
         )
     return f"{head}<table>{cells}</table>"
 
@@ -500,6 +503,7 @@ def map_data(
     ]
 
     label_xy = _label_points(d, offers)
+    short_names = {t: dataset.type_labels(t).short for t in result.offer_types}
     features = []
     label_rows = []
     for i, (idx, row) in enumerate(d.iterrows()):
@@ -512,7 +516,7 @@ def map_data(
                     "fill": classes.color_of(int(classes.classes[i])),
                     "gap": bool(n_gaps[i]),
                     "gaps": int(n_gaps[i]),
-                    "tip": _district_tip(row, row_codes[idx], result, dataset, var),
+                    "tip": _district_tip(row, row_codes[idx], result, short_names, var),
                 },
             }
         )
