@@ -52,7 +52,7 @@ def overview() -> None:
     cols = st.columns(1 + len(result.offer_types))
     with cols[0]:
         st.metric(
-            ui.md(f"{p.plural} in Sozialräumen mit hohem Bedarf"), format_number(in_need.value), border=True,
+            ui.md(f"{p.short} in Sozialräumen mit hohem Bedarf"), format_number(in_need.value), border=True,
             help=ui.md(f"{p.description} in Sozialräumen mit Statusklasse „Status niedrig“ oder „Status sehr "
                        "niedrig“." + _left_out(in_need.left_out)),
         )
