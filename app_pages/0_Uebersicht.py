@@ -1,11 +1,11 @@
-"""Übersicht, the landing page: data state, key figures and the need × reach map."""
+"""Übersicht, the landing page: data state, key figures, the combined gap map and the five largest gaps."""
 
 from __future__ import annotations
 
 import numpy as np
 import streamlit as st
-from streamlit_folium import st_folium
 
+from app_pages import _map
 from app_pages import _shared as ui
 from geo import settings
 from geo.analysis import column
@@ -13,13 +13,16 @@ from geo.analysis.protect import HIDDEN, protect_gaps, protected_totals
 from geo.formatting import format_distance, format_number
 from geo.render.web.leaflet import need_map
 
+#: Number of gaps listed beside the map.
+TOP_GAPS = 5
+
 
 def _left_out(n: int) -> str:
     """The note of a total that leaves out districts with suppressed values (empty when none is left out)."""
     if not n:
         return ""
-    return (f" (ohne {n} {'Bezirk' if n == 1 else 'Bezirke'}, deren Wert aus Datenschutzgründen nicht "
-            "ausgewiesen wird)")
+    which = "1 Sozialraum, dessen Wert" if n == 1 else f"{n} Sozialräume, deren Werte"
+    return f" (ohne {which} aus Datenschutzgründen nicht ausgewiesen {'wird' if n == 1 else 'werden'})"
 
 
 def overview() -> None:
@@ -49,14 +52,14 @@ def overview() -> None:
     cols = st.columns(1 + len(result.offer_types))
     with cols[0]:
         st.metric(
-            ui.md(f"{p.short} mit Bedarf"), format_number(in_need.value), border=True,
-            help=ui.md(f"{p.description} in Bezirken mit Statusklasse „Status niedrig“ oder „Status sehr "
+            ui.md(f"{p.short} in Sozialräumen mit hohem Bedarf"), format_number(in_need.value), border=True,
+            help=ui.md(f"{p.description} in Sozialräumen mit Statusklasse „Status niedrig“ oder „Status sehr "
                        "niedrig“." + _left_out(in_need.left_out)),
         )
         share_text = ui.pct(in_need.value / total.value) if total.value else "–"
         st.caption(
             f"{share_text} aller {format_number(total.value)} {ui.md(p.plural)} · {districts_in_need} von "
-            f"{districts} Bezirken haben Bedarf" + _left_out(total.left_out)
+            f"{districts} Sozialräumen haben hohen Bedarf" + _left_out(total.left_out)
         )
     for col, t in zip(cols[1:], result.offer_types, strict=True):
         share, reached = totals[column("share_in_need_reached", t)], totals[column("in_need_reached", t)]
@@ -65,58 +68,74 @@ def overview() -> None:
             st.metric(
                 ui.md(dataset.type_labels(t).short), ui.pct(share.value) if np.isfinite(share.value) else "–",
                 border=True,
-                help=ui.md(f"Anteil {p.genitive} mit Bedarf, die höchstens {radius} (Luftlinie) vom nächsten "
-                           "Angebot entfernt wohnen." + _left_out(share.left_out)),
+                help=ui.md(f"Anteil {p.genitive} in Sozialräumen mit hohem Bedarf, die höchstens {radius} "
+                           "(Luftlinie) vom nächsten Angebot entfernt wohnen." + _left_out(share.left_out)),
             )
             n_gaps = int(totals[column("gap_districts", t)].value)
             st.caption(
-                f"{ui.md(p.genitive)} mit Bedarf in Reichweite ({radius}): {format_number(reached.value)} · "
+                f"{ui.md(p.plural)} in Sozialräumen mit hohem Bedarf in Reichweite ({radius}): "
+                f"{format_number(reached.value)} · "
                 f"{n_gaps} {'Versorgungslücke' if n_gaps == 1 else 'Versorgungslücken'}" + _left_out(reached.left_out)
             )
 
-    st.subheader("Bedarf und Reichweite")
-    left, right = st.columns([2, 1])
+    st.subheader("Bedarf und Versorgungslücken")
     types = result.offer_types
-    default_gap = ui.default_gap_type(result)
+    choices = _map.gap_choices(types)
+    left, right = st.columns([2, 1])
     with left:
         gap_type = st.selectbox(
-            "Versorgungslücken markieren für", [None, *types],
-            format_func=lambda t: "keine" if t is None else dataset.type_labels(t).plural,
-            **ui.remember("overview_gap_type", default_gap, options=[None, *types]),
+            "Versorgungslücken markieren für", choices, format_func=_map.gap_label(dataset),
+            **ui.remember("overview_gap_type", choices[0], options=choices),
         )
     with right:
-        labels = st.toggle("Bezirksnamen zeigen", **ui.remember("overview_labels", True))
-    with ui.shows_data_errors():
-        m = need_map(
-            result, dataset, gap_type=gap_type, labels=labels, tiles=ui.remembered("karte_tiles", "none"),
-        )
-    st_folium(m, key="overview_map", height=580, use_container_width=True, returned_objects=[])
+        labels = st.toggle("Sozialraumnamen zeigen", **ui.remember("overview_labels", True))
+    map_col, list_col = st.columns([5, 2])
+    with map_col:
+        with ui.shows_data_errors():
+            m = need_map(
+                result, dataset, gap_type=gap_type, labels=labels, tiles=ui.remembered("karte_tiles", "none"),
+            )
+        _map.show_map(m, key="overview_map", height=580)
+    with list_col:
+        _top_gaps(result, dataset)
     st.caption(
-        "Flächenfarbe: Statusklasse des Sozialraums (dunkler = mehr Bedarf). Gestrichelter Rand: Bezirk mit "
-        f"Bedarf, in dem weniger als {ui.pct(result.max_share_in_reach)} {ui.md(p.genitive)} ein Angebot in "
-        "Reichweite "
-        "haben. Fahren Sie mit der Maus über einen Bezirk für seine Zahlen."
+        "Flächenfarbe: Statusklasse des Sozialraums (dunkler = mehr Bedarf). Schraffiert mit gestricheltem Rand: "
+        f"Versorgungslücke – ein Sozialraum mit hohem Bedarf, in dem weniger als {ui.pct(result.max_share_in_reach)} "
+        f"{ui.md(p.genitive)} ein Angebot in Reichweite haben; die Zahl im Kreis nennt, für wie viele Angebotsarten. "
+        "Fahren Sie mit der Maus über einen Sozialraum für seine Zahlen; ein Klick öffnet seinen Steckbrief."
     )
 
-    gaps = protect_gaps(result.gaps)  # "< 3" and "•" where the exported gap table has them
-    top = gaps[gaps["is_gap"]].head(5)
-    if len(top):
-        st.subheader("Die größten Versorgungslücken")
-        ui.stamp(dataset)
-        lines = []
-        for i, (_, row) in enumerate(top.iterrows(), start=1):
-            kind = dataset.type_labels(row["offer_type"]).short
-            without = row["without_reach"]
-            count = "" if without == HIDDEN else (
-                f"{ui.md(format_number(without))} {ui.md(p.plural)} ohne Angebot in Reichweite. "
-            )
-            lines.append(
-                f"{i}. **{ui.md(row[settings.DISTRICT_NAME])}** – {ui.md(kind)}: {count}{ui.md(row['reason'])}."
-            )
-        st.markdown("\n".join(lines))
-        st.page_link(
-            "app_pages/2_Analyse.py", label="Alle Bezirke mit Bedarf und Begründungen", icon=":material/arrow_forward:"
-        )
 
+def _top_gaps(result, dataset) -> None:
+    """The :data:`TOP_GAPS` largest gaps across all offer types, each a link to its district's Steckbrief.
+
+    Largest = most people without an offer in reach (the order of ``result.gaps``); protected counts stay
+    protected (``"< 3"``, ``"•"``, as in the exported gap table).
+    """
+    st.markdown("**Die größten Versorgungslücken**")
+    gaps = protect_gaps(result.gaps)
+    top = gaps[gaps["is_gap"]].head(TOP_GAPS)
+    if not len(top):
+        st.caption("Keine Versorgungslücke: In jedem Sozialraum mit hohem Bedarf hat mindestens der vorgegebene "
+                   f"Anteil {ui.md(result.population.genitive)} ein Angebot in Reichweite.")
+        return
+    p = result.population
+    linked = _map.profile_available()
+    for i, (_, row) in enumerate(top.iterrows(), start=1):
+        kind = dataset.type_labels(row["offer_type"]).short
+        without = row["without_reach"]
+        count = "" if without == HIDDEN else f" · {format_number(without)} {p.plural} ohne Angebot in Reichweite"
+        label = ui.md(f"{i}. {row[settings.DISTRICT_NAME]} – {kind}{count}")
+        if linked:
+            st.page_link(
+                _map.PROFILE_PAGE, label=label, query_params={_map.PROFILE_PARAM: str(row[settings.DISTRICT_ID])},
+                help=ui.md(f"Steckbrief öffnen: {row['reason']}"),
+            )
+        else:
+            st.markdown(label, help=ui.md(row["reason"]))
+    st.page_link(
+        "app_pages/2_Analyse.py", label="Alle Sozialräume mit hohem Bedarf und Begründungen",
+        icon=":material/arrow_forward:",
+    )
 
 overview()

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import streamlit as st
-from streamlit_folium import st_folium
 
+from app_pages import _map
 from app_pages import _shared as ui
 from geo.analysis import RESIDENTS_FROM_LAYER
 from geo.export import html_bytes
@@ -24,9 +24,9 @@ present = [t for t in offer_types.index if t in set(dataset.offers["offer_type"]
 analysed = result.offer_types
 
 
-def type_name(t: str | None) -> str:
-    """German plural of an offer type for the gap choice (``None``: no gaps marked)."""
-    return "keine" if t is None else dataset.type_labels(t).plural
+def type_name(t: str) -> str:
+    """German plural of an offer type."""
+    return dataset.type_labels(t).plural
 
 
 with st.container(border=True):
@@ -40,7 +40,7 @@ with st.container(border=True):
     scheme = c2.selectbox(
         "Klasseneinteilung", schemes, format_func=map_data.SCHEMES.get,
         help="MSS-Statusklassen: feste Grenzen des standardisierten Index (−1 / +1 / +1,5). Die anderen "
-        "Einteilungen bilden Klassen aus den Werten der Bezirke (mapclassify).",
+        "Einteilungen bilden Klassen aus den Werten der Sozialräume (mapclassify).",
         **ui.remember(scheme_key, schemes[0], options=schemes),
     )
     k = c3.slider(
@@ -52,9 +52,10 @@ with st.container(border=True):
         "Angebote zeigen", present, format_func=type_name, placeholder="keine Angebote",
         **ui.remember("karte_offers", present, options=present),
     )
+    gap_choices = _map.gap_choices(analysed)
     gap_type = c5.selectbox(
-        "Versorgungslücken markieren für", [None, *analysed], format_func=type_name,
-        **ui.remember("karte_gap_type", ui.default_gap_type(result), options=[None, *analysed]),
+        "Versorgungslücken markieren für", gap_choices, format_func=_map.gap_label(dataset),
+        **ui.remember("karte_gap_type", gap_choices[0], options=gap_choices),
     )
     tiles = c6.radio(
         "Hintergrund", list(leaflet.TILES), format_func=leaflet.TILES.get, horizontal=True,
@@ -63,7 +64,7 @@ with st.container(border=True):
     )
     t1, t2, _ = st.columns([3, 3, 2])
     reach = t1.toggle("Reichweiten-Kreise zeigen", **ui.remember("karte_reach", False))
-    labels = t2.toggle("Bezirksnamen zeigen", **ui.remember("karte_labels", True))
+    labels = t2.toggle("Sozialraumnamen zeigen", **ui.remember("karte_labels", True))
 
 ui.stamp(dataset)
 ui.need_note(result)
@@ -72,13 +73,13 @@ with ui.shows_data_errors():
         result, dataset, variable=variable, scheme=scheme, k=k, offer_types=shown, reach=reach,
         gap_type=gap_type, labels=labels, tiles=tiles,
     )
-st_folium(m, key="karte_map", height=680, use_container_width=True, returned_objects=[])
+_map.show_map(m, key="karte_map", height=680)
 
 if result.residents_on_grid:
     st.warning(
         f"Es liegt keine Wohnorte-Ebene{ui.layer_lacks(dataset, result)} vor: Die "
-        f"{ui.md(result.population.plural)} jedes Bezirks sind gleichmäßig auf ein 100-m-Raster im Bezirk "
-        "verteilt. Die Reichweiten sind daher Näherungen – besonders in Bezirken mit großen unbewohnten Flächen.",
+        f"{ui.md(result.population.plural)} jedes Sozialraums sind gleichmäßig auf ein 100-m-Raster im Sozialraum "
+        "verteilt. Die Reichweiten sind daher Näherungen – besonders in Sozialräumen mit großen unbewohnten Flächen.",
         icon=":material/grid_on:",
     )
 elif result.residents_source == RESIDENTS_FROM_LAYER:

@@ -334,3 +334,171 @@ def test_standalone_html_works_offline(demo):
     assert "url(data:image/png;base64," in page and "url(images/" not in page
     assert "<title>Präventionsatlas – Karte</title>" in page
     assert len(page) < 1_000_000
+
+
+# ------------------------------------------------------------------------------------- gaps of every offer type
+
+
+def test_combined_gap_view_marks_and_numbers_every_gap_district(demo):
+    dataset, result = demo
+    data = map_data.map_data(result, dataset, gap_type=map_data.ALL_TYPES)
+    features = data["districts"]["features"]
+    marked = {f["properties"]["id"]: f["properties"]["gaps"] for f in features if f["properties"]["gap"]}
+    # result.gaps, by hand: Eichkamp (0401) lacks all three types, Buchenhain (0305) FGZ, Lohfeld (0804) Familienbüro
+    assert marked == {"0401": 3, "0305": 1, "0804": 1}
+    expected = result.gaps[result.gaps["is_gap"]].groupby("district_id").size().to_dict()
+    assert marked == expected
+    badges = {name: badge for _, _, name, _, badge in data["labels"] if badge}
+    assert badges == {"Eichkamp": 3, "Buchenhain": 1, "Lohfeld": 1}
+    assert data["gap_label"] == "Versorgungslücken: alle Angebotsarten"
+    assert "Versorgungslücke bei 1 Angebotsart <span class='pa-n'>(2)</span>" in data["legend"]
+    assert "Versorgungslücke bei 3 Angebotsarten <span class='pa-n'>(1)</span>" in data["legend"]
+    assert "bei 2 Angebotsarten" not in data["legend"]  # no district with two
+    # gap districts come first among the names, so they are placed before any other
+    assert [row[2] for row in data["labels"][:3]] == ["Eichkamp", "Buchenhain", "Lohfeld"]
+
+
+def test_single_type_gap_view_has_no_badges(demo):
+    dataset, result = demo
+    data = map_data.map_data(result, dataset, gap_type="fgz")
+    marked = {f["properties"]["id"] for f in data["districts"]["features"] if f["properties"]["gap"]}
+    assert marked == {"0401", "0305"}
+    assert not any(row[4] for row in data["labels"])
+    assert "Versorgungslücken: Familiengrundschulzentren (FGZ)" in data["legend"] and "(2)" in data["legend"]
+    none = map_data.map_data(result, dataset, gap_type=None)
+    assert not any(f["properties"]["gap"] for f in none["districts"]["features"]) and none["gap_label"] is None
+
+
+def test_tooltip_names_the_types_with_a_gap(demo):
+    dataset, result = demo
+    data = map_data.map_data(result, dataset)
+    tips = {f["properties"]["id"]: f["properties"]["tip"] for f in data["districts"]["features"]}
+    assert "Versorgungslücke: Familienbüro, FGZ, Lotsendienst</div>" in tips["0401"]
+    assert "Versorgungslücke: FGZ</div>" in tips["0305"]
+    assert "Versorgungslücke" not in tips["0101"]  # Altstadt: in need, but no gap
+
+
+def test_every_feature_carries_its_district_id_and_a_click_returns_it(demo):
+    dataset, result = demo
+    features = map_data.map_data(result, dataset)["districts"]["features"]
+    assert [f["properties"]["id"] for f in features] == list(result.districts[settings.DISTRICT_ID])
+    clicked = {"last_active_drawing": {"type": "Feature", "properties": {**features[5]["properties"], "clicked": 17}}}
+    assert map_data.clicked_district(clicked) == (result.districts[settings.DISTRICT_ID].iloc[5], 17)
+    for nothing in (None, {}, {"last_active_drawing": None}, {"last_active_drawing": {"properties": {"id": 3}}}):
+        assert map_data.clicked_district(nothing) is None
+
+
+def test_hostile_district_id_stays_escaped_and_returns_as_it_was():
+    dataset = _squares(["A", "B", "C"])
+    ids = ["01", XSS, "03"]
+    dataset = dataset.with_layers(districts=dataset.districts.assign(**{settings.DISTRICT_ID: ids}),
+                                  indicators=dataset.indicators.assign(**{settings.DISTRICT_ID: ids}))
+    data = map_data.map_data(analyse(dataset), dataset, gap_type=map_data.ALL_TYPES)
+    feature = data["districts"]["features"][1]
+    assert feature["properties"]["id"] == XSS_ESCAPED
+    assert map_data.clicked_district({"last_active_drawing": feature}) == (XSS, None)
+
+
+def test_names_move_off_an_offer_symbol_but_stay_in_their_district(demo):
+    dataset, result = demo
+    d = result.districts
+    data = map_data.map_data(result, dataset, offer_types=[])  # no symbol drawn: names at the inscribed centre
+    with_offers = map_data.map_data(result, dataset)
+    plain = {row[2]: (row[0], row[1]) for row in data["labels"]}
+    moved = {row[2]: (row[0], row[1]) for row in with_offers["labels"]}
+    wgs = d.to_crs(settings.MAP_CRS).set_index(settings.DISTRICT_NAME).geometry
+    metric = dataset.offers.to_crs(d.crs).geometry
+    for name, (lat, lon) in moved.items():
+        assert wgs[name].contains(Point(lon, lat)), name
+    # Lohfeld has an FGZ right at its centre ("Lo▲feld"): its name moves away from it
+    assert moved["Lohfeld"] != plain["Lohfeld"]
+    lohfeld = d.set_index(settings.DISTRICT_NAME).geometry["Lohfeld"]
+
+    def clearance(latlon):
+        point = gpd.GeoSeries([Point(latlon[1], latlon[0])], crs=settings.MAP_CRS).to_crs(d.crs).iloc[0]
+        return metric.distance(point).min()
+
+    assert clearance(moved["Lohfeld"]) > 2 * clearance(plain["Lohfeld"])
+    assert lohfeld.contains(gpd.GeoSeries([Point(moved["Lohfeld"][::-1])], crs=settings.MAP_CRS).to_crs(d.crs).iloc[0])
+    # a district without an offer near its centre keeps the centre
+    assert moved["Auf der Heide"] == plain["Auf der Heide"]
+
+
+def test_map_options_name_the_map_and_the_tile_notice_in_german(demo):
+    dataset, result = demo
+    html = leaflet.need_map(result, dataset, tiles="osm").get_root().render()
+    assert leaflet.MAP_TITLE.startswith("Karte: ")
+    assert leaflet.MAP_TITLE in html
+    assert "Hintergrundkarte nicht erreichbar" in html
+    assert "Sozialraumnamen" in html and "Bezirksnamen" not in html
+    js = (leaflet.STATIC_DIR / leaflet.ATLAS_JS).read_text(encoding="utf-8")
+    assert "tileerror" in js and "aria-label" in js
+
+
+# ------------------------------------------------------------------------------------------ the map on a page
+
+
+@pytest.fixture
+def profile_calls(monkeypatch):
+    """Links and switches to the Steckbrief, recorded (the page is built in parallel; here it need not exist)."""
+    import streamlit as st
+
+    from app_pages import _map
+
+    calls: dict[str, list] = {"link": [], "switch": []}
+    link = st.page_link
+
+    def page_link(page, **kwargs):
+        if page != _map.PROFILE_PAGE:
+            return link(page, **kwargs)
+        calls["link"].append((kwargs["label"], kwargs["query_params"]))
+        return None
+
+    monkeypatch.setattr(_map, "profile_available", lambda: True)
+    monkeypatch.setattr(st, "page_link", page_link)
+    monkeypatch.setattr(st, "switch_page", lambda page, query_params=None: calls["switch"].append((page, query_params)))
+    return calls
+
+
+def test_overview_lists_the_five_largest_gaps_across_types_each_linking_its_profile(profile_calls):
+    from app_pages import _map
+    from tests.apptest import open_page
+
+    at = open_page(None)
+    assert not at.exception, at.exception
+    assert at.selectbox(key="overview_gap_type").value == map_data.ALL_TYPES  # leads with every gap
+    assert at.selectbox(key="overview_gap_type").format_func(map_data.ALL_TYPES) == "alle Angebotsarten"
+    # result.gaps of the demo by hand: most children without an offer in reach first, over all three types
+    expected = [("Eichkamp – FGZ · 1.809", "0401"), ("Buchenhain – FGZ · 1.658", "0305"),
+                ("Eichkamp – Familienbüro · 1.643", "0401"), ("Eichkamp – Lotsendienst · 1.384", "0401"),
+                ("Lohfeld – Familienbüro · 445", "0804")]
+    links = profile_calls["link"]
+    assert len(links) == 5
+    for i, ((label, params), (text, district)) in enumerate(zip(links, expected, strict=True), start=1):
+        assert label.replace("\\", "") == f"{i}. {text} Kinder ohne Angebot in Reichweite"
+        assert params == {_map.PROFILE_PARAM: district}
+
+
+@pytest.mark.parametrize(("page", "key"), [(None, "overview_map"), ("app_pages/1_Karte.py", "karte_map")])
+def test_a_click_on_a_district_opens_its_profile_once(profile_calls, monkeypatch, page, key):
+    from app_pages import _map
+    from tests.apptest import open_page
+
+    clicks = [None]
+
+    def st_folium(m, **kwargs):
+        assert kwargs["returned_objects"] == ["last_active_drawing"]
+        return {"last_active_drawing": clicks[-1]}
+
+    monkeypatch.setattr(_map, "st_folium", st_folium)
+    at = open_page(page)
+    assert not at.exception, at.exception
+    assert profile_calls["switch"] == []  # no click yet
+    clicks.append({"type": "Feature", "properties": {"id": "0305", "clicked": 1}})
+    at.run()
+    assert profile_calls["switch"] == [(_map.PROFILE_PAGE, {"sozialraum": "0305"})]
+    at.run()  # the map still returns the same click: handled already, no loop
+    assert len(profile_calls["switch"]) == 1
+    clicks.append({"type": "Feature", "properties": {"id": "0305", "clicked": 2}})  # the same district again
+    at.run()
+    assert profile_calls["switch"][1:] == [(_map.PROFILE_PAGE, {"sozialraum": "0305"})]

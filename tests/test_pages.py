@@ -15,6 +15,8 @@ from tests.apptest import open_page
 
 REPO = Path(__file__).resolve().parent.parent
 TIMEOUT = 60
+#: The Übersicht's first key figure (glossary of issue 10).
+IN_NEED = "Kinder in Sozialräumen mit hohem Bedarf"
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +43,7 @@ def test_overview_shows_key_figures_and_the_stamp(demo):
     at = run("app_pages/0_Uebersicht.py")
     expected = analyse(demo).key_figures
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Kinder mit Bedarf"] == format_number(expected["population_in_need"]) == "10.886"
+    assert metrics[IN_NEED] == format_number(expected["population_in_need"]) == "10.886"
     assert metrics["FGZ"] == pct(expected[column("in_need_reached", "fgz")] / expected["population_in_need"])
     assert "synthetische Beispieldaten" in texts(at)
     assert "Musterstadt" in texts(at)
@@ -84,7 +86,7 @@ def test_no_indicator_in_the_index_classifies_nothing_and_says_so(demo):
     assert not at.exception and not at.error
     assert any("kein Indikator mit Werten gewählt" in e.value.replace("\\", "") for e in at.info)
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Kinder mit Bedarf"] == "0"  # no district classified, reach still computed
+    assert metrics[IN_NEED] == "0"  # no district classified, reach still computed
     assert len(at.get("component_instance")) == 1  # the map is still drawn
     at.sidebar.button(key="pa_reset").click().run(timeout=TIMEOUT)
     assert not at.error and at.sidebar.number_input(key="pa_w_unemployment_rate").value == 1.0
@@ -150,13 +152,13 @@ def test_methodik_names_the_parameters_in_force():
 def test_a_new_upload_shows_at_once_in_the_same_session(practice, demo):
     at = run("app_pages/0_Uebersicht.py")
     assert [m for m in at.markdown if m.value.startswith(":orange-badge[")]  # the practice copy keeps the stamp
-    assert [m.label for m in at.metric] == ["Kinder mit Bedarf", "Familienbüro", "FGZ", "Lotsendienst"]
+    assert [m.label for m in at.metric] == [IN_NEED, "Familienbüro", "FGZ", "Lotsendienst"]
 
     offers = demo.offers[demo.offers[settings.OFFER_TYPE] != "fgz"]
     practice.save("offers", offers, filename="angebote_ohne_fgz.csv")
     at.run(timeout=TIMEOUT)  # the same session: the cached data set must not be shown any more
     assert not at.exception
-    assert [m.label for m in at.metric] == ["Kinder mit Bedarf", "Familienbüro", "Lotsendienst"]
+    assert [m.label for m in at.metric] == [IN_NEED, "Familienbüro", "Lotsendienst"]
     assert "Angebote v2 \\(angebote\\_ohne\\_fgz\\.csv" in texts(at)
     assert "Für Familiengrundschulzentren \\(FGZ\\), Familienzentren, Kita\\-Sozialarbeit liegen noch keine " \
         "Standorte vor" in texts(at)

@@ -42,7 +42,7 @@ def test_every_page_names_inhabitants_without_children(city, page):
     at = open_page(None if page == PAGES[0][0] else page, timeout=TIMEOUT)
     assert not at.exception, at.exception
     shown = texts(at)
-    assert "Kinder in Reichweite" not in shown and "Kinder mit Bedarf" not in shown
+    assert "Kinder in Reichweite" not in shown and "Kinder in Sozialräumen mit hohem Bedarf" not in shown
     assert "Kinder ohne" not in shown
     # one count only: no choice in the sidebar
     assert not [s for s in at.sidebar.selectbox if s.label == "Reichweite gemessen an"]
@@ -56,7 +56,7 @@ def test_overview_figures_weighted_by_inhabitants(city):
     expected = analyse(city[1]).key_figures
     at = open_page(timeout=TIMEOUT)
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Einwohner mit Bedarf"] == format_number(expected["population_in_need"])
+    assert metrics["Einwohner in Sozialräumen mit hohem Bedarf"] == format_number(expected["population_in_need"])
     reached = expected[column("in_need_reached", "fgz")] / expected["population_in_need"]
     assert metrics["FGZ"] == f"{format_number(100 * reached)} %"
     assert "Einwohnerinnen und Einwohner ohne Angebot in Reichweite" in texts(at)
@@ -65,13 +65,13 @@ def test_overview_figures_weighted_by_inhabitants(city):
 def test_with_children_the_sidebar_offers_inhabitants_and_the_pages_follow():
     at = open_page(timeout=TIMEOUT)
     assert not at.exception
-    assert "Kinder mit Bedarf" in [m.label for m in at.metric]
+    assert "Kinder in Sozialräumen mit hohem Bedarf" in [m.label for m in at.metric]
     assert not [i for i in at.info if "Reichweite gemessen an" in str(i.value)]
     choice = at.sidebar.selectbox(key="pa_population")
     assert choice.options == ["Kinder 0–17", "Einwohnerinnen und Einwohner"]
     choice.set_value("inhabitants").run(timeout=TIMEOUT)
     assert not at.exception
-    assert "Einwohner mit Bedarf" in [m.label for m in at.metric]
+    assert "Einwohner in Sozialräumen mit hohem Bedarf" in [m.label for m in at.metric]
     assert ("Reichweite gemessen an allen Einwohnerinnen und Einwohnern – so gewählt statt der Kinderzahlen"
             in [i.value for i in at.info])
 
@@ -83,7 +83,7 @@ def test_karte_says_the_residents_layer_lacks_the_count(city):
     at = open_page("app_pages/1_Karte.py", timeout=TIMEOUT)
     assert not at.exception
     assert [w.value for w in at.warning if "Raster" in w.value] == [
-        "Es liegt keine Wohnorte-Ebene mit Einwohnerzahlen vor: Die Einwohnerinnen und Einwohner jedes Bezirks sind "
-        "gleichmäßig auf ein 100-m-Raster im Bezirk verteilt. Die Reichweiten sind daher Näherungen – besonders in "
-        "Bezirken mit großen unbewohnten Flächen."
+        "Es liegt keine Wohnorte-Ebene mit Einwohnerzahlen vor: Die Einwohnerinnen und Einwohner jedes Sozialraums "
+        "sind gleichmäßig auf ein 100-m-Raster im Sozialraum verteilt. Die Reichweiten sind daher Näherungen – "
+        "besonders in Sozialräumen mit großen unbewohnten Flächen."
     ]

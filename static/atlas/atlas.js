@@ -1,9 +1,23 @@
 /* Präventionsatlas web map: draws the payload of geo/render/web/map_data.py with plain Leaflet (no plugins).
-   Loaded from static/ (inlined by standalone_html); the map element's script only calls paAtlas.draw. */
+   Loaded from static/ (inlined by standalone_html); the map element's script only calls paAtlas.draw.
+   Every text shown comes from the payload or the options (German, escaped in Python): none is written here. */
 window.paAtlas = {
-    /* Draw `data` (map_data's payload) on the Leaflet `map`; `options`: {imagePath, fillOpacity}. */
+    /* Draw `data` (map_data's payload) on the Leaflet `map`;
+       `options`: {imagePath, fillOpacity, title, tileNotice, legendToggle, labelsLayer, controls}. */
     draw: function (map, data, options) {
         L.Icon.Default.imagePath = options.imagePath;
+        var container = map.getContainer();
+        // An accessible name for the map (the frame's document and the map region); Leaflet's keyboard
+        // navigation (arrows, +/-) works once the map has the focus.
+        container.setAttribute("role", "region");
+        container.setAttribute("aria-label", options.title);
+        if (!document.title) { document.title = options.title; }
+        // Leaflet's keyboard handler focuses the map itself on mousedown; in Chromium that retargets the mouseup
+        // to the map container, so a click never reaches a district. The container keeps its tabindex: a click
+        // still focuses it natively and the arrow keys and +/- still work.
+        if (map.keyboard && map.keyboard.enabled()) {
+            L.DomEvent.off(container, "mousedown", map.keyboard._onMouseDown, map.keyboard);
+        }
         var overlays = {};
         var districts = L.geoJSON(data.districts, {
             style: function (f) {
@@ -15,9 +29,12 @@ window.paAtlas = {
                     {sticky: true, className: "pa-tip", direction: "auto", opacity: 0.97});
                 layer.on("mouseover", function (e) { e.target.setStyle({weight: 2.5, color: "#1a1a1a"}); });
                 layer.on("mouseout", function (e) { districts.resetStyle(e.target); });
+                layer.on("mousemove", function () { keepInView(layer.getTooltip()); });
+                // A click hands the district's feature to the page (streamlit-folium's last_active_drawing); the
+                // time makes every click a new value, so the page acts on each click exactly once.
+                layer.on("click", function () { f.properties.clicked = Date.now(); });
             }
         }).addTo(map);
-        var reachGroups = [];
         Object.keys(data.types).forEach(function (t) {
             var info = data.types[t];
             if (!info.radius) { return; }
@@ -30,64 +47,138 @@ window.paAtlas = {
             if (data.reach) { g.addTo(map); }
             overlays[info.reach_label] = g;
         });
-        if (data.gap_label) {
-            var gaps = L.featureGroup([
-                L.geoJSON(data.districts, {filter: function (f) { return f.properties.gap; }, interactive: false,
-                    style: {fill: false, color: "#ffffff", weight: 6, opacity: 0.95}}),
-                L.geoJSON(data.districts, {filter: function (f) { return f.properties.gap; }, interactive: false,
-                    style: {fill: false, color: "#1a1a1a", weight: 3, dashArray: "7 5", opacity: 1}})
-            ]).addTo(map);
-            overlays[data.gap_label] = gaps;
-        }
         map.createPane("paLabels");
         map.getPane("paLabels").style.zIndex = 550;
         map.getPane("paLabels").style.pointerEvents = "none";
+        var gapLayer = null;
+        if (data.gap_label) {
+            // Colour is never the only mark of a gap: hatched, outlined and (combined view) numbered.
+            addHatchPattern();
+            var isGap = function (f) { return f.properties.gap; };
+            var badges = data.labels.filter(function (l) { return l[4] > 0; }).map(function (l) {
+                return L.marker([l[0], l[1]], {pane: "paLabels", interactive: false, keyboard: false,
+                    icon: L.divIcon({className: "pa-badge-icon", html: "<span class='pa-badge'>" + l[4] + "</span>",
+                                     iconSize: [18, 18], iconAnchor: [9, 9]})});
+            });
+            gapLayer = L.featureGroup([
+                L.geoJSON(data.districts, {filter: isGap, interactive: false,
+                    style: {stroke: false, fill: true, fillColor: "url(#pa-hatch)", fillOpacity: 1}}),
+                L.geoJSON(data.districts, {filter: isGap, interactive: false,
+                    style: {fill: false, color: "#ffffff", weight: 6, opacity: 0.95}}),
+                L.geoJSON(data.districts, {filter: isGap, interactive: false,
+                    style: {fill: false, color: "#1a1a1a", weight: 3, dashArray: "7 5", opacity: 1}})
+            ].concat(badges)).addTo(map);
+            overlays[data.gap_label] = gapLayer;
+        }
+        function addHatchPattern() {
+            var svg = map.getPane("overlayPane").querySelector("svg");
+            if (!svg || svg.querySelector("#pa-hatch")) { return; }
+            var ns = "http://www.w3.org/2000/svg";
+            var defs = document.createElementNS(ns, "defs");
+            var pattern = document.createElementNS(ns, "pattern");
+            pattern.setAttribute("id", "pa-hatch");
+            pattern.setAttribute("patternUnits", "userSpaceOnUse");
+            pattern.setAttribute("width", "7");
+            pattern.setAttribute("height", "7");
+            pattern.setAttribute("patternTransform", "rotate(45)");
+            var line = document.createElementNS(ns, "line");
+            line.setAttribute("x1", "0"); line.setAttribute("y1", "0");
+            line.setAttribute("x2", "0"); line.setAttribute("y2", "7");
+            line.setAttribute("stroke", "#1a1a1a"); line.setAttribute("stroke-width", "1.6");
+            line.setAttribute("stroke-opacity", "0.75");
+            pattern.appendChild(line);
+            defs.appendChild(pattern);
+            svg.insertBefore(defs, svg.firstChild);
+        }
         var labels = L.layerGroup();
         var labelMarkers = data.labels.map(function (l) {
             return L.marker([l[0], l[1]], {pane: "paLabels", interactive: false, keyboard: false,
                 icon: L.divIcon({className: "pa-label", html: "<span>" + l[2] + "</span>", iconSize: [0, 0]})
             }).addTo(labels);
         });
-        // Labels come in priority order; one that would overlap an earlier one waits for a closer zoom.
-        function declutter() {
-            var placed = [];
-            labelMarkers.forEach(function (mk) {
-                var el = mk.getElement();
-                if (!el || !el.firstChild) { return; }
-                var span = el.firstChild;
-                span.style.visibility = "visible";
-                var r = span.getBoundingClientRect();
-                var free = placed.every(function (p) {
-                    return r.right + 3 < p.left || r.left - 3 > p.right ||
-                        r.bottom + 1 < p.top || r.top - 1 > p.bottom;
-                });
-                if (free) { placed.push(r); } else { span.style.visibility = "hidden"; }
-            });
-        }
-        if (data.labels.length) {
-            if (data.show_labels) { labels.addTo(map); }
-            overlays["Bezirksnamen"] = labels;
-        }
+        var offerMarkers = [];
         Object.keys(data.types).forEach(function (t) {
             var info = data.types[t];
             var icon = L.divIcon({className: "pa-offer", html: info.icon, iconSize: [18, 18], iconAnchor: [9, 9]});
             var g = L.layerGroup();
             data.offers.forEach(function (o) {
                 if (o[2] !== t) { return; }
-                L.marker([o[0], o[1]], {icon: icon, keyboard: false, riseOnHover: true})
+                offerMarkers.push(L.marker([o[0], o[1]], {icon: icon, keyboard: false, riseOnHover: true})
                     .bindTooltip(o[3], {className: "pa-tip", direction: "top", offset: [0, -8], opacity: 0.97})
-                    .addTo(g);
+                    .addTo(g));
             });
             g.addTo(map);
             overlays["<span>" + info.icon + info.label + "</span>"] = g;
         });
+        // Labels come in priority order (gaps, need, size). Each takes the first of a few places around its point
+        // that is clear of symbols, badges and placed names; else the first clear of names; else it waits for a
+        // closer zoom.
+        function declutter() {
+            var placed = [];
+            var symbols = [];
+            offerMarkers.concat(gapLayer ? gapLayer.getLayers() : []).forEach(function (mk) {
+                var el = mk.getElement && mk.getElement();
+                if (el && map.hasLayer(mk)) { symbols.push(el.getBoundingClientRect()); }
+            });
+            function hits(r, boxes, pad) {
+                return boxes.filter(function (p) {
+                    return !(r.right + pad < p.left || r.left - pad > p.right ||
+                             r.bottom + 1 < p.top || r.top - 1 > p.bottom);
+                }).length;
+            }
+            labelMarkers.forEach(function (mk) {
+                var el = mk.getElement();
+                if (!el || !el.firstChild) { return; }
+                var span = el.firstChild;
+                span.style.visibility = "visible";
+                span.style.transform = "";
+                var r = span.getBoundingClientRect();
+                var dy = r.height / 2 + 10, dx = r.width / 2 + 11;
+                var best = null;
+                [[0, 0], [0, dy], [0, -dy], [dx, 0], [-dx, 0]].forEach(function (o) {
+                    var box = {left: r.left + o[0], right: r.right + o[0], top: r.top + o[1], bottom: r.bottom + o[1]};
+                    if (hits(box, placed, 3)) { return; }
+                    var n = hits(box, symbols, 0);
+                    if (best === null || n < best.n) { best = {n: n, o: o, box: box}; }
+                });
+                if (best === null) { span.style.visibility = "hidden"; return; }
+                if (best.o[0] || best.o[1]) {
+                    span.style.transform = "translate(calc(-50% + " + best.o[0] + "px), calc(-50% + " + best.o[1] + "px))";
+                }
+                placed.push(best.box);
+            });
+        }
+        if (data.labels.length) {
+            if (data.show_labels) { labels.addTo(map); }
+            overlays[options.labelsLayer] = labels;
+        }
         L.control.layers(null, overlays, {collapsed: true, position: "topright"}).addTo(map);
+        // Leaflet names its buttons in English: German names (title and accessible name).
+        [["leaflet-control-zoom-in", options.controls.zoomIn], ["leaflet-control-zoom-out", options.controls.zoomOut],
+         ["leaflet-control-layers-toggle", options.controls.layers]].forEach(function (c) {
+            var el = container.querySelector("." + c[0]);
+            if (el) { el.title = c[1]; el.setAttribute("aria-label", c[1]); }
+        });
+        // Maps narrower than NARROW legend widths open with the legend folded (LEGEND_WIDTH: its CSS max-width).
+        var NARROW = 2.8, LEGEND_WIDTH = 225, legendChosen = false;
         var legend = L.control({position: "bottomright"});
         legend.onAdd = function () {
             var div = L.DomUtil.create("div", "pa-legend");
             div.innerHTML = data.legend;
-            div.firstChild.title = "Legende ein- oder ausklappen";
-            L.DomEvent.on(div.firstChild, "click", function () { div.classList.toggle("pa-collapsed"); });
+            // The legend's title folds it: a real button, so the keyboard reaches it too.
+            var head = div.firstChild;
+            var button = L.DomUtil.create("button", "pa-legend-toggle");
+            button.type = "button";
+            button.setAttribute("aria-expanded", "true");
+            button.title = options.legendToggle;
+            button.innerHTML = head.innerHTML;
+            head.innerHTML = "";
+            head.appendChild(button);
+            L.DomEvent.on(button, "click", function () {
+                legendChosen = true;
+                var collapsed = div.classList.toggle("pa-collapsed");
+                button.setAttribute("aria-expanded", collapsed ? "false" : "true");
+            });
             L.DomEvent.disableClickPropagation(div);
             L.DomEvent.disableScrollPropagation(div);
             return div;
@@ -104,30 +195,89 @@ window.paAtlas = {
             };
             stamp.addTo(map);
         }
+        // Tooltips stay inside the map and off the controls (legend, layer switch, zoom, stamp): of the places right,
+        // left, above and below the pointer, the first that fits, shifted into the map; else the one hiding least.
+        function keepInView(tip) {
+            var el = tip && tip.getElement();
+            if (!el || !tip.isOpen()) { return; }
+            el.style.marginLeft = "0px";
+            el.style.marginTop = "0px";
+            var frame = container.getBoundingClientRect();
+            var r = el.getBoundingClientRect();
+            var a = map.latLngToContainerPoint(tip.getLatLng());
+            var ax = frame.left + a.x, ay = frame.top + a.y, w = r.width, h = r.height, gap = 14;
+            var blocks = [].map.call(container.querySelectorAll(".leaflet-control"), function (c) {
+                return c.getBoundingClientRect();
+            }).filter(function (b) { return b.width > 0 && b.height > 0; });
+            var best = null;
+            [[ax + gap, ay - h / 2], [ax - gap - w, ay - h / 2], [ax - w / 2, ay - gap - h], [ax - w / 2, ay + gap],
+             [ax + gap, ay - h - gap], [ax - gap - w, ay - h - gap], [ax + gap, ay + gap], [ax - gap - w, ay + gap]]
+                .forEach(function (c) {
+                    var x = Math.max(frame.left + 4, Math.min(c[0], frame.right - 4 - w));
+                    var y = Math.max(frame.top + 4, Math.min(c[1], frame.bottom - 4 - h));
+                    var cost = blocks.reduce(function (s, b) {
+                        var ox = Math.min(x + w, b.right) - Math.max(x, b.left);
+                        var oy = Math.min(y + h, b.bottom) - Math.max(y, b.top);
+                        return s + (ox > 0 && oy > 0 ? ox * oy : 0);
+                    }, 0);
+                    if (ax > x - 2 && ax < x + w + 2 && ay > y - 2 && ay < y + h + 2) { cost += w * h; }  // on the pointer
+                    if (best === null || cost < best.cost) { best = {cost: cost, x: x, y: y}; }
+                });
+            el.style.marginLeft = (best.x - r.left) + "px";
+            el.style.marginTop = (best.y - r.top) + "px";
+        }
+        map.on("tooltipopen", function (e) { keepInView(e.tooltip); });
+        // The background: when tiles cannot be loaded (no network), say so in the map once, and stop asking.
+        map.eachLayer(function (layer) {
+            if (!(layer instanceof L.TileLayer)) { return; }
+            var loaded = 0, notice = null;
+            layer.on("tileload", function () { loaded += 1; });
+            layer.on("tileerror", function () {
+                if (notice) { return; }
+                notice = L.control({position: "topleft"});
+                notice.onAdd = function () {
+                    var div = L.DomUtil.create("div", "pa-notice");
+                    div.setAttribute("role", "status");
+                    div.innerHTML = options.tileNotice;
+                    return div;
+                };
+                notice.addTo(map);
+                if (!loaded) { layer.off("tileerror"); map.removeLayer(layer); }  // no request loop on each pan
+            });
+        });
         function labelZoom() {
             var hide = map.getZoom() < data.label_min_zoom;
-            map.getContainer().classList.toggle("pa-hide-labels", hide);
+            container.classList.toggle("pa-hide-labels", hide);
             if (!hide) { declutter(); }
         }
         map.on("zoomend", labelZoom);
-        map.on("overlayadd", function (e) { if (e.layer === labels) { labelZoom(); } });
-        // On wide maps keep the city clear of the legend (right).
+        map.on("overlayadd overlayremove", labelZoom);  // names make room for the symbols shown
+        // On wide maps keep the city clear of the legend (right); on narrow ones the legend starts folded (its
+        // title stays, a click or Enter opens it) and the city takes the whole map, until the user folds or
+        // opens it.
         function fit() {
             var size = map.getSize();
             if (!size.x || !size.y) { return; }  // hidden or being removed: nothing to fit into
-            var legendWidth = legend.getContainer().offsetWidth;
-            var right = size.x > 2.2 * legendWidth ? legendWidth + 16 : 8;
+            var div = legend.getContainer();
+            if (!legendChosen) {
+                div.classList.toggle("pa-collapsed", size.x < NARROW * LEGEND_WIDTH);
+                div.querySelector(".pa-legend-toggle").setAttribute(
+                    "aria-expanded", div.classList.contains("pa-collapsed") ? "false" : "true");
+            }
+            var open = !div.classList.contains("pa-collapsed");
+            // (before the stylesheet applies, the legend is as wide as the map: never reserve more than its max-width)
+            var right = open && size.x >= NARROW * LEGEND_WIDTH ? Math.min(div.offsetWidth, LEGEND_WIDTH) + 16 : 8;
             map.fitBounds(data.bounds, {paddingTopLeft: [8, 8], paddingBottomRight: [right, 8], animate: false});
             labelZoom();
         }
         // The frame may get its final size only after this script ran: fit again until the user moves the map.
         var touched = false;
-        L.DomEvent.on(map.getContainer(), "mousedown touchstart wheel keydown", function () { touched = true; });
+        L.DomEvent.on(container, "mousedown touchstart wheel keydown", function () { touched = true; });
         if (window.ResizeObserver) {
             new ResizeObserver(function () {
                 map.invalidateSize({animate: false});
                 if (!touched) { fit(); }
-            }).observe(map.getContainer());
+            }).observe(container);
         }
         fit();
     }

@@ -87,7 +87,7 @@ def test_overview_and_map_work_without_internet(app_url, page, artifacts, distri
     expect(page.get_by_role("heading", name="Präventionsatlas", exact=True)).to_be_visible(timeout=WAIT_MS)
     frame = wait_for_map(page, len(districts), legend="Status sehr niedrig")
     expect(frame.locator(".pa-stamp")).to_have_text(settings.SYNTHETIC_STAMP)
-    expect(page.get_by_text("Kinder mit Bedarf", exact=True)).to_be_visible()
+    expect(page.get_by_text("Kinder in Sozialräumen mit hohem Bedarf", exact=True)).to_be_visible()
     expect(page.get_by_text("10.886", exact=True)).to_be_visible()
     page.screenshot(path=artifacts / "e2e_uebersicht.png")
 

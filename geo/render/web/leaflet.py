@@ -31,6 +31,22 @@ ATLAS_CSS: Final[str] = "atlas/atlas.css"
 #: Background maps. "none" needs no network at all; "osm" fetches :data:`geo.settings.TILE_URL`.
 TILES: Final[dict[str, str]] = {"none": "ohne Hintergrundkarte", "osm": "OpenStreetMap"}
 
+#: Accessible name of the web map: the map document's title and its container's ``aria-label`` (the pages use it
+#: as the title of the map's frame, too).
+MAP_TITLE: Final[str] = "Karte: Sozialräume nach Bedarf, Angebote und Versorgungslücken"
+#: Shown inside the map when background tiles cannot be loaded (no network).
+TILE_NOTICE: Final[str] = (
+    "Hintergrundkarte nicht erreichbar – die Daten sind vollständig; Hintergrund „ohne“ wählen."
+)
+#: Tooltip of the legend's title, which folds the legend.
+LEGEND_TOGGLE: Final[str] = "Legende ein- oder ausklappen"
+#: German names of Leaflet's own buttons (zoom, layer switch), which Leaflet writes in English.
+CONTROL_TITLES: Final[dict[str, str]] = {
+    "zoomIn": "Vergrößern", "zoomOut": "Verkleinern", "layers": "Ebenen ein- und ausblenden",
+}
+#: Name of the district names in the map's layer switch.
+LABELS_LAYER: Final[str] = "Sozialraumnamen"
+
 
 #: A JSON string token as :func:`json.dumps` writes it.
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
@@ -77,7 +93,11 @@ class AtlasLayers(JSCSSMixin):
         super().__init__()
         self._name = "AtlasLayers"
         self.payload = script_json(data)
-        self.options = script_json({"imagePath": image_path, "fillOpacity": float(fill_opacity)})
+        self.options = script_json({
+            "imagePath": image_path, "fillOpacity": float(fill_opacity), "title": MAP_TITLE,
+            "tileNotice": esc(TILE_NOTICE), "legendToggle": LEGEND_TOGGLE, "labelsLayer": esc(LABELS_LAYER),
+            "controls": CONTROL_TITLES,
+        })
         # Instance attributes, loaded after the map's Leaflet (streamlit-folium loads them in tree order).
         self.default_js = [("pa_atlas", f"{static_url}/{ATLAS_JS}")]
         self.default_css = [("pa_atlas_css", f"{static_url}/{ATLAS_CSS}")]
@@ -122,7 +142,8 @@ def need_map(
         Where the browser finds ``static/``.
     **options
         What the map shows: the keyword options of :func:`~geo.render.web.map_data.map_data` (variable, scheme,
-        k, offer_types, reach, gap_type, labels, simplify_m).
+        k, offer_types, reach, gap_type – one type or :data:`~geo.render.web.map_data.ALL_TYPES` –, labels,
+        simplify_m).
 
     Returns
     -------

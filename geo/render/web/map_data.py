@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
@@ -36,6 +37,10 @@ LABEL_MIN_ZOOM: Final[float] = 10.0
 HIDDEN_CLASS: Final[int] = -2
 #: Legend text of those districts (as on the print maps).
 HIDDEN_TEXT: Final[str] = "nicht ausgewiesen (Datenschutz)"
+#: ``gap_type`` that marks the gaps of every analysed offer type at once (the print "Versorgungslücken" map).
+ALL_TYPES: Final[str] = "__alle__"
+#: How that choice is named in the UI and on the map.
+ALL_TYPES_LABEL: Final[str] = "alle Angebotsarten"
 
 
 # --------------------------------------------------------------------------------------------- classification
@@ -186,7 +191,7 @@ def _type_info(dataset: Dataset, offer_type: str) -> _TypeInfo:
 
 def display_geometry(districts: gpd.GeoDataFrame, *, tolerance_m: float = SIMPLIFY_M) -> gpd.GeoSeries:
     """District outlines for the web map: coverage-simplified (shared borders stay shared), WGS84, 6 decimals."""
-    metric = crs.to_metric(districts[[districts.geometry.name]], name="Bezirke").geometry
+    metric = crs.to_metric(districts[[districts.geometry.name]], name="Sozialräume").geometry
     if tolerance_m > 0:
         try:
             simple = metric.simplify_coverage(tolerance_m)
@@ -199,12 +204,51 @@ def display_geometry(districts: gpd.GeoDataFrame, *, tolerance_m: float = SIMPLI
     return gpd.GeoSeries(shapely.transform(wgs.to_numpy(), lambda xy: np.round(xy, 6)), index=wgs.index, crs=wgs.crs)
 
 
-def _label_points(districts: gpd.GeoDataFrame) -> np.ndarray:
-    """(lat, lon) of a label point per district: the centre of the largest inscribed circle."""
-    metric = crs.to_metric(districts[[districts.geometry.name]], name="Bezirke").geometry
-    centre = shapely.get_point(shapely.maximum_inscribed_circle(metric.to_numpy(), 5.0), 0)
-    wgs = gpd.GeoSeries(centre, crs=metric.crs).to_crs(settings.MAP_CRS)
+#: Candidate label points per district (a grid over its bounding box) when offers sit near its centre.
+_LABEL_GRID: Final[int] = 15
+
+
+def _label_points(districts: gpd.GeoDataFrame, offers: gpd.GeoDataFrame | None = None) -> np.ndarray:
+    """(lat, lon) of a label point per district: inside it and clear of the offer symbols drawn on the map.
+
+    The point is the centre of the largest circle inside the district that holds no offer location: the centre of
+    the largest inscribed circle when no offer lies in that circle, else the best of a grid of points in the
+    district, scored by the smaller of the distances to the district's border and to the nearest offer. So a
+    symbol in the middle of a district ("Lo▲feld") pushes its name aside, never out of the district.
+    """
+    metric = crs.to_metric(districts[[districts.geometry.name]], name="Sozialräume").geometry
+    polygons = metric.to_numpy()
+    circles = shapely.maximum_inscribed_circle(polygons, 5.0)
+    centre = shapely.get_point(circles, 0)
+    radius = shapely.length(circles)
+    points = shapely.get_coordinates(centre)
+    if offers is not None and len(offers):
+        sites = crs.to_metric(offers[[offers.geometry.name]], name="Angebote").geometry.to_numpy()
+        tree = shapely.STRtree(sites)
+        for i in np.flatnonzero(_nearest_distance(tree, centre) < radius):
+            points[i] = _clear_point(polygons[i], tree)
+    wgs = gpd.GeoSeries(shapely.points(points), crs=metric.crs).to_crs(settings.MAP_CRS)
     return np.round(np.column_stack([wgs.y, wgs.x]), 6)
+
+
+def _clear_point(polygon, offers: shapely.STRtree) -> np.ndarray:
+    """The grid point of ``polygon`` farthest from both its border and the nearest offer (see :func:`_label_points`)."""
+    minx, miny, maxx, maxy = polygon.bounds
+    xs, ys = np.meshgrid(np.linspace(minx, maxx, _LABEL_GRID), np.linspace(miny, maxy, _LABEL_GRID))
+    grid = shapely.points(xs.ravel(), ys.ravel())
+    grid = grid[shapely.contains_xy(polygon, xs.ravel(), ys.ravel())]
+    if not len(grid):
+        return shapely.get_coordinates(shapely.point_on_surface(polygon))[0]
+    border = shapely.distance(grid, polygon.boundary)
+    return shapely.get_coordinates(grid[int(np.argmax(np.minimum(border, _nearest_distance(offers, grid))))])[0]
+
+
+def _nearest_distance(tree: shapely.STRtree, points: np.ndarray) -> np.ndarray:
+    """Distance from each of ``points`` to the nearest geometry of ``tree`` (``inf`` for an empty point)."""
+    (which, _), distance = tree.query_nearest(points, return_distance=True, all_matches=False)
+    out = np.full(len(points), np.inf)
+    out[which] = distance
+    return out
 
 
 def _points_latlon(points: gpd.GeoDataFrame) -> np.ndarray:
@@ -215,8 +259,12 @@ def _points_latlon(points: gpd.GeoDataFrame) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------- map content
 
 
-def _district_tip(row: pd.Series, codes: dict, result: Result, dataset: Dataset, var: Variable | None) -> str:
-    """Tooltip of one district; ``codes`` is its row of :func:`~geo.analysis.protect.district_codes`."""
+def _district_tip(row: pd.Series, codes: dict, result: Result, names: dict[str, str], var: Variable | None) -> str:
+    """Tooltip of one district.
+
+    ``codes`` is its row of :func:`~geo.analysis.protect.district_codes`, ``names`` the short name of each analysed
+    offer type (looked up once per map, not per district).
+    """
 
     def shown(name: str, text) -> str:
         code = codes.get(name, "")
@@ -241,15 +289,17 @@ def _district_tip(row: pd.Series, codes: dict, result: Result, dataset: Dataset,
         unit = f" {esc(var.unit)}" if var.unit else ""
         rows.append((esc(var.label), shown(var.key, lambda v: format_number(v, var.decimals) + unit)))
     cells = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in rows)
+    gap_kinds = [names[t] for t in result.offer_types if bool(row[column("gap", t)])]
+    if gap_kinds:
+        head += f"<div class='pa-gap-line'>Versorgungslücke: {esc(', '.join(gap_kinds))}</div>"
     if result.offer_types:
         cells += f"<tr><th colspan='2'>{esc(p.in_reach)} (Luftlinie)</th></tr>"
     for t in result.offer_types:
-        info = _type_info(dataset, t)
         text = shown(column("share_in_reach", t), lambda v: f"{format_number(100 * v)} %" if np.isfinite(v) else "–")
         if bool(row[column("gap", t)]):
             text += " <span class='pa-gap-flag'>Lücke</span>"
         cells += (
-            f"<tr><td>{esc(info.names.short)} ({format_distance(result.radii[t])})</td><td>{text}</td></tr>"
+            f"<tr><td>{esc(names[t])} ({format_distance(result.radii[t])})</td><td>{text}</td></tr>"
         )
     return f"{head}<table>{cells}</table>"
 
@@ -265,8 +315,66 @@ def _offer_tip(row: pd.Series, info: _TypeInfo) -> str:
     return "".join(parts)
 
 
+def clicked_district(returned: dict | None) -> tuple[str, object] | None:
+    """The district id of a clicked map feature and what makes that click unique, from ``st_folium``'s value.
+
+    ``returned`` is what ``st_folium(..., returned_objects=["last_active_drawing"])`` gives back: the clicked
+    district's GeoJSON feature, whose properties carry the id (HTML-escaped, as every text of the payload) and the
+    time of the click. ``None`` when nothing (or something else than a district) was clicked.
+    """
+    feature = (returned or {}).get("last_active_drawing") or {}
+    properties = feature.get("properties") if isinstance(feature, dict) else None
+    if not isinstance(properties, dict) or not isinstance(properties.get("id"), str):
+        return None
+    return html.unescape(properties["id"]), properties.get("clicked")
+
+
+def gap_types_of(result: Result, gap_type: str | None) -> list[str]:
+    """The analysed offer types whose gaps the map marks: one, all (:data:`ALL_TYPES`) or none."""
+    if gap_type == ALL_TYPES:
+        return list(result.offer_types)
+    return [gap_type] if gap_type in result.offer_types else []
+
+
+def gap_counts(result: Result, gap_types: Iterable[str]) -> np.ndarray:
+    """Per district, for how many of ``gap_types`` it is a *Versorgungslücke* (0 = none)."""
+    counts = np.zeros(len(result.districts), dtype=int)
+    for t in gap_types:
+        counts += result.districts[column("gap", t)].to_numpy(dtype=bool)
+    return counts
+
+
+def gap_name(dataset: Dataset, gap_type: str | None) -> str:
+    """How a gap choice is named: the plural of the offer type, :data:`ALL_TYPES_LABEL` or "keine"."""
+    if gap_type is None:
+        return "keine"
+    return ALL_TYPES_LABEL if gap_type == ALL_TYPES else dataset.type_labels(gap_type).plural
+
+
+def _gap_legend(result: Result, dataset: Dataset, gap_type: str, gap_types: list[str], n_gaps: np.ndarray) -> str:
+    """The legend section of the marked gaps: the rule, then hatched swatches (with the badge when combined)."""
+    share = format_number(100 * result.max_share_in_reach)
+    rule = f"Sozialraum mit hohem Bedarf, unter {share} % {result.population.genitive} in Reichweite"
+    rows = [f"<div class='pa-lt'>Versorgungslücken: {esc(gap_name(dataset, gap_type))}</div>",
+            f"<div class='pa-ls'>{esc(rule)}</div>"]
+    if gap_type != ALL_TYPES:
+        rows.append(f"<div class='pa-lr'><span class='pa-sw pa-sw-gap'></span><span>schraffiert, gestrichelter Rand "
+                    f"<span class='pa-n'>({int((n_gaps > 0).sum())})</span></span></div>")
+        return "".join(rows)
+    for n in range(1, len(gap_types) + 1):
+        count = int((n_gaps == n).sum())
+        if count:
+            kinds = "Angebotsart" if n == 1 else "Angebotsarten"
+            rows.append(f"<div class='pa-lr'><span class='pa-sw pa-sw-gap'><span class='pa-badge'>{n}</span></span>"
+                        f"<span>Versorgungslücke bei {n} {kinds} <span class='pa-n'>({count})</span></span></div>")
+    if not n_gaps.any():
+        rows.append("<div class='pa-lr'><span class='pa-sw pa-sw-gap'></span><span>keine Versorgungslücke "
+                    "<span class='pa-n'>(0)</span></span></div>")
+    return "".join(rows)
+
+
 def _legend(
-    *, title: str, subtitle: str, classes: Classes, gap: tuple[str, str, int] | None,
+    *, title: str, subtitle: str, classes: Classes, gap: str,
     offers: list[tuple[str, str, int]], reach: list[tuple[str, str]], no_class_count: int, no_class_text: str,
     note: str = "", hidden_count: int = 0, protection_note: bool = False,
 ) -> str:
@@ -286,13 +394,8 @@ def _legend(
             f"<div class='pa-lr'><span class='pa-sw' style='background:{HIDDEN_COLOR}'></span>"
             f"<span>{esc(HIDDEN_TEXT)} <span class='pa-n'>({hidden_count})</span></span></div>"
         )
-    if gap is not None:
-        kind, label, count = gap
-        rows.append(
-            f"<div class='pa-lt'>Versorgungslücke: {esc(kind)}</div>"
-            f"<div class='pa-lr'><span class='pa-sw pa-sw-gap'></span><span>{esc(label)} "
-            f"<span class='pa-n'>({count})</span></span></div>"
-        )
+    if gap:
+        rows.append(gap)
     if offers:
         rows.append("<div class='pa-lt'>Angebote</div>")
         for svg, label, count in offers:
@@ -343,7 +446,8 @@ def map_data(
     reach
         Draw reach circles (radius from ``result.radii``) around the offers of analysed types.
     gap_type
-        Mark the gap districts (*Versorgungslücken*) of this analysed offer type.
+        Mark the gap districts (*Versorgungslücken*) of this analysed offer type, or of every analysed type with
+        :data:`ALL_TYPES` (each gap district then carries the number of types with a gap as a badge).
     labels
         Show district names on the map.
     simplify_m
@@ -361,37 +465,15 @@ def map_data(
     var = choices[variable]
     if scheme not in SCHEMES:
         raise ValueError(f"Unknown classification scheme {scheme!r}")
-    if gap_type is not None and gap_type not in result.offer_types:
-        gap_type = None
+    gap_types = gap_types_of(result, gap_type)
     k = int(min(7, max(2, k)))
     d = result.districts
     codes = district_codes(result)
     classes = classify(result, var, scheme=scheme, k=k, codes=codes)
     row_codes = codes.to_dict("index")
     geometry = display_geometry(d, tolerance_m=simplify_m)
-    label_xy = _label_points(d)
-
-    features = []
-    label_rows = []
-    for i, (idx, row) in enumerate(d.iterrows()):
-        gap = bool(row[column("gap", gap_type)]) if gap_type else False
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": shapely.geometry.mapping(geometry.loc[idx]),
-                "properties": {
-                    "fill": classes.color_of(int(classes.classes[i])),
-                    "gap": gap,
-                    "tip": _district_tip(row, row_codes[idx], result, dataset, var),
-                },
-            }
-        )
-        label_rows.append([float(label_xy[i, 0]), float(label_xy[i, 1]), esc(row[settings.DISTRICT_NAME])])
-    # Label priority where names collide: gap districts, then districts in need, then the larger ones.
+    n_gaps = gap_counts(result, gap_types)
     in_need = d["status_class"].isin(IN_NEED_CLASSES).to_numpy()
-    gaps = d[column("gap", gap_type)].to_numpy(dtype=bool) if gap_type else np.zeros(len(d), dtype=bool)
-    order = np.lexsort((-d.geometry.area.to_numpy(), ~in_need, ~gaps))
-    label_rows = [label_rows[i] for i in order]
 
     offers = dataset.offers
     offers = offers[offers.geometry.notna() & ~offers.geometry.is_empty]
@@ -420,6 +502,32 @@ def map_data(
         for j, (_, row) in enumerate(offers.iterrows())
     ]
 
+    label_xy = _label_points(d, offers)
+    short_names = {t: dataset.type_labels(t).short for t in result.offer_types}
+    features = []
+    label_rows = []
+    for i, (idx, row) in enumerate(d.iterrows()):
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": shapely.geometry.mapping(geometry.loc[idx]),
+                "properties": {
+                    "id": esc(row[settings.DISTRICT_ID]),  # escaped like every text; see clicked_district
+                    "fill": classes.color_of(int(classes.classes[i])),
+                    "gap": bool(n_gaps[i]),
+                    "gaps": int(n_gaps[i]),
+                    "tip": _district_tip(row, row_codes[idx], result, short_names, var),
+                },
+            }
+        )
+        # [lat, lon, name, priority, badge]: a badge (number of types with a gap) only in the combined view
+        badge = int(n_gaps[i]) if gap_type == ALL_TYPES and n_gaps[i] else 0
+        label_rows.append([float(label_xy[i, 0]), float(label_xy[i, 1]), esc(row[settings.DISTRICT_NAME]),
+                           bool(n_gaps[i] or in_need[i]), badge])
+    # Label priority where names collide: gap districts, then districts in need, then the larger ones.
+    order = np.lexsort((-d.geometry.area.to_numpy(), ~in_need, n_gaps == 0))
+    label_rows = [label_rows[i] for i in order]
+
     year = result.year
     if var.key == STATUS:
         title = f"Sozialstatus {year} (Statusindex)"
@@ -437,15 +545,7 @@ def map_data(
         no_class_text = "kein Wert"
     else:
         no_class_text = f"{NOT_CLASSIFIED} (unter {min_inh} EW oder ohne Wert)"
-    gap_legend = None
-    if gap_type:
-        info = _type_info(dataset, gap_type)
-        share = format_number(100 * result.max_share_in_reach)
-        gap_legend = (
-            info.names.short,
-            f"Status niedrig/sehr niedrig und unter {share} % {result.population.genitive} in Reichweite",
-            int(d[column("gap", gap_type)].sum()),
-        )
+    gap_legend = _gap_legend(result, dataset, gap_type, gap_types, n_gaps) if gap_types else ""
     legend = _legend(
         title=title, subtitle=subtitle, classes=classes, gap=gap_legend,
         offers=[(types[t]["icon"], info.names.plural, types[t]["count"]) for t, info in infos.items()],
@@ -465,7 +565,7 @@ def map_data(
         "offers": offer_rows,
         "types": types,
         "reach": bool(reach),
-        "gap_label": esc(f"Versorgungslücken: {_type_info(dataset, gap_type).names.short}") if gap_type else None,
+        "gap_label": esc(f"Versorgungslücken: {gap_name(dataset, gap_type)}") if gap_types else None,
         "legend": legend,
         "stamp": esc(settings.SYNTHETIC_STAMP) if dataset.synthetic else None,
         "bounds": [[round(float(miny), 6), round(float(minx), 6)], [round(float(maxy), 6), round(float(maxx), 6)]],
