@@ -197,7 +197,8 @@ def test_ranking_options_give_exactly_the_expected_rows(demo_case):
     assert (f"Nicht aufgeführt: {n_rest} Kombinationen aus Sozialraum mit hohem Bedarf und Angebotsart ohne "
             f"Versorgungslücke ({rest_districts} Sozialräume); sie stehen in der Ergebnistabelle (XLSX") in gaps_text
     assert ("Rangliste (Option „gaps“): nur die Versorgungslücken je Angebotsart, absteigend nach der Zahl der "
-            "Kinder ohne Angebot in Reichweite; die übrigen Sozialräume mit hohem Bedarf stehen in der Ergebnistabelle") in gaps_text
+            "Kinder ohne Angebot in Reichweite; die übrigen Sozialräume mit hohem Bedarf stehen in der "
+            "Ergebnistabelle") in gaps_text
     zero = re.compile(r"(?<![\d,])0 % der Kinder wohnen weiter als")  # the rows the issue found noise
     assert not zero.search(gaps_text) and zero.search(" ".join(" ".join(texts["all"]).split()))
     annex_text = " ".join(" ".join(texts["annex"]).split())
