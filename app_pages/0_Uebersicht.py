@@ -120,19 +120,15 @@ def _top_gaps(result, dataset) -> None:
                    f"Anteil {ui.md(result.population.genitive)} ein Angebot in Reichweite.")
         return
     p = result.population
-    linked = _map.profile_available()
     for i, (_, row) in enumerate(top.iterrows(), start=1):
         kind = dataset.type_labels(row["offer_type"]).short
         without = row["without_reach"]
         count = "" if without == HIDDEN else f" · {format_number(without)} {p.plural} ohne Angebot in Reichweite"
         label = ui.md(f"{i}. {row[settings.DISTRICT_NAME]} – {kind}{count}")
-        if linked:
-            st.page_link(
-                _map.PROFILE_PAGE, label=label, query_params={_map.PROFILE_PARAM: str(row[settings.DISTRICT_ID])},
-                help=ui.md(f"Steckbrief öffnen: {row['reason']}"),
-            )
-        else:
-            st.markdown(label, help=ui.md(row["reason"]))
+        st.page_link(
+            _map.PROFILE_PAGE, label=label, query_params={_map.PROFILE_PARAM: str(row[settings.DISTRICT_ID])},
+            help=ui.md(f"Steckbrief öffnen: {row['reason']}"),
+        )
     st.page_link(
         "app_pages/2_Analyse.py", label="Alle Sozialräume mit hohem Bedarf und Begründungen",
         icon=":material/arrow_forward:",

@@ -6,7 +6,6 @@ import folium
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages import _shared as ui
 from geo.dataset import Dataset
 from geo.render.web.map_data import ALL_TYPES, clicked_district, gap_name
 
@@ -27,11 +26,6 @@ def gap_label(dataset: Dataset):
     return lambda t: gap_name(dataset, t)
 
 
-def profile_available() -> bool:
-    """Whether the Steckbrief page is registered (it is built in parallel; until then no link points to it)."""
-    return any(path == PROFILE_PAGE for path, _, _ in ui.PAGES)
-
-
 def open_profile(district_id: str) -> None:
     """Switch to the Steckbrief of ``district_id`` (contract of issue 10: ``?sozialraum=<id>``)."""
     st.switch_page(PROFILE_PAGE, query_params={PROFILE_PARAM: str(district_id)})
@@ -46,7 +40,7 @@ def show_map(m: folium.Map, *, key: str, height: int) -> None:
     returned = st_folium(m, key=key, height=height, use_container_width=True, returned_objects=RETURNED)
     click = clicked_district(returned)
     handled = f"{key}__handled_click"
-    if click is None or st.session_state.get(handled) == click or not profile_available():
+    if click is None or st.session_state.get(handled) == click:
         return
     st.session_state[handled] = click
     open_profile(click[0])

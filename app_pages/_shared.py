@@ -38,6 +38,7 @@ from geo import DataError, Dataset, Params, Result, analyse, catalog, column, lo
 from geo.analysis import population
 from geo.formatting import format_number
 from geo.ingest.definitions import ORIGINS
+from geo.render.web.leaflet import MAP_TITLE as MAP_NAME
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 FAVICON = REPO_DIR / "static" / "favicon.png"
@@ -45,9 +46,8 @@ FAVICON = REPO_DIR / "static" / "favicon.png"
 GERMAN_JS = REPO_DIR / "static" / "ui" / "german.js"
 #: The app's own CSS: caption and disabled-label contrast, the script's element hidden (:func:`language`).
 APP_CSS = REPO_DIR / "static" / "ui" / "app.css"
-#: The accessible name of the map frame (streamlit-folium names it "streamlit_folium.st_folium"). Until the
-#: web map module defines ``MAP_TITLE`` (geo/render/web/leaflet.py), it is defined here.
-MAP_TITLE = "Interaktive Karte der Sozialräume"
+#: The accessible name of the map frame (streamlit-folium names it "streamlit_folium.st_folium"): the map's own.
+MAP_TITLE = MAP_NAME
 APP_TITLE = "Präventionsatlas"
 #: The pages in navigation order: script (relative to app.py), German title, Material icon. The first is the
 #: landing page at the app's root URL; the others get the URL of their file name without the number

@@ -454,7 +454,6 @@ def profile_calls(monkeypatch):
         calls["link"].append((kwargs["label"], kwargs["query_params"]))
         return None
 
-    monkeypatch.setattr(_map, "profile_available", lambda: True)
     monkeypatch.setattr(st, "page_link", page_link)
     monkeypatch.setattr(st, "switch_page", lambda page, query_params=None: calls["switch"].append((page, query_params)))
     return calls

@@ -7,7 +7,6 @@ import re
 
 import pytest
 
-from app_pages import _map
 from geo import settings
 from geo.analysis import analyse
 from geo.demo import load_demo
@@ -148,9 +147,6 @@ def test_karte_tooltips_stay_off_the_legend_and_the_legend_folds(app_url, page, 
 
 
 def test_click_on_a_district_opens_its_profile(app_url, page, districts):
-    if not _map.profile_available():
-        pytest.skip(f"{_map.PROFILE_PAGE} ist in diesem Stand noch nicht registriert (ui.PAGES); die Navigation "
-                    "prüft tests/test_maps.py mit AppTest")
     page.goto(app_url)
     frame_locator = wait_for_map(page, len(districts), legend="Versorgungslücken: alle Angebotsarten")
     index = int((districts[settings.DISTRICT_NAME] == "Eichkamp").to_numpy().argmax())
@@ -160,8 +156,6 @@ def test_click_on_a_district_opens_its_profile(app_url, page, districts):
 
 
 def test_top_gap_entries_link_to_the_profiles(app_url, page, districts):
-    if not _map.profile_available():
-        pytest.skip(f"{_map.PROFILE_PAGE} ist in diesem Stand noch nicht registriert (ui.PAGES)")
     page.goto(app_url)
     wait_for_map(page, len(districts), legend="Versorgungslücken: alle Angebotsarten")
     link = page.get_by_role("link", name=re.compile(r"^2\. Buchenhain – FGZ"))
