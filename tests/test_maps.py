@@ -177,8 +177,13 @@ def test_reach_share_is_darker_where_reach_is_lower(demo):
     var = map_data.variables(result, dataset)[column("share_in_reach", "fgz")]
     classes = map_data.classify(result, var, scheme="equal_interval", k=5)
     assert var.direction == -1
-    assert classes.colors[0] == palette.YLORRD[5][-1]  # lowest share: darkest colour
-    assert classes.labels[0].startswith("0 %")
+    assert classes.colors == palette.reach_colors(5) == palette.PURPLES[5][::-1]  # the print maps' reach scheme
+    assert classes.labels[0].startswith("0 %")  # lowest share: darkest colour
+    fb = map_data.classify(result, map_data.variables(result, dataset)[column("share_in_reach", "familienbuero")],
+                           scheme="equal_interval", k=5)
+    assert fb.colors == classes.colors  # the same for every offer type
+    html = leaflet.need_map(result, dataset, variable=var.key, scheme="equal_interval", k=5).get_root().render()
+    assert "dunkler = weniger Kinder in Reichweite" in html
 
 
 # ------------------------------------------------------------------------------------------------ geometry

@@ -128,6 +128,8 @@ def classify(
 ) -> Classes:
     """Classes, legend labels and colours of ``var``; darker always means more need.
 
+    A share in reach uses the one reach scheme of :func:`geo.render.palette.reach_colors` (darker = fewer reached).
+
     Values suppressed by data protection fall into no class (:data:`HIDDEN_CLASS` for reach shares); ``codes``
     is :func:`~geo.analysis.protect.district_codes` of ``result`` when the caller has it already.
     """
@@ -149,9 +151,12 @@ def classify(
         classes, bins = classify_values(values, scheme, k)
         classes = np.where(hidden, HIDDEN_CLASS, classes)
         finite = values[np.isfinite(values)]
-        colors = list(YLORRD[len(bins)]) if len(bins) >= 2 else [YLORRD[3][1]] * len(bins)
-        if var.direction < 0:
-            colors = colors[::-1]  # lower values mean more need here (e.g. a low share in reach): darker
+        if _is_share(result, var):
+            colors = palette.reach_colors(len(bins))  # one reach scheme for every type, as in print: darker = fewer
+        else:
+            colors = list(YLORRD[len(bins)]) if len(bins) >= 2 else [YLORRD[3][1]] * len(bins)
+            if var.direction < 0:
+                colors = colors[::-1]  # lower values mean more need here: darker
         unit = f" {var.unit}" if var.unit else ""
         signed = var.key == STATUS
 
@@ -536,7 +541,10 @@ def map_data(
     subtitle = palette.SCHEMES[scheme].short
     if scheme != "mss":
         subtitle += f", {len(classes.labels)} Klassen"
-    subtitle += " · dunkler = mehr Bedarf" if var.direction > 0 else " · dunkler = weniger Reichweite"
+    if _is_share(result, var):
+        subtitle += " · " + palette.reach_scheme_note(result.population.plural)
+    else:
+        subtitle += " · dunkler = mehr Bedarf"
     no_class = int((classes.classes == -1).sum())
     min_inh = format_number(result.min_inhabitants)
     if var.key == STATUS:
