@@ -142,7 +142,7 @@ def test_kreis_unna_from_an_empty_data_folder_to_the_committee_report(data_root,
 
     code, out, _ = cli(capsys, "workspace", "list")
     assert code == 0
-    assert out.splitlines()[:2] == ["  demo                     Musterstadt (Demo, schreibgeschützt)",
+    assert out.splitlines()[:2] == ["  demo                     Musterstadt (Demo)",
                                     "* kreis-unna               Kreis Unna"]
 
     # analyse without --workspace: the default the app opens, in a fresh process as a planner would run it.

@@ -25,7 +25,7 @@ import pytest
 
 from geo import settings
 from geo.analysis import column
-from geo.analysis.protect import HIDDEN, HIDDEN_REASON, SMALL, protected_sum
+from geo.analysis.protect import HIDDEN, HIDDEN_REASON, SMALL, district_codes, indicator_columns, protected_sum
 from geo.export import csv_bytes, html_bytes
 from geo.render.tables import screen_table
 from geo.render.web import map_data
@@ -101,6 +101,20 @@ def test_map_tooltips_protect_exactly_what_the_csv_protects(case, variable):
     assert "Lücke" in tips[0]["FGZ (600 m)"]  # the gap flag is shown, as in the CSV ("ja")
     assert csv.loc["D1", "FGZ: Versorgungslücke"] == "ja"
     assert "„&lt; 3“ = 1 oder 2 Personen" in data["legend"]
+
+
+def test_an_unclassified_district_hides_every_indicator_also_outside_the_index():
+    dataset = protection_case()
+    indicators = dataset.indicators.copy()
+    indicators["kita_quote"] = [91.0, 85.5, 70.0, 64.0]  # a city's indicator that is not in the status index
+    dataset = dataset.with_layers(indicators=indicators)
+    result = small_result(dataset)
+    assert "kita_quote" in result.districts and "kita_quote" not in result.weights
+    assert indicator_columns(result) == [*result.weights, "kita_quote"]
+    codes = district_codes(result).set_index(result.districts[settings.DISTRICT_ID])
+    assert codes["kita_quote"].tolist() == ["", "", "", HIDDEN]  # D4 has 250 inhabitants: not classified
+    assert codes["sgb2_children_quota"].tolist() == ["", "", "", HIDDEN]
+    assert codes[settings.INHABITANTS].tolist() == ["", "", "", ""]  # counts follow rule 1 only
 
 
 def test_map_classes_leave_suppressed_values_out(case):
@@ -186,9 +200,9 @@ def test_overview_shows_protected_figures(stored_case):
     shown = texts(at)
     assert "0 % aller 190 Kinder · 1 von 4 Sozialräumen haben hohen Bedarf (ohne 1 Sozialraum" in shown
     # the top-gap list beside the map: the count protected, the reason (protected too) in the entry's help
-    entry = next(e for e in at.markdown if "Nordhof" in e.value)
-    assert entry.value.replace("\\", "") == f"1. Nordhof – FGZ · {SMALL} Kinder ohne Angebot in Reichweite"
-    assert entry.proto.help.replace("\\", "") == HIDDEN_REASON
+    entry = next(e for e in at.get("page_link") if "Nordhof" in e.proto.label)
+    assert entry.proto.label.replace("\\", "") == f"1. Nordhof – FGZ · {SMALL} Kinder ohne Angebot in Reichweite"
+    assert entry.proto.help.replace("\\", "") == f"Steckbrief öffnen: {HIDDEN_REASON}"
     assert "2 Kinder" not in shown
 
 

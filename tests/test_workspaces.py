@@ -51,7 +51,7 @@ def test_a_city_workspace_starts_empty_and_becomes_the_default(data_root):
     create_workspace("Übung", demo_copy=True)
     assert default_ref() == "castrop-rauxel"
     assert [(e.ref, e.label, e.default) for e in list_workspaces()] == [
-        (DEMO, "Musterstadt (Demo, schreibgeschützt)", False),
+        (DEMO, "Musterstadt (Demo)", False),
         ("castrop-rauxel", "Castrop-Rauxel (AGS 05562004)", True),
         ("herne", "Herne", False),
         ("uebung", "Übung (Übungskopie)", False),

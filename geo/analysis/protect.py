@@ -110,10 +110,24 @@ def reach_codes(
     return ReachCodes(code_children, code_without, code_share, code_median)
 
 
+def indicator_columns(result: Result) -> list[str]:
+    """The indicator columns of ``result.districts``: the status index's first, then every other indicator.
+
+    Rule 5 hides all of them for a Sozialraum that is not classified, not only those of the index.
+    """
+    d = result.districts
+    counts = {settings.INHABITANTS, settings.CHILDREN, result.population.column}
+    structural = {settings.DISTRICT_ID, settings.DISTRICT_NAME, settings.AREA_ID, settings.AREA_NAME,
+                  d.geometry.name, "classified", "status_class", "index_sum", "status_index", *counts}
+    others = [c for c in d.columns if c not in structural and c not in result.weights and "__" not in c
+              and not str(c).startswith("z_") and pd.api.types.is_numeric_dtype(d[c])]
+    return [k for k in result.weights if k in d] + others
+
+
 def district_codes(result: Result, *, threshold: int | None = None) -> pd.DataFrame:
     """Display code of every protected cell of ``result.districts`` (same index, columns as there).
 
-    Columns covered: inhabitants, children, the indicator keys, ``z_<key>``, ``index_sum``, ``status_index``,
+    Columns covered: inhabitants, children, every indicator column (:func:`indicator_columns`), ``z_<key>``, ``index_sum``, ``status_index``,
     and per offer type ``share_in_reach``, ``without_reach``, ``median_distance_m``. A code is ``""``
     where the value may be shown.
     """
@@ -125,7 +139,7 @@ def district_codes(result: Result, *, threshold: int | None = None) -> pd.DataFr
     children = d[result.population.column].to_numpy(dtype=float)  # whom reach is measured for
     codes[result.population.column] = np.where(_small(children, threshold), SMALL, "")
     unclassified = ~d["classified"].to_numpy(dtype=bool) if "classified" in d else np.zeros(len(d), bool)
-    need_columns = [k for k in result.weights if k in d] + [f"z_{k}" for k in result.weights if f"z_{k}" in d]
+    need_columns = [*indicator_columns(result), *(f"z_{k}" for k in result.weights if f"z_{k}" in d)]
     need_columns += [c for c in ("index_sum", "status_index") if c in d]
     for name in need_columns:
         codes[name] = np.where(unclassified, HIDDEN, "")

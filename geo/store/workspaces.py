@@ -35,7 +35,7 @@ from geo.store.workspace import DB_NAME, Workspace
 
 #: Reference of the built-in demo workspace.
 DEMO: Final[str] = "demo"
-DEMO_TITLE: Final[str] = "Musterstadt (Demo, schreibgeschützt)"
+DEMO_TITLE: Final[str] = "Musterstadt (Demo)"
 #: File in the data folder naming the default workspace.
 DEFAULT_FILE: Final[str] = "standard.txt"
 #: Most characters of a workspace's name (the municipality, e.g. "Stadt Castrop-Rauxel – Testkopie").
@@ -95,7 +95,7 @@ class Entry:
     """One workspace of the data folder as listed to the planner."""
 
     ref: str  # "demo", a folder name in the data folder, or a path for a workspace elsewhere
-    name: str  # "Musterstadt (Demo, schreibgeschützt)", "Bochum"
+    name: str  # "Musterstadt (Demo)", "Bochum"
     ags: str = ""
     origin: str = "city"  # demo | city | demo-copy
     default: bool = False
