@@ -127,9 +127,9 @@ def indicator_columns(result: Result) -> list[str]:
 def district_codes(result: Result, *, threshold: int | None = None) -> pd.DataFrame:
     """Display code of every protected cell of ``result.districts`` (same index, columns as there).
 
-    Columns covered: inhabitants, children, every indicator column (:func:`indicator_columns`), ``z_<key>``, ``index_sum``, ``status_index``,
-    and per offer type ``share_in_reach``, ``without_reach``, ``median_distance_m``. A code is ``""``
-    where the value may be shown.
+    Columns covered: inhabitants, children, every indicator column (:func:`indicator_columns`), ``z_<key>``,
+    ``index_sum``, ``status_index``, and per offer type ``share_in_reach``, ``without_reach``,
+    ``median_distance_m``. A code is ``""`` where the value may be shown.
     """
     threshold = _threshold(threshold)
     d = result.districts
