@@ -27,10 +27,11 @@ def city(practice):
 
 
 def texts(at: AppTest) -> str:
-    """Every text the page shows: markdown, captions, boxes, metric labels, table headers and cells."""
+    """Every text the page shows: markdown, captions, boxes, metric and link labels, table headers and cells."""
     parts = [str(e.value) for kind in ("markdown", "caption", "warning", "info", "error", "subheader")
              for e in at.get(kind)]
     parts += [m.label for m in at.metric]
+    parts += [link.proto.label for link in at.get("page_link")]  # the top-5 gaps beside the Übersicht map
     for frame in at.dataframe:
         parts += [str(c) for c in frame.value.columns]
         parts += [str(v) for c in frame.value.columns if frame.value[c].dtype == object for v in frame.value[c]]
