@@ -84,23 +84,6 @@ with st.expander("Eigene Stadt anlegen (neuer Arbeitsbereich)", expanded=workspa
     for problem in st.session_state.pop("ws_problems", []):
         st.error(ui.md(problem), icon=":material/error:")
 
-if workspace.read_only:
-    st.info("Die Demo Musterstadt ist schreibgeschützt. Legen Sie oben eine eigene Stadt an (oder eine "
-            "Übungskopie der Demo) und laden Sie dort Ihre Dateien hoch.", icon=":material/lock:")
-    st.stop()
-st.markdown(f"Arbeitsbereich: **{ui.md(workspace.name)}**")
-st.markdown(
-    "Laden Sie eigene Dateien hoch. Jede Datei wird **vollständig geprüft**; gespeichert wird erst, wenn Sie "
-    "bestätigen. Jede Übernahme wird eine neue Version – frühere Stände lassen sich auf der Seite "
-    "**Verlauf** jederzeit wiederherstellen. Zu jeder Dateiart gibt es unten eine **Vorlage** zum Herunterladen."
-)
-
-if "districts" in dataset.missing_layers:
-    st.info("Als Erstes die **Sozialraumgrenzen**: Sie legen die Stadt fest, gegen die alle weiteren Dateien "
-            "geprüft werden.", icon=":material/looks_one:")
-kind = st.radio("Was möchten Sie hochladen?", list(KINDS), format_func=KINDS.get, key="up_kind",
-                index=list(KINDS).index("districts") if "districts" in dataset.missing_layers else 0)
-
 
 def template_downloads(kind: str) -> None:
     """The template of ``kind``: its columns explained and the files to download (example rows of this city)."""
@@ -118,6 +101,29 @@ def template_downloads(kind: str) -> None:
                 FORMAT_LABELS[fmt], data=template_bytes(template, fmt), file_name=file_name(template, fmt),
                 mime=MIME_TYPES[fmt], key=f"up_template_{kind}_{fmt}", icon=":material/download:", on_click="ignore",
             )
+
+
+if workspace.read_only:
+    st.info("Die Demo Musterstadt ist schreibgeschützt. Legen Sie oben eine eigene Stadt an (oder eine "
+            "Übungskopie der Demo) und laden Sie dort Ihre Dateien hoch.", icon=":material/lock:")
+    st.subheader("Vorlagen zum Herunterladen")
+    st.caption("So sehen die Dateien aus, die der Präventionsatlas erwartet (mit Beispielzeilen der Demo). Füllen "
+               "Sie sie mit den Daten Ihrer Stadt und laden Sie sie in Ihrem eigenen Arbeitsbereich hoch.")
+    for each in KINDS:
+        template_downloads(each)
+    st.stop()
+st.markdown(f"Arbeitsbereich: **{ui.md(workspace.name)}**")
+st.markdown(
+    "Laden Sie eigene Dateien hoch. Jede Datei wird **vollständig geprüft**; gespeichert wird erst, wenn Sie "
+    "bestätigen. Jede Übernahme wird eine neue Version – frühere Stände lassen sich auf der Seite "
+    "**Verlauf** jederzeit wiederherstellen. Zu jeder Dateiart gibt es unten eine **Vorlage** zum Herunterladen."
+)
+
+if "districts" in dataset.missing_layers:
+    st.info("Als Erstes die **Sozialraumgrenzen**: Sie legen die Stadt fest, gegen die alle weiteren Dateien "
+            "geprüft werden.", icon=":material/looks_one:")
+kind = st.radio("Was möchten Sie hochladen?", list(KINDS), format_func=KINDS.get, key="up_kind",
+                index=list(KINDS).index("districts") if "districts" in dataset.missing_layers else 0)
 
 
 template_downloads(kind)

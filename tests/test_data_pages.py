@@ -267,6 +267,17 @@ def test_each_upload_offers_its_template_for_download(workspace, kind, labels):
     assert "Programmordner" not in " ".join(m.value for m in at.markdown)
 
 
+def test_the_read_only_demo_offers_every_template_before_a_city_exists():
+    # No workspace of one's own yet (the default is the demo): the templates are there to prepare the files.
+    at = daten_page()
+    assert not at.exception
+    assert [b.key for b in at.get("download_button")] == [
+        "up_template_offers_csv", "up_template_offers_xlsx", "up_template_districts_geojson",
+        "up_template_indicators_csv", "up_template_indicators_xlsx", "up_template_residents_csv",
+        "up_template_residents_xlsx"]
+    assert not at.get("file_uploader") and "Vorlagen zum Herunterladen" in [h.value for h in at.subheader]
+
+
 def test_history_log_reads_in_german(workspace):
     demo = load_demo()
     workspace.save("offers", demo.offers.head(5), filename="erste.csv")
