@@ -178,9 +178,15 @@ def test_table_numbers_are_german_in_an_english_browser(english_page, app_url):
     open_settled(page, f"{app_url}/Analyse")
     grid = page.get_by_test_id("stDataFrame").first
     expect(grid.locator("canvas").first).to_be_attached(timeout=WAIT_MS)
+    # The toolbar shows on hover at the grid's top edge, where the page's sticky header or the grid's scroller
+    # can take a real click: the click is dispatched to the button itself, and the open search box is awaited.
+    grid.evaluate("e => e.scrollIntoView({block: 'center'})")
     grid.hover()
-    grid.get_by_role("button", name="Suchen").click()
+    button = grid.get_by_role("button", name="Suchen")
+    expect(button).to_be_attached(timeout=WAIT_MS)
+    button.dispatch_event("click")
     search = grid.get_by_test_id("search-input")
+    expect(search).to_be_visible(timeout=WAIT_MS)
     status = grid.locator(".gdg-search-status")
     expect(status).to_have_text("Suchbegriff eingeben", timeout=WAIT_MS)
     for query, hits in (("1,809", "0 Treffer"), ("1809", "0 Treffer"), ("Eichkamp", "3 Treffer")):
