@@ -89,9 +89,9 @@ def paragraph(fig, ctx: PageCtx, text: str, y_in: float, *, size: float = BODY, 
     return y_in - lines_height(len(lines), size) - 0.08
 
 
-def lines_height(n: int, size: float) -> float:
-    """Height in inches of ``n`` lines at line spacing 1.3 (matplotlib: font size × 1.3 per line, ~1.2 for one)."""
-    return n * size / 72 * 1.3
+def lines_height(n: int, size: float, spacing: float = 1.3) -> float:
+    """Height in inches of ``n`` lines at line ``spacing`` (matplotlib: font size × 1.3 per line, ~1.2 for one)."""
+    return n * size / 72 * spacing
 
 
 def auto_widths(measure: TextMeasure, header: list[str], rows: list[list[str]], size: float, flexible: int,

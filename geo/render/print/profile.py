@@ -30,6 +30,7 @@ from geo.render.palette import NO_CLASS_COLOR, STATUS_COLORS
 from geo.render.print.content import EMPHASIS, LegendItem, LegendSection, Style, map_content
 from geo.render.print.drawing import draw_legend, draw_map
 from geo.render.print.kit import TextMeasure, figure_bytes, fit_text, new_figure, paper_size_in, rc
+from geo.render.print.page import lines_height
 from geo.render.print.sheet import draw_stamp
 from geo.render.provenance import (
     APP_NAME,
@@ -62,10 +63,6 @@ BESIDE_MAP: Final[tuple[str, ...]] = ("kennzahlen",)
 #: Fewest rows a shortened table keeps (the last of them says how many are left out).
 MIN_ROWS: Final[int] = 2
 PRODUCT: Final[str] = "Sozialraumsteckbrief"
-
-
-def _lines_h(n: int, size: float) -> float:
-    return n * size / 72 * LINE
 
 
 @dataclass
@@ -137,12 +134,13 @@ def _wrapped(measure: TextMeasure, block: _Block) -> tuple[list[float], list[lis
 
 def _table_height(measure: TextMeasure, block: _Block) -> float:
     if not block.table.rows:
-        return (_lines_h(1, TABLE_SIZE) + 0.06) + (_lines_h(1, TABLE_SIZE) + 0.04 if block.table.caption else 0)
+        caption = lines_height(1, TABLE_SIZE, LINE) + 0.04 if block.table.caption else 0
+        return lines_height(1, TABLE_SIZE, LINE) + 0.06 + caption
     _, head, cells = _wrapped(measure, block)
-    h = _lines_h(max(len(c) for c in head), TABLE_SIZE) + 0.07
-    h += sum(_lines_h(max(len(c) for c in row), TABLE_SIZE) + ROW_PAD for row in cells)
+    h = lines_height(max(len(c) for c in head), TABLE_SIZE, LINE) + 0.07
+    h += sum(lines_height(max(len(c) for c in row), TABLE_SIZE, LINE) + ROW_PAD for row in cells)
     if block.table.caption:
-        h += _lines_h(1, TABLE_SIZE) + 0.04
+        h += lines_height(1, TABLE_SIZE, LINE) + 0.04
     return h + 0.05
 
 
@@ -152,14 +150,14 @@ def _draw_table(fig, measure: TextMeasure, block: _Block, x: float, y: float) ->
     table = block.table
     if table.caption:
         fig.text(x / W, y / H, table.caption, ha="left", va="top", fontsize=TABLE_SIZE, fontweight="bold")
-        y -= _lines_h(1, TABLE_SIZE) + 0.04
+        y -= lines_height(1, TABLE_SIZE, LINE) + 0.04
     if not table.rows:
         fig.text(x / W, y / H, table.empty, ha="left", va="top", fontsize=TABLE_SIZE, color="#333333")
-        return y - _lines_h(1, TABLE_SIZE) - 0.06
+        return y - lines_height(1, TABLE_SIZE, LINE) - 0.06
     widths, head, cells = _wrapped(measure, block)
     xs = np.concatenate([[0.0], np.cumsum(widths)]) + x
     total = float(sum(widths))
-    head_h = _lines_h(max(len(c) for c in head), TABLE_SIZE) + 0.07
+    head_h = lines_height(max(len(c) for c in head), TABLE_SIZE, LINE) + 0.07
     fig.add_artist(mpl.patches.Rectangle((x / W, (y - head_h) / H), total / W, head_h / H, transform=fig.transFigure,
                                          facecolor="#e6e6e6", edgecolor="none"))
     for j, lines in enumerate(head):
@@ -168,7 +166,7 @@ def _draw_table(fig, measure: TextMeasure, block: _Block, x: float, y: float) ->
                  fontweight="bold", linespacing=LINE)
     y -= head_h
     for i, row in enumerate(cells):
-        row_h = _lines_h(max(len(c) for c in row), TABLE_SIZE) + ROW_PAD
+        row_h = lines_height(max(len(c) for c in row), TABLE_SIZE, LINE) + ROW_PAD
         if i % 2 == 1:
             fig.add_artist(mpl.patches.Rectangle((x / W, (y - row_h) / H), total / W, row_h / H,
                                                  transform=fig.transFigure, facecolor="#f4f4f4", edgecolor="none"))
@@ -210,7 +208,7 @@ def _part(measure: TextMeasure, section: Section, width: float) -> _Part:
 
 def _part_height(measure: TextMeasure, part: _Part) -> float:
     tables = sum(_table_height(measure, b) for b in part.blocks)
-    note = _lines_h(len(part.note), NOTE_SIZE) + 0.04 if part.note else 0.0
+    note = lines_height(len(part.note), NOTE_SIZE, LINE) + 0.04 if part.note else 0.0
     return HEADING_SIZE / 72 * HEADING_SPACE + tables + note + PART_GAP
 
 
@@ -236,7 +234,7 @@ def _draw_part(fig, measure: TextMeasure, part: _Part, x: float, y: float) -> fl
     if part.note:
         fig.text(x / W, y / H, "\n".join(part.note), ha="left", va="top", fontsize=NOTE_SIZE, color="#444444",
                  linespacing=LINE)
-        y -= _lines_h(len(part.note), NOTE_SIZE) + 0.04
+        y -= lines_height(len(part.note), NOTE_SIZE, LINE) + 0.04
     return y - PART_GAP
 
 
@@ -337,13 +335,13 @@ def _footer(fig, measure: TextMeasure, lines: list[tuple[str, str]], width: floa
     """Draw the footer lines at the bottom of the page; returns the y of its top rule (inches)."""
     W, H = fig.get_size_inches()
     wrapped = [(measure.wrap(text, width, NOTE_SIZE), colour) for text, colour in lines]
-    fy = MARGIN + sum(_lines_h(len(w), NOTE_SIZE) + 0.03 for w, _ in wrapped) + 0.02
+    fy = MARGIN + sum(lines_height(len(w), NOTE_SIZE, LINE) + 0.03 for w, _ in wrapped) + 0.02
     fig.add_artist(Line2D([MARGIN / W, (W - MARGIN) / W], [(fy + 0.02) / H] * 2, color="#999999", linewidth=0.5))
     y = fy - 0.05
     for text_lines, colour in wrapped:
         fig.text(MARGIN / W, y / H, "\n".join(text_lines), ha="left", va="top", fontsize=NOTE_SIZE, color=colour,
                  linespacing=LINE)
-        y -= _lines_h(len(text_lines), NOTE_SIZE) + 0.03
+        y -= lines_height(len(text_lines), NOTE_SIZE, LINE) + 0.03
     return fy
 
 
