@@ -65,7 +65,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("app_pages/6_Methodik.py", "Methodik", ":material/menu_book:"),
 )
 _KEEP = "_keep__"
-_LAYER_CODES = {"districts", "indicators", "offers", "residents", "definitions"}
+_LAYER_CODES = set(store.LAYERS)
 _FRAME = "_frame"
 _log = logging.getLogger("praeventionsatlas.pages")
 

@@ -14,12 +14,70 @@ from geo._errors import Report
 OFFER_TYPE_COLUMNS = [
     "type", "label", "short", "plural", "nearest_phrase", "radius_m", "color", "marker", "analysed", "description",
 ]
+#: Columns of the Präventionskette an offer type table may have (issue 11); a table without them (stored
+#: before, or a city's own) gets the defaults :data:`CHAIN_DEFAULTS`: no phase, all children, radius model.
+CHAIN_COLUMNS = ["phase", "target", "reach_model", "host_type"]
+CHAIN_DEFAULTS: Final[dict[str, str]] = {"phase": "", "target": "0-18", "reach_model": "radius", "host_type": ""}
+PHASE_COLUMNS = ["phase", "label", "short", "order", "description"]
+#: How reach of an offer type is measured → German name (Methodik, editor):
+#: ``radius`` straight-line radius from home; ``zuordnung`` families belong to the facility of a host layer
+#: (nearest, or by uploaded catchment areas), reach is the share whose facility runs the offer; ``gebiet``
+#: uploaded catchment polygons (Zuständigkeitsgebiete).
+REACH_MODELS: Final[dict[str, str]] = {
+    "radius": "Luftlinie vom Wohnort (Radius)",
+    "zuordnung": "zugeordnete Einrichtung (z. B. Grundschule, Geburtsklinik)",
+    "gebiet": "Zuständigkeitsgebiete (hochgeladene Flächen)",
+}
+#: Target group of births (Lotsendienst) in the ``target`` column; any other target is an age band "A-B".
+BIRTHS_TARGET: Final[str] = "geburten"
 INDICATOR_COLUMNS = ["key", "label", "unit", "direction", "weight", "in_index", "description"]
 #: Units an indicator can have → German name for choosers ("" = no unit). Values in ``%`` must lie in 0–100.
 UNITS: Final[dict[str, str]] = {"%": "Prozent (%)", "je 1.000": "je 1.000", "Anzahl": "Anzahl", "": "ohne Einheit"}
 #: Direction of an indicator → German name: +1 higher value = more need, -1 higher value = less need.
 DIRECTIONS: Final[dict[int, str]] = {1: "höher = mehr Bedarf", -1: "höher = weniger Bedarf"}
 _YES = {"ja", "j", "yes", "y", "true", "1", "x"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """Target group of an offer type: births, or children aged ``low`` to under ``high`` years.
+
+    Attributes
+    ----------
+    births
+        True for births (the ``target`` "geburten").
+    low, high
+        Age band in years, ``low`` inclusive, ``high`` exclusive (0 and 0 for births).
+    """
+
+    births: bool
+    low: int = 0
+    high: int = 0
+
+    @property
+    def column(self) -> str:
+        """Canonical count column of the target group: ``births`` or ``age_<low>_<high>``."""
+        return settings.BIRTHS if self.births else settings.age_column(self.low, self.high)
+
+    @property
+    def label(self) -> str:
+        """German name, e.g. "Geburten", "Kinder von 6 bis unter 10 Jahren"."""
+        return "Geburten" if self.births else f"Kinder von {self.low} bis unter {self.high} Jahren"
+
+
+def parse_target(text: object) -> Target | None:
+    """``"geburten"`` or an age band ``"6-10"`` (also "6–10", "6 - 10") → :class:`Target`; ``None`` if unreadable.
+
+    Ages are whole years, 0 ≤ low < high ≤ 99.
+    """
+    value = str(text).strip().lower().replace("–", "-").replace(" ", "")
+    if value == BIRTHS_TARGET:
+        return Target(births=True)
+    low, sep, high = value.partition("-")
+    if not sep or not low.isdigit() or not high.isdigit():
+        return None
+    a, b = int(low), int(high)
+    return Target(births=False, low=a, high=b) if 0 <= a < b <= 99 else None
 
 
 @dataclass(frozen=True)
@@ -61,15 +119,98 @@ def read_offer_types(path: Path | str = settings.OFFER_TYPES_FILE) -> pd.DataFra
     analysed (bool), description.
     """
     table, report = _read_config(path, OFFER_TYPE_COLUMNS, "Angebotsarten-Tabelle")
-    table["analysed"] = table["analysed"].map(_yes)
-    table["radius_m"] = pd.to_numeric(table["radius_m"].str.replace(",", "."), errors="coerce")
+    table = offer_types_from_table(table, report=report)
+    report.raise_if_errors("Die Angebotsarten-Tabelle ist fehlerhaft")
+    return table
+
+
+def offer_types_from_table(table: pd.DataFrame, *, report: Report | None = None) -> pd.DataFrame:
+    """An offer type table as text (``type`` a column, e.g. the stored ``offer_types`` layer) → typed, by ``type``.
+
+    Missing chain columns get :data:`CHAIN_DEFAULTS`. Problems go to ``report`` (row numbers as in a file with
+    a header line); without a report they are ignored (the stored layer was checked when it was saved).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``type``: the columns :data:`OFFER_TYPE_COLUMNS` and :data:`CHAIN_COLUMNS`, ``analysed``
+        bool, ``radius_m`` float (NaN where not analysed), the others text.
+    """
+    report = report if report is not None else Report()
+    table = table.reset_index(drop=True).copy()
+    for name in OFFER_TYPE_COLUMNS + CHAIN_COLUMNS:
+        if name not in table.columns:
+            table[name] = CHAIN_DEFAULTS.get(name, "")
+    for name in OFFER_TYPE_COLUMNS + CHAIN_COLUMNS:
+        if name not in ("analysed", "radius_m"):
+            table[name] = table[name].fillna("").astype("str").str.strip()
+    table["analysed"] = table["analysed"].map(lambda v: v if isinstance(v, bool) else _yes(v)).astype(bool)
+    table["radius_m"] = pd.to_numeric(table["radius_m"].astype("str").str.replace(",", "."), errors="coerce")
+    table["reach_model"] = table["reach_model"].str.lower().replace("", "radius")
+    table["target"] = table["target"].replace("", CHAIN_DEFAULTS["target"])
     for i, row in table.iterrows():
+        where = int(i) + 2
         if row["analysed"] and not (row["radius_m"] > 0):
-            report.error(f"Angebotsart „{row['type']}“ braucht einen Radius in Metern.", row=int(i) + 2)
+            report.error(f"Angebotsart „{row['type']}“ braucht einen Radius in Metern.", row=where)
+        if row["reach_model"] not in REACH_MODELS:
+            report.error(f"Angebotsart „{row['type']}“: unbekanntes Reichweitenmodell „{row['reach_model']}“ "
+                         f"(möglich: {', '.join(REACH_MODELS)}).", row=where)
+        if parse_target(row["target"]) is None:
+            report.error(f"Angebotsart „{row['type']}“: Zielgruppe „{row['target']}“ ist weder „geburten“ noch "
+                         "eine Altersspanne wie „6-10“ (von 6 bis unter 10 Jahren).", row=where)
+        if row["reach_model"] == "zuordnung" and row["host_type"] not in set(table["type"]):
+            report.error(f"Angebotsart „{row['type']}“: die zugeordnete Einrichtung „{row['host_type']}“ ist keine "
+                         "Angebotsart der Tabelle.", row=where)
     for i in table.index[table["type"].duplicated()]:
         report.error(f"Angebotsart „{table.at[i, 'type']}“ ist doppelt.", row=int(i) + 2)
-    report.raise_if_errors("Die Angebotsarten-Tabelle ist fehlerhaft")
-    return table.set_index("type")
+    return table[OFFER_TYPE_COLUMNS + CHAIN_COLUMNS].set_index("type")
+
+
+def offer_types_table(offer_types: pd.DataFrame) -> pd.DataFrame:
+    """Offer types indexed by ``type`` → the plain text table stored as the ``offer_types`` layer."""
+    table = offer_types.rename_axis("type").reset_index()
+    table["analysed"] = table["analysed"].map(lambda v: "ja" if v else "nein")
+    table["radius_m"] = table["radius_m"].map(lambda v: "" if pd.isna(v) else f"{float(v):g}")
+    return table[OFFER_TYPE_COLUMNS + CHAIN_COLUMNS].astype("str").reset_index(drop=True)
+
+
+def read_phases(path: Path | str = settings.PHASES_FILE) -> pd.DataFrame:
+    """Read the life phases of the Präventionskette (``;``-separated), indexed by ``phase``, sorted by ``order``."""
+    table, report = _read_config(path, PHASE_COLUMNS, "Lebensphasen-Tabelle")
+    table = phases_from_table(table, report=report)
+    report.raise_if_errors("Die Lebensphasen-Tabelle ist fehlerhaft")
+    return table
+
+
+def phases_from_table(table: pd.DataFrame, *, report: Report | None = None) -> pd.DataFrame:
+    """A phase table as text (``phase`` a column, e.g. the stored ``phases`` layer) → by ``phase``, in order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``phase``: ``label``, ``short``, ``description`` (text) and ``order`` (int), sorted by it.
+    """
+    report = report if report is not None else Report()
+    table = table.reset_index(drop=True).copy()
+    for name in PHASE_COLUMNS:
+        if name not in table.columns:
+            table[name] = ""
+        if name != "order":
+            table[name] = table[name].fillna("").astype("str").str.strip()
+    order = pd.to_numeric(table["order"], errors="coerce")
+    for i in table.index[order.isna()]:
+        report.error(f"Lebensphase „{table.at[i, 'phase']}“ braucht eine Reihenfolge (Zahl).", row=int(i) + 2)
+    for i in table.index[table["phase"].duplicated() | (table["phase"] == "")]:
+        report.error(f"Lebensphase „{table.at[i, 'phase']}“ ist leer oder doppelt.", row=int(i) + 2)
+    table["order"] = order.fillna(0).astype("int64")
+    return table[PHASE_COLUMNS].sort_values("order", kind="stable").set_index("phase")
+
+
+def phases_table(phases: pd.DataFrame) -> pd.DataFrame:
+    """Phases indexed by ``phase`` → the plain table stored as the ``phases`` layer."""
+    table = phases.rename_axis("phase").reset_index()
+    table["order"] = table["order"].astype("int64")
+    return table[PHASE_COLUMNS].reset_index(drop=True)
 
 
 def read_indicator_definitions(path: Path | str = settings.INDICATORS_FILE) -> pd.DataFrame:

@@ -30,7 +30,19 @@ class Dataset:
         Where it lacks the count reach is measured for, that count is spread evenly over a grid inside each
         district.
     offer_types, indicator_definitions
-        The configuration tables (see :mod:`geo.catalog`).
+        The configuration tables (see :mod:`geo.catalog`): the workspace's own, else the built-in ones.
+    phases
+        Life phases of the Präventionskette (:func:`geo.catalog.read_phases`), indexed by ``phase``, in order.
+    sozialindex
+        NRW Schulsozialindex per school: ``school_id`` (Schulnummer, text, an offer's ``offer_id``),
+        ``sozialindex`` (int 1–9), or ``None``.
+    catchments
+        Catchment polygons: ``catchment_id``, ``offer_type`` (whose areas: e.g. ``familienbuero`` for
+        Zuständigkeitsgebiete, ``grundschule`` for Schuleinzugsbereiche), ``offer_id`` (the facility, "" for an
+        area of the whole type), ``name``; or ``None``.
+    clinic_births
+        Births per district and clinic: ``district_id``, ``clinic_id`` (``offer_id`` of a clinic), ``births``
+        (and ``year`` where given); or ``None``.
     source
         Human-readable label of where the data come from.
     synthetic
@@ -54,6 +66,10 @@ class Dataset:
     residents: gpd.GeoDataFrame | None
     offer_types: pd.DataFrame
     indicator_definitions: pd.DataFrame
+    phases: pd.DataFrame = field(default_factory=catalog.read_phases)
+    sozialindex: pd.DataFrame | None = None
+    catchments: gpd.GeoDataFrame | None = None
+    clinic_births: pd.DataFrame | None = None
     source: str = ""
     synthetic: bool = False
     versions: dict[str, str] = field(default_factory=dict)

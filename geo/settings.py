@@ -28,6 +28,12 @@ MAX_DISTANCE_OUTSIDE_M: float = 5_000.0
 #: Share of an offer file's points that must lie in one system's range for it to be taken as the file's CRS; the
 #: other points are named as rows that do not fit.
 MIN_SHARE_FOR_CRS_GUESS: float = 0.5
+#: Primary schools with at least this Schulsozialindex and no FGZ are listed ("Grundschulen mit Sozialindex ≥ 6
+#: ohne FGZ"); the page may choose another threshold.
+SOZIALINDEX_HIGH: int = 6
+#: An offer this close to a host facility (an FGZ to a Grundschule, a Lotsendienst to a Geburtsklinik) is taken
+#: as run by that facility.
+HOST_MATCH_M: float = 150.0
 #: Cell size of the fallback grid that spreads children evenly when no residents layer is given.
 FALLBACK_GRID_M: Final[float] = 100.0
 
@@ -44,16 +50,34 @@ OFFER_TYPE: Final[str] = "offer_type"
 OFFER_NAME: Final[str] = "name"
 OFFER_ADDRESS: Final[str] = "address"
 OFFER_CAPACITY: Final[str] = "capacity"
+#: Births per district (indicator table) or per point (residents layer): the target group of a Lotsendienst.
+BIRTHS: Final[str] = "births"
+#: Prefix of the age band count columns: ``age_6_10`` = children from 6 to under 10 years (see :func:`age_column`).
+AGE_PREFIX: Final[str] = "age_"
+#: School layers: the NRW Schulnummer (an offer's ``offer_id`` where the school file was imported) and the
+#: NRW Schulsozialindex (1 = low, 9 = highest burden).
+SCHOOL_ID: Final[str] = "school_id"
+SOZIALINDEX: Final[str] = "sozialindex"
+#: Catchment polygons (Zuständigkeitsgebiete, Schuleinzugsbereiche): id and the offer they belong to.
+CATCHMENT_ID: Final[str] = "catchment_id"
 #: Residents layer: the Zensus grid cell id (``CRS3035RES100mN…E…``) where the file has one, and what kind of
 #: places the points stand for (see :data:`geo.analysis.run.RESIDENT_KINDS`).
 RESIDENT_ID: Final[str] = "resident_id"
 RESIDENT_KIND: Final[str] = "resident_kind"
+
+
+
+def age_column(low: int, high: int) -> str:
+    """Count column of the children aged ``low`` to under ``high`` years, e.g. ``age_column(6, 10) == "age_6_10"``."""
+    return f"{AGE_PREFIX}{int(low)}_{int(high)}"
+
 
 REPO_DIR: Final[Path] = Path(__file__).resolve().parent.parent
 DATA_DIR: Final[Path] = REPO_DIR / "data"
 DEMO_DIR: Final[Path] = DATA_DIR / "demo"
 OFFER_TYPES_FILE: Final[Path] = DATA_DIR / "angebotsarten.csv"
 INDICATORS_FILE: Final[Path] = DATA_DIR / "indikatoren.csv"
+PHASES_FILE: Final[Path] = DATA_DIR / "lebensphasen.csv"
 
 #: The data folder: one sub-folder per workspace (a city, a Kreis' towns, a test copy), outside the repository;
 #: override with PRAEVENTIONSATLAS_DATA. The built-in demo is not stored here (it is read from :data:`DEMO_DIR`).

@@ -137,10 +137,29 @@ def demo():
 # ---------------------------------------------------------------- round trips
 
 
+def _chain_layer(layer: str) -> pd.DataFrame:
+    """Small hand-built frames of the Präventionskette's layers (the demo may hold none of them)."""
+    square = box(415_000, 5_728_000, 416_000, 5_729_000)
+    return {
+        "sozialindex": lambda: pd.DataFrame({"school_id": ["100012", "100024"], "sozialindex": [7, 2]}),
+        "catchments": lambda: gpd.GeoDataFrame(
+            {"catchment_id": ["E1"], "offer_type": ["grundschule"], "offer_id": ["100012"], "name": ["Nord ä"]},
+            geometry=[square], crs=settings.METRIC_CRS),
+        "clinic_births": lambda: pd.DataFrame(
+            {"district_id": ["0101", "0101"], "clinic_id": ["K1", "K2"], "births": [40.0, 12.5]}),
+    }[layer]()
+
+
 @pytest.mark.parametrize("layer", store.LAYERS)
 def test_demo_layers_read_back_identical(ws: Workspace, demo, layer: str) -> None:
     if layer == "definitions":
         frame = catalog.definitions_table(demo.indicator_definitions)
+    elif layer == "offer_types":
+        frame = catalog.offer_types_table(demo.offer_types)
+    elif layer == "phases":
+        frame = catalog.phases_table(demo.phases)
+    elif getattr(demo, layer) is None:
+        frame = _chain_layer(layer)
     else:
         frame = getattr(demo, layer)
     info = ws.save(layer, frame, filename=f"{layer}.gpkg")
@@ -339,11 +358,15 @@ def test_dataset_with_every_layer_replaced(ws: Workspace) -> None:
     for layer, frame in [
         ("districts", _districts()), ("offers", _offers()), ("residents", _residents(5, 1)),
         ("indicators", _indicators()), ("definitions", catalog.definitions_table(load_demo().indicator_definitions)),
+        ("offer_types", catalog.offer_types_table(catalog.read_offer_types())),
+        ("phases", catalog.phases_table(catalog.read_phases())),
+        *[(layer, _chain_layer(layer)) for layer in ("sozialindex", "catchments", "clinic_births")],
     ]:
         ws.save(layer, frame, filename=f"{layer}.csv")
     data = ws.dataset()
     assert data.source == (f"{ws.path.name}: eigene Daten (Sozialräume, Angebote, Wohnorte, Indikatoren, "
-                           "Indikator-Definitionen)")
+                           "Indikator-Definitionen, Angebotsarten, Lebensphasen, Schulsozialindex, Einzugsgebiete, "
+                           "Geburten je Klinik)")
     assert list(data.versions) == list(store.LAYERS)
     assert all(" v1 (" in label for label in data.versions.values())
     assert data.synthetic is False and data.missing_layers == []
@@ -809,3 +832,18 @@ def test_two_sessions_confirming_uploads_checked_against_the_same_state_lose_not
         assert _type_count(stored, offer_type) == count
     assert len(stored) == len(load_demo().offers) - 20 + 1 + 2
     assert ws.check() == []
+
+
+def test_workspace_offer_types_and_phases_are_its_own(ws: Workspace) -> None:
+    """Edited offer types and phases, once stored, replace the built-in tables in the workspace's data set."""
+    assert ws.dataset().offer_types.equals(catalog.read_offer_types())
+    types = catalog.read_offer_types()
+    types.loc["fgz", "target"] = "6-11"
+    phases = catalog.read_phases().drop(index="uebergang")
+    ws.save("offer_types", catalog.offer_types_table(types), filename="Angebotsarten")
+    ws.save("phases", catalog.phases_table(phases), filename="Lebensphasen")
+    dataset = ws.dataset()
+    assert dataset.offer_types.at["fgz", "target"] == "6-11"
+    assert dataset.offer_types.equals(types)
+    assert list(dataset.phases.index) == ["geburt", "fruehe_kindheit", "kita", "grundschule", "jugend"]
+    assert dataset.sozialindex is None and dataset.catchments is None and dataset.clinic_births is None

@@ -15,6 +15,7 @@ from geo.analysis.gaps import rank_gaps
 from geo.analysis.need import IN_NEED_CLASSES, need_or_note
 from geo.analysis.population import CHILDREN, Population, choose
 from geo.dataset import Dataset
+from geo.formatting import format_distance
 
 RESIDENTS_FROM_LAYER = "Wohnblöcke (Einwohner- und Kinderzahlen je Block)"
 #: What the points of a residents layer stand for (its column ``settings.RESIDENT_KIND``; the demo's blocks have
@@ -73,6 +74,26 @@ class Params:
 
 
 @dataclass(frozen=True)
+class ReachModel:
+    """How reach of one offer type was measured in an analysis (shown on Methodik and in every method note).
+
+    Attributes
+    ----------
+    kind
+        The model in force, a key of :data:`geo.catalog.REACH_MODELS` (``radius`` where the configured model
+        lacked its data and fell back to it; ``note`` says so).
+    description
+        One German sentence, e.g. "Luftlinie vom Wohnort, Radius 1 km".
+    note
+        Why the configured model is not in force ("" when it is).
+    """
+
+    kind: str
+    description: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Result:
     """What the maps, tables and exports show.
 
@@ -100,6 +121,11 @@ class Result:
     #: True when the population was spread evenly over the fallback grid (no usable residents layer)
     residents_on_grid: bool = False
     need_note: str = ""
+    #: Offer type → whom its reach is measured for (its target group; ``population`` for every type until the
+    #: target groups of the Präventionskette are measured)
+    targets: dict[str, Population] = field(default_factory=dict)
+    #: Offer type → the reach model in force
+    reach_models: dict[str, ReachModel] = field(default_factory=dict)
 
 
 def column(metric: str, offer_type: str) -> str:
@@ -244,4 +270,7 @@ def analyse(dataset: Dataset, params: Params | None = None) -> Result:
         population=population,
         residents_on_grid=on_grid,
         need_note=need_note,
+        targets={t: population for t in radii},
+        reach_models={t: ReachModel("radius", f"Luftlinie vom Wohnort, Radius {format_distance(r)}")
+                      for t, r in radii.items()},
     )

@@ -23,10 +23,15 @@ LAYER_LABELS: Final[dict[str, str]] = {
     "residents": "Wohnorte",
     "indicators": "Indikatoren",
     "definitions": "Indikator-Definitionen",
+    "offer_types": "Angebotsarten",
+    "phases": "Lebensphasen",
+    "sozialindex": "Schulsozialindex",
+    "catchments": "Einzugsgebiete",
+    "clinic_births": "Geburten je Klinik",
 }
 LAYERS: Final[tuple[str, ...]] = tuple(LAYER_LABELS)
 #: Layers stored as GeoDataFrames; the others are plain tables.
-GEO_LAYERS: Final[frozenset[str]] = frozenset({"districts", "offers", "residents"})
+GEO_LAYERS: Final[frozenset[str]] = frozenset({"districts", "offers", "residents", "catchments"})
 #: Payload format recorded per version: GeoParquet for the geo layers, Parquet otherwise.
 FORMATS: Final[dict[bool, str]] = {True: "geoparquet", False: "parquet"}
 

@@ -632,7 +632,8 @@ class Workspace:
         missing (:attr:`Dataset.missing_layers`, :attr:`Dataset.types_without_offers`) and the analysis
         leaves it out. ``versions`` labels every stored layer ("Angebote v3 (angebote_2025.csv, …)").
         Indicator definitions are the workspace's own (layer ``definitions``); a workspace stored before
-        they were kept gets the built-in definitions of the indicator columns it has.
+        they were kept gets the built-in definitions of the indicator columns it has. Offer types and life
+        phases are the workspace's own (layers ``offer_types``, ``phases``) once edited, else the built-in ones.
         """
         with self._read() as conn:
             active = {} if conn is None else self._active(conn)
@@ -656,8 +657,13 @@ class Workspace:
             indicators=indicators,
             offers=frames.get("offers", empty_geo(OFFER_COLUMNS)),
             residents=frames.get("residents"),
-            offer_types=catalog.read_offer_types(),
+            offer_types=(catalog.offer_types_from_table(frames["offer_types"]) if "offer_types" in frames
+                         else catalog.read_offer_types()),
             indicator_definitions=definitions,
+            phases=catalog.phases_from_table(frames["phases"]) if "phases" in frames else catalog.read_phases(),
+            sozialindex=frames.get("sozialindex"),
+            catchments=frames.get("catchments"),
+            clinic_births=frames.get("clinic_births"),
             source=source,
             synthetic=demo_copy,
             versions={layer: info.label for layer, info in active.items()},
