@@ -98,8 +98,9 @@ class Result:
     """What the maps, tables and exports show.
 
     ``districts`` holds, per district, the indicators of ``year``, the status index and class, and per
-    analysed offer type the columns named by :func:`column`: ``share_in_reach``, ``median_distance_m``,
-    ``offers_inside``, ``without_reach`` (people of ``population`` out of reach, rounded) and ``gap``.
+    analysed offer type the columns named by :func:`column`: ``target`` (people of the type's target group,
+    :attr:`targets`), ``share_in_reach``, ``median_distance_m``, ``offers_inside``, ``without_reach`` (people of
+    the target group out of reach, rounded) and ``gap``.
     ``key_figures``: ``districts``, ``districts_in_need``, ``population``, ``population_in_need`` and per type
     ``in_need_reached`` and ``gap_districts``. ``population`` says whom reach is measured for (children or
     inhabitants) and how every view names them. ``weights`` are the indicators the index was computed from
@@ -246,6 +247,7 @@ def analyse(dataset: Dataset, params: Params | None = None) -> Result:
         merged[column("offers_inside", offer_type)] = (
             r["offers_inside"].reindex(merged[settings.DISTRICT_ID]).to_numpy()
         )
+        merged[column("target", offer_type)] = counts
         merged[column("without_reach", offer_type)] = np.round(counts * (1 - share))
         merged[column("gap", offer_type)] = in_need & (share < params.max_share_in_reach)
         reached = np.nan_to_num(counts * share)
