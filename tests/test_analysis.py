@@ -17,14 +17,20 @@ def test_small_dataset_end_to_end(small_dataset):
     assert result.offer_types == ["fgz"]
     assert d["status_class"].tolist() == ["Status mittel", "Status niedrig", "Status mittel"]
     assert d[column("share_in_reach", "fgz")].tolist() == pytest.approx([1.0, 0.2, 1.0])
-    # B has 250 children (indicator table) of whom 80 % live out of reach.
-    assert d.loc["02", column("without_reach", "fgz")] == 200
+    # The FGZ's target group, children 6–9, estimated as 4/18 of B's 250 children (the table has no age bands):
+    # 55.6, of whom 80 % live out of reach.
+    assert d.loc["02", column("target", "fgz")] == pytest.approx(250 * 4 / 18)
+    assert d.loc["02", column("without_reach", "fgz")] == 44
     assert d[column("gap", "fgz")].tolist() == [False, True, False]
     assert result.key_figures["population_in_need"] == 250
-    assert result.key_figures[column("in_need_reached", "fgz")] == pytest.approx(50)
+    assert result.key_figures[column("in_need_reached", "fgz")] == pytest.approx(250 * 4 / 18 * 0.2)
     gap = result.gaps.iloc[0]
     assert (gap["district_name"], gap["is_gap"]) == ("Südpark", True)
-    assert gap["reason"].startswith("80 % der Kinder wohnen weiter als 800 m vom nächsten FGZ")
+    assert gap["reason"].startswith(
+        "80 % der Kinder von 6 bis unter 10 Jahren wohnen weiter als 800 m vom nächsten FGZ")
+    # the sidebar's choice measures it for all children 0–17 again: 250 × 0.8
+    children = analyse(small_dataset, Params(radii={"fgz": 800}, population=settings.CHILDREN))
+    assert children.districts.set_index(settings.DISTRICT_ID).loc["02", column("without_reach", "fgz")] == 200
 
 
 def test_analysis_reprojects_geographic_input(small_dataset):

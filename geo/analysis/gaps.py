@@ -17,15 +17,27 @@ GAP_COLUMNS = [
 ]
 
 
+def column(metric: str, offer_type: str) -> str:
+    """Name of a per-type result column, e.g. ``column("share_in_reach", "fgz")``."""
+    return f"{metric}__{offer_type}"
+
+
 def reason(
     share_in_reach: float, radius_m: float, nearest_phrase: str, median_distance_m: float,
-    population: Population = CHILDREN,
+    population: Population = CHILDREN, out_of_reach: str = "",
 ) -> str:
-    """Plain-German reason, e.g. "62 % der Kinder wohnen weiter als 1 km vom nächsten FGZ"."""
+    """Plain-German reason, e.g. "62 % der Kinder wohnen weiter als 1 km vom nächsten FGZ".
+
+    ``out_of_reach`` is the phrase of a reach model other than the radius
+    (:attr:`geo.analysis.reach_models.ReachModel.reason`): "62 % der Kinder von 6 bis unter 10 Jahren gehören zu
+    einer Grundschule ohne FGZ".
+    """
     p = population
     if not np.isfinite(share_in_reach):
         return f"Keine Wohnorte von {p.dative} im Sozialraum bekannt"
     out_pct = round(100 * (1 - share_in_reach))
+    if out_of_reach:
+        return f"{out_pct} % {p.genitive} {out_of_reach}"
     if not np.isfinite(median_distance_m):
         return (f"Es gibt kein Angebot dieser Art; alle {p.plural} wohnen weiter als "
                 f"{format_distance(radius_m)} entfernt")
@@ -43,6 +55,8 @@ def rank_gaps(
     radii: dict[str, float],
     max_share_in_reach: float | None = None,
     population: Population = CHILDREN,
+    targets: dict[str, Population] | None = None,
+    models: dict | None = None,
 ) -> pd.DataFrame:
     """One row per district in need and analysed offer type, gaps first, by people without reach.
 
@@ -62,6 +76,12 @@ def rank_gaps(
         defaults to :data:`geo.settings.GAP_MAX_SHARE_IN_REACH` at call time.
     population
         Whom reach is measured for: its column gives the counts, its words the reasons.
+    targets
+        Offer type → its target group (:attr:`geo.analysis.run.Result.targets`): the counts are then the
+        district's ``target__<type>`` column, the words the group's; types not listed use ``population``.
+    models
+        Offer type → :class:`geo.analysis.reach_models.ReachModel` in force: its ``reason`` phrase words the
+        reasons of a model other than the radius.
 
     Returns
     -------
@@ -76,8 +96,13 @@ def rank_gaps(
     for offer_type, table in reach.items():
         r = table.reindex(in_need[settings.DISTRICT_ID].to_numpy())
         share = r["share_in_reach"].to_numpy(dtype=float)
-        counts = in_need[population.column].to_numpy(dtype=float)
+        p = (targets or {}).get(offer_type, population)
+        own = column("target", offer_type)
+        counts = in_need[own if offer_type in (targets or {}) and own in in_need else p.column].to_numpy(
+            dtype=float)
         phrase = offer_types.at[offer_type, "nearest_phrase"]
+        model = (models or {}).get(offer_type)
+        out_of_reach = model.reason if model is not None else ""
         part = pd.DataFrame(
             {
                 settings.DISTRICT_ID: in_need[settings.DISTRICT_ID].to_numpy(),
@@ -95,7 +120,7 @@ def rank_gaps(
             }
         )
         part["reason"] = [
-            reason(s, radii[offer_type], phrase, m, population)
+            reason(s, radii[offer_type], phrase, m, p, out_of_reach)
             for s, m in zip(part["share_in_reach"], part["median_distance_m"], strict=True)
         ]
         parts.append(part)

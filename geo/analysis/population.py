@@ -39,7 +39,11 @@ class Population:
     counts
         What the residents layer lacks when it has no such column ("Kinderzahlen").
     note
-        Shown in every view where the population is not the children ("" for children).
+        Shown in every view where the population is not the children ("" for children), or where a target
+        group's counts are estimated ("… geschätzt: 4/18 der Kinder 0–17, …").
+    source
+        Where a target group's counts come from ("Indikatorentabelle, Spalte „age_6_10“", the estimate), and
+        after :func:`geo.analysis.run.analyse` also where they live; "" for the sidebar's populations.
     """
 
     column: str
@@ -50,6 +54,7 @@ class Population:
     description: str
     counts: str
     note: str = ""
+    source: str = ""
 
     @property
     def genitive(self) -> str:

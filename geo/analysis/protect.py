@@ -124,12 +124,19 @@ def indicator_columns(result: Result) -> list[str]:
     return [k for k in result.weights if k in d] + others
 
 
+def _target_counts(result: Result, offer_type: str) -> np.ndarray:
+    """Per district the people reach of ``offer_type`` is measured for (its target group, else the population)."""
+    d = result.districts
+    name = column("target", offer_type)
+    return d[name if name in d else result.population.column].to_numpy(dtype=float)
+
+
 def district_codes(result: Result, *, threshold: int | None = None) -> pd.DataFrame:
     """Display code of every protected cell of ``result.districts`` (same index, columns as there).
 
     Columns covered: inhabitants, children, every indicator column (:func:`indicator_columns`), ``z_<key>``,
-    ``index_sum``, ``status_index``, and per offer type ``share_in_reach``, ``without_reach``,
-    ``median_distance_m``. A code is ``""`` where the value may be shown.
+    ``index_sum``, ``status_index``, and per offer type ``target``, ``share_in_reach``, ``without_reach``,
+    ``median_distance_m`` (rules 1–3 for the type's target group). A code is ``""`` where the value may be shown.
     """
     threshold = _threshold(threshold)
     d = result.districts
@@ -144,7 +151,10 @@ def district_codes(result: Result, *, threshold: int | None = None) -> pd.DataFr
     for name in need_columns:
         codes[name] = np.where(unclassified, HIDDEN, "")
     for t in result.offer_types:
-        rc = reach_codes(children, d[column("without_reach", t)].to_numpy(dtype=float), threshold=threshold)
+        target = _target_counts(result, t)  # rules 1-3 for the type's target group (e.g. the births)
+        rc = reach_codes(target, d[column("without_reach", t)].to_numpy(dtype=float), threshold=threshold)
+        if column("target", t) in d:
+            codes[column("target", t)] = rc.children
         codes[column("share_in_reach", t)] = rc.share
         codes[column("without_reach", t)] = rc.without
         codes[column("median_distance_m", t)] = rc.median
@@ -214,12 +224,13 @@ def protected_totals(result: Result, *, threshold: int | None = None) -> dict[st
     }
     for t in result.offer_types:
         share = d[column("share_in_reach", t)].to_numpy(dtype=float)
+        target = _target_counts(result, t)
         usable = in_need & (codes[column("share_in_reach", t)] == "").to_numpy() & np.isfinite(share)
-        denominator = children[usable].sum()
-        value = float((children[usable] * share[usable]).sum() / denominator) if denominator > 0 else float("nan")
+        denominator = target[usable].sum()
+        value = float((target[usable] * share[usable]).sum() / denominator) if denominator > 0 else float("nan")
         out[column("share_in_need_reached", t)] = Total(value, int((in_need & ~usable).sum()))
         out[column("in_need_reached", t)] = Total(
-            float((children[usable] * share[usable]).sum()), int((in_need & ~usable).sum())
+            float((target[usable] * share[usable]).sum()), int((in_need & ~usable).sum())
         )
         out[column("gap_districts", t)] = Total(float(d[column("gap", t)].sum()), 0)
     return out

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo import crs, settings
+from geo import catalog, crs, settings
 from geo._errors import DataError
 from geo.analysis import access
-from geo.analysis.gaps import rank_gaps
+from geo.analysis.gaps import column, rank_gaps
 from geo.analysis.need import IN_NEED_CLASSES, need_or_note
 from geo.analysis.population import CHILDREN, Population, choose
+from geo.analysis.reach_models import Layers, ReachModel, measure
+from geo.analysis.targets import layer_has, point_counts, target_counts
+from geo.catalog import Target
 from geo.dataset import Dataset
-from geo.formatting import format_distance
+
+__all__ = ["Params", "ReachModel", "Result", "analyse", "column", "residents_from_grid", "residents_label"]
 
 RESIDENTS_FROM_LAYER = "Wohnblöcke (Einwohner- und Kinderzahlen je Block)"
 #: What the points of a residents layer stand for (its column ``settings.RESIDENT_KIND``; the demo's blocks have
@@ -59,9 +63,10 @@ class Params:
     max_share_in_reach
         A district in need is a gap when less than this share of its population is within reach.
     population
-        Count column reach is measured for (``children``, ``inhabitants`` or an indicator key with unit
-        "Anzahl"; default: children where the year has children counts, else inhabitants), see
-        :mod:`geo.analysis.population`.
+        ``None`` (default): each offer type is measured for its target group (the type's ``target``, see
+        :mod:`geo.analysis.targets`). A count column (``children``, ``inhabitants`` or an indicator key with unit
+        "Anzahl", see :mod:`geo.analysis.population`): every type is measured for it (the sidebar's choice);
+        the reach models apply either way.
     """
 
     year: int | None = None
@@ -74,26 +79,6 @@ class Params:
 
 
 @dataclass(frozen=True)
-class ReachModel:
-    """How reach of one offer type was measured in an analysis (shown on Methodik and in every method note).
-
-    Attributes
-    ----------
-    kind
-        The model in force, a key of :data:`geo.catalog.REACH_MODELS` (``radius`` where the configured model
-        lacked its data and fell back to it; ``note`` says so).
-    description
-        One German sentence, e.g. "Luftlinie vom Wohnort, Radius 1 km".
-    note
-        Why the configured model is not in force ("" when it is).
-    """
-
-    kind: str
-    description: str
-    note: str = ""
-
-
-@dataclass(frozen=True)
 class Result:
     """What the maps, tables and exports show.
 
@@ -102,10 +87,11 @@ class Result:
     :attr:`targets`), ``share_in_reach``, ``median_distance_m``, ``offers_inside``, ``without_reach`` (people of
     the target group out of reach, rounded) and ``gap``.
     ``key_figures``: ``districts``, ``districts_in_need``, ``population``, ``population_in_need`` and per type
-    ``in_need_reached`` and ``gap_districts``. ``population`` says whom reach is measured for (children or
-    inhabitants) and how every view names them. ``weights`` are the indicators the index was computed from
-    (empty when none could be used); ``need_note`` says, in German, what was left out of the index or why no
-    district is classified ("" when nothing was).
+    ``target`` (the target group in all districts), ``target_in_need``, ``in_need_reached`` and ``gap_districts``.
+    ``population`` is the district population (children 0–17, else inhabitants, or the sidebar's choice) and how
+    the district views name them; texts about one type's reach use ``targets[t]``. ``weights`` are the
+    indicators the index was computed from (empty when none could be used); ``need_note`` says, in German, what
+    was left out of the index or why no district is classified ("" when nothing was).
     """
 
     districts: gpd.GeoDataFrame
@@ -122,16 +108,11 @@ class Result:
     #: True when the population was spread evenly over the fallback grid (no usable residents layer)
     residents_on_grid: bool = False
     need_note: str = ""
-    #: Offer type → whom its reach is measured for (its target group; ``population`` for every type until the
-    #: target groups of the Präventionskette are measured)
+    #: Offer type → whom its reach is measured for: its target group (``source`` says where the counts come from
+    #: and where they live, ``note`` an estimate), or ``population`` for every type when the sidebar chose one
     targets: dict[str, Population] = field(default_factory=dict)
-    #: Offer type → the reach model in force
+    #: Offer type → the reach model in force (:class:`geo.analysis.reach_models.ReachModel`)
     reach_models: dict[str, ReachModel] = field(default_factory=dict)
-
-
-def column(metric: str, offer_type: str) -> str:
-    """Name of a per-type result column, e.g. ``column("share_in_reach", "fgz")``."""
-    return f"{metric}__{offer_type}"
 
 
 def _normalise_ids(frame: pd.DataFrame) -> pd.DataFrame:
@@ -140,21 +121,24 @@ def _normalise_ids(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _spread_by_inhabitants(residents: pd.DataFrame, located: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Each district's ``counts`` over its points, in proportion to their inhabitants (0 outside every district).
+def _target(offer_types: pd.DataFrame, offer_type: str) -> Target:
+    """The configured target group of ``offer_type`` (all children 0–17 where unreadable)."""
+    target = catalog.parse_target(offer_types.at[offer_type, "target"]) if "target" in offer_types else None
+    return target if target is not None else catalog.parse_target(catalog.CHAIN_DEFAULTS["target"])
 
-    ``located`` gives each point's district position (-1 outside), ``counts`` one value per district position.
-    A district whose points hold no inhabitants keeps its count off the points (its share stays unknown).
+
+def _resident_points(
+    layer: gpd.GeoDataFrame | None, districts: gpd.GeoDataFrame, population: Population, counts: pd.Series,
+) -> tuple[gpd.GeoDataFrame, bool]:
+    """The points people live at (metric CRS) and whether they are the fallback grid.
+
+    The residents layer where it has the population's counts or inhabitants, else a grid with ``counts`` (per
+    district id) spread evenly.
     """
-    inhabitants = np.nan_to_num(residents[settings.INHABITANTS].to_numpy(dtype=float))
-    inside = located >= 0
-    per_district = np.bincount(located[inside], weights=inhabitants[inside], minlength=len(counts))
-    out = np.zeros(len(residents))
-    denominator = per_district[located[inside]]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out[inside] = np.where(denominator > 0, inhabitants[inside] / denominator, 0.0) * np.nan_to_num(
-            counts[located[inside]])
-    return out
+    if layer is not None and len(layer) and (layer_has(layer, population.column)
+                                             or layer_has(layer, settings.INHABITANTS)):
+        return crs.to_metric(layer, name="Wohnorte"), False
+    return access.grid_residents(districts, counts, count_column=population.column), True
 
 
 def residents_label(residents: pd.DataFrame) -> str:
@@ -201,29 +185,25 @@ def analyse(dataset: Dataset, params: Params | None = None) -> Result:
     merged = pd.concat([merged, need], axis=1)
 
     counts = merged[population.column].to_numpy(dtype=float)
-    located = None
     layer = dataset.residents
     has_layer = layer is not None and len(layer) > 0
-    if has_layer and population.column in layer and layer[population.column].notna().any():
-        residents = crs.to_metric(layer, name="Wohnorte")
-        residents = residents.assign(**{population.column: residents[population.column].fillna(0)})
-        residents_source, on_grid = residents_label(residents), False
-    elif has_layer and settings.INHABITANTS in layer and layer[settings.INHABITANTS].notna().any():
-        # E.g. the Zensus population grid with the indicator table's children: each district's count is spread
-        # over its points in proportion to their inhabitants, so the points say where, the table how many.
-        residents = crs.to_metric(layer, name="Wohnorte")
-        located = access.district_positions(residents, districts)
-        residents = residents.assign(**{population.column: _spread_by_inhabitants(residents, located, counts)})
-        residents_source = (f"{residents_label(residents)}; {population.plural} je Sozialraum nach den "
-                            "Einwohnerzahlen der Punkte verteilt")
-        on_grid = False
-    else:
-        per_district = pd.Series(counts, index=merged[settings.DISTRICT_ID].to_numpy())
-        residents = access.grid_residents(districts, per_district, count_column=population.column)
-        residents_source, on_grid = residents_from_grid(population, layer_exists=has_layer), True
+    residents, on_grid = _resident_points(layer, districts, population,
+                                          pd.Series(counts, index=merged[settings.DISTRICT_ID].to_numpy()))
+    # once per analysis, shared by every offer type (and the spreading of district counts over the points)
+    located = access.district_positions(residents, districts)
+
+    def where(people: Population, people_counts: np.ndarray, bases: tuple[str, ...]) -> tuple[np.ndarray, str]:
+        label = residents_from_grid(people, layer_exists=has_layer) if on_grid else residents_label(residents)
+        return point_counts(people, residents, located, people_counts, on_grid=on_grid, label=label, bases=bases)
+
+    # E.g. the Zensus population grid with the indicator table's children: each district's count is spread over
+    # its points in proportion to their inhabitants, so the points say where, the table how many.
+    base_weight, residents_source = where(population, counts, (settings.INHABITANTS,))
     offers = crs.to_metric(dataset.offers, name="Angebote")
-    if located is None:  # once per analysis, shared by every offer type (and the spreading above)
-        located = access.district_positions(residents, districts)
+    layers = Layers(
+        districts=districts, residents=residents, located=located, offers=offers, offer_types=dataset.offer_types,
+        catchments=dataset.catchments, clinic_births=dataset.clinic_births, year=int(year),
+    )
 
     radii = {t: float(dataset.offer_types.at[t, "radius_m"]) for t in dataset.analysed_types}
     radii.update({t: float(r) for t, r in (params.radii or {}).items() if t in radii})
@@ -234,10 +214,24 @@ def analyse(dataset: Dataset, params: Params | None = None) -> Result:
     key_figures["districts_in_need"] = int(in_need.sum())
     key_figures["population"] = float(counts.sum())
     key_figures["population_in_need"] = float(counts[in_need].sum())
+    targets: dict[str, Population] = {}
+    models: dict[str, ReachModel] = {}
+    measured: dict[str, tuple[Population, np.ndarray, np.ndarray]] = {}  # column → words, counts, point weights
     for offer_type, radius in radii.items():
-        of_type = offers[offers[settings.OFFER_TYPE] == offer_type]
-        r = access.reach_by_district(districts, residents, of_type, radius_m=radius,
-                                     weight_column=population.column, located=located)
+        if params.population is None:
+            group, group_counts = target_counts(_target(dataset.offer_types, offer_type), merged)
+        else:
+            group, group_counts = population, counts
+        if group.column not in measured:
+            if group.column == population.column:
+                weight, lives = base_weight, residents_source
+            else:
+                weight, lives = where(group, group_counts, (settings.CHILDREN, settings.INHABITANTS))
+            source = group.source or f"Indikatorentabelle, Spalte „{group.column}“"
+            measured[group.column] = (replace(group, source=f"{source}; Wohnorte: {lives}"), group_counts, weight)
+        group, group_counts, weight = measured[group.column]
+        targets[offer_type] = group
+        r, models[offer_type] = measure(offer_type, layers, weight=weight, radius_m=radius, measured=group.column)
         reach[offer_type] = r
         share = r["share_in_reach"].reindex(merged[settings.DISTRICT_ID]).to_numpy(dtype=float)
         merged[column("share_in_reach", offer_type)] = share
@@ -247,16 +241,18 @@ def analyse(dataset: Dataset, params: Params | None = None) -> Result:
         merged[column("offers_inside", offer_type)] = (
             r["offers_inside"].reindex(merged[settings.DISTRICT_ID]).to_numpy()
         )
-        merged[column("target", offer_type)] = counts
-        merged[column("without_reach", offer_type)] = np.round(counts * (1 - share))
+        merged[column("target", offer_type)] = group_counts
+        merged[column("without_reach", offer_type)] = np.round(group_counts * (1 - share))
         merged[column("gap", offer_type)] = in_need & (share < params.max_share_in_reach)
-        reached = np.nan_to_num(counts * share)
+        reached = np.nan_to_num(group_counts * share)
+        key_figures[column("target", offer_type)] = float(group_counts.sum())
+        key_figures[column("target_in_need", offer_type)] = float(group_counts[in_need].sum())
         key_figures[column("in_need_reached", offer_type)] = float(reached[in_need].sum())
         key_figures[column("gap_districts", offer_type)] = int(merged[column("gap", offer_type)].sum())
 
     gaps = rank_gaps(
         merged, reach=reach, offer_types=dataset.offer_types, radii=radii,
-        max_share_in_reach=params.max_share_in_reach, population=population,
+        max_share_in_reach=params.max_share_in_reach, population=population, targets=targets, models=models,
     )
     return Result(
         districts=gpd.GeoDataFrame(merged, geometry="geometry", crs=districts.crs),
@@ -272,7 +268,6 @@ def analyse(dataset: Dataset, params: Params | None = None) -> Result:
         population=population,
         residents_on_grid=on_grid,
         need_note=need_note,
-        targets={t: population for t in radii},
-        reach_models={t: ReachModel("radius", f"Luftlinie vom Wohnort, Radius {format_distance(r)}")
-                      for t, r in radii.items()},
+        targets=targets,
+        reach_models=models,
     )
