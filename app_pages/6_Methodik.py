@@ -10,6 +10,7 @@ from geo import catalog, settings
 from geo.analysis.need import CLASS_BOUNDS, IN_NEED_CLASSES
 from geo.analysis.protect import protected_totals
 from geo.formatting import format_distance, format_number
+from geo.render.provenance import reach_model_table
 from geo.render.web.map_data import SIMPLIFY_M
 
 st.title("Methodik")
@@ -101,16 +102,32 @@ ui.table(weights, hide_index=True)
 st.header("3. Reichweite der Angebote")
 st.markdown(
     f"""
-- **Entfernung:** Luftlinie in Metern im Koordinatensystem **{settings.METRIC_CRS}** (ETRS89 / UTM Zone 32N,
-  der Standard in NRW) vom Wohnort {of_people} zum **nächsten** Angebot der Art – egal, in welchem Sozialraum es
-  liegt. Wege, Straßen, Barrieren oder Öffnungszeiten werden nicht berücksichtigt.
-- **In Reichweite** ist, wer höchstens so weit entfernt wohnt wie der **Radius** der
-  Angebotsart (Tabelle). **Anteil in Reichweite** = {people} in Reichweite ÷ alle {people} des Sozialraums.
-- **Medianweg:** die Entfernung, innerhalb der die Hälfte {of_people} des Sozialraums das nächste Angebot hat.
-- **{people} ohne Angebot in Reichweite** = {people} × (1 − Anteil in Reichweite), gerundet.
-- **Wessen Wohnorte zählen:** die Kinder, wenn die Indikatortabelle für das Jahr Kinderzahlen enthält, sonst alle
-  Einwohnerinnen und Einwohner; in der Seitenleiste lässt sich eine andere Personenzahl der Tabelle wählen.
-  Jetzt: **{people}**.
+Jede Angebotsart wird an **ihrer Zielgruppe** gemessen (Lebensphase der Präventionskette, Tabelle unten) – oder,
+wenn in der Seitenleiste eine Personenzahl gewählt ist, jede Art an derselben. Die Reichweite misst eines von drei
+**Reichweitenmodellen**:
+
+- **{catalog.REACH_MODELS["radius"]}:** in Reichweite ist, wer höchstens so weit vom **nächsten** Angebot der Art
+  entfernt wohnt wie der **Radius** (Luftlinie in Metern im Koordinatensystem **{settings.METRIC_CRS}**, ETRS89 /
+  UTM Zone 32N; egal, in welchem Sozialraum das Angebot liegt; Wege, Straßen, Barrieren oder Öffnungszeiten werden
+  nicht berücksichtigt).
+- **{catalog.REACH_MODELS["zuordnung"]}:** jeder Wohnort gehört zu einer Einrichtung (z. B. der Grundschule seines
+  Schuleinzugsbereichs, sonst der nächsten Grundschule). In Reichweite ist, wessen Einrichtung das Angebot hat
+  (z. B. ein FGZ). Für Lotsendienste zählt, wo eine Tabelle „Geburten je Klinik“ vorliegt, der Anteil der Geburten
+  eines Sozialraums in Kliniken mit Lotsendienst.
+- **{catalog.REACH_MODELS["gebiet"]}:** in Reichweite ist, wer in einem Zuständigkeitsgebiet eines Angebots der Art
+  wohnt.
+- Fehlen einem Modell seine Daten (keine Grundschulen, keine Gebiete), gilt die Luftlinie; die Spalte „Hinweis“
+  sagt das.
+- **Anteil in Reichweite** = Zielgruppe in Reichweite ÷ die ganze Zielgruppe des Sozialraums.
+  **Ohne Angebot in Reichweite** = Zielgruppe × (1 − Anteil in Reichweite), gerundet.
+- **Medianweg** (in jedem Modell): die Luftlinie, innerhalb der die Hälfte der Zielgruppe des Sozialraums das
+  nächste Angebot der Art hat.
+- **Zielgruppen-Zahlen:** aus der passenden Spalte der Indikatorentabelle (z. B. Kinder von 6 bis unter 10
+  Jahren), sonst als Summe passender Altersgruppen, sonst **geschätzt** mit dem genannten Anteil (z. B. 4/18 der
+  Kinder 0–17). Wo sie wohnen: aus der Wohnorte-Ebene, sonst je Sozialraum nach den Kinder- bzw. Einwohnerzahlen
+  der Punkte verteilt, sonst gleichmäßig auf ein Raster.
+- **Sozialräume insgesamt** (Übersicht, Karte des Bedarfs): {people}. Jetzt gemessen an:
+  **{ui.md(ui.TARGET_GROUPS) if params.population is None else people}**.
 - **Angebote im Sozialraum:** Zahl der Standorte, die im Sozialraum selbst liegen (nur zur Information).
 """
 )
@@ -125,6 +142,8 @@ radii = pd.DataFrame(
     }
 )
 ui.table(radii, hide_index=True)
+st.markdown("**Zielgruppe und Reichweitenmodell je Angebotsart**")
+ui.table(reach_model_table(dataset, result), hide_index=True)
 not_analysed = [str(r["plural"]) for t, r in dataset.offer_types.iterrows() if t not in result.offer_types]
 if not_analysed:
     st.caption(
@@ -138,13 +157,14 @@ st.markdown(
 Ein Sozialraum hat eine **Versorgungslücke** bei einer Angebotsart, wenn
 
 1. er ein **Sozialraum mit hohem Bedarf** ist (Status niedrig oder sehr niedrig) **und**
-2. **weniger als {gap_pct}** {of_people} ein Angebot dieser Art in Reichweite haben.
+2. **weniger als {gap_pct}** der Zielgruppe der Art ein Angebot dieser Art in Reichweite haben.
 
-Die Analyse-Tabelle ordnet zuerst die Versorgungslücken, dann nach der Zahl der
-**{people} ohne Angebot in Reichweite** (absteigend).
-Die Begründung nennt den Anteil {of_people} außerhalb des Radius und – ab der Hälfte – den Medianweg.
-Die Kennzahl „davon in Reichweite“ auf der Übersicht ist die Summe von {people} × Anteil in Reichweite über
-alle Sozialräume mit hohem Bedarf, geteilt durch alle {people} in diesen Sozialräumen.
+Die Analyse-Tabelle ordnet zuerst die Versorgungslücken, dann nach der Zahl der Zielgruppe
+**ohne Angebot in Reichweite** (absteigend).
+Die Begründung nennt den Anteil der Zielgruppe außerhalb der Reichweite – beim Radius außerhalb des Radius und, ab
+der Hälfte, den Medianweg; bei zugeordneten Einrichtungen den Anteil, dessen Einrichtung das Angebot nicht hat.
+Die Kennzahl „davon in Reichweite“ auf der Übersicht ist die Summe von Zielgruppe × Anteil in Reichweite über
+alle Sozialräume mit hohem Bedarf, geteilt durch die ganze Zielgruppe in diesen Sozialräumen.
 """
 )
 

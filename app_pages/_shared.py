@@ -64,6 +64,8 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("app_pages/5_Export.py", "Export", ":material/download:"),
     ("app_pages/6_Methodik.py", "Methodik", ":material/menu_book:"),
 )
+#: Default of the sidebar's "Reichweite gemessen an": each offer type for its own target group.
+TARGET_GROUPS = "Zielgruppe je Angebotsart"
 _KEEP = "_keep__"
 _LAYER_CODES = set(store.LAYERS)
 _FRAME = "_frame"
@@ -367,17 +369,20 @@ def sidebar(dataset: Dataset) -> Params:
         )
     else:
         sb.caption("Noch keine Indikatorwerte: kein Jahr zur Auswahl.")
-    counts: dict[str, str] = {}
+    counts: dict[str | None, str] = {}
     if year is not None:
         of_year = dataset.indicators[dataset.indicators[settings.YEAR] == year]
         counts = {p.column: p.heading for p in population.choices(of_year, dataset.indicator_definitions)}
     measured_for = None
-    if len(counts) > 1:  # one choice (or none: the analysis says what is missing) needs no widget
+    if counts:  # no counts at all: the analysis says what is missing
+        counts = {None: TARGET_GROUPS, **counts}
         measured_for = sb.selectbox(
             "Reichweite gemessen an", list(counts), format_func=counts.get,
-            help="Wessen Wohnorte zählen: Kinder, wo die Indikatortabelle Kinderzahlen hat, sonst alle "
-            "Einwohnerinnen und Einwohner, oder eine andere Personenzahl der Tabelle (Einheit „Anzahl“).",
-            **remember("pa_population", next(iter(counts)), options=list(counts)),
+            help="Wessen Wohnorte zählen: je Angebotsart ihre Zielgruppe (z. B. Kinder von 6 bis unter 10 Jahren "
+            "für ein FGZ, Geburten für einen Lotsendienst; Methodik nennt Quelle und Schätzung), oder für alle "
+            "Angebotsarten dieselbe Personenzahl der Tabelle: Kinder 0–17, alle Einwohnerinnen und Einwohner oder "
+            "eine andere Zahl (Einheit „Anzahl“).",
+            **remember("pa_population", None, options=list(counts)),
         )
     weights: dict[str, float] = {}
     with sb.expander("Statusindex: Indikatoren und Gewichte"):
@@ -427,9 +432,14 @@ def stamp(dataset: Dataset) -> None:
 
 
 def population_note(result: Result) -> None:
-    """The visible note when reach is measured for others than the children (e.g. all inhabitants)."""
-    if result.population.note:
-        st.info(md(result.population.note), icon=":material/groups:")
+    """The visible notes on whom reach is measured for (each once).
+
+    Others than the children (e.g. all inhabitants), and target groups whose counts are estimated ("Kinder von 6
+    bis unter 10 Jahren geschätzt: 4/18 der Kinder 0–17, …"). The reach models in force are on Methodik.
+    """
+    notes = [result.population.note, *(p.note for p in result.targets.values())]
+    for note in dict.fromkeys(n for n in notes if n):
+        st.info(md(note), icon=":material/groups:")
 
 
 def layer_lacks(dataset: Dataset, result: Result) -> str:

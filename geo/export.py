@@ -47,6 +47,7 @@ from geo.render.provenance import (
     APP_NAME,
     export_timestamp,
     licence_notes,
+    method_notes,
     min_inhabitants,
     resolve_date,
     settings_json,
@@ -391,6 +392,8 @@ def xlsx_bytes(dataset: Dataset, result: Result, options: ExportOptions | None =
     })
     if result.population.note:
         notes.loc[len(notes)] = ["Reichweite", "", result.population.note]
+    for line in method_notes(dataset, result):  # target group and reach model in force per offer type
+        notes.loc[len(notes)] = ["Reichweitenmodell", "", line]
     explanations = pd.concat([explanations, notes], ignore_index=True)
     record = settings_record(dataset, result, export_date=options.export_date,
                              product=options.product("table", "xlsx"))

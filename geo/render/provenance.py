@@ -8,7 +8,9 @@ from datetime import UTC, date, datetime
 from importlib import metadata
 from typing import Final
 
-from geo import settings
+import pandas as pd
+
+from geo import catalog, settings
 from geo.analysis import Result
 from geo.analysis.need import CLASS_BOUNDS, IN_NEED_CLASSES
 from geo.dataset import Dataset
@@ -115,6 +117,54 @@ def min_inhabitants(result: Result) -> int:
     return int(result.min_inhabitants)
 
 
+def phase_label(dataset: Dataset, offer_type: str) -> str:
+    """The life phase of an offer type in German ("nicht in der Präventionskette" when it has none)."""
+    types, phases = dataset.offer_types, dataset.phases
+    phase = str(types.at[offer_type, "phase"]) if offer_type in types.index and "phase" in types else ""
+    if phases is not None and phase in phases.index:
+        return str(phases.at[phase, "label"])
+    return phase or "keine (nicht in der Präventionskette)"
+
+
+def reach_model_table(dataset: Dataset, result: Result) -> pd.DataFrame:
+    """One row per analysed offer type: the table of the Methodik page, in the order of ``result.offer_types``.
+
+    Columns: Angebotsart, Lebensphase, Zielgruppe, Zahlen und Wohnorte (where the counts come from or how they
+    are estimated, and where the people live), Reichweitenmodell (in force), Beschreibung, Hinweis (why a
+    configured model fell back).
+    """
+    rows = []
+    for t in result.offer_types:
+        target, model = result.targets.get(t, result.population), result.reach_models.get(t)
+        rows.append({
+            "Angebotsart": dataset.type_labels(t).plural,
+            "Lebensphase": phase_label(dataset, t),
+            "Zielgruppe": target.plural,
+            "Zahlen und Wohnorte": target.source,
+            "Reichweitenmodell": catalog.REACH_MODELS.get(model.kind, model.kind) if model else "",
+            "Beschreibung": model.description if model else "",
+            "Hinweis": model.note if model else "",
+        })
+    return pd.DataFrame(rows, columns=["Angebotsart", "Lebensphase", "Zielgruppe", "Zahlen und Wohnorte",
+                                       "Reichweitenmodell", "Beschreibung", "Hinweis"])
+
+
+def method_notes(dataset: Dataset, result: Result) -> list[str]:
+    """One German line per analysed offer type for every export's method note.
+
+    Whom its reach is measured for (with the counts' source or estimate) and the reach model in force (with its
+    fallback note), e.g. "Familiengrundschulzentren (FGZ) – Lebensphase Grundschulalter (6–10 Jahre); Zielgruppe:
+    Kinder von 6 bis unter 10 Jahren (…); Reichweite: zugeordnete Grundschule (nächste; 3 von 12 Einrichtungen
+    mit FGZ)."
+    """
+    lines = []
+    for _, row in reach_model_table(dataset, result).iterrows():
+        note = f" Hinweis: {row['Hinweis']}." if row["Hinweis"] else ""
+        lines.append(f"{row['Angebotsart']} – Lebensphase {row['Lebensphase']}; Zielgruppe: {row['Zielgruppe']} "
+                     f"({row['Zahlen und Wohnorte']}); Reichweite: {row['Beschreibung']}.{note}")
+    return lines
+
+
 def settings_record(
     dataset: Dataset, result: Result, *, export_date: date | None = None, product: dict | None = None
 ) -> dict:
@@ -139,6 +189,10 @@ def settings_record(
             "residents": result.residents_source,
             "population": result.population.column,
             "population_note": result.population.note,
+            "targets": {t: {"column": p.column, "label": p.plural, "source": p.source, "note": p.note}
+                        for t, p in result.targets.items()},
+            "reach_models": {t: {"kind": m.kind, "description": m.description, "note": m.note}
+                             for t, m in result.reach_models.items()},
             "crs": settings.METRIC_CRS,
         },
         "data": {

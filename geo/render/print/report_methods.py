@@ -17,6 +17,7 @@ from geo.render.provenance import (
     NO_TILES_NOTE,
     german_date,
     licence_notes,
+    method_notes,
     min_inhabitants,
     settings_json,
     settings_record,
@@ -78,6 +79,12 @@ def methods_blocks(ctx: PageCtx, ranking: str) -> list[tuple[str, str]]:
         radii.append(f"{d.type_labels(t).plural} {radius}, {n_offers} Standorte")
     if radii:
         blocks.append(("p", "Radien: " + "; ".join(radii) + "."))
+    models = method_notes(d, r)
+    if models:
+        blocks.append(("p", "Zielgruppe und Reichweitenmodell je Angebotsart (beim Modell „zugeordnete Einrichtung“ "
+                            "zählt, wessen Grundschule bzw. Geburtsklinik das Angebot hat; bei Zuständigkeitsgebieten, "
+                            "wer in einem Gebiet wohnt; der Medianweg ist immer die Luftlinie zum nächsten Angebot):"))
+        blocks.extend(("li", line) for line in models)
     threshold = format_number(100 * r.max_share_in_reach, 0)
     blocks.append(("h", "Versorgungslücken und Rangfolge"))
     blocks.append(("p", f"Eine Versorgungslücke ist ein Sozialraum mit hohem Bedarf, in dem weniger als {threshold} % "
