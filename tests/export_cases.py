@@ -11,6 +11,10 @@ D2     600          100       98 at the offer, 2 at 636 m      2                
 D3     700          50        1 at 550 m, 49 at 1400 m         49 (in reach: 1)     without •, share •
 D4     100          40        40 at 2000 m                     40                   shown; not classified
 =====  ===========  ========  ==============================  ===================  =====================
+
+The case's FGZ is measured for all children 0–17 within its radius (:func:`children_offer_types`), as the table
+is computed; the target groups and reach models of the Präventionskette have their own tests
+(``tests/test_targets.py``, ``tests/test_reach_models.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +30,13 @@ from geo.dataset import Dataset
 X0, Y0 = 400_000.0, 5_700_000.0
 RADIUS = 600.0
 NAMES = ["Nordhof", "Süderfeld", "Ölbach", "@Gewerbe"]  # the last one must be neutralised in CSV/XLSX
+
+
+def children_offer_types():
+    """The built-in offer types with the FGZ measured for all children 0–17 within its radius (the table above)."""
+    types = catalog.read_offer_types()
+    types.loc["fgz", ["target", "reach_model", "host_type"]] = ["0-18", "radius", ""]
+    return types
 
 
 def small_case() -> Dataset:
@@ -85,7 +96,7 @@ def small_case() -> Dataset:
         indicators=indicators,
         offers=offers,
         residents=residents,
-        offer_types=catalog.read_offer_types(),
+        offer_types=children_offer_types(),
         indicator_definitions=catalog.read_indicator_definitions(),
         source="Testfall Kleinstadt (handgebaut)",
         synthetic=False,

@@ -349,16 +349,18 @@ def test_combined_gap_view_marks_and_numbers_every_gap_district(demo):
     data = map_data.map_data(result, dataset, gap_type=map_data.ALL_TYPES)
     features = data["districts"]["features"]
     marked = {f["properties"]["id"]: f["properties"]["gaps"] for f in features if f["properties"]["gap"]}
-    # result.gaps, by hand: Eichkamp (0401) lacks all three types, Buchenhain (0305) FGZ, Lohfeld (0804) Familienbüro
-    assert marked == {"0401": 3, "0305": 1, "0804": 1}
+    # result.gaps, by hand: Eichkamp (0401) lacks Familienbüro and FGZ (its births belong mostly to a clinic with a
+    # Lotsendienst: the nearest Geburtsklinik, no longer a 5 km radius), Buchenhain (0305) FGZ, Lohfeld (0804)
+    # Familienbüro
+    assert marked == {"0401": 2, "0305": 1, "0804": 1}
     expected = result.gaps[result.gaps["is_gap"]].groupby("district_id").size().to_dict()
     assert marked == expected
     badges = {name: badge for _, _, name, _, badge in data["labels"] if badge}
-    assert badges == {"Eichkamp": 3, "Buchenhain": 1, "Lohfeld": 1}
+    assert badges == {"Eichkamp": 2, "Buchenhain": 1, "Lohfeld": 1}
     assert data["gap_label"] == "Versorgungslücken: alle Angebotsarten"
     assert "Versorgungslücke bei 1 Angebotsart <span class='pa-n'>(2)</span>" in data["legend"]
-    assert "Versorgungslücke bei 3 Angebotsarten <span class='pa-n'>(1)</span>" in data["legend"]
-    assert "bei 2 Angebotsarten" not in data["legend"]  # no district with two
+    assert "Versorgungslücke bei 2 Angebotsarten <span class='pa-n'>(1)</span>" in data["legend"]
+    assert "bei 3 Angebotsarten" not in data["legend"]  # no district with three
     # gap districts come first among the names, so they are placed before any other
     assert [row[2] for row in data["labels"][:3]] == ["Eichkamp", "Buchenhain", "Lohfeld"]
 
@@ -378,7 +380,7 @@ def test_tooltip_names_the_types_with_a_gap(demo):
     dataset, result = demo
     data = map_data.map_data(result, dataset)
     tips = {f["properties"]["id"]: f["properties"]["tip"] for f in data["districts"]["features"]}
-    assert "Versorgungslücke: Familienbüro, FGZ, Lotsendienst</div>" in tips["0401"]
+    assert "Versorgungslücke: Familienbüro, FGZ</div>" in tips["0401"]
     assert "Versorgungslücke: FGZ</div>" in tips["0305"]
     assert "Versorgungslücke" not in tips["0101"]  # Altstadt: in need, but no gap
 
@@ -473,11 +475,12 @@ def test_overview_lists_the_five_largest_gaps_across_types_each_linking_its_prof
     assert at.selectbox(key="overview_gap_type").value == map_data.ALL_TYPES  # leads with every gap
     assert at.selectbox(key="overview_gap_type").format_func(map_data.ALL_TYPES) == "alle Angebotsarten"
     # result.gaps of the demo by hand: most children without an offer in reach first, over all three types
-    expected = [("Eichkamp – FGZ · 1.809", "0401"), ("Buchenhain – FGZ · 1.658", "0305"),
-                ("Eichkamp – Familienbüro · 1.643", "0401"), ("Eichkamp – Lotsendienst · 1.384", "0401"),
-                ("Lohfeld – Familienbüro · 445", "0804")]
+    # (the type's target group: children 6–9 for the FGZ, 0–2 for the Familienbüro; Eichkamp's births mostly belong
+    # to a clinic with a Lotsendienst: no Lotsendienst gap)
+    expected = [("Eichkamp – FGZ · 402", "0401"), ("Buchenhain – FGZ · 368", "0305"),
+                ("Eichkamp – Familienbüro · 274", "0401"), ("Lohfeld – Familienbüro · 74", "0804")]
     links = profile_calls["link"]
-    assert len(links) == 5
+    assert len(links) == 4
     for i, ((label, params), (text, district)) in enumerate(zip(links, expected, strict=True), start=1):
         assert label.replace("\\", "") == f"{i}. {text} Kinder ohne Angebot in Reichweite"
         assert params == {_map.PROFILE_PARAM: district}

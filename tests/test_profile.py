@@ -76,9 +76,10 @@ def test_reach_and_gap_with_its_reason(case):
     dataset, result = case
     b = district_profile(dataset, result, "02")
     (row,) = rows(b, "reichweite")
-    assert row[:6] == ("FGZ", "800 m", "20\u00a0%", "200", "1 km", "ja")
-    assert row[6] == "80 % der Kinder wohnen weiter als 800 m vom nächsten FGZ (die Hälfte der Kinder hat mehr als " \
-                     "1 km Weg)"
+    # measured for the FGZ's target group: children 6–9, estimated as 4/18 of B's 250 children; 80 % of 55.6
+    assert row[:6] == ("FGZ", "800 m", "20\u00a0%", "44", "1 km", "ja")
+    assert row[6] == ("80 % der Kinder von 6 bis unter 10 Jahren wohnen weiter als 800 m vom nächsten FGZ (die Hälfte "
+                      "der Kinder von 6 bis unter 10 Jahren hat mehr als 1 km Weg)")
     assert "weniger als 50 % der Kinder" in b.section("reichweite").note
     a = district_profile(dataset, result, "01")
     assert rows(a, "reichweite")[0][5:] == ("nein", "kein hoher Bedarf")

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo import settings
+from geo import catalog, settings
 from geo.analysis import column
 from geo.analysis.protect import HIDDEN, HIDDEN_REASON, SMALL, district_codes, indicator_columns, protected_sum
 from geo.export import csv_bytes, html_bytes
@@ -174,6 +174,8 @@ def stored_case(data_root):
     workspace = create_workspace("Testfall")
     for layer in ("districts", "indicators", "offers", "residents"):
         workspace.save(layer, getattr(dataset, layer), filename=f"{layer}.csv")
+    # the case's FGZ is measured for all children 0–17 within its radius (see tests/export_cases.py)
+    workspace.save("offer_types", catalog.offer_types_table(dataset.offer_types), filename="angebotsarten.csv")
     stored = workspace.dataset()
     return stored, small_result(stored)
 
