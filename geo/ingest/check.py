@@ -337,6 +337,8 @@ def _check_indicators(data: bytes, filename: str, context: Dataset, options: dic
     info["Jahre"] = ", ".join(map(str, years))
     taken = proposal.loc[proposal["indicator"], "label"]
     info["Indikatoren"] = ", ".join(taken) if len(taken) else "keine"
+    if upload.ages.bands or upload.ages.births:
+        info["Altersgruppen"] = upload.ages.describe()
     old = context.indicators
     if old is not None:
         changes = summarise_changes(
