@@ -266,3 +266,19 @@ def test_the_demo_residents_layer_round_trips_through_the_upload(demo):
         "age_0_3": (0, 3), "age_3_6": (3, 6), "age_6_10": (6, 10), "age_10_18": (10, 18)}
     assert found.births == settings.BIRTHS and report.problems == []
     assert pd.Series(children_parts(found.bands)).tolist() == ["age_0_3", "age_3_6", "age_6_10", "age_10_18"]
+
+
+# --- the Daten page -------------------------------------------------------------------------------------------
+
+
+def test_the_daten_page_shows_the_recognised_age_groups(practice):
+    from tests.apptest import open_page
+
+    at = open_page("app_pages/3_Daten.py", timeout=120)
+    at.radio(key="up_kind").set_value("indicators").run()
+    at.file_uploader(key="up_file_indicators").upload("indikatoren.csv", EXCEL_CSV.encode("cp1252")).run()
+    assert not at.exception and not at.error
+    captions = [c.value.replace("\\", "") for c in at.caption]
+    shown = next(c for c in captions if "Altersgruppen:" in c)
+    assert "Altersgruppen: „0–2 Jahre“ = 0 bis unter 3 Jahre, „3 bis 5 Jahre“ = 3 bis unter 6 Jahre" in shown
+    assert "„Lebendgeborene“ = Geburten" in shown
