@@ -160,6 +160,17 @@ def test_the_upload_check_shows_the_recognised_age_groups(demo):
     assert stored.loc[2023, "age_0_3"].tolist() == demo_2023["age_0_3"].tolist()
 
 
+def test_an_upload_without_bands_says_that_the_stored_bands_of_its_years_go(demo):
+    text = "Sozialraum-Nr.;Jahr;Einwohner;Kinder\n0101;2024;9131;1744\n"
+    check = check_upload(text.encode(), "indikatoren.csv", kind="indicators", context=demo)
+    assert check.ok
+    lost = ("Die Datei enthält keine Spalten für 0 bis unter 3 Jahre, 3 bis unter 6 Jahre, 6 bis unter 10 Jahre, "
+            "10 bis unter 18 Jahre, Geburten; die gespeicherten Zahlen der hochgeladenen Jahre entfallen damit. "
+            "Nehmen Sie die Spalten in die Datei auf, wenn sie bleiben sollen.")
+    assert lost in [p.message for p in check.report.warnings]
+    assert np.isnan(check.layer.set_index([settings.YEAR, settings.DISTRICT_ID]).at[(2024, "0101"), "age_0_3"])
+
+
 def test_bands_that_split_the_children_give_the_children(demo):
     text = ("Sozialraum-Nr.;Jahr;Einwohner;Kinder 0-3;Kinder 3-6;Kinder 6-10;Kinder 10-18;Geburten\n"
             "0101;2024;9131;284;316;375;769;109\n")
