@@ -255,7 +255,8 @@ if kind == "indicators":
             st.caption("Richtung aus der Indikatoren-Tabelle: ↑ höherer Wert = mehr Bedarf, "
                        "↓ höherer Wert = weniger Bedarf.")
             defs = dataset.indicator_definitions
-            targets = {settings.INHABITANTS: "Einwohnerinnen und Einwohner", settings.CHILDREN: "Kinder 0–17"}
+            targets = {settings.INHABITANTS: "Einwohnerinnen und Einwohner", settings.CHILDREN: "Kinder 0–17",
+                       settings.BIRTHS: "Geburten"}
             targets |= {k: f"{ui.md(r['label'])} ({'↑' if r['direction'] > 0 else '↓'})" for k, r in defs.iterrows()}
             cols = st.columns(2)
             id_choice = cols[0].selectbox("Sozialraum-Nr.", [AUTO, *columns], key="up_ind_id")

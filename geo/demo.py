@@ -21,6 +21,17 @@ YEARS = (2023, 2024)
 DEMO_DIR_DEFAULT = settings.DEMO_DIR
 GPKG_NAME = "musterstadt.gpkg"
 INDICATORS_NAME = "indikatoren.csv"
+SOZIALINDEX_NAME = "sozialindex.csv"
+#: Age bands of the demo's children (``low``, ``high``: from ``low`` to under ``high`` years), adding up to 0–17.
+AGE_BANDS: tuple[tuple[int, int], ...] = ((0, 3), (3, 6), (6, 10), (10, 18))
+#: Expected share of each band among the children 0–17 (German age structure), and how a deprived district shifts
+#: it towards the youngest (more births there).
+_BAND_SHARES = np.array([0.165, 0.17, 0.22, 0.445])
+_BAND_TILT = np.array([0.15, 0.08, 0.0, -0.06])
+#: Independent random streams of the parts added after the first demo (``seed`` and a number), so that adding
+#: them changed no earlier district, residents point, offer or indicator value.
+_STREAM_AGES, _STREAM_RESIDENT_AGES, _STREAM_SCHOOLS = 1, 2, 3
+SCHOOL_PREFIXES = ("GGS", "KGS", "Grundschule", "Städt. Gemeinschaftsgrundschule")
 
 AREA_NAMES = ["Mitte", "Nord", "Nordost", "Ost", "Süd", "Südwest", "West", "Nordwest"]
 DISTRICT_NAMES = [
@@ -185,10 +196,12 @@ def _address(rng: np.random.Generator, district: str) -> str:
     return f"{street} {int(rng.integers(1, 120))}, {CITY_NAME}-{district}"
 
 
-def _offers(districts: gpd.GeoDataFrame, rng: np.random.Generator) -> gpd.GeoDataFrame:
-    """Familienbüros at Stadtbezirk centres, FGZ at primary schools, four birth clinics.
+def _offers(districts: gpd.GeoDataFrame, rng: np.random.Generator) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Familienbüros at Stadtbezirk centres, FGZ at primary schools, four birth clinics; and the school sites.
 
-    The FGZ leave the eastern hot spot short; two of the clinics run a Lotsendienst.
+    The FGZ leave the eastern hot spot short; two of the clinics run a Lotsendienst. The school sites (one per
+    sampled Sozialraum: ``district_id``, ``district_name``, ``x``, ``y``, ``fgz_id`` and ``address`` of the FGZ
+    there, "" where none) become the Grundschulen (:func:`_grundschulen`).
     """
     big = districts[~districts["small"]].reset_index(drop=True)
     centroid = np.column_stack([big.geometry.centroid.x, big.geometry.centroid.y])
@@ -224,10 +237,20 @@ def _offers(districts: gpd.GeoDataFrame, rng: np.random.Generator) -> gpd.GeoDat
     east = np.hypot(school_xy[:, 0] - (CENTRE[0] + 4_200), school_xy[:, 1] - (CENTRE[1] - 600)) < 2_300
     score = school_need + rng.uniform(0, 0.35, len(schools)) - 2 * east
     chosen = np.argsort(-score)[:20]
+    fgz_at: dict[int, dict] = {}
     for i in sorted(chosen):
         d = schools.iloc[i]
         add("fgz", "FGZ", f"FGZ Grundschule {d[settings.DISTRICT_NAME]}", d, tuple(school_xy[i]),
             int(rng.integers(4, 12)) * 10)
+        fgz_at[i] = rows[-1]
+    sites = pd.DataFrame({
+        settings.DISTRICT_ID: schools[settings.DISTRICT_ID].to_numpy(),
+        settings.DISTRICT_NAME: schools[settings.DISTRICT_NAME].to_numpy(),
+        "x": [fgz_at[i]["x"] if i in fgz_at else round(school_xy[i][0], 1) for i in range(len(schools))],
+        "y": [fgz_at[i]["y"] if i in fgz_at else round(school_xy[i][1], 1) for i in range(len(schools))],
+        "fgz_id": [fgz_at[i][settings.OFFER_ID] if i in fgz_at else "" for i in range(len(schools))],
+        settings.OFFER_ADDRESS: [fgz_at[i][settings.OFFER_ADDRESS] if i in fgz_at else "" for i in range(len(schools))],
+    })
 
     clinics = ["St.-Agnes-Hospital", "Klinikum Musterstadt", "Ev. Krankenhaus Nord", "Marien-Klinik Süd"]
     picks = big.sort_values("_dist").iloc[[0, 5, 20, 35]]
@@ -240,33 +263,121 @@ def _offers(districts: gpd.GeoDataFrame, rng: np.random.Generator) -> gpd.GeoDat
 
     table = pd.DataFrame(rows)
     points = gpd.points_from_xy(table.pop("x"), table.pop("y"))
-    return gpd.GeoDataFrame(table, geometry=points, crs=settings.METRIC_CRS)
+    return gpd.GeoDataFrame(table, geometry=points, crs=settings.METRIC_CRS), sites
+
+
+def _age_bands(districts: gpd.GeoDataFrame, indicators: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """The indicator table with the children split into :data:`AGE_BANDS` (adding up exactly) and ``births``.
+
+    Deprived districts are a little younger; births are about a third of the children under 3 (≈ children / 18).
+    """
+    centroid = np.column_stack([districts.geometry.centroid.x, districts.geometry.centroid.y])
+    latent = pd.Series(_deprivation(centroid), index=districts[settings.DISTRICT_ID].to_numpy())
+    shares = _BAND_SHARES * (1 + np.outer(latent.to_numpy(), _BAND_TILT))
+    shares = pd.DataFrame(shares / shares.sum(axis=1, keepdims=True), index=latent.index)
+    children = indicators[settings.CHILDREN].to_numpy()
+    expected = shares.loc[indicators[settings.DISTRICT_ID]].to_numpy()
+    bands = np.array([rng.multinomial(n, rng.dirichlet(p * 600)) for n, p in zip(children, expected, strict=True)])
+    births = np.rint(bands[:, 0] / 3 * np.exp(rng.normal(0, 0.08, len(bands)))).astype(np.int64)
+    out = indicators.copy()
+    at = out.columns.get_loc(settings.CHILDREN) + 1
+    for k, (low, high) in enumerate(AGE_BANDS):
+        out.insert(at + k, settings.age_column(low, high), bands[:, k].astype(np.int64))
+    out.insert(at + len(AGE_BANDS), settings.BIRTHS, births)
+    return out
+
+
+def _resident_age_bands(
+    residents: gpd.GeoDataFrame, indicators: pd.DataFrame, rng: np.random.Generator
+) -> gpd.GeoDataFrame:
+    """The residents' blocks with the age bands and births of the latest year, adding up exactly per district.
+
+    Each block's bands add up to its children (a draw without replacement from the district's band totals);
+    the district's births go to its blocks in proportion to their children under 3.
+    """
+    bands = [settings.age_column(low, high) for low, high in AGE_BANDS]
+    latest = indicators[indicators[settings.YEAR] == max(YEARS)].set_index(settings.DISTRICT_ID)
+    out = residents.copy()
+    counts = np.zeros((len(out), len(bands) + 1), dtype=np.int64)
+    for district, positions in out.groupby(settings.DISTRICT_ID, sort=False).indices.items():
+        remaining = latest.loc[district, bands].to_numpy(dtype=np.int64)
+        for i in positions:
+            counts[i, :-1] = rng.multivariate_hypergeometric(remaining, int(out[settings.CHILDREN].iat[i]))
+            remaining = remaining - counts[i, :-1]
+        weight = counts[positions, 0].astype(float)
+        if weight.sum() == 0:
+            weight = out[settings.INHABITANTS].to_numpy()[positions].astype(float)
+        births = int(latest.at[district, settings.BIRTHS])
+        if births:
+            counts[positions, -1] = rng.multinomial(births, weight / weight.sum())
+    at = out.columns.get_loc(settings.CHILDREN) + 1
+    for k, name in enumerate([*bands, settings.BIRTHS]):
+        out.insert(at + k, name, counts[:, k])
+    return out
+
+
+def _grundschulen(sites: pd.DataFrame, rng: np.random.Generator) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Grundschulen at the school sites (one at every FGZ, the others without one) and their Schulsozialindex.
+
+    A school at an FGZ has its position and address; every school has a six-digit Schulnummer ("19…") as
+    ``offer_id``. The Sozialindex (1–9) follows the deprivation where the school stands.
+    """
+    sites = sites.sort_values(settings.DISTRICT_ID, kind="stable").reset_index(drop=True)
+    numbers = np.sort(rng.choice(np.arange(1_000, 10_000), size=len(sites), replace=False))
+    prefixes = rng.integers(len(SCHOOL_PREFIXES), size=len(sites))
+    names, addresses = [], []
+    for k, site in sites.iterrows():
+        at_fgz = bool(site["fgz_id"])
+        prefix = "Grundschule" if at_fgz else SCHOOL_PREFIXES[prefixes[k]]
+        names.append(f"{prefix} {site[settings.DISTRICT_NAME]}")
+        addresses.append(site[settings.OFFER_ADDRESS] if at_fgz else _address(rng, site[settings.DISTRICT_NAME]))
+    table = pd.DataFrame({
+        settings.OFFER_ID: [f"19{n:04d}" for n in numbers],
+        settings.OFFER_TYPE: "grundschule",
+        settings.OFFER_NAME: names,
+        settings.OFFER_ADDRESS: addresses,
+        settings.OFFER_CAPACITY: np.nan,
+    })
+    xy = sites[["x", "y"]].to_numpy(dtype=float)
+    need = _deprivation(xy)
+    index = np.clip(np.rint(1 + 8 * need + rng.normal(0, 0.7, len(sites))), 1, 9).astype(np.int64)
+    sozialindex = pd.DataFrame({settings.SCHOOL_ID: table[settings.OFFER_ID], settings.SOZIALINDEX: index})
+    points = gpd.points_from_xy(xy[:, 0], xy[:, 1])
+    return gpd.GeoDataFrame(table, geometry=points, crs=settings.METRIC_CRS), sozialindex
 
 
 def generate(seed: int = 2024) -> dict[str, pd.DataFrame]:
     """Generate the demo layers deterministically: same seed, same city.
 
+    The parts added later (age bands and births, Grundschulen, Sozialindex) draw from random streams of their
+    own, so the earlier layers' values are those of the first demo.
+
     Returns
     -------
     dict
-        ``districts``, ``indicators``, ``residents``, ``offers``.
+        ``districts``, ``indicators``, ``residents``, ``offers`` (the Grundschulen last) and ``sozialindex``.
     """
     rng = np.random.default_rng(seed)
     districts = _districts(rng)
     indicators = _indicators(districts, rng)
     residents = _residents(districts, indicators, rng)
-    offers = _offers(districts, rng)
+    offers, sites = _offers(districts, rng)
+    indicators = _age_bands(districts, indicators, np.random.default_rng([seed, _STREAM_AGES]))
+    residents = _resident_age_bands(residents, indicators, np.random.default_rng([seed, _STREAM_RESIDENT_AGES]))
+    schools, sozialindex = _grundschulen(sites, np.random.default_rng([seed, _STREAM_SCHOOLS]))
+    offers = gpd.GeoDataFrame(pd.concat([offers, schools], ignore_index=True), crs=settings.METRIC_CRS)
     keep = [settings.DISTRICT_ID, settings.DISTRICT_NAME, settings.AREA_ID, settings.AREA_NAME, "geometry"]
     return {
         "districts": districts[keep].copy(),
         "indicators": indicators,
         "residents": residents,
         "offers": offers,
+        "sozialindex": sozialindex,
     }
 
 
 def write_demo(directory: Path | str = settings.DEMO_DIR, seed: int = 2024) -> Path:
-    """Write the demo set: one GeoPackage (districts, residents, offers) and a German indicator CSV."""
+    """Write the demo set: one GeoPackage (districts, residents, offers), a German indicator CSV, the Sozialindex."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     layers = generate(seed)
@@ -277,6 +388,7 @@ def write_demo(directory: Path | str = settings.DEMO_DIR, seed: int = 2024) -> P
     layers["indicators"].to_csv(
         directory / INDICATORS_NAME, sep=";", decimal=",", index=False, encoding="utf-8"
     )
+    layers["sozialindex"].to_csv(directory / SOZIALINDEX_NAME, sep=";", index=False, encoding="utf-8")
     return directory
 
 
@@ -290,6 +402,8 @@ def load_demo(directory: Path | str = settings.DEMO_DIR) -> Dataset:
     indicators = pd.read_csv(
         directory / INDICATORS_NAME, sep=";", decimal=",", dtype={settings.DISTRICT_ID: str}
     )
+    sozialindex = pd.read_csv(directory / SOZIALINDEX_NAME, sep=";", encoding="utf-8",
+                              dtype={settings.SCHOOL_ID: str, settings.SOZIALINDEX: "int64"})
     return Dataset(
         districts=districts,
         indicators=indicators,
@@ -297,6 +411,7 @@ def load_demo(directory: Path | str = settings.DEMO_DIR) -> Dataset:
         residents=residents,
         offer_types=catalog.read_offer_types(),
         indicator_definitions=catalog.read_indicator_definitions(),
+        sozialindex=sozialindex,
         source=SOURCE_LABEL,
         synthetic=True,
         versions={"Demo": "Musterstadt (eingebaut)"},

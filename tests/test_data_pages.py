@@ -43,18 +43,19 @@ def test_offer_upload_is_previewed_and_stored_on_confirmation(workspace):
     assert not at.error
     metrics = {m.label: m.value for m in at.metric}
     # By default the template's three ids update the demo's offers of those ids; nothing is removed.
-    assert metrics == {"neu": "0", "geändert": "3", "entfällt": "0", "unverändert": "31"}
-    # Replacing: the demo's 10 Familienbüros, 20 FGZ and 2 Lotsendienste give way to one of each.
+    assert metrics == {"neu": "0", "geändert": "3", "entfällt": "0", "unverändert": "76"}
+    # Replacing: the demo's 10 Familienbüros, 20 FGZ and 2 Lotsendienste give way to one of each; the 2 clinics
+    # and 45 Grundschulen stay.
     at.radio(key="up_mode").set_value("replace").run()
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics == {"neu": "0", "geändert": "3", "entfällt": "29", "unverändert": "2"}
+    assert metrics == {"neu": "0", "geändert": "3", "entfällt": "29", "unverändert": "47"}
     assert workspace.active_versions()["offers"].version == 1  # nothing stored before the planner confirms
     at.button(key="up_save").click().run()
     assert not at.exception
     assert "Gespeichert: Angebote v2 (angebote.csv" in shown(at.success[0].value)
     stored = workspace.load("offers")
     assert sorted(stored[settings.OFFER_TYPE].value_counts().to_dict().items()) == [
-        ("familienbuero", 1), ("fgz", 1), ("geburtsklinik", 2), ("lotsendienst", 1)
+        ("familienbuero", 1), ("fgz", 1), ("geburtsklinik", 2), ("grundschule", 45), ("lotsendienst", 1)
     ]
 
 
@@ -123,9 +124,9 @@ def test_history_page_restores_and_resets(workspace):
 def test_indicator_columns_can_be_assigned_by_hand(workspace):
     demo = load_demo()
     rows = demo.indicators[demo.indicators[settings.YEAR] == 2024]
-    lines = ["SR;Jahr;EW;U18;Quote A;Quote B;Quote C"] + [
-        f"{r.district_id};{r.year};{r.inhabitants};{r.children};{r.sgb2_children_quota};"
-        f"{r.unemployment_rate};{r.single_parent_share}".replace(".", ",")
+    lines = ["SR;Jahr;EW;U18;0-2;3-5;6-9;10-17;Geburten;Quote A;Quote B;Quote C"] + [
+        f"{r.district_id};{r.year};{r.inhabitants};{r.children};{r.age_0_3};{r.age_3_6};{r.age_6_10};{r.age_10_18};"
+        f"{r.births};{r.sgb2_children_quota};{r.unemployment_rate};{r.single_parent_share}".replace(".", ",")
         for r in rows.itertuples()
     ]
     data = "\n".join(lines).encode("utf-8")
@@ -208,7 +209,7 @@ def test_adding_offers_by_default_removes_none_and_replacing_names_what_goes(wor
     at = upload(daten_page(), "offers", "drei_neue.csv", THREE_NEW)
     assert at.radio(key="up_mode").value == "update"  # the safe default
     assert {m.label: m.value for m in at.metric} == {"neu": "3", "geändert": "0", "entfällt": "0",
-                                                     "unverändert": "34"}
+                                                     "unverändert": "79"}
     assert removal_box(at) == []
     assert at.button(key="up_save").label == "Angebote übernehmen und speichern"
     at.button(key="up_save").click().run()
@@ -236,7 +237,8 @@ def test_adding_offers_by_default_removes_none_and_replacing_names_what_goes(wor
     at.button(key="up_save").click().run()
     assert not at.exception and "Gespeichert: Angebote v3" in shown(at.success[0].value)
     stored = workspace.load("offers")
-    assert stored[settings.OFFER_ID].tolist() == ["GK-01", "GK-02", "FB-11", "FGZ-21", "LD-03"]
+    schools = demo.offers.loc[demo.offers[settings.OFFER_TYPE] == "grundschule", settings.OFFER_ID].tolist()
+    assert stored[settings.OFFER_ID].tolist() == ["GK-01", "GK-02", *schools, "FB-11", "FGZ-21", "LD-03"]
 
 
 @pytest.mark.parametrize(("kind", "labels"), [

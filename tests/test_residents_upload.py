@@ -19,7 +19,6 @@ from geo.analysis.run import RESIDENT_KINDS, RESIDENTS_FROM_LAYER
 from geo.dataset import Dataset
 from geo.demo import load_demo
 from geo.ingest import check_upload, commit_upload
-from geo.ingest.zensus import age_band
 from geo.io import read_table
 from geo.io.large_tables import read_large_csv
 from geo.store import Workspace
@@ -143,12 +142,16 @@ def test_age_table_gives_children_and_age_bands(demo, cells):
     assert check.ok
     layer = check.layer
     inside = expected_inside(cells, demo.districts)
-    assert list(layer.columns) == [settings.INHABITANTS, settings.CHILDREN, "age_18_29", "age_30_49", "age_50_64",
+    # The Zensus' "a18bis29" includes 29: the band from 18 to under 30 (the bands fit together so).
+    assert list(layer.columns) == [settings.INHABITANTS, settings.CHILDREN, "age_18_30", "age_30_50", "age_50_65",
                                    "age_65_plus", settings.RESIDENT_ID, settings.RESIDENT_KIND, "geometry"]
     assert layer[settings.CHILDREN].sum() == cells.loc[inside, "children"].sum()
     adults = (cells["inhabitants"] - cells["children"])[inside]
-    assert layer[["age_18_29", "age_30_49", "age_50_64", "age_65_plus"]].to_numpy().sum() == adults.sum()
-    assert check.info["Altersgruppen"] == "18–29, 30–49, 50–64, 65+"
+    assert layer[["age_18_30", "age_30_50", "age_50_65", "age_65_plus"]].to_numpy().sum() == adults.sum()
+    assert check.info["Altersgruppen"] == (
+        "„a18bis29“ = 18 bis unter 30 Jahre, „a30bis49“ = 30 bis unter 50 Jahre, „a50bis64“ = 50 bis unter 65 Jahre, "
+        "„a65undaelter“ = 65 Jahre und älter"
+    )
 
 
 def test_ten_year_age_table_has_no_children(demo, cells):
@@ -156,9 +159,10 @@ def test_ten_year_age_table_has_no_children(demo, cells):
                               for c in cells.head(30).itertuples()]
     check = residents_check("\n".join(lines).encode(), "alter10.csv", demo)
     assert check.ok
-    assert settings.CHILDREN not in check.layer and "age_0_9" in check.layer and "age_80_plus" in check.layer
-    assert any("ihre Altersgruppen (0–9, 10–19, 20–29, 30–39, 40–49, 50–59, 60–69, 70–79, 80+) ergeben keine "
-               "Gruppe 0–17" in w for w in warnings_of(check))
+    assert settings.CHILDREN not in check.layer and "age_0_10" in check.layer and "age_80_plus" in check.layer
+    assert any("ihre Altersgruppen (0 bis unter 10 Jahre, 10 bis unter 20 Jahre, 20 bis unter 30 Jahre, 30 bis unter "
+               "40 Jahre, 40 bis unter 50 Jahre, 50 bis unter 60 Jahre, 60 bis unter 70 Jahre, 70 bis unter 80 Jahre, "
+               "80 Jahre und älter) ergeben zusammen nicht 0 bis unter 18 Jahre." in w for w in warnings_of(check))
 
 
 def test_cell_ids_alone_give_the_centres(demo, cells):
@@ -364,16 +368,6 @@ def test_large_reader_lists_rows_with_too_many_fields():
         "Zeile 5: Die Zeile hat mehr Felder als die Kopfzeile (2). Prüfen Sie Trennzeichen (Semikolon) und "
         "Anführungszeichen.",
     ]
-
-
-@pytest.mark.parametrize(("name", "band"), [
-    ("Unter18", (0, 17)), ("a18bis29", (18, 29)), ("a65undaelter", (65, None)), ("Unter10", (0, 9)),
-    ("a10bis19", (10, 19)), ("Unter 18", (0, 17)), ("18 bis unter 30", (18, 29)), ("6-9 Jahre", (6, 9)),
-    ("65 und älter", (65, None)), ("ab 80", (80, None)), ("75+", (75, None)), ("a16bis18", (16, 18)),
-    ("Einwohner", None), ("Insgesamt_Bevoelkerung", None), ("x_mp_100m", None), ("Unter0", None),
-])
-def test_age_bands_from_column_names(name, band):
-    assert age_band(name) == band
 
 
 # --- the Daten page -----------------------------------------------------------------------------------------------

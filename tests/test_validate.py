@@ -714,10 +714,11 @@ def test_the_upload_templates_pass():
     # By default the template's three ids are updated and nothing is removed.
     assert offers.layer[settings.OFFER_ID].tolist() == demo.offers[settings.OFFER_ID].tolist()
     assert (len(offers.changes.added), len(offers.changes.removed)) == (0, 0)
-    # Replacing: the template's three types are replaced; the demo's clinics without a Lotsendienst stay.
+    # Replacing: the template's three types are replaced; the demo's clinics without a Lotsendienst and its
+    # Grundschulen stay.
     replaced = check_upload(template, "angebote.csv", kind="offers", context=demo, options={"mode": "replace"})
     assert replaced.layer[settings.OFFER_TYPE].tolist() == (
-        ["geburtsklinik"] * 2 + ["familienbuero", "fgz", "lotsendienst"]
+        ["geburtsklinik"] * 2 + ["grundschule"] * 45 + ["familienbuero", "fgz", "lotsendienst"]
     )
     indicators = check_upload((settings.DATA_DIR / "vorlagen" / "indikatoren.csv").read_bytes(), "indikatoren.csv",
                               kind="indicators", context=demo)

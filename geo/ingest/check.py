@@ -15,6 +15,7 @@ from geo._errors import DataError, Problem, Report, VersionConflict, log_inciden
 from geo.crs import CrsGuess
 from geo.dataset import Dataset
 from geo.formatting import format_number
+from geo.ingest.age_bands import read_band
 from geo.ingest.changes import ChangeSummary, find_duplicate_offers, merge_offers, summarise_changes
 from geo.ingest.columns import detect_district_columns
 from geo.ingest.districts import validate_districts
@@ -337,8 +338,11 @@ def _check_indicators(data: bytes, filename: str, context: Dataset, options: dic
     info["Jahre"] = ", ".join(map(str, years))
     taken = proposal.loc[proposal["indicator"], "label"]
     info["Indikatoren"] = ", ".join(taken) if len(taken) else "keine"
+    if upload.ages.bands or upload.ages.births:
+        info["Altersgruppen"] = upload.ages.describe()
     old = context.indicators
     if old is not None:
+        _warn_lost_age_counts(old[old[settings.YEAR].isin(years)], layer, report)
         changes = summarise_changes(
             old[old[settings.YEAR].isin(years)], layer, key=[settings.DISTRICT_ID, settings.YEAR]
         )
@@ -355,6 +359,17 @@ def _check_indicators(data: bytes, filename: str, context: Dataset, options: dic
         changes = summarise_changes(None, layer, key=[settings.DISTRICT_ID, settings.YEAR])
     return UploadCheck("indicators", layer, report, None, changes, info, definitions=upload.definitions,
                        indicator_columns=proposal)
+
+
+def _warn_lost_age_counts(old: pd.DataFrame, new: pd.DataFrame, report: Report) -> None:
+    """Warn when the uploaded years replace stored age band or births counts the file does not have."""
+    lost = [c for c in old.columns if (c.startswith(settings.AGE_PREFIX) or c == settings.BIRTHS)
+            and c not in new.columns and old[c].notna().any()]
+    if lost:
+        labels = [("Geburten" if c == settings.BIRTHS else getattr(read_band(c), "label", c)) for c in lost]
+        report.warn(f"Die Datei enthält keine Spalten für {', '.join(labels)}; die gespeicherten Zahlen der "
+                    "hochgeladenen Jahre entfallen damit. Nehmen Sie die Spalten in die Datei auf, wenn sie bleiben "
+                    "sollen.")
 
 
 def _check_residents(data: bytes, filename: str, context: Dataset, options: dict) -> UploadCheck:

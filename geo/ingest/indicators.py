@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 import geopandas as gpd
@@ -14,6 +15,7 @@ import pandas as pd
 from geo import catalog, settings
 from geo._errors import Report
 from geo.ingest import definitions
+from geo.ingest.age_bands import CHILDREN_BAND, AgeColumns, children_parts, find_age_columns
 from geo.ingest.columns import (
     _COUNT_ALIASES,
     _COUNT_PREFIXES,
@@ -40,6 +42,8 @@ MAX_COUNT: Final[int] = 100_000_000
 #: When no id matches exactly and some only without leading zeros, more than this share of ids matching nothing
 #: means another city's file (101, 102, 1405 against 0101 … 0807), not Excel's dropped zeros: an error.
 LOOSE_IDS_MAX_UNMATCHED: Final[float] = 0.1
+#: ``column_map`` targets of age band counts: ``age_0_3`` (from 0 to under 3), ``age_65_plus``.
+_AGE_TARGET: Final[re.Pattern[str]] = re.compile(rf"{settings.AGE_PREFIX}\d+_(?:\d+|plus)")
 
 
 def _numeric_id(ids: pd.Series) -> pd.Series:
@@ -71,9 +75,10 @@ class IndicatorUpload:
     Attributes
     ----------
     layer
-        ``district_id``, ``year``, ``inhabitants``, ``children`` and one float column per key of
-        ``definitions``, indexed by Excel row number; rows with errors or without a district are left out.
-        A count column the file lacks is all NaN (float); an indicator it lacks is NaN.
+        ``district_id``, ``year``, ``inhabitants``, ``children``, the age band counts ``age_<from>_<to>`` and
+        ``births`` the file has (see :mod:`geo.ingest.age_bands`; NaN where no value is given) and one float
+        column per key of ``definitions``, indexed by Excel row number; rows with errors or without a district
+        are left out. A count column the file lacks is all NaN (float); an indicator it lacks is NaN.
     definitions
         The full indicator definitions after the upload, indexed by key: the stored ones, then the new ones.
     columns
@@ -81,12 +86,15 @@ class IndicatorUpload:
         it is taken as an indicator, its definition fields and where the proposal came from.
     report
         Every error and warning.
+    ages
+        The file's age band and births columns as recognised (for the preview: "Altersgruppen").
     """
 
     layer: pd.DataFrame
     definitions: pd.DataFrame
     columns: pd.DataFrame
     report: Report
+    ages: AgeColumns = field(default_factory=lambda: AgeColumns({}))
 
 
 def validate_indicators(
@@ -108,6 +116,12 @@ def validate_indicators(
     the status index; see :mod:`geo.ingest.definitions`) and ``choices`` override the proposal. An indicator the
     file lacks is NaN for its years (a warning, never an error). Without inhabitants no district of these years
     can be classified, without children the counts stay empty (a warning each).
+
+    Age band and births columns ("0 bis unter 3 Jahre", "Kinder 0-3", "10-17", "Geburten", see
+    :mod:`geo.ingest.age_bands`) are counts, not indicators: stored as ``age_<from>_<to>`` and ``births``; a band
+    0 to under 18 is the children's count, and without one, bands that split 0 to under 18 are summed into it.
+    Missing values there are NaN (a warning); bands larger than the children or not adding up to them are
+    warnings, unreadable or overlapping bands errors.
 
     Ids match the districts exactly or, where unambiguous, ignoring leading zeros (``101`` ↔ ``"0101"``,
     as Excel drops them); if two district ids collapse to the same number, only the exact id matches.
@@ -140,8 +154,8 @@ def validate_indicators(
     year
         Year of every row when the table has no year column.
     column_map
-        File column → ``inhabitants``, ``children`` or an indicator key (stored or suggested); the rest is found
-        by key, label or usual name (``Einwohner``, ``Kinder``).
+        File column → ``inhabitants``, ``children``, ``births``, an age band (``age_0_3``) or an indicator key
+        (stored or suggested); the rest is found by key, label or usual name (``Einwohner``, ``Kinder``).
 
     Returns
     -------
@@ -153,8 +167,11 @@ def validate_indicators(
     known, origin = definitions.known_definitions(
         stored, catalog.read_indicator_definitions() if suggestions is None else suggestions
     )
-    roles, id_col, year_col = _indicator_roles(table.columns, known, id_column, year_column, year, column_map, report)
-    counts = {settings.INHABITANTS, settings.CHILDREN}
+    header_row = int(rows[0]) - 1 if len(rows) else 1
+    roles, id_col, year_col, ages = _indicator_roles(table.columns, known, id_column, year_column, year, column_map,
+                                                     report, header_row)
+    extra = _extra_counts(roles)
+    counts = {settings.INHABITANTS, settings.CHILDREN, *extra}
     proposal = definitions.propose(
         table, roles={k: c for k, c in roles.items() if k not in counts}, known=known, origin=origin,
         used={c for k, c in roles.items() if k in counts} | {id_col, year_col},
@@ -168,21 +185,29 @@ def validate_indicators(
     out[settings.YEAR] = _years(table, year_col, year, rows, out.index, report, bad)
     for target in (settings.INHABITANTS, settings.CHILDREN):
         out[target] = _counts(table, roles.get(target), rows, out.index, report, bad)
+    gaps: list[tuple[str, pd.Series, pd.Series]] = []
+    for target in extra:
+        out[target] = _counts(table, roles[target], rows, out.index, report, bad, gaps=gaps)
+    if settings.CHILDREN not in roles and ages.children_from:
+        out[settings.CHILDREN] = out[[ages.bands[c].column for c in ages.children_from]].sum(axis=1, min_count=1)
+        parts = ", ".join(f"„{c}“" for c in ages.children_from)
+        report.warn(f"Die Datei hat keine Spalte mit allen Kindern; die Kinderzahl (0 bis unter 18 Jahre) ist die "
+                    f"Summe der Spalten {parts}.")
     if settings.INHABITANTS in roles and settings.CHILDREN in roles:
         _check_children(out, roles[settings.CHILDREN], rows, report, bad)
+    _check_bands(out, roles, ages, rows, report, bad)
     column_of = dict(zip(taken["key"], taken["column"], strict=True))
-    gaps: list[tuple[str, pd.Series, pd.Series]] = []
     for key in after.index:
         column = column_of.get(key)
         unit = str(after.at[key, "unit"]).strip()
         out[key] = _indicator_values(table, column, unit, rows, out.index, report, bad, gaps)
     _warn_gaps(gaps, rows, bad, report)
-    _warn_absent(table, roles, stored, column_of, report)
+    _warn_absent(table, roles, stored, column_of, report, children_from=bool(ages.children_from))
     if id_col is not None:
         _check_duplicate_years(out, id_col, rows, report, bad)
         _warn_coverage(out[~bad], districts, report)
-    columns = [settings.DISTRICT_ID, settings.YEAR, settings.INHABITANTS, settings.CHILDREN, *after.index]
-    return IndicatorUpload(out.loc[~bad, columns], after, proposal, _sort(report))
+    columns = [settings.DISTRICT_ID, settings.YEAR, settings.INHABITANTS, settings.CHILDREN, *extra, *after.index]
+    return IndicatorUpload(out.loc[~bad, columns], after, proposal, _sort(report), ages)
 
 
 # Finding the columns.
@@ -196,19 +221,29 @@ def _indicator_roles(
     year: int | None,
     column_map: Mapping[str, str] | None,
     report: Report,
-) -> tuple[dict[str, str], str | None, str | None]:
-    """Target → column for counts and known indicators, and the id and year columns (``None`` where missing)."""
-    targets = [settings.INHABITANTS, settings.CHILDREN, *definitions.index]
+    header_row: int = 1,
+) -> tuple[dict[str, str], str | None, str | None, AgeColumns]:
+    """Target → column for counts and known indicators, the id and year columns (``None`` where missing), the ages."""
+    ages = sorted({t for t in (column_map or {}).values() if _AGE_TARGET.fullmatch(str(t))})
+    targets = [settings.INHABITANTS, settings.CHILDREN, settings.BIRTHS, *ages, *definitions.index]
     roles = _mapped_columns(columns, column_map, targets, report)
     used = set(roles.values())
     id_col = _id_column(columns, id_column, used, report)
     year_col = _year_column(columns, year_column, year, used, report)
-    _find_indicator_columns(columns, definitions, roles, used, report)
-    return roles, id_col, year_col
+    found = _find_indicator_columns(columns, definitions, roles, used, report, header_row)
+    return roles, id_col, year_col, found
+
+
+def _extra_counts(roles: Mapping[str, str]) -> list[str]:
+    """The age band targets (youngest first) and ``births`` among ``roles``."""
+    bands = [t for t in roles if _AGE_TARGET.fullmatch(t)]
+    bands.sort(key=lambda t: [int(p) if p.isdigit() else 999 for p in t.removeprefix(settings.AGE_PREFIX).split("_")])
+    return bands + ([settings.BIRTHS] if settings.BIRTHS in roles else [])
 
 
 def _warn_absent(
-    table: pd.DataFrame, roles: Mapping[str, str], stored: pd.DataFrame, column_of: Mapping[str, str], report: Report
+    table: pd.DataFrame, roles: Mapping[str, str], stored: pd.DataFrame, column_of: Mapping[str, str], report: Report,
+    *, children_from: bool = False,
 ) -> None:
     """Say what follows from a missing count column or stored indicator (no error: only id and year are needed)."""
     if settings.INHABITANTS not in roles:
@@ -217,7 +252,7 @@ def _warn_absent(
             f"bekommt kein Sozialraum einen Statusindex und eine Statusklasse (dafür sind mindestens "
             f"{settings.MIN_INHABITANTS_FOR_CLASS} Einwohner nötig). Ergänzen Sie die Spalte oder ordnen Sie sie zu."
         )
-    if settings.CHILDREN not in roles:
+    if settings.CHILDREN not in roles and not children_from:
         report.warn(
             "Die Datei hat keine Spalte für die Kinder (z. B. „Kinder“). Die Kinderzahlen bleiben leer; die "
             "Reichweite wird dann für die Einwohnerinnen und Einwohner gemessen."
@@ -266,12 +301,14 @@ def _find_indicator_columns(
     roles: dict[str, str],
     used: set[str],
     report: Report,
-) -> None:
+    header_row: int = 1,
+) -> AgeColumns:
     """Assign columns to counts and indicators not mapped yet: exact names first, then close ones.
 
-    Counts: usual names, then name starts ("Kinder 0-17"); columns naming a share or quote are skipped.
-    Indicators: key or label, then the most similar label ("Alleinerziehende (%)" → "Anteil
-    Alleinerziehender"), reported in one warning so the planner can check the guess.
+    Counts: usual names, age bands and births (:func:`geo.ingest.age_bands.find_age_columns`), then name starts
+    ("Kinder gesamt"); columns naming a share or quote are skipped. Indicators: key or label, then the most
+    similar label ("Alleinerziehende (%)" → "Anteil Alleinerziehender"), reported in one warning so the planner
+    can check the guess. Returns the age columns found.
     """
     for target, aliases in _COUNT_ALIASES.items():
         if target not in roles and (found := _find_column(_free(columns, used), aliases)) is not None:
@@ -280,11 +317,34 @@ def _find_indicator_columns(
         names = (_norm(key), _norm(row["label"]))
         if key not in roles and (found := _find_column(_free(columns, used), names)) is not None:
             _take(roles, used, key, found)
+    ages = _take_age_columns(columns, roles, used, report, header_row)
     _take_counts_by_prefix(columns, roles, used)
     guessed = _take_similar_indicators(columns, definitions, roles, used)
     if guessed:
         report.warn("Spalten nach ähnlichem Namen zugeordnet: " + ", ".join(guessed) + ". Bitte prüfen Sie die "
                     "Zuordnung.")
+    return ages
+
+
+def _take_age_columns(
+    columns: pd.Index, roles: dict[str, str], used: set[str], report: Report, header_row: int
+) -> AgeColumns:
+    """Age band and births columns as counts: 0 to under 18 is the children (unless found), the others by band.
+
+    ``children_from`` of the result is set when the children are missing and the bands split 0 to under 18.
+    """
+    ages = find_age_columns(columns, report, used=used, header_row=header_row)
+    for column, band in ages.bands.items():
+        if (band.low, band.high) == CHILDREN_BAND and settings.CHILDREN not in roles:
+            _take(roles, used, settings.CHILDREN, column)
+        elif band.column not in roles:
+            _take(roles, used, band.column, column)
+    if ages.births is not None and settings.BIRTHS not in roles:
+        _take(roles, used, settings.BIRTHS, ages.births)
+    ages.bands = {c: b for c, b in ages.bands.items() if roles.get(b.column) == c}  # not the children, not twice
+    if settings.CHILDREN not in roles:
+        ages.children_from = children_parts(ages.bands) or []
+    return ages
 
 
 def _free(columns: pd.Index, used: set[str]) -> list[str]:
@@ -426,11 +486,19 @@ def _years(
 
 
 def _counts(
-    table: pd.DataFrame, column: str | None, rows: np.ndarray, index: pd.Index, report: Report, bad: np.ndarray
+    table: pd.DataFrame,
+    column: str | None,
+    rows: np.ndarray,
+    index: pd.Index,
+    report: Report,
+    bad: np.ndarray,
+    *,
+    gaps: list[tuple[str, pd.Series, pd.Series]] | None = None,
 ) -> pd.Series | np.int64 | np.float64:
-    """A count column (inhabitants, children): whole, non-negative, plausible numbers; 0 where rejected.
+    """A count column: whole, non-negative, plausible numbers; 0 where rejected.
 
-    Without a column the counts are NaN (float).
+    Without a column the counts are NaN (float). Given ``gaps`` (age bands, births), a missing value is allowed:
+    NaN, its no-data code added to ``gaps`` for one warning; otherwise (inhabitants, children) it is an error.
     """
     if column is None:
         return np.float64(np.nan)
@@ -439,9 +507,13 @@ def _counts(
     codes = _gap_codes(raw, values)
     gap = codes.notna()
     values = values.mask(gap)  # "-9999" is no negative count but a missing one
-    for mask, message in (
+    allowed = gaps is not None
+    needed = [] if allowed else [
         (codes == "", "Der Wert fehlt."),
         (gap & (codes != ""), "Der Wert fehlt („{}“ steht für „keine Angabe“); die Zahl wird gebraucht."),
+    ]
+    for mask, message in (
+        *needed,
         (values.isna() & ~gap, "„{}“ ist keine Zahl."),
         (values < 0, "„{}“ darf nicht negativ sein."),
         (values % 1 > 0, "„{}“ ist keine ganze Zahl."),
@@ -451,6 +523,10 @@ def _counts(
         for row, value in zip(rows[mask], raw.to_numpy()[mask], strict=True):
             report.error(f"Spalte „{column}“: " + message.format(value), int(row), column)
         bad |= mask
+    if allowed:
+        gaps.append((column, codes, raw))
+        kept = values.where(gap | (values.abs() <= MAX_COUNT), 0).round()  # rejected rows: 0, gaps: NaN
+        return kept.astype("int64") if kept.notna().all() else kept.astype("float64")
     return values.where(values.abs() <= MAX_COUNT).fillna(0).round().astype("int64")
 
 
@@ -460,6 +536,31 @@ def _check_children(out: pd.DataFrame, column: str, rows: np.ndarray, report: Re
     for row in rows[more]:
         report.error("Es sind mehr Kinder als Einwohnerinnen und Einwohner angegeben.", int(row), column)
     bad |= more
+
+
+def _check_bands(
+    out: pd.DataFrame, roles: Mapping[str, str], ages: AgeColumns, rows: np.ndarray, report: Report, bad: np.ndarray
+) -> None:
+    """Warn (once per finding, rows named) where a children's band exceeds the children or the split misses them."""
+    if settings.CHILDREN not in out or not out[settings.CHILDREN].notna().any():
+        return
+    children = out[settings.CHILDREN]
+    for column, band in ages.bands.items():
+        target = band.column
+        if band.high is None or band.high > CHILDREN_BAND[1]:
+            continue
+        more = (out[target] > children).to_numpy() & ~bad
+        if more.any():
+            report.warn(f"Spalte „{column}“: mehr Kinder von {band.label.removesuffix(' Jahre')} Jahren als Kinder "
+                        f"insgesamt ({_rows_text(rows[more])}). Bitte prüfen Sie die Spalten.", column=column)
+    parts = children_parts(ages.bands)
+    if parts and settings.CHILDREN in roles:
+        total = out[[ages.bands[c].column for c in parts]].sum(axis=1, min_count=len(parts))
+        differs = (total.notna() & (total != children)).to_numpy() & ~bad
+        if differs.any():
+            report.warn(f"Die Altersgruppen {', '.join(f'„{c}“' for c in parts)} ergeben zusammen nicht die Kinderzahl "
+                        f"der Spalte „{roles[settings.CHILDREN]}“ ({_rows_text(rows[differs])}). Die Reichweite je "
+                        "Altersgruppe wird mit den Zahlen der Altersgruppen gemessen.")
 
 
 def _nonnegative(unit: str) -> bool:

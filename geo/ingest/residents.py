@@ -28,6 +28,7 @@ from geo.analysis.access import district_positions
 from geo.analysis.run import RESIDENT_KINDS
 from geo.crs import KNOWN_POINT_CRS, CrsGuess, guess_point_crs, parse_crs, to_metric, transform_xy
 from geo.formatting import format_number
+from geo.ingest.age_bands import describe
 from geo.ingest.columns import CRS_COLUMN, X, Y, _columns_list, _gap_codes, _rows_text, _sort, _text, excel_rows
 from geo.ingest.offers import _crs_from_column
 from geo.ingest.zensus import (
@@ -35,8 +36,6 @@ from geo.ingest.zensus import (
     ZENSUS_LOW_RELIABILITY,
     ZENSUS_RESOLUTIONS,
     ResidentColumns,
-    age_column,
-    age_label,
     cell_corners,
     find_resident_columns,
 )
@@ -50,7 +49,8 @@ SHOWN_DIFFERENCES: Final[int] = 5
 CSV_SUFFIXES: Final[tuple[str, ...]] = (".csv", ".txt", ".tsv")
 XLSX_SUFFIXES: Final[tuple[str, ...]] = (".xlsx", ".xlsm", ".xls")
 #: What a count is called in messages.
-COUNT_LABELS: Final[dict[str, str]] = {settings.INHABITANTS: "Einwohner", settings.CHILDREN: "Kinder"}
+COUNT_LABELS: Final[dict[str, str]] = {settings.INHABITANTS: "Einwohner", settings.CHILDREN: "Kinder",
+                                       settings.BIRTHS: "Geburten"}
 _POINT_TYPES = (0, 4)  # shapely type ids: Point, MultiPoint
 _AREA_TYPES = (3, 6)  # Polygon, MultiPolygon
 
@@ -63,7 +63,8 @@ class ResidentsValidation:
     ----------
     residents
         Points in ``settings.METRIC_CRS`` inside the districts, ``RangeIndex``: ``inhabitants`` and ``children``
-        (int, each only where the file has it), ``age_<from>_<to>`` / ``age_<from>_plus`` for further age bands,
+        (int, each only where the file has it), ``age_<from>_<to>`` (from to under to years, see
+        :func:`geo.settings.age_column`) / ``age_<from>_plus`` for further age bands, ``births`` where given,
         ``resident_id`` (the Zensus cell id, where given) and ``resident_kind`` (a key of
         :data:`geo.analysis.run.RESIDENT_KINDS`). ``None`` when ``report`` has errors.
     report
@@ -149,9 +150,11 @@ def validate_residents(
     is_layer = isinstance(raw, gpd.GeoDataFrame)
     table = pd.DataFrame(raw.drop(columns=raw.geometry.name)) if is_layer else raw
     rows = np.arange(len(raw), dtype=np.int64) + 2 if is_layer else excel_rows(raw)
-    columns = find_resident_columns(table.columns, column_map, report)
+    columns = find_resident_columns(table.columns, column_map, report,
+                                    header_row=int(rows[0]) - 1 if len(rows) and not is_layer else 1)
     kind = _kind(raw, columns, report)
-    counts = [c for c in (settings.INHABITANTS, settings.CHILDREN) if c in columns.roles]
+    counts = [c for c in (settings.INHABITANTS, settings.CHILDREN) if c in columns.roles or
+              (c == settings.CHILDREN and columns.children_from)]
     if not counts:
         report.error(
             "Keine Spalte mit Einwohner- oder Kinderzahlen gefunden (z. B. „Einwohner“, „EW“, „Kinder“, „Unter 18“ "
@@ -162,11 +165,17 @@ def validate_residents(
     else:
         mx, my, guess = _table_xy(table, columns, crs, rows, report)
     if counts == [settings.INHABITANTS]:
-        bands = ", ".join(age_label(b) for b in sorted(set(columns.ages.values()), key=lambda b: b[0]))
+        bands = ", ".join(b.label for b in sorted(set(columns.ages.values()), key=lambda b: b.low))
         report.warn("Die Datei enthält keine Kinderzahlen (eine Spalte wie „Unter18“ oder „Kinder“), nur Einwohner"
-                    + (f"; ihre Altersgruppen ({bands}) ergeben keine Gruppe 0–17." if bands else "."))
-    values = {target: _counts(table, columns.roles[target], rows, report) for target in counts}
+                    + (f"; ihre Altersgruppen ({bands}) ergeben zusammen nicht 0 bis unter 18 Jahre."
+                       if bands else "."))
+    values = {target: _counts(table, columns.roles[target], rows, report) for target in counts
+              if target in columns.roles}
     ages = _age_counts(table, columns, rows, report)
+    if columns.children_from:
+        values[settings.CHILDREN] = sum(ages[columns.ages[c].column] for c in columns.children_from)
+        report.warn("Die Datei hat keine Spalte mit allen Kindern; die Kinderzahl (0 bis unter 18 Jahre) ist die Summe "
+                    f"der Spalten {_columns_list(columns.children_from)}.")
     _note_flags(table, columns, report)
     ids = _cell_ids(table, columns, rows, report)
     info = _file_info(kind, len(raw), columns)
@@ -213,9 +222,8 @@ def _file_info(kind: str, n: int, columns: ResidentColumns) -> dict[str, str]:
     what = {"zensus_100m": "Zensus-2022-Gitter, 100-m-Zellen", "zensus_1km": "Zensus-2022-Gitter, 1-km-Zellen",
             "areas": "Flächen (je ein Punkt im Inneren)"}.get(kind, "Punkte (Adressen oder Blöcke)")
     info = {"Wohnorte": f"{what}: {format_number(n)}"}
-    if columns.ages:
-        info["Altersgruppen"] = ", ".join(age_label(b) for b in sorted(set(columns.ages.values()),
-                                                                        key=lambda b: b[0]))
+    if columns.ages or settings.BIRTHS in columns.roles:
+        info["Altersgruppen"] = describe(columns.ages, columns.roles.get(settings.BIRTHS))
     return info
 
 
@@ -279,15 +287,10 @@ def _counts(table: pd.DataFrame, column: str, rows: np.ndarray, report: Report) 
 
 
 def _age_counts(table: pd.DataFrame, columns: ResidentColumns, rows: np.ndarray, report: Report) -> dict:
-    """Further age bands as ``age_<from>_<to>`` columns (a second column for the same band is left out)."""
-    out: dict[str, np.ndarray] = {}
-    for column, band in columns.ages.items():
-        name = age_column(band)
-        if name in out:
-            report.warn(f"Die Spalte „{column}“ nennt dieselbe Altersgruppe ({age_label(band)}) wie eine andere; "
-                        "sie wird nicht übernommen.", None, column)
-            continue
-        out[name] = _counts(table, column, rows, report)
+    """Further age bands as ``age_<from>_<to>`` columns and the births as ``births`` (whole numbers, as counts)."""
+    out = {band.column: _counts(table, column, rows, report) for column, band in columns.ages.items()}
+    if settings.BIRTHS in columns.roles:
+        out[settings.BIRTHS] = _counts(table, columns.roles[settings.BIRTHS], rows, report)
     return out
 
 

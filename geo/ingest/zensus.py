@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
@@ -13,6 +12,7 @@ import pandas as pd
 
 from geo import settings
 from geo._errors import Report
+from geo.ingest.age_bands import CHILDREN_BAND, Band, children_parts, find_age_columns
 from geo.ingest.columns import (
     _COUNT_ALIASES,
     _COUNT_PREFIXES,
@@ -43,7 +43,7 @@ _CHILD_ALIASES: Final[tuple[str, ...]] = (
     *_COUNT_ALIASES[settings.CHILDREN], "kinderunter18", "kinder017", "kinderu18", "anzahlkinderunter18",
 )
 #: ``column_map`` targets of a residents table.
-TARGETS: Final[tuple[str, ...]] = (settings.INHABITANTS, settings.CHILDREN, X, Y, CRS_COLUMN)
+TARGETS: Final[tuple[str, ...]] = (settings.INHABITANTS, settings.CHILDREN, settings.BIRTHS, X, Y, CRS_COLUMN)
 _GRID_ID = re.compile(r"gitterid(\d+k?m)")
 _GRID_X = re.compile(r"xmp(\d+k?m)")
 _GRID_Y = re.compile(r"ymp(\d+k?m)")
@@ -58,9 +58,11 @@ class ResidentColumns:
     Attributes
     ----------
     roles
-        Target (``inhabitants``, ``children``, ``x``, ``y``, ``crs``) → the file's column.
+        Target (``inhabitants``, ``children``, ``births``, ``x``, ``y``, ``crs``) → the file's column.
     ages
-        Further age-band columns → ``(from, to)`` in years (``to`` is ``None`` for "65 und älter").
+        Further age-band columns → :class:`~geo.ingest.age_bands.Band` (see :mod:`geo.ingest.age_bands`).
+    children_from
+        Without a children's column: the age-band columns that split 0 to under 18, summed into ``children``.
     grid
         The Zensus grid's resolution (``"100m"``, ``"1km"``, or another the upload is refused for), else ``None``.
     cell_id
@@ -70,58 +72,11 @@ class ResidentColumns:
     """
 
     roles: dict[str, str] = field(default_factory=dict)
-    ages: dict[str, tuple[int, int | None]] = field(default_factory=dict)
+    ages: dict[str, Band] = field(default_factory=dict)
+    children_from: list[str] = field(default_factory=list)
     grid: str | None = None
     cell_id: str | None = None
     flags: str | None = None
-
-
-def _loose(name: object) -> str:
-    """Lower case, umlauts spelled out, dashes read as "bis", only letters, digits and ``+`` kept."""
-    text = unicodedata.normalize("NFC", str(name)).casefold()
-    for umlaut, spelled in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
-        text = text.replace(umlaut, spelled)
-    text = re.sub(r"\s*[-–—]\s*", "bis", text)
-    return re.sub(r"[^0-9a-z+]", "", text)
-
-
-def age_band(name: object) -> tuple[int, int | None] | None:
-    """The ages a count column covers, read from its name; ``None`` if the name names no age band.
-
-    Understands the Zensus 2022 names (``Unter18``, ``a18bis29``, ``a65undaelter``, ``Unter10``, ``a10bis19``) and
-    the usual German ones ("Unter 18", "18 bis unter 30", "6-9 Jahre", "65 und älter", "ab 80", "75+").
-
-    Returns
-    -------
-    tuple or None
-        ``(from, to)`` in whole years, both included; ``to`` is ``None`` for an open band.
-    """
-    text = re.sub(r"^(?:alter|age|einwohner|ew|personen|bevoelkerung|kinder)(?=\d|unter|ab)", "", _loose(name))
-    text = re.sub(r"(?:jahren?|jaehrige)$", "", text)
-    if match := re.fullmatch(r"(?:unter|u)(\d{1,3})", text):
-        upper = int(match.group(1))
-        return (0, upper - 1) if upper > 0 else None
-    if match := re.fullmatch(r"a?(\d{1,3})bisunter(\d{1,3})", text):
-        low, high = int(match.group(1)), int(match.group(2)) - 1
-        return (low, high) if low <= high else None
-    if match := re.fullmatch(r"a?(\d{1,3})bis(\d{1,3})", text):
-        low, high = int(match.group(1)), int(match.group(2))
-        return (low, high) if low <= high else None
-    if match := re.fullmatch(r"(?:a|ab)?(\d{1,3})(?:undaelter|undmehr|undueber|plus|\+)|ab(\d{1,3})", text):
-        return (int(match.group(1) or match.group(2)), None)
-    return None
-
-
-def age_column(band: tuple[int, int | None]) -> str:
-    """Canonical name of an age-band column: ``age_18_29``, ``age_65_plus``."""
-    low, high = band
-    return f"age_{low}_plus" if high is None else f"age_{low}_{high}"
-
-
-def age_label(band: tuple[int, int | None]) -> str:
-    """German label of an age band: ``18–29``, ``65+``."""
-    low, high = band
-    return f"{low}+" if high is None else f"{low}–{high}"
 
 
 def zensus_grid(columns: Iterable[object]) -> str | None:
@@ -139,13 +94,14 @@ def zensus_grid(columns: Iterable[object]) -> str | None:
 
 
 def find_resident_columns(
-    columns: pd.Index, column_map: Mapping[str, str] | None, report: Report
+    columns: pd.Index, column_map: Mapping[str, str] | None, report: Report, *, header_row: int = 1
 ) -> ResidentColumns:
     """Find the columns of a residents table (Zensus grid or address/block points) by their usual names.
 
     Counts by the names the indicator tables use ("Einwohner", "EW", "Kinder", …) and the Zensus' ("Einwohner",
-    "Insgesamt_Bevoelkerung"); children also from an age band 0–17 ("Unter18", "Unter 18"); coordinates as for
-    offers, or the Zensus' ``x_mp_100m``/``y_mp_100m``; every other column naming an age band is kept as one.
+    "Insgesamt_Bevoelkerung"); children also from an age band 0 to under 18 ("Unter18", "Kinder 0-17"), else as
+    the sum of bands that split it; coordinates as for offers, or the Zensus' ``x_mp_100m``/``y_mp_100m``; every
+    other column naming an age band is kept as one (:mod:`geo.ingest.age_bands`), births ("Geburten") as births.
     """
     found = ResidentColumns(roles=_mapped_columns(columns, column_map, TARGETS, report))
     roles = found.roles
@@ -163,7 +119,7 @@ def find_resident_columns(
         if target not in roles and (column := _find_column(columns, aliases, used)) is not None:
             roles[target] = column
             used.add(column)
-    _age_columns(found, columns, used)
+    _age_columns(found, columns, used, report, header_row)
     _counts_by_prefix(columns, roles, used)
     return found
 
@@ -184,17 +140,23 @@ def _grid_columns(found: ResidentColumns, columns: pd.Index) -> set[str]:
     return {c for c in (roles.get(X), roles.get(Y), found.cell_id, found.flags) if c}
 
 
-def _age_columns(found: ResidentColumns, columns: pd.Index, used: set[str]) -> None:
-    """Columns naming an age band: 0–17 is the children's count (unless one was found), the others are kept."""
-    for column in columns:
-        band = None if column in used else age_band(column)
-        if band is None:
-            continue
-        if band == (0, 17) and settings.CHILDREN not in found.roles:
+def _age_columns(found: ResidentColumns, columns: pd.Index, used: set[str], report: Report, header_row: int) -> None:
+    """Age-band and births columns: 0 to under 18 is the children's count (unless one was found), the others kept.
+
+    Without a children's count, bands that split 0 to under 18 ("0-2", "3-5", "6-9", "10-17") give it.
+    """
+    ages = find_age_columns(columns, report, used=used, header_row=header_row)
+    for column, band in ages.bands.items():
+        if (band.low, band.high) == CHILDREN_BAND and settings.CHILDREN not in found.roles:
             found.roles[settings.CHILDREN] = column
         else:
             found.ages[column] = band
         used.add(column)
+    if ages.births is not None and settings.BIRTHS not in found.roles:
+        found.roles[settings.BIRTHS] = ages.births
+        used.add(ages.births)
+    if settings.CHILDREN not in found.roles:
+        found.children_from = children_parts(found.ages) or []
 
 
 def _counts_by_prefix(columns: pd.Index, roles: dict[str, str], used: set[str]) -> None:

@@ -296,6 +296,7 @@ def _copy_demo_into(workspace: Workspace) -> None:
     from geo.demo import load_demo
 
     demo = load_demo()
-    frames = {layer: getattr(demo, layer) for layer in ("districts", "residents", "offers", "indicators")}
+    layers = ("districts", "residents", "offers", "indicators", "sozialindex")
+    frames = {layer: getattr(demo, layer) for layer in layers}
     frames["definitions"] = catalog.definitions_table(demo.indicator_definitions)
     workspace.save_many(frames, filename="Demo Musterstadt (Kopie)", comment="Übungskopie der eingebauten Demo")
