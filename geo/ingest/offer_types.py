@@ -241,10 +241,10 @@ def _type_rows(current: pd.DataFrame, edited: pd.DataFrame, *, phase_keys: set[s
     taken = set(current.index) | {_text(r.get("type")) for r in rows}
     used = {str(c).lower() for c in current["color"]} | {_text(r.get("color")).lower() for r in rows}
     free_colors = [c for c in NEW_TYPE_COLORS if c.lower() not in used]
-    out = []
+    out: list[dict] = []
     for n, values in enumerate(rows, start=1):
         key, label = _text(values.get("type")), _text(values.get("label"))
-        new = key not in current.index
+        new = key not in current.index or key in {row["type"] for row in out}  # a second "fgz" is no stored type
         what = _what("Angebotsart", label, key)
 
         def field(name: str, ask: str | None, limit: int = MAX_NAME, *, _w=what, _n=n, _v=values) -> str:
