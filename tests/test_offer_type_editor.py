@@ -565,3 +565,28 @@ def test_pages_escape_hostile_type_and_phase_names(practice):
             assert any(f"{md(text)} kurz 1 km" in t for t in texts), texts
     at.switch_page(PAGE).run(timeout=120)
     assert editor(at, "types").value.loc[1, "Bezeichnung"] == text  # the table cell: the text as written
+
+
+def test_everything_downstream_reads_the_workspace_types(practice):
+    """Upload type recognition, the offers template, the map, the print legend and the exports: the stored table."""
+    from geo.ingest.templates import upload_template
+    from geo.render.print.content import map_content
+    from geo.render.web.map_data import map_data
+
+    types, phases, _ = edit(with_rows(types_table(), new_type(color="#123456", marker="star")))
+    commit_chain_config(practice, types, phases, base_versions={})
+    template = upload_template("offers", practice.dataset())
+    assert "Elterncafé" in template.explanation().to_string()
+    commit_upload(practice, check_upload(elterncafe_offers(), "cafes.csv", kind="offers",
+                                         context=practice.dataset()), filename="cafes.csv")
+    dataset = practice.dataset()
+    result = analyse(dataset)
+    assert "elterncafe" in result.offer_types and result.radii["elterncafe"] == 800.0
+    web = map_data(result, dataset, offer_types=["elterncafe"])
+    assert [(t["label"], t["color"]) for t in web["types"].values()] == [("Elterncafés", "#123456")]
+    printed = map_content("offers", dataset, result)
+    assert [(layer.marker, layer.color) for layer in printed.offers if layer.offer_type == "elterncafe"] == [
+        ("*", "#123456")]  # the star, in the type's colour
+    assert "Elterncafés (2)" in [item.label for section in printed.sections for item in section.items]
+    assert any("Elterncafé" in h for h in export.csv_bytes(dataset, result).decode("utf-8-sig").splitlines()[0]
+               .split(";"))
