@@ -9,7 +9,7 @@ from app_pages import _shared as ui
 from geo import DataError, catalog, settings
 from geo.ingest.offer_types import FIELD_TITLES, MAX_DESCRIPTION, MAX_NAME, commit_chain_config, edit_chain_config
 
-#: Marker shape → German name (the shapes of :data:`geo.render.palette.MARKERS`).
+#: Marker shape → German name (the shapes of :data:`geo.catalog.MARKERS`).
 MARKER_NAMES = {
     "circle": "Kreis", "square": "Quadrat", "triangle": "Dreieck", "diamond": "Raute", "plus": "Plus",
     "star": "Stern", "cross": "Kreuz", "pentagon": "Fünfeck", "hexagon": "Sechseck",
@@ -64,7 +64,7 @@ def _choices(types: pd.DataFrame, phases: pd.DataFrame) -> dict[str, dict[str, s
         "phase": {str(k): str(v) for k, v in phases["label"].items()},
         "reach_model": dict(catalog.REACH_MODELS),
         "host_type": {str(k): str(v) for k, v in types["label"].items()},
-        "marker": MARKER_NAMES,
+        "marker": {shape: MARKER_NAMES.get(shape, shape) for shape in catalog.MARKERS},
     }
 
 

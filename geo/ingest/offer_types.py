@@ -21,7 +21,6 @@ from geo import catalog, settings
 from geo._errors import Report
 from geo.formatting import format_number
 from geo.ingest.columns import _norm
-from geo.render.palette import MARKERS
 
 #: Fields of an offer type: the key ``type`` and everything the table holds (:mod:`geo.catalog`).
 TYPE_FIELDS: Final[list[str]] = catalog.OFFER_TYPE_COLUMNS + catalog.CHAIN_COLUMNS
@@ -271,10 +270,10 @@ def _type_rows(current: pd.DataFrame, edited: pd.DataFrame, *, phase_keys: set[s
         if not HEX_COLOR.match(color):
             report.error(f"{what}: Die Farbe „{color}“ ist keine Farbangabe wie „#0072B2“ (# und sechs "
                          "Hexadezimalziffern 0–9, A–F).", row=n, column="color")
-        marker = _text(values.get("marker")).lower() or "circle"
-        if marker not in MARKERS:
-            report.error(f"{what}: Das Symbol „{marker}“ gibt es nicht; möglich sind {', '.join(MARKERS)}.", row=n,
-                         column="marker")
+        marker = _text(values.get("marker")).lower() or catalog.DEFAULT_MARKER
+        if marker not in catalog.MARKERS:
+            report.error(f"{what}: Das Symbol „{marker}“ gibt es nicht; möglich sind "
+                         f"{', '.join(catalog.MARKERS)}.", row=n, column="marker")
         phase = _text(values.get("phase"))
         if phase and phase not in phase_keys:
             report.error(f"{what}: Die Lebensphase „{phase}“ gibt es nicht in der Tabelle der Lebensphasen.", row=n,
@@ -407,7 +406,7 @@ def edit_offer_types(
         ``label``, ``short``, ``plural`` (required), ``nearest_phrase`` (required for a stored type; a new one
         gets "vom nächsten Standort (<short>)"), ``radius_m`` (100–20,000 m where ``analysed``), ``color``
         (``#RRGGBB``; a new type without one gets an unused colour), ``marker`` (a key of
-        :data:`geo.render.palette.MARKERS`, default circle), ``analysed``, ``description``, ``phase`` (a key of
+        :data:`geo.catalog.MARKERS`, default circle), ``analysed``, ``description``, ``phase`` (a key of
         ``phases`` or empty), ``target`` (:func:`geo.catalog.parse_target`, default all children),
         ``reach_model`` (:data:`geo.catalog.REACH_MODELS`, default radius) and ``host_type`` (another type of
         the table; required for ``zuordnung``). A type of ``current`` left out is removed.
