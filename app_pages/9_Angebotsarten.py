@@ -21,6 +21,10 @@ PHASE_TITLES = {"phase": "Kennung", **{k: FIELD_TITLES[k] for k in ("order", "la
 #: Layers the edit is checked against (the offers decide which types may be removed).
 LAYERS = ("offer_types", "phases", "offers")
 SAVED = "ot_saved"
+#: The choice "none" of the phase and host columns (a type outside the chain, a model without host facilities).
+NONE = "– keine –"
+#: What a new row's select boxes start with.
+DEFAULTS = {"phase": "", "reach_model": "radius", "host_type": "", "marker": catalog.DEFAULT_MARKER}
 
 COLUMN_HELP = {
     "type": "Feste Kennung der Angebotsart (wird für neue Zeilen aus der Bezeichnung gebildet).",
@@ -61,9 +65,9 @@ def _pick(options: dict[str, str]) -> dict[str, str]:
 def _choices(types: pd.DataFrame, phases: pd.DataFrame) -> dict[str, dict[str, str]]:
     """Per select-box column: key → the text the table shows (stored phases and types by their labels)."""
     return {
-        "phase": {str(k): str(v) for k, v in phases["label"].items()},
+        "phase": {"": NONE, **{str(k): str(v) for k, v in phases["label"].items()}},
         "reach_model": dict(catalog.REACH_MODELS),
-        "host_type": {str(k): str(v) for k, v in types["label"].items()},
+        "host_type": {"": NONE, **{str(k): str(v) for k, v in types["label"].items()}},
         "marker": {shape: MARKER_NAMES.get(shape, shape) for shape in catalog.MARKERS},
     }
 
@@ -72,7 +76,7 @@ def type_frame(types: pd.DataFrame, choices: dict[str, dict[str, str]]) -> pd.Da
     """The offer types as the page shows them: German headers, select-box columns as their German texts."""
     frame = types.rename_axis("type").reset_index()
     for name, options in choices.items():
-        frame[name] = frame[name].map(lambda v, o=options: o.get(v, v) if v else None)
+        frame[name] = frame[name].map(lambda v, o=options: o.get(v, v))
     return frame[TYPE_SHOWN].rename(columns=FIELD_TITLES)
 
 
@@ -110,7 +114,7 @@ def type_config(choices: dict[str, dict[str, str]]) -> dict:
                                              max_chars=7),
         "description": st.column_config.TextColumn(help=COLUMN_HELP["description"], max_chars=MAX_DESCRIPTION),
         **{name: st.column_config.SelectboxColumn(help=COLUMN_HELP[name], options=list(options.values()),
-                                                  required=name in ("reach_model", "marker"))
+                                                  required=True, default=options[DEFAULTS[name]])
            for name, options in choices.items()},
     }
     return {FIELD_TITLES[k]: v for k, v in config.items()}
