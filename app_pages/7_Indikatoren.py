@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import _shared as ui
-from geo import DataError, Workspace
+from geo import DataError
 from geo.ingest import commit_definitions, edit_definitions
 
 EDITABLE = ("label", "unit", "direction", "in_index", "weight", "description", "keep")
@@ -53,7 +53,7 @@ def _remember_seen(base_versions: dict) -> None:
 if st.button("Indikatoren speichern", type="primary", icon=":material/save:", key="ind_save", disabled=not changed,
              on_click=_remember_seen, args=({"definitions": version},)):
     try:
-        info = commit_definitions(Workspace(), new, comment=comment,
+        info = commit_definitions(ui.workspace(), new, comment=comment,
                                   base_versions=st.session_state.pop("ind_seen", {"definitions": version}))
     except DataError as err:
         st.error(ui.md(err), icon=":material/error:")

@@ -60,6 +60,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("app_pages/8_Steckbrief.py", "Steckbrief", ":material/id_card:"),
     ("app_pages/3_Daten.py", "Daten", ":material/upload_file:"),
     ("app_pages/7_Indikatoren.py", "Indikatoren", ":material/tune:"),
+    ("app_pages/9_Angebotsarten.py", "Angebotsarten", ":material/category:"),
     ("app_pages/4_Verlauf.py", "Verlauf", ":material/history:"),
     ("app_pages/5_Export.py", "Export", ":material/download:"),
     ("app_pages/6_Methodik.py", "Methodik", ":material/menu_book:"),
@@ -312,6 +313,12 @@ def remember(key: str, default: object, *, options: Sequence | None = None) -> d
     return {"key": key, "on_change": _keep_value, "args": (key,)}
 
 
+def forget(key: str) -> None:
+    """Drop the remembered value of a widget key: the widget shows its default from the next run on."""
+    st.session_state.pop(key, None)
+    st.session_state.pop(_KEEP + key, None)
+
+
 def remembered(key: str, default: object = None) -> object:
     """The remembered value of a widget key, also on pages that do not render that widget."""
     return st.session_state.get(_KEEP + key, default)
@@ -403,7 +410,8 @@ def sidebar(dataset: Dataset) -> Params:
             label = md(dataset.offer_types.at[t, "short"])
             radii[t] = float(
                 st.number_input(
-                    f"{label} (m)", min_value=100, max_value=20_000, step=100,
+                    f"{label} (m)", min_value=int(settings.RADIUS_MIN_M), max_value=int(settings.RADIUS_MAX_M),
+                    step=100,
                     **remember(f"pa_r_{t}", int(default)),
                 )
             )

@@ -28,6 +28,13 @@ REACH_MODELS: Final[dict[str, str]] = {
     "zuordnung": "zugeordnete Einrichtung (z. B. Grundschule, Geburtsklinik)",
     "gebiet": "Zuständigkeitsgebiete (hochgeladene Flächen)",
 }
+#: Marker shapes the offer type table may name, with their matplotlib marker code (web and print draw the same
+#: shapes, :mod:`geo.render.palette`); anything else is drawn as a circle.
+MARKERS: Final[dict[str, str]] = {
+    "square": "s", "triangle": "^", "diamond": "D", "circle": "o", "plus": "P", "star": "*", "cross": "X",
+    "pentagon": "p", "hexagon": "h",
+}
+DEFAULT_MARKER: Final[str] = "circle"
 #: Target group of births (Lotsendienst) in the ``target`` column; any other target is an age band "A-B".
 BIRTHS_TARGET: Final[str] = "geburten"
 INDICATOR_COLUMNS = ["key", "label", "unit", "direction", "weight", "in_index", "description"]

@@ -34,6 +34,9 @@ SOZIALINDEX_HIGH: int = 6
 #: An offer this close to a host facility (an FGZ to a Grundschule, a Lotsendienst to a Geburtsklinik) is taken
 #: as run by that facility.
 HOST_MATCH_M: float = 150.0
+#: Range of an offer type's reach radius in metres: the offer type table (page Angebotsarten) and the sidebar.
+RADIUS_MIN_M: Final[float] = 100.0
+RADIUS_MAX_M: Final[float] = 20_000.0
 #: Cell size of the fallback grid that spreads children evenly when no residents layer is given.
 FALLBACK_GRID_M: Final[float] = 100.0
 

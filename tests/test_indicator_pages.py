@@ -109,3 +109,16 @@ def test_indikatoren_page_shows_the_definitions_in_use(workspace):
     table = next(e.value for e in at.dataframe if str(e.key).startswith("ind_editor_"))
     assert "SGB-II-Quote Kinder unter 15 Jahren" in table["Bezeichnung"].tolist()
     assert at.button(key="ind_save").disabled  # nothing changed yet
+
+
+def test_indikatoren_page_saves_into_the_sessions_workspace(workspace):
+    at = open_page("app_pages/7_Indikatoren.py", timeout=120)
+    key = next(e.key for e in at.dataframe if str(e.key).startswith("ind_editor_"))
+    at.session_state[key] = {"edited_rows": {0: {"Bezeichnung": "SGB-II-Quote (Kinder)"}}, "added_rows": [],
+                             "deleted_rows": []}
+    at.run(timeout=120)
+    at.button(key="ind_save").click().run(timeout=120)
+    assert not at.exception, at.exception
+    assert at.success
+    assert catalog.definitions_from_table(workspace.load("definitions")).at["sgb2_children_quota", "label"] == (
+        "SGB-II-Quote (Kinder)")

@@ -825,7 +825,7 @@ def test_two_sessions_confirming_uploads_checked_against_the_same_state_lose_not
     # The refused session checks its file again, against the new state, and confirms: both lists are in.
     check = check_upload(files[loser].read_bytes(), f"{loser}.csv", kind="offers", context=ws.dataset(),
                          options={"mode": "replace"})
-    assert check.base_versions == {"offers": 2, "districts": 1}
+    assert check.base_versions == {"offers": 2, "districts": 1, "offer_types": None}
     assert commit_upload(ws, check, filename=f"{loser}.csv").version == 3
     stored = ws.load("offers")
     for offer_type, count in MINE.values():

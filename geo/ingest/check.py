@@ -392,11 +392,12 @@ STORE_LAYER: dict[str, str] = {
     "offers": "offers", "districts": "districts", "indicators": "indicators", "residents": "residents",
 }
 #: Stored layers each kind of check reads from its context: the offers in use are merged with new offers and
-#: located in the districts; districts are compared with the districts in use and the indicators' ids; indicators
-#: keep the other years of the districts in use and add to the definitions in use; residents are clipped to the
-#: districts, compared with the indicators' counts, and replace the residents in use.
+#: located in the districts, their types recognised by the workspace's offer types; districts are compared with
+#: the districts in use and the indicators' ids; indicators keep the other years of the districts in use and add to
+#: the definitions in use; residents are clipped to the districts, compared with the indicators' counts, and
+#: replace the residents in use.
 CHECK_READS: dict[str, tuple[str, ...]] = {
-    "offers": ("offers", "districts"),
+    "offers": ("offers", "districts", "offer_types"),
     "districts": ("districts", "indicators"),
     "indicators": ("indicators", "districts", "definitions"),
     "residents": ("residents", "districts", "indicators"),

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from geo.analysis.need import STATUS_CLASSES
+from geo.catalog import DEFAULT_MARKER, MARKERS
 
 #: ColorBrewer YlOrRd (sequential, colour-blind safe per colorbrewer2.org): light = less need, dark = more.
 YLORRD: Final[dict[int, list[str]]] = {
@@ -67,12 +68,8 @@ NO_CLASS_COLOR: Final[str] = "#d9d9d9"
 #: (where a grey hatch is drawn over it).
 HIDDEN_COLOR: Final[str] = "#ffffff"
 
-#: Marker shapes the offer type table may name, with their matplotlib marker code; anything else is a circle.
-MARKERS: Final[dict[str, str]] = {
-    "square": "s", "triangle": "^", "diamond": "D", "circle": "o", "plus": "P", "star": "*", "cross": "X",
-    "pentagon": "p", "hexagon": "h",
-}
-DEFAULT_MARKER: Final[str] = "circle"
+# The marker shapes of the offer type table (and their matplotlib codes) are the table's vocabulary: the offer
+# type editor checks them too, so they are defined with the table in geo.catalog.
 
 
 def marker_of(value: object) -> str:
