@@ -336,6 +336,25 @@ def births_summary(layer: pd.DataFrame) -> dict[str, str]:
     return info
 
 
+def births_by_clinic(layer: pd.DataFrame, offers: pd.DataFrame | None, offer_types: pd.DataFrame) -> pd.DataFrame:
+    """Klinik | Kennung | Angebotsart | Sozialräume | Geburten: the layer summed per clinic, most births first."""
+    sums = layer.groupby(CLINIC_ID, sort=False).agg(
+        districts=(settings.DISTRICT_ID, "nunique"), births=(settings.BIRTHS, "sum"))
+    sums = sums.sort_values("births", ascending=False, kind="stable")
+    known = pd.DataFrame(columns=[settings.OFFER_NAME, settings.OFFER_TYPE]) if offers is None else \
+        offers.drop_duplicates(settings.OFFER_ID).set_index(offers.drop_duplicates(settings.OFFER_ID)[
+            settings.OFFER_ID].astype("str"))[[settings.OFFER_NAME, settings.OFFER_TYPE]]
+    names = known[settings.OFFER_NAME].reindex(sums.index).fillna("")
+    types = known[settings.OFFER_TYPE].reindex(sums.index)
+    return pd.DataFrame({
+        "Klinik": names.astype("str").to_numpy(),
+        "Kennung": sums.index.astype("str"),
+        "Angebotsart": [catalog.type_labels(offer_types, t).short if isinstance(t, str) else "" for t in types],
+        "Sozialräume": sums["districts"].to_numpy(),
+        "Geburten": sums["births"].to_numpy(),
+    })
+
+
 def _empty(with_year: bool) -> pd.DataFrame:
     columns = {settings.DISTRICT_ID: pd.Series(dtype="str"), CLINIC_ID: pd.Series(dtype="str"),
                settings.BIRTHS: pd.Series(dtype="float64")}
