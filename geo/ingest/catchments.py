@@ -86,13 +86,29 @@ def detect_catchment_columns(columns: pd.Index, column_map: Mapping[str, str] | 
     report = report if report is not None else Report()
     roles = _mapped_columns(columns, column_map, CATCHMENT_COLUMNS, report)
     used = set(roles.values())
+    attributes = [c for c in columns if c != "geometry"]
     for role, aliases in CATCHMENT_ALIASES.items():
         if role not in roles:
-            found = _find_column([c for c in columns if c != "geometry"], aliases, used)
+            found = _find_column(attributes, aliases, used) or _find_truncated(attributes, aliases, used)
             if found is not None:
                 roles[role] = found
                 used.add(found)
     return roles
+
+
+#: Longest field name a Shapefile's DBF keeps: "Schulnummer" arrives as "Schulnumme".
+DBF_NAME_LENGTH: Final[int] = 10
+
+
+def _find_truncated(columns: list, aliases: tuple[str, ...], used: set[str]) -> str | None:
+    """A column cut to :data:`DBF_NAME_LENGTH` characters whose name starts an alias ("Bezeichnun")."""
+    for alias in aliases:
+        for column in columns:
+            cut = _norm(column)
+            if column not in used and len(str(column)) == DBF_NAME_LENGTH and len(cut) >= 6 and \
+                    alias.startswith(cut):
+                return column
+    return None
 
 
 def validate_catchments(
@@ -378,8 +394,8 @@ def merge_catchments(existing: gpd.GeoDataFrame | None, new: gpd.GeoDataFrame) -
     keep = ~existing[settings.OFFER_TYPE].astype("str").isin(set(new[settings.OFFER_TYPE])).to_numpy()
     kept = gpd.GeoDataFrame(
         {c: existing[c].astype("str").to_numpy()[keep] for c in CATCHMENT_COLUMNS},
-        geometry=existing.geometry.to_numpy()[keep], crs=new.crs,
-    ).rename_geometry(new.geometry.name)
+        geometry=gpd.GeoSeries(existing.geometry.to_numpy()[keep], crs=new.crs, name=new.geometry.name),
+    )
     merged = pd.concat([kept, new[[*CATCHMENT_COLUMNS, new.geometry.name]]], ignore_index=True)
     return gpd.GeoDataFrame(merged, geometry=new.geometry.name, crs=new.crs)
 
