@@ -23,7 +23,9 @@ from geo.ingest.templates import file_name, template_bytes, upload_template
 from geo.render.web.preview import upload_preview_map
 from geo.store import create_workspace
 from tests.apptest import open_page
-from tests.conftest import xy
+from tests.conftest import SHARED_DATA, xy
+
+VG5000 = SHARED_DATA / "vg5000" / "VG5000_GEM.shp"
 
 HOSTILE = "<script>alert(1)</script> $x$ {{ 7*191 }} =cmd|' /C calc'!A0"
 
@@ -404,3 +406,39 @@ def test_a_geopackage_is_read_like_the_boundaries(city, tmp_path, suffix):
     assert result.info["Ebene"] == "einzugsbereiche"
     assert result.layer.geometry.iloc[0].hausdorff_distance(square(0, 1000)) < 0.01
     assert pd.Series(result.layer.geometry.area).round(0).tolist() == [1_000_000.0]
+
+
+@pytest.mark.skipif(not VG5000.exists(), reason="../shared/data/vg5000 (BKG VG5000 Shapefile) not present")
+def test_real_municipalities_in_gauss_krueger_zone_3_as_areas_of_a_kreis(data_root):
+    # The BKG's VG5000 (EPSG:31467, .cpg UTF-8): Kreis Recklinghausen's ten towns are the Sozialräume; the same
+    # towns and Bottrop, its neighbour, uploaded as Zuständigkeitsgebiete straight from the Shapefile's parts.
+    gem = pyogrio.read_dataframe(VG5000)
+    kreis = gem[gem["AGS"].str.startswith("05562")]
+    workspace = create_workspace("Kreis Recklinghausen", make_default=True)
+    districts = gpd.GeoDataFrame({settings.DISTRICT_ID: kreis["AGS"].to_numpy(),
+                                  settings.DISTRICT_NAME: kreis["GEN"].to_numpy(), settings.AREA_ID: "",
+                                  settings.AREA_NAME: ""}, geometry=kreis.geometry.to_numpy(), crs=gem.crs)
+    workspace.save("districts", districts.to_crs(settings.METRIC_CRS), filename="vg5000.shp")
+    upload = gem[gem["AGS"].str.startswith("05562") | (gem["AGS"] == "05512000")][["AGS", "GEN", "geometry"]]
+    with tempfile.TemporaryDirectory() as folder:
+        pyogrio.write_dataframe(upload, Path(folder) / "gebiete.shp", encoding="UTF-8")
+        for part in (".prj", ".cpg"):  # the published parts, not ours
+            (Path(folder) / f"gebiete{part}").write_bytes(VG5000.with_suffix(part).read_bytes())
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for part in sorted(Path(folder).iterdir()):
+                archive.write(part, part.name)
+    result = check(buffer.getvalue(), "vg5000.zip", workspace.dataset(), default_type="familienbuero",
+                   column_map={"AGS": "catchment_id", "GEN": "name"})
+    assert result.ok, result.report.errors
+    assert result.info["Koordinatensystem"] == "EPSG:31467"
+    assert len(result.layer) == 11 and "Marl" in result.layer[settings.OFFER_NAME].tolist()
+    # the towns' shared borders are no overlaps; Bottrop touches Gladbeck but lies outside the Kreis
+    warnings = messages(result, "warning")
+    assert not [m for m in warnings if "überschneiden" in m]
+    assert [m for m in warnings if "außerhalb" in m] == [
+        f"Zeile {2 + upload['AGS'].tolist().index('05512000')}: Einzugsgebiet „05512000“ liegt außerhalb aller "
+        "Sozialräume (an keiner Stelle in der Stadt); es wird übernommen, erreicht aber niemanden."]
+    kreis_area = districts.to_crs(settings.METRIC_CRS).area.sum()
+    inside = result.layer[result.layer[settings.CATCHMENT_ID].str.startswith("05562")]
+    assert inside.area.sum() == pytest.approx(kreis_area, rel=1e-9)

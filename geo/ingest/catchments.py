@@ -284,7 +284,8 @@ def _check_location(layer: gpd.GeoDataFrame, districts: gpd.GeoDataFrame | None,
         return np.ones(len(layer), dtype=bool)
     city = shapely.union_all(to_metric(districts, name="Sozialräume").geometry.to_numpy())
     geoms = layer.geometry.to_numpy()
-    inside = shapely.area(shapely.intersection(geoms, city)) > 0
+    # A neighbour sharing a border with the city has a sliver of area "inside" from floating point only.
+    inside = shapely.area(shapely.intersection(geoms, city)) > OVERLAP_MIN_M2
     distance = shapely.distance(geoms, city)
     far = ~inside & (distance > settings.MAX_DISTANCE_OUTSIDE_M)
     limit = format_number(settings.MAX_DISTANCE_OUTSIDE_M / 1000, 0 if settings.MAX_DISTANCE_OUTSIDE_M % 1000 == 0
