@@ -283,10 +283,14 @@ def _check_location(layer: gpd.GeoDataFrame, districts: gpd.GeoDataFrame | None,
     if districts is None or not len(districts) or not len(layer):
         return np.ones(len(layer), dtype=bool)
     city = shapely.union_all(to_metric(districts, name="Sozialräume").geometry.to_numpy())
+    shapely.prepare(city)
     geoms = layer.geometry.to_numpy()
+    inside = shapely.contains(city, geoms)
+    near = ~inside & shapely.intersects(city, geoms)
     # A neighbour sharing a border with the city has a sliver of area "inside" from floating point only.
-    inside = shapely.area(shapely.intersection(geoms, city)) > OVERLAP_MIN_M2
-    distance = shapely.distance(geoms, city)
+    inside[near] = shapely.area(shapely.intersection(geoms[near], city)) > OVERLAP_MIN_M2
+    distance = np.zeros(len(geoms))
+    distance[~inside] = shapely.distance(geoms[~inside], city)
     far = ~inside & (distance > settings.MAX_DISTANCE_OUTSIDE_M)
     limit = format_number(settings.MAX_DISTANCE_OUTSIDE_M / 1000, 0 if settings.MAX_DISTANCE_OUTSIDE_M % 1000 == 0
                           else 1)
@@ -313,11 +317,19 @@ def overlapping_pairs(geoms: np.ndarray) -> list[tuple[int, int, float]]:
     """
     if len(geoms) < 2:
         return []
-    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    left, right = shapely.STRtree(geoms).query(geoms)  # pairs of overlapping bounding boxes
     pair = left < right
     left, right = left[pair], right[pair]
+    # Two areas share at most the overlap of their boxes: neighbours that only touch are left out without the
+    # costly intersection (in a tidy coverage that is nearly every pair).
+    box, area = shapely.bounds(geoms), shapely.area(geoms)
+    width = np.minimum(box[left, 2], box[right, 2]) - np.maximum(box[left, 0], box[right, 0])
+    height = np.minimum(box[left, 3], box[right, 3]) - np.maximum(box[left, 1], box[right, 1])
+    smaller = np.minimum(area[left], area[right])
+    room = width * height
+    maybe = (room > OVERLAP_MIN_M2) & (room > OVERLAP_MIN_SHARE * smaller)
+    left, right, smaller = left[maybe], right[maybe], smaller[maybe]
     shared = shapely.area(shapely.intersection(geoms[left], geoms[right]))
-    smaller = np.minimum(shapely.area(geoms[left]), shapely.area(geoms[right]))
     big = (shared > OVERLAP_MIN_M2) & (shared > OVERLAP_MIN_SHARE * smaller)
     return [(int(i), int(j), float(a)) for i, j, a in zip(left[big], right[big], shared[big], strict=True)]
 
