@@ -187,6 +187,7 @@ def test_every_problem_of_a_file_is_reported_at_once_with_its_row(city):
         ("", "ohne Nr", "Grundschule", "", square(2000, 3000)),  # row 7: blank id
         ("E8", "Strich", "Grundschule", "", LineString([xy(0, 0), xy(10, 10)])),  # row 8: a line
         ("E9", "fremde Schule", "Grundschule", "999999", square(2000, 3000)),  # row 9: unknown school
+        ("", "leer", "Grundschule", "", None),  # row 10: neither id nor geometry
     ])
     result = check(geojson(layer), "fehler.geojson", city.dataset())
     assert not result.ok and result.layer is None
@@ -200,6 +201,8 @@ def test_every_problem_of_a_file_is_reported_at_once_with_its_row(city):
         "Zeile 6: Die Kennung „E1“ kommt mehrfach vor (Zeilen 2 und 6).",
         "Zeile 7: Die Kennung des Einzugsgebiets fehlt.",
         "Zeile 8: Einzugsgebiet „E8“ ist keine Fläche, sondern eine Linie.",
+        "Zeile 10: Die Kennung des Einzugsgebiets fehlt.",
+        "Zeile 10: Einzugsgebiet ohne Kennung hat keine Geometrie.",
     ]
     warnings = messages(result, "warning")
     assert "Zeile 4: Einzugsgebiet „E3“: ungültige Geometrie (Selbstüberschneidung) wurde automatisch repariert. " \

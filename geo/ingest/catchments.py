@@ -159,7 +159,7 @@ def validate_catchments(
     facility = _text(gdf[roles[settings.OFFER_ID]]).reset_index(drop=True) if settings.OFFER_ID in roles \
         else pd.Series(np.nan, index=range(len(gdf)), dtype="str")
     ids = _ids(gdf, roles, facility, rows, report, bad)
-    label = np.array([f"„{i}“" for i in ids], dtype=object)
+    label = np.array([f"„{i}“" if i else "ohne Kennung" for i in ids], dtype=object)
     geoms = np.asarray(gdf.geometry.array, dtype=object).copy()
     _check_polygons(geoms, rows, label, report, bad, noun="Einzugsgebiet")
     _repair_invalid(geoms, rows, label, report, bad, noun="Einzugsgebiet")
