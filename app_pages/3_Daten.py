@@ -1,4 +1,4 @@
-"""Daten: upload offers, district boundaries, indicator tables and residents – check, preview, confirm, store."""
+"""Daten: upload offers, boundaries, indicators, residents, catchments, births per clinic – check, preview, store."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from geo.formatting import format_number
 from geo.ingest import check_upload, commit_upload, max_upload_bytes
 from geo.ingest.changes import removal_warning
 from geo.ingest.check import DEFAULT_OFFER_MODE, OFFER_MODES
+from geo.ingest.clinic_births import births_by_clinic
 from geo.ingest.columns import detect_district_columns
 from geo.ingest.templates import FORMAT_LABELS, MIME_TYPES, file_name, template_bytes, upload_template
 from geo.io import boundaries, spreadsheets
@@ -29,12 +30,17 @@ KINDS = {
     "districts": "Sozialraumgrenzen (GeoJSON, GeoPackage, Shapefile als ZIP)",
     "indicators": "Indikatoren je Sozialraum und Jahr (CSV/XLSX)",
     "residents": "Wohnorte (Einwohner/Kinder je Adresse, Block oder Zensus-Gitterzelle)",
+    "catchments": "Einzugsgebiete (Zuständigkeitsgebiete, Schuleinzugsbereiche: GeoJSON, GeoPackage, Shapefile als "
+                  "ZIP)",
+    "clinic_births": "Geburten je Klinik und Sozialraum (CSV/XLSX)",
 }
 FILE_TYPES = {
     "offers": ["csv", "txt", "xlsx"],
     "districts": ["geojson", "json", "gpkg", "zip"],
     "indicators": ["csv", "txt", "xlsx"],
     "residents": ["csv", "txt", "xlsx", "gpkg", "zip", "geojson", "json"],
+    "catchments": ["geojson", "json", "gpkg", "zip"],
+    "clinic_births": ["csv", "txt", "xlsx"],
 }
 AUTO = "automatisch erkennen"
 
@@ -185,6 +191,36 @@ elif kind == "residents":
     )
     if crs_choice != AUTO:
         options["crs"] = crs_choice
+elif kind == "catchments":
+    st.caption(
+        "Flächen, die zu einer Angebotsart gehören: das **Zuständigkeitsgebiet** eines Familienbüros oder die "
+        "**Schuleinzugsbereiche** der Grundschulen (Angebotsart Grundschule, Angebots-Kennung = Schulnummer). Die "
+        "Datei ersetzt die Gebiete der Angebotsarten, die sie enthält; Gebiete anderer Arten bleiben."
+    )
+    left, right = st.columns(2)
+    epsg = left.text_input(
+        "Koordinatensystem, nur falls die Datei keines mitbringt (z. B. EPSG:25832)", key="up_catchment_crs"
+    )
+    if epsg.strip():
+        options["crs"] = epsg.strip()
+    area_type = right.selectbox(
+        "Angebotsart, falls die Datei keine Spalte „Angebotsart“ hat", ["– aus der Datei –", *types],
+        format_func=lambda t: t if t.startswith("–") else dataset.type_labels(t).label, key="up_catchment_type",
+    )
+    if not area_type.startswith("–"):
+        options["default_type"] = area_type
+elif kind == "clinic_births":
+    st.caption(
+        "Wie viele Kinder aus jedem Sozialraum in welcher Klinik geboren wurden: Sozialraum-Nr., Klinik (Kennung "
+        "oder Name wie bei den Angeboten „Lotsendienst“ bzw. „Geburtsklinik“), Geburten, optional Jahr. Die "
+        "Jahre der Datei ersetzen diese Jahre; eine Datei ohne Jahr ersetzt alle bisherigen Geburtenzahlen."
+    )
+    births_year = st.number_input(
+        "Jahr, falls die Datei keine Spalte „Jahr“ hat", min_value=1990, max_value=2100, value=None,
+        step=1, key="up_births_year",
+    )
+    if births_year:
+        options["year"] = int(births_year)
 
 if upload is None:
     st.info("Noch keine Datei gewählt.", icon=":material/upload_file:")
@@ -336,7 +372,7 @@ if not check.ok:
     st.stop()
 
 layer_name = {"offers": "Angebote", "districts": "Sozialräume", "indicators": "Indikatoren",
-              "residents": "Wohnorte"}[kind]
+              "residents": "Wohnorte", "catchments": "Einzugsgebiete", "clinic_births": "Geburten je Klinik"}[kind]
 changes = check.changes
 st.subheader("Was sich ändert")
 if kind == "residents":
@@ -365,17 +401,23 @@ else:
             st.caption(f"**{label}:** {shown}{more}")
 
 st.subheader("Vorschau")
-if kind in ("offers", "districts", "residents"):
-    current = {"offers": dataset.offers, "districts": dataset.districts, "residents": dataset.residents}[kind]
+if kind in ("offers", "districts", "residents", "catchments"):
+    current = {"offers": dataset.offers, "districts": dataset.districts, "residents": dataset.residents,
+               "catchments": dataset.catchments}[kind]
     if kind == "offers" and len(check.layer) > MAX_PREVIEW_POINTS:
         st.caption(f"Die Karte zeigt die ersten {MAX_PREVIEW_POINTS:,} Standorte.".replace(",", "."))
     if kind == "residents" and len(check.layer) > MAX_PREVIEW_POINTS:
         st.caption(f"Die Karte zeigt eine Stichprobe von {MAX_PREVIEW_POINTS:,} Wohnorten.".replace(",", "."))
     st.caption({"offers": "Blau: neu oder geändert · Grau: unverändert · Orange Ringe: entfällt",
-                "residents": "Grau: bisherige Wohnorte · Blau: hochgeladene Wohnorte"}.get(
+                "residents": "Grau: bisherige Wohnorte · Blau: hochgeladene Wohnorte",
+                "catchments": "Grau gestrichelt: bisherige Gebiete · Blau: Gebiete nach dem Hochladen"}.get(
         kind, "Grau: bisheriger Stand · Blau: hochgeladene Datei"))
     preview = upload_preview_map(districts=dataset.districts, current=current, new=check.layer, kind=kind)
     st_folium(preview, height=460, returned_objects=[], key=f"up_preview_{kind}", use_container_width=True)
+elif kind == "clinic_births":
+    st.caption("Geburten je Klinik nach dem Hochladen (alle Jahre und Sozialräume zusammen):")
+    ui.table(births_by_clinic(check.layer, dataset.offers, dataset.offer_types), hide_index=True, width="stretch",
+             key="up_births_clinics")
 else:
     # Indicators: the status map of the current data beside the map the new values would give.
     left, right = st.columns(2)

@@ -17,8 +17,14 @@ from geo import DataError, demo, store
 from geo.analysis import Params, analyse
 from geo.dataset import Dataset
 
-#: Upload kinds of ``python -m geo upload`` (the Daten page's kinds).
-UPLOAD_KINDS = ("districts", "indicators", "offers", "residents")
+#: Upload kinds of ``python -m geo upload`` (the Daten page's kinds) as typed; a hyphen stands for the
+#: kind's underscore (``clinic-births`` → ``clinic_births``).
+UPLOAD_KINDS = ("districts", "indicators", "offers", "residents", "catchments", "clinic-births")
+
+
+def _kind(typed: str) -> str:
+    """The upload kind a command-line name stands for (``clinic-births`` → ``clinic_births``)."""
+    return typed.replace("-", "_")
 #: Most problems printed per severity; the rest is counted.
 SHOWN_PROBLEMS = 50
 
@@ -175,12 +181,15 @@ _UPLOAD_ARGUMENTS: dict[str, dict[str, str]] = {
                "gemeindeschluessel": "gemeindeschluessel", "sheet": "sheet"},
     "indicators": {"id_column": "id_column", "year": "year", "sheet": "sheet"},
     "residents": {"crs": "crs", "sheet": "sheet"},
+    "catchments": {"crs": "crs", "default_type": "type", "layer": "layer"},
+    "clinic_births": {"sheet": "sheet", "year": "year"},
 }
 
 
 def _upload_options(args: argparse.Namespace) -> dict:
     options: dict[str, object] = {
-        option: getattr(args, name) for option, name in _UPLOAD_ARGUMENTS[args.kind].items() if getattr(args, name)
+        option: getattr(args, name) for option, name in _UPLOAD_ARGUMENTS[_kind(args.kind)].items()
+        if getattr(args, name)
     }
     if args.kind == "offers":
         options["mode"] = "replace" if args.replace else "update"
@@ -209,7 +218,7 @@ def _print_report(check) -> None:
 def _cmd_template(args: argparse.Namespace) -> int:
     from geo.ingest.templates import file_name, template_bytes, upload_template
 
-    template = upload_template(args.kind, _dataset(args))
+    template = upload_template(_kind(args.kind), _dataset(args))
     fmt = args.format or template.formats[0]
     if fmt not in template.formats:
         raise DataError(f"Die Vorlage „{template.title}“ gibt es als {' oder '.join(template.formats)}, nicht als "
@@ -231,10 +240,11 @@ def _cmd_upload(args: argparse.Namespace) -> int:
     # Boundaries for a new workspace are checked first; the workspace is created only when they are stored.
     context = workspace.dataset() if workspace is not None else _empty_city(Path(args.workspace).name)
     data = args.file.read_bytes()
-    check = check_upload(data, args.file.name, kind=args.kind, context=context, options=_upload_options(args))
+    kind = _kind(args.kind)
+    check = check_upload(data, args.file.name, kind=kind, context=context, options=_upload_options(args))
     target = f"{workspace.name} ({workspace.path})" if workspace is not None else f"{args.workspace} (neu)"
     print(f"Arbeitsbereich: {target}")
-    print(f"Datei: {args.file.name} ({store.LAYER_LABELS[args.kind]})")
+    print(f"Datei: {args.file.name} ({store.LAYER_LABELS[kind]})")
     _print_report(check)
     if not check.ok:
         print("Nichts gespeichert: Bitte die Fehler in der Datei beheben und erneut hochladen.", file=sys.stderr)
@@ -286,7 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--id-column", help="Spalte mit der Sozialraum-Nr.")
     p.add_argument("--name-column", help="Spalte mit dem Namen (districts)")
     p.add_argument("--crs", help="Koordinatensystem, falls die Datei keines nennt (z. B. EPSG:25832)")
-    p.add_argument("--type", help="Angebotsart, falls die Datei keine Spalte „Art“ hat (offers), z. B. fgz")
+    p.add_argument("--type", help="Angebotsart, falls die Datei keine Spalte „Art“ hat (offers, catchments), z. B. "
+                                  "fgz oder grundschule")
+    p.add_argument("--layer", help="catchments: Ebene eines GeoPackage bzw. Shapefile in der ZIP-Datei")
     p.add_argument("--replace", action="store_true",
                    help="offers: die Liste der enthaltenen Angebotsarten ersetzen (entfernt nicht enthaltene)")
     p.add_argument("--schulform", help="NRW-Schuldatei (offers): Schulform, die übernommen wird (Standard: 02 = "
@@ -304,7 +316,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("template", help="Vorlage einer Datei für „upload“ schreiben (wie auf der Seite „Daten“)")
     p.add_argument("kind", choices=list(UPLOAD_KINDS), help="Art der Datei")
-    p.add_argument("--format", choices=["csv", "xlsx", "geojson"], help="Standard: csv (districts: geojson)")
+    p.add_argument("--format", choices=["csv", "xlsx", "geojson"],
+                   help="Standard: csv (districts, catchments: geojson)")
     p.add_argument("--out", type=Path, help="Zieldatei (Standard: vorlage_<art>.<format> im aktuellen Ordner)")
     p.add_argument("--workspace", help=workspace_help + "; die Beispielzeilen liegen in dessen Sozialräumen")
     p.set_defaults(func=_cmd_template)

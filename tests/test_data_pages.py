@@ -276,7 +276,8 @@ def test_the_read_only_demo_offers_every_template_before_a_city_exists():
     assert [b.key for b in at.get("download_button")] == [
         "up_template_offers_csv", "up_template_offers_xlsx", "up_template_districts_geojson",
         "up_template_indicators_csv", "up_template_indicators_xlsx", "up_template_residents_csv",
-        "up_template_residents_xlsx"]
+        "up_template_residents_xlsx", "up_template_catchments_geojson", "up_template_clinic_births_csv",
+        "up_template_clinic_births_xlsx"]
     assert not at.get("file_uploader") and "Vorlagen zum Herunterladen" in [h.value for h in at.subheader]
 
 

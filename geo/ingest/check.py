@@ -16,6 +16,7 @@ from geo.crs import CrsGuess
 from geo.dataset import Dataset
 from geo.formatting import format_number
 from geo.ingest.age_bands import read_band
+from geo.ingest import catchments, clinic_births
 from geo.ingest.changes import ChangeSummary, find_duplicate_offers, merge_offers, summarise_changes
 from geo.ingest.columns import detect_district_columns
 from geo.ingest.districts import validate_districts
@@ -26,8 +27,8 @@ from geo.ingest.schools import is_school_table, schools_as_offers
 from geo.io import boundaries, spreadsheets
 from geo.store import LAYER_LABELS
 
-Kind = Literal["offers", "districts", "indicators", "residents"]
-KINDS: tuple[str, ...] = ("offers", "districts", "indicators", "residents")
+Kind = Literal["offers", "districts", "indicators", "residents", "catchments", "clinic_births"]
+KINDS: tuple[str, ...] = ("offers", "districts", "indicators", "residents", "catchments", "clinic_births")
 DISTRICT_COLUMN_OPTIONS: tuple[str, ...] = ("id_column", "name_column", "area_id_column", "area_name_column")
 #: What to save a file as when it could not be read for an unexpected reason, per kind.
 RESAVE_AS: dict[str, str] = {
@@ -35,6 +36,8 @@ RESAVE_AS: dict[str, str] = {
     "districts": "als GeoPackage (.gpkg) oder GeoJSON",
     "indicators": "als CSV (UTF-8 oder Excel-CSV)",
     "residents": "als CSV (UTF-8) oder GeoPackage (.gpkg)",
+    "catchments": "als GeoPackage (.gpkg) oder GeoJSON",
+    "clinic_births": "als CSV (UTF-8 oder Excel-CSV)",
 }
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,8 @@ OPTIONS: dict[str, frozenset[str]] = {
     ),
     "indicators": frozenset({"sheet", "id_column", "year_column", "year", "column_map", "indicators"}),
     "residents": frozenset({"sheet", "layer", "crs", "column_map"}),
+    "catchments": frozenset({"crs", "layer", "default_type", "column_map"}),
+    "clinic_births": frozenset({"sheet", "year", "column_map"}),
 }
 
 
@@ -71,7 +76,7 @@ class UploadCheck:
     Attributes
     ----------
     kind
-        ``"offers"``, ``"districts"``, ``"indicators"`` or ``"residents"``.
+        One of :data:`KINDS`.
     layer
         The validated layer in canonical form (metric CRS, ``RangeIndex`` like the demo layers), or
         ``None`` when ``report`` has errors.
@@ -79,7 +84,9 @@ class UploadCheck:
         adds new ids and updates existing ones, ``"replace"`` replaces the lists of the uploaded types.
         Indicators: the uploaded years replace those years; other years in use stay where their ids belong
         to the current districts. Residents: the uploaded points inside the districts
-        (:func:`geo.ingest.residents.validate_residents`); they replace the layer in use.
+        (:func:`geo.ingest.residents.validate_residents`); they replace the layer in use. Catchments: the areas
+        of the upload's offer types replace those types' areas in use; other types' areas stay. Births per
+        clinic: the uploaded years replace those years (a file without years replaces the layer).
     report
         Every error and warning at once, including notes from reading (encoding, sheet, GDAL remarks).
     crs_guess
@@ -143,7 +150,9 @@ def check_upload(
         What the file holds: ``"offers"`` (CSV/XLSX of locations), ``"districts"`` (GeoJSON, GeoPackage or
         zipped Shapefile), ``"indicators"`` (CSV/XLSX, one row per district and year) or ``"residents"``
         (inhabitant/child counts per address, block or Zensus grid cell: CSV/XLSX with coordinates, the Zensus
-        2022 grid CSV, GeoPackage, GeoJSON or zipped Shapefile of points or polygons).
+        2022 grid CSV, GeoPackage, GeoJSON or zipped Shapefile of points or polygons), ``"catchments"``
+        (Einzugsgebiete: GeoJSON, GeoPackage or zipped Shapefile of polygons) or ``"clinic_births"`` (Geburten je
+        Klinik und Sozialraum: CSV/XLSX).
     context
         The data set in use: offer types, indicator definitions, districts (for the location and id
         checks) and the current layer the upload is compared with.
@@ -162,7 +171,13 @@ def check_upload(
           :func:`geo.ingest.definitions.apply_choices`; the command line's ``"COLUMN:+"`` form is read by
           :func:`geo.ingest.definitions.parse_indicator_options`);
         - residents: ``sheet``, ``layer``, ``crs`` (of a table's coordinates, or a layer without one),
-          ``column_map`` (file column → ``inhabitants``, ``children``, ``x``, ``y``, ``crs``).
+          ``column_map`` (file column → ``inhabitants``, ``children``, ``x``, ``y``, ``crs``);
+        - catchments: ``crs``, ``layer``, ``default_type`` (the type of every area when the file has no type
+          column), ``column_map`` (file column → ``catchment_id``, ``offer_type``, ``offer_id``, ``name``; see
+          :func:`geo.ingest.catchments.validate_catchments`);
+        - clinic_births: ``sheet``, ``year`` (when the file has no year column), ``column_map`` (file column →
+          ``district_id``, ``clinic_id``, ``births``, ``year``; see
+          :func:`geo.ingest.clinic_births.validate_clinic_births`).
 
     Returns
     -------
@@ -191,14 +206,7 @@ def check_upload(
                      "zuerst die Grenzen hoch; danach werden Kennungen und Lage gegen diese Stadt geprüft.")
         return UploadCheck(kind, None, report)
     try:
-        if kind == "offers":
-            check = _check_offers(data, filename, context, options)
-        elif kind == "districts":
-            check = _check_districts(data, filename, context, options)
-        elif kind == "residents":
-            check = _check_residents(data, filename, context, options)
-        else:
-            check = _check_indicators(data, filename, context, options)
+        check = _CHECKS[kind](data, filename, context, options)
     except DataError as err:
         # Readers give every problem a full message; a DataError without problems is one finding.
         return UploadCheck(kind, None, Report(list(err.problems) or [Problem(str(err))]))
@@ -387,9 +395,54 @@ def _check_residents(data: bytes, filename: str, context: Dataset, options: dict
     return UploadCheck("residents", result.residents if report.ok else None, report, result.crs_guess, None, info)
 
 
+def _check_catchments(data: bytes, filename: str, context: Dataset, options: dict) -> UploadCheck:
+    """Catchment areas: the upload's types replace their areas in use, the other types' areas stay."""
+    gdf = boundaries.read_boundaries(data, filename, crs=options.get("crs"), layer=options.get("layer"))
+    info = {"Objekte": str(len(gdf)), "Ebene": str(gdf.attrs.get("layer") or ""),
+            "Koordinatensystem": gdf.crs.to_string() if gdf.crs is not None else "keins"}
+    guess = CrsGuess(gdf.crs.to_string() if gdf.crs is not None else None, False,
+                     "vom Nutzer angegeben" if options.get("crs") else "laut Datei")
+    result = catchments.validate_catchments(
+        gdf, offer_types=context.offer_types, offers=context.offers, districts=context.districts,
+        default_type=options.get("default_type"), column_map=options.get("column_map"),
+    )
+    report = result.report
+    _merge(report, [Problem(n, severity="warning") for n in gdf.attrs.get("notes", [])])
+    if not report.ok:
+        return UploadCheck("catchments", None, report, guess, None, info)
+    info["Gebiete"] = catchments.catchment_summary(result.layer, context.offer_types)
+    layer = catchments.merge_catchments(context.catchments, result.layer)
+    changes = summarise_changes(context.catchments, layer, key=[settings.OFFER_TYPE, settings.CATCHMENT_ID])
+    return UploadCheck("catchments", layer, report, guess, changes, info)
+
+
+def _check_clinic_births(data: bytes, filename: str, context: Dataset, options: dict) -> UploadCheck:
+    """Births per clinic and Sozialraum: the uploaded years replace those years (a file without years: all)."""
+    table = spreadsheets.read_table(data, filename, sheet=options.get("sheet"))
+    info = _table_info(table)
+    result = clinic_births.validate_clinic_births(
+        table, districts=context.districts, offers=context.offers, offer_types=context.offer_types,
+        year=options.get("year"), column_map=options.get("column_map"),
+    )
+    report = result.report
+    _merge(report, [Problem(n, severity="warning") for n in table.attrs.get("notes", [])])
+    if not report.ok:
+        return UploadCheck("clinic_births", None, report, None, None, info)
+    info |= clinic_births.births_summary(result.layer)
+    layer = clinic_births.merge_clinic_births(context.clinic_births, result.layer, context.districts)
+    changes = clinic_births.births_changes(context.clinic_births, layer, result.layer)
+    return UploadCheck("clinic_births", layer, report, None, changes, info)
+
+
+#: The check of each upload kind.
+_CHECKS = {
+    "offers": _check_offers, "districts": _check_districts, "indicators": _check_indicators,
+    "residents": _check_residents, "catchments": _check_catchments, "clinic_births": _check_clinic_births,
+}
 #: Workspace layer each upload kind is stored as.
 STORE_LAYER: dict[str, str] = {
     "offers": "offers", "districts": "districts", "indicators": "indicators", "residents": "residents",
+    "catchments": "catchments", "clinic_births": "clinic_births",
 }
 #: Stored layers each kind of check reads from its context: the offers in use are merged with new offers and
 #: located in the districts, their types recognised by the workspace's offer types; districts are compared with
@@ -401,6 +454,9 @@ CHECK_READS: dict[str, tuple[str, ...]] = {
     "districts": ("districts", "indicators"),
     "indicators": ("indicators", "districts", "definitions"),
     "residents": ("residents", "districts", "indicators"),
+    # Catchments and births per clinic are matched to the offers (of types the offer types define) and districts.
+    "catchments": ("catchments", "districts", "offers", "offer_types"),
+    "clinic_births": ("clinic_births", "districts", "offers", "offer_types"),
 }
 _RECHECK = ("Es wurde nichts gespeichert. Bitte prüfen Sie die Datei erneut gegen den neuen Stand (Vorschau und "
             "Änderungen oben) und bestätigen Sie dann noch einmal.")

@@ -143,13 +143,25 @@ def _optional_text(gdf: gpd.GeoDataFrame, column: str | None, keep: np.ndarray) 
     return _text(gdf[column]).reset_index(drop=True).to_numpy()[keep]
 
 
+#: What a layer without any polygon is told, by the noun of its features.
+_NEEDS_POLYGONS: Final[dict[str, str]] = {
+    "Sozialraum": "Sozialräume müssen als Flächen vorliegen; Standorte (Punkte) laden Sie bitte als Angebote hoch.",
+    "Einzugsgebiet": "Einzugsgebiete müssen als Flächen vorliegen; Standorte (Punkte) laden Sie bitte als Angebote "
+                     "hoch.",
+}
+
+
 def _check_polygons(
-    geoms: np.ndarray, rows: np.ndarray, label: np.ndarray, report: Report, bad: np.ndarray
+    geoms: np.ndarray, rows: np.ndarray, label: np.ndarray, report: Report, bad: np.ndarray,
+    *, noun: str = "Sozialraum",
 ) -> None:
-    """Refuse features without geometry or without area; keep the polygons of a collection (in place)."""
+    """Refuse features without geometry or without area; keep the polygons of a collection (in place).
+
+    ``noun`` names a feature in the messages ("Sozialraum", "Einzugsgebiet"; a key of :data:`_NEEDS_POLYGONS`).
+    """
     missing_geom = pd.isna(geoms) | shapely.is_empty(geoms)
     for row, who in zip(rows[missing_geom], label[missing_geom], strict=True):
-        report.error(f"Sozialraum {who} hat keine Geometrie.", int(row))
+        report.error(f"{noun} {who} hat keine Geometrie.", int(row))
     bad |= missing_geom
     present = ~missing_geom
     kinds = np.array([g.geom_type if g is not None else "" for g in geoms])
@@ -159,26 +171,26 @@ def _check_polygons(
         geoms[i] = _polygonal(geoms[i])
         polygonal[i] = not geoms[i].is_empty
         if polygonal[i]:
-            report.warn(f"Sozialraum {label[i]} enthält neben Flächen auch Punkte oder Linien; übernommen werden "
+            report.warn(f"{noun} {label[i]} enthält neben Flächen auch Punkte oder Linien; übernommen werden "
                         "nur die Flächen.", int(rows[i]))
     not_polygon = present & ~polygonal
     if not_polygon.any() and not polygonal.any():
         counts = pd.Series(kinds[present]).value_counts()
         found = ", ".join(f"{count}× {_GEOMETRY_NAMES.get(kind, kind)}" for kind, count in counts.items())
         report.error(
-            f"Die Datei enthält keine Flächen (Polygone), sondern {found}. Sozialräume müssen als Flächen "
-            "vorliegen; Standorte (Punkte) laden Sie bitte als Angebote hoch."
+            f"Die Datei enthält keine Flächen (Polygone), sondern {found}. {_NEEDS_POLYGONS[noun]}"
         )
     else:
         for row, who, kind in zip(rows[not_polygon], label[not_polygon], kinds[not_polygon], strict=True):
             report.error(
-                f"Sozialraum {who} ist keine Fläche, sondern {_GEOMETRY_NAMES.get(kind, kind)}.", int(row)
+                f"{noun} {who} ist keine Fläche, sondern {_GEOMETRY_NAMES.get(kind, kind)}.", int(row)
             )
     bad |= not_polygon
 
 
 def _repair_invalid(
-    geoms: np.ndarray, rows: np.ndarray, label: np.ndarray, report: Report, bad: np.ndarray
+    geoms: np.ndarray, rows: np.ndarray, label: np.ndarray, report: Report, bad: np.ndarray,
+    *, noun: str = "Sozialraum",
 ) -> None:
     """Repair invalid polygons of rows not refused yet with :func:`shapely.make_valid` (in place), with a warning."""
     check = ~bad
@@ -189,13 +201,13 @@ def _repair_invalid(
         short = reason.split("[")[0].strip()
         repaired = _polygonal(shapely.make_valid(geoms[i]))
         if repaired.is_empty:
-            report.error(f"Sozialraum {label[i]}: ungültige Geometrie ({_VALIDITY_REASONS.get(short, short)}), "
+            report.error(f"{noun} {label[i]}: ungültige Geometrie ({_VALIDITY_REASONS.get(short, short)}), "
                          "die sich nicht reparieren lässt.", int(rows[i]))
             bad[i] = True
             continue
         geoms[i] = repaired
         report.warn(
-            f"Sozialraum {label[i]}: ungültige Geometrie ({_VALIDITY_REASONS.get(short, short)}) wurde "
+            f"{noun} {label[i]}: ungültige Geometrie ({_VALIDITY_REASONS.get(short, short)}) wurde "
             "automatisch repariert. Bitte prüfen Sie die Grenze auf der Karte.",
             int(rows[i]),
         )

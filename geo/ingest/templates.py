@@ -25,6 +25,8 @@ from geo import catalog, settings
 from geo.crs import to_metric
 from geo.dataset import Dataset
 from geo.formatting import format_number
+from geo.ingest.catchments import CATCHMENT_ALIASES
+from geo.ingest.clinic_births import CLINIC_BIRTHS_ALIASES, CLINIC_ID, clinic_types
 from geo.ingest.columns import (
     _COUNT_ALIASES,
     _COUNT_PREFIXES,
@@ -39,7 +41,8 @@ from geo.ingest.zensus import _CHILD_ALIASES, _INHABITANT_ALIASES
 from geo.io import EXPLANATION_SHEET
 
 #: Upload kinds with a template, in the order of the Daten page.
-TEMPLATE_KINDS: Final[tuple[str, ...]] = ("districts", "offers", "indicators", "residents")
+TEMPLATE_KINDS: Final[tuple[str, ...]] = ("districts", "offers", "indicators", "residents", "catchments",
+                                           "clinic_births")
 #: Size of the example squares of the boundary template, in metres.
 EXAMPLE_SQUARE_M: Final[float] = 500.0
 _REQUIRED = {True: "ja", False: "nein"}
@@ -78,6 +81,19 @@ OFFER_HEADERS: Final[dict[str, str]] = {
     settings.OFFER_NAME: _header("Name", _OFFER_ALIASES[settings.OFFER_NAME]),
     settings.OFFER_ADDRESS: _header("Adresse", _OFFER_ALIASES[settings.OFFER_ADDRESS]),
     settings.OFFER_CAPACITY: _header("Kapazität", _OFFER_ALIASES[settings.OFFER_CAPACITY]),
+}
+
+CATCHMENT_HEADERS: Final[dict[str, str]] = {
+    settings.CATCHMENT_ID: _header("Kennung", CATCHMENT_ALIASES[settings.CATCHMENT_ID]),
+    settings.OFFER_NAME: _header("Name", CATCHMENT_ALIASES[settings.OFFER_NAME]),
+    settings.OFFER_TYPE: _header("Angebotsart", CATCHMENT_ALIASES[settings.OFFER_TYPE]),
+    settings.OFFER_ID: _header("Angebots-Kennung", CATCHMENT_ALIASES[settings.OFFER_ID]),
+}
+CLINIC_BIRTHS_HEADERS: Final[dict[str, str]] = {
+    settings.DISTRICT_ID: _header(DISTRICT_ID_HEADER, CLINIC_BIRTHS_ALIASES[settings.DISTRICT_ID]),
+    CLINIC_ID: _header("Klinik", CLINIC_BIRTHS_ALIASES[CLINIC_ID]),
+    settings.BIRTHS: _header("Geburten", CLINIC_BIRTHS_ALIASES[settings.BIRTHS]),
+    settings.YEAR: _header(YEAR_HEADER, CLINIC_BIRTHS_ALIASES[settings.YEAR]),
 }
 
 
@@ -120,7 +136,7 @@ class Template:
     notes
         Further German notes about the whole file.
     geometries
-        Districts only: one polygon per example row, in :data:`geo.settings.METRIC_CRS`.
+        Districts and catchments: one polygon per example row, in :data:`geo.settings.METRIC_CRS`.
     """
 
     kind: str
@@ -132,8 +148,8 @@ class Template:
 
     @property
     def formats(self) -> tuple[str, ...]:
-        """Download formats: GeoJSON for the boundaries (they are geometry), else CSV and XLSX."""
-        return ("geojson",) if self.kind == "districts" else ("csv", "xlsx")
+        """Download formats: GeoJSON for areas (boundaries, catchments: they are geometry), else CSV and XLSX."""
+        return ("geojson",) if self.geometries else ("csv", "xlsx")
 
     def frame(self) -> pd.DataFrame:
         """The two example rows as text, one column per :attr:`columns` header."""
@@ -295,8 +311,73 @@ def districts_template(dataset: Dataset) -> Template:
     ), geometries=squares)
 
 
+def _example_offers(dataset: Dataset, types: Iterable[str]) -> list[tuple[str, str]]:
+    """``(offer_id, name)`` of the city's first two offers of ``types`` (in that order of types), maybe fewer."""
+    offers = dataset.offers
+    if offers is None or not len(offers):
+        return []
+    found = [offers[offers[settings.OFFER_TYPE].astype("str") == t] for t in types]
+    rows = pd.concat(found).head(2) if found else offers.head(0)
+    return list(zip(rows[settings.OFFER_ID].astype("str"), rows[settings.OFFER_NAME].astype("str"), strict=True))
+
+
+def catchments_template(dataset: Dataset) -> Template:
+    """Template of catchment areas: a Zuständigkeitsgebiet of a Familienbüro and a Schuleinzugsbereich (GeoJSON)."""
+    ids, names, xy = _examples(dataset)
+    half = EXAMPLE_SQUARE_M / 2
+    squares = tuple(shapely.box(x - half, y - half, x + half, y + half) for x, y in xy)
+    first = {t: _example_offers(dataset, [t]) for t in ("familienbuero", "grundschule")}
+    offer_ids = (first["familienbuero"][0][0] if first["familienbuero"] else "FB-01",
+                 first["grundschule"][0][0] if first["grundschule"] else "100012")
+    h = CATCHMENT_HEADERS
+    columns = (
+        TemplateColumn(h[settings.CATCHMENT_ID], True, "Eindeutige Kennung des Gebiets; über sie werden spätere "
+                       "Dateien abgeglichen.", ("ZG-1", "SEB-1")),
+        TemplateColumn(h[settings.OFFER_NAME], False, "Name des Gebiets (leer: der Name des Standorts).",
+                       (f"Zuständigkeitsgebiet {names[0]}", f"Schuleinzugsbereich {names[1]}")),
+        TemplateColumn(h[settings.OFFER_TYPE], True, "Angebotsart, zu der das Gebiet gehört: z. B. Familienbüro "
+                       "(Zuständigkeitsgebiet) oder Grundschule (Schuleinzugsbereich).",
+                       ("Familienbüro", "Grundschule")),
+        TemplateColumn(h[settings.OFFER_ID], False, "Kennung des Standorts, dem das Gebiet gehört (bei Grundschulen "
+                       "die Schulnummer); leer, wenn das Gebiet für die ganze Angebotsart gilt.", offer_ids),
+    )
+    return Template("catchments", "Vorlage Einzugsgebiete", "vorlage_einzugsgebiete", columns, notes=(
+        "Einzugsgebiete sind Flächen: exportieren Sie sie aus Ihrem GIS als GeoPackage, GeoJSON oder Shapefile (als "
+        "ZIP). Die Vorlage enthält zwei Beispielquadrate in Ihren ersten beiden Sozialräumen.",
+        "Beim Hochladen ersetzt die Datei die Gebiete der enthaltenen Angebotsarten; Gebiete anderer Arten bleiben.",
+    ), geometries=squares)
+
+
+def clinic_births_template(dataset: Dataset, *, year: int | None = None) -> Template:
+    """Template of births per clinic and Sozialraum: Sozialraum-Nr., Klinik, Geburten, Jahr."""
+    ids, _, _ = _examples(dataset)
+    if year is None:
+        year = max(dataset.years) if len(dataset.indicators) else date.today().year - 1
+    clinics = _example_offers(dataset, clinic_types(dataset.offer_types))
+    clinic = clinics[0][0] if clinics else "GK-01"
+    h = CLINIC_BIRTHS_HEADERS
+    columns = (
+        TemplateColumn(h[settings.DISTRICT_ID], True, "Sozialraum-Nr., in dem die Mütter wohnen (wie in den "
+                       "Sozialraumgrenzen).", _pair(ids)),
+        TemplateColumn(h[CLINIC_ID], True, "Kennung der Klinik (wie in den Angeboten, Angebotsart Lotsendienst oder "
+                       "Geburtsklinik) oder ihr Name.", (clinic, clinic)),
+        TemplateColumn(h[settings.BIRTHS], True, "Zahl der Geburten (Dezimalkomma erlaubt, z. B. ein Mittel über "
+                       "mehrere Jahre).", ("48", "31")),
+        TemplateColumn(h[settings.YEAR], False, "Jahr der Geburten (vierstellig); ohne diese Spalte ersetzt die Datei "
+                       "alle bisherigen Geburtenzahlen.", (str(year), str(year))),
+    )
+    return Template("clinic_births", "Vorlage Geburten je Klinik und Sozialraum", "vorlage_geburten_je_klinik",
+                    columns, notes=(
+                        "Eine Zeile je Sozialraum und Klinik (und Jahr). Die Kliniken müssen als Angebote hochgeladen "
+                        "sein.",
+                        "Amtliche Zeichen für fehlende Werte („–“, „.“, „x“) sind erlaubt; diese Zeilen werden nicht "
+                        "berücksichtigt.",
+                    ))
+
+
 _BUILDERS = {"offers": offers_template, "indicators": indicators_template, "residents": residents_template,
-             "districts": districts_template}
+             "districts": districts_template, "catchments": catchments_template,
+             "clinic_births": clinic_births_template}
 
 
 def upload_template(kind: str, dataset: Dataset) -> Template:

@@ -7,6 +7,7 @@ import json
 import folium
 import geopandas as gpd
 import numpy as np
+import shapely
 from branca.element import MacroElement
 from folium.template import Template
 
@@ -80,6 +81,19 @@ class PreviewLayers(MacroElement):
 
 def _district_layer(districts: gpd.GeoDataFrame, style: dict) -> dict:
     return {"data": _districts_geojson(districts), "style": style}
+
+
+def _area_layer(areas: gpd.GeoDataFrame | None, style: dict, name: str) -> dict | None:
+    """Catchment areas with their id and name in the tooltip (simplified by 2 m, WGS84, 6 decimals)."""
+    if areas is None or not len(areas):
+        return None
+    metric = crs.to_metric(areas, name="Einzugsgebiete")
+    shapes = metric.geometry.simplify(2.0, preserve_topology=True)
+    wgs = crs.to_map(gpd.GeoDataFrame(geometry=shapes.to_numpy(), crs=metric.crs))
+    wgs["tip"] = [f"{esc(name)}: {esc(i)} {esc(n)}" for i, n in zip(
+        metric[settings.CATCHMENT_ID], metric[settings.OFFER_NAME], strict=True)]
+    wgs = wgs.set_geometry(shapely.transform(wgs.geometry.to_numpy(), lambda xy: np.round(xy, 6)))
+    return {"data": json.loads(wgs[["tip", "geometry"]].to_json(drop_id=True)), "style": style}
 
 
 def _point_layer(points: gpd.GeoDataFrame, color: str, name: str, *, hollow: bool = False) -> dict | None:
@@ -159,8 +173,9 @@ def upload_preview_map(
     new
         The validated upload.
     kind
-        ``"districts"``, ``"offers"`` or ``"residents"`` (a sample of :data:`MAX_PREVIEW_POINTS` points of each
-        residents layer, the one in use grey, the upload blue).
+        ``"districts"``, ``"offers"``, ``"residents"`` (a sample of :data:`MAX_PREVIEW_POINTS` points of each
+        residents layer, the one in use grey, the upload blue) or ``"catchments"`` (the areas in use grey, the
+        areas after the upload blue, over the districts).
     """
     m = OfflineMap(location=[51.5, 7.5], zoom_start=11, tiles=None, static_url=static_url)
     if kind == "districts":
@@ -181,6 +196,12 @@ def upload_preview_map(
         layers = [_district_layer(districts, {**CURRENT_STYLE, "fillOpacity": 0.1})] + [
             layer for layer in (_resident_layer(current, UNCHANGED_COLOR, "bisher"),
                                 _resident_layer(new, CHANGED_COLOR, "neu")) if layer is not None
+        ]
+        m.fit_bounds(_bounds(districts, new))
+    elif kind == "catchments":
+        layers = [_district_layer(districts, {**CURRENT_STYLE, "fillOpacity": 0.05})] + [
+            layer for layer in (_area_layer(current, {**CURRENT_STYLE, "dashArray": "4"}, "bisher"),
+                                _area_layer(new, {**NEW_STYLE, "fillOpacity": 0.2}, "neu")) if layer is not None
         ]
         m.fit_bounds(_bounds(districts, new))
     else:
