@@ -18,7 +18,7 @@ from geo.analysis import Params, analyse
 from geo.dataset import Dataset
 
 #: Upload kinds of ``python -m geo upload`` (the Daten page's kinds).
-UPLOAD_KINDS = ("districts", "indicators", "offers", "residents")
+UPLOAD_KINDS = ("districts", "indicators", "offers", "residents", "sozialindex")
 #: Most problems printed per severity; the rest is counted.
 SHOWN_PROBLEMS = 50
 
@@ -175,6 +175,7 @@ _UPLOAD_ARGUMENTS: dict[str, dict[str, str]] = {
                "gemeindeschluessel": "gemeindeschluessel", "sheet": "sheet"},
     "indicators": {"id_column": "id_column", "year": "year", "sheet": "sheet"},
     "residents": {"crs": "crs", "sheet": "sheet"},
+    "sozialindex": {"gemeindeschluessel": "gemeindeschluessel", "sheet": "sheet"},
 }
 
 
@@ -292,7 +293,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--schulform", help="NRW-Schuldatei (offers): Schulform, die übernommen wird (Standard: 02 = "
                                        "Grundschule)")
     p.add_argument("--gemeindeschluessel", metavar="AGS",
-                   help="NRW-Schuldatei (offers): nur Schulen, deren Gemeindeschlüssel so beginnt, z. B. 05978")
+                   help="NRW-Schuldatei (offers) bzw. NRW-Sozialindexliste (sozialindex): nur Schulen, deren "
+                        "Gemeindeschlüssel so beginnt, z. B. 05978")
     p.add_argument("--indicator", action="append", metavar="SPALTE:+|SPALTE:-",
                    help="indicators: Spalte als Indikator im Statusindex; + = höherer Wert bedeutet mehr Bedarf, "
                         "- = weniger Bedarf (mehrfach angeben); andere Zahlenspalten werden als Indikatoren "

@@ -22,11 +22,12 @@ from geo.ingest.indicators import validate_indicators
 from geo.ingest.offers import allowed_offer_types, resolve_offer_type, validate_offers
 from geo.ingest.residents import read_residents, validate_residents
 from geo.ingest.schools import is_school_table, schools_as_offers
+from geo.ingest.sozialindex import matched_schools, validate_sozialindex
 from geo.io import boundaries, spreadsheets
 from geo.store import LAYER_LABELS
 
-Kind = Literal["offers", "districts", "indicators", "residents"]
-KINDS: tuple[str, ...] = ("offers", "districts", "indicators", "residents")
+Kind = Literal["offers", "districts", "indicators", "residents", "sozialindex"]
+KINDS: tuple[str, ...] = ("offers", "districts", "indicators", "residents", "sozialindex")
 DISTRICT_COLUMN_OPTIONS: tuple[str, ...] = ("id_column", "name_column", "area_id_column", "area_name_column")
 #: What to save a file as when it could not be read for an unexpected reason, per kind.
 RESAVE_AS: dict[str, str] = {
@@ -34,6 +35,7 @@ RESAVE_AS: dict[str, str] = {
     "districts": "als GeoPackage (.gpkg) oder GeoJSON",
     "indicators": "als CSV (UTF-8 oder Excel-CSV)",
     "residents": "als CSV (UTF-8) oder GeoPackage (.gpkg)",
+    "sozialindex": "als CSV (UTF-8 oder Excel-CSV)",
 }
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,7 @@ OPTIONS: dict[str, frozenset[str]] = {
     ),
     "indicators": frozenset({"sheet", "id_column", "year_column", "year", "column_map", "indicators"}),
     "residents": frozenset({"sheet", "layer", "crs", "column_map"}),
+    "sozialindex": frozenset({"sheet", "gemeindeschluessel", "column_map"}),
 }
 
 
@@ -140,9 +143,10 @@ def check_upload(
         The uploaded name (its suffix picks the reader).
     kind
         What the file holds: ``"offers"`` (CSV/XLSX of locations), ``"districts"`` (GeoJSON, GeoPackage or
-        zipped Shapefile), ``"indicators"`` (CSV/XLSX, one row per district and year) or ``"residents"``
+        zipped Shapefile), ``"indicators"`` (CSV/XLSX, one row per district and year), ``"residents"``
         (inhabitant/child counts per address, block or Zensus grid cell: CSV/XLSX with coordinates, the Zensus
-        2022 grid CSV, GeoPackage, GeoJSON or zipped Shapefile of points or polygons).
+        2022 grid CSV, GeoPackage, GeoJSON or zipped Shapefile of points or polygons) or ``"sozialindex"`` (the
+        Schulsozialindex per Schulnummer, CSV/XLSX; replaces the stored list).
     context
         The data set in use: offer types, indicator definitions, districts (for the location and id
         checks) and the current layer the upload is compared with.
@@ -162,6 +166,10 @@ def check_upload(
           :func:`geo.ingest.definitions.parse_indicator_options`);
         - residents: ``sheet``, ``layer``, ``crs`` (of a table's coordinates, or a layer without one),
           ``column_map`` (file column → ``inhabitants``, ``children``, ``x``, ``y``, ``crs``).
+        - sozialindex (the NRW Schulsozialindex list or a city's ``Schulnummer;Sozialindex`` list, see
+          :func:`geo.ingest.sozialindex.validate_sozialindex`): ``sheet``, ``gemeindeschluessel`` (keep one
+          municipality of the state's list), ``column_map`` (file column → ``school_id``, ``sozialindex``,
+          ``school_name``).
 
     Returns
     -------
@@ -196,6 +204,8 @@ def check_upload(
             check = _check_districts(data, filename, context, options)
         elif kind == "residents":
             check = _check_residents(data, filename, context, options)
+        elif kind == "sozialindex":
+            check = _check_sozialindex(data, filename, context, options)
         else:
             check = _check_indicators(data, filename, context, options)
     except DataError as err:
@@ -372,9 +382,36 @@ def _check_residents(data: bytes, filename: str, context: Dataset, options: dict
     return UploadCheck("residents", result.residents if report.ok else None, report, result.crs_guess, None, info)
 
 
+def _check_sozialindex(data: bytes, filename: str, context: Dataset, options: dict) -> UploadCheck:
+    """The Schulsozialindex list: replaces the stored list as a whole; says how many stored Grundschulen it matches."""
+    table = spreadsheets.read_table(data, filename, sheet=options.get("sheet"))
+    info = _table_info(table)
+    upload = validate_sozialindex(table, gemeindeschluessel=options.get("gemeindeschluessel"),
+                                  column_map=options.get("column_map"))
+    report = upload.report
+    _merge(report, [Problem(n, severity="warning") for n in table.attrs.get("notes", [])])
+    info.update(upload.info)
+    if not report.ok:
+        return UploadCheck("sozialindex", None, report, None, None, info)
+    matched, schools = matched_schools(upload.layer, context.offers)
+    if schools:
+        info["Abgleich Grundschulen"] = (f"{format_number(matched)} von {format_number(schools)} gespeicherten "
+                                         "Grundschulen haben einen Sozialindex")
+        if not matched:
+            report.warn(f"Keine der {format_number(schools)} gespeicherten Grundschulen steht in der Liste: Stimmen "
+                        "die Schulnummern (Kennung der Grundschulen) und die Gemeinde? Gespeichert werden kann sie "
+                        "trotzdem.")
+    else:
+        info["Abgleich Grundschulen"] = ("noch keine Grundschulen gespeichert – laden Sie die NRW-Schuldatei als "
+                                         "Angebotsstandorte der Art „Grundschule“ hoch")
+    changes = summarise_changes(context.sozialindex, upload.layer, key=settings.SCHOOL_ID)
+    return UploadCheck("sozialindex", upload.layer, report, None, changes, info)
+
+
 #: Workspace layer each upload kind is stored as.
 STORE_LAYER: dict[str, str] = {
     "offers": "offers", "districts": "districts", "indicators": "indicators", "residents": "residents",
+    "sozialindex": "sozialindex",
 }
 #: Stored layers each kind of check reads from its context: the offers in use are merged with new offers and
 #: located in the districts; districts are compared with the districts in use and the indicators' ids; indicators
@@ -385,6 +422,7 @@ CHECK_READS: dict[str, tuple[str, ...]] = {
     "districts": ("districts", "indicators"),
     "indicators": ("indicators", "districts", "definitions"),
     "residents": ("residents", "districts", "indicators"),
+    "sozialindex": ("sozialindex", "offers"),
 }
 _RECHECK = ("Es wurde nichts gespeichert. Bitte prüfen Sie die Datei erneut gegen den neuen Stand (Vorschau und "
             "Änderungen oben) und bestätigen Sie dann noch einmal.")
