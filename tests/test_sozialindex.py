@@ -262,3 +262,25 @@ def test_hostile_school_names_stay_text_in_the_layer():
     csv.writer(buffer, delimiter=";").writerows([["Schulnummer", "Sozialindex", "Schulname"], ["1", "4", hostile]])
     upload = validate_sozialindex(city_list(buffer.getvalue()))
     assert upload.layer["school_name"].tolist() == [hostile]
+
+
+def test_the_daten_page_previews_the_match_and_stores_on_confirmation(city):
+    from geo.store import workspaces
+    from tests.apptest import open_page
+
+    workspaces.set_default(city.path.name)
+    at = open_page("app_pages/3_Daten.py", timeout=120)
+    at.radio(key="up_kind").set_value("sozialindex").run()
+    data = "Schulnummer;Sozialindex;Schulname\n12345;7;<b>GS</b> $x$\n999999;3;Andere\n".encode("cp1252")
+    at.file_uploader(key="up_file_sozialindex").upload("liste.csv", data).run()
+    assert not at.exception, at.exception
+    assert not at.error
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Schulen in der Liste"] == "2"
+    assert metrics["Grundschulen zugeordnet"] == "1 von 2"
+    assert metrics["davon Sozialindex ≥ 6"] == "1"
+    assert city.dataset().sozialindex is None  # nothing stored before the planner confirms
+    at.button(key="up_save").click().run()
+    assert not at.exception
+    assert "Gespeichert: Schulsozialindex v1" in at.success[0].value.replace("\\", "")
+    assert city.dataset().sozialindex["school_name"].tolist() == ["<b>GS</b> $x$", "Andere"]
