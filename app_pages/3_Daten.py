@@ -378,7 +378,6 @@ else:
             st.caption(f"**{label}:** {shown}{more}")
 
 
-
 def sozialindex_preview(check) -> None:
     """The Sozialindex list against the stored Grundschulen: how many are matched, schools per level."""
     schools = primary_schools(dataset.with_layers(sozialindex=check.layer))
