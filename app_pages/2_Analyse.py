@@ -8,7 +8,9 @@ import streamlit as st
 from app_pages import _shared as ui
 from geo import settings
 from geo.analysis.protect import protect_gaps, protected_sum
+from geo.analysis.schools import primary_schools
 from geo.formatting import format_distance, format_number
+from geo.render.school_tables import school_signal_table
 from geo.render.tables import protected_district_table, screen_table
 
 st.title("Analyse")
@@ -125,6 +127,11 @@ st.markdown(
 districts = screen_table(protected_district_table(
     result, offer_types=dataset.offer_types, indicator_definitions=dataset.indicator_definitions
 ))
+# Schools: the Schulsozialindex of the district's Grundschulen as a second need signal (where any are stored).
+signal = school_signal_table(primary_schools(dataset), result)
+if signal["Grundschulen"].sum():
+    districts = districts.merge(signal.drop(columns=["Sozialraum", "Status des Sozialraums"]), on="Sozialraum-Nr.",
+                                how="left")
 if chosen_areas:
     districts = districts[districts["Stadtbezirk"].astype(str).isin(chosen_areas)]
 ui.stamp(dataset)

@@ -12,6 +12,7 @@ from streamlit_folium import st_folium
 
 from app_pages import _shared as ui
 from geo import DataError, settings
+from geo.analysis.schools import primary_schools
 from geo.crs import KNOWN_POINT_CRS
 from geo.formatting import format_number
 from geo.ingest import check_upload, commit_upload, max_upload_bytes
@@ -33,6 +34,7 @@ KINDS = {
     "catchments": "Einzugsgebiete (Zuständigkeitsgebiete, Schuleinzugsbereiche: GeoJSON, GeoPackage, Shapefile als "
                   "ZIP)",
     "clinic_births": "Geburten je Klinik und Sozialraum (CSV/XLSX)",
+    "sozialindex": "Schulsozialindex NRW je Schule (CSV/XLSX)",
 }
 FILE_TYPES = {
     "offers": ["csv", "txt", "xlsx"],
@@ -41,6 +43,7 @@ FILE_TYPES = {
     "residents": ["csv", "txt", "xlsx", "gpkg", "zip", "geojson", "json"],
     "catchments": ["geojson", "json", "gpkg", "zip"],
     "clinic_births": ["csv", "txt", "xlsx"],
+    "sozialindex": ["csv", "txt", "xlsx"],
 }
 AUTO = "automatisch erkennen"
 
@@ -221,6 +224,17 @@ elif kind == "clinic_births":
     )
     if births_year:
         options["year"] = int(births_year)
+elif kind == "sozialindex":
+    st.caption(
+        "Die Liste des Landes (`schulen_sozialindex_….csv`, IT.NRW) unverändert oder eine eigene Liste mit den "
+        "Spalten `Schulnummer;Sozialindex` (Stufe 1 bis 9, optional `Schulname`). Die Liste ersetzt die "
+        "bisherige; zugeordnet wird über die Schulnummer der gespeicherten Grundschulen."
+    )
+    ags = st.text_input("Nur Schulen der Gemeinde (Gemeindeschlüssel, optional, z. B. 05513000)",
+                        value=workspace.meta().get("ags", ""),
+                        key="up_si_ags", max_chars=8)
+    if ags.strip():
+        options["gemeindeschluessel"] = ags.strip()
 
 if upload is None:
     st.info("Noch keine Datei gewählt.", icon=":material/upload_file:")
@@ -372,7 +386,8 @@ if not check.ok:
     st.stop()
 
 layer_name = {"offers": "Angebote", "districts": "Sozialräume", "indicators": "Indikatoren",
-              "residents": "Wohnorte", "catchments": "Einzugsgebiete", "clinic_births": "Geburten je Klinik"}[kind]
+              "residents": "Wohnorte", "catchments": "Einzugsgebiete", "clinic_births": "Geburten je Klinik",
+              "sozialindex": "Schulsozialindex"}[kind]
 changes = check.changes
 st.subheader("Was sich ändert")
 if kind == "residents":
@@ -400,6 +415,30 @@ else:
             more = f" … und {len(ids) - 30} weitere" if len(ids) > 30 else ""
             st.caption(f"**{label}:** {shown}{more}")
 
+
+def sozialindex_preview(check) -> None:
+    """The Sozialindex list against the stored Grundschulen: how many are matched, schools per level."""
+    schools = primary_schools(dataset.with_layers(sozialindex=check.layer))
+    matched = int(schools[settings.SOZIALINDEX].notna().sum())
+    high = settings.SOZIALINDEX_HIGH
+    cols = st.columns(3)
+    cols[0].metric("Schulen in der Liste", format_number(len(check.layer)))
+    cols[1].metric("Grundschulen zugeordnet", f"{format_number(matched)} von {format_number(len(schools))}",
+                   help="Gespeicherte Angebote der Art „Grundschule“, deren Schulnummer in der Liste steht.")
+    cols[2].metric(f"davon Sozialindex ≥ {high}", format_number(int((schools[settings.SOZIALINDEX] >= high).sum())))
+    if not len(schools):
+        st.info("Es sind noch keine Grundschulen gespeichert. Laden Sie die NRW-Schuldatei als Angebotsstandorte "
+                "hoch (Angebotsart „Grundschule“); sie werden dann über die Schulnummer zugeordnet.",
+                icon=":material/school:")
+    levels = range(1, 10)
+    listed = check.layer[settings.SOZIALINDEX].value_counts()
+    stored = schools[settings.SOZIALINDEX].dropna().astype(int).value_counts()
+    ui.table(pd.DataFrame({"Sozialindex": [str(v) for v in levels],
+                           "Schulen in der Liste": [int(listed.get(v, 0)) for v in levels],
+                           "davon gespeicherte Grundschulen": [int(stored.get(v, 0)) for v in levels]}),
+             hide_index=True, key="up_si_levels")
+
+
 st.subheader("Vorschau")
 if kind in ("offers", "districts", "residents", "catchments"):
     current = {"offers": dataset.offers, "districts": dataset.districts, "residents": dataset.residents,
@@ -418,6 +457,8 @@ elif kind == "clinic_births":
     st.caption("Geburten je Klinik nach dem Hochladen (alle Jahre und Sozialräume zusammen):")
     ui.table(births_by_clinic(check.layer, dataset.offers, dataset.offer_types), hide_index=True, width="stretch",
              key="up_births_clinics")
+elif kind == "sozialindex":
+    sozialindex_preview(check)
 else:
     # Indicators: the status map of the current data beside the map the new values would give.
     left, right = st.columns(2)

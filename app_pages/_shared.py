@@ -57,6 +57,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("app_pages/0_Uebersicht.py", "Übersicht", ":material/home:"),
     ("app_pages/1_Karte.py", "Karte", ":material/map:"),
     ("app_pages/2_Analyse.py", "Analyse", ":material/table_chart:"),
+    ("app_pages/10_Grundschulen.py", "Grundschulen", ":material/school:"),
     ("app_pages/8_Steckbrief.py", "Steckbrief", ":material/id_card:"),
     ("app_pages/3_Daten.py", "Daten", ":material/upload_file:"),
     ("app_pages/7_Indikatoren.py", "Indikatoren", ":material/tune:"),
@@ -200,7 +201,7 @@ def missing_data_notice(dataset: Dataset) -> None:
         "der Seite **Daten** " + " und ".join(missing) + " hoch. Angebotsstandorte und Wohnorte folgen danach.",
         icon=":material/upload_file:",
     )
-    st.page_link(PAGES[3][0], label="Zur Seite Daten", icon=":material/upload_file:")
+    st.page_link("app_pages/3_Daten.py", label="Zur Seite Daten", icon=":material/upload_file:")
 
 
 def types_without_offers_note(dataset: Dataset) -> None:

@@ -19,7 +19,8 @@ from geo.dataset import Dataset
 
 #: Upload kinds of ``python -m geo upload`` (the Daten page's kinds) as typed; a hyphen stands for the
 #: kind's underscore (``clinic-births`` → ``clinic_births``).
-UPLOAD_KINDS = ("districts", "indicators", "offers", "residents", "catchments", "clinic-births")
+UPLOAD_KINDS = ("districts", "indicators", "offers", "residents", "catchments", "clinic-births",
+                "sozialindex")
 
 
 def _kind(typed: str) -> str:
@@ -183,6 +184,7 @@ _UPLOAD_ARGUMENTS: dict[str, dict[str, str]] = {
     "residents": {"crs": "crs", "sheet": "sheet"},
     "catchments": {"crs": "crs", "default_type": "type", "layer": "layer"},
     "clinic_births": {"sheet": "sheet", "year": "year"},
+    "sozialindex": {"gemeindeschluessel": "gemeindeschluessel", "sheet": "sheet"},
 }
 
 
@@ -304,7 +306,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--schulform", help="NRW-Schuldatei (offers): Schulform, die übernommen wird (Standard: 02 = "
                                        "Grundschule)")
     p.add_argument("--gemeindeschluessel", metavar="AGS",
-                   help="NRW-Schuldatei (offers): nur Schulen, deren Gemeindeschlüssel so beginnt, z. B. 05978")
+                   help="NRW-Schuldatei (offers) bzw. NRW-Sozialindexliste (sozialindex): nur Schulen, deren "
+                        "Gemeindeschlüssel so beginnt, z. B. 05978")
     p.add_argument("--indicator", action="append", metavar="SPALTE:+|SPALTE:-",
                    help="indicators: Spalte als Indikator im Statusindex; + = höherer Wert bedeutet mehr Bedarf, "
                         "- = weniger Bedarf (mehrfach angeben); andere Zahlenspalten werden als Indikatoren "

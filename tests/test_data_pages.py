@@ -246,6 +246,7 @@ def test_adding_offers_by_default_removes_none_and_replacing_names_what_goes(wor
     ("districts", ["GeoJSON (zwei Beispielflächen)"]),
     ("indicators", ["CSV (Excel, Semikolon)", "Excel-Arbeitsmappe (XLSX)"]),
     ("residents", ["CSV (Excel, Semikolon)", "Excel-Arbeitsmappe (XLSX)"]),
+    ("sozialindex", ["CSV (Excel, Semikolon)", "Excel-Arbeitsmappe (XLSX)"]),
 ])
 def test_each_upload_offers_its_template_for_download(workspace, kind, labels):
     from geo.ingest.templates import upload_template
@@ -277,7 +278,7 @@ def test_the_read_only_demo_offers_every_template_before_a_city_exists():
         "up_template_offers_csv", "up_template_offers_xlsx", "up_template_districts_geojson",
         "up_template_indicators_csv", "up_template_indicators_xlsx", "up_template_residents_csv",
         "up_template_residents_xlsx", "up_template_catchments_geojson", "up_template_clinic_births_csv",
-        "up_template_clinic_births_xlsx"]
+        "up_template_clinic_births_xlsx", "up_template_sozialindex_csv", "up_template_sozialindex_xlsx"]
     assert not at.get("file_uploader") and "Vorlagen zum Herunterladen" in [h.value for h in at.subheader]
 
 

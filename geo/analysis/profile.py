@@ -25,6 +25,7 @@ from geo.analysis.access import district_positions
 from geo.analysis.need import IN_NEED_CLASSES
 from geo.analysis.population import COUNT_UNIT, shown_counts
 from geo.analysis.protect import HIDDEN, SMALL, district_codes, protect_gaps
+from geo.analysis.schools import district_signal, high_index_without_fgz, primary_schools
 from geo.dataset import Dataset
 from geo.formatting import format_distance, format_number
 
@@ -227,6 +228,20 @@ class Common:
         keys += [str(k) for k in defs.index if k not in keys and k in d
                  and k not in (settings.INHABITANTS, settings.CHILDREN) and d[k].notna().any()]
         return keys
+
+    @cached_property
+    def school_signal(self) -> pd.DataFrame | None:
+        """Per district the Grundschulen's Sozialindex signal and how many high ones run no FGZ (or ``None``).
+
+        :func:`geo.analysis.schools.district_signal` plus ``high_without_fgz``; ``None`` while no Grundschule is
+        stored.
+        """
+        schools = primary_schools(self.dataset)
+        if not len(schools):
+            return None
+        signal = district_signal(schools, self.districts)
+        without = high_index_without_fgz(schools)[settings.DISTRICT_ID].value_counts()
+        return signal.assign(high_without_fgz=signal[settings.DISTRICT_ID].map(without).fillna(0).astype(int))
 
     @cached_property
     def _code_arrays(self) -> dict[str, np.ndarray]:
@@ -457,6 +472,33 @@ def reach(s: Subject) -> Body:
     return Body((table,), note)
 
 
+def schools(s: Subject) -> Body:
+    """*Grundschulen und Schulsozialindex*: the district's primary schools as a second need signal.
+
+    Empty (the section is left out) while no Grundschule is stored.
+    """
+    signal = s.common.school_signal
+    if signal is None:
+        return Body(())
+    row = signal.iloc[s.position]
+    high = settings.SOZIALINDEX_HIGH
+
+    def level(value: float, decimals: int) -> str:
+        return format_number(value, decimals) if np.isfinite(value) else "–"
+
+    rows = (
+        ("Grundschulen im Sozialraum", format_number(int(row["schools"]))),
+        ("davon mit Schulsozialindex", format_number(int(row["schools_with_index"]))),
+        ("Höchster Schulsozialindex", level(float(row["sozialindex_max"]), 0)),
+        ("Mittlerer Schulsozialindex", level(float(row["sozialindex_mean"]), 1)),
+        (f"Grundschulen mit Sozialindex ≥ {high}", format_number(int(row["schools_high"]))),
+        ("davon ohne FGZ", format_number(int(row["high_without_fgz"]))),
+    )
+    note = (f"Schulsozialindex NRW: Stufe 1 (geringe) bis 9 (sehr hohe Belastung der Schülerschaft); ab Stufe {high} "
+            "gilt eine Schule hier als stark belastet. Ein zweites Bedarfssignal neben dem Statusindex.")
+    return Body((Table(("Kennzahl", "Wert"), rows),), note, kind="facts")
+
+
 Builder = Callable[[Subject], Body]
 #: The sections of every profile, in order: (key, German title, builder). Add a section by adding an entry.
 SECTIONS: tuple[tuple[str, str, Builder], ...] = (
@@ -464,6 +506,7 @@ SECTIONS: tuple[tuple[str, str, Builder], ...] = (
     ("indikatoren", "Indikatoren", indicators),
     ("reichweite", "Reichweite und Versorgungslücken", reach),
     ("angebote", "Angebote", offers),
+    ("schulen", "Grundschulen und Schulsozialindex", schools),
 )
 
 
@@ -478,6 +521,8 @@ def _profile(common: Common, position: int) -> Profile:
     sections = []
     for key, title, builder in SECTIONS:
         body = builder(s)
+        if not body.tables and not body.note:
+            continue  # nothing to say (e.g. no Grundschulen stored): the section is left out
         sections.append(Section(key, title, body.kind, body.tables, body.note))
     return Profile(
         district_id=s.district_id, name=str(row[settings.DISTRICT_NAME]), area=area,

@@ -24,11 +24,14 @@ from geo.ingest.indicators import validate_indicators
 from geo.ingest.offers import allowed_offer_types, resolve_offer_type, validate_offers
 from geo.ingest.residents import read_residents, validate_residents
 from geo.ingest.schools import is_school_table, schools_as_offers
+from geo.ingest.sozialindex import matched_schools, validate_sozialindex
 from geo.io import boundaries, spreadsheets
 from geo.store import LAYER_LABELS
 
-Kind = Literal["offers", "districts", "indicators", "residents", "catchments", "clinic_births"]
-KINDS: tuple[str, ...] = ("offers", "districts", "indicators", "residents", "catchments", "clinic_births")
+Kind = Literal["offers", "districts", "indicators", "residents", "catchments", "clinic_births",
+               "sozialindex"]
+KINDS: tuple[str, ...] = ("offers", "districts", "indicators", "residents", "catchments", "clinic_births",
+                          "sozialindex")
 DISTRICT_COLUMN_OPTIONS: tuple[str, ...] = ("id_column", "name_column", "area_id_column", "area_name_column")
 #: What to save a file as when it could not be read for an unexpected reason, per kind.
 RESAVE_AS: dict[str, str] = {
@@ -38,6 +41,7 @@ RESAVE_AS: dict[str, str] = {
     "residents": "als CSV (UTF-8) oder GeoPackage (.gpkg)",
     "catchments": "als GeoPackage (.gpkg) oder GeoJSON",
     "clinic_births": "als CSV (UTF-8 oder Excel-CSV)",
+    "sozialindex": "als CSV (UTF-8 oder Excel-CSV)",
 }
 log = logging.getLogger(__name__)
 
@@ -61,6 +65,7 @@ OPTIONS: dict[str, frozenset[str]] = {
     "residents": frozenset({"sheet", "layer", "crs", "column_map"}),
     "catchments": frozenset({"crs", "layer", "default_type", "column_map"}),
     "clinic_births": frozenset({"sheet", "year", "column_map"}),
+    "sozialindex": frozenset({"sheet", "gemeindeschluessel", "column_map"}),
 }
 
 
@@ -148,11 +153,12 @@ def check_upload(
         The uploaded name (its suffix picks the reader).
     kind
         What the file holds: ``"offers"`` (CSV/XLSX of locations), ``"districts"`` (GeoJSON, GeoPackage or
-        zipped Shapefile), ``"indicators"`` (CSV/XLSX, one row per district and year) or ``"residents"``
+        zipped Shapefile), ``"indicators"`` (CSV/XLSX, one row per district and year), ``"residents"``
         (inhabitant/child counts per address, block or Zensus grid cell: CSV/XLSX with coordinates, the Zensus
         2022 grid CSV, GeoPackage, GeoJSON or zipped Shapefile of points or polygons), ``"catchments"``
-        (Einzugsgebiete: GeoJSON, GeoPackage or zipped Shapefile of polygons) or ``"clinic_births"`` (Geburten je
-        Klinik und Sozialraum: CSV/XLSX).
+        (Einzugsgebiete: GeoJSON, GeoPackage or zipped Shapefile of polygons) , ``"clinic_births"`` (Geburten je
+        Klinik und Sozialraum: CSV/XLSX) or ``"sozialindex"`` (the Schulsozialindex per Schulnummer, CSV/XLSX;
+        replaces the stored list).
     context
         The data set in use: offer types, indicator definitions, districts (for the location and id
         checks) and the current layer the upload is compared with.
@@ -177,7 +183,11 @@ def check_upload(
           :func:`geo.ingest.catchments.validate_catchments`);
         - clinic_births: ``sheet``, ``year`` (when the file has no year column), ``column_map`` (file column →
           ``district_id``, ``clinic_id``, ``births``, ``year``; see
-          :func:`geo.ingest.clinic_births.validate_clinic_births`).
+          :func:`geo.ingest.clinic_births.validate_clinic_births`);
+        - sozialindex (the NRW Schulsozialindex list or a city's ``Schulnummer;Sozialindex`` list, see
+          :func:`geo.ingest.sozialindex.validate_sozialindex`): ``sheet``, ``gemeindeschluessel`` (keep one
+          municipality of the state's list), ``column_map`` (file column → ``school_id``, ``sozialindex``,
+          ``school_name``).
 
     Returns
     -------
@@ -395,6 +405,33 @@ def _check_residents(data: bytes, filename: str, context: Dataset, options: dict
     return UploadCheck("residents", result.residents if report.ok else None, report, result.crs_guess, None, info)
 
 
+def _check_sozialindex(data: bytes, filename: str, context: Dataset, options: dict) -> UploadCheck:
+    """The Schulsozialindex list: replaces the stored list as a whole; says how many stored Grundschulen it matches."""
+    table = spreadsheets.read_table(data, filename, sheet=options.get("sheet"))
+    info = _table_info(table)
+    upload = validate_sozialindex(table, gemeindeschluessel=options.get("gemeindeschluessel"),
+                                  column_map=options.get("column_map"))
+    report = upload.report
+    _merge(report, [Problem(n, severity="warning") for n in table.attrs.get("notes", [])])
+    info.update(upload.info)
+    if not report.ok:
+        return UploadCheck("sozialindex", None, report, None, None, info)
+    matched, schools = matched_schools(upload.layer, context.offers)
+    if schools:
+        info["Abgleich Grundschulen"] = (f"{format_number(matched)} von {format_number(schools)} gespeicherten "
+                                         "Grundschulen haben einen Sozialindex")
+        if not matched:
+            report.warn(f"Keine der {format_number(schools)} gespeicherten Grundschulen steht in der Liste: Stimmen "
+                        "die Schulnummern (Kennung der Grundschulen) und die Gemeinde? Gespeichert werden kann sie "
+                        "trotzdem.")
+    else:
+        info["Abgleich Grundschulen"] = ("noch keine Grundschulen gespeichert – laden Sie die NRW-Schuldatei als "
+                                         "Angebotsstandorte der Art „Grundschule“ hoch")
+    changes = summarise_changes(context.sozialindex, upload.layer, key=settings.SCHOOL_ID)
+    return UploadCheck("sozialindex", upload.layer, report, None, changes, info)
+
+
+
 def _check_catchments(data: bytes, filename: str, context: Dataset, options: dict) -> UploadCheck:
     """Catchment areas: the upload's types replace their areas in use, the other types' areas stay."""
     gdf = boundaries.read_boundaries(data, filename, crs=options.get("crs"), layer=options.get("layer"))
@@ -438,11 +475,12 @@ def _check_clinic_births(data: bytes, filename: str, context: Dataset, options: 
 _CHECKS = {
     "offers": _check_offers, "districts": _check_districts, "indicators": _check_indicators,
     "residents": _check_residents, "catchments": _check_catchments, "clinic_births": _check_clinic_births,
+    "sozialindex": _check_sozialindex,
 }
 #: Workspace layer each upload kind is stored as.
 STORE_LAYER: dict[str, str] = {
     "offers": "offers", "districts": "districts", "indicators": "indicators", "residents": "residents",
-    "catchments": "catchments", "clinic_births": "clinic_births",
+    "catchments": "catchments", "clinic_births": "clinic_births", "sozialindex": "sozialindex",
 }
 #: Stored layers each kind of check reads from its context: the offers in use are merged with new offers and
 #: located in the districts, their types recognised by the workspace's offer types; districts are compared with
@@ -457,6 +495,7 @@ CHECK_READS: dict[str, tuple[str, ...]] = {
     # Catchments and births per clinic are matched to the offers (of types the offer types define) and districts.
     "catchments": ("catchments", "districts", "offers", "offer_types"),
     "clinic_births": ("clinic_births", "districts", "offers", "offer_types"),
+    "sozialindex": ("sozialindex", "offers"),
 }
 _RECHECK = ("Es wurde nichts gespeichert. Bitte prüfen Sie die Datei erneut gegen den neuen Stand (Vorschau und "
             "Änderungen oben) und bestätigen Sie dann noch einmal.")

@@ -37,12 +37,14 @@ from geo.ingest.columns import (
     COORDINATE_PAIRS,
     _norm,
 )
+from geo.ingest.sozialindex import ALIASES as SOZIALINDEX_ALIASES
+from geo.ingest.sozialindex import SCHOOL_NAME
 from geo.ingest.zensus import _CHILD_ALIASES, _INHABITANT_ALIASES
 from geo.io import EXPLANATION_SHEET
 
 #: Upload kinds with a template, in the order of the Daten page.
 TEMPLATE_KINDS: Final[tuple[str, ...]] = ("districts", "offers", "indicators", "residents", "catchments",
-                                           "clinic_births")
+                                           "clinic_births", "sozialindex")
 #: Size of the example squares of the boundary template, in metres.
 EXAMPLE_SQUARE_M: Final[float] = 500.0
 _REQUIRED = {True: "ja", False: "nein"}
@@ -81,6 +83,11 @@ OFFER_HEADERS: Final[dict[str, str]] = {
     settings.OFFER_NAME: _header("Name", _OFFER_ALIASES[settings.OFFER_NAME]),
     settings.OFFER_ADDRESS: _header("Adresse", _OFFER_ALIASES[settings.OFFER_ADDRESS]),
     settings.OFFER_CAPACITY: _header("Kapazität", _OFFER_ALIASES[settings.OFFER_CAPACITY]),
+}
+SOZIALINDEX_HEADERS: Final[dict[str, str]] = {
+    role: _header(text, SOZIALINDEX_ALIASES[role])
+    for role, text in ((settings.SCHOOL_ID, "Schulnummer"), (settings.SOZIALINDEX, "Sozialindex"),
+                       (SCHOOL_NAME, "Schulname"))
 }
 
 CATCHMENT_HEADERS: Final[dict[str, str]] = {
@@ -311,6 +318,31 @@ def districts_template(dataset: Dataset) -> Template:
     ), geometries=squares)
 
 
+def sozialindex_template(dataset: Dataset) -> Template:
+    """Template of the Schulsozialindex list: Schulnummer, Sozialindex, Schulname (examples: stored Grundschulen)."""
+    offers = dataset.offers
+    schools = offers[offers[settings.OFFER_TYPE].astype(str) == "grundschule"] if offers is not None else offers
+    if schools is not None and len(schools) >= 2:
+        ids = _pair(schools[settings.OFFER_ID].astype(str).head(2))
+        names = _pair(schools[settings.OFFER_NAME].astype(str).head(2))
+    else:
+        ids, names = ("123456", "012345"), ("Grundschule Am Park", "Gemeinschaftsgrundschule Nord")
+    columns = (
+        TemplateColumn(SOZIALINDEX_HEADERS[settings.SCHOOL_ID], True, "Schulnummer der Schule (sechsstellig, wie in "
+                       "der NRW-Schuldatei; führende Nullen dürfen fehlen).", ids),
+        TemplateColumn(SOZIALINDEX_HEADERS[settings.SOZIALINDEX], True, "Stufe des Schulsozialindex NRW: ganze Zahl "
+                       "von 1 (niedrige Belastung) bis 9 (höchste Belastung); leer, wenn die Schule keinen hat.",
+                       ("7", "3")),
+        TemplateColumn(SOZIALINDEX_HEADERS[SCHOOL_NAME], False, "Name der Schule (nur zur Information).", names),
+    )
+    return Template("sozialindex", "Vorlage Schulsozialindex", "vorlage_sozialindex", columns, notes=(
+        "Eine Zeile je Schule. Die Liste des Landes (schulen_sozialindex_….csv) kann auch unverändert hochgeladen "
+        "werden; sie wird an ihren Spalten erkannt.",
+        "Die Schulen werden über die Schulnummer den gespeicherten Grundschulen zugeordnet.",
+    ))
+
+
+
 def _example_offers(dataset: Dataset, types: Iterable[str]) -> list[tuple[str, str]]:
     """``(offer_id, name)`` of the city's first two offers of ``types`` (in that order of types), maybe fewer."""
     offers = dataset.offers
@@ -377,7 +409,7 @@ def clinic_births_template(dataset: Dataset, *, year: int | None = None) -> Temp
 
 _BUILDERS = {"offers": offers_template, "indicators": indicators_template, "residents": residents_template,
              "districts": districts_template, "catchments": catchments_template,
-             "clinic_births": clinic_births_template}
+             "clinic_births": clinic_births_template, "sozialindex": sozialindex_template}
 
 
 def upload_template(kind: str, dataset: Dataset) -> Template:

@@ -62,6 +62,30 @@ BIVARIATE_COLORS: Final[list[list[str]]] = [
     ["#c98080", "#e0b0a0", "#f5deb3"],  # Status mittel
     ["#a50f15", "#e0603a", "#f0a040"],  # Status niedrig / sehr niedrig
 ]
+#: Schulsozialindex 1–9 of the primary schools' markers: ColorBrewer YlGnBu with 9 classes (sequential,
+#: colour-blind safe), light = low burden, dark = high. Neither the need fill (yellow-red) nor the reach scale
+#: (purples), and apart from the FGZ symbol's vermilion, which stays on top of its school. Index → colour.
+SOZIALINDEX_COLORS: Final[dict[int, str]] = dict(zip(range(1, 10), [
+    "#ffffd9", "#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#253494", "#081d58",
+], strict=True))
+#: Marker fill of a school the Sozialindex list does not name ("ohne Index").
+NO_INDEX_COLOR: Final[str] = "#bdbdbd"
+
+
+def sozialindex_color(value: object) -> str:
+    """The marker colour of a school's Sozialindex (1–9), :data:`NO_INDEX_COLOR` for none or anything else."""
+    try:
+        level = float(value)
+    except (TypeError, ValueError):
+        return NO_INDEX_COLOR
+    return SOZIALINDEX_COLORS.get(int(level), NO_INDEX_COLOR) if level == level and level % 1 == 0 else NO_INDEX_COLOR
+
+
+def sozialindex_label(level: int) -> str:
+    """Legend text of a level: "1 (niedrig)", "5", "9 (hoch)"."""
+    return {1: "1 (niedrig)", 9: "9 (hoch)"}.get(int(level), str(int(level)))
+
+
 #: Fill of districts without a class (too few inhabitants, no value) on the web map.
 NO_CLASS_COLOR: Final[str] = "#d9d9d9"
 #: Fill of districts whose value data protection suppresses ("nicht ausgewiesen"), on screen and on paper

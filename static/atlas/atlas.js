@@ -110,6 +110,21 @@ window.paAtlas = {
             g.addTo(map);
             overlays["<span>" + info.icon + info.label + "</span>"] = g;
         });
+        if (data.schools) {
+            // Grundschulen coloured by Schulsozialindex, beneath the offers: an FGZ at its school stays on top.
+            var schools = L.layerGroup();
+            var schoolIcons = data.schools.icons.map(function (svg) {
+                return L.divIcon({className: "pa-offer pa-school", html: svg, iconSize: [16, 16], iconAnchor: [8, 8]});
+            });
+            data.schools.rows.forEach(function (o) {
+                offerMarkers.push(L.marker([o[0], o[1]], {icon: schoolIcons[o[2]], keyboard: false, riseOnHover: true,
+                                                          zIndexOffset: -1000})
+                    .bindTooltip(o[3], {className: "pa-tip", direction: "top", offset: [0, -8], opacity: 0.97})
+                    .addTo(schools));
+            });
+            schools.addTo(map);
+            overlays["<span>" + data.schools.icon + data.schools.label + "</span>"] = schools;
+        }
         // Labels come in priority order (gaps, need, size). Each takes the first of a few places around its point
         // that is clear of symbols, badges and placed names; else the first clear of names; else it waits for a
         // closer zoom.

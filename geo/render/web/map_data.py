@@ -18,11 +18,13 @@ from geo.analysis.classify import classify_values
 from geo.analysis.need import CLASS_BOUNDS, IN_NEED_CLASSES, NOT_CLASSIFIED, STATUS_CLASSES
 from geo.analysis.population import shown_counts
 from geo.analysis.protect import HIDDEN_MEANING, SMALL, district_codes
+from geo.analysis.schools import SCHOOL_TYPE
 from geo.catalog import TypeLabels
 from geo.dataset import Dataset
 from geo.formatting import format_distance, format_number
 from geo.render import palette
 from geo.render.palette import HIDDEN_COLOR, NO_CLASS_COLOR, STATUS_COLORS, YLORRD
+from geo.render.web.schools import school_layer
 from geo.render.web.symbols import FALLBACK_COLOR, esc, marker_svg, safe_color
 
 #: The map variable of the status index (any other variable is an indicator key or a reach share).
@@ -381,7 +383,7 @@ def _gap_legend(result: Result, dataset: Dataset, gap_type: str, gap_types: list
 def _legend(
     *, title: str, subtitle: str, classes: Classes, gap: str,
     offers: list[tuple[str, str, int]], reach: list[tuple[str, str]], no_class_count: int, no_class_text: str,
-    note: str = "", hidden_count: int = 0, protection_note: bool = False,
+    note: str = "", hidden_count: int = 0, protection_note: bool = False, schools: str = "",
 ) -> str:
     rows = [f"<div class='pa-lt'>{esc(title)}</div>", f"<div class='pa-ls'>{esc(subtitle)}</div>"]
     for label, color, count in zip(classes.labels, classes.colors, classes.counts, strict=True):
@@ -406,6 +408,8 @@ def _legend(
         for svg, label, count in offers:
             rows.append(f"<div class='pa-lr'><span class='pa-sym'>{svg}</span><span>{esc(label)} "
                         f"<span class='pa-n'>({count})</span></span></div>")
+    if schools:
+        rows.append(schools)
     if reach:
         rows.append("<div class='pa-lt'>Reichweite (Luftlinie)</div>")
         for color, label in reach:
@@ -461,8 +465,9 @@ def map_data(
     Returns
     -------
     dict
-        ``districts`` (GeoJSON FeatureCollection), ``labels``, ``offers``, ``types``, ``legend``, ``stamp``,
-        ``bounds`` and display switches.
+        ``districts`` (GeoJSON FeatureCollection), ``labels``, ``offers``, ``types``, ``schools`` (the
+        Grundschulen by Schulsozialindex, :func:`geo.render.web.schools.school_layer`, or ``None`` when not
+        shown), ``legend``, ``stamp``, ``bounds`` and display switches.
     """
     choices = variables(result, dataset)
     if variable not in choices:
@@ -487,6 +492,9 @@ def map_data(
         t for t in present if t not in dataset.offer_types.index
     ]
     shown = ordered if offer_types is None else [t for t in ordered if t in set(offer_types)]
+    # The Grundschulen are drawn by their Schulsozialindex (geo.render.web.schools), not as one-colour offers.
+    schools = school_layer(dataset) if SCHOOL_TYPE in shown else None
+    shown = [t for t in shown if t != SCHOOL_TYPE]
     offers = offers[offers[settings.OFFER_TYPE].astype(str).isin(shown)]
     latlon = _points_latlon(offers) if len(offers) else np.empty((0, 2))
     infos = {t: _type_info(dataset, t) for t in shown}
@@ -562,6 +570,7 @@ def map_data(
             for t, info in infos.items() if reach and t in result.radii
         ],
         no_class_count=no_class, no_class_text=no_class_text, note=result.population.note,
+        schools=schools["legend"] if schools else "",
         hidden_count=int((classes.classes == HIDDEN_CLASS).sum()), protection_note=bool((codes != "").any(axis=None)),
     )
     minx, miny, maxx, maxy = geometry.total_bounds
@@ -572,6 +581,7 @@ def map_data(
         "label_min_zoom": LABEL_MIN_ZOOM,
         "offers": offer_rows,
         "types": types,
+        "schools": schools,
         "reach": bool(reach),
         "gap_label": esc(f"Versorgungslücken: {gap_name(dataset, gap_type)}") if gap_types else None,
         "legend": legend,
