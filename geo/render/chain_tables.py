@@ -136,6 +136,18 @@ def cell_colors(chain: Chain) -> pd.DataFrame:
         .reindex(index=chain.districts[settings.DISTRICT_ID], columns=chain.measured)
 
 
+def matrix_styles(chain: Chain, *, by: str = "missing") -> pd.DataFrame:
+    """CSS per cell of :func:`matrix_table` (same shape): the phase cells' fill and text colour, else ""."""
+    table = matrix_table(chain, by=by)
+    styles = pd.DataFrame("", index=table.index, columns=table.columns)
+    colors = cell_colors(chain)
+    ids = table[DISTRICT_NO].to_numpy()
+    for p, header in phase_headers(chain).items():
+        fills = colors.loc[ids, p].to_numpy()
+        styles[header] = [f"background-color: {f}; color: {text_color(f)}" for f in fills]
+    return styles
+
+
 def missing_colors(n: int) -> list[str]:
     """Colours of 0, 1, …, ``n`` missing links (chain map): the reach scheme, lightest for none missing."""
     return reach_colors(n + 1)[::-1] if n >= 1 else [reach_colors(2)[-1]]
@@ -220,6 +232,7 @@ def method_notes(chain: Chain, result: Result, offer_types: pd.DataFrame) -> lis
 
 __all__ = [
     "DISTRICT", "DISTRICT_NO", "GAP_MARK", "IN_NEED", "MISSING_LINKS", "ROW_TEXT", "SORTS", "STATUS",
-    "cell_color", "cell_colors", "cell_texts", "export_table", "matrix_table", "method_notes", "missing_colors",
+    "cell_color", "cell_colors", "cell_texts", "export_table", "matrix_styles", "matrix_table", "method_notes",
+    "missing_colors",
     "missing_label", "order", "phase_headers", "text_color",
 ]
