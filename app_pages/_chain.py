@@ -19,6 +19,9 @@ from geo.render.web import leaflet, map_data
 #: Key of the sort choice and of the matrix (the browser test finds the grid by it).
 SORT_KEY = "analyse_chain_sort"
 MATRIX_KEY = "analyse_chain_matrix"
+#: Rows the matrix shows before it scrolls, and the height of a row of Streamlit's grid (px).
+VISIBLE_ROWS = 16
+ROW_PX = 35
 
 
 def _swatch(color: str, text: str) -> str:
@@ -72,13 +75,13 @@ def show(dataset: Dataset, result: Result, *, district_ids: Collection[str] | No
     else:
         styler = ui.german_numbers(table).apply(lambda _: styles, axis=None)
         st.dataframe(
-            styler, hide_index=True, key=MATRIX_KEY,
+            styler, hide_index=True, key=MATRIX_KEY, height=ROW_PX * (min(len(table), VISIBLE_ROWS) + 1) + 3,
             column_config={
                 ct.DISTRICT: st.column_config.TextColumn(pinned=True),
-                ct.IN_NEED: st.column_config.CheckboxColumn(width="small", help="Status niedrig oder sehr niedrig"),
+                ct.IN_NEED: st.column_config.CheckboxColumn(help="Status niedrig oder sehr niedrig"),
                 ct.MISSING_LINKS: st.column_config.NumberColumn(
                     help="Zahl der Lebensphasen, deren Angebote die Zielgruppe nicht ausreichend erreichen (✘)"),
-                **{h: st.column_config.TextColumn(width="small") for h in phases},
+                **{h: st.column_config.TextColumn(width="medium") for h in phases},
                 ct.ROW_TEXT: st.column_config.TextColumn(width="large"),
             },
         )

@@ -158,7 +158,8 @@ def test_no_measured_phase_and_unknown_phase():
     assert chain.districts["row_text"].tolist() == ["", "", "", ""]
     assert most_missing_text(chain) == "Für keine Lebensphase ist eine Angebotsart mit Standorten ausgewertet."
     assert any("„schulzeit“" in n for n in chain.notes)
-    assert chain_tables.matrix_table(chain).columns.tolist()[-1] == "Kette"
+    assert chain_tables.matrix_table(chain).columns.tolist() == ["Sozialraum", "fehlende Glieder", "Statusklasse",
+                                                              "hoher Bedarf", "Kette", "Sozialraum-Nr."]
 
 
 def test_threshold_is_read_at_call_time(monkeypatch):
@@ -180,8 +181,8 @@ def test_sort_orders(chain):
 
 def test_matrix_table_and_colours(chain):
     table = chain_tables.matrix_table(chain, by="name")
-    assert table.columns.tolist() == ["Sozialraum", "Sozialraum-Nr.", "Statusklasse", "hoher Bedarf",
-                                      "fehlende Glieder", "Geburt", "frühe Kindheit", "Kita", "Kette"]
+    assert table.columns.tolist() == ["Sozialraum", "fehlende Glieder", "Geburt", "frühe Kindheit", "Kita",
+                                      "Statusklasse", "hoher Bedarf", "Kette", "Sozialraum-Nr."]
     assert table["fehlende Glieder"].tolist() == [1, 1, 2, 0]
     colors = chain_tables.cell_colors(chain)
     from geo.render.palette import HIDDEN_COLOR, NO_CLASS_COLOR, reach_colors

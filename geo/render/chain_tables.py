@@ -86,21 +86,21 @@ def cell_texts(chain: Chain, *, gap_mark: bool = True) -> pd.DataFrame:
 def matrix_table(chain: Chain, *, by: str = "missing") -> pd.DataFrame:
     """The Ketten-Matrix for the screen and the print page, sorted ``by``: one text cell per measured phase.
 
-    Columns: Sozialraum, Sozialraum-Nr., Statusklasse, hoher Bedarf (bool), fehlende Glieder (int), one column per
-    measured phase (header: its short name), Kette (the row text).
+    Columns: Sozialraum, fehlende Glieder (int), one column per measured phase (header: its short name), Statusklasse,
+    hoher Bedarf (bool), Kette (the row text), Sozialraum-Nr.
     """
     d = chain.districts
     texts = cell_texts(chain)
     out = pd.DataFrame({
         DISTRICT: d[settings.DISTRICT_NAME].to_numpy(dtype=object),
-        DISTRICT_NO: d[settings.DISTRICT_ID].to_numpy(dtype=object),
-        STATUS: d["status_class"].to_numpy(dtype=object),
-        IN_NEED: d["in_need"].to_numpy(dtype=bool),
         MISSING_LINKS: d["missing"].to_numpy(dtype=int),
     })
     for p, header in phase_headers(chain).items():
         out[header] = texts[p].to_numpy(dtype=object)
+    out[STATUS] = d["status_class"].to_numpy(dtype=object)
+    out[IN_NEED] = d["in_need"].to_numpy(dtype=bool)
     out[ROW_TEXT] = d["row_text"].to_numpy(dtype=object)
+    out[DISTRICT_NO] = d[settings.DISTRICT_ID].to_numpy(dtype=object)
     return out.iloc[order(chain, by)].reset_index(drop=True)
 
 

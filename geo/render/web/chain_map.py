@@ -53,8 +53,8 @@ def subtitle(chain: Chain) -> str:
 
 
 def note(chain: Chain) -> str:
-    """Legend note: the phase missing most often, and the phases not measured."""
-    return " ".join([most_missing_text(chain), *chain.notes])
+    """Legend note: the phase missing most often (the phases not measured are named beside the map)."""
+    return most_missing_text(chain)
 
 
 def tip_line(chain: Chain, position: int) -> str:
