@@ -157,13 +157,14 @@ def test_contents_lists_every_page(demo_report):
     plural = [dataset.offer_types.at[t, "plural"] for t in result.offer_types]
     assert [e[0] for e in entries] == ["Ergebnis auf einen Blick", "Bedarf: soziale Lage der Sozialräume",
                                        *(f"Reichweite: {p}" for p in plural), "Rangliste der Versorgungslücken",
-                                       "Methoden und Einstellungen"]
+                                       "Präventionskette: fehlende Glieder", "Methoden und Einstellungen"]
     # contiguous from page 1 to the last page: no page is left out (the old list ended one page short)
     assert entries[0][1] == 1 and entries[-1][2] == len(reader.pages)
     assert all(b[1] == a[2] + 1 for a, b in zip(entries, entries[1:], strict=False))
     heading = {"Ergebnis auf einen Blick": "Ergebnis auf einen Blick: Versorgungslücken",
                "Rangliste der Versorgungslücken": "Rangliste der Versorgungslücken",
                "Methoden und Einstellungen": "Methoden und Einstellungen",
+               "Präventionskette: fehlende Glieder": "Am häufigsten fehlt das Glied",
                "Bedarf: soziale Lage der Sozialräume": "Bedarf: soziale Lage der Sozialräume",
                **{f"Reichweite: {p}": f"{p}: Reichweite und Versorgungslücken" for p in plural}}
     for title, first, _ in entries:
@@ -210,8 +211,8 @@ def test_ranking_options_give_exactly_the_expected_rows(demo_case):
     assert first_annex > next(i for i, p in enumerate(texts["annex"], start=1) if "Reproduzierbarkeit" in p)
     assert "Option „annex“" in annex_text and "Option „all“" in " ".join(" ".join(texts["all"]).split())
     assert "Nicht aufgeführt" not in " ".join(texts["all"])
-    # 7 pages; the 28 more rows take two annex pages, and one more ranking page with "all"
-    assert (len(texts["gaps"]), len(texts["annex"]), len(texts["all"])) == (7, 9, 8)
+    # 8 pages (with the Präventionskette); the 28 more rows take two annex pages, and one more ranking page with "all"
+    assert (len(texts["gaps"]), len(texts["annex"]), len(texts["all"])) == (8, 10, 9)
 
 
 def test_unknown_ranking_is_refused_in_german(demo_case):
