@@ -8,6 +8,7 @@ children and one with only two births.
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 import geopandas as gpd
@@ -48,7 +49,7 @@ def hand_result(names: list[str] = NAMES) -> Result:
     """The hand-made result: per type ``target``, ``share_in_reach``, ``without_reach`` and ``gap``."""
     d = gpd.GeoDataFrame(
         {settings.DISTRICT_ID: IDS, settings.DISTRICT_NAME: names, "status_class": STATUS,
-         "classified": True, settings.INHABITANTS: [1000, 2000, 500, 800], settings.CHILDREN: [120, 150, 0, 60]},
+         "classified": True, "status_index": [-1.2, 2.1, 1.1, 0.3], settings.INHABITANTS: [1000, 2000, 500, 800], settings.CHILDREN: [120, 150, 0, 60]},
         geometry=[box(*xy(1000 * i, 0), *xy(1000 * (i + 1), 1000)) for i in range(4)], crs="EPSG:25832",
     )
     in_need = d["status_class"].isin(["Status niedrig", "Status sehr niedrig"]).to_numpy()
@@ -271,3 +272,110 @@ def test_chain_export_date_in_file():
     a = export("chain", "xlsx", dataset, result, ExportOptions(export_date=date(2025, 1, 2)))
     b = export("chain", "xlsx", dataset, result, ExportOptions(export_date=date(2025, 1, 3)))
     assert a != b
+
+
+# --- Steckbrief, report page, chain map ------------------------------------------------------------------------------
+
+def test_steckbrief_section():
+    from geo.analysis.profile import SECTIONS, Common, Subject, chain_links
+
+    assert [k for k, _, _ in SECTIONS].index("kette") == [k for k, _, _ in SECTIONS].index("reichweite") + 1
+    dataset, result = hand_dataset()
+    common = Common(dataset, result)
+    body = chain_links(Subject(common, 1))  # 02 Südpark, in need
+    assert body.tables[0].rows == (
+        ("rund um die Geburt", "Lotsendienst", "40", "25\u00a0%", "✘ fehlendes Glied – Versorgungslücke"),
+        ("frühe Kindheit (0–3 Jahre)", "Familienbüro", "120", "50\u00a0%", "✔ Glied vorhanden"),
+        ("Kita-Alter (3–6 Jahre)", "Familienzentrum", "110", "30\u00a0%", "✘ fehlendes Glied – Versorgungslücke"),
+    )
+    hafen = chain_links(Subject(common, 3)).tables[0].rows
+    assert hafen[0][2:4] == ("< 3", "•") and hafen[0][4].startswith("• aus Datenschutzgründen")
+    assert hafen[2][2:] == ("40", "•", "✔ Glied vorhanden")
+    assert "mindestens 50\u00a0%" in body.note and "Jugend und Übergang Schule–Beruf" in body.note
+
+
+def _chain_page_text(dataset, result) -> str:
+    import pypdf
+
+    from geo.render.print.chain import chain_page
+    from geo.render.print.kit import TextMeasure, figure_bytes, new_figure, rc
+    from geo.render.print.page import PageCtx
+
+    with rc():
+        fig, renderer = new_figure(8.27, 11.69)
+        chain_page(fig, renderer, PageCtx(dataset, result, date(2025, 3, 1), 1, [], TextMeasure(fig, renderer)))
+        pdf = figure_bytes(fig, "pdf")
+    return pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+
+
+def test_report_page_lists_all_of_few_districts():
+    text = _chain_page_text(*hand_dataset(["Altstadt", "Preis $5 und $6", "{{ 7*191 }}", "Hafen"]))
+    assert "Am häufigsten fehlt das Glied „Kita“" in text
+    assert "hier alle Sozialräume" in text
+    for name in ("Altstadt", "Preis $5 und $6", "{{ 7*191 }}", "Hafen"):
+        assert name in text  # as written: no mathtext, no template
+    assert "✘ 25 %" in text and "• (< 3)" in text and "✔ •" in text
+    assert "zählt die mit dem höchsten Anteil" in text
+
+
+def test_report_page_cuts_a_long_list_with_a_note():
+    dataset, result = hand_dataset()
+    n = 120
+    d = pd.concat([result.districts] * (n // 4), ignore_index=True)
+    d[settings.DISTRICT_ID] = [f"{i:03d}" for i in range(n)]
+    d[settings.DISTRICT_NAME] = [f"Sozialraum {i:03d}" for i in range(n)]
+    d["status_class"] = "Status sehr niedrig"
+    big = Result(**{**result.__dict__, "districts": gpd.GeoDataFrame(d, geometry="geometry", crs=result.districts.crs)})
+    text = _chain_page_text(dataset.with_layers(districts=big.districts[[settings.DISTRICT_ID,
+                                                                         settings.DISTRICT_NAME, "geometry"]]), big)
+    assert "die Sozialräume mit hohem Bedarf" in text
+    listed = len(set(re.findall(r"Sozialraum \d{3}", text)))
+    assert 20 < listed < n
+    assert f"… und {n - listed} weitere (vollständig in der Tabelle „Präventionskette“" in text
+
+
+def test_chain_map_classes_legend_and_escaping():
+    from geo.render.web import map_data
+
+    dataset, result = hand_dataset(["<b>Alt</b>", "Süd $x$", "{{ 7*191 }}", "Hafen"])
+    phases = catalog.read_phases()
+    phases.loc["kita", "short"] = "<i>Kita</i>"
+    dataset = dataset.with_layers(phases=phases)
+    assert map_data.CHAIN_MISSING in map_data.variables(result, dataset)
+    data = map_data.map_data(result, dataset, variable=map_data.CHAIN_MISSING, offer_types=[])
+    fills = [f["properties"]["fill"] for f in data["districts"]["features"]]
+    colors = chain_tables.missing_colors(3)
+    from geo.render.palette import NO_CLASS_COLOR
+
+    assert fills == [colors[1], colors[2], NO_CLASS_COLOR, colors[1]]  # 1, 2, all unknown, 1 missing
+    legend = data["legend"]
+    assert "kein fehlendes Glied <span class='pa-n'>(0)</span>" in legend
+    assert "1 fehlendes Glied <span class='pa-n'>(2)</span>" in legend
+    assert "2 fehlende Glieder <span class='pa-n'>(1)</span>" in legend
+    assert "&lt;i&gt;Kita&lt;/i&gt;" in legend and "<i>" not in legend
+    tip = data["districts"]["features"][1]["properties"]["tip"]
+    assert "Kette: Geburt ✘ · frühe Kindheit ✔ · &lt;i&gt;Kita&lt;/i&gt; ✘" in tip
+
+
+def test_analyse_page_shows_the_matrix():
+    from geo.analysis import analyse
+    from geo.demo import load_demo
+    from tests.apptest import open_page
+
+    dataset = load_demo()
+    chain = chain_matrix(analyse(dataset), dataset.offer_types, dataset.phases)
+    at = open_page("app_pages/2_Analyse.py", timeout=120)
+    assert not at.exception
+    assert "Präventionskette" in [s.value for s in at.subheader]
+    assert any(most_missing_text(chain).split(":")[0] in m.value for m in at.markdown)
+    matrix = next(df.value for df in at.dataframe if "Kette" in df.value.columns)
+    assert len(matrix) == len(chain.districts)
+    assert matrix["fehlende Glieder"].tolist() == sorted(matrix["fehlende Glieder"], reverse=True)
+    at.radio(key="analyse_chain_sort").set_value("name").run()
+    matrix = next(df.value for df in at.dataframe if "Kette" in df.value.columns)
+    names = matrix["Sozialraum"].tolist()
+    assert names == sorted(names, key=str.casefold)
+    at.toggle(key="analyse_chain_need").set_value(True).run()
+    matrix = next(df.value for df in at.dataframe if "Kette" in df.value.columns)
+    assert len(matrix) == int(chain.districts["in_need"].sum()) and matrix["hoher Bedarf"].all()
+    assert not at.exception
