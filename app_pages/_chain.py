@@ -16,7 +16,7 @@ from geo.render import chain_tables as ct
 from geo.render.palette import HIDDEN_COLOR, NO_CLASS_COLOR, REACH_LABELS, reach_colors
 from geo.render.web import leaflet, map_data
 
-#: Key of the sort choice and of the matrix (the browser test finds the grid by it).
+#: Key of the sort choice and of the matrix's container (the browser test finds the grid by it).
 SORT_KEY = "analyse_chain_sort"
 MATRIX_KEY = "analyse_chain_matrix"
 #: Rows the matrix shows before it scrolls, and the height of a row of Streamlit's grid (px).
@@ -74,8 +74,8 @@ def show(dataset: Dataset, result: Result, *, district_ids: Collection[str] | No
         st.info("Keine Sozialräume für diese Auswahl.")
     else:
         styler = ui.german_numbers(table).apply(lambda _: styles, axis=None)
-        st.dataframe(
-            styler, hide_index=True, key=MATRIX_KEY, height=ROW_PX * (min(len(table), VISIBLE_ROWS) + 1) + 3,
+        st.container(key=MATRIX_KEY).dataframe(  # the container's key names it for the browser test
+            styler, hide_index=True, height=ROW_PX * (min(len(table), VISIBLE_ROWS) + 1) + 3,
             column_config={
                 ct.DISTRICT: st.column_config.TextColumn(pinned=True),
                 ct.IN_NEED: st.column_config.CheckboxColumn(help="Status niedrig oder sehr niedrig"),
