@@ -1,10 +1,11 @@
-"""Analyse: the ranked gaps with their reasons (filterable, sortable) and the table of all districts."""
+"""Analyse: the ranked gaps with their reasons (filterable, sortable), all districts, the Präventionskette."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
+from app_pages import _chain
 from app_pages import _shared as ui
 from geo import settings
 from geo.analysis.protect import protect_gaps, protected_sum
@@ -149,3 +150,6 @@ ui.table(  # German numbers (1.809) whatever the browser's locale; years without
         for c in districts.columns if c.endswith(f"{p.in_reach} (%)")
     },
 )
+
+_chain.show(dataset, result, district_ids=None if not chosen_areas else
+            set(area_of[area_of.isin(chosen_areas)].index.astype(str)))

@@ -177,6 +177,21 @@ with st.container(border=True):
         st.caption("Sozialräume mit allen Ergebnissen und die Angebote, ETRS89 / UTM 32N (EPSG:25832).")
         download("GeoPackage herunterladen", "layer", "gpkg", table_options, key="export_gpkg")
 
+# --------------------------------------------------------------------------------------- Präventionskette
+st.subheader("Präventionskette")
+with st.container(border=True):
+    st.markdown(
+        "Die Ketten-Matrix: je Sozialraum und Lebensphase der Anteil der Zielgruppe mit einem Angebot der "
+        "Lebensphase in Reichweite, der Zustand des Glieds (✔/✘) und die fehlenden Glieder; mit Methodenhinweis."
+    )
+    k1, k2 = st.columns(2)
+    with k1:
+        download("Präventionskette (CSV)", "chain", "csv", table_options, key="export_chain_csv")
+        download_sidecar("chain", "csv", table_options, key="export_chain_json")
+    with k2:
+        download("Präventionskette (XLSX)", "chain", "xlsx", table_options, key="export_chain_xlsx",
+                 tip="Mit den Blättern „Erläuterungen“ (Regel, Zielgruppen, Reichweitenmodelle) und „Einstellungen“.")
+
 # -------------------------------------------------------------------------------------------------- HTML
 st.subheader("Interaktive Karte (HTML)")
 with st.container(border=True):

@@ -36,8 +36,10 @@ import pyogrio
 
 from geo import crs, settings
 from geo.analysis import Result
+from geo.analysis.chain import Chain, chain_matrix, most_missing_text
 from geo.analysis.protect import district_codes, rule_text
 from geo.dataset import Dataset
+from geo.render.chain_tables import export_table, method_notes
 from geo.render.print.content import KINDS as MAP_KINDS
 from geo.render.print.content import MapOptions, MapSpec
 from geo.render.print.kit import figure_bytes
@@ -73,6 +75,7 @@ KINDS: Final[dict[str, str]] = {
     "html": "Interaktive Karte (HTML)",
     "profile": "Sozialraumsteckbrief (ein Sozialraum)",
     "profiles": "Steckbriefe aller Sozialräume (ZIP)",
+    "chain": "Präventionskette (Ketten-Matrix je Sozialraum und Lebensphase)",
 }
 #: Product kind → formats it comes in (first = default).
 FORMATS: Final[dict[str, tuple[str, ...]]] = {
@@ -83,6 +86,7 @@ FORMATS: Final[dict[str, tuple[str, ...]]] = {
     "html": ("html",),
     "profile": ("pdf",),
     "profiles": ("zip",),
+    "chain": ("csv", "xlsx"),
 }
 MIME_TYPES: Final[dict[str, str]] = {
     "pdf": "application/pdf",
@@ -226,6 +230,8 @@ def export(
         return csv_bytes(dataset, result) if fmt == "csv" else xlsx_bytes(dataset, result, options)
     if kind == "layer":
         return gpkg_bytes(dataset, result, options)
+    if kind == "chain":
+        return chain_csv_bytes(dataset, result) if fmt == "csv" else chain_xlsx_bytes(dataset, result, options)
     return html_bytes(dataset, result, options, html_map=html_map)
 
 
@@ -236,6 +242,8 @@ def sidecar(kind: str, fmt: str, dataset: Dataset, result: Result, options: Expo
     record["file"] = file_name(kind, fmt, result, options)
     if fmt == "csv":
         record["csv"] = "Trennzeichen ';', Dezimalkomma, UTF-8 mit BOM; '< 3' und '•' siehe data_protection"
+    if kind == "chain":
+        record["method_note"] = [f"{topic}: {text}" for topic, text in _chain_notes(dataset, result)]
     return (settings_json(record) + "\n").encode("utf-8")
 
 
@@ -422,6 +430,62 @@ def xlsx_bytes(dataset: Dataset, result: Result, options: ExportOptions | None =
     return _fixed_zip(buffer.getvalue(), stamp)
 
 
+# --- Präventionskette ---------------------------------------------------------------------------------------------
+
+def _chain(dataset: Dataset, result: Result) -> Chain:
+    return chain_matrix(result, dataset.offer_types, dataset.phases)
+
+
+def _chain_notes(dataset: Dataset, result: Result, chain: Chain | None = None) -> list[tuple[str, str]]:
+    """The chain's method note (:func:`geo.render.chain_tables.method_notes`) with the result sentence first."""
+    chain = chain or _chain(dataset, result)
+    return [("Ergebnis", most_missing_text(chain)), *method_notes(chain, result, dataset.offer_types)]
+
+
+def chain_csv_bytes(dataset: Dataset, result: Result) -> bytes:
+    """The Ketten-Matrix (:func:`geo.render.chain_tables.export_table`) as CSV for German Excel.
+
+    The method note travels in the JSON sidecar (:func:`sidecar`).
+    """
+    return german_csv_bytes(export_table(_chain(dataset, result), offer_types=dataset.offer_types))
+
+
+def chain_xlsx_bytes(dataset: Dataset, result: Result, options: ExportOptions | None = None) -> bytes:
+    """The Ketten-Matrix as XLSX.
+
+    Sheets: "Präventionskette" (one row per district), "Erläuterungen" (the result sentence, the rule, per phase
+    the offer types with target group and reach model, the states, data protection, source and licences) and
+    "Einstellungen". Text cells that Excel would run are neutralised.
+    """
+    from openpyxl import Workbook
+
+    options = (options or ExportOptions()).resolved()
+    stamp = export_timestamp(options.export_date).replace(tzinfo=None)
+    chain = _chain(dataset, result)
+    notes = [*_chain_notes(dataset, result, chain), ("Quelle", source_text(dataset)),
+             *(("Lizenz", text) for text in licence_notes(dataset))]
+    record = settings_record(dataset, result, export_date=options.export_date,
+                             product=options.product("chain", "xlsx"))
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Präventionskette"
+    table = export_table(chain, offer_types=dataset.offer_types)
+    _write_sheet(ws, table, number_formats={c: "0.0" for c in table.columns if c.endswith("(%)")})
+    _write_sheet(wb.create_sheet("Erläuterungen"), pd.DataFrame(notes, columns=["Thema", "Beschreibung"]),
+                 widths={"Thema": 34, "Beschreibung": 110})
+    _write_sheet(wb.create_sheet("Einstellungen"), pd.DataFrame(_flatten(record), columns=["Einstellung", "Wert"]),
+                 widths={"Einstellung": 48, "Wert": 100})
+    props = wb.properties
+    props.creator = props.lastModifiedBy = APP_NAME
+    props.title = "Präventionsatlas – Präventionskette"
+    props.subject = f"Indikatorjahr {result.year}; Quelle: {source_text(dataset)}"
+    props.keywords = settings_json(record, indent=None)
+    props.created = props.modified = stamp
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return _fixed_zip(buffer.getvalue(), stamp)
+
+
 # --- GeoPackage --------------------------------------------------------------------------------------------------
 
 def result_layer(dataset: Dataset, result: Result) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -580,7 +644,8 @@ def html_bytes(dataset: Dataset, result: Result, options: ExportOptions | None =
 
 
 __all__ = [
-    "DPI_CHOICES", "FORMATS", "KINDS", "SIDECAR_FORMATS", "ExportOptions", "csv_bytes", "export", "file_name",
+    "DPI_CHOICES", "FORMATS", "KINDS", "SIDECAR_FORMATS", "ExportOptions", "chain_csv_bytes", "chain_xlsx_bytes",
+    "csv_bytes", "export", "file_name",
     "gpkg_bytes", "html_bytes", "html_map_for", "mime_type", "result_layer", "sidecar",
     "xlsx_bytes",
 ]

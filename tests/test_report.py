@@ -161,13 +161,14 @@ def test_contents_lists_every_page(demo_report):
     plural = [dataset.offer_types.at[t, "plural"] for t in result.offer_types]
     assert [e[0] for e in entries] == ["Ergebnis auf einen Blick", "Bedarf: soziale Lage der Sozialräume",
                                        *(f"Reichweite: {p}" for p in plural), "Rangliste der Versorgungslücken",
-                                       "Methoden und Einstellungen"]
+                                       "Präventionskette: fehlende Glieder", "Methoden und Einstellungen"]
     # contiguous from page 1 to the last page: no page is left out (the old list ended one page short)
     assert entries[0][1] == 1 and entries[-1][2] == len(reader.pages)
     assert all(b[1] == a[2] + 1 for a, b in zip(entries, entries[1:], strict=False))
     heading = {"Ergebnis auf einen Blick": "Ergebnis auf einen Blick: Versorgungslücken",
                "Rangliste der Versorgungslücken": "Rangliste der Versorgungslücken",
                "Methoden und Einstellungen": "Methoden und Einstellungen",
+               "Präventionskette: fehlende Glieder": "Am häufigsten fehlt das Glied",
                "Bedarf: soziale Lage der Sozialräume": "Bedarf: soziale Lage der Sozialräume",
                **{f"Reichweite: {p}": f"{p}: Reichweite und Versorgungslücken" for p in plural}}
     for title, first, _ in entries:
@@ -214,8 +215,8 @@ def test_ranking_options_give_exactly_the_expected_rows(demo_case):
     assert first_annex > next(i for i, p in enumerate(texts["annex"], start=1) if "Reproduzierbarkeit" in p)
     assert "Option „annex“" in annex_text and "Option „all“" in " ".join(" ".join(texts["all"]).split())
     assert "Nicht aufgeführt" not in " ".join(texts["all"])
-    # 8 pages (the methods name each type's target group and reach model: two pages); the 29 more rows take two
-    # annex pages, and one more ranking page with "all"
+    # the methods name each type's target group and reach model, the Präventionskette has its page; the more rows
+    # take two annex pages, and one more ranking page with "all"
     assert (len(texts["gaps"]), len(texts["annex"]), len(texts["all"])) == (8, 10, 9)
 
 

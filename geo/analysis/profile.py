@@ -22,6 +22,7 @@ from geo import crs, settings
 from geo._errors import DataError
 from geo.analysis import Result, column
 from geo.analysis.access import district_positions
+from geo.analysis.chain import PROTECTED, STATES, Chain, chain_matrix
 from geo.analysis.need import IN_NEED_CLASSES
 from geo.analysis.population import COUNT_UNIT, shown_counts
 from geo.analysis.protect import HIDDEN, SMALL, district_codes, protect_gaps
@@ -141,6 +142,11 @@ class Common:
         self.gap_ids = self.gaps[settings.DISTRICT_ID].astype(str).str.strip().to_numpy() if len(self.gaps) else None
         self._shown: dict[str, np.ndarray] = {}
         self._short: dict[str, str] = {}
+
+    @cached_property
+    def chain(self) -> Chain:
+        """The Präventionskette of every district (:func:`geo.analysis.chain.chain_matrix`), computed once."""
+        return chain_matrix(self.result, self.dataset.offer_types, self.dataset.phases)
 
     @cached_property
     def offers(self) -> pd.DataFrame:
@@ -497,6 +503,30 @@ def schools(s: Subject) -> Body:
     note = (f"Schulsozialindex NRW: Stufe 1 (geringe) bis 9 (sehr hohe Belastung der Schülerschaft); ab Stufe {high} "
             "gilt eine Schule hier als stark belastet. Ein zweites Bedarfssignal neben dem Statusindex.")
     return Body((Table(("Kennzahl", "Wert"), rows),), note, kind="facts")
+def chain_links(s: Subject) -> Body:
+    """*Präventionskette*: per life phase the offer type whose share counts, its target group, the share, the state.
+
+    Protected as in the Ketten-Matrix: a target group of 1 or 2 as "< 3" with share and state "•".
+    """
+    chain = s.common.chain
+    cells = chain.cells[chain.cells[settings.DISTRICT_ID] == s.district_id]
+    rows = []
+    for c in cells.itertuples(index=False):
+        label = str(chain.phases.at[c.phase, "label"])
+        kind = s.common.short(c.offer_type) if c.offer_type else "–"
+        target = c.target_code or (format_number(c.target) if np.isfinite(c.target) else NO_DATA)
+        hidden = HIDDEN if c.share_code or c.state == PROTECTED else ""
+        share = _shown(100 * c.share_in_reach if np.isfinite(c.share_in_reach) else np.nan, hidden, unit="%")
+        state = f"{c.state} {STATES.get(c.state, '')}" + (" – Versorgungslücke" if c.gap else "")
+        rows.append((label, kind, target, share, state))
+    threshold = format_number(100 * chain.max_share_in_reach, 0, unit="%")
+    note = (f"Ein Glied ist vorhanden, wenn mindestens {threshold} der Zielgruppe ein Angebot der Lebensphase in "
+            "Reichweite haben; bei mehreren Angebotsarten zählt die mit dem höchsten Anteil. "
+            + " ".join(chain.notes))
+    table = Table(("Lebensphase", "Angebotsart", "Zielgruppe", "in Reichweite", "Glied der Kette"), tuple(rows),
+                  ("left", "left", "right", "right", "left"),
+                  empty="Für keine Lebensphase ist eine Angebotsart mit Standorten ausgewertet.")
+    return Body((table,), note.strip())
 
 
 Builder = Callable[[Subject], Body]
@@ -505,6 +535,7 @@ SECTIONS: tuple[tuple[str, str, Builder], ...] = (
     ("kennzahlen", "Kennzahlen", key_figures),
     ("indikatoren", "Indikatoren", indicators),
     ("reichweite", "Reichweite und Versorgungslücken", reach),
+    ("kette", "Präventionskette", chain_links),
     ("angebote", "Angebote", offers),
     ("schulen", "Grundschulen und Schulsozialindex", schools),
 )

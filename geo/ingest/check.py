@@ -15,8 +15,8 @@ from geo._errors import DataError, Problem, Report, VersionConflict, log_inciden
 from geo.crs import CrsGuess
 from geo.dataset import Dataset
 from geo.formatting import format_number
-from geo.ingest.age_bands import read_band
 from geo.ingest import catchments, clinic_births
+from geo.ingest.age_bands import read_band
 from geo.ingest.changes import ChangeSummary, find_duplicate_offers, merge_offers, summarise_changes
 from geo.ingest.columns import detect_district_columns
 from geo.ingest.districts import validate_districts

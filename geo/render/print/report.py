@@ -2,7 +2,8 @@
 
 Pages: the cover (:mod:`~geo.render.print.report_cover`: combined gap map, gap districts, key figures,
 contents); the need map; per analysed offer type a reach map with its gap districts; the ranking
-(:mod:`~geo.render.print.ranking`, option ``ranking``); the methods (:mod:`~geo.render.print.report_methods`);
+(:mod:`~geo.render.print.ranking`, option ``ranking``); the Präventionskette (:mod:`~geo.render.print.chain`,
+where a life phase has an analysed offer type); the methods (:mod:`~geo.render.print.report_methods`);
 with ``ranking="annex"`` an annex of the in-need rows without gap. Page primitives: :mod:`~geo.render.print.page`.
 """
 
@@ -21,6 +22,8 @@ from geo.analysis.need import IN_NEED_CLASSES
 from geo.analysis.protect import protect_gaps, protected_totals
 from geo.dataset import Dataset
 from geo.formatting import format_distance
+from geo.render.print.chain import TITLE as CHAIN_TITLE
+from geo.render.print.chain import chain_of, chain_page
 from geo.render.print.content import map_content
 from geo.render.print.drawing import draw_legend, draw_map, legend_height
 from geo.render.print.kit import TextMeasure, new_figure, paper_size_in, rc
@@ -225,6 +228,8 @@ def render_report(
 
         sections.append(_table_section(RANKING_TITLE[ranking], body_rows, header, measure, total_w, body,
                                        ranking_intro))
+        if chain_of(probe).measured:
+            sections.append(_Section(CHAIN_TITLE, [chain_page]))
         method_pages = layout_methods(measure, methods_blocks(probe, ranking), total_w, body - 0.32, body)
         sections.append(_Section(METHODS_TITLE, [_bind(methods_page, blocks=blocks, first=k == 0)
                                                  for k, blocks in enumerate(method_pages)]))

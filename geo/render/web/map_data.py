@@ -24,6 +24,7 @@ from geo.dataset import Dataset
 from geo.formatting import format_distance, format_number
 from geo.render import palette
 from geo.render.palette import HIDDEN_COLOR, NO_CLASS_COLOR, STATUS_COLORS, YLORRD
+from geo.render.web import chain_map
 from geo.render.web.schools import school_layer
 from geo.render.web.symbols import FALLBACK_COLOR, esc, marker_svg, safe_color
 
@@ -39,6 +40,8 @@ LABEL_MIN_ZOOM: Final[float] = 10.0
 HIDDEN_CLASS: Final[int] = -2
 #: Legend text of those districts (as on the print maps).
 HIDDEN_TEXT: Final[str] = "nicht ausgewiesen (Datenschutz)"
+#: The chain map: per district the number of missing links of the Präventionskette (:mod:`.chain_map`).
+CHAIN_MISSING: Final[str] = chain_map.VARIABLE
 #: ``gap_type`` that marks the gaps of every analysed offer type at once (the print "Versorgungslücken" map).
 ALL_TYPES: Final[str] = "__alle__"
 #: How that choice is named in the UI and on the map.
@@ -89,7 +92,7 @@ class Variable:
 
 
 def variables(result: Result, dataset: Dataset) -> dict[str, Variable]:
-    """Variables the choropleth can show: the status index, every indicator, every reach share."""
+    """Variables the choropleth can show: the status index, every indicator, every reach share, the chain map."""
     out = {STATUS: Variable(STATUS, "Statusindex (MSS)", "", 1, 2)}
     for key, row in dataset.indicator_definitions.iterrows():
         if key in result.districts.columns:
@@ -100,6 +103,8 @@ def variables(result: Result, dataset: Dataset) -> dict[str, Variable]:
         out[column("share_in_reach", t)] = Variable(
             column("share_in_reach", t), f"{result.population.in_reach}: {short}", "%", -1, 0
         )
+    if chain_map.available(result, dataset):
+        out[CHAIN_MISSING] = Variable(CHAIN_MISSING, chain_map.LABEL, "", 1, 0)
     return out
 
 
@@ -171,6 +176,12 @@ def classify(
             labels.append(text(upper) if i == 0 and low == text(upper) else f"{low} – {text(upper)}")
     counts = [int((classes == i).sum()) for i in range(len(labels))]
     return Classes(classes=classes, labels=labels, colors=colors, counts=counts)
+
+
+def _chain_classes(chain) -> Classes:
+    """The chain map's classes: whole numbers 0 … n of missing links, no classification scheme."""
+    numbers, labels, colors = chain_map.classes(chain)
+    return Classes(numbers, labels, colors, [int((numbers == i).sum()) for i in range(len(labels))])
 
 
 # ------------------------------------------------------------------------------------------------ offer types
@@ -292,7 +303,7 @@ def _district_tip(row: pd.Series, codes: dict, result: Result, names: dict[str, 
         ("Statusindex", shown("status_index", lambda v: format_number(v, 2, signed=True))),
         ("Statusklasse", esc(row["status_class"])),
     ]
-    if var is not None and var.key != STATUS and not _is_share(result, var):
+    if var is not None and var.key != STATUS and not _is_share(result, var) and var.key in row.index:
         unit = f" {esc(var.unit)}" if var.unit else ""
         rows.append((esc(var.label), shown(var.key, lambda v: format_number(v, var.decimals) + unit)))
     cells = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in rows)
@@ -445,7 +456,9 @@ def map_data(
     result, dataset
         The analysis result and the data set it was computed from.
     variable
-        ``"status_index"``, an indicator key or ``share_in_reach__<type>`` (see :func:`variables`).
+        ``"status_index"``, an indicator key, ``share_in_reach__<type>`` or :data:`CHAIN_MISSING` (the number
+        of missing links of the Präventionskette, classes 0 … n of their own; ``scheme`` and ``k`` do not apply)
+        (see :func:`variables`).
     scheme
         A key of :data:`SCHEMES`; ``"mss"`` only for the status index.
     k
@@ -479,7 +492,8 @@ def map_data(
     k = int(min(7, max(2, k)))
     d = result.districts
     codes = district_codes(result)
-    classes = classify(result, var, scheme=scheme, k=k, codes=codes)
+    chain = chain_map.chain_of(result, dataset) if var.key == CHAIN_MISSING else None
+    classes = classify(result, var, scheme=scheme, k=k, codes=codes) if chain is None else _chain_classes(chain)
     row_codes = codes.to_dict("index")
     geometry = display_geometry(d, tolerance_m=simplify_m)
     n_gaps = gap_counts(result, gap_types)
@@ -529,7 +543,8 @@ def map_data(
                     "fill": classes.color_of(int(classes.classes[i])),
                     "gap": bool(n_gaps[i]),
                     "gaps": int(n_gaps[i]),
-                    "tip": _district_tip(row, row_codes[idx], result, short_names, var),
+                    "tip": _district_tip(row, row_codes[idx], result, short_names, var)
+                    + (chain_map.tip_line(chain, i) if chain is not None else ""),
                 },
             }
         )
@@ -561,6 +576,10 @@ def map_data(
         no_class_text = "kein Wert"
     else:
         no_class_text = f"{NOT_CLASSIFIED} (unter {min_inh} EW oder ohne Wert)"
+    note = result.population.note
+    if chain is not None:  # the chain map's own legend texts
+        subtitle, no_class_text = chain_map.subtitle(chain), chain_map.NO_CLASS_TEXT
+        note = " ".join(n for n in (chain_map.note(chain), note) if n)
     gap_legend = _gap_legend(result, dataset, gap_type, gap_types, n_gaps) if gap_types else ""
     legend = _legend(
         title=title, subtitle=subtitle, classes=classes, gap=gap_legend,
@@ -569,7 +588,8 @@ def map_data(
             (info.color, f"{info.names.short}: {format_distance(result.radii[t])}")
             for t, info in infos.items() if reach and t in result.radii
         ],
-        no_class_count=no_class, no_class_text=no_class_text, note=result.population.note,
+        no_class_count=no_class, no_class_text=no_class_text,
+        note=note,
         schools=schools["legend"] if schools else "",
         hidden_count=int((classes.classes == HIDDEN_CLASS).sum()), protection_note=bool((codes != "").any(axis=None)),
     )
