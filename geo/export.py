@@ -39,7 +39,7 @@ from geo.analysis import Result
 from geo.analysis.chain import Chain, chain_matrix, most_missing_text
 from geo.analysis.protect import district_codes, rule_text
 from geo.dataset import Dataset
-from geo.render.chain_tables import export_table, method_notes
+from geo.render import chain_tables
 from geo.render.print.content import KINDS as MAP_KINDS
 from geo.render.print.content import MapOptions, MapSpec
 from geo.render.print.kit import figure_bytes
@@ -439,7 +439,7 @@ def _chain(dataset: Dataset, result: Result) -> Chain:
 def _chain_notes(dataset: Dataset, result: Result, chain: Chain | None = None) -> list[tuple[str, str]]:
     """The chain's method note (:func:`geo.render.chain_tables.method_notes`) with the result sentence first."""
     chain = chain or _chain(dataset, result)
-    return [("Ergebnis", most_missing_text(chain)), *method_notes(chain, result, dataset.offer_types)]
+    return [("Ergebnis", most_missing_text(chain)), *chain_tables.method_notes(chain, result, dataset.offer_types)]
 
 
 def chain_csv_bytes(dataset: Dataset, result: Result) -> bytes:
@@ -447,7 +447,7 @@ def chain_csv_bytes(dataset: Dataset, result: Result) -> bytes:
 
     The method note travels in the JSON sidecar (:func:`sidecar`).
     """
-    return german_csv_bytes(export_table(_chain(dataset, result), offer_types=dataset.offer_types))
+    return german_csv_bytes(chain_tables.export_table(_chain(dataset, result), offer_types=dataset.offer_types))
 
 
 def chain_xlsx_bytes(dataset: Dataset, result: Result, options: ExportOptions | None = None) -> bytes:
@@ -469,7 +469,7 @@ def chain_xlsx_bytes(dataset: Dataset, result: Result, options: ExportOptions | 
     wb = Workbook()
     ws = wb.active
     ws.title = "Präventionskette"
-    table = export_table(chain, offer_types=dataset.offer_types)
+    table = chain_tables.export_table(chain, offer_types=dataset.offer_types)
     _write_sheet(ws, table, number_formats={c: "0.0" for c in table.columns if c.endswith("(%)")})
     _write_sheet(wb.create_sheet("Erläuterungen"), pd.DataFrame(notes, columns=["Thema", "Beschreibung"]),
                  widths={"Thema": 34, "Beschreibung": 110})
