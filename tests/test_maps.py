@@ -217,7 +217,7 @@ def test_demo_map_has_one_feature_per_district_and_is_small(demo):
     assert len(data["labels"]) == 57
     gaps = sum(f["properties"]["gap"] for f in data["districts"]["features"])
     assert gaps == result.key_figures[column("gap_districts", "fgz")] == 2
-    assert len(data["offers"]) == len(dataset.offers) == 34
+    assert len(data["offers"]) == len(dataset.offers) == 79  # with the 45 Grundschulen (context, no reach)
     assert data["stamp"] == settings.SYNTHETIC_STAMP
     html = leaflet.need_map(result, dataset, gap_type="fgz", reach=True).get_root().render()
     assert len(html) < 1_000_000

@@ -91,7 +91,9 @@ def crowded(dataset):
         geometry=[Point(centre.x + (i % 5) * 5, centre.y + (i // 5) * 5) for i in range(40)],
         crs=settings.METRIC_CRS,
     )
-    offers = pd.concat([dataset.offers.to_crs(settings.METRIC_CRS), extra], ignore_index=True)
+    # Without the demo's Grundschulen (context points): the district in need keeps its one offer, as the test says.
+    own = dataset.offers[dataset.offers[settings.OFFER_TYPE] != "grundschule"]
+    offers = pd.concat([own.to_crs(settings.METRIC_CRS), extra], ignore_index=True)
     return dataset.with_layers(indicator_definitions=defs, indicators=indicators,
                                offers=gpd.GeoDataFrame(offers, geometry="geometry", crs=settings.METRIC_CRS))
 

@@ -113,9 +113,11 @@ def test_a_practice_copy_holds_the_demo_as_version_1_and_keeps_the_stamp(data_ro
     data, demo = copy.dataset(), load_demo()
     assert data.synthetic is True and settings.SYNTHETIC_STAMP in data.source
     assert {layer: info.version for layer, info in copy.active_versions().items()} == {
-        "districts": 1, "offers": 1, "residents": 1, "indicators": 1, "definitions": 1,
+        "districts": 1, "offers": 1, "residents": 1, "indicators": 1, "definitions": 1, "sozialindex": 1,
     }
     assert data.indicator_definitions.equals(demo.indicator_definitions)
+    assert data.sozialindex[[settings.SCHOOL_ID, settings.SOZIALINDEX]].astype(str).equals(
+        demo.sozialindex.astype(str))
     assert len(data.offers) == len(demo.offers) and len(data.residents) == len(demo.residents)
 
 
