@@ -45,8 +45,9 @@ def test_every_page_names_inhabitants_without_children(city, page):
     shown = texts(at)
     assert "Kinder in Reichweite" not in shown and "Kinder in Sozialräumen mit hohem Bedarf" not in shown
     assert "Kinder ohne" not in shown
-    # one count only: no choice in the sidebar
-    assert not [s for s in at.sidebar.selectbox if s.label == "Reichweite gemessen an"]
+    # one count only: the target groups, or it for every type
+    (choice,) = [s for s in at.sidebar.selectbox if s.label == "Reichweite gemessen an"]
+    assert choice.options == ["Zielgruppe je Angebotsart", "Einwohnerinnen und Einwohner"]
     if page in ("app_pages/0_Uebersicht.py", "app_pages/1_Karte.py", "app_pages/2_Analyse.py",
                 "app_pages/6_Methodik.py"):
         assert NOTE in [i.value for i in at.info]
@@ -58,7 +59,7 @@ def test_overview_figures_weighted_by_inhabitants(city):
     at = open_page(timeout=TIMEOUT)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Einwohner in Sozialräumen mit hohem Bedarf"] == format_number(expected["population_in_need"])
-    reached = expected[column("in_need_reached", "fgz")] / expected["population_in_need"]
+    reached = expected[column("in_need_reached", "fgz")] / expected[column("target_in_need", "fgz")]
     assert metrics["FGZ"] == f"{format_number(100 * reached)} %"
     assert "Einwohnerinnen und Einwohner ohne Angebot in Reichweite" in texts(at)
 
@@ -69,7 +70,7 @@ def test_with_children_the_sidebar_offers_inhabitants_and_the_pages_follow():
     assert "Kinder in Sozialräumen mit hohem Bedarf" in [m.label for m in at.metric]
     assert not [i for i in at.info if "Reichweite gemessen an" in str(i.value)]
     choice = at.sidebar.selectbox(key="pa_population")
-    assert choice.options == ["Kinder 0–17", "Einwohnerinnen und Einwohner"]
+    assert choice.options == ["Zielgruppe je Angebotsart", "Kinder 0–17", "Einwohnerinnen und Einwohner"]
     choice.set_value("inhabitants").run(timeout=TIMEOUT)
     assert not at.exception
     assert "Einwohner in Sozialräumen mit hohem Bedarf" in [m.label for m in at.metric]

@@ -20,6 +20,13 @@ from geo import crs, settings
 HOST_COLUMNS = [settings.OFFER_ID, settings.OFFER_NAME, settings.OFFER_ADDRESS, "runs_offer", "offer_ids"]
 
 
+def _text(table: pd.DataFrame, name: str) -> np.ndarray:
+    """Column ``name`` as text, "" where missing (and all "" where the layer lacks the column)."""
+    if name not in table.columns:
+        return np.full(len(table), "", dtype=object)
+    return table[name].fillna("").astype("str").to_numpy()
+
+
 def host_facilities(
     offers: gpd.GeoDataFrame, *, offer_type: str, host_type: str, match_m: float | None = None,
 ) -> gpd.GeoDataFrame:
@@ -66,8 +73,8 @@ def host_facilities(
     out = gpd.GeoDataFrame(
         {
             settings.OFFER_ID: table[settings.OFFER_ID].astype("str").to_numpy(),
-            settings.OFFER_NAME: table[settings.OFFER_NAME].astype("str").to_numpy(),
-            settings.OFFER_ADDRESS: table[settings.OFFER_ADDRESS].astype("str").to_numpy(),
+            settings.OFFER_NAME: _text(table, settings.OFFER_NAME),
+            settings.OFFER_ADDRESS: _text(table, settings.OFFER_ADDRESS),  # an offers layer may have no addresses
             "runs_offer": np.array([bool(i) for i in ids], dtype=bool),
             "offer_ids": [", ".join(i) for i in ids],
         },
