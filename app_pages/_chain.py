@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from urllib.parse import quote
 
+import numpy as np
 import streamlit as st
 
 from app_pages import _map
@@ -61,9 +62,9 @@ def show(dataset: Dataset, result: Result, *, district_ids: Collection[str] | No
     only_need = c2.toggle("nur Sozialräume mit hohem Bedarf", **ui.remember("analyse_chain_need", False))
     table = ct.matrix_table(chain, by=by)
     styles = ct.matrix_styles(chain, by=by)
-    keep = table[ct.IN_NEED].to_numpy(dtype=bool) if only_need else table[ct.IN_NEED].notna().to_numpy()
+    keep = table[ct.IN_NEED].to_numpy(dtype=bool, copy=True) if only_need else np.ones(len(table), dtype=bool)
     if district_ids is not None:
-        keep &= table[ct.DISTRICT_NO].astype(str).isin(set(district_ids)).to_numpy()
+        keep = keep & table[ct.DISTRICT_NO].astype(str).isin(set(district_ids)).to_numpy()
     table, styles = table[keep].reset_index(drop=True), styles[keep].reset_index(drop=True)
     phases = list(ct.phase_headers(chain).values())
     n_need = int(table[ct.IN_NEED].sum())

@@ -49,7 +49,8 @@ def hand_result(names: list[str] = NAMES) -> Result:
     """The hand-made result: per type ``target``, ``share_in_reach``, ``without_reach`` and ``gap``."""
     d = gpd.GeoDataFrame(
         {settings.DISTRICT_ID: IDS, settings.DISTRICT_NAME: names, "status_class": STATUS,
-         "classified": True, "status_index": [-1.2, 2.1, 1.1, 0.3], settings.INHABITANTS: [1000, 2000, 500, 800], settings.CHILDREN: [120, 150, 0, 60]},
+         "classified": True, "status_index": [-1.2, 2.1, 1.1, 0.3],
+         settings.INHABITANTS: [1000, 2000, 500, 800], settings.CHILDREN: [120, 150, 0, 60]},
         geometry=[box(*xy(1000 * i, 0), *xy(1000 * (i + 1), 1000)) for i in range(4)], crs="EPSG:25832",
     )
     in_need = d["status_class"].isin(["Status niedrig", "Status sehr niedrig"]).to_numpy()
@@ -291,7 +292,7 @@ def test_steckbrief_section():
     hafen = chain_links(Subject(common, 3)).tables[0].rows
     assert hafen[0][2:4] == ("< 3", "•") and hafen[0][4].startswith("• aus Datenschutzgründen")
     assert hafen[2][2:] == ("40", "•", "✔ Glied vorhanden")
-    assert "mindestens 50\u00a0%" in body.note and "Jugend und Übergang Schule–Beruf" in body.note
+    assert "ab 50\u00a0% der Zielgruppe" in body.note and "höchsten Anteil" in body.note
 
 
 def _chain_page_text(dataset, result) -> str:

@@ -137,13 +137,13 @@ def test_city_indicators_without_the_demo_names(case):
 def test_a_new_section_is_one_more_builder(case, monkeypatch):
     import geo.analysis.profile as module
 
-    def chain(subject):
-        return Body((Table(("Lebensphase", "Angebote"), (("0–3 Jahre", subject.district_id),)),), "neu")
+    def change(subject):
+        return Body((Table(("Jahr", "Sozialraum"), (("2023", subject.district_id),)),), "neu")
 
-    monkeypatch.setattr(module, "SECTIONS", (*module.SECTIONS, ("kette", "Präventionskette", chain)))
+    monkeypatch.setattr(module, "SECTIONS", (*module.SECTIONS, ("verlauf", "Entwicklung", change)))
     profile = district_profile(*case, "02")
-    assert profile.section("kette").title == "Präventionskette"
-    assert rows(profile, "kette") == [("0–3 Jahre", "02")]
+    assert profile.section("verlauf").title == "Entwicklung"
+    assert rows(profile, "verlauf") == [("2023", "02")]
 
 
 def test_a_count_indicator_of_one_or_two_people_is_protected(case):

@@ -520,9 +520,8 @@ def chain_links(s: Subject) -> Body:
         state = f"{c.state} {STATES.get(c.state, '')}" + (" – Versorgungslücke" if c.gap else "")
         rows.append((label, kind, target, share, state))
     threshold = format_number(100 * chain.max_share_in_reach, 0, unit="%")
-    note = (f"Ein Glied ist vorhanden, wenn mindestens {threshold} der Zielgruppe ein Angebot der Lebensphase in "
-            "Reichweite haben; bei mehreren Angebotsarten zählt die mit dem höchsten Anteil. "
-            + " ".join(chain.notes))
+    note = (f"Glied vorhanden ab {threshold} der Zielgruppe in Reichweite; bei mehreren Angebotsarten zählt die "
+            "mit dem höchsten Anteil.")
     table = Table(("Lebensphase", "Angebotsart", "Zielgruppe", "in Reichweite", "Glied der Kette"), tuple(rows),
                   ("left", "left", "right", "right", "left"),
                   empty="Für keine Lebensphase ist eine Angebotsart mit Standorten ausgewertet.")
