@@ -63,17 +63,18 @@ def overview() -> None:
         )
     for col, t in zip(cols[1:], result.offer_types, strict=True):
         share, reached = totals[column("share_in_need_reached", t)], totals[column("in_need_reached", t)]
-        radius = format_distance(result.radii[t])
+        target, model = result.targets.get(t, p), result.reach_models.get(t)
+        how = model.description if model is not None else f"Luftlinie, {format_distance(result.radii[t])}"
         with col:
             st.metric(
                 ui.md(dataset.type_labels(t).short), ui.pct(share.value) if np.isfinite(share.value) else "–",
                 border=True,
-                help=ui.md(f"Anteil {p.genitive} in Sozialräumen mit hohem Bedarf, die höchstens {radius} "
-                           "(Luftlinie) vom nächsten Angebot entfernt wohnen." + _left_out(share.left_out)),
+                help=ui.md(f"Anteil {target.genitive} in Sozialräumen mit hohem Bedarf, die ein Angebot in "
+                           f"Reichweite haben ({how})." + _left_out(share.left_out)),
             )
             n_gaps = int(totals[column("gap_districts", t)].value)
             st.caption(
-                f"{ui.md(p.plural)} in Sozialräumen mit hohem Bedarf in Reichweite ({radius}): "
+                f"{ui.md(target.plural)} in Sozialräumen mit hohem Bedarf in Reichweite ({ui.md(how)}): "
                 f"{format_number(reached.value)} · "
                 f"{n_gaps} {'Versorgungslücke' if n_gaps == 1 else 'Versorgungslücken'}" + _left_out(reached.left_out)
             )
@@ -101,7 +102,8 @@ def overview() -> None:
     st.caption(
         "Flächenfarbe: Statusklasse des Sozialraums (dunkler = mehr Bedarf). Schraffiert mit gestricheltem Rand: "
         f"Versorgungslücke – ein Sozialraum mit hohem Bedarf, in dem weniger als {ui.pct(result.max_share_in_reach)} "
-        f"{ui.md(p.genitive)} ein Angebot in Reichweite haben; die Zahl im Kreis nennt, für wie viele Angebotsarten. "
+        "der Zielgruppe einer Angebotsart (z. B. Kinder von 6 bis unter 10 Jahren beim FGZ) ein Angebot in Reichweite "
+        "haben; die Zahl im Kreis nennt, für wie viele Angebotsarten. "
         "Fahren Sie mit der Maus über einen Sozialraum für seine Zahlen; ein Klick öffnet seinen Steckbrief."
     )
 
@@ -122,8 +124,8 @@ def _top_gaps(result, dataset) -> None:
     p = result.population
     for i, (_, row) in enumerate(top.iterrows(), start=1):
         kind = dataset.type_labels(row["offer_type"]).short
-        without = row["without_reach"]
-        count = "" if without == HIDDEN else f" · {format_number(without)} {p.plural} ohne Angebot in Reichweite"
+        without, target = row["without_reach"], result.targets.get(row["offer_type"], p)
+        count = "" if without == HIDDEN else f" · {format_number(without)} {target.plural} ohne Angebot in Reichweite"
         label = ui.md(f"{i}. {row[settings.DISTRICT_NAME]} – {kind}{count}")
         st.page_link(
             _map.PROFILE_PAGE, label=label, query_params={_map.PROFILE_PARAM: str(row[settings.DISTRICT_ID])},

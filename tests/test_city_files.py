@@ -320,7 +320,11 @@ def test_no_data_codes_never_store_anything_wrong(tmp_path):
     data = (IND_HEAD + "\n" + "\n".join(rows) + "\n").encode("cp1252")
     check = check_upload(data, "indikatoren.csv", kind="indicators", context=demo)
     assert check.ok and [p.message.split(":")[0] for p in check.report.problems] == [
-        "„-9999,0“ (keine Angabe) als fehlende Werte gelesen", "„.“ (keine Angabe) als fehlende Werte gelesen"]
+        "„-9999,0“ (keine Angabe) als fehlende Werte gelesen", "„.“ (keine Angabe) als fehlende Werte gelesen",
+        # the demo stores age bands and births for 2024; a file without them drops them, and says so
+        "Die Datei enthält keine Spalten für 0 bis unter 3 Jahre, 3 bis unter 6 Jahre, 6 bis unter 10 Jahre, 10 bis "
+        "unter 18 Jahre, Geburten; die gespeicherten Zahlen der hochgeladenen Jahre entfallen damit. Nehmen Sie die "
+        "Spalten in die Datei auf, wenn sie bleiben sollen."]
     ws = Workspace(tmp_path)
     commit_upload(ws, check, filename="indikatoren.csv")
     stored = ws.load("indicators")
@@ -366,7 +370,9 @@ def test_the_same_citys_ids_without_zeros_stay_a_warning():
     ids = [i.lstrip("0") for i in demo.districts[settings.DISTRICT_ID]] + ["999"]  # Excel dropped the zeros
     data = (IND_HEAD + "\n" + "\n".join(f"{i};2024;1000;100;20;5;15" for i in ids) + "\n").encode("cp1252")
     check = check_upload(data, "indikatoren.csv", kind="indicators", context=demo)
-    assert check.ok and [p.severity for p in check.report.problems] == ["warning", "warning"]
+    # the third warning: the demo's stored age bands and births of 2024 are dropped by a file without them
+    assert check.ok and [p.severity for p in check.report.problems] == ["warning", "warning", "warning"]
+    assert "die gespeicherten Zahlen der hochgeladenen Jahre entfallen" in messages(check.report)[2]
     assert messages(check.report)[0] == ("1 Kennung(en) passen zu keinem Sozialraum und werden nicht übernommen: "
                                          "„999“ (Zeile 59).")
     assert messages(check.report)[1].startswith("57 Kennung(en) wurden ohne führende Nullen zugeordnet (z. B. 101 → "

@@ -217,7 +217,8 @@ def test_demo_map_has_one_feature_per_district_and_is_small(demo):
     assert len(data["labels"]) == 57
     gaps = sum(f["properties"]["gap"] for f in data["districts"]["features"])
     assert gaps == result.key_figures[column("gap_districts", "fgz")] == 2
-    assert len(data["offers"]) == len(dataset.offers) == 79  # with the 45 Grundschulen (context, no reach)
+    # the 45 Grundschulen are drawn by their Schulsozialindex in a layer of their own, the other 34 offers as offers
+    assert len(data["offers"]) == 34 and data["schools"]["count"] == 45 and len(dataset.offers) == 79
     assert data["stamp"] == settings.SYNTHETIC_STAMP
     html = leaflet.need_map(result, dataset, gap_type="fgz", reach=True).get_root().render()
     assert len(html) < 1_000_000
@@ -477,12 +478,14 @@ def test_overview_lists_the_five_largest_gaps_across_types_each_linking_its_prof
     # result.gaps of the demo by hand: most children without an offer in reach first, over all three types
     # (the type's target group: children 6–9 for the FGZ, 0–2 for the Familienbüro; Eichkamp's births mostly belong
     # to a clinic with a Lotsendienst: no Lotsendienst gap)
-    expected = [("Eichkamp – FGZ · 402", "0401"), ("Buchenhain – FGZ · 368", "0305"),
-                ("Eichkamp – Familienbüro · 274", "0401"), ("Lohfeld – Familienbüro · 74", "0804")]
+    expected = [("Eichkamp – FGZ · 472 Kinder von 6 bis unter 10 Jahren", "0401"),
+                ("Eichkamp – Familienbüro · 319 Kinder von 0 bis unter 3 Jahren", "0401"),
+                ("Buchenhain – FGZ · 313 Kinder von 6 bis unter 10 Jahren", "0305"),
+                ("Lohfeld – Familienbüro · 94 Kinder von 0 bis unter 3 Jahren", "0804")]
     links = profile_calls["link"]
     assert len(links) == 4
     for i, ((label, params), (text, district)) in enumerate(zip(links, expected, strict=True), start=1):
-        assert label.replace("\\", "") == f"{i}. {text} Kinder ohne Angebot in Reichweite"
+        assert label.replace("\\", "") == f"{i}. {text} ohne Angebot in Reichweite"
         assert params == {_map.PROFILE_PARAM: district}
 
 
