@@ -123,8 +123,9 @@ def test_analyse_filters_the_ranked_gaps(demo):
     # Eichkamp's births belong mostly to a clinic with a Lotsendienst (nearest Geburtsklinik): 4 gaps, not 5
     assert len(gaps_table) == int(result.gaps["is_gap"].sum()) == 4
     assert gaps_table["Sozialraum"].iloc[0] == result.gaps[settings.DISTRICT_NAME].iloc[0] == "Eichkamp"
-    assert gaps_table["Begründung"].iloc[0].startswith("100 % der Kinder von 6 bis unter 10 Jahren wohnen weiter "
-                                                       "als 1 km")
+    # the demo's FGZ by assigned Grundschule: none of Eichkamp's schools runs an FGZ
+    assert gaps_table["Begründung"].iloc[0].startswith("100 % der Kinder von 6 bis unter 10 Jahren gehören zu einer "
+                                                       "Grundschule ohne FGZ")
     assert len(at.dataframe[1].value) == 57  # all districts
 
     at.radio(key="analyse_only_gaps").set_value(False).run(timeout=TIMEOUT)

@@ -17,7 +17,6 @@ from geo import demo
 from geo.analysis import analyse, column
 from geo.analysis.protect import district_codes
 from geo.export import ExportOptions, export
-from geo.formatting import format_distance
 from geo.render import palette
 from geo.render.print import content as map_contents
 from geo.render.print import drawing, kit
@@ -181,13 +180,22 @@ def test_reach_maps_share_one_scheme_darker_is_fewer_reached(demo_case, offer_ty
     dataset, result = demo_case
     content = map_content("reach", dataset, result, offer_type=offer_type)
     section = content.sections[0]
-    assert section.title == (f"Anteil der Kinder im Umkreis von {format_distance(result.radii[offer_type])} "
-                             "(dunkler = weniger Kinder in Reichweite)")
+    # each type for its target group with its reach model in force (the demo: FGZ by assigned Grundschule, the
+    # Lotsendienst by the nearest Geburtsklinik, the Familienbüro by radius)
+    assert section.title == {
+        "familienbuero": "Anteil der Kinder von 0 bis unter 3 Jahren im Umkreis von 1,5 km um ein Familienbüro "
+                         "(dunkler = weniger Kinder von 0 bis unter 3 Jahren in Reichweite)",
+        "fgz": "Anteil der Kinder von 6 bis unter 10 Jahren mit FGZ in Reichweite (zugeordnete Grundschule (nächste; "
+               "20 von 45 Einrichtungen mit FGZ)) (dunkler = weniger Kinder von 6 bis unter 10 Jahren in Reichweite)",
+        "lotsendienst": "Anteil der Geburten mit Lotsendienst in Reichweite (zugeordnete Geburtsklinik (nächste; 2 von "
+                        "4 Einrichtungen mit Lotsendienst)) (dunkler = weniger Geburten in Reichweite)",
+    }[offer_type]
     labels = [item.label.rsplit(" (", 1)[0] for item in section.items]
     # measured for the type's target group (e.g. children 6–9), some districts' shares are protected
     coded = (district_codes(result)[column("share_in_reach", offer_type)] != "").to_numpy()
+    no_value = ~coded & np.isnan(result.districts[column("share_in_reach", offer_type)].to_numpy(dtype=float))
     assert labels == ["unter 25 %", "25 bis unter 50 %", "50 bis unter 75 %", "75 % und mehr",
-                      *(["nicht ausgewiesen"] if coded.any() else [])]
+                      *(["nicht ausgewiesen"] if coded.any() else []), *(["kein Wert"] if no_value.any() else [])]
     faces = [item.style.face for item in section.items][:4]
     assert faces == ["#6a51a3", "#9e9ac8", "#cbc9e2", "#f2f0f7"] == palette.reach_colors(4)  # same for every type
     assert np.all(np.diff([_lightness(f) for f in faces]) > 5)  # legend order: lighter with every class
@@ -299,4 +307,4 @@ def test_indicator_choices_are_german(demo_case):
     dataset, result = demo_case
     choices = map_contents.indicator_choices(dataset, result)
     assert choices["sgb2_children_quota"] == "SGB-II-Quote Kinder unter 15 Jahren"
-    assert choices[column("share_in_reach", "fgz")] == "FGZ: Anteil der Kinder in Reichweite"
+    assert choices[column("share_in_reach", "fgz")] == "FGZ: Anteil der Kinder von 6 bis unter 10 Jahren in Reichweite"

@@ -236,7 +236,7 @@ def test_page_opens_the_district_of_the_address():
     assert any("**Status niedrig** – Sozialraum mit hohem Bedarf" in m for m in markdown)
     assert [h for h in markdown if h.startswith("#### ")] == [
         "#### Kennzahlen", "#### Indikatoren", "#### Reichweite und Versorgungslücken", "#### Präventionskette",
-        "#### Angebote"]
+        "#### Angebote", "#### Grundschulen und Schulsozialindex"]  # the demo has Grundschulen with an index
     indicators = at.table[2].value  # two halves of the key figures, then the indicators
     assert list(indicators["Indikator"]) == ["SGB\\-II\\-Quote Kinder unter 15 Jahren", "Arbeitslosenquote",
                                              "Anteil Alleinerziehender"]

@@ -24,6 +24,7 @@ from geo.analysis.need import CLASS_BOUNDS, IN_NEED_CLASSES, NOT_CLASSIFIED, STA
 from geo.analysis.protect import district_codes
 from geo.dataset import Dataset
 from geo.formatting import format_distance, format_number
+from geo.render import reach_words
 from geo.render.palette import (
     BIVARIATE_COLORS,
     HIDDEN_COLOR,
@@ -138,7 +139,7 @@ def indicator_choices(dataset: Dataset, result: Result) -> dict[str, str]:
         out[key] = _indicator_label(dataset, key)
     for t in result.offer_types:
         short = dataset.type_labels(t).short
-        p = result.population
+        p = reach_words.target(result, t)
         out[column("share_in_reach", t)] = f"{short}: Anteil {p.genitive} in Reichweite"
         out[column("median_distance_m", t)] = f"{short}: Medianweg {p.genitive}"
         out[column("without_reach", t)] = f"{short}: {p.plural} ohne Angebot in Reichweite"
@@ -290,15 +291,15 @@ def _variable(dataset: Dataset, result: Result, name: str) -> dict:
     p = result.population
     for t in result.offer_types:
         short = dataset.type_labels(t).short
-        radius = format_distance(result.radii[t])
+        p = reach_words.target(result, t)
         if name == column("share_in_reach", t):
-            return dict(label=f"Anteil {p.genitive} im Umkreis von {radius} um ein {short}", unit="%", scale=100,
+            return dict(label=f"Anteil {p.genitive} {reach_words.within(result, t, short)}", unit="%", scale=100,
                         decimals=0, cmap="reach", need=False)
         if name == column("median_distance_m", t):
             return dict(label=f"Medianweg {p.genitive} zum nächsten {short}", unit="m", scale=1, decimals=0,
                         cmap="YlOrBr", need=False)
         if name == column("without_reach", t):
-            return dict(label=f"{p.plural} weiter als {radius} vom nächsten {short}", unit="", scale=1, decimals=0,
+            return dict(label=f"{p.plural} ohne {short} in Reichweite", unit="", scale=1, decimals=0,
                         cmap="YlOrBr", need=False)
     if name == "status_index":
         return dict(label="Statusindex (positiv = mehr Bedarf)", unit="", scale=1, decimals=2, cmap="YlOrBr",
@@ -419,9 +420,9 @@ class _Base:
 
     @property
     def radius_note(self) -> str:
-        """Radii of the map's offer types, e.g. "FGZ 800 m"."""
+        """Radii (reach models) of the map's offer types, e.g. "FGZ 800 m"."""
         labels = self.dataset.type_labels
-        return ", ".join(f"{labels(t).short} {format_distance(self.result.radii[t])}" for t in self.types)
+        return ", ".join(reach_words.short_note(self.result, t, labels(t).short) for t in self.types)
 
     def layers(self, types: list[str], *, reach: bool = False, filled: bool = False) -> list[OfferLayer]:
         """Offer layers of ``types`` (see :func:`_offer_layers`)."""
@@ -491,6 +492,7 @@ def _offers_map(b: _Base) -> MapContent:
 
 def _reach_map(b: _Base) -> MapContent:
     d, result, t = b.districts, b.result, b.spec.offer_type
+    tp = reach_words.target(result, t)
     share = d[column("share_in_reach", t)].to_numpy(dtype=float)
     hidden = (b.codes[column("share_in_reach", t)] != "").to_numpy()
     usable = np.isfinite(share) & ~hidden
@@ -500,17 +502,16 @@ def _reach_map(b: _Base) -> MapContent:
     layers = b.layers([t])
     threshold = format_number(100 * result.max_share_in_reach, 0)
     legend = [
-        LegendSection(f"Anteil {result.population.genitive} im Umkreis von {format_distance(result.radii[t])} "
-                      f"({reach_scheme_note(result.population.plural)})", items + extra),
+        LegendSection(f"Anteil {tp.genitive} {reach_words.within(result, t, b.dataset.type_labels(t).short)} "
+                      f"({reach_scheme_note(tp.plural)})", items + extra),
         LegendSection("Angebote", b.offer_items(layers)),
     ]
     if gap.any():
         legend.append(LegendSection("Versorgungslücke", [LegendItem(
-            f"hoher Bedarf und unter {threshold} % {result.population.genitive} in Reichweite ({int(gap.sum())})",
+            f"hoher Bedarf und unter {threshold} % {tp.genitive} in Reichweite ({int(gap.sum())})",
             Style("none", EMPHASIS), linewidth=2.2)]))
-    method = (f"Anteil {result.population.genitive} (nach Wohnort) höchstens {format_distance(result.radii[t])} "
-              "Luftlinie vom "
-              f"nächsten Angebot; feste Klassen in 25-%-Schritten, {reach_scheme_note(result.population.plural)} "
+    method = (f"Anteil {tp.genitive} (nach Wohnort) {reach_words.within(result, t, b.dataset.type_labels(t).short)}"
+              f"; feste Klassen in 25-%-Schritten, {reach_scheme_note(tp.plural)} "
               f"(gleiche Farben für jede Angebotsart); Lücke: Status niedrig/sehr niedrig und "
               f"unter {threshold} % in Reichweite")
     return MapContent("reach", f"Reichweite: {b.dataset.type_labels(t).plural}", method, styles, legend,
@@ -553,15 +554,16 @@ def _bivariate_map(b: _Base) -> MapContent:
     low, good = (format_number(100 * x, 0, unit="%") for x in rb)
     radius = format_distance(result.radii[t])
     method = (f"Bedarf = MSS-Statusklasse („Status hoch“ | „Status mittel“ | „Status niedrig“ oder „sehr niedrig“, "
-              f"nach rechts mehr Bedarf) × Anteil {result.population.genitive} im Umkreis von {radius} Luftlinie "
-              f"um ein {dataset.type_labels(t).short} (unter {low} | {low} bis unter {good} | ab {good}, nach oben "
+              f"nach rechts mehr Bedarf) × Anteil {reach_words.target(result, t).genitive} "
+              f"{reach_words.within(result, t, dataset.type_labels(t).short)} "
+              f"(unter {low} | {low} bis unter {good} | ab {good}, nach oben "
               "besser erreicht); je dunkler, desto dringender; dunkelrot = Versorgungslücke")
     worst = (bi["need"] == 2) & (bi["reach"] == 0) & (bi["state"] == "ok")
     return MapContent("bivariate", f"Bedarf und Reichweite: {dataset.type_labels(t).plural}", method,
                       _bivariate_styles(bi), legend, offers=layers, bold=worst.to_numpy(),
                       bivariate={"need_bins": nb, "reach_bins": rb, "radius": radius,
-                                 "people": result.population.plural,
-                                 "genitive": result.population.genitive,
+                                 "people": reach_words.target(result, t).plural,
+                                 "genitive": reach_words.target(result, t).genitive,
                                  "short": dataset.type_labels(t).short, "counts": _bivariate_counts(bi)})
 
 
@@ -617,8 +619,8 @@ def _gaps_map(b: _Base) -> MapContent:
             else "" for row in gap_matrix
         ]
     title = f"Versorgungslücken: {dataset.type_labels(offer_type).plural}" if offer_type else "Versorgungslücken"
-    method = (f"Lücke: Status niedrig/sehr niedrig und unter {threshold} % {b.result.population.genitive} im Umkreis "
-              f"({b.radius_note}, Luftlinie) des nächsten Angebots")
+    method = (f"Lücke: Status niedrig/sehr niedrig und unter {threshold} % der Zielgruppe einer Angebotsart mit einem "
+              f"Angebot in Reichweite ({b.radius_note})")
     return MapContent("gaps", title, method, styles, legend, offers=layers, bold=n_gaps > 0, label_suffix=suffix)
 
 
