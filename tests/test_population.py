@@ -190,7 +190,7 @@ def test_web_map_tooltips_and_legend_name_inhabitants(demo_city):
     dataset, result = demo_city
     data = map_data(result, dataset, variable=column("share_in_reach", "fgz"), scheme="quantiles", gap_type="fgz")
     payload = json.dumps(data, ensure_ascii=False)
-    assert f"{IN_REACH} (Luftlinie)" in payload and NOTE in data["legend"]
+    assert IN_REACH in payload and NOTE in data["legend"]  # the FGZ by assigned Grundschule: not "Luftlinie"
     assert "unter 50 % der Einwohnerinnen und Einwohner in Reichweite" in data["legend"]
     assert "Kinder" not in payload.replace("Kinderzahlen", "")  # only the note names them
 
@@ -199,7 +199,8 @@ def test_web_map_with_children_reads_as_before(small_dataset):
     result = analyse(small_dataset, Params(radii={"fgz": 800}))
     data = map_data(result, small_dataset)
     tip = data["districts"]["features"][0]["properties"]["tip"]
-    assert "<td>Kinder 0–17</td>" in tip and "Kinder in Reichweite (Luftlinie)" in tip
+    # the FGZ for its target group, by radius here (the small data set has no Grundschulen)
+    assert "<td>Kinder 0–17</td>" in tip and "Kinder von 6 bis unter 10 Jahren in Reichweite (Luftlinie)" in tip
     assert "Reichweite gemessen an" not in data["legend"]
 
 

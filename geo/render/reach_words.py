@@ -25,3 +25,24 @@ def short_note(result: Result, offer_type: str, short: str) -> str:
     if model is None or model.kind == "radius":
         return f"{short} {format_distance(result.radii[offer_type])}"
     return f"{short}: {model.description}"
+
+
+def shared(result: Result) -> Population | None:
+    """The one population every analysed type is measured for (an explicit choice), or ``None`` (target groups)."""
+    groups = {target(result, t) for t in result.offer_types}
+    return groups.pop() if len(groups) == 1 else None
+
+
+def in_reach_heading(result: Result) -> str:
+    """"Kinder in Reichweite (Luftlinie)" for one population and radii only, else "Zielgruppe in Reichweite"."""
+    people = shared(result)
+    if people is None:
+        return "Zielgruppe in Reichweite"
+    radii_only = all(m.kind == "radius" for m in result.reach_models.values())
+    return people.in_reach + (" (Luftlinie)" if radii_only else "")
+
+
+def group_genitive(result: Result) -> str:
+    """"der Kinder" for one population, else "der Zielgruppe" (each type for its own target group)."""
+    people = shared(result)
+    return people.genitive if people is not None else "der Zielgruppe"

@@ -619,8 +619,8 @@ def _gaps_map(b: _Base) -> MapContent:
             else "" for row in gap_matrix
         ]
     title = f"Versorgungslücken: {dataset.type_labels(offer_type).plural}" if offer_type else "Versorgungslücken"
-    method = (f"Lücke: Status niedrig/sehr niedrig und unter {threshold} % der Zielgruppe einer Angebotsart mit einem "
-              f"Angebot in Reichweite ({b.radius_note})")
+    method = (f"Lücke: Status niedrig/sehr niedrig und unter {threshold} % {reach_words.group_genitive(b.result)} mit "
+              f"einem Angebot in Reichweite ({b.radius_note})")
     return MapContent("gaps", title, method, styles, legend, offers=layers, bold=n_gaps > 0, label_suffix=suffix)
 
 

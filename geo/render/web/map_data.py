@@ -22,7 +22,7 @@ from geo.analysis.schools import SCHOOL_TYPE
 from geo.catalog import TypeLabels
 from geo.dataset import Dataset
 from geo.formatting import format_distance, format_number
-from geo.render import palette
+from geo.render import palette, reach_words
 from geo.render.palette import HIDDEN_COLOR, NO_CLASS_COLOR, STATUS_COLORS, YLORRD
 from geo.render.web import chain_map
 from geo.render.web.schools import school_layer
@@ -101,7 +101,7 @@ def variables(result: Result, dataset: Dataset) -> dict[str, Variable]:
     for t in result.offer_types:
         short = dataset.type_labels(t).short
         out[column("share_in_reach", t)] = Variable(
-            column("share_in_reach", t), f"{result.population.in_reach}: {short}", "%", -1, 0
+            column("share_in_reach", t), f"{reach_words.target(result, t).in_reach}: {short}", "%", -1, 0
         )
     if chain_map.available(result, dataset):
         out[CHAIN_MISSING] = Variable(CHAIN_MISSING, chain_map.LABEL, "", 1, 0)
@@ -311,15 +311,21 @@ def _district_tip(row: pd.Series, codes: dict, result: Result, names: dict[str, 
     if gap_kinds:
         head += f"<div class='pa-gap-line'>Versorgungslücke: {esc(', '.join(gap_kinds))}</div>"
     if result.offer_types:
-        cells += f"<tr><th colspan='2'>{esc(p.in_reach)} (Luftlinie)</th></tr>"
+        cells += f"<tr><th colspan='2'>{esc(reach_words.in_reach_heading(result))}</th></tr>"
     for t in result.offer_types:
         text = shown(column("share_in_reach", t), lambda v: f"{format_number(100 * v)} %" if np.isfinite(v) else "–")
         if bool(row[column("gap", t)]):
             text += " <span class='pa-gap-flag'>Lücke</span>"
-        cells += (
-            f"<tr><td>{esc(names[t])} ({format_distance(result.radii[t])})</td><td>{text}</td></tr>"
-        )
+        cells += f"<tr><td>{esc(names[t])} ({esc(_model_short(result, t))})</td><td>{text}</td></tr>"
     return f"{head}<table>{cells}</table>"
+
+
+def _model_short(result: Result, offer_type: str) -> str:
+    """The reach model in a tooltip row: "1 km" (radius), "zugeordnete Einrichtung", "Zuständigkeitsgebiet"."""
+    model = result.reach_models.get(offer_type)
+    if model is None or model.kind == "radius":
+        return format_distance(result.radii[offer_type])
+    return {"zuordnung": "zugeordnete Einrichtung", "gebiet": "Zuständigkeitsgebiet"}.get(model.kind, model.kind)
 
 
 def _offer_tip(row: pd.Series, info: _TypeInfo) -> str:
@@ -372,7 +378,7 @@ def gap_name(dataset: Dataset, gap_type: str | None) -> str:
 def _gap_legend(result: Result, dataset: Dataset, gap_type: str, gap_types: list[str], n_gaps: np.ndarray) -> str:
     """The legend section of the marked gaps: the rule, then hatched swatches (with the badge when combined)."""
     share = format_number(100 * result.max_share_in_reach)
-    rule = f"Sozialraum mit hohem Bedarf, unter {share} % {result.population.genitive} in Reichweite"
+    rule = f"Sozialraum mit hohem Bedarf, unter {share} % {reach_words.group_genitive(result)} in Reichweite"
     rows = [f"<div class='pa-lt'>Versorgungslücken: {esc(gap_name(dataset, gap_type))}</div>",
             f"<div class='pa-ls'>{esc(rule)}</div>"]
     if gap_type != ALL_TYPES:
