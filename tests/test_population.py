@@ -178,7 +178,7 @@ def test_report_pdf_names_inhabitants(demo_city):
     dataset, result = demo_city
     reader = pypdf.PdfReader(io.BytesIO(render_report(dataset, result, export_date=date(2025, 3, 1))))
     text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
-    assert "Einwohner mit hohem Bedarf in Reichweite" in text
+    assert "Einwohner in Reichweite (Sozialräume mit hohem Bedarf)" in text
     assert "Einwohnerinnen und Einwohner ohne Angebot in Reichweite" in text
     assert "die Indikatortabelle enthält keine Kinderzahlen" in text
     assert "Kinder in Reichweite" not in text and "der Kinder" not in text

@@ -121,9 +121,9 @@ def test_cover_leads_with_the_gap_map_and_the_gap_districts(demo_report):
     assert gap_names == sorted(DEMO_GAP_DISTRICTS)
     assert "3 Sozialräume mit Versorgungslücke" in flat
     # the list: largest gap first, the types with a gap, the people of the type's target group without an offer in
-    # reach per type (children 6–9 for the FGZ, 0–2 for the Familienbüro, estimated from the demo's children)
-    for row in ("Eichkamp niedrig FGZ, Familienbüro FGZ 402, Familienbüro 274",
-                "Buchenhain sehr niedrig FGZ FGZ 368", "Lohfeld sehr niedrig Familienbüro Familienbüro 74"):
+    # reach per type (children 6–9 for the FGZ, 0–2 for the Familienbüro: the demo's age bands)
+    for row in ("Eichkamp niedrig FGZ, Familienbüro FGZ 472, Familienbüro 319",
+                "Buchenhain sehr niedrig FGZ FGZ 313", "Lohfeld sehr niedrig Familienbüro Familienbüro 94"):
         assert row in flat, row
     assert flat.index("Eichkamp niedrig") < flat.index("Buchenhain sehr") < flat.index("Lohfeld sehr")
     assert "weitere in Abschnitt" not in flat  # all three fit
@@ -217,7 +217,7 @@ def test_ranking_options_give_exactly_the_expected_rows(demo_case):
     assert "Nicht aufgeführt" not in " ".join(texts["all"])
     # the methods name each type's target group and reach model, the Präventionskette has its page; the more rows
     # take two annex pages, and one more ranking page with "all"
-    assert (len(texts["gaps"]), len(texts["annex"]), len(texts["all"])) == (8, 10, 9)
+    assert (len(texts["gaps"]), len(texts["annex"]), len(texts["all"])) == (9, 11, 10)
 
 
 def test_unknown_ranking_is_refused_in_german(demo_case):

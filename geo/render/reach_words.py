@@ -27,6 +27,27 @@ def short_note(result: Result, offer_type: str, short: str) -> str:
     return f"{short}: {model.description}"
 
 
+#: Whom the texts name where offer types are measured for different target groups ("der Zielgruppe").
+TARGET_GROUP = Population(
+    column="target", plural="Zielgruppe", dative="Zielgruppe", short="Zielgruppe", heading="Zielgruppe",
+    description="Zielgruppe der Angebotsart (z. B. Kinder von 6 bis unter 10 Jahren beim FGZ)",
+    counts="Zielgruppenzahlen",
+)
+
+
+def group(result: Result) -> Population:
+    """The one population every type is measured for, else :data:`TARGET_GROUP`."""
+    return shared(result) or TARGET_GROUP
+
+
+def model_short(result: Result, offer_type: str) -> str:
+    """The reach model in a table cell: "1 km" (radius), "zugeordnete Einrichtung", "Zuständigkeitsgebiet"."""
+    model = result.reach_models.get(offer_type)
+    if model is None or model.kind == "radius":
+        return format_distance(result.radii[offer_type])
+    return {"zuordnung": "zugeordnete Einrichtung", "gebiet": "Zuständigkeitsgebiet"}.get(model.kind, model.kind)
+
+
 def shared(result: Result) -> Population | None:
     """The one population every analysed type is measured for (an explicit choice), or ``None`` (target groups)."""
     groups = {target(result, t) for t in result.offer_types}
@@ -44,5 +65,9 @@ def in_reach_heading(result: Result) -> str:
 
 def group_genitive(result: Result) -> str:
     """"der Kinder" for one population, else "der Zielgruppe" (each type for its own target group)."""
-    people = shared(result)
-    return people.genitive if people is not None else "der Zielgruppe"
+    return group(result).genitive
+
+
+def straight_line(result: Result) -> str:
+    """" (Luftlinie)" when every type is measured by radius, else ""."""
+    return " (Luftlinie)" if all(m.kind == "radius" for m in result.reach_models.values()) else ""

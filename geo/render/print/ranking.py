@@ -17,6 +17,7 @@ from geo.analysis.population import CHILDREN, Population
 from geo.analysis.protect import HIDDEN_MEANING, SMALL
 from geo.dataset import Dataset
 from geo.formatting import format_distance, format_number
+from geo.render import reach_words
 from geo.render.print.page import TOP, PageCtx, heading, paragraph, table
 
 #: Which rows of the ranking the report shows (option ``ranking`` of the report), with the German choice text.
@@ -92,7 +93,8 @@ TYPE_GAP_FIELDS = ("name", "count", "reached", "not_reached", "median", "reason"
 
 def gap_header(population: Population = CHILDREN) -> list[str]:
     """Header of the ranked gap list (cells :data:`GAP_FIELDS`), naming whom reach is measured for."""
-    return ["Rang", "Sozialraum", "Angebot", "Status", population.short, "erreicht", "nicht\nerreicht",
+    short = "Ziel-\ngruppe" if population.short == "Zielgruppe" else population.short  # the narrow column
+    return ["Rang", "Sozialraum", "Angebot", "Status", short, "erreicht", "nicht\nerreicht",
             "Median-\nweg", "Lücke", "Begründung"]
 
 
@@ -149,13 +151,13 @@ def gap_page(fig, renderer, ctx: PageCtx, rows: list[list[str]], bold: list[bool
     y = H - TOP
     if first:
         y = heading(fig, title, y)
-        p = ctx.result.population
+        p = reach_words.group(ctx.result)
         y = paragraph(fig, ctx, f"{intro} {gap_explained(p)} „{SMALL}“ = 1 oder 2; {HIDDEN_MEANING}.", y,
                       color="#333333", size=7.8)
     else:
         y = paragraph(fig, ctx, f"{title} (Fortsetzung)", y, weight="bold")
     if rows:
-        table(fig, ctx, gap_header(ctx.result.population), rows, widths, y, aligns=GAP_ALIGNS, size=7.4,
+        table(fig, ctx, gap_header(reach_words.group(ctx.result)), rows, widths, y, aligns=GAP_ALIGNS, size=7.4,
               bold_rows=bold)
     else:
         paragraph(fig, ctx, "Keine Versorgungslücke bei diesen Radien und dieser Schwelle.", y)

@@ -22,6 +22,7 @@ from geo.analysis.need import IN_NEED_CLASSES
 from geo.analysis.protect import protect_gaps, protected_totals
 from geo.dataset import Dataset
 from geo.formatting import format_distance
+from geo.render import reach_words
 from geo.render.print.chain import TITLE as CHAIN_TITLE
 from geo.render.print.chain import chain_of, chain_page
 from geo.render.print.content import map_content
@@ -121,11 +122,13 @@ def _type_section(d: Dataset, r: Result, t: str, rows, totals: dict, measure: Te
     cells = [g.row(TYPE_GAP_FIELDS) for g in mine[:TYPE_ROWS]]
     n_offers = int((d.offers[settings.OFFER_TYPE] == t).sum())
     n_gap = int(totals[column("gap_districts", t)].value)
-    intro = (f"{n_offers} Standorte, Radius {format_distance(r.radii[t])} (Luftlinie). In Sozialräumen mit "
-             f"hohem Bedarf wohnen {total_text(totals[column('share_in_need_reached', t)], percent=True)} "
-             f"{r.population.genitive} in Reichweite; {n_gap} "
+    tp, model = reach_words.target(r, t), r.reach_models.get(t)
+    intro = (f"{n_offers} Standorte; {tp.plural}; "
+             f"{model.description if model else 'Radius ' + format_distance(r.radii[t])}. In Sozialräumen mit "
+             f"hohem Bedarf haben {total_text(totals[column('share_in_need_reached', t)], percent=True)} "
+             f"{tp.genitive} ein Angebot in Reichweite; {n_gap} "
              f"Sozialr{'aum hat' if n_gap == 1 else 'äume haben'} eine Versorgungslücke.")
-    header = ["Sozialraum", r.population.short, "erreicht", "nicht erreicht", "Medianweg", "Begründung"]
+    header = ["Sozialraum", tp.short, "erreicht", "nicht erreicht", "Medianweg", "Begründung"]
     spec = (header, cells, auto_widths(measure, header, cells, RANK_SIZE, 5, total_w),
             ["left", "right", "right", "right", "right", "left"],
             "Versorgungslücken" + (f" (die {TYPE_ROWS} größten)" if len(mine) > TYPE_ROWS else ""))
@@ -200,7 +203,7 @@ def render_report(
         probe = PageCtx(d, r, export_date, 0, [], measure)
         rows = gap_rows(d, protect_gaps(r.gaps))
         body_rows, annex_rows, _ = split_rows(rows, ranking)
-        header = gap_header(r.population)
+        header = gap_header(reach_words.group(r))
         totals = protected_totals(r)
         sections: list[_Section] = []
 
@@ -219,9 +222,9 @@ def render_report(
             sections.append(_type_section(d, r, t, rows, totals, measure, total_w))
 
         def ranking_intro() -> str:
-            order = (f"Zuerst die Versorgungslücken (fett), dann nach der Zahl {r.population.genitive} ohne "
+            order = (f"Zuerst die Versorgungslücken (fett), dann nach der Zahl {reach_words.group_genitive(r)} ohne "
                      "Angebot in Reichweite." if ranking == "all" else
-                     f"Die Versorgungslücken je Angebotsart, nach der Zahl {r.population.genitive} ohne "
+                     f"Die Versorgungslücken je Angebotsart, nach der Zahl {reach_words.group_genitive(r)} ohne "
                      "Angebot in Reichweite.")
             rest = left_out_text(rows, ranking, _first_page(sections, ANNEX_CONTENTS))
             return f"{order} {rest}".strip()
@@ -237,7 +240,7 @@ def render_report(
             sections.append(_table_section(
                 ANNEX_TITLE, annex_rows, header, measure, total_w, body,
                 lambda: f"Sozialräume mit hohem Bedarf, in denen mindestens "
-                        f"{round(100 * r.max_share_in_reach)} % {r.population.genitive} das Angebot der Art in "
+                        f"{round(100 * r.max_share_in_reach)} % {reach_words.group_genitive(r)} das Angebot der Art in "
                         "Reichweite haben; Rang wie in der vollständigen Rangliste.", ANNEX_CONTENTS))
 
         contents, page = [], 1

@@ -10,7 +10,8 @@ from geo import settings
 from geo.analysis import column
 from geo.analysis.need import IN_NEED_CLASSES
 from geo.analysis.protect import HIDDEN_MEANING, SMALL, protected_totals
-from geo.formatting import format_distance, format_number
+from geo.formatting import format_number
+from geo.render import reach_words
 from geo.render.print.content import map_content
 from geo.render.print.drawing import draw_legend, draw_map
 from geo.render.print.kit import TextMeasure
@@ -107,13 +108,13 @@ def _boxes(fig, ctx: PageCtx, y: float, totals: dict) -> float:
 
 
 def _type_table(ctx: PageCtx, totals: dict) -> tuple[list[str], list[list[str]], list[float]]:
-    d, r, p = ctx.dataset, ctx.result, ctx.result.population
-    header = ["Angebotsart", "Standorte", "Radius", f"{p.short} mit hohem Bedarf in Reichweite",
+    d, r, p = ctx.dataset, ctx.result, reach_words.group(ctx.result)
+    header = ["Angebotsart", "Standorte", "Reichweite", f"{p.short} in Reichweite (Sozialräume mit hohem Bedarf)",
               "Sozialräume mit Versorgungslücke"]
     rows = []
     for t in r.offer_types:
         n_offers = int((d.offers[settings.OFFER_TYPE] == t).sum())
-        rows.append([d.type_labels(t).plural, count_text(n_offers), format_distance(r.radii[t]),
+        rows.append([d.type_labels(t).plural, count_text(n_offers), reach_words.model_short(r, t),
                      total_text(totals[column("share_in_need_reached", t)], percent=True),
                      total_text(totals[column("gap_districts", t)])])
     names = max(ctx.measure.width(row[0], TABLE_SIZE) for row in rows) / TextMeasure.SAFETY + 0.1 if rows else 0.0
@@ -168,7 +169,7 @@ def cover(fig, renderer, ctx: PageCtx, info: CoverInfo) -> None:
     would not fit, the largest gaps are listed and the rest named by count with the ranking's page.
     """
     W, H = fig.get_size_inches()
-    r, p = ctx.result, ctx.result.population
+    r, p = ctx.result, reach_words.group(ctx.result)
     totals = protected_totals(r)
     total_w = W - 2 * MARGIN
     y = _title_block(fig, ctx, H - TOP - 0.1)
@@ -182,9 +183,9 @@ def cover(fig, renderer, ctx: PageCtx, info: CoverInfo) -> None:
     threshold = format_number(100 * r.max_share_in_reach, 0)
     definition = (f"Versorgungslücke: Sozialraum mit hohem Bedarf („{IN_NEED_CLASSES[0]}“ oder "
                   f"„{IN_NEED_CLASSES[1]}“), in dem weniger als {threshold} % {p.genitive} ein Angebot der Art in "
-                  f"Reichweite (Luftlinie) haben. „{SMALL}“ = 1 oder 2; {HIDDEN_MEANING}.")
-    if p.note:
-        definition += f" {p.note}."
+                  f"Reichweite{reach_words.straight_line(r)} haben. „{SMALL}“ = 1 oder 2; {HIDDEN_MEANING}.")
+    if r.population.note:
+        definition += f" {r.population.note}."
     left_out = [tot for tot in totals.values() if tot.left_out]
     more = _paragraph_h(ctx, "… 99 weitere", total_w, 7.6) - 0.04
     base = (_heading_h(12) + 0.1 + _heading_h(10.5)

@@ -316,16 +316,8 @@ def _district_tip(row: pd.Series, codes: dict, result: Result, names: dict[str, 
         text = shown(column("share_in_reach", t), lambda v: f"{format_number(100 * v)} %" if np.isfinite(v) else "–")
         if bool(row[column("gap", t)]):
             text += " <span class='pa-gap-flag'>Lücke</span>"
-        cells += f"<tr><td>{esc(names[t])} ({esc(_model_short(result, t))})</td><td>{text}</td></tr>"
+        cells += f"<tr><td>{esc(names[t])} ({esc(reach_words.model_short(result, t))})</td><td>{text}</td></tr>"
     return f"{head}<table>{cells}</table>"
-
-
-def _model_short(result: Result, offer_type: str) -> str:
-    """The reach model in a tooltip row: "1 km" (radius), "zugeordnete Einrichtung", "Zuständigkeitsgebiet"."""
-    model = result.reach_models.get(offer_type)
-    if model is None or model.kind == "radius":
-        return format_distance(result.radii[offer_type])
-    return {"zuordnung": "zugeordnete Einrichtung", "gebiet": "Zuständigkeitsgebiet"}.get(model.kind, model.kind)
 
 
 def _offer_tip(row: pd.Series, info: _TypeInfo) -> str:
