@@ -26,14 +26,21 @@ IN_REACH = "Einwohnerinnen und Einwohner in Reichweite"
 
 
 def without_children(dataset, *, all_nan: bool = False):
-    """``dataset`` as a city without children counts: the column dropped (or all NaN) in indicators and residents."""
+    """``dataset`` as a city without children counts: the column dropped (or all NaN) in indicators and residents.
+
+    The age bands and births of the children go too (a city without children counts has none of them).
+    """
+    def kids(frame) -> list[str]:
+        return [c for c in frame.columns
+                if c in (settings.CHILDREN, settings.BIRTHS) or str(c).startswith(settings.AGE_PREFIX)]
+
     if all_nan:
-        indicators = dataset.indicators.assign(**{settings.CHILDREN: np.nan})
+        indicators = dataset.indicators.assign(**{c: np.nan for c in kids(dataset.indicators)})
     else:
-        indicators = dataset.indicators.drop(columns=[settings.CHILDREN])
+        indicators = dataset.indicators.drop(columns=kids(dataset.indicators))
     residents = dataset.residents
     if residents is not None:
-        residents = residents.drop(columns=[settings.CHILDREN])
+        residents = residents.drop(columns=kids(residents))
     return dataset.with_layers(indicators=indicators, residents=residents)
 
 

@@ -81,10 +81,14 @@ def test_other_bands_and_a_table_without_children_use_the_inhabitants() -> None:
     assert counts.tolist() == pytest.approx([100.0, 200.0])  # 10/80 of 800 and 1,600
     assert group.note == ("junge Menschen von 15 bis unter 25 Jahren geschätzt: 10/80 der Einwohnerinnen und "
                           "Einwohner, die Indikatorentabelle hat keine Altersgruppen")
+    # without any children counts a child band is not guessed from the inhabitants: the type is measured for the
+    # inhabitants, with their note, as the whole city is
     no_children = _table().drop(columns=[settings.CHILDREN])
     group, counts = target_counts(parse_target("3-6"), no_children)
-    assert counts.tolist() == pytest.approx([30.0, 60.0])  # 3/80
-    assert "geschätzt: 3/80 der Einwohnerinnen und Einwohner" in group.note
+    assert counts.tolist() == pytest.approx([800.0, 1600.0])
+    assert group.column == settings.INHABITANTS
+    assert group.note == ("Reichweite gemessen an allen Einwohnerinnen und Einwohnern – die Indikatortabelle enthält "
+                          "keine Kinderzahlen")
 
 
 def test_points_use_their_own_band_else_the_spread_by_children_else_inhabitants() -> None:

@@ -21,6 +21,7 @@ import pandas as pd
 
 from geo import settings
 from geo.analysis.population import CHILDREN, Population
+from geo.analysis.population import inhabitants as inhabitants_population
 from geo.catalog import Target
 
 #: Years of age the inhabitants are spread over when a band outside 0–18 (or births without children counts) is
@@ -116,6 +117,9 @@ def target_counts(target: Target, table: pd.DataFrame) -> tuple[Population, np.n
     inhabitants = _values(table, settings.INHABITANTS)
     if inside and children is not None:
         share, counts, of = f"{years}/{CHILD_YEARS}", children * years / CHILD_YEARS, "der Kinder 0–17"
+    elif inside and inhabitants is not None:
+        # no children counts at all: measured for the inhabitants, as the whole city is (with its note)
+        return inhabitants_population(), inhabitants
     elif inhabitants is not None:
         share, counts = f"{years}/{LIFE_YEARS}", inhabitants * years / LIFE_YEARS
         of = "der Einwohnerinnen und Einwohner"
