@@ -7,6 +7,7 @@ import streamlit as st
 
 from app_pages import _shared as ui
 from geo import catalog, settings
+from geo.analysis.chain import rule_text as chain_rule_text
 from geo.analysis.need import CLASS_BOUNDS, IN_NEED_CLASSES
 from geo.analysis.protect import protected_totals
 from geo.formatting import format_distance, format_number
@@ -191,6 +192,17 @@ st.markdown(
 """
 )
 
+st.subheader("Präventionskette (Seite Analyse)")
+st.markdown(ui.md(chain_rule_text(result.max_share_in_reach)))
+st.subheader("Schulsozialindex (Seite Grundschulen)")
+st.markdown(
+    "Der **Schulsozialindex NRW** (Stufe 1 = geringe bis 9 = sehr hohe Belastung der Schülerschaft, vom Land je Schule "
+    "berechnet) ist ein zweites Bedarfssignal neben dem Statusindex: Er wird den gespeicherten Grundschulen über die "
+    f"Schulnummer zugeordnet; ab Stufe {settings.SOZIALINDEX_HIGH} (auf der Seite Grundschulen wählbar) gilt eine "
+    "Schule als stark belastet. Ein FGZ gehört zu der Grundschule, an der es liegt (höchstens "
+    f"{format_distance(settings.HOST_MATCH_M)} entfernt). Der Index geht nicht in den Statusindex ein."
+)
+
 st.header("6. Quellen und Lizenzen")
 sources = [f"- **Daten:** {ui.md(dataset.source)}"]
 if dataset.synthetic:
@@ -204,6 +216,8 @@ sources += [
     "(Senatsverwaltung für Stadtentwicklung, Bauen und Wohnen).",
     "- **Kartenbibliothek:** Leaflet 1.9.4 © Volodymyr Agafonkin, CloudMade (BSD-2-Clause), lokal ausgeliefert.",
     "- **Hintergrundkarte (optional):** © OpenStreetMap-Mitwirkende, Open Database License (ODbL).",
+    "- **Schulsozialindex und Schuldaten NRW** (wo hochgeladen): Ministerium für Schule und Bildung NRW / IT.NRW, "
+    "Datenlizenz Deutschland – Namensnennung – Version 2.0.",
     "- **Klasseneinteilung:** mapclassify (PySAL, BSD-3-Clause). **Farben:** ColorBrewer, Cynthia A. Brewer "
     "(Apache-2.0).",
 ]
