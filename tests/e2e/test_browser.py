@@ -100,7 +100,7 @@ def test_overview_and_map_work_without_internet(app_url, page, artifacts, distri
     tooltip = frame.locator(".leaflet-tooltip.pa-tip")
     expect(tooltip).to_contain_text("Auf der Heide")
     expect(tooltip).to_contain_text("Einwohner")
-    expect(tooltip).to_contain_text("Kinder in Reichweite")
+    expect(tooltip).to_contain_text("Zielgruppe in Reichweite")
     page.screenshot(path=artifacts / "e2e_karte.png")
 
     assert any(u.endswith("/app/static/leaflet/leaflet.js") for u in page.requests), "Leaflet not from static/"

@@ -65,8 +65,8 @@ def test_german_csv_upload_reaches_the_map_and_a_bad_file_is_refused(app_url, pa
     upload(page, FILE_NAME, GOOD_CSV)
     expect(page.get_by_text("Was sich ändert")).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_text("Windows-1252")).to_be_visible()
-    # The preview map: district outlines plus one circle per offer (34 in use + 2 new).
-    wait_for_map(page, len(districts) + 36)
+    # The preview map: district outlines plus one circle per offer (79 in use, 45 of them Grundschulen, + 2 new).
+    wait_for_map(page, len(districts) + 81)
     page.screenshot(path=artifacts / "e2e_upload_vorschau.png", full_page=True)
     page.get_by_role("button", name="Angebote übernehmen und speichern").click()
     expect(page.locator('[data-testid="stAlertContentSuccess"]')).to_contain_text(
