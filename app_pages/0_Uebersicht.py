@@ -31,7 +31,7 @@ def overview() -> None:
     st.markdown(
         "Wo fehlen in sozial benachteiligten Sozialräumen **Familienbüros**, **Familiengrundschulzentren** "
         "und **Lotsendienste in Geburtskliniken**? Bedarf nach dem Statusindex (Monitoring Soziale "
-        "Stadtentwicklung), Reichweite als Luftlinie um jedes Angebot."
+        "Stadtentwicklung), Reichweite je Angebotsart für ihre Zielgruppe (Methodik)."
     )
     dataset, params = ui.current()
     with ui.shows_data_errors():

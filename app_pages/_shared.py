@@ -68,6 +68,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
 )
 #: Default of the sidebar's "Reichweite gemessen an": each offer type for its own target group.
 TARGET_GROUPS = "Zielgruppe je Angebotsart"
+_BY_TARGET = ""  # its value in the chooser (no count column is named "")
 _KEEP = "_keep__"
 _LAYER_CODES = set(store.LAYERS)
 _FRAME = "_frame"
@@ -383,15 +384,16 @@ def sidebar(dataset: Dataset) -> Params:
         counts = {p.column: p.heading for p in population.choices(of_year, dataset.indicator_definitions)}
     measured_for = None
     if counts:  # no counts at all: the analysis says what is missing
-        counts = {None: TARGET_GROUPS, **counts}
+        counts = {_BY_TARGET: TARGET_GROUPS, **counts}  # not None: Streamlit shows None as "nothing chosen"
         measured_for = sb.selectbox(
             "Reichweite gemessen an", list(counts), format_func=counts.get,
             help="Wessen Wohnorte zählen: je Angebotsart ihre Zielgruppe (z. B. Kinder von 6 bis unter 10 Jahren "
             "für ein FGZ, Geburten für einen Lotsendienst; Methodik nennt Quelle und Schätzung), oder für alle "
             "Angebotsarten dieselbe Personenzahl der Tabelle: Kinder 0–17, alle Einwohnerinnen und Einwohner oder "
             "eine andere Zahl (Einheit „Anzahl“).",
-            **remember("pa_population", None, options=list(counts)),
+            **remember("pa_population", _BY_TARGET, options=list(counts)),
         )
+        measured_for = None if measured_for == _BY_TARGET else measured_for
     weights: dict[str, float] = {}
     with sb.expander("Statusindex: Indikatoren und Gewichte"):
         st.caption("Gewicht 0 = Indikator nicht im Index. Der Index wird nach jeder Änderung neu standardisiert.")
