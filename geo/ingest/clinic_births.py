@@ -23,7 +23,7 @@ from geo.ingest.columns import (
     _INDICATOR_ID_ALIASES,
     _YEAR_ALIASES,
     _columns_list,
-    _find_column,
+    _find_roles,
     _gap_codes,
     _join_numbers,
     _mapped_columns,
@@ -167,14 +167,7 @@ def validate_clinic_births(
 
 def _roles(columns: pd.Index, column_map: Mapping[str, str] | None, report: Report) -> dict[str, str]:
     roles = _mapped_columns(columns, column_map, CLINIC_BIRTHS_COLUMNS, report)
-    used = set(roles.values())
-    for role, aliases in CLINIC_BIRTHS_ALIASES.items():
-        if role not in roles:
-            found = _find_column(columns, aliases, used)
-            if found is not None:
-                roles[role] = found
-                used.add(found)
-    return roles
+    return _find_roles(columns, CLINIC_BIRTHS_ALIASES, roles)
 
 
 def _districts(table: pd.DataFrame, column: str, districts: gpd.GeoDataFrame, rows: np.ndarray, report: Report,

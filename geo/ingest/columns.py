@@ -294,6 +294,18 @@ def _take_district_column(
         used.add(name)
 
 
+def _find_roles(columns: Iterable[object], aliases: dict[str, Iterable[str]], roles: dict[str, str]) -> dict[str, str]:
+    """``roles`` (role → file column) completed by the aliases of each role not yet found; a column serves once."""
+    used = set(roles.values())
+    for role, names in aliases.items():
+        if role not in roles:
+            found = _find_column(columns, names, used)
+            if found is not None:
+                roles[role] = found
+                used.add(found)
+    return roles
+
+
 def _find_columns(columns: Iterable[object], aliases: Iterable[str], exclude: set[str]) -> list[str]:
     """Every column matching an alias, in the order of the aliases (the first spelling of each)."""
     normed: dict[str, str] = {}

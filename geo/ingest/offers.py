@@ -23,7 +23,7 @@ from geo.ingest.columns import (
     X,
     Y,
     _columns_list,
-    _find_column,
+    _find_roles,
     _mapped_columns,
     _norm,
     _report_duplicates,
@@ -74,13 +74,7 @@ def _offer_columns(
         if pair:
             roles[X], roles[Y] = pair
             used.update(pair)
-    for role, aliases in _OFFER_ALIASES.items():
-        if role not in roles:
-            found = _find_column(columns, aliases, used)
-            if found is not None:
-                roles[role] = found
-                used.add(found)
-    return roles
+    return _find_roles(columns, _OFFER_ALIASES, roles)
 
 
 def _type_lookup(offer_types: pd.DataFrame) -> dict[str, str]:
