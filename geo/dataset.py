@@ -43,6 +43,11 @@ class Dataset:
     clinic_births
         Births per district and clinic: ``district_id``, ``clinic_id`` (``offer_id`` of a clinic), ``births``
         (and ``year`` where given); or ``None``.
+    scenarios
+        The stored edits of every what-if scenario (:data:`geo.analysis.scenarios.SCENARIO_COLUMNS`), or ``None``.
+    scenario
+        Name of the scenario whose edits ``offers`` already include ("" for the real data, the status quo): every
+        view and export marks it as a scenario (:func:`geo.analysis.scenarios.scenario_dataset`).
     source
         Human-readable label of where the data come from.
     synthetic
@@ -70,6 +75,8 @@ class Dataset:
     sozialindex: pd.DataFrame | None = None
     catchments: gpd.GeoDataFrame | None = None
     clinic_births: pd.DataFrame | None = None
+    scenarios: pd.DataFrame | None = None
+    scenario: str = ""
     source: str = ""
     synthetic: bool = False
     versions: dict[str, str] = field(default_factory=dict)

@@ -37,6 +37,13 @@ HOST_MATCH_M: float = 150.0
 #: Range of an offer type's reach radius in metres: the offer type table (page Angebotsarten) and the sidebar.
 RADIUS_MIN_M: Final[float] = 100.0
 RADIUS_MAX_M: Final[float] = 20_000.0
+#: Site suggestions: a person of the target group counts this many times by the status class of the district
+#: they live in (classes not listed count once). Stated with every suggestion.
+SITE_NEED_WEIGHTS: dict[str, float] = {"Status sehr niedrig": 3.0, "Status niedrig": 2.0}
+#: Seconds the solver of a site suggestion may run; it then returns its best sites and the optimality gap.
+SITE_TIME_LIMIT_S: float = 30.0
+#: Spacing of the candidate grid laid into districts in need (site suggestions without a candidate list).
+SITE_GRID_M: float = 500.0
 #: Cell size of the fallback grid that spreads children evenly when no residents layer is given.
 FALLBACK_GRID_M: Final[float] = 100.0
 

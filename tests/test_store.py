@@ -147,6 +147,11 @@ def _chain_layer(layer: str) -> pd.DataFrame:
             geometry=[square], crs=settings.METRIC_CRS),
         "clinic_births": lambda: pd.DataFrame(
             {"district_id": ["0101", "0101"], "clinic_id": ["K1", "K2"], "births": [40.0, 12.5]}),
+        "scenarios": lambda: pd.DataFrame(
+            {"scenario": ["Plan ä", "Plan ä"], "step": [1.0, 2.0], "action": ["close", "add"],
+             "offer_id": ["FB-01", "S-1"], "offer_type": ["", "fgz"], "name": ["", "Neu <b>"], "address": ["", ""],
+             "capacity": [float("nan"), 20.0], "x": [float("nan"), 415_500.0], "y": [float("nan"), 5_728_500.0],
+             "source": ["manual", "suggestion"], "note": ["", ""]}),
     }[layer]()
 
 
@@ -360,7 +365,7 @@ def test_dataset_with_every_layer_replaced(ws: Workspace) -> None:
         ("indicators", _indicators()), ("definitions", catalog.definitions_table(load_demo().indicator_definitions)),
         ("offer_types", catalog.offer_types_table(catalog.read_offer_types())),
         ("phases", catalog.phases_table(catalog.read_phases())),
-        *[(layer, _chain_layer(layer)) for layer in ("sozialindex", "catchments", "clinic_births")],
+        *[(layer, _chain_layer(layer)) for layer in ("sozialindex", "catchments", "clinic_births", "scenarios")],
     ]:
         ws.save(layer, frame, filename=f"{layer}.csv")
     data = ws.dataset()

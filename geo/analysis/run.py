@@ -19,7 +19,10 @@ from geo.analysis.targets import layer_has, point_counts, target_counts
 from geo.catalog import Target
 from geo.dataset import Dataset
 
-__all__ = ["Params", "ReachModel", "Result", "analyse", "column", "residents_from_grid", "residents_label"]
+__all__ = [
+    "Params", "Prepared", "ReachModel", "Result", "analyse", "column", "prepare", "residents_from_grid",
+    "residents_label",
+]
 
 RESIDENTS_FROM_LAYER = "Wohnblöcke (Einwohner- und Kinderzahlen je Block)"
 #: What the points of a residents layer stand for (its column ``settings.RESIDENT_KIND``; the demo's blocks have
@@ -147,8 +150,66 @@ def residents_label(residents: pd.DataFrame) -> str:
     return RESIDENT_KINDS.get(str(kinds[0]) if len(kinds) else "blocks", RESIDENTS_FROM_LAYER)
 
 
-def analyse(dataset: Dataset, params: Params | None = None) -> Result:
-    """Run need, reach and gap analysis on ``dataset`` with ``params`` (default: ``Params()``, made at call time).
+@dataclass(frozen=True)
+class Prepared:
+    """What every offer type of one analysis is measured on (also what site suggestions start from).
+
+    Attributes
+    ----------
+    merged
+        Districts (metric CRS) with the indicators of ``year``, status index and class.
+    in_need
+        Per row of ``merged``: the district is in need (status *niedrig* or *sehr niedrig*).
+    population, counts
+        The district population (children 0–17, else inhabitants, or the sidebar's choice) and its counts per row.
+    layers
+        The layers the reach models measure on (:class:`geo.analysis.reach_models.Layers`).
+    """
+
+    merged: pd.DataFrame
+    in_need: np.ndarray
+    year: int
+    population: Population
+    counts: np.ndarray
+    weights: dict[str, float]
+    need_note: str
+    layers: Layers
+    residents_source: str
+    on_grid: bool
+    base_weight: np.ndarray
+    has_layer: bool
+    _measured: dict = field(default_factory=dict, repr=False)
+
+    def where(self, people: Population, people_counts: np.ndarray, bases: tuple[str, ...]) -> tuple[np.ndarray, str]:
+        """People of ``people`` at each resident point and where they live, in German."""
+        residents = self.layers.residents
+        label = residents_from_grid(people, layer_exists=self.has_layer) if self.on_grid \
+            else residents_label(residents)
+        return point_counts(people, residents, self.layers.located, people_counts, on_grid=self.on_grid,
+                            label=label, bases=bases)
+
+    def group(self, offer_type: str, population: str | None = None) -> tuple[Population, np.ndarray, np.ndarray]:
+        """Whom ``offer_type`` is measured for → (words with source, counts per district row, people per point).
+
+        ``population``: :attr:`Params.population` (``None``: the type's target group).
+        """
+        if population is None:
+            group, group_counts = target_counts(_target(self.layers.offer_types, offer_type), self.merged)
+        else:
+            group, group_counts = self.population, self.counts
+        if group.column not in self._measured:
+            if group.column == self.population.column:
+                weight, lives = self.base_weight, self.residents_source
+            else:
+                weight, lives = self.where(group, group_counts, (settings.CHILDREN, settings.INHABITANTS))
+            source = group.source or f"Indikatorentabelle, Spalte „{group.column}“"
+            self._measured[group.column] = (replace(group, source=f"{source}; Wohnorte: {lives}"), group_counts,
+                                            weight)
+        return self._measured[group.column]
+
+
+def prepare(dataset: Dataset, params: Params | None = None) -> Prepared:
+    """Need per district and the layers reach is measured on, for :func:`analyse` and the site suggestions.
 
     Raises
     ------
@@ -191,45 +252,49 @@ def analyse(dataset: Dataset, params: Params | None = None) -> Result:
                                           pd.Series(counts, index=merged[settings.DISTRICT_ID].to_numpy()))
     # once per analysis, shared by every offer type (and the spreading of district counts over the points)
     located = access.district_positions(residents, districts)
-
-    def where(people: Population, people_counts: np.ndarray, bases: tuple[str, ...]) -> tuple[np.ndarray, str]:
-        label = residents_from_grid(people, layer_exists=has_layer) if on_grid else residents_label(residents)
-        return point_counts(people, residents, located, people_counts, on_grid=on_grid, label=label, bases=bases)
-
-    # E.g. the Zensus population grid with the indicator table's children: each district's count is spread over
-    # its points in proportion to their inhabitants, so the points say where, the table how many.
-    base_weight, residents_source = where(population, counts, (settings.INHABITANTS,))
-    offers = crs.to_metric(dataset.offers, name="Angebote")
     layers = Layers(
-        districts=districts, residents=residents, located=located, offers=offers, offer_types=dataset.offer_types,
+        districts=districts, residents=residents, located=located,
+        offers=crs.to_metric(dataset.offers, name="Angebote"), offer_types=dataset.offer_types,
         catchments=dataset.catchments, clinic_births=dataset.clinic_births, year=int(year),
     )
+    prepared = Prepared(
+        merged=merged, in_need=merged["status_class"].isin(IN_NEED_CLASSES).to_numpy(), year=int(year),
+        population=population, counts=counts, weights=dict(weights), need_note=need_note, layers=layers,
+        residents_source="", on_grid=on_grid, base_weight=np.empty(0), has_layer=has_layer,
+    )
+    # E.g. the Zensus population grid with the indicator table's children: each district's count is spread over
+    # its points in proportion to their inhabitants, so the points say where, the table how many.
+    base_weight, residents_source = prepared.where(population, counts, (settings.INHABITANTS,))
+    return replace(prepared, base_weight=base_weight, residents_source=residents_source)
 
+
+def analyse(dataset: Dataset, params: Params | None = None) -> Result:
+    """Run need, reach and gap analysis on ``dataset`` with ``params`` (default: ``Params()``, made at call time).
+
+    Raises
+    ------
+    DataError
+        If the year has no indicator values or layers cannot be brought into the metric CRS.
+    """
+    if params is None:
+        params = Params()
+    prepared = prepare(dataset, params)
+    merged, layers, population, counts = prepared.merged, prepared.layers, prepared.population, prepared.counts
+    year, weights, need_note = prepared.year, prepared.weights, prepared.need_note
+    residents_source, on_grid, districts = prepared.residents_source, prepared.on_grid, layers.districts
     radii = {t: float(dataset.offer_types.at[t, "radius_m"]) for t in dataset.analysed_types}
     radii.update({t: float(r) for t, r in (params.radii or {}).items() if t in radii})
     reach: dict[str, pd.DataFrame] = {}
     key_figures: dict[str, float] = {}
-    in_need = merged["status_class"].isin(IN_NEED_CLASSES).to_numpy()
+    in_need = prepared.in_need
     key_figures["districts"] = len(merged)
     key_figures["districts_in_need"] = int(in_need.sum())
     key_figures["population"] = float(counts.sum())
     key_figures["population_in_need"] = float(counts[in_need].sum())
     targets: dict[str, Population] = {}
     models: dict[str, ReachModel] = {}
-    measured: dict[str, tuple[Population, np.ndarray, np.ndarray]] = {}  # column → words, counts, point weights
     for offer_type, radius in radii.items():
-        if params.population is None:
-            group, group_counts = target_counts(_target(dataset.offer_types, offer_type), merged)
-        else:
-            group, group_counts = population, counts
-        if group.column not in measured:
-            if group.column == population.column:
-                weight, lives = base_weight, residents_source
-            else:
-                weight, lives = where(group, group_counts, (settings.CHILDREN, settings.INHABITANTS))
-            source = group.source or f"Indikatorentabelle, Spalte „{group.column}“"
-            measured[group.column] = (replace(group, source=f"{source}; Wohnorte: {lives}"), group_counts, weight)
-        group, group_counts, weight = measured[group.column]
+        group, group_counts, weight = prepared.group(offer_type, params.population)
         targets[offer_type] = group
         r, models[offer_type] = measure(offer_type, layers, weight=weight, radius_m=radius, measured=group.column)
         reach[offer_type] = r

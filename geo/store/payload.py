@@ -28,6 +28,7 @@ LAYER_LABELS: Final[dict[str, str]] = {
     "sozialindex": "Schulsozialindex",
     "catchments": "Einzugsgebiete",
     "clinic_births": "Geburten je Klinik",
+    "scenarios": "Szenarien",
 }
 LAYERS: Final[tuple[str, ...]] = tuple(LAYER_LABELS)
 #: Layers stored as GeoDataFrames; the others are plain tables.

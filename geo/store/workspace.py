@@ -648,7 +648,8 @@ class Workspace:
             definitions = builtin[builtin.index.isin(indicators.columns)]
         demo_copy = meta.get("origin") == "demo-copy"
         name = meta.get("name") or self.path.name
-        stored = ", ".join(LAYER_LABELS[layer] for layer in active) or "noch keine"
+        # the scenarios are planning variants beside the data, not a source of them
+        stored = ", ".join(LAYER_LABELS[layer] for layer in active if layer != "scenarios") or "noch keine"
         source = f"{name}: eigene Daten ({stored})"
         if demo_copy:
             source = f"{name}: Übungskopie der Demo Musterstadt ({settings.SYNTHETIC_STAMP}; {stored})"
@@ -664,6 +665,7 @@ class Workspace:
             sozialindex=frames.get("sozialindex"),
             catchments=frames.get("catchments"),
             clinic_births=frames.get("clinic_births"),
+            scenarios=frames.get("scenarios"),
             source=source,
             synthetic=demo_copy,
             versions={layer: info.label for layer, info in active.items()},
