@@ -13,15 +13,17 @@ applies the offer type's reach model (radius, assigned Grundschule or clinic, ca
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import operator
+import time
+from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from geo import settings
+from geo.formatting import format_number
 
 #: Columns of a candidate table (:attr:`SiteProblem.candidates`); ``source`` is a key of :data:`CANDIDATE_SOURCES`.
 CANDIDATE_COLUMNS: tuple[str, ...] = (
@@ -41,6 +43,7 @@ STATUS_TEXT: dict[str, str] = {
     "infeasible": "Ziel mit den Kandidaten nicht erreichbar",
     "no_gain": "kein Kandidat erreicht zusätzliche Menschen",
     "no_candidates": "keine Kandidaten",
+    "heuristic": "Näherungslösung der schrittweisen Auswahl – Optimalität nicht belegt",
 }
 
 
@@ -88,9 +91,19 @@ class SiteProblem:
     need_weights: dict[str, float] = field(default_factory=dict)
 
     @property
+    def people(self) -> np.ndarray:
+        """People per unit, missing (NaN) or negative counts as nobody."""
+        return np.clip(np.nan_to_num(np.asarray(self.demand, dtype=float)), 0.0, None)
+
+    @property
     def value(self) -> np.ndarray:
-        """What reaching each unit is worth: people × need weight."""
-        return np.nan_to_num(self.demand * self.weight)
+        """What reaching each unit is worth: people × need weight (missing or negative weights count 0)."""
+        return np.clip(np.nan_to_num(self.people * np.asarray(self.weight, dtype=float)), 0.0, None)
+
+    @property
+    def need(self) -> np.ndarray:
+        """People per unit in districts in need (0 elsewhere): what a share target counts."""
+        return np.where(np.asarray(self.in_need, dtype=bool), self.people, 0.0)
 
 
 @dataclass(frozen=True)
@@ -112,18 +125,22 @@ class Suggestion:
         The chosen candidates in rank order: :data:`CANDIDATE_COLUMNS` plus ``rank`` (1, 2, …), ``gain``
         (people newly in reach when the site is added after those ranked above it), ``gain_in_need``,
         ``gain_weighted`` and ``reached_after`` (people in reach once this site and those above it are added).
+        Only sites that add someone: a chosen candidate without a gain is left out.
     chosen
         Row positions of the chosen sites in :attr:`SiteProblem.candidates`, in rank order.
     status
         A key of :data:`STATUS_TEXT`.
     gap
-        Relative optimality gap of the solution (0 when optimal; NaN when unknown).
+        Relative optimality gap of the solution: the optimum is at most this share better (0 when optimal;
+        NaN when unknown).
     before, after
         Coverage with the existing offers only, and with the new sites added.
     method
         ``"max_cover"`` (k sites, most weighted people) or ``"min_sites"`` (fewest sites for a share).
     seconds
-        Wall time of the solver.
+        Wall time of the whole solve (model, solver, ranking).
+    notes
+        German notes on the result (fewer useful candidates than asked for, target already met, …).
     """
 
     sites: gpd.GeoDataFrame
@@ -134,18 +151,23 @@ class Suggestion:
     after: Coverage
     method: str
     seconds: float = 0.0
+    notes: tuple[str, ...] = ()
 
     @property
     def status_text(self) -> str:
-        """The solver status in German, with the gap when not optimal."""
-        return STATUS_TEXT.get(self.status, self.status)
+        """The solver status in German, with the optimality gap when the time limit stopped the solver."""
+        text = STATUS_TEXT.get(self.status, self.status)
+        if self.status not in ("time_limit", "heuristic"):
+            return text
+        if not np.isfinite(self.gap):
+            return f"{text} (Optimalitätslücke unbekannt)"
+        return f"{text} (Optimalitätslücke höchstens {format_number(100 * self.gap, 1, unit='%')})"
 
 
 def coverage(problem: SiteProblem, chosen: tuple[int, ...] | list[int] = ()) -> Coverage:
     """Coverage with the existing offers and the candidates at rows ``chosen``."""
     reached = covered_units(problem, chosen)
-    people = np.nan_to_num(problem.demand)
-    return Coverage(people=float(people[reached].sum()), in_need=float(people[reached & problem.in_need].sum()),
+    return Coverage(people=float(problem.people[reached].sum()), in_need=float(problem.need[reached].sum()),
                     weighted=float(problem.value[reached].sum()))
 
 
@@ -153,130 +175,306 @@ def covered_units(problem: SiteProblem, chosen: tuple[int, ...] | list[int] = ()
     """Per demand unit: in reach of an existing offer or of a chosen candidate."""
     reached = np.asarray(problem.covered, dtype=bool).copy()
     if len(chosen):
-        reached |= np.asarray(problem.cover[:, list(chosen)].sum(axis=1)).ravel() > 0
+        reached |= np.diff(_canonical(problem.cover)[:, list(chosen)].tocsr().indptr) > 0
     return reached
 
 
 def greedy(problem: SiteProblem, k: int) -> tuple[int, ...]:
-    """Up to ``k`` candidates chosen one by one, each adding the most weighted people (the classic heuristic)."""
-    value = np.where(problem.covered, 0.0, problem.value)
-    cover = problem.cover.tocsc()
-    chosen: list[int] = []
-    for _ in range(min(k, cover.shape[1])):
-        gains = cover.T @ value
-        if chosen:
-            gains[chosen] = -1.0
-        best = int(np.argmax(gains))
-        if gains[best] <= 0:
-            break
-        chosen.append(best)
-        value[cover[:, best].nonzero()[0]] = 0.0
-    return tuple(chosen)
+    """Up to ``k`` candidates chosen one by one, each adding the most weighted people (the classic heuristic).
+
+    Stops early when no candidate adds anyone; ties go to the candidate listed first.
+    """
+    k = _count(k)
+    model = _model(problem)
+    picks = _greedy(model.cover.tocsc(), model.value, k)
+    return tuple(int(model.columns[j]) for j in picks)
 
 
 def solve_max_cover(problem: SiteProblem, k: int, *, time_limit_s: float | None = None) -> Suggestion:
-    """The ``k`` new sites that bring the most weighted people into reach, existing offers locked (MCLP)."""
-    return _solve(problem, k=k, share=None, time_limit_s=time_limit_s)
+    """The ``k`` new sites that bring the most weighted people into reach, existing offers locked (MCLP).
+
+    Parameters
+    ----------
+    problem
+        The covering problem (:func:`geo.analysis.site_problem.build_problem`).
+    k
+        How many new sites at most (≥ 0). Fewer are suggested when fewer candidates add anyone.
+    time_limit_s
+        The solver's time limit (default :data:`geo.settings.SITE_TIME_LIMIT_S`); when it is reached the best
+        solution found is returned with status ``time_limit`` and its gap.
+
+    Returns
+    -------
+    Suggestion
+        Status ``optimal``, ``time_limit``, ``no_gain`` (no candidate reaches anyone new), ``no_candidates`` or,
+        should the solver fail, ``heuristic`` (the greedy choice).
+    """
+    started = time.perf_counter()
+    k = _count(k)
+    _check(problem)
+    before = coverage(problem)
+    if not len(problem.candidates):
+        return _suggestion(problem, (), "no_candidates", np.nan, before, "max_cover", started)
+    model = _model(problem)
+    n = len(model.columns)
+    if k == 0 or k >= n:  # nothing to choose, or every candidate that adds anyone fits: take them all
+        picks, status, gap, notes = list(range(n)) if k else [], "optimal", 0.0, []
+    else:
+        at_most_k = LinearConstraint(np.r_[np.ones(n), np.zeros(len(model.value))][None, :], 0, k)
+        picks, status, gap, notes = _milp(model, np.zeros(n), -model.value, at_most_k, time_limit_s,
+                                          fallback=lambda: _greedy(model.cover.tocsc(), model.value, k))
+    result = _suggestion(problem, model.columns[picks], status, gap, before, "max_cover", started, notes)
+    if k > 0 and not result.chosen:
+        return replace(result, status="no_gain", gap=0.0)
+    if len(result.chosen) < k and status == "optimal":
+        note = (f"{k} neue Standorte angefragt, aber nur {len(result.chosen)} bringen zusätzliche Menschen in "
+                "Reichweite")
+        return replace(result, notes=(*result.notes, note))
+    return result
 
 
 def solve_min_sites(problem: SiteProblem, share: float, *, time_limit_s: float | None = None) -> Suggestion:
     """The fewest new sites that bring ``share`` (0–1) of the target group in need into reach (set cover).
 
-    Among equally few sites the one reaching the most weighted people wins. Where even all candidates fall short
-    the status is ``infeasible`` and the sites are those of the largest reachable coverage.
+    Among equally few sites the one reaching the most weighted people wins. A target the existing offers already
+    meet needs no site (status ``optimal``, a note says so). Where even all candidates fall short the status is
+    ``infeasible`` and the sites are the fewest that give the largest reachable coverage.
     """
-    return _solve(problem, k=None, share=share, time_limit_s=time_limit_s)
+    started = time.perf_counter()
+    share = float(share)
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(f"share must lie between 0 and 1, not {share}")
+    _check(problem)
+    before = coverage(problem)
+    total = float(problem.need.sum())
+    missing = share * total - before.in_need
+    target = format_number(100 * share, 0 if float(100 * share).is_integer() else 1, unit="%")
+    if missing <= 1e-9 * max(total, 1.0):
+        return _suggestion(problem, (), "optimal", 0.0, before, "min_sites", started,
+                           [f"Ziel ({target} in Reichweite) schon mit den bestehenden Angeboten erreicht"])
+    if not len(problem.candidates):
+        return _suggestion(problem, (), "no_candidates", np.nan, before, "min_sites", started)
+    model = _model(problem)
+    status, notes = None, []
+    if model.need.sum() < missing * (1 - 1e-9):
+        reachable = (before.in_need + model.need.sum()) / total
+        notes.append(f"Ziel {target} nicht erreichbar: mit den Kandidaten höchstens "
+                     f"{format_number(100 * reachable, 1, unit='%')} in Reichweite")
+        status, missing = "infeasible", float(model.need.sum())
+    if missing <= 0:
+        return _suggestion(problem, (), status, np.nan, before, "min_sites", started, notes)
+    n = len(model.columns)
+    tie_break = -model.value / (model.value.sum() + 1.0)  # below one site in total: fewest sites first
+    enough = LinearConstraint(np.r_[np.zeros(n), model.need][None, :], missing - 1e-9 * max(total, 1.0), np.inf)
+    picks, solved, gap, note = _milp(model, np.ones(n), tie_break, enough, time_limit_s,
+                                     fallback=lambda: _greedy(model.cover.tocsc(), model.need, n, until=missing))
+    return _suggestion(problem, model.columns[picks], status or solved, gap if status is None else np.nan, before,
+                       "min_sites", started, notes + note)
 
 
 # ------------------------------------------------------------------------------------------------ the model
 
 
-def _open_units(problem: SiteProblem) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
-    """Uncovered units any candidate reaches, merged by their set of candidates → (cover, value, people in need)."""
-    cover = sparse.csr_matrix(problem.cover, dtype=bool)
-    reachable = np.asarray(cover.sum(axis=1)).ravel() > 0
-    keep = np.flatnonzero(reachable & ~np.asarray(problem.covered, dtype=bool))
-    value = problem.value[keep]
-    need = np.where(problem.in_need[keep], np.nan_to_num(problem.demand[keep]), 0.0)
+@dataclass(frozen=True)
+class _Model:
+    """The open part of a problem: units not yet in reach that some candidate reaches, merged by covering set.
+
+    ``cover`` is merged units × useful candidates (those reaching an open unit, one of each group of duplicates);
+    ``columns`` are their row positions in the candidate table, ``value``/``need`` the merged sums.
+    """
+
+    cover: sparse.csr_matrix
+    value: np.ndarray
+    need: np.ndarray
+    columns: np.ndarray
+
+
+def _count(k) -> int:
+    k = operator.index(k)
+    if k < 0:
+        raise ValueError(f"k must not be negative, not {k}")
+    return k
+
+
+def _check(problem: SiteProblem) -> None:
+    units, n = problem.cover.shape
+    if n != len(problem.candidates):
+        raise ValueError(f"cover has {n} columns for {len(problem.candidates)} candidates")
+    for name in ("demand", "weight", "in_need", "covered"):
+        if len(getattr(problem, name)) != units:
+            raise ValueError(f"{name} has {len(getattr(problem, name))} values for {units} demand units")
+
+
+def _canonical(matrix) -> sparse.csr_matrix:
+    """A boolean CSR copy without duplicate or explicit-false entries, indices sorted."""
+    out = sparse.csr_matrix(matrix, dtype=bool, copy=True)
+    out.sum_duplicates()
+    out.eliminate_zeros()
+    return out
+
+
+def _merge_rows(matrix: sparse.csr_matrix, *, salt: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Group equal rows of a canonical CSR matrix → (group code per row, first row of each group).
+
+    Each row's set of columns is hashed twice (a sum of random 64-bit numbers per column, wrapping); rows whose
+    hashes agree are then compared entry by entry, so a hash collision only costs a merge, never correctness.
+    ``salt`` (columns × 2, uint64) replaces the random numbers (tests force collisions with it).
+    """
+    rows, cols = matrix.shape
+    if rows == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if salt is None:
+        salt = np.random.default_rng(20261201).integers(0, np.iinfo(np.uint64).max, size=(cols, 2),
+                                                        dtype=np.uint64, endpoint=True)
+    run = np.zeros((matrix.nnz + 1, 2), dtype=np.uint64)
+    np.cumsum(salt[matrix.indices], axis=0, out=run[1:])
+    keys = np.column_stack([run[matrix.indptr[1:]] - run[matrix.indptr[:-1]],
+                            np.diff(matrix.indptr).astype(np.uint64)])
+    _, first, codes = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    codes = codes.reshape(-1)
+    differs = matrix.astype(np.int8) - matrix[first[codes]].astype(np.int8)
+    differs.eliminate_zeros()
+    clash = np.flatnonzero(np.diff(differs.indptr) > 0)
+    if len(clash):  # a collision: those rows keep a group of their own
+        codes[clash] = len(first) + np.arange(len(clash))
+        first = np.r_[first, clash]
+    return codes, first
+
+
+def _model(problem: SiteProblem) -> _Model:
+    """Drop units already in reach or worth nothing, merge units by covering set and candidates by reach."""
+    cover = _canonical(problem.cover)
+    value, need = problem.value, problem.need
+    worth = ~np.asarray(problem.covered, dtype=bool) & ((value > 0) | (need > 0)) & (np.diff(cover.indptr) > 0)
+    keep = np.flatnonzero(worth)
     cover = cover[keep]
-    # identical rows (the same covering candidates) become one unit with the summed value
-    rows = [tuple(cover.indices[cover.indptr[i]:cover.indptr[i + 1]]) for i in range(cover.shape[0])]
-    codes, first = pd.factorize(pd.Series(rows, dtype=object))[0], None
-    n = int(codes.max()) + 1 if len(codes) else 0
-    first = np.full(n, -1, dtype=np.int64)
-    first[codes[::-1]] = np.arange(len(codes))[::-1]
-    merged_value = np.bincount(codes, weights=value, minlength=n)
-    merged_need = np.bincount(codes, weights=need, minlength=n)
-    return cover[first], merged_value, merged_need
+    codes, first = _merge_rows(cover)
+    merged = cover[first]
+    value = np.bincount(codes, weights=value[keep], minlength=len(first))
+    need = np.bincount(codes, weights=need[keep], minlength=len(first))
+    by_candidate = merged.T.tocsr()
+    useful = np.flatnonzero(np.diff(by_candidate.indptr) > 0)
+    _, distinct = _merge_rows(by_candidate[useful])  # candidates reaching the same units: the first of each
+    columns = np.sort(useful[distinct])
+    return _Model(cover=merged[:, columns].tocsr(), value=value, need=need, columns=columns)
 
 
-def _solve(problem: SiteProblem, *, k: int | None, share: float | None, time_limit_s: float | None) -> Suggestion:
-    import time
+def _greedy(cover: sparse.csc_matrix, score: np.ndarray, k: int, *, until: float = np.inf) -> list[int]:
+    """Up to ``k`` columns, each adding the most ``score`` of rows not yet reached, until ``until`` is reached."""
+    left, picks, reached = score.astype(float).copy(), [], 0.0
+    for _ in range(min(k, cover.shape[1])):
+        if reached >= until:
+            break
+        gains = cover.T @ left
+        gains[picks] = -1.0
+        best = int(np.argmax(gains))
+        if gains[best] <= 0:
+            break
+        picks.append(best)
+        reached += gains[best]
+        left[cover.indices[cover.indptr[best]:cover.indptr[best + 1]]] = 0.0
+    return picks
 
-    started = time.perf_counter()
-    n = len(problem.candidates)
-    before = coverage(problem)
-    if n == 0:
-        return _suggestion(problem, (), "no_candidates", np.nan, before, "max_cover" if k is not None else "min_sites",
-                           started)
-    cover, value, need = _open_units(problem)
-    m = cover.shape[0]
-    # variables: x (n candidates, binary), y (m units, 0–1): y_u ≤ Σ_j a_uj x_j
-    link = sparse.hstack([-cover.astype(float), sparse.identity(m, format="csr")], format="csr")
-    constraints = [LinearConstraint(link, -np.inf, 0.0)]
-    if k is not None:
-        method = "max_cover"
-        constraints.append(LinearConstraint(np.r_[np.ones(n), np.zeros(m)][None, :], 0, k))
-        c = np.r_[np.zeros(n), -value]
-    else:
-        method = "min_sites"
-        people = np.nan_to_num(problem.demand)
-        total_need = float(people[problem.in_need].sum())
-        missing = share * total_need - before.in_need
-        if missing <= 0:
-            return _suggestion(problem, (), "optimal", 0.0, before, method, started)
-        if need.sum() < missing - 1e-9:
-            chosen = tuple(int(j) for j in np.flatnonzero(np.asarray(cover.sum(axis=0)).ravel() > 0))
-            return _suggestion(problem, chosen, "infeasible", np.nan, before, method, started)
-        constraints.append(LinearConstraint(np.r_[np.zeros(n), need][None, :], missing - 1e-6, np.inf))
-        c = np.r_[np.ones(n), -value / (value.sum() + 1.0)]  # fewest sites first, then the most weighted people
+
+def _milp(model: _Model, x_cost: np.ndarray, y_cost: np.ndarray, extra: LinearConstraint,
+          time_limit_s: float | None, *, fallback) -> tuple[list[int], str, float, list[str]]:
+    """Solve over x (candidates, binary) and y (units, 0–1) with y_u ≤ Σ_j a_uj x_j → (picks, status, gap, notes).
+
+    HiGHS' status 0 is ``optimal``. When the time limit (status 1) stops it, the better of its incumbent and of
+    ``fallback()`` (greedy, always feasible) is returned as ``time_limit``, with the gap to HiGHS' dual bound;
+    should HiGHS fail otherwise, the greedy choice is returned as ``heuristic``.
+    """
+    n, m = len(x_cost), len(y_cost)
+    link = sparse.hstack([-model.cover.astype(float), sparse.identity(m, format="csr")], format="csr")
     limit = settings.SITE_TIME_LIMIT_S if time_limit_s is None else float(time_limit_s)
-    result = milp(c, integrality=np.r_[np.ones(n), np.zeros(m)], bounds=Bounds(0, 1), constraints=constraints,
-                  options={"time_limit": limit, "mip_rel_gap": 0.0})
-    if result.x is None:
-        return _suggestion(problem, (), "infeasible", np.nan, before, method, started)
-    chosen = tuple(int(j) for j in np.flatnonzero(result.x[:n] > 0.5))
-    status = "optimal" if result.status == 0 else "time_limit"
-    gap = 0.0 if status == "optimal" else float(getattr(result, "mip_gap", np.nan))
-    return _suggestion(problem, chosen, status, gap, before, method, started)
+    result = milp(np.r_[x_cost, y_cost], integrality=np.r_[np.ones(n), np.zeros(m)], bounds=Bounds(0, 1),
+                  constraints=[LinearConstraint(link, -np.inf, 0.0), extra],
+                  options={"time_limit": max(limit, 1e-3), "mip_rel_gap": 0.0})
+    incumbent = None if result.x is None else [int(j) for j in np.flatnonzero(result.x[:n] > 0.5)]
+    if result.status == 0 and incumbent is not None:
+        return incumbent, "optimal", 0.0, []
+
+    def objective(picks: list[int]) -> float:
+        x = np.zeros(n)
+        x[picks] = 1.0
+        return float(x_cost @ x + y_cost @ np.minimum(model.cover @ x, 1.0))
+
+    heuristic = fallback()
+    if result.status != 1:
+        return heuristic, "heuristic", np.nan, [f"Löser ohne Ergebnis ({result.message}): Vorschlag der "
+                                                "schrittweisen Auswahl"]
+    if incumbent is None:
+        notes = ["Zeitlimit vor der ersten Lösung des Lösers erreicht: Vorschlag der schrittweisen Auswahl"]
+    elif objective(heuristic) < objective(incumbent):
+        notes = ["Zeitlimit erreicht: die schrittweise Auswahl ist besser als die beste Lösung des Lösers"]
+    else:
+        heuristic, notes = incumbent, []
+    primal, bound = objective(heuristic), getattr(result, "mip_dual_bound", None)
+    bound = np.nan if bound is None else float(bound)
+    gap = max(primal - bound, 0.0) / abs(primal) if np.isfinite(bound) and primal != 0 else np.nan
+    return heuristic, "time_limit", gap, notes
 
 
-def _suggestion(problem, chosen, status, gap, before, method, started) -> Suggestion:
-    import time
+# ------------------------------------------------------------------------------------------------ the result
 
-    order, gains = _rank(problem, chosen)
-    sites = problem.candidates.iloc[list(order)].copy()
+
+def _rank(problem: SiteProblem, chosen) -> tuple[list[int], list[Coverage]]:
+    """``chosen`` ordered by marginal weighted gain (the best first, each after those above it) and the gains.
+
+    Incremental: the people not yet reached are kept per unit and zeroed as each site is placed, so one step
+    costs one product of the chosen columns with them. Ties go to more people, then to the earlier candidate.
+    """
+    chosen = [int(j) for j in chosen]
+    if not chosen:
+        return [], []
+    columns = _canonical(problem.cover)[:, chosen].tocsc()
+    left = np.column_stack([problem.value, problem.people, problem.need])
+    left[covered_units(problem)] = 0.0
+    order, gains, placed = [], [], np.zeros(len(chosen), dtype=bool)
+    for _ in chosen:
+        gain = columns.T @ left
+        candidates = np.flatnonzero(~placed)
+        pick = candidates[np.lexsort((np.array(chosen)[candidates], -gain[candidates, 1],
+                                      -gain[candidates, 0]))[0]]
+        placed[pick] = True
+        order.append(chosen[pick])
+        gains.append(Coverage(people=float(gain[pick, 1]), in_need=float(gain[pick, 2]),
+                              weighted=float(gain[pick, 0])))
+        left[columns.indices[columns.indptr[pick]:columns.indptr[pick + 1]]] = 0.0
+    return order, gains
+
+
+def _prune(problem: SiteProblem, chosen) -> list[int]:
+    """``chosen`` without the sites that add nobody once all the others are placed (the least valuable first).
+
+    A solver may pick such a site when more are allowed than needed (k beyond what helps, a copy of another
+    candidate); coverage stays the same without it. Every site kept then reaches someone only it reaches.
+    """
+    chosen = [int(j) for j in chosen]
+    if not chosen:
+        return chosen
+    worth = ~covered_units(problem) & ((problem.people > 0) | (problem.value > 0))
+    columns = _canonical(problem.cover)[:, chosen].tocsc()
+    columns = sparse.csc_matrix(columns.multiply(worth[:, None]))
+    columns.eliminate_zeros()
+    times = np.asarray(columns.sum(axis=1)).ravel()
+    keep = np.ones(len(chosen), dtype=bool)
+    for i in np.lexsort((-np.arange(len(chosen)), columns.T @ problem.value)):
+        rows = columns.indices[columns.indptr[i]:columns.indptr[i + 1]]
+        if (times[rows] >= 2).all():
+            keep[i] = False
+            times[rows] -= 1
+    return [j for j, kept in zip(chosen, keep, strict=True) if kept]
+
+
+def _suggestion(problem, chosen, status, gap, before, method, started, notes=()) -> Suggestion:
+    order, gains = _rank(problem, _prune(problem, chosen))
+    sites = problem.candidates.iloc[order].copy()
     sites["rank"] = np.arange(1, len(order) + 1)
     sites["gain"] = [g.people for g in gains]
     sites["gain_in_need"] = [g.in_need for g in gains]
     sites["gain_weighted"] = [g.weighted for g in gains]
-    sites["reached_after"] = before.people + np.cumsum([g.people for g in gains]) if gains else []
-    if chosen and not any(g.weighted > 0 for g in gains) and status == "optimal":
-        status = "no_gain"
+    sites["reached_after"] = before.people + np.cumsum([g.people for g in gains], dtype=float)
     return Suggestion(sites=sites.reset_index(drop=True), chosen=tuple(order), status=status, gap=gap,
                       before=before, after=coverage(problem, order), method=method,
-                      seconds=time.perf_counter() - started)
-
-
-def _rank(problem: SiteProblem, chosen: tuple[int, ...]) -> tuple[list[int], list[Coverage]]:
-    """``chosen`` ordered by marginal weighted gain (the best first, each after those above it) and the gains."""
-    rest, order, gains = list(chosen), [], []
-    current = coverage(problem)
-    while rest:
-        trials = [coverage(problem, [*order, j]) for j in rest]
-        best = max(range(len(rest)), key=lambda i: (trials[i].weighted, trials[i].people, -rest[i]))
-        gains.append(Coverage(trials[best].people - current.people, trials[best].in_need - current.in_need,
-                              trials[best].weighted - current.weighted))
-        current = trials[best]
-        order.append(rest.pop(best))
-    return order, gains
+                      seconds=time.perf_counter() - started, notes=tuple(notes))
