@@ -170,10 +170,23 @@ def test_equal_rows_are_merged_and_a_hash_collision_only_splits():
     matrix = sites._canonical(sparse.csr_matrix(np.array([[1, 1, 0], [0, 1, 1], [1, 1, 0], [1, 0, 1]])))
     codes, first = sites._merge_rows(matrix)
     assert codes[0] == codes[2] and len(set(codes)) == 3 and sorted(first) == [0, 1, 3]
-    collide = np.ones((3, 2), dtype=np.uint64)                  # every row of two entries hashes alike
+    collide = np.ones(3, dtype=np.uint64)               # every row of two entries hashes alike
     codes, first = sites._merge_rows(matrix, salt=collide)
     assert codes[0] == codes[2] and len(set(codes)) == 3
     assert all((matrix[i] != matrix[first[c]]).nnz == 0 for i, c in enumerate(codes))
+
+
+def test_candidates_reaching_a_subset_of_another_are_left_out_of_the_model():
+    #            c0 c1 c2 c3 c4: c1 ⊂ c0, c2 = c0 (a copy), c4 reaches nobody
+    matrix = sparse.csr_matrix(np.array([[1, 1, 1, 0, 0], [1, 0, 1, 0, 0], [0, 0, 0, 1, 0]], dtype=bool))
+    assert list(sites._undominated(matrix)) == [0, 3]
+
+
+def test_units_only_one_candidate_reaches_are_folded_into_it(hand):
+    model = sites._model(hand)                                  # D reaches only u0 (locked): left out
+    assert list(model.columns) == [0, 1, 2]
+    assert list(model.own_value) == [150.0, 0.0, 70.0] and list(model.own_need) == [50.0, 0.0, 0.0]  # u1, u5
+    assert model.cover.shape == (2, 3) and sorted(model.value) == [80.0, 170.0]  # u2 (A, B); u3 + u4 (B, C)
 
 
 # ----------------------------------------------------------------------------------- random instances

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
@@ -186,8 +187,7 @@ def greedy(problem: SiteProblem, k: int) -> tuple[int, ...]:
     """
     k = _count(k)
     model = _model(problem)
-    picks = _greedy(model.cover.tocsc(), model.value, k)
-    return tuple(int(model.columns[j]) for j in picks)
+    return tuple(int(model.columns[j]) for j in _greedy(model, "value", k))
 
 
 def solve_max_cover(problem: SiteProblem, k: int, *, time_limit_s: float | None = None) -> Suggestion:
@@ -221,8 +221,8 @@ def solve_max_cover(problem: SiteProblem, k: int, *, time_limit_s: float | None 
         picks, status, gap, notes = list(range(n)) if k else [], "optimal", 0.0, []
     else:
         at_most_k = LinearConstraint(np.r_[np.ones(n), np.zeros(len(model.value))][None, :], 0, k)
-        picks, status, gap, notes = _milp(model, np.zeros(n), -model.value, at_most_k, time_limit_s,
-                                          fallback=lambda: _greedy(model.cover.tocsc(), model.value, k))
+        picks, status, gap, notes = _milp(model, -model.own_value, -model.value, at_most_k, time_limit_s,
+                                          fallback=lambda: _greedy(model, "value", k))
     result = _suggestion(problem, model.columns[picks], status, gap, before, "max_cover", started, notes)
     if k > 0 and not result.chosen:
         return replace(result, status="no_gain", gap=0.0)
@@ -256,18 +256,19 @@ def solve_min_sites(problem: SiteProblem, share: float, *, time_limit_s: float |
         return _suggestion(problem, (), "no_candidates", np.nan, before, "min_sites", started)
     model = _model(problem)
     status, notes = None, []
-    if model.need.sum() < missing * (1 - 1e-9):
-        reachable = (before.in_need + model.need.sum()) / total
+    reachable_need = float(model.own_need.sum() + model.need.sum())
+    if reachable_need < missing * (1 - 1e-9):
+        reachable = (before.in_need + reachable_need) / total
         notes.append(f"Ziel {target} nicht erreichbar: mit den Kandidaten höchstens "
                      f"{format_number(100 * reachable, 1, unit='%')} in Reichweite")
-        status, missing = "infeasible", float(model.need.sum())
+        status, missing = "infeasible", reachable_need
     if missing <= 0:
         return _suggestion(problem, (), status, np.nan, before, "min_sites", started, notes)
     n = len(model.columns)
-    tie_break = -model.value / (model.value.sum() + 1.0)  # below one site in total: fewest sites first
-    enough = LinearConstraint(np.r_[np.zeros(n), model.need][None, :], missing - 1e-9 * max(total, 1.0), np.inf)
-    picks, solved, gap, note = _milp(model, np.ones(n), tie_break, enough, time_limit_s,
-                                     fallback=lambda: _greedy(model.cover.tocsc(), model.need, n, until=missing))
+    tie_break = 1.0 / (model.own_value.sum() + model.value.sum() + 1.0)  # below one site: fewest sites first
+    enough = LinearConstraint(np.r_[model.own_need, model.need][None, :], missing - 1e-9 * max(total, 1.0), np.inf)
+    picks, solved, gap, note = _milp(model, 1.0 - tie_break * model.own_value, -tie_break * model.value, enough,
+                                     time_limit_s, fallback=lambda: _greedy(model, "need", n, until=missing))
     return _suggestion(problem, model.columns[picks], status or solved, gap if status is None else np.nan, before,
                        "min_sites", started, notes + note)
 
@@ -277,15 +278,19 @@ def solve_min_sites(problem: SiteProblem, share: float, *, time_limit_s: float |
 
 @dataclass(frozen=True)
 class _Model:
-    """The open part of a problem: units not yet in reach that some candidate reaches, merged by covering set.
+    """The open part of a problem, reduced without changing any optimum.
 
-    ``cover`` is merged units × useful candidates (those reaching an open unit, one of each group of duplicates);
-    ``columns`` are their row positions in the candidate table, ``value``/``need`` the merged sums.
+    Units not yet in reach that some candidate reaches, merged by covering set; candidates that reach a subset of
+    another's units (a copy, too) left out; units only one candidate reaches folded into that candidate
+    (``own_value``/``own_need``). ``cover`` is the remaining units × candidates, ``value``/``need`` their sums,
+    ``columns`` the candidates' row positions in the candidate table.
     """
 
     cover: sparse.csr_matrix
     value: np.ndarray
     need: np.ndarray
+    own_value: np.ndarray
+    own_need: np.ndarray
     columns: np.ndarray
 
 
@@ -316,22 +321,20 @@ def _canonical(matrix) -> sparse.csr_matrix:
 def _merge_rows(matrix: sparse.csr_matrix, *, salt: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Group equal rows of a canonical CSR matrix → (group code per row, first row of each group).
 
-    Each row's set of columns is hashed twice (a sum of random 64-bit numbers per column, wrapping); rows whose
-    hashes agree are then compared entry by entry, so a hash collision only costs a merge, never correctness.
-    ``salt`` (columns × 2, uint64) replaces the random numbers (tests force collisions with it).
+    Each row's set of columns is hashed (a wrapping sum of random 64-bit numbers per column, mixed with the row
+    length); rows with equal hashes are then compared entry by entry, so a collision only costs a merge, never
+    correctness. ``salt`` (one uint64 per column) replaces the random numbers (tests force collisions with it).
     """
     rows, cols = matrix.shape
-    if rows == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     if salt is None:
-        salt = np.random.default_rng(20261201).integers(0, np.iinfo(np.uint64).max, size=(cols, 2),
-                                                        dtype=np.uint64, endpoint=True)
-    run = np.zeros((matrix.nnz + 1, 2), dtype=np.uint64)
-    np.cumsum(salt[matrix.indices], axis=0, out=run[1:])
-    keys = np.column_stack([run[matrix.indptr[1:]] - run[matrix.indptr[:-1]],
-                            np.diff(matrix.indptr).astype(np.uint64)])
-    _, first, codes = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-    codes = codes.reshape(-1)
+        salt = np.random.default_rng(20261201).integers(0, np.iinfo(np.uint64).max, size=cols, dtype=np.uint64,
+                                                        endpoint=True)
+    run = np.zeros(matrix.nnz + 1, dtype=np.uint64)
+    np.cumsum(salt[matrix.indices], out=run[1:])
+    keys = (run[matrix.indptr[1:]] - run[matrix.indptr[:-1]]) ^ (
+        np.diff(matrix.indptr).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+    codes = pd.factorize(keys)[0].astype(np.int64)
+    first = np.flatnonzero(codes > np.r_[-1, np.maximum.accumulate(codes)[:-1]]) if rows else codes
     differs = matrix.astype(np.int8) - matrix[first[codes]].astype(np.int8)
     differs.eliminate_zeros()
     clash = np.flatnonzero(np.diff(differs.indptr) > 0)
@@ -341,31 +344,45 @@ def _merge_rows(matrix: sparse.csr_matrix, *, salt: np.ndarray | None = None) ->
     return codes, first
 
 
+def _undominated(matrix: sparse.csr_matrix) -> np.ndarray:
+    """Columns reaching some row and not a subset of another column's rows (of equal columns the first)."""
+    by_column = matrix.tocsc().astype(np.int32)
+    size = np.diff(by_column.indptr)
+    overlap = (by_column.T @ by_column).tocoo()
+    j, other = overlap.row, overlap.col
+    inside = (j != other) & (overlap.data == size[j]) & ((size[other] > size[j]) | (other < j))
+    dominated = np.zeros(len(size), dtype=bool)
+    dominated[j[inside]] = True
+    return np.flatnonzero((size > 0) & ~dominated)
+
+
 def _model(problem: SiteProblem) -> _Model:
-    """Drop units already in reach or worth nothing, merge units by covering set and candidates by reach."""
+    """Drop units already in reach or worth nothing, merge units by covering set, drop dominated candidates."""
     cover = _canonical(problem.cover)
     value, need = problem.value, problem.need
     worth = ~np.asarray(problem.covered, dtype=bool) & ((value > 0) | (need > 0)) & (np.diff(cover.indptr) > 0)
     keep = np.flatnonzero(worth)
     cover = cover[keep]
     codes, first = _merge_rows(cover)
-    merged = cover[first]
     value = np.bincount(codes, weights=value[keep], minlength=len(first))
     need = np.bincount(codes, weights=need[keep], minlength=len(first))
-    by_candidate = merged.T.tocsr()
-    useful = np.flatnonzero(np.diff(by_candidate.indptr) > 0)
-    _, distinct = _merge_rows(by_candidate[useful])  # candidates reaching the same units: the first of each
-    columns = np.sort(useful[distinct])
-    return _Model(cover=merged[:, columns].tocsr(), value=value, need=need, columns=columns)
+    columns = _undominated(cover[first])
+    merged = cover[first][:, columns].tocsr()
+    single = np.diff(merged.indptr) == 1
+    owner = merged[single].indices
+    return _Model(cover=merged[~single], value=value[~single], need=need[~single],
+                  own_value=np.bincount(owner, weights=value[single], minlength=len(columns)),
+                  own_need=np.bincount(owner, weights=need[single], minlength=len(columns)), columns=columns)
 
 
-def _greedy(cover: sparse.csc_matrix, score: np.ndarray, k: int, *, until: float = np.inf) -> list[int]:
-    """Up to ``k`` columns, each adding the most ``score`` of rows not yet reached, until ``until`` is reached."""
-    left, picks, reached = score.astype(float).copy(), [], 0.0
+def _greedy(model: _Model, score: str, k: int, *, until: float = np.inf) -> list[int]:
+    """Up to ``k`` columns, each adding the most ``score`` (``"value"`` or ``"need"``), until ``until`` is reached."""
+    left, own = getattr(model, score).astype(float).copy(), getattr(model, f"own_{score}").astype(float)
+    cover, picks, reached = model.cover.tocsc(), [], 0.0
     for _ in range(min(k, cover.shape[1])):
         if reached >= until:
             break
-        gains = cover.T @ left
+        gains = cover.T @ left + own
         gains[picks] = -1.0
         best = int(np.argmax(gains))
         if gains[best] <= 0:
@@ -388,7 +405,7 @@ def _milp(model: _Model, x_cost: np.ndarray, y_cost: np.ndarray, extra: LinearCo
     link = sparse.hstack([-model.cover.astype(float), sparse.identity(m, format="csr")], format="csr")
     limit = settings.SITE_TIME_LIMIT_S if time_limit_s is None else float(time_limit_s)
     result = milp(np.r_[x_cost, y_cost], integrality=np.r_[np.ones(n), np.zeros(m)], bounds=Bounds(0, 1),
-                  constraints=[LinearConstraint(link, -np.inf, 0.0), extra],
+                  constraints=[LinearConstraint(link, -np.inf, 0.0), extra] if m else [extra],
                   options={"time_limit": max(limit, 1e-3), "mip_rel_gap": 0.0})
     incumbent = None if result.x is None else [int(j) for j in np.flatnonzero(result.x[:n] > 0.5)]
     if result.status == 0 and incumbent is not None:
