@@ -221,7 +221,7 @@ def solve_max_cover(problem: SiteProblem, k: int, *, time_limit_s: float | None 
         picks, status, gap, notes = list(range(n)) if k else [], "optimal", 0.0, []
     else:
         at_most_k = LinearConstraint(np.r_[np.ones(n), np.zeros(len(model.value))][None, :], 0, k)
-        picks, status, gap, notes = _milp(model, -model.own_value, -model.value, at_most_k, time_limit_s,
+        picks, status, gap, notes = _milp(model, -model.own_value, -model.value, [at_most_k], time_limit_s,
                                           fallback=lambda: _greedy(model, "value", k))
     result = _suggestion(problem, model.columns[picks], status, gap, before, "max_cover", started, notes)
     if k > 0 and not result.chosen:
@@ -236,9 +236,11 @@ def solve_max_cover(problem: SiteProblem, k: int, *, time_limit_s: float | None 
 def solve_min_sites(problem: SiteProblem, share: float, *, time_limit_s: float | None = None) -> Suggestion:
     """The fewest new sites that bring ``share`` (0–1) of the target group in need into reach (set cover).
 
-    Among equally few sites the one reaching the most weighted people wins. A target the existing offers already
-    meet needs no site (status ``optimal``, a note says so). Where even all candidates fall short the status is
-    ``infeasible`` and the sites are the fewest that give the largest reachable coverage.
+    Two steps: the fewest sites (a pure count, which HiGHS proves fast), then among that many sites meeting the
+    target the one reaching the most weighted people, in the time left (a note says when that second step could
+    not be proven). A target the existing offers already meet needs no site (status ``optimal``, a note says
+    so). Where even all candidates fall short the status is ``infeasible`` and the sites are the fewest that give
+    the largest reachable coverage.
     """
     started = time.perf_counter()
     share = float(share)
@@ -264,11 +266,19 @@ def solve_min_sites(problem: SiteProblem, share: float, *, time_limit_s: float |
         status, missing = "infeasible", reachable_need
     if missing <= 0:
         return _suggestion(problem, (), status, np.nan, before, "min_sites", started, notes)
-    n = len(model.columns)
-    tie_break = 1.0 / (model.own_value.sum() + model.value.sum() + 1.0)  # below one site: fewest sites first
+    n, m = len(model.columns), len(model.value)
+    limit = settings.SITE_TIME_LIMIT_S if time_limit_s is None else float(time_limit_s)
     enough = LinearConstraint(np.r_[model.own_need, model.need][None, :], missing - 1e-9 * max(total, 1.0), np.inf)
-    picks, solved, gap, note = _milp(model, 1.0 - tie_break * model.own_value, -tie_break * model.value, enough,
-                                     time_limit_s, fallback=lambda: _greedy(model, "need", n, until=missing))
+    picks, solved, gap, note = _milp(model, np.ones(n), np.zeros(m), [enough], limit,
+                                     fallback=lambda: _greedy(model, "need", n, until=missing))
+    if solved == "optimal":
+        fewest = LinearConstraint(np.r_[np.ones(n), np.zeros(m)][None, :], 0, len(picks))
+        best, proven, _, _ = _milp(model, -model.own_value, -model.value, [enough, fewest],
+                                   limit - (time.perf_counter() - started), fallback=lambda: picks)
+        picks = best if proven in ("optimal", "time_limit") else picks
+        if proven != "optimal":
+            note = [f"Zahl der Standorte optimal; unter den Lösungen mit {len(picks)} Standorten ist die mit den "
+                    "meisten gewichteten Menschen nicht belegt (Zeitlimit)"]
     return _suggestion(problem, model.columns[picks], status or solved, gap if status is None else np.nan, before,
                        "min_sites", started, notes + note)
 
@@ -393,7 +403,7 @@ def _greedy(model: _Model, score: str, k: int, *, until: float = np.inf) -> list
     return picks
 
 
-def _milp(model: _Model, x_cost: np.ndarray, y_cost: np.ndarray, extra: LinearConstraint,
+def _milp(model: _Model, x_cost: np.ndarray, y_cost: np.ndarray, extra: list[LinearConstraint],
           time_limit_s: float | None, *, fallback) -> tuple[list[int], str, float, list[str]]:
     """Solve over x (candidates, binary) and y (units, 0–1) with y_u ≤ Σ_j a_uj x_j → (picks, status, gap, notes).
 
@@ -405,7 +415,7 @@ def _milp(model: _Model, x_cost: np.ndarray, y_cost: np.ndarray, extra: LinearCo
     link = sparse.hstack([-model.cover.astype(float), sparse.identity(m, format="csr")], format="csr")
     limit = settings.SITE_TIME_LIMIT_S if time_limit_s is None else float(time_limit_s)
     result = milp(np.r_[x_cost, y_cost], integrality=np.r_[np.ones(n), np.zeros(m)], bounds=Bounds(0, 1),
-                  constraints=[LinearConstraint(link, -np.inf, 0.0), extra] if m else [extra],
+                  constraints=[LinearConstraint(link, -np.inf, 0.0), *extra] if m else extra,
                   options={"time_limit": max(limit, 1e-3), "mip_rel_gap": 0.0})
     incumbent = None if result.x is None else [int(j) for j in np.flatnonzero(result.x[:n] > 0.5)]
     if result.status == 0 and incumbent is not None:
