@@ -5,7 +5,7 @@ grid in the districts in need (radius), k = 3; timed is ``build_problem`` + ``so
 State: the ≈ 2,800 Grundschulen of the NRW school master data (``../shared/data``; a synthetic state when absent)
 as candidates, 300,000 synthetic demand points clustered around the schools and municipalities, radius 1 km,
 k = 20, a few hundred existing offers (other schools) locked in; need weights from the nearest Grundschule's
-Schulsozialindex.
+Schulsozialindex (≥ 7 → 3, 5–6 → 2, in need from 5). Also the fewest sites for 30 % and 60 % of those in need.
 
 Peers in the same run: greedy (time, and the share of the solver's weighted coverage it reaches) and pysal
 ``spopt``'s MCLP with predefined facilities on pulp/CBC. spopt needs a dense units × facilities cost matrix
@@ -34,11 +34,18 @@ from geo import settings  # noqa: E402
 from geo.analysis.candidates import grid_candidates, host_candidates  # noqa: E402
 from geo.analysis.run import Params, prepare  # noqa: E402
 from geo.analysis.site_problem import build_problem  # noqa: E402
-from geo.analysis.sites import CANDIDATE_COLUMNS, SiteProblem, coverage, greedy, solve_max_cover  # noqa: E402
+from geo.analysis.sites import (  # noqa: E402
+    CANDIDATE_COLUMNS,
+    SiteProblem,
+    coverage,
+    greedy,
+    solve_max_cover,
+    solve_min_sites,
+)
 from geo.demo import load_demo  # noqa: E402
 
 SCHOOLS = Path(__file__).resolve().parents[2] / "shared" / "data" / "nrw-schulen"
-POINTS, RADIUS_M, K_STATE, K_CITY, EXISTING = 300_000, 1_000.0, 20, 3, 350
+POINTS, RADIUS_M, K_STATE, K_CITY, EXISTING, SHARES = 300_000, 1_000.0, 20, 3, 350, (0.3, 0.6)
 
 
 def cbc():
@@ -194,6 +201,10 @@ def state(solver) -> None:
           f"(target < 60 s {'✔' if result.seconds < 60 else '✘'}); {result.before.people:,.0f} → "
           f"{result.after.people:,.0f} people in reach; notes: {list(result.notes)}")
     compare(f"state k={K_STATE} (solve)", problem, K_STATE, result.seconds, result, None)
+    for share in SHARES:
+        fewest = solve_min_sites(problem, share, time_limit_s=60.0)
+        print(f"state fewest sites for {share:.0%} in need: {len(fewest.chosen)} sites, status {fewest.status}, gap "
+              f"{fewest.gap:.2%}, {fewest.seconds:.1f} s; notes: {list(fewest.notes)}")
     part = window(problem, xy)
     sub = solve_max_cover(part, K_STATE)
     compare(f"state window 18 km k={K_STATE}", part, K_STATE, sub.seconds, sub, solver)
