@@ -9,7 +9,7 @@ Schulsozialindex (≥ 7 → 3, 5–6 → 2, in need from 5). Also the fewest sit
 
 Peers in the same run: greedy (time, and the share of the solver's weighted coverage it reaches) and pysal
 ``spopt``'s MCLP with predefined facilities on pulp/CBC. spopt needs a dense units × facilities cost matrix
-(300,000 × 3,100 would be 7 GB), so at state scale it gets a window around the Ruhr of the same instance.
+(300,000 × 3,143 float64 would be 7.5 GB), so at state scale it gets a window around the Ruhr of the same instance.
 """
 
 from __future__ import annotations

@@ -189,6 +189,57 @@ def test_units_only_one_candidate_reaches_are_folded_into_it(hand):
     assert model.cover.shape == (2, 3) and sorted(model.value) == [80.0, 170.0]  # u2 (A, B); u3 + u4 (B, C)
 
 
+def fake_highs(monkeypatch, status: int, x=None, bound=None, message="HiGHS stopped"):
+    """HiGHS answering with ``status`` (1 = time limit), incumbent ``x`` and dual bound ``bound``."""
+    from scipy.optimize import OptimizeResult
+
+    monkeypatch.setattr(sites, "milp", lambda *a, **k: OptimizeResult(
+        status=status, x=None if x is None else np.asarray(x, dtype=float), mip_dual_bound=bound, message=message))
+
+
+def test_time_limit_before_any_solution_gives_greedy_with_the_gap_to_the_bound(hand, monkeypatch):
+    fake_highs(monkeypatch, 1, bound=-600.0)                    # the bound: at most 600 weighted people to win
+    result = solve_max_cover(hand, 2)
+    assert (ids(result), result.status) == (["B", "A"], "time_limit")  # greedy: 250 + 150
+    assert result.gap == pytest.approx((600 - 400) / 400)
+    assert result.status_text == "Zeitlimit erreicht – beste gefundene Lösung (Optimalitätslücke höchstens 50,0\u00a0%)"
+    assert result.notes == ("Zeitlimit vor der ersten Lösung des Lösers erreicht: Vorschlag der schrittweisen "
+                            "Auswahl",)
+
+
+def test_time_limit_keeps_the_better_of_incumbent_and_greedy(hand, monkeypatch):
+    # the model's variables: A, B, C (D reaches nobody new), then the units {u2} and {u3, u4}
+    fake_highs(monkeypatch, 1, x=[1, 0, 1, 1, 1], bound=-480.0)  # the incumbent A + C: 470
+    result = solve_max_cover(hand, 2)
+    assert (ids(result), result.status, result.notes) == (["C", "A"], "time_limit", ())
+    assert result.gap == pytest.approx(10 / 470)
+    fake_highs(monkeypatch, 1, x=[0, 0, 1, 0, 1], bound=-480.0)  # a poor incumbent: C alone, 240
+    result = solve_max_cover(hand, 2)
+    assert ids(result) == ["B", "A"] and result.gap == pytest.approx(80 / 400)
+    assert result.notes == ("Zeitlimit erreicht: die schrittweise Auswahl ist besser als die beste Lösung des "
+                            "Lösers",)
+
+
+def test_a_failing_solver_falls_back_to_greedy(hand, monkeypatch):
+    fake_highs(monkeypatch, 4, message="numerische Probleme")
+    result = solve_max_cover(hand, 2)
+    assert (ids(result), result.status) == (["B", "A"], "heuristic") and np.isnan(result.gap)
+    assert result.status_text == "Näherungslösung der schrittweisen Auswahl – Optimalität nicht belegt"
+    assert result.notes == ("Löser ohne Ergebnis (numerische Probleme): Vorschlag der schrittweisen Auswahl",)
+
+
+def test_fewest_sites_when_the_second_step_runs_out_of_time(hand, monkeypatch):
+    from scipy.optimize import OptimizeResult
+
+    answers = iter([OptimizeResult(status=0, x=np.array([1.0, 0, 0, 1, 0]), mip_dual_bound=1.0, message=""),
+                    OptimizeResult(status=1, x=None, mip_dual_bound=-300.0, message="")])
+    monkeypatch.setattr(sites, "milp", lambda *a, **k: next(answers))
+    result = solve_min_sites(hand, 0.5)                         # step 1: one site (A) is enough, proven
+    assert (ids(result), result.status, result.gap) == (["A"], "optimal", 0.0)
+    assert result.notes == ("Zahl der Standorte optimal; unter den Lösungen mit einem Standort ist die mit den "
+                            "meisten gewichteten Menschen nicht belegt (Zeitlimit)",)
+
+
 # ----------------------------------------------------------------------------------- random instances
 
 

@@ -158,7 +158,7 @@ class Suggestion:
     def status_text(self) -> str:
         """The solver status in German, with the optimality gap when the time limit stopped the solver."""
         text = STATUS_TEXT.get(self.status, self.status)
-        if self.status not in ("time_limit", "heuristic"):
+        if self.status != "time_limit":
             return text
         if not np.isfinite(self.gap):
             return f"{text} (Optimalitätslücke unbekannt)"
@@ -183,7 +183,8 @@ def covered_units(problem: SiteProblem, chosen: tuple[int, ...] | list[int] = ()
 def greedy(problem: SiteProblem, k: int) -> tuple[int, ...]:
     """Up to ``k`` candidates chosen one by one, each adding the most weighted people (the classic heuristic).
 
-    Stops early when no candidate adds anyone; ties go to the candidate listed first.
+    Stops early when no candidate adds anyone; ties go to the candidate listed first. A candidate reaching only a
+    subset of another's open units (a copy, too) is never taken: the other is always at least as good.
     """
     k = _count(k)
     model = _model(problem)
@@ -277,8 +278,9 @@ def solve_min_sites(problem: SiteProblem, share: float, *, time_limit_s: float |
                                    limit - (time.perf_counter() - started), fallback=lambda: picks)
         picks = best if proven in ("optimal", "time_limit") else picks
         if proven != "optimal":
-            note = [f"Zahl der Standorte optimal; unter den Lösungen mit {len(picks)} Standorten ist die mit den "
-                    "meisten gewichteten Menschen nicht belegt (Zeitlimit)"]
+            sites_text = "einem Standort" if len(picks) == 1 else f"{len(picks)} Standorten"
+            note = [f"Zahl der Standorte optimal; unter den Lösungen mit {sites_text} ist die mit den meisten "
+                    "gewichteten Menschen nicht belegt (Zeitlimit)"]
     return _suggestion(problem, model.columns[picks], status or solved, gap if status is None else np.nan, before,
                        "min_sites", started, notes + note)
 
