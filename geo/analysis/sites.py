@@ -4,8 +4,10 @@ The model is the maximal covering location problem (MCLP, Church & ReVelle 1974)
 in pysal ``spopt``'s ``MCLP(predefined_facilities_arr=…)``: the existing offers are locked in, so whoever they
 already reach counts as covered and only the people they leave out can be won. The set-cover variant asks for the
 fewest new sites that bring a share of the target group in need into reach. Both are solved exactly as a MILP by
-HiGHS (``scipy.optimize.milp``) on a sparse, aggregated model: demand units with the same set of covering
-candidates are merged, which keeps state-scale instances small (see ``bench/bench_sites.py``).
+HiGHS (``scipy.optimize.milp``) on a sparse model reduced without changing any optimum: demand units with the same
+set of covering candidates are merged, candidates reaching a subset of another's units dropped, and units only one
+candidate reaches folded into it, which keeps state-scale instances small (see ``bench/bench_sites.py``). When the
+time limit stops HiGHS, the better of its incumbent and the greedy choice is returned with the gap to its bound.
 
 A :class:`SiteProblem` is built from a data set by :func:`geo.analysis.site_problem.build_problem`, which
 applies the offer type's reach model (radius, assigned Grundschule or clinic, catchment areas).
