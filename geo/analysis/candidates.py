@@ -112,10 +112,10 @@ def in_need_districts(source: Prepared | Result, *, gaps_of: str | None = None) 
     """
     if isinstance(source, Result):
         districts = source.districts
-        keep = districts["status_class"].isin(IN_NEED_CLASSES).to_numpy()
-        gap = column("gap", gaps_of) if gaps_of is not None else ""
+        keep = districts["status_class"].isin(IN_NEED_CLASSES).to_numpy(dtype=bool)
         if gaps_of is not None:
-            keep &= districts[gap].to_numpy(dtype=bool) if gap in districts else False
+            gap = column("gap", gaps_of)
+            keep = keep & (districts[gap].to_numpy(dtype=bool) if gap in districts else False)
         target_crs = districts.crs
     else:
         districts, keep, target_crs = source.merged, np.asarray(source.in_need, dtype=bool), source.layers.districts.crs
