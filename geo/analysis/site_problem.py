@@ -85,14 +85,23 @@ def _pairs_within(points_xy: np.ndarray, sites_xy: np.ndarray, radius_m: np.ndar
     if not len(points_xy) or not len(sites_xy):
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     radius = np.broadcast_to(np.asarray(radius_m, dtype=float), (len(points_xy),))
-    lists = cKDTree(sites_xy).query_ball_point(points_xy, r=radius * (1 + 1e-9) + 1e-6, workers=-1)
-    lengths = np.fromiter((len(x) for x in lists), dtype=np.int64, count=len(lists))
-    point = np.repeat(np.arange(len(points_xy)), lengths)
-    site = np.fromiter((j for x in lists for j in x), dtype=np.int64, count=int(lengths.sum()))
+    slack = radius * (1 + 1e-9) + 1e-6
+    if np.ndim(radius_m) == 0:  # one radius: ask from the (fewer) sites, the faster way round
+        lists = cKDTree(points_xy).query_ball_point(sites_xy, r=float(slack[0]), workers=-1)
+        site, point = _flatten(lists)
+    else:
+        point, site = _flatten(cKDTree(sites_xy).query_ball_point(points_xy, r=slack, workers=-1))
     delta = points_xy[point] - sites_xy[site]
     distance = np.sqrt(delta[:, 0] * delta[:, 0] + delta[:, 1] * delta[:, 1])
     keep = distance < radius[point] if strict else distance <= radius[point]
     return point[keep], site[keep]
+
+
+def _flatten(lists) -> tuple[np.ndarray, np.ndarray]:
+    """``query_ball_point``'s lists → (position of the query, found index) pairs."""
+    lengths = np.fromiter((len(x) for x in lists), dtype=np.int64, count=len(lists))
+    found = np.fromiter((j for x in lists for j in x), dtype=np.int64, count=int(lengths.sum()))
+    return np.repeat(np.arange(len(lists)), lengths), found
 
 
 def _matrix(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sparse.csr_matrix:
