@@ -13,9 +13,12 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+import numpy as np
+
 from geo import DataError, demo, store
 from geo.analysis import Params, analyse
 from geo.dataset import Dataset
+from geo.formatting import format_number
 
 #: Upload kinds of ``python -m geo upload`` (the Daten page's kinds) as typed; a hyphen stands for the
 #: kind's underscore (``clinic-births`` → ``clinic_births``).
@@ -83,6 +86,161 @@ def _cmd_analyse(args: argparse.Namespace) -> int:
     else:
         print(table.to_string(index=False))
     return 0
+
+
+# ------------------------------------------------------------------------------------------------ suggest
+
+
+def _share(text: str) -> float:
+    """``0,8``, ``0.8``, ``80`` or ``80 %`` → 0.8 (a share of the target group in need)."""
+    try:
+        value = float(text.strip().rstrip("%").strip().replace(",", "."))
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"Anteil bitte als Zahl wie 0,8 oder 80 %, nicht {text!r}") from err
+    value = value / 100 if value > 1 else value
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"Der Anteil muss zwischen 0 und 100 % liegen, nicht {text!r}")
+    return value
+
+
+def _people(value: float) -> str:
+    """A count of people as printed and exported: whole, German, 1–2 shown as "< 3" (geo.analysis.protect)."""
+    from geo.analysis.protect import reach_codes
+
+    value = round(float(value))
+    return reach_codes(np.array([value]), np.array([np.nan])).children[0] or format_number(value)
+
+
+def _sites_table(suggestion, dataset: Dataset, heading: str):
+    """The ranked sites with German headers, people rounded and small counts protected, EPSG:25832 coordinates."""
+    import pandas as pd
+    import shapely
+
+    from geo.analysis.protect import reach_codes
+    from geo.analysis.sites import CANDIDATE_SOURCES
+
+    sites = suggestion.sites
+    names = dataset.districts.set_index(dataset.districts["district_id"].astype("str"))["district_name"]
+    xy = shapely.get_coordinates(sites.geometry.to_numpy()) if len(sites) else np.empty((0, 2))
+
+    def counts(values) -> list[object]:
+        values = np.round(np.asarray(values, dtype=float))
+        codes = reach_codes(values, np.full(len(values), np.nan)).children
+        return [code or int(v) for v, code in zip(values, codes, strict=True)]
+
+    return pd.DataFrame({
+        "Rang": sites["rank"].astype(int).to_numpy(), "Kennung": sites["candidate_id"].astype(str).to_numpy(),
+        "Name": sites["name"].astype(str).to_numpy(), "Adresse": sites["address"].astype(str).to_numpy(),
+        "Herkunft": [CANDIDATE_SOURCES.get(s, s) for s in sites["source"]],
+        "Sozialraum-Nr.": sites["district_id"].astype(str).to_numpy(),
+        "Sozialraum": [names.get(d, "") for d in sites["district_id"].astype(str)],
+        "Schulsozialindex": sites["sozialindex"].to_numpy(dtype=float),
+        f"Zugewinn ({heading})": counts(sites["gain"]),
+        "Zugewinn in Sozialräumen mit hohem Bedarf": counts(sites["gain_in_need"]),
+        "Zugewinn gewichtet": np.round(sites["gain_weighted"].to_numpy(dtype=float), 1),
+        f"In Reichweite danach ({heading})": counts(sites["reached_after"]),
+        "Rechtswert (EPSG:25832)": np.round(xy[:, 0], 1), "Hochwert (EPSG:25832)": np.round(xy[:, 1], 1),
+    }, dtype=object)
+
+
+def _suggest(problem, args: argparse.Namespace):
+    """The solver run the arguments ask for: k new sites, or the fewest for a share (at most ``--new``)."""
+    from geo.analysis.sites import solve_max_cover, solve_min_sites
+
+    if args.share is None:
+        return solve_max_cover(problem, args.new, time_limit_s=args.time_limit), ""
+    fewest = solve_min_sites(problem, args.share, time_limit_s=args.time_limit)
+    if args.new is not None and len(fewest.sites) > args.new:
+        return solve_max_cover(problem, args.new, time_limit_s=args.time_limit), (
+            f"Für {format_number(args.share * 100)} % wären {len(fewest.sites)} neue Standorte nötig – mehr als "
+            f"--new {args.new}; vorgeschlagen werden die {args.new} mit dem größten Zugewinn.")
+    if not len(fewest.sites) and fewest.status == "optimal":
+        return fewest, f"{format_number(args.share * 100)} % sind mit den bestehenden Angeboten schon erreicht."
+    return fewest, ""
+
+
+def _cmd_suggest(args: argparse.Namespace) -> int:
+    from geo.analysis.candidates import candidate_sites, in_need_districts
+    from geo.analysis.compare import compare
+    from geo.analysis.run import prepare
+    from geo.analysis.site_problem import build_problem, check_offer_type, sites_as_offers
+    from geo.ingest.candidates import read_candidates
+    from geo.render.tables import write_german_csv
+
+    if args.new is None and args.share is None:
+        raise DataError("Bitte angeben, wie viele neue Standorte (--new 3) oder welcher Anteil erreicht werden soll "
+                        "(--share 0,8).")
+    if args.new is not None and args.new < 1:
+        raise DataError("--new: bitte mindestens einen neuen Standort.")
+    dataset = _analysable(_dataset(args))
+    check_offer_type(dataset, args.offer_type)
+    labels = dataset.type_labels(args.offer_type)
+    params = _params(args)
+    prepared = prepare(dataset, params)
+    listed = None
+    if args.candidates:
+        if not args.candidates.is_file():
+            raise DataError(f"Die Kandidatenliste {args.candidates} gibt es nicht.")
+        check = read_candidates(args.candidates.read_bytes(), args.candidates.name, dataset=dataset,
+                                offer_type=args.offer_type, crs=args.crs)
+        print(f"Kandidatenliste: {args.candidates.name} ({len(check.candidates)} Zeilen verwendbar)")
+        _print_problems(check.report)
+        if not check.ok:
+            print("Kein Vorschlag: Bitte die Fehler in der Kandidatenliste beheben.", file=sys.stderr)
+            return 1
+        listed = check.candidates
+    candidates, notes = candidate_sites(
+        dataset, args.offer_type, hosts=not args.no_hosts, min_sozialindex=args.min_sozialindex, listed=listed,
+        grid_in=in_need_districts(prepared) if args.grid else None, excluded=args.exclude or [])
+    problem = build_problem(dataset, args.offer_type, candidates, params=params, prepared=prepared)
+    suggestion, limit_note = _suggest(problem, args)
+    base = analyse(dataset, params)
+    after = analyse(sites_as_offers(dataset, args.offer_type, suggestion.sites, params=params), params)
+    people = after.targets.get(args.offer_type, after.population)
+    _print_suggestion(dataset, args, problem, suggestion, people, [*notes, limit_note], compare(base, after))
+    if args.out:
+        write_german_csv(_sites_table(suggestion, dataset, people.heading), args.out)
+        print(f"{len(suggestion.sites)} vorgeschlagene Standorte geschrieben: {args.out}")
+    print(f"Die gespeicherten {labels.plural} bleiben unverändert (nur ein Vorschlag).")
+    return 0
+
+
+def _print_suggestion(dataset, args, problem, suggestion, people, notes, comparison) -> None:
+    from geo.analysis.sites import CANDIDATE_SOURCES
+
+    labels = dataset.type_labels(args.offer_type)
+    kinds = problem.candidates["source"].value_counts()
+    print(f"Standortvorschlag: {labels.plural}, {len(suggestion.sites)} neue Standorte")
+    print(f"Kandidaten: {len(problem.candidates)} ("
+          + "; ".join(f"{CANDIDATE_SOURCES.get(k, k)}: {n}" for k, n in kinds.items()) + ")")
+    for note in [*notes, *problem.notes]:
+        if note:
+            print(f"Hinweis: {note}")
+    weights = ", ".join(f"{c} × {format_number(w, 0 if float(w).is_integer() else 1)}"
+                        for c, w in problem.need_weights.items())
+    print(f"Bedarfsgewichte: {weights}, übrige Sozialräume × 1")
+    existing = int((dataset.offers["offer_type"].astype(str) == args.offer_type).sum())
+    print(f"Bestehende Angebote bleiben gesetzt: {existing} {labels.plural}")
+    status = suggestion.status_text
+    if suggestion.status == "time_limit" and np.isfinite(suggestion.gap):
+        status += f" (Optimalitätslücke {format_number(suggestion.gap * 100, 1)} %)"
+    print(f"Löserstatus: {status} ({format_number(suggestion.seconds, 1)} s)")
+    for word, c in (("vorher", suggestion.before), ("nachher", suggestion.after)):
+        print(f"Abdeckung {word}: {_people(c.people)} {people.plural} in Reichweite, davon {_people(c.in_need)} in "
+              "Sozialräumen mit hohem Bedarf")
+    gain, gain_in_need = suggestion.after.people - suggestion.before.people, \
+        suggestion.after.in_need - suggestion.before.in_need
+    print(f"Zugewinn: +{_people(gain)} {people.plural} in Reichweite, davon +{_people(gain_in_need)} in "
+          "Sozialräumen mit hohem Bedarf")
+    rows = comparison.districts[comparison.districts["offer_type"] == args.offer_type]
+    closed = rows[rows["gap_before"] & ~rows["gap_after"]]["district_id"].astype(str).tolist()
+    names = dataset.districts.set_index(dataset.districts["district_id"].astype(str))["district_name"]
+    shown = ", ".join(f"{d} {names.get(d, '')}".strip() for d in closed)
+    print(f"Versorgungslücken geschlossen: {len(closed)}" + (f" ({shown})" if closed else ""))
+    for _, site in suggestion.sites.iterrows():
+        where = f", Sozialraum {site['district_id']}" if site["district_id"] else ""
+        print(f"  {int(site['rank'])}. {site['name']} (Kennung {site['candidate_id']}{where}): "
+              f"+{_people(site['gain'])} {people.plural}, davon +{_people(site['gain_in_need'])} mit hohem Bedarf")
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -207,7 +365,11 @@ def _print_report(check) -> None:
         print(f"{key}: {value}")
     if check.crs_guess is not None and check.crs_guess.crs:
         print(f"Koordinatensystem: {check.crs_guess.crs} ({check.crs_guess.reason})")
-    for title, problems in (("Fehler", check.report.errors), ("Hinweise", check.report.warnings)):
+    _print_problems(check.report)
+
+
+def _print_problems(report) -> None:
+    for title, problems in (("Fehler", report.errors), ("Hinweise", report.warnings)):
         if problems:
             print(f"{title} ({len(problems)}):")
             for problem in problems[:SHOWN_PROBLEMS]:
@@ -318,7 +480,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_upload)
 
     p = sub.add_parser("template", help="Vorlage einer Datei für „upload“ schreiben (wie auf der Seite „Daten“)")
-    p.add_argument("kind", choices=list(UPLOAD_KINDS), help="Art der Datei")
+    p.add_argument("kind", choices=[*UPLOAD_KINDS, "candidates"], help="Art der Datei (candidates: Kandidatenliste "
+                                                                        "für „suggest“)")
     p.add_argument("--format", choices=["csv", "xlsx", "geojson"],
                    help="Standard: csv (districts, catchments: geojson)")
     p.add_argument("--out", type=Path, help="Zieldatei (Standard: vorlage_<art>.<format> im aktuellen Ordner)")
@@ -331,6 +494,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--radius", action="append", metavar="ART=METER", help="z. B. --radius fgz=800")
     p.add_argument("--out", type=Path, help="CSV-Datei (deutsches Excel-Format); sonst Ausgabe auf dem Terminal")
     p.set_defaults(func=_cmd_analyse)
+
+    _add_suggest(sub, workspace_help)
 
     from geo.export import DPI_CHOICES, FORMATS, KINDS
     from geo.render.print.content import SCHEMES
@@ -368,6 +533,30 @@ def build_parser() -> argparse.ArgumentParser:
                         + f" (Standard: {DEFAULT_RANKING})")
     p.set_defaults(func=_cmd_export)
     return parser
+
+
+def _add_suggest(sub, workspace_help: str) -> None:
+    p = sub.add_parser("suggest", help="Standortvorschläge für neue Angebote (bestehende Angebote bleiben gesetzt)",
+                       description="Wählt unter Kandidatenstandorten die neuen Standorte, die die meisten Menschen "
+                                   "mit Bedarf in Reichweite bringen. Die gespeicherten Angebote bleiben unverändert.")
+    p.add_argument("--offer-type", required=True, help="Angebotsart, z. B. fgz, familienbuero, lotsendienst")
+    p.add_argument("--new", type=int, help="Zahl der neuen Standorte (mit --share: höchstens so viele)")
+    p.add_argument("--share", type=_share, help="stattdessen: so wenige neue Standorte, dass dieser Anteil der "
+                                                "Zielgruppe in Sozialräumen mit hohem Bedarf erreicht wird, z. B. 0,8")
+    p.add_argument("--candidates", type=Path, help="Kandidatenliste (CSV/XLSX; Vorlage: template candidates)")
+    p.add_argument("--crs", help="Koordinatensystem der Kandidatenliste, falls sie keines nennt (z. B. EPSG:31467)")
+    p.add_argument("--min-sozialindex", type=int, metavar="STUFE",
+                   help="nur Grundschulen mit mindestens diesem Schulsozialindex als Kandidaten")
+    p.add_argument("--no-hosts", action="store_true",
+                   help="keine Einrichtungen ohne das Angebot (z. B. Grundschulen ohne FGZ) als Kandidaten")
+    p.add_argument("--grid", action="store_true", help="Rasterpunkte in Sozialräumen mit hohem Bedarf als Kandidaten")
+    p.add_argument("--exclude", nargs="+", metavar="KENNUNG", help="Kandidaten ausschließen")
+    p.add_argument("--time-limit", type=float, metavar="SEKUNDEN", help="Zeitlimit des Lösers (Standard: 30 s)")
+    p.add_argument("--workspace", help=workspace_help)
+    p.add_argument("--year", type=int)
+    p.add_argument("--radius", action="append", metavar="ART=METER", help="z. B. --radius fgz=800")
+    p.add_argument("--out", type=Path, help="CSV-Datei der vorgeschlagenen Standorte (deutsches Excel-Format)")
+    p.set_defaults(func=_cmd_suggest)
 
 
 def main(argv: list[str] | None = None) -> int:

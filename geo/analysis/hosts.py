@@ -27,6 +27,18 @@ def _text(table: pd.DataFrame, name: str) -> np.ndarray:
     return table[name].fillna("").astype("str").to_numpy()
 
 
+def match_hosts(host_xy: np.ndarray, xy: np.ndarray, *, match_m: float | None = None) -> np.ndarray:
+    """Row of ``host_xy`` each point of ``xy`` runs at: the nearest host within ``match_m``, else -1.
+
+    ``match_m`` defaults to :data:`geo.settings.HOST_MATCH_M` (read at call time).
+    """
+    match_m = settings.HOST_MATCH_M if match_m is None else float(match_m)
+    if not len(host_xy) or not len(xy):
+        return np.full(len(xy), -1, dtype=np.int64)
+    distance, nearest = cKDTree(host_xy).query(xy, k=1)
+    return np.where(distance <= match_m, nearest, -1).astype(np.int64)
+
+
 def host_facilities(
     offers: gpd.GeoDataFrame, *, offer_type: str, host_type: str, match_m: float | None = None,
 ) -> gpd.GeoDataFrame:
@@ -59,11 +71,9 @@ def host_facilities(
     position = {i: p for p, i in enumerate(host_ids)}
     at = np.array([position.get(i, -1) for i in run_ids], dtype=np.int64)
     by_distance = at < 0
-    if by_distance.any() and len(hosts):
-        host_xy = shapely.get_coordinates(hosts.geometry.to_numpy())
-        run_xy = shapely.get_coordinates(runs.geometry.to_numpy()[by_distance])
-        distance, nearest = cKDTree(host_xy).query(run_xy, k=1)
-        at[by_distance] = np.where(distance <= match_m, nearest, -1)
+    if by_distance.any():
+        at[by_distance] = match_hosts(shapely.get_coordinates(hosts.geometry.to_numpy()),
+                                      shapely.get_coordinates(runs.geometry.to_numpy()[by_distance]), match_m=match_m)
     own = runs[at < 0]
     table = pd.concat([hosts, own], ignore_index=True)
     at[at < 0] = len(hosts) + np.arange(len(own))

@@ -120,13 +120,22 @@ def area_of_points(points: np.ndarray, areas: gpd.GeoDataFrame) -> np.ndarray:
     return out
 
 
-def assign_hosts(points: np.ndarray, host_xy: np.ndarray, area_host: np.ndarray | None = None,
-                 areas: gpd.GeoDataFrame | None = None) -> np.ndarray:
-    """Host position of each point: by the area it lies in (``area_host[area]``, -1 = none), else the nearest host."""
+def hosts_by_area(points: np.ndarray, area_host: np.ndarray, areas: gpd.GeoDataFrame | None) -> np.ndarray:
+    """Host position of each point by the area it lies in (``area_host[area]``); -1 outside every area with a host."""
     host = np.full(len(points), -1, dtype=np.int64)
     if areas is not None and len(areas):
         area = area_of_points(points, areas)
         host[area >= 0] = area_host[area[area >= 0]]
+    return host
+
+
+def assign_hosts(points: np.ndarray, host_xy: np.ndarray, area_host: np.ndarray | None = None,
+                 areas: gpd.GeoDataFrame | None = None, *, by_area: np.ndarray | None = None) -> np.ndarray:
+    """Host position of each point: by the area it lies in (``area_host[area]``, -1 = none), else the nearest host.
+
+    ``by_area``: :func:`hosts_by_area` of the points, when the caller has it.
+    """
+    host = hosts_by_area(points, area_host, areas) if by_area is None else np.array(by_area, dtype=np.int64)
     rest = host < 0
     if rest.any():
         host[rest] = nearest(shapely.get_coordinates(points[rest]), host_xy)
@@ -136,7 +145,8 @@ def assign_hosts(points: np.ndarray, host_xy: np.ndarray, area_host: np.ndarray 
 # ------------------------------------------------------------------------------------------------ the models
 
 
-def _text_ids(values: pd.Series) -> np.ndarray:
+def text_ids(values: pd.Series) -> np.ndarray:
+    """Ids as every model compares them: stripped text, "" for a blank."""
     return values.fillna("").astype("str").str.strip().to_numpy(dtype=object)
 
 
@@ -146,16 +156,36 @@ def _names(ids) -> str:
     return shown + (f" und {len(ids) - 5} weitere" if len(ids) > 5 else "")
 
 
-def _areas(layers: Layers, offer_type: str) -> gpd.GeoDataFrame:
+def areas_of(layers: Layers, offer_type: str) -> gpd.GeoDataFrame:
     """The catchment polygons whose ``offer_type`` is ``offer_type`` (metric CRS; empty when none are stored)."""
     c = layers.catchments
     if c is None or not len(c):
         return gpd.GeoDataFrame({settings.OFFER_ID: []}, geometry=[], crs=layers.districts.crs)
     c = crs.to_metric(c, name="Einzugsgebiete")
-    return c[_text_ids(c[settings.OFFER_TYPE]) == offer_type].reset_index(drop=True)
+    return c[text_ids(c[settings.OFFER_TYPE]) == offer_type].reset_index(drop=True)
 
 
-def _births_table(layers: Layers) -> pd.DataFrame:
+def host_areas(layers: Layers, hosts: gpd.GeoDataFrame, host_type: str) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """The host type's catchment areas and the row in ``hosts`` each belongs to (-1: no host has its id)."""
+    areas = areas_of(layers, host_type)
+    area_host = pd.Index(hosts[settings.OFFER_ID]).get_indexer(text_ids(areas[settings.OFFER_ID])) \
+        if len(areas) else np.empty(0, dtype=np.int64)
+    return areas, area_host
+
+
+def type_areas(layers: Layers, offer_type: str) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """The Zuständigkeitsgebiete of ``offer_type`` that count, and the offer ids of those that do not.
+
+    An area counts when it belongs to an offer of the type or (no offer id) to the whole type.
+    """
+    areas = areas_of(layers, offer_type)
+    of_type = layers.offers[text_ids(layers.offers[settings.OFFER_TYPE]) == offer_type]
+    ids = text_ids(areas[settings.OFFER_ID])
+    known = (ids == "") | np.isin(ids, text_ids(of_type[settings.OFFER_ID]))
+    return areas[known].reset_index(drop=True), ids[~known]
+
+
+def births_table(layers: Layers) -> pd.DataFrame:
     """Rows of ``clinic_births`` for the analysis year (all rows where the table has no years)."""
     table = layers.clinic_births
     if table is None or not len(table):
@@ -165,18 +195,24 @@ def _births_table(layers: Layers) -> pd.DataFrame:
     return table
 
 
+def clinic_runs(hosts: gpd.GeoDataFrame) -> dict[str, bool]:
+    """Clinic id of the births table → the clinic runs the offer: each host's id, and the ids of its offers."""
+    runs = dict(zip(hosts[settings.OFFER_ID], hosts["runs_offer"], strict=True))
+    for ids in hosts["offer_ids"]:
+        runs.update({i: True for i in str(ids).split(", ") if i})
+    return runs
+
+
 def _births_share(table: pd.DataFrame, hosts: gpd.GeoDataFrame, district_ids: np.ndarray):
     """Per district the share of births at clinics that run the offer (NaN where the table has none).
 
     Also returns the clinic ids of the table that match no host.
     """
-    runs = dict(zip(hosts[settings.OFFER_ID], hosts["runs_offer"], strict=True))
-    for ids in hosts["offer_ids"]:
-        runs.update({i: True for i in str(ids).split(", ") if i})
-    clinic = _text_ids(table["clinic_id"])
+    runs = clinic_runs(hosts)
+    clinic = text_ids(table["clinic_id"])
     births = np.nan_to_num(pd.to_numeric(table[settings.BIRTHS], errors="coerce").to_numpy(dtype=float))
     running = np.array([bool(runs.get(c, False)) for c in clinic], dtype=bool)
-    position = pd.Index(district_ids).get_indexer(_text_ids(table[settings.DISTRICT_ID]))
+    position = pd.Index(district_ids).get_indexer(text_ids(table[settings.DISTRICT_ID]))
     share = district_share(position, births, running, len(district_ids))
     return share, sorted({c for c in clinic if c not in runs})
 
@@ -187,18 +223,16 @@ def _assigned(offer_type: str, host_type: str, layers: Layers, weight: np.ndarra
     types = layers.offer_types
     me, host = catalog.type_labels(types, offer_type), catalog.type_labels(types, host_type)
     hosts = host_facilities(layers.offers, offer_type=offer_type, host_type=host_type)
-    n_host_points = int((_text_ids(layers.offers[settings.OFFER_TYPE]) == host_type).sum())
+    n_host_points = int((text_ids(layers.offers[settings.OFFER_TYPE]) == host_type).sum())
     counted = f"{format_number(int(hosts['runs_offer'].sum()))} von {format_number(len(hosts))} Einrichtungen " \
               f"mit {me.short}"
-    births = _births_table(layers) if measured == settings.BIRTHS else pd.DataFrame()
-    district_ids = _text_ids(layers.districts[settings.DISTRICT_ID])
+    births = births_table(layers) if measured == settings.BIRTHS else pd.DataFrame()
+    district_ids = text_ids(layers.districts[settings.DISTRICT_ID])
     notes: list[str] = []
     share = None
     if n_host_points and host_type:
         host_xy = shapely.get_coordinates(hosts.geometry.to_numpy())
-        areas = _areas(layers, host_type)
-        area_host = pd.Index(hosts[settings.OFFER_ID]).get_indexer(_text_ids(areas[settings.OFFER_ID])) \
-            if len(areas) else np.empty(0, dtype=np.int64)
+        areas, area_host = host_areas(layers, hosts, host_type)
         if len(areas) and (area_host < 0).any():
             unknown = areas[settings.OFFER_ID][area_host < 0]
             notes.append(f"Einzugsgebiete ohne passende {host.short}: {_names(unknown)}")
@@ -230,15 +264,11 @@ def _assigned(offer_type: str, host_type: str, layers: Layers, weight: np.ndarra
 def _in_area(offer_type: str, layers: Layers, weight: np.ndarray):
     """The ``gebiet`` model → (share per district or ``None`` to fall back, description, note, reason)."""
     me = catalog.type_labels(layers.offer_types, offer_type)
-    areas = _areas(layers, offer_type)
-    if not len(areas):
+    if not len(areas_of(layers, offer_type)):
         return None, "", f"keine Zuständigkeitsgebiete der {me.plural} hochgeladen – Reichweite als Luftlinie " \
                          "gemessen", ""
-    of_type = layers.offers[_text_ids(layers.offers[settings.OFFER_TYPE]) == offer_type]
-    ids = _text_ids(areas[settings.OFFER_ID])
-    known = (ids == "") | np.isin(ids, _text_ids(of_type[settings.OFFER_ID]))
-    note = f"Gebiete ohne passendes Angebot (nicht gezählt): {_names(ids[~known])}" if (~known).any() else ""
-    areas = areas[known].reset_index(drop=True)
+    areas, unknown = type_areas(layers, offer_type)
+    note = f"Gebiete ohne passendes Angebot (nicht gezählt): {_names(unknown)}" if len(unknown) else ""
     inside = area_of_points(layers.residents.geometry.to_numpy(), areas) >= 0
     share = district_share(layers.located, weight, inside, len(layers.districts))
     return (share, f"Wohnort in einem Zuständigkeitsgebiet der {me.plural} ({format_number(len(areas))} "
@@ -268,7 +298,7 @@ def measure(
     """
     residents = gpd.GeoDataFrame({"weight": weight}, geometry=layers.residents.geometry.to_numpy(),
                                  crs=layers.residents.crs)
-    of_type = layers.offers[_text_ids(layers.offers[settings.OFFER_TYPE]) == offer_type]
+    of_type = layers.offers[text_ids(layers.offers[settings.OFFER_TYPE]) == offer_type]
     table = access.reach_by_district(layers.districts, residents, of_type, radius_m=radius_m,
                                      weight_column="weight", located=layers.located)
     radius = ReachModel("radius", f"Luftlinie vom Wohnort, Radius {format_distance(radius_m)}")

@@ -25,6 +25,7 @@ from geo import catalog, settings
 from geo.crs import to_metric
 from geo.dataset import Dataset
 from geo.formatting import format_number
+from geo.ingest.candidates import CANDIDATE_ALIASES, SCHOOL, SCHOOL_TYPE
 from geo.ingest.catchments import CATCHMENT_ALIASES
 from geo.ingest.clinic_births import CLINIC_BIRTHS_ALIASES, CLINIC_ID, clinic_types
 from geo.ingest.columns import (
@@ -44,7 +45,7 @@ from geo.io import EXPLANATION_SHEET
 
 #: Upload kinds with a template, in the order of the Daten page.
 TEMPLATE_KINDS: Final[tuple[str, ...]] = ("districts", "offers", "indicators", "residents", "catchments",
-                                           "clinic_births", "sozialindex")
+                                           "clinic_births", "sozialindex", "candidates")
 #: Size of the example squares of the boundary template, in metres.
 EXAMPLE_SQUARE_M: Final[float] = 500.0
 _REQUIRED = {True: "ja", False: "nein"}
@@ -407,9 +408,44 @@ def clinic_births_template(dataset: Dataset, *, year: int | None = None) -> Temp
                     ))
 
 
+def candidates_template(dataset: Dataset) -> Template:
+    """Template of a candidate list for site suggestions: Nr, Name, Adresse, Rechtswert/Hochwert, Schulnummer.
+
+    The first example stands at a point of the first district; the second names the first stored Grundschule by
+    its Schulnummer (without coordinates) where the city has one, else it has coordinates too.
+    """
+    _, names, xy = _examples(dataset)
+    school = _example_offers(dataset, [SCHOOL_TYPE])
+    h = {role: _header(text, CANDIDATE_ALIASES[role]) for role, text in (
+        ("candidate_id", "Nr"), (settings.OFFER_NAME, "Name"), (settings.OFFER_ADDRESS, "Adresse"), (SCHOOL,
+                                                                                                     "Schulnummer"))}
+    x, y = _coordinate_columns(xy)
+    second = ("", "") if school else (x.examples[1], y.examples[1])
+    columns = (
+        TemplateColumn(h["candidate_id"], False, "Kennung des Kandidaten (frei wählbar); ohne sie werden die "
+                       "Kandidaten nach ihrer Zeile benannt (Z2, Z3, …).", ("K-1", "K-2")),
+        TemplateColumn(h[settings.OFFER_NAME], False, "Name des Ortes, z. B. ein öffentliches Gebäude (leer: der Name "
+                       "der Schule).", (f"Bürgerhaus {names[0]}", school[0][1] if school else f"Schule {names[1]}")),
+        TemplateColumn(h[settings.OFFER_ADDRESS], False, "Anschrift (nur zur Information).", ("Marktplatz 1", "")),
+        TemplateColumn(x.header, False, x.explanation + " Leer, wenn die Zeile eine Schulnummer nennt.",
+                       (x.examples[0], second[0])),
+        TemplateColumn(y.header, False, y.explanation, (y.examples[0], second[1])),
+        TemplateColumn(h[SCHOOL], False, "Schulnummer einer gespeicherten Grundschule: der Kandidat steht an der "
+                       "Schule (ohne Koordinaten) und bekommt ihren Schulsozialindex.", ("", school[0][0] if school
+                                                                                     else "")),
+    )
+    return Template("candidates", "Vorlage Kandidatenstandorte", "vorlage_kandidaten", columns, notes=(
+        "Eine Zeile je möglichem Standort für ein neues Angebot. Jede Zeile braucht Koordinaten oder eine "
+        "Schulnummer.",
+        "Die Liste wird nicht gespeichert: sie gilt für einen Standortvorschlag (Seite „Standorte“ oder python -m "
+        "geo suggest --candidates DATEI).",
+    ))
+
+
 _BUILDERS = {"offers": offers_template, "indicators": indicators_template, "residents": residents_template,
              "districts": districts_template, "catchments": catchments_template,
-             "clinic_births": clinic_births_template, "sozialindex": sozialindex_template}
+             "clinic_births": clinic_births_template, "sozialindex": sozialindex_template,
+             "candidates": candidates_template}
 
 
 def upload_template(kind: str, dataset: Dataset) -> Template:
