@@ -337,3 +337,144 @@ def test_round_trip_on_real_data(real_city):
     assert _digests(workspace) == real
     assert _payload_digests(Workspace(workspace.path)) == real_bytes
     assert workspace.check() == []
+
+
+# --------------------------------------------------------------------------------------------- a typed edit
+
+def _lonlat(x: float, y: float) -> tuple[str, str]:
+    """Fixture point as a planner types longitude/latitude: decimal comma."""
+    from geo.crs import transform_xy
+
+    lon, lat = transform_xy(np.array([xy(x, y)[0]]), np.array([xy(x, y)[1]]), "EPSG:25832", "EPSG:4326")
+    return f"{lon[0]:.7f}".replace(".", ","), f"{lat[0]:.7f}".replace(".", ",")
+
+
+def test_typed_add_in_lon_lat_and_rechtswert(small_dataset):
+    from geo.ingest.scenario_edits import check_edit
+
+    lon, lat = _lonlat(1500, 500)
+    checked = check_edit(small_dataset, "add", offer_type="fgz", name=HOSTILE[0], x=lon, y=lat, capacity="12,5")
+    assert checked.ok and checked.crs == "EPSG:4326" and checked.report.problems == []
+    row = checked.edits.iloc[0]
+    assert (row["action"], row[settings.OFFER_ID], row[settings.OFFER_NAME]) == ("add", "S-1", HOSTILE[0])
+    assert row[settings.OFFER_CAPACITY] == 12.5
+    assert abs(row["x"] - xy(1500, 0)[0]) < 0.5 and abs(row["y"] - xy(0, 500)[1]) < 0.5
+    again = check_edit(small_dataset, "move", edits=checked.edits, offer_id="S-1", x="401600,0", y="5700500")
+    assert again.ok and again.crs == "EPSG:25832"
+    offers, notes = apply_edits(small_dataset.offers, again.edits)
+    assert notes == [] and _points(offers)["S-1"] == (1600, 500)
+
+
+def test_typed_edit_reports_every_problem_at_once(small_dataset):
+    from geo.ingest.scenario_edits import check_edit
+
+    checked = check_edit(small_dataset, "add", offer_type="kiosk", name="  ", x="abc", y="5700500", capacity="-3")
+    assert checked.edits is None and not checked.ok
+    assert [(p.column, p.message) for p in checked.report.errors] == [
+        ("Angebotsart", "Die Angebotsart „kiosk“ gibt es nicht. Möglich sind: " + ", ".join(
+            f"{t} ({label})" for t, label in small_dataset.offer_types["label"].items()) + "."),
+        ("Name", "Bitte geben Sie einen Namen an."),
+        ("Kapazität", "Die Kapazität kann nicht negativ sein."),
+        ("Rechtswert / Länge", "„abc“ ist keine Zahl."),
+    ]
+
+
+@pytest.mark.parametrize(("x", "y", "message"), [
+    ("51,4818", "7,2160", "vertauscht"),
+    ("12", "34", "keinem bekannten Koordinatensystem"),
+    ("420000", "5700500", "außerhalb des Stadtgebiets (erlaubt sind höchstens 5 km)"),
+])
+def test_typed_coordinates_refused(small_dataset, x, y, message):
+    from geo.ingest.scenario_edits import check_edit
+
+    checked = check_edit(small_dataset, "move", offer_id="F1", x=x, y=y)
+    assert not checked.ok and message in str(checked.report.errors[0])
+
+
+def test_typed_edit_near_the_city_warns_and_context_types(small_dataset):
+    from geo.ingest.scenario_edits import check_edit
+
+    checked = check_edit(small_dataset, "add", offer_type="grundschule", name="GS Rand", x="404000", y="5700500")
+    assert checked.ok
+    assert [p.message for p in checked.report.warnings] == [
+        "Grundschulen sind Kontext (z. B. Orte für ein Angebot): ihre Reichweite wird nicht ausgewertet.",
+        "Der Standort liegt etwa 1 km außerhalb des Stadtgebiets. Bitte prüfen Sie, ob er so gemeint ist."]
+
+
+def test_typed_edit_on_offers(small_dataset):
+    from geo.ingest.scenario_edits import check_edit
+
+    closed = check_edit(small_dataset, "close", offer_id="F2")
+    assert closed.ok and list(closed.edits["action"]) == ["close"]
+    assert "bereits geschlossen" in str(check_edit(small_dataset, "capacity", edits=closed.edits, offer_id="F2",
+                                                   capacity="4").report.errors[0])
+    assert str(check_edit(small_dataset, "close", offer_id="X9").report.errors[0]) == \
+        "Ein Angebot „X9“ gibt es nicht."
+    assert str(check_edit(small_dataset, "capacity", offer_id="F1").report.errors[0]) == \
+        "Bitte geben Sie die neue Kapazität an."
+    capacity = check_edit(small_dataset, "capacity", offer_id="F1", capacity="1.234")
+    assert capacity.edits[settings.OFFER_CAPACITY].iloc[0] == 1.234  # one point: the decimal point
+    assert not check_edit(small_dataset, "note", note=" ").ok
+    assert not check_edit(small_dataset, "explode").ok
+
+
+# --------------------------------------------------------------------------------------------- CLI and exports
+
+@pytest.fixture
+def city_with_plan(data_root, small_dataset):
+    workspace = create_workspace("Teststadt", make_default=True)
+    workspace.save_many({"districts": small_dataset.districts, "indicators": small_dataset.indicators,
+                         "offers": small_dataset.offers, "residents": small_dataset.residents}, filename="test")
+    edits = add_offer(None, small_dataset.offers, offer_type="fgz", name="FGZ Südpark", x=xy(1500, 500)[0],
+                      y=xy(1500, 500)[1])
+    save_scenario(workspace, "=cmd|' /C calc'!A0", add_note(edits, "Träger gefunden"))
+    return workspace
+
+
+def test_cli_scenario_list_show_compare(city_with_plan, capsys):
+    from geo.cli import main
+
+    name = "=cmd|' /C calc'!A0"
+    assert main(["scenario", "list"]) == 0
+    assert capsys.readouterr().out == f"„{name}“ – Angebot hinzufügen: 1, Annahme / Beschreibung: 1\n"
+    assert main(["scenario", "show", name]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == scenario_text(name)
+    assert out[1].startswith("  Schritt 1 – Angebot hinzufügen: „FGZ Südpark“ (S-1), fgz, bei 401.500 / 5.700.500")
+    assert out[2] == "  Schritt 2 – Annahme / Beschreibung: Träger gefunden"
+    assert main(["scenario", "compare", name, "--radius", "fgz=600"]) == 0
+    out = capsys.readouterr().out
+    assert f"Vergleich: „Bestand“ → „{name}“" in out and scenario_text(name) in out
+    # 6-10-year-olds estimated as 4/18 of the children: A 22.2, B 55.6, C 17.8. Before, the FGZ reach A's and C's
+    # homes (0 m, 400 m); with 600 m the new FGZ at B's 1,500 m reaches B's homes at 0 m and 300 m too.
+    assert ("Familiengrundschulzentren (FGZ): +56 Kinder von 6 bis unter 10 Jahren in Reichweite, 1 "
+            "Versorgungslücke geschlossen\n  Kinder von 6 bis unter 10 Jahren in Reichweite: 40 → 96; davon in "
+            "Sozialräumen mit hohem Bedarf: 0 → 56\n  Versorgungslücken: 1 → 0 (geschlossen 1, neu 0)\n") in out
+    assert out.endswith("Präventionskette – geänderte Glieder:\n  02 Südpark: Grundschule ✘ → ✔\n")
+    assert main(["scenario", "compare", "Gibt es nicht"]) == 2
+    assert "Gespeichert: „=cmd" in capsys.readouterr().err
+
+
+def test_export_of_a_scenario_says_so(city_with_plan, tmp_path, monkeypatch):
+    import json
+
+    from geo.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    name = "=cmd|' /C calc'!A0"
+    assert main(["export", "table", "--format", "csv", "--scenario", name, "--date", "2026-12-01"]) == 0
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert files == ["praeventionsatlas_table_2024_szenario-cmd-c-calc-a0.csv",
+                     "praeventionsatlas_table_2024_szenario-cmd-c-calc-a0.json"]
+    text = (tmp_path / files[0]).read_text(encoding="utf-8-sig").splitlines()
+    assert text[0].startswith("Szenario;")
+    # every row says it; the name sits inside the text, so no cell starts with a formula character
+    assert all(line.startswith(scenario_text(name) + ";") for line in text[1:]) and len(text) == 4
+    side = json.loads((tmp_path / files[1]).read_text(encoding="utf-8"))
+    assert side["data"]["scenario"]["name"] == name
+    assert side["data"]["source"].endswith(scenario_text(name))
+    assert side["data"]["scenario"]["edits"][1] == "Schritt 2 – Annahme / Beschreibung: Träger gefunden"
+    assert main(["export", "chain", "--format", "csv", "--scenario", name, "--out", "kette.csv"]) == 0
+    assert (tmp_path / "kette.csv").read_text(encoding="utf-8-sig").startswith("Szenario;")
+    assert main(["export", "table", "--format", "csv", "--out", "bestand.csv"]) == 0
+    assert not (tmp_path / "bestand.csv").read_text(encoding="utf-8-sig").startswith("Szenario")
