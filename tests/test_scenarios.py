@@ -478,3 +478,29 @@ def test_export_of_a_scenario_says_so(city_with_plan, tmp_path, monkeypatch):
     assert (tmp_path / "kette.csv").read_text(encoding="utf-8-sig").startswith("Szenario;")
     assert main(["export", "table", "--format", "csv", "--out", "bestand.csv"]) == 0
     assert not (tmp_path / "bestand.csv").read_text(encoding="utf-8-sig").startswith("Szenario")
+
+
+def test_xlsx_exports_of_a_scenario_say_so(small_dataset):
+    import io
+
+    from openpyxl import load_workbook
+
+    from geo.export import chain_xlsx_bytes, xlsx_bytes
+
+    name = "$x$ {{ 7*191 }}"
+    edits = close_offer(None, small_dataset.offers, "F2").assign(scenario=name)
+    variant, _ = scenario_dataset(small_dataset.with_layers(scenarios=edits), name)
+    result = analyse(variant, Params(year=2024, radii={"fgz": 600}))
+    book = load_workbook(io.BytesIO(xlsx_bytes(variant, result)))
+    mark = scenario_text(name)
+    for sheet in ("Ergebnis", "Versorgungslücken"):
+        rows = list(book[sheet].iter_rows(values_only=True))
+        assert rows[0][0] == "Szenario" and len(rows) > 1 and {r[0] for r in rows[1:]} == {mark}
+    settings_rows = dict(book["Einstellungen"].iter_rows(min_row=2, values_only=True))
+    assert settings_rows["data.scenario.name"] == name
+    assert settings_rows["data.scenario.edits"] == "Schritt 1 – Angebot schließen: „FGZ Ost“ (F2), fgz"
+    assert book.properties.subject.endswith(mark)
+    chain = load_workbook(io.BytesIO(chain_xlsx_bytes(variant, result)))["Präventionskette"]
+    assert chain["A1"].value == "Szenario" and chain["A2"].value == mark
+    plain = load_workbook(io.BytesIO(xlsx_bytes(small_dataset, analyse(small_dataset, Params(year=2024)))))
+    assert plain["Ergebnis"]["A1"].value != "Szenario"
