@@ -38,6 +38,7 @@ from geo import crs, settings
 from geo.analysis import Result
 from geo.analysis.chain import Chain, chain_matrix, most_missing_text
 from geo.analysis.protect import district_codes, rule_text
+from geo.analysis.scenarios import scenario_text
 from geo.dataset import Dataset
 from geo.render import chain_tables
 from geo.render.print.content import KINDS as MAP_KINDS
@@ -570,6 +571,7 @@ def gpkg_bytes(dataset: Dataset, result: Result, options: ExportOptions | None =
                              product=options.product("layer", "gpkg"))
     meta = pd.DataFrame(_flatten(record), columns=["schluessel", "wert"])
     stamp = export_timestamp(options.export_date).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    mark = f" – {scenario_text(dataset.scenario)}" if dataset.scenario else ""
     previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "ergebnis.gpkg"
@@ -577,7 +579,7 @@ def gpkg_bytes(dataset: Dataset, result: Result, options: ExportOptions | None =
         try:
             pyogrio.write_dataframe(layer, path, layer=GPKG_LAYER, driver="GPKG",
                                     layer_options={"DESCRIPTION": f"{APP_NAME}: Ergebnis je Sozialraum, "
-                                                                  f"Indikatorjahr {result.year}"})
+                                                                  f"Indikatorjahr {result.year}{mark}"})
             pyogrio.write_dataframe(_offers_layer(dataset), path, layer="angebote", driver="GPKG", append=True)
             pyogrio.write_dataframe(neutralise_formulas(fields), path, layer="erlaeuterungen", driver="GPKG",
                                     append=True)
@@ -642,6 +644,7 @@ def html_bytes(dataset: Dataset, result: Result, options: ExportOptions | None =
     options = (options or ExportOptions()).resolved()
     m = html_map if html_map is not None else html_map_for(dataset, result, options)
     title = f"{APP_NAME} – Karte {result.year}" + (" (synthetische Beispieldaten)" if dataset.synthetic else "")
+    title += f" – {scenario_text(dataset.scenario)}" if dataset.scenario else ""
     return _stable_ids(leaflet.standalone_html(m, title=title)).encode("utf-8")
 
 

@@ -504,3 +504,24 @@ def test_xlsx_exports_of_a_scenario_say_so(small_dataset):
     assert chain["A1"].value == "Szenario" and chain["A2"].value == mark
     plain = load_workbook(io.BytesIO(xlsx_bytes(small_dataset, analyse(small_dataset, Params(year=2024)))))
     assert plain["Ergebnis"]["A1"].value != "Szenario"
+
+
+def test_html_and_gpkg_of_a_scenario_say_so(small_dataset, tmp_path):
+    from geo.export import gpkg_bytes, html_bytes
+
+    name = "<script>alert(1)</script>"
+    edits = close_offer(None, small_dataset.offers, "F2").assign(scenario=name)
+    variant, _ = scenario_dataset(small_dataset.with_layers(scenarios=edits), name)
+    result = analyse(variant, Params(year=2024))
+    html = html_bytes(variant, result).decode("utf-8")
+    assert "<title>Präventionsatlas – Karte 2024 – Szenario „&lt;script&gt;alert(1)&lt;/script&gt;“ – kein Bestand, " \
+           "nur Planungsvariante</title>" in html
+    assert name not in html
+    path = tmp_path / "ergebnis.gpkg"
+    path.write_bytes(gpkg_bytes(variant, result))
+    with sqlite3.connect(path) as conn:
+        (description,) = conn.execute("SELECT description FROM gpkg_contents WHERE table_name = 'sozialraeume'")\
+            .fetchone()
+        meta = dict(conn.execute("SELECT schluessel, wert FROM metadaten").fetchall())
+    assert description == f"Präventionsatlas: Ergebnis je Sozialraum, Indikatorjahr 2024 – {scenario_text(name)}"
+    assert meta["data.scenario.name"] == name
