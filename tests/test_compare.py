@@ -104,3 +104,19 @@ def test_small_numbers_stay_protected():
     assert headline(comparison, "fgz", "Kinder") == (
         "+120 Kinder in Reichweite, 1 Versorgungslücke geschlossen (1 Sozialraum aus Datenschutzgründen nicht "
         "mitgezählt)")
+
+
+def test_the_first_offers_of_a_type():
+    """Bestand without any FGZ (the type is not analysed there): no one in reach, both districts in need are gaps."""
+    base = result([0.5, 0.2, 0.6])
+    base = Result(**{**base.__dict__, "districts": base.districts.drop(columns=[c for c in base.districts
+                                                                               if c.endswith("__fgz")]),
+                     "offer_types": []})
+    comparison = compare(base, result([0.5, 0.8, 0.4]))
+    row = comparison.figures("fgz")
+    assert row[["reached_before", "reached_after", "gaps_before", "gaps_after", "gaps_closed", "gaps_opened"]]\
+        .tolist() == [0, 230, 2, 1, 1, 0]
+    assert comparison.districts["share_before"].tolist() == [0, 0, 0]
+    assert headline(comparison, "fgz", "Kinder") == "+230 Kinder in Reichweite, 1 Versorgungslücke geschlossen"
+    back = compare(result([0.5, 0.8, 0.4]), base)  # closing every FGZ
+    assert back.figures("fgz")[["reached_change", "gaps_opened"]].tolist() == [-230, 1]

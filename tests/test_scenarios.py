@@ -258,7 +258,7 @@ def real_city(data_root):
     from geo.io import read_table
     from geo.store.payload import empty_geo
 
-    town = gpd.read_file(VG5000).query("AGS == @GELSENKIRCHEN").to_crs(settings.METRIC_CRS).geometry.iloc[0]
+    town = gpd.read_file(VG5000, where=f"AGS = '{GELSENKIRCHEN}'").to_crs(settings.METRIC_CRS).geometry.iloc[0]
     (minx, miny, maxx, maxy), cy = town.bounds, town.centroid.y
     districts = gpd.GeoDataFrame(
         {settings.DISTRICT_ID: ["1", "2"], settings.DISTRICT_NAME: ["Nord", "Süd"],

@@ -47,7 +47,9 @@ class Comparison:
         ``reached_after``, ``reached_change`` (people of the type's target group in reach, summed over the
         districts shown in both analyses), the same for the districts in need (``in_need_*``), ``gaps_before``,
         ``gaps_after``, ``gaps_closed``, ``gaps_opened`` (districts), ``left_out`` (districts left out of the
-        sums because a share is not shown, data protection rule 6).
+        sums because a share is not shown, data protection rule 6). A type one analysis has no offer of (a
+        scenario adding the first Familienbüro, or closing every one) counts there as no one in reach and a gap in
+        every district in need.
     districts
         One row per district and offer type (:data:`DISTRICT_COLUMNS`): shares (0–1) and people in reach before
         and after, ``reached_change``, ``gap_before``, ``gap_after`` and ``share_code`` ("•" where a share of
@@ -82,20 +84,34 @@ def _values(result: Result, offer_type: str, metric: str, default: float) -> np.
     return d[name].to_numpy(dtype=float) if name in d else np.full(len(d), default)
 
 
-def _reached(result: Result, offer_type: str) -> np.ndarray:
-    """People of the type's target group in reach per district (0 where no share exists)."""
-    return np.nan_to_num(_values(result, offer_type, "target", 0.0) * _values(result, offer_type, "share_in_reach",
-                                                                               np.nan))
+@dataclass(frozen=True)
+class _Side:
+    """One analysis' figures of one offer type, per district in the base's order."""
+
+    target: np.ndarray
+    share: np.ndarray
+    reached: np.ndarray
+    gap: np.ndarray
+    hidden: np.ndarray
 
 
-def _gaps(result: Result, offer_type: str) -> np.ndarray:
-    return _values(result, offer_type, "gap", 0.0).astype(bool)
-
-
-def _hidden(result: Result, offer_type: str) -> np.ndarray:
-    codes = district_codes(result)
+def _side(result: Result, offer_type: str, order: np.ndarray, codes: pd.DataFrame) -> _Side | None:
+    """The figures of ``offer_type`` in ``result`` (``None`` when it was not analysed there: no offer of it)."""
     name = column("share_in_reach", offer_type)
-    return (codes[name] != "").to_numpy() if name in codes else np.zeros(len(result.districts), dtype=bool)
+    if name not in result.districts:
+        return None
+    target = _values(result, offer_type, "target", 0.0)[order]
+    share = _values(result, offer_type, "share_in_reach", np.nan)[order]
+    return _Side(target=target, share=share, reached=np.nan_to_num(target * share),
+                 gap=_values(result, offer_type, "gap", 0.0).astype(bool)[order],
+                 hidden=(codes[name] != "").to_numpy()[order] if name in codes else np.zeros(len(order), bool))
+
+
+def _without_offers(other: _Side, in_need: np.ndarray) -> _Side:
+    """An analysis without any offer of the type: no one of its target group in reach, every district in need a gap."""
+    known = other.target > 0
+    return _Side(target=other.target, share=np.where(known, 0.0, np.nan), reached=np.zeros(len(known)),
+                 gap=in_need & known, hidden=other.hidden)
 
 
 def _chain_changes(before: Chain, after: Chain) -> pd.DataFrame:
@@ -140,26 +156,28 @@ def compare(
     in_need = base.districts["status_class"].isin(IN_NEED_CLASSES).to_numpy()
     names = base.districts[settings.DISTRICT_NAME].astype("str").to_numpy() \
         if settings.DISTRICT_NAME in base.districts else ids
+    codes = district_codes(base), district_codes(variant)
+    same = np.arange(len(ids))
     figures, rows = [], []
     for offer_type in dict.fromkeys([*base.offer_types, *variant.offer_types]):
-        before, after = _reached(base, offer_type), _reached(variant, offer_type)[order]
-        gap_before, gap_after = _gaps(base, offer_type), _gaps(variant, offer_type)[order]
-        hidden = _hidden(base, offer_type) | _hidden(variant, offer_type)[order]
+        a, b = _side(base, offer_type, same, codes[0]), _side(variant, offer_type, order, codes[1])
+        a = a or _without_offers(b, in_need)  # a scenario adding the first offers of a type, or closing all
+        b = b or _without_offers(a, in_need)
+        before, after, hidden = a.reached, b.reached, a.hidden | b.hidden
         shown = ~hidden
         figures.append({
             settings.OFFER_TYPE: offer_type, "reached_before": before[shown].sum(), "reached_after": after[shown].sum(),
             "reached_change": (after - before)[shown].sum(), "in_need_before": before[shown & in_need].sum(),
             "in_need_after": after[shown & in_need].sum(), "in_need_change": (after - before)[shown & in_need].sum(),
-            "gaps_before": int(gap_before.sum()), "gaps_after": int(gap_after.sum()),
-            "gaps_closed": int((gap_before & ~gap_after).sum()), "gaps_opened": int((~gap_before & gap_after).sum()),
+            "gaps_before": int(a.gap.sum()), "gaps_after": int(b.gap.sum()),
+            "gaps_closed": int((a.gap & ~b.gap).sum()), "gaps_opened": int((~a.gap & b.gap).sum()),
             "left_out": int(hidden.sum()),
         })
         rows.append(pd.DataFrame({
             settings.DISTRICT_ID: ids, settings.DISTRICT_NAME: names, settings.OFFER_TYPE: offer_type,
-            "in_need": in_need, "share_before": _values(base, offer_type, "share_in_reach", np.nan),
-            "share_after": _values(variant, offer_type, "share_in_reach", np.nan)[order],
-            "reached_before": before, "reached_after": after, "reached_change": after - before,
-            "gap_before": gap_before, "gap_after": gap_after, "share_code": np.where(hidden, HIDDEN, ""),
+            "in_need": in_need, "share_before": a.share, "share_after": b.share, "reached_before": before,
+            "reached_after": after, "reached_change": after - before, "gap_before": a.gap, "gap_after": b.gap,
+            "share_code": np.where(hidden, HIDDEN, ""),
         }))
     chain_before = chain_after = changes = None
     if offer_types is not None and phases is not None:
