@@ -245,6 +245,7 @@ def _print_suggestion(dataset, args, problem, suggestion, people, notes, compari
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from geo import export as ex
+    from geo.render.scenario_marks import scenario_file_name
 
     kind = args.product or args.kind  # ``export profile …`` or ``export --kind profile …``
     if kind == "profile" and not args.district:
@@ -252,6 +253,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
               "profile --district NR --out DATEI.pdf", file=sys.stderr)
         return 2
     dataset = _analysable(_dataset(args))
+    if args.scenario:  # a planning variant: the file name, its tables and provenance say so
+        dataset, notes = _scenario_data(dataset, args.scenario)
+        for note in notes:
+            print(f"Hinweis: {note}", file=sys.stderr)
     result = analyse(dataset, _params(args))
     fmt = args.format or (args.out.suffix.lstrip(".").lower() if args.out and args.out.suffix else None)
     fmt = fmt or ex.FORMATS[kind][0]
@@ -265,13 +270,94 @@ def _cmd_export(args: argparse.Namespace) -> int:
     except ValueError as err:
         print(f"Fehler: {err}", file=sys.stderr)
         return 2
-    out = args.out or Path(ex.file_name(kind, fmt, result, options))
+    out = args.out or Path(scenario_file_name(ex.file_name(kind, fmt, result, options), dataset))
     out.write_bytes(data)
     print(f"{ex.KINDS[kind]} ({fmt.upper()}) geschrieben: {out}")
     if fmt in ex.SIDECAR_FORMATS:
         side = out.with_suffix(".json")
         side.write_bytes(ex.sidecar(kind, fmt, dataset, result, options))
         print(f"Einstellungen und Datenstände: {side}")
+    return 0
+
+
+# --- scenario: what-if variants of the offers (geo.analysis.scenarios) ----------------------------------------------
+
+def _scenario_data(dataset: Dataset, name: str) -> tuple[Dataset, list[str]]:
+    """The data set of the Bestand or of stored scenario ``name`` (a German error naming the stored ones)."""
+    from geo.analysis.scenarios import STATUS_QUO, names, scenario_dataset
+
+    if name.strip() == STATUS_QUO:
+        return dataset, []
+    stored = names(dataset.scenarios)
+    if name not in stored:
+        known = ", ".join(f"„{n}“" for n in stored) or "keine"
+        raise DataError(f"Ein Szenario „{name}“ gibt es in diesem Arbeitsbereich nicht. Gespeichert: {known}.")
+    return scenario_dataset(dataset, name)
+
+
+def _cmd_scenario(args: argparse.Namespace) -> int:
+    from geo.analysis.scenarios import ACTIONS, describe_edit, edits_of, names, scenario_text
+
+    dataset = _dataset(args)
+    if args.action == "list":
+        stored = names(dataset.scenarios)
+        if not stored:
+            print("Noch keine Szenarien gespeichert (anlegen auf der Seite „Szenarien“).")
+        for name in stored:
+            edits = edits_of(dataset.scenarios, name)
+            counts = edits["action"].value_counts()
+            what = ", ".join(f"{ACTIONS[a]}: {int(counts[a])}" for a in ACTIONS if a in counts) or "keine Änderungen"
+            print(f"„{name}“ – {what}")
+        return 0
+    if not args.name:
+        raise DataError(f"Bitte den Namen des Szenarios angeben: python -m geo scenario {args.action} NAME")
+    if args.action == "show":
+        variant, notes = _scenario_data(dataset, args.name)
+        print(scenario_text(args.name))
+        for _, edit in edits_of(dataset.scenarios, args.name).iterrows():
+            print(f"  {describe_edit(edit)}")
+        for note in notes:
+            print(f"Hinweis: {note}")
+        return 0
+    return _scenario_compare(args, dataset)
+
+
+def _scenario_compare(args: argparse.Namespace, dataset: Dataset) -> int:
+    from geo.analysis.compare import compare, headline
+    from geo.analysis.scenarios import STATUS_QUO, scenario_text
+    from geo.formatting import format_number
+    from geo.render.reach_words import target
+
+    first, second = (STATUS_QUO, args.name) if not args.other else (args.name, args.other)
+    runs, dataset = [], _analysable(dataset)
+    for name in (first, second):
+        data, notes = _scenario_data(dataset, name)
+        for note in notes:
+            print(f"Hinweis ({name}): {note}", file=sys.stderr)
+        runs.append(analyse(data, _params(args)))
+    comparison = compare(*runs, offer_types=dataset.offer_types, phases=dataset.phases, base_name=first,
+                         variant_name=second)
+    marks = [scenario_text(n) for n in (first, second) if n != STATUS_QUO]
+    print(f"Vergleich: „{first}“ → „{second}“ (Indikatorjahr {runs[1].year})")
+    for mark in marks:
+        print(mark)
+    for _, row in comparison.key_figures.iterrows():
+        t = row["offer_type"]
+        words = target(runs[1], t)
+        print(f"\n{dataset.type_labels(t).plural}: {headline(comparison, t, words)}")
+        print(f"  {words.in_reach}: {format_number(row['reached_before'])} → {format_number(row['reached_after'])}; "
+              f"davon in Sozialräumen mit hohem Bedarf: {format_number(row['in_need_before'])} → "
+              f"{format_number(row['in_need_after'])}")
+        print(f"  Versorgungslücken: {format_number(row['gaps_before'])} → {format_number(row['gaps_after'])} "
+              f"(geschlossen {format_number(row['gaps_closed'])}, neu {format_number(row['gaps_opened'])})")
+    changes = comparison.chain_changes
+    if changes is not None and len(changes):
+        print("\nPräventionskette – geänderte Glieder:")
+        for _, cell in changes.iterrows():
+            phase = cell["phase"]
+            short = dataset.phases.at[phase, "short"] if phase in dataset.phases.index else phase
+            print(f"  {cell['district_id']} {cell['district_name']}: {short} {cell['state_before']} → "
+                  f"{cell['state_after']}")
     return 0
 
 
@@ -531,7 +617,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ranking", choices=list(RANKINGS), default=DEFAULT_RANKING,
                    help="Rangliste im Bericht (--kind report): " + "; ".join(f"{k} = {v}" for k, v in RANKINGS.items())
                         + f" (Standard: {DEFAULT_RANKING})")
+    p.add_argument("--scenario", metavar="NAME", help="Szenario statt Bestand (Datei und Angaben sagen: Szenario "
+                                                      "„NAME“ – kein Bestand)")
     p.set_defaults(func=_cmd_export)
+
+    p = sub.add_parser("scenario", help="Szenarien auflisten, zeigen, mit dem Bestand oder untereinander vergleichen",
+                       description="compare NAME: Bestand → NAME; compare NAME ANDERES: NAME → ANDERES")
+    p.add_argument("action", choices=["list", "show", "compare"])
+    p.add_argument("name", nargs="?", help="Szenario (show, compare); „Bestand“ = die echten Daten")
+    p.add_argument("other", nargs="?", help="compare: zweites Szenario (Vergleich vom ersten zum zweiten)")
+    p.add_argument("--workspace", help=workspace_help)
+    p.add_argument("--year", type=int)
+    p.add_argument("--radius", action="append", metavar="ART=METER", help="z. B. --radius fgz=800")
+    p.set_defaults(func=_cmd_scenario)
     return parser
 
 

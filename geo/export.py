@@ -38,6 +38,7 @@ from geo import crs, settings
 from geo.analysis import Result
 from geo.analysis.chain import Chain, chain_matrix, most_missing_text
 from geo.analysis.protect import district_codes, rule_text
+from geo.analysis.scenarios import scenario_text
 from geo.dataset import Dataset
 from geo.render import chain_tables
 from geo.render.print.content import KINDS as MAP_KINDS
@@ -56,6 +57,7 @@ from geo.render.provenance import (
     settings_record,
     source_text,
 )
+from geo.render.scenario_marks import mark_table, scenario_file_name
 from geo.render.tables import (
     column_descriptions,
     german_csv_bytes,
@@ -239,7 +241,7 @@ def sidecar(kind: str, fmt: str, dataset: Dataset, result: Result, options: Expo
     """JSON with the settings and data versions behind an export (for CSV and HTML, which cannot hold them)."""
     options = (options or ExportOptions()).resolved()
     record = settings_record(dataset, result, export_date=options.export_date, product=options.product(kind, fmt))
-    record["file"] = file_name(kind, fmt, result, options)
+    record["file"] = scenario_file_name(file_name(kind, fmt, result, options), dataset)
     if fmt == "csv":
         record["csv"] = "Trennzeichen ';', Dezimalkomma, UTF-8 mit BOM; '< 3' und '•' siehe data_protection"
     if kind == "chain":
@@ -288,7 +290,7 @@ def csv_bytes(dataset: Dataset, result: Result) -> bytes:
     table = protected_district_table(
         result, offer_types=dataset.offer_types, indicator_definitions=dataset.indicator_definitions
     )
-    return german_csv_bytes(table)
+    return german_csv_bytes(mark_table(table, dataset))
 
 
 def _flatten(record: dict, prefix: str = "") -> list[tuple[str, str]]:
@@ -410,11 +412,11 @@ def xlsx_bytes(dataset: Dataset, result: Result, options: ExportOptions | None =
     wb = Workbook()
     ws = wb.active
     ws.title = "Ergebnis"
-    _write_sheet(ws, table, number_formats=formats)
+    _write_sheet(ws, mark_table(table, dataset), number_formats=formats)
     _write_sheet(wb.create_sheet("Erläuterungen"), explanations,
                  widths={"Spalte": 42, "Feldname (GeoPackage)": 26, "Beschreibung": 100})
     gaps = protected_gap_table(result, offer_types=ot)
-    _write_sheet(wb.create_sheet("Versorgungslücken"), gaps, widths={"Begründung": 90},
+    _write_sheet(wb.create_sheet("Versorgungslücken"), mark_table(gaps, dataset), widths={"Begründung": 90},
                  number_formats={f"{result.population.in_reach} (%)": "0.0"})
     _write_sheet(wb.create_sheet("Einstellungen"), settings_table, widths={"Einstellung": 48, "Wert": 100})
     props = wb.properties
@@ -447,7 +449,8 @@ def chain_csv_bytes(dataset: Dataset, result: Result) -> bytes:
 
     The method note travels in the JSON sidecar (:func:`sidecar`).
     """
-    return german_csv_bytes(chain_tables.export_table(_chain(dataset, result), offer_types=dataset.offer_types))
+    table = chain_tables.export_table(_chain(dataset, result), offer_types=dataset.offer_types)
+    return german_csv_bytes(mark_table(table, dataset))
 
 
 def chain_xlsx_bytes(dataset: Dataset, result: Result, options: ExportOptions | None = None) -> bytes:
@@ -469,7 +472,7 @@ def chain_xlsx_bytes(dataset: Dataset, result: Result, options: ExportOptions | 
     wb = Workbook()
     ws = wb.active
     ws.title = "Präventionskette"
-    table = chain_tables.export_table(chain, offer_types=dataset.offer_types)
+    table = mark_table(chain_tables.export_table(chain, offer_types=dataset.offer_types), dataset)
     _write_sheet(ws, table, number_formats={c: "0.0" for c in table.columns if c.endswith("(%)")})
     _write_sheet(wb.create_sheet("Erläuterungen"), pd.DataFrame(notes, columns=["Thema", "Beschreibung"]),
                  widths={"Thema": 34, "Beschreibung": 110})
@@ -568,6 +571,7 @@ def gpkg_bytes(dataset: Dataset, result: Result, options: ExportOptions | None =
                              product=options.product("layer", "gpkg"))
     meta = pd.DataFrame(_flatten(record), columns=["schluessel", "wert"])
     stamp = export_timestamp(options.export_date).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    mark = f" – {scenario_text(dataset.scenario)}" if dataset.scenario else ""
     previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "ergebnis.gpkg"
@@ -575,7 +579,7 @@ def gpkg_bytes(dataset: Dataset, result: Result, options: ExportOptions | None =
         try:
             pyogrio.write_dataframe(layer, path, layer=GPKG_LAYER, driver="GPKG",
                                     layer_options={"DESCRIPTION": f"{APP_NAME}: Ergebnis je Sozialraum, "
-                                                                  f"Indikatorjahr {result.year}"})
+                                                                  f"Indikatorjahr {result.year}{mark}"})
             pyogrio.write_dataframe(_offers_layer(dataset), path, layer="angebote", driver="GPKG", append=True)
             pyogrio.write_dataframe(neutralise_formulas(fields), path, layer="erlaeuterungen", driver="GPKG",
                                     append=True)
@@ -640,6 +644,7 @@ def html_bytes(dataset: Dataset, result: Result, options: ExportOptions | None =
     options = (options or ExportOptions()).resolved()
     m = html_map if html_map is not None else html_map_for(dataset, result, options)
     title = f"{APP_NAME} – Karte {result.year}" + (" (synthetische Beispieldaten)" if dataset.synthetic else "")
+    title += f" – {scenario_text(dataset.scenario)}" if dataset.scenario else ""
     return _stable_ids(leaflet.standalone_html(m, title=title)).encode("utf-8")
 
 

@@ -72,9 +72,12 @@ def german_date(d: date) -> str:
 
 def source_text(dataset: Dataset) -> str:
     """The data source as quoted on every export: the demo line for the synthetic set, else ``Dataset.source``."""
-    if dataset.synthetic:
-        return DEMO_SOURCE
-    return dataset.source or "eigene Daten (ohne Quellenangabe)"
+    text = DEMO_SOURCE if dataset.synthetic else dataset.source or "eigene Daten (ohne Quellenangabe)"
+    if dataset.scenario:  # a planning variant: every export that quotes its source says so
+        from geo.analysis.scenarios import scenario_text
+
+        text += f" · {scenario_text(dataset.scenario)}"
+    return text
 
 
 def licence_notes(dataset: Dataset) -> list[str]:
@@ -173,7 +176,7 @@ def settings_record(
     Written into PDF metadata, the methods page, the XLSX sheet "Einstellungen", the GeoPackage table
     ``metadaten`` and the JSON sidecar of CSV and HTML exports.
     """
-    return {
+    record = {
         "software": f"{APP_NAME} {software_version()}",
         "export_date": resolve_date(export_date).isoformat(),
         "product": dict(product or {}),
@@ -207,6 +210,13 @@ def settings_record(
         },
         "background_tiles": False,
     }
+    if dataset.scenario:
+        from geo.analysis.scenarios import describe_edit, edits_of, scenario_text
+
+        edits = edits_of(dataset.scenarios, dataset.scenario)
+        record["data"]["scenario"] = {"name": dataset.scenario, "text": scenario_text(dataset.scenario),
+                                      "edits": [describe_edit(edit) for _, edit in edits.iterrows()]}
+    return record
 
 
 def settings_json(record: dict, *, indent: int | None = 2) -> str:
