@@ -37,7 +37,7 @@ CANDIDATE_COLUMNS: tuple[str, ...] = (
 CANDIDATE_SOURCES: dict[str, str] = {
     "host": "Einrichtung ohne das Angebot (z. B. Grundschule ohne FGZ)",
     "list": "hochgeladene Kandidatenliste",
-    "grid": "Rasterpunkt in einem Sozialraum mit Bedarf",
+    "grid": "Rasterpunkt in einem Sozialraum mit hohem Bedarf",
 }
 #: Solver status → German words (:attr:`Suggestion.status`).
 STATUS_TEXT: dict[str, str] = {
