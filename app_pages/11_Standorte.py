@@ -229,7 +229,8 @@ ui.table(site_tables.coverage_table(solution, result, offer_type), hide_index=Tr
 ranked = site_tables.ranked_table(solution, result)
 st.markdown("**Standortvorschläge nach Rang** – Zugewinn: neu in Reichweite, wenn der Standort nach den darüber "
             "stehenden hinzukommt.")
-ui.table(ranked, hide_index=True, width="stretch", key="sites_table", plain=("Rang", "Sozialindex"))
+with st.container(key="sites_ranked"):
+    ui.table(ranked, hide_index=True, width="stretch", key="sites_table", plain=("Rang", "Sozialindex"))
 d1, d2, _ = st.columns([2, 2, 4])
 stem = f"standortvorschlaege_{offer_type}_{result.year}"
 d1.download_button("Tabelle als CSV (Excel)", german_csv_bytes(ranked), file_name=f"{stem}.csv", mime="text/csv",

@@ -25,7 +25,7 @@ PAGE = "app_pages/11_Standorte.py"
 TIMEOUT = 90
 HOSTILE = "<script>alert(1)</script> $x$ {{ 7*191 }} =cmd|' /C calc'!A0"
 #: The demo's FGZ suggestion for k = 2 among the Grundschulen without FGZ with Sozialindex ≥ 6 (3 candidates):
-#: children 6–9 in reach with the 9 FGZ of the Bestand, after each site, and of them in districts in need.
+#: children 6–9 in reach with the 20 FGZ of the Bestand, after each site, and of them in districts in need.
 BEFORE, AFTER_FIRST, AFTER = 3607, 3938, 4275
 IN_NEED_BEFORE, IN_NEED_AFTER = 1512, 2165
 SITES = ["GGS Buchenhain", "GGS Eichkamp"]
