@@ -192,11 +192,15 @@ st.caption(f"{weights_text(only_in_need)}. {format_number(len(pool) - len(exclud
 request = (offer_type, goal, float(amount), bool(only_in_need), tuple(sorted(ids)), tuple(sorted(excluded)),
            bool(use_hosts), int(min_index), bool(use_grid), int(spacing), upload_sha)
 if st.button("Standorte vorschlagen", type="primary", icon=":material/add_location:", key="sites_go"):
-    st.session_state[REQUEST] = (dataset_key(dataset), request)
+    st.session_state[REQUEST] = ((dataset_key(dataset), repr(params)), request, cand.exclude(pool, excluded))
     st.session_state.pop(SAVED, None)
 
 asked = st.session_state.get(REQUEST)
-if asked is None or asked[0] != dataset_key(dataset):
+if asked is None:
+    st.stop()
+if asked[0] != (dataset_key(dataset), repr(params)):  # other data or sidebar settings: the old result is void
+    st.caption("Daten oder Einstellungen der Seitenleiste wurden geändert: Bitte „Standorte vorschlagen“ erneut "
+               "wählen.")
     st.stop()
 if asked[1] != request:
     st.caption("Die Einstellungen wurden geändert: „Standorte vorschlagen“ rechnet neu. Gezeigt wird der letzte "
@@ -205,17 +209,18 @@ request = asked[1]
 offer_type = request[0]
 labels = dataset.type_labels(offer_type)
 with ui.shows_data_errors():
-    chosen_pool = cand.exclude(pool, request[5]) if request[4] == tuple(sorted(ids)) else None
-    if chosen_pool is None:  # the candidates changed since: the last request's pool is gone, ask again
-        st.session_state.pop(REQUEST, None)
-        st.rerun()
     problem, solution, variant, comparison, residents = suggest(
-        dataset, dataset_key(dataset), repr(params), request, params, chosen_pool, result)
+        dataset, dataset_key(dataset), repr(params), request, params, asked[2], result)
 
-st.subheader(f"Vorschlag: {format_number(len(solution.sites))} neue {labels.plural}")
+n_sites = len(solution.sites)
+st.subheader(f"Vorschlag für {labels.plural}: {format_number(n_sites)} neue{'r' if n_sites == 1 else ''} "
+             f"Standort{'' if n_sites == 1 else 'e'}")
 ui.stamp(dataset)
 (st.success if solution.status == "optimal" else st.warning)(site_tables.status_line(solution),
                                                              icon=":material/function:")
+if not n_sites and solution.status == "optimal":
+    st.info("Das Ziel ist mit den bestehenden Angeboten schon erreicht: kein neuer Standort nötig.",
+            icon=":material/check_circle:")
 for note in problem.notes:
     st.caption(ui.md(note))
 if len(solution.sites):
@@ -248,7 +253,7 @@ if len(changes):
 st.subheader("Als Szenario speichern")
 workspace = ui.workspace()
 name = st.text_input("Name des Szenarios", max_chars=80, key="sites_name",
-                     placeholder=f"z. B. {format_number(len(solution.sites))} neue {labels.plural}")
+                     placeholder="z. B. Plan A")
 if st.button("Als Szenario speichern", icon=":material/save:", key="sites_save", disabled=not len(solution.sites)):
     assumptions = ". ".join([goal_text(request, labels.plural), site_tables.status_line(solution),
                              weights_text(request[3])]) + "."

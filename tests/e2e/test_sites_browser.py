@@ -104,7 +104,8 @@ def test_request_two_fgz_see_them_save_as_scenario_and_compare(practice_url, pag
         expect(grid.locator(f'[role="row"][aria-rowindex="{rank + 1}"]')).to_contain_text(name)
     expect(page.get_by_text("Löserstatus: optimal gelöst")).to_be_visible()
     screenshot(page, FOLDER, "table")
-    page.get_by_role("heading", name="Vorschlag: 2 neue Familiengrundschulzentren (FGZ)").scroll_into_view_if_needed()
+    heading = page.get_by_role("heading", name="Vorschlag für Familiengrundschulzentren (FGZ): 2 neue Standorte")
+    heading.scroll_into_view_if_needed()
     screenshot(page, FOLDER, "suggestion")
 
     page.get_by_label("Name des Szenarios").fill("Plan A")
