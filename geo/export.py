@@ -489,6 +489,35 @@ def chain_xlsx_bytes(dataset: Dataset, result: Result, options: ExportOptions | 
     return _fixed_zip(buffer.getvalue(), stamp)
 
 
+# --- Site suggestions ---------------------------------------------------------------------------------------------
+
+def sites_xlsx_bytes(dataset: Dataset, result: Result, table: pd.DataFrame, notes: list[tuple[str, str]]) -> bytes:
+    """A ranked table of site suggestions (:func:`geo.render.site_tables.ranked_table`) as XLSX.
+
+    Sheets: "Standortvorschläge" and "Erläuterungen" (``notes`` – solver status, need weights, goal –, data
+    protection, source and licences). Text cells that Excel would run are neutralised.
+    """
+    from openpyxl import Workbook
+
+    stamp = export_timestamp(None).replace(tzinfo=None)
+    explanations = [*notes, ("Datenschutz", rule_text(min_inhabitants(result))), ("Quelle", source_text(dataset)),
+                    *(("Lizenz", text) for text in licence_notes(dataset))]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Standortvorschläge"
+    _write_sheet(ws, table)
+    _write_sheet(wb.create_sheet("Erläuterungen"), pd.DataFrame(explanations, columns=["Thema", "Beschreibung"]),
+                 widths={"Thema": 34, "Beschreibung": 110})
+    props = wb.properties
+    props.creator = props.lastModifiedBy = APP_NAME
+    props.title = "Präventionsatlas – Standortvorschläge"
+    props.subject = f"Indikatorjahr {result.year}; Quelle: {source_text(dataset)}"
+    props.created = props.modified = stamp
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return _fixed_zip(buffer.getvalue(), stamp)
+
+
 # --- GeoPackage --------------------------------------------------------------------------------------------------
 
 def result_layer(dataset: Dataset, result: Result) -> tuple[pd.DataFrame, pd.DataFrame]:
