@@ -57,6 +57,8 @@ def _done(message: str, *, edit: str | None = None) -> None:
     st.session_state["scen_done"] = [message]
     if edit is not None:
         st.session_state[ui._KEEP + "scen_edit"] = edit
+        if edit != NEW:  # the comparison shows the scenario just written (Bestand → it)
+            st.session_state[ui._KEEP + "scen_b"] = edit
     st.session_state.pop("scen_pending", None)
     st.rerun()
 
@@ -336,8 +338,9 @@ def _comparison() -> None:
     if not types:
         return
     st.markdown("##### Karten: A | B und Differenz")
+    changed = [t for t in changes[settings.OFFER_TYPE] if t in types]  # first the type whose offers changed
     offer_type = st.selectbox("Angebotsart der Karten", types, format_func=lambda t: type_names.get(t, t),
-                              **ui.remember("scen_type", types[0], options=types))
+                              **ui.remember("scen_type", changed[0] if changed else types[0], options=types))
     label_a, label_b = _scenario.label(a), _scenario.label(b)
     left, right = st.columns(2)
     for column, side, key in ((left, "a", "scen_map_a"), (right, "b", "scen_map_b")):

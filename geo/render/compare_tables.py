@@ -98,7 +98,7 @@ def offer_change_table(changes: pd.DataFrame, type_names: dict[str, str]) -> pd.
         "Kennung": changes[settings.OFFER_ID].to_numpy(dtype=object),
         "Kapazität A → B": [f"{capacity(a)} → {capacity(b)}" for a, b in zip(
             changes["capacity_a"], changes["capacity_b"], strict=True)],
-        "Verlegt um (m)": [round(float(d)) if c == "moved" else None for d, c in zip(
+        "Verlegt um (m)": [float(round(d)) if c == "moved" else np.nan for d, c in zip(
             distance, changes["change"], strict=True)],
     })
 
@@ -136,6 +136,14 @@ def district_pairs(result_a: Result, result_b: Result, offer_type: str) -> pd.Da
     share_b, reached_b, shown_b = (v[order] for v in _side(result_b, offer_type))
     return pd.DataFrame({"share_a": share_a, "share_b": share_b, "reached_a": reached_a, "reached_b": reached_b,
                          "shown": shown_a & shown_b})
+
+
+def signed_points(change_pp: float) -> str:
+    """A change in percentage points, whole: ``+80``, ``−5``, ``±0``; "–" without a value."""
+    if not np.isfinite(change_pp):
+        return "–"
+    rounded = round(float(change_pp))
+    return "±0" if rounded == 0 else format_number(rounded, 0, signed=True)
 
 
 def signed_people(value: float) -> str:
@@ -232,8 +240,7 @@ def district_changes(comparison: Comparison, result_a: Result, result_b: Result,
             "Statusklasse": d["status_class"].to_numpy(dtype=object),
             "A: in Reichweite (%)": [_percent(v, s) for v, s in zip(pairs["share_a"], shown, strict=True)],
             "B: in Reichweite (%)": [_percent(v, s) for v, s in zip(pairs["share_b"], shown, strict=True)],
-            "Veränderung (Prozentpunkte)": [HIDDEN if not s else format_number(v, 0, signed=True)
-                                            if np.isfinite(v) else "–" for v, s in zip(pp, shown, strict=True)],
+            "Veränderung (Prozentpunkte)": [signed_points(v) if s else HIDDEN for v, s in zip(pp, shown, strict=True)],
             "Veränderung (Personen)": [signed_people(v) if s else HIDDEN for v, s in zip(people, shown, strict=True)],
             "Versorgungslücke": [GAP_TEXT[(bool(a), bool(b))] for a, b in zip(gap_a, gap_b, strict=True)],
             "_rank": np.select([gap_a & ~gap_b, ~gap_a & gap_b], [0, 1], 2),

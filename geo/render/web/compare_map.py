@@ -22,7 +22,7 @@ from geo.analysis import Result, column
 from geo.dataset import Dataset
 from geo.formatting import format_number
 from geo.render import palette, reach_words
-from geo.render.compare_tables import CHANGE_TEXT, GAP_TEXT, district_pairs
+from geo.render.compare_tables import CHANGE_TEXT, GAP_TEXT, district_pairs, signed_points
 from geo.render.palette import HIDDEN_COLOR, NO_CLASS_COLOR, REACH_BOUNDS, REACH_LABELS, reach_colors
 from geo.render.web.leaflet import STATIC_URL, AtlasLayers, OfflineMap
 from geo.render.web.map_data import HIDDEN_TEXT, LABEL_MIN_ZOOM, _label_points, display_geometry
@@ -62,7 +62,7 @@ def _tips(result_a: Result, offer_type: str, pairs: pd.DataFrame, gap_a, gap_b, 
     for i in range(len(d)):
         shown = bool(pairs["shown"].iat[i])
         a, b = float(pairs["share_a"].iat[i]), float(pairs["share_b"].iat[i])
-        change = "•" if not shown else (format_number(100 * (b - a), 0, signed=True) + " Prozentpunkte"
+        change = "•" if not shown else (signed_points(100 * (b - a)) + " Prozentpunkte"
                                         if np.isfinite(a) and np.isfinite(b) else "–")
         gap = GAP_TEXT[(bool(gap_a[i]), bool(gap_b[i]))]
         rows = [(f"A: {esc(names[0])}", _pct(a, shown)), (f"B: {esc(names[1])}", _pct(b, shown)),
