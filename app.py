@@ -11,5 +11,5 @@ page = st.navigation({ui.APP_TITLE: ui.navigation()})
 ui.page_title(page.title)
 ui.language()
 with ui.shows_data_errors():
-    ui.prelude()
+    ui.prelude(page.title)
 page.run()

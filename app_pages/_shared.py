@@ -58,6 +58,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("app_pages/1_Karte.py", "Karte", ":material/map:"),
     ("app_pages/2_Analyse.py", "Analyse", ":material/table_chart:"),
     ("app_pages/11_Standorte.py", "Standorte", ":material/add_location:"),
+    ("app_pages/12_Szenarien.py", "Szenarien", ":material/compare:"),
     ("app_pages/10_Grundschulen.py", "Grundschulen", ":material/school:"),
     ("app_pages/8_Steckbrief.py", "Steckbrief", ":material/id_card:"),
     ("app_pages/3_Daten.py", "Daten", ":material/upload_file:"),
@@ -119,12 +120,15 @@ def language() -> None:
     st.html(_german_script(), unsafe_allow_javascript=True)
 
 
-def prelude() -> None:
+def prelude(page_title: str | None = None) -> None:
     """What every page shares, drawn once by the frame: the data set and the settings sidebar.
 
+    The data set is the sidebar's scenario where the page shows results (``app_pages._scenario``, with its banner).
     Run it inside :func:`shows_data_errors`; the page then gets both from :func:`current`.
     """
-    dataset = load_dataset()
+    from app_pages import _scenario  # it uses this module's helpers
+
+    dataset = _scenario.frame_dataset(load_dataset(), page_title)
     st.session_state[_FRAME] = (dataset, sidebar(dataset))
 
 
@@ -367,8 +371,11 @@ def sidebar(dataset: Dataset) -> Params:
     Params
         Parameters for :func:`analysis`; indicators with weight 0 are left out of the index.
     """
+    from app_pages import _scenario
+
     sb = st.sidebar
     workspace_selector(sb)
+    _scenario.chooser(sb, dataset)
     years = dataset.years
     sb.markdown("### Einstellungen")
     year = None

@@ -122,3 +122,34 @@ SCHEMES: Final[dict[str, Scheme]] = {
 def scheme_labels(*, short: bool = False, status: bool = True) -> dict[str, str]:
     """Scheme key → German label (``short``: the legend/note name); ``status=False`` leaves out "mss"."""
     return {k: s.short if short else s.label for k, s in SCHEMES.items() if status or k != "mss"}
+
+
+#: Change of a share in reach between two analyses (the difference map of a scenario comparison): ColorBrewer BrBG
+#: with 5 classes (diverging, colour-blind safe), brown = fewer in reach, grey = unchanged, teal = more. Neither the
+#: need fill (yellow-red) nor the reach scale (purples). Listed from the largest loss to the largest gain.
+DIVERGING: Final[list[str]] = ["#a6611a", "#dfc27d", "#f5f5f5", "#80cdc1", "#018571"]
+#: Class bounds of that change in percentage points (upper bounds of the first four classes; a change whose
+#: size is below the middle bound counts as unchanged).
+CHANGE_BOUNDS_PP: Final[tuple[float, float]] = (10.0, 0.5)
+#: Legend of the difference map, in the order of :data:`DIVERGING`.
+CHANGE_LABELS: Final[tuple[str, ...]] = (
+    "weniger in Reichweite: über 10 Prozentpunkte", "weniger in Reichweite: bis 10 Prozentpunkte", "unverändert",
+    "mehr in Reichweite: bis 10 Prozentpunkte", "mehr in Reichweite: über 10 Prozentpunkte",
+)
+#: Symbols of changed offers on the comparison maps: (marker shape, colour) for a new, a closed and a moved offer
+#: (Okabe–Ito blue, vermilion, reddish purple: apart from the diverging fill and from each other).
+OFFER_CHANGE_SYMBOLS: Final[dict[str, tuple[str, str]]] = {
+    "new": ("plus", "#0072B2"), "closed": ("cross", "#D55E00"), "moved": ("diamond", "#CC79A7"),
+}
+
+
+def change_class(change_pp: float) -> int:
+    """Class of a change of the share in reach (percentage points) in :data:`DIVERGING`; -1 for no value."""
+    if change_pp != change_pp:
+        return -1
+    big, small = CHANGE_BOUNDS_PP
+    if abs(change_pp) < small:
+        return 2
+    if change_pp < 0:
+        return 0 if change_pp < -big else 1
+    return 4 if change_pp > big else 3
