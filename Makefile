@@ -6,6 +6,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 8501
+# Test processes (pytest-xdist): one per core of the 2-core machines this runs on; worksteal lets an idle
+# worker take queued tests from the busy one, so a long test late in the order leaves no tail.
+TEST_WORKERS ?= 2
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test browser bench lint demo clean
@@ -25,7 +28,7 @@ browser:
 	@command -v pdftoppm >/dev/null 2>&1 || $(SUDO) apt-get install -y -qq poppler-utils
 
 test: $(STAMP) browser
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 bench: $(STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
