@@ -6,6 +6,11 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 8501
+# Test processes (pytest-xdist) for all but the browser tests: one per core of the 2-core machines this runs on;
+# worksteal lets an idle worker take queued tests from the busy one, so a long test late in the order leaves no
+# tail. The browser tests run after them in one process with the machine to themselves (a page must settle
+# within 30 s; beside two busy workers it need not).
+TEST_WORKERS ?= 2
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test browser bench lint demo clean
@@ -25,7 +30,10 @@ browser:
 	@command -v pdftoppm >/dev/null 2>&1 || $(SUDO) apt-get install -y -qq poppler-utils
 
 test: $(STAMP) browser
-	$(PY) -m pytest
+	@status=0; \
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal -m "not e2e" || status=$$?; \
+	$(PY) -m pytest -m e2e || status=$$?; \
+	exit $$status
 
 bench: $(STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

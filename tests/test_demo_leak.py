@@ -15,6 +15,7 @@ import re
 import sqlite3
 import zipfile
 from datetime import date
+from functools import cache
 
 import geopandas as gpd
 import openpyxl
@@ -89,19 +90,20 @@ def city(tmp_path_factory):
     return dataset, analyse(dataset)
 
 
-def demo_needles() -> list[str]:
-    """Every name and id of Musterstadt that must not show up in a city's products."""
+@cache
+def demo_needles() -> tuple[str, ...]:
+    """Every name and id of Musterstadt that must not show up in a city's products (read once per run)."""
     demo = load_demo()
     names = [*demo.districts[settings.DISTRICT_NAME], *demo.offers[settings.OFFER_NAME],
              *demo.offers[settings.OFFER_ID], *demo.districts[settings.DISTRICT_ID]]
     names += [a for a in demo.districts[settings.AREA_NAME].dropna().unique()]
     children, inhabitants = int(demo.residents[settings.CHILDREN].sum()), int(
         demo.residents[settings.INHABITANTS].sum())
-    return sorted({*map(str, names), "Musterstadt", settings.SYNTHETIC_STAMP, format_count(children),
-                   format_count(inhabitants)})
+    return tuple(sorted({*map(str, names), "Musterstadt", settings.SYNTHETIC_STAMP, format_count(children),
+                         format_count(inhabitants)}))
 
 
-def leaks(text: str, needles: list[str]) -> list[str]:
+def leaks(text: str, needles: tuple[str, ...]) -> list[str]:
     """The needles found in ``text`` as whole words (so "0101" does not match inside "20101")."""
     return [n for n in needles if re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text)]
 

@@ -13,6 +13,7 @@ import json
 import os
 import re
 from datetime import date
+from functools import cache
 
 import pypdf
 import pytest
@@ -72,6 +73,20 @@ def hostile(payload: str) -> Dataset:
                          versions={"Angebote": payload})
 
 
+@cache
+def case(payload: str):
+    """:func:`hostile` and its analysis, made once per payload: every map and print product below reads them
+    (renderers do not modify their inputs), so each payload is analysed twice instead of up to twelve times."""
+    ds = hostile(payload)
+    return ds, small_result(ds)
+
+
+@cache
+def web_result(payload: str):
+    """The analysis the web map of ``payload`` shows (default parameters, as the page's first view)."""
+    return analyse(case(payload)[0])
+
+
 @pytest.fixture(params=PAYLOADS, ids=range(len(PAYLOADS)))
 def payload(request) -> str:
     return request.param
@@ -108,7 +123,7 @@ def _check_page(page: str, payload: str, data: list[object], render) -> None:
     """``payload`` is shown as often as harmless text in its place; nothing was evaluated or became markup."""
     strings = [s for value in data for s in _strings(value)]
     text = _shown(data)
-    harmless = _shown(render(BENIGN)[1])
+    harmless = _shown(_benign(render))
     assert harmless.count(BENIGN) > 0
     assert text.count(payload) == harmless.count(BENIGN)
     for residue in EVALUATED:
@@ -120,28 +135,34 @@ def _check_page(page: str, payload: str, data: list[object], render) -> None:
     assert "</script><script>alert" not in page
 
 
-def _web_map(ds: Dataset):
-    return need_map(analyse(ds), ds, variable=INDICATOR, scheme="quantiles", k=3, reach=True, gap_type="fgz",
-                    labels=True)
+@cache
+def _benign(render) -> list[object]:
+    """The map data ``render`` makes for :data:`BENIGN` (the reference count), rendered once per renderer."""
+    return render(BENIGN)[1]
+
+
+def _web_map(payload: str):
+    return need_map(web_result(payload), case(payload)[0], variable=INDICATOR, scheme="quantiles", k=3,
+                    reach=True, gap_type="fgz", labels=True)
 
 
 def web_page(payload: str) -> tuple[str, list[object]]:
     """The page ``get_root().render()`` makes (``st_folium`` calls it too) and the script ``st_folium`` sends."""
-    m = _web_map(hostile(payload))
+    m = _web_map(payload)
     page = m.get_root().render()
     script = generate_leaflet_string(m)
     return page + script, _json_after(page, "var data = ") + _json_after(script, "var data = ")
 
 
 def offline_page(payload: str) -> tuple[str, list[object]]:
-    ds = hostile(payload)
-    page = export.export("html", "html", ds, small_result(ds)).decode("utf-8")
+    ds, result = case(payload)
+    page = export.export("html", "html", ds, result).decode("utf-8")
     return page, _json_after(page, "var data = ")
 
 
 def preview_page(kind: str):
     def render(payload: str) -> tuple[str, list[object]]:
-        base, ds = small_case(), hostile(payload)
+        base, ds = small_case(), case(payload)[0]
         current, new = (base.districts, ds.districts) if kind == "districts" else (base.offers, ds.offers)
         page = upload_preview_map(districts=ds.districts, current=current, new=new, kind=kind).get_root().render()
         # the preview's layers; "_add(" is where folium.GeoJson (used before) embeds its data
@@ -162,7 +183,7 @@ def test_maps_show_user_text_as_text(payload, where):
 
 
 def test_offline_html_title_is_escaped(payload):
-    page = standalone_html(_web_map(hostile(BENIGN)), title=payload)
+    page = standalone_html(_web_map(BENIGN), title=payload)
     assert page.count("<title>") == 1
     title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
     assert "<" not in title and html.unescape(title) == payload
@@ -170,17 +191,16 @@ def test_offline_html_title_is_escaped(payload):
 
 @pytest.mark.parametrize("kind", list(content.KINDS))
 def test_print_maps_draw_user_text(payload, kind):
-    ds = hostile(payload)
-    fig = render_map(kind, ds, small_result(ds), offer_type="fgz", indicator=INDICATOR,
-                              export_date=date(2025, 3, 1))
+    ds, result = case(payload)
+    fig = render_map(kind, ds, result, offer_type="fgz", indicator=INDICATOR, export_date=date(2025, 3, 1))
     pdf = kit.figure_bytes(fig, "pdf")
     text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
     assert f"Quelle: {payload}" in text  # as written: no mathtext, no template
 
 
 def test_report_draws_user_text(payload):
-    ds = hostile(payload)
-    pdf = render_report(ds, small_result(ds), export_date=date(2025, 3, 1))
+    ds, result = case(payload)
+    pdf = render_report(ds, result, export_date=date(2025, 3, 1))
     pages = [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages]
     assert all(f"Quelle: {payload} · Export" in text for text in pages)  # the footer of every page
 

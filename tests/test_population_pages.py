@@ -9,21 +9,35 @@ from app_pages._shared import PAGES
 from geo import settings
 from geo.analysis import analyse, column
 from geo.formatting import format_number
-from tests.apptest import open_page
+from tests.apptest import SharedPages, open_page
 from tests.test_population import NOTE, without_children
 
 TIMEOUT = 60
 
 
-@pytest.fixture
-def city(practice):
-    """The app's default workspace: a practice copy of the demo whose indicators and residents lack children."""
+def store_without_children(practice):
+    """Store the practice copy's indicators and residents without children; the workspace and its data set."""
     dataset = without_children(practice.dataset())
     practice.save("indicators", dataset.indicators, filename="ohne_kinder.csv")
     practice.save("residents", dataset.residents, filename="wohnorte_ohne_kinder.gpkg")
     stored = practice.dataset()
     assert settings.CHILDREN not in stored.indicators and settings.CHILDREN not in stored.residents
     return practice, stored
+
+
+@pytest.fixture
+def city(practice):
+    """The app's default workspace: a practice copy of the demo whose indicators and residents lack children."""
+    return store_without_children(practice)
+
+
+@pytest.fixture(scope="module")
+def city_pages(tmp_path_factory) -> SharedPages:
+    """The pages of :func:`city` in a data folder of their own, each opened once (the tests only read them)."""
+    from geo.store import create_workspace
+
+    return SharedPages(tmp_path_factory.mktemp("daten-ohne-kinder"), lambda: store_without_children(
+        create_workspace("Übung", demo_copy=True, make_default=True)))
 
 
 def texts(at: AppTest) -> str:
@@ -39,8 +53,8 @@ def texts(at: AppTest) -> str:
 
 
 @pytest.mark.parametrize("page", [p for p, _, _ in PAGES])
-def test_every_page_names_inhabitants_without_children(city, page):
-    at = open_page(None if page == PAGES[0][0] else page, timeout=TIMEOUT)
+def test_every_page_names_inhabitants_without_children(city_pages, page):
+    at = city_pages.page(None if page == PAGES[0][0] else page, timeout=TIMEOUT)
     assert not at.exception, at.exception
     shown = texts(at)
     assert "Kinder in Reichweite" not in shown and "Kinder in Sozialräumen mit hohem Bedarf" not in shown
@@ -54,9 +68,9 @@ def test_every_page_names_inhabitants_without_children(city, page):
         assert "Einwohnerinnen und Einwohner" in shown
 
 
-def test_overview_figures_weighted_by_inhabitants(city):
-    expected = analyse(city[1]).key_figures
-    at = open_page(timeout=TIMEOUT)
+def test_overview_figures_weighted_by_inhabitants(city_pages):
+    at = city_pages.page(timeout=TIMEOUT)  # the same view as the Übersicht's case above
+    expected = analyse(city_pages.prepared[1]).key_figures
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Einwohner in Sozialräumen mit hohem Bedarf"] == format_number(expected["population_in_need"])
     reached = expected[column("in_need_reached", "fgz")] / expected[column("target_in_need", "fgz")]

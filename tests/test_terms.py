@@ -18,7 +18,7 @@ import pytest
 from google.protobuf.json_format import MessageToDict
 
 from geo import settings
-from tests.apptest import open_page
+from tests.apptest import SharedPages
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -161,23 +161,33 @@ def _page_findings(at, name: str) -> list[str]:
     return findings([(0, t.replace("\\", "")) for t in texts], name)
 
 
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory) -> SharedPages:
+    """The pages of one practice copy of the demo (the app's default workspace), each opened once."""
+    from geo.store import create_workspace
+
+    return SharedPages(tmp_path_factory.mktemp("daten-terms"),
+                       lambda: create_workspace("Übung", demo_copy=True, make_default=True))
+
+
 @pytest.mark.parametrize("page", ["0_Uebersicht", "1_Karte", "2_Analyse", "4_Verlauf", "5_Export", "6_Methodik",
                                   "7_Indikatoren", "8_Steckbrief"])
-def test_rendered_pages_follow_the_glossary(practice, page):
-    at = open_page(f"app_pages/{page}.py", timeout=120)
+def test_rendered_pages_follow_the_glossary(pages, page):
+    at = pages.page(f"app_pages/{page}.py", timeout=120)
     assert _page_findings(at, page) == []
 
 
 @pytest.mark.parametrize("kind", ["offers", "districts", "indicators", "residents"])
-def test_rendered_upload_page_follows_the_glossary(practice, kind):
-    at = open_page("app_pages/3_Daten.py", timeout=120)
-    if kind != "offers":
-        at.radio(key="up_kind").set_value(kind).run()
+def test_rendered_upload_page_follows_the_glossary(pages, kind):
+    with pages.active():
+        at = pages.fresh("app_pages/3_Daten.py", timeout=120)
+        if kind != "offers":
+            at.radio(key="up_kind").set_value(kind).run()
     assert _page_findings(at, f"3_Daten ({kind})") == []
 
 
-def test_the_rendered_probe_would_catch_a_word(practice):
-    at = open_page("app_pages/6_Methodik.py", timeout=120)
+def test_the_rendered_probe_would_catch_a_word(pages):
+    at = pages.page("app_pages/6_Methodik.py", timeout=120)
     texts = rendered_texts(at)
     assert any("Sozialräume mit hohem Bedarf" in t for t in texts)
     assert any(t == "Indikator" for t in texts)  # a table header
