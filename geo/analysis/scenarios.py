@@ -120,9 +120,9 @@ def _target(offers: pd.DataFrame | None, edits: pd.DataFrame | None, offer_id: s
 
 
 def move_offer(edits: pd.DataFrame | None, offers: pd.DataFrame | None, offer_id: str, *, x: float, y: float,
-               address: str = "", note: str = "") -> pd.DataFrame:
+               note: str = "") -> pd.DataFrame:
     """``edits`` with a ``move`` of offer ``offer_id`` (stored or added before) to ``x``/``y`` (metric CRS)."""
-    return _append(edits, "move", offer_id=offer_id, x=x, y=y, address=address, note=note,
+    return _append(edits, "move", offer_id=offer_id, x=x, y=y, note=note,
                    **_target(offers, edits, offer_id))
 
 
