@@ -103,7 +103,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         export_date=args.date, tiles=args.tiles, ranking=args.ranking, district=args.district,
     )
     try:
-        data = ex.export(kind, fmt, dataset, result, options)
+        data = ex.export(kind, fmt, dataset, result, options, scenarios=_report_chapters(args, kind, dataset, result))
     except ValueError as err:
         print(f"Fehler: {err}", file=sys.stderr)
         return 2
@@ -115,6 +115,22 @@ def _cmd_export(args: argparse.Namespace) -> int:
         side.write_bytes(ex.sidecar(kind, fmt, dataset, result, options))
         print(f"Einstellungen und Datenstände: {side}")
     return 0
+
+
+def _report_chapters(args: argparse.Namespace, kind: str, dataset: Dataset, result) -> list:
+    """The scenario chapters ``--scenario NAME`` (repeatable) asks the report (``--kind report``) to include."""
+    chosen = getattr(args, "scenario", None) or []
+    if not chosen:
+        return []
+    if kind != "report":
+        raise DataError("--scenario nimmt Szenario-Kapitel in den Bericht auf: bitte mit --kind report.")
+    from geo.render.print.scenario import scenario_chapters
+
+    chapters = scenario_chapters(dataset, result, chosen, _params(args))
+    for chapter in chapters:
+        for note in chapter.notes:
+            print(f"Hinweis (Szenario „{chapter.name}“): {note}", file=sys.stderr)
+    return chapters
 
 
 def _cmd_workspace(args: argparse.Namespace) -> int:
@@ -366,6 +382,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ranking", choices=list(RANKINGS), default=DEFAULT_RANKING,
                    help="Rangliste im Bericht (--kind report): " + "; ".join(f"{k} = {v}" for k, v in RANKINGS.items())
                         + f" (Standard: {DEFAULT_RANKING})")
+    p.add_argument("--scenario", action="append", metavar="NAME",
+                   help="Bericht (--kind report): ein Kapitel zu diesem gespeicherten Szenario aufnehmen "
+                        "(mehrfach angeben; der Bestand bleibt der Hauptteil)")
     p.set_defaults(func=_cmd_export)
     return parser
 

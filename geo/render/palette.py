@@ -51,6 +51,38 @@ def reach_scheme_note(people: str) -> str:
     return f"dunkler = weniger {people} in Reichweite"
 
 
+#: Change of a share in reach between two analyses (a scenario against the Bestand, or two scenarios), on screen
+#: and on paper: ColorBrewer BrBG with 5 classes (diverging, colour-blind safe, the middle reads as "no change" in
+#: black-and-white too): brown = fewer people in reach, near-white = unchanged, blue-green = more. Neither the need
+#: fill (yellow-red) nor the reach scale (purples). Listed from the largest loss to the largest gain, one colour per
+#: class of :func:`change_class`.
+CHANGE_COLORS: Final[list[str]] = ["#a6611a", "#dfc27d", "#f5f5f5", "#80cdc1", "#018571"]
+#: Bounds (share points, 0.1 = 10 Prozentpunkte) of the change classes: a change of at most
+#: ``CHANGE_BOUNDS[0]`` either way counts as unchanged, more than ``CHANGE_BOUNDS[1]`` as a large change.
+CHANGE_BOUNDS: Final[tuple[float, float]] = (0.005, 0.10)
+#: German labels of the change classes (same order as :data:`CHANGE_COLORS`), for a legend titled with the people.
+CHANGE_LABELS: Final[tuple[str, ...]] = (
+    "über 10 Prozentpunkte weniger in Reichweite",
+    "bis 10 Prozentpunkte weniger",
+    "unverändert (weniger als 0,5 Prozentpunkte)",
+    "bis 10 Prozentpunkte mehr",
+    "über 10 Prozentpunkte mehr in Reichweite",
+)
+
+
+def change_class(change: float) -> int:
+    """The class (index into :data:`CHANGE_COLORS`) of a change of a share in reach (after − before, 0–1 scale).
+
+    ``|change| <= 0.005`` is unchanged (2); up to 0.10 fewer/more is 1/3; beyond that 0/4.
+    """
+    small, large = CHANGE_BOUNDS
+    if abs(change) <= small:
+        return 2
+    if change < 0:
+        return 0 if change < -large else 1
+    return 4 if change > large else 3
+
+
 #: Need × reach (bivariate) 3×3 scheme, indexed ``[need][reach]``: need 0–2 = "Status hoch" | "Status mittel" |
 #: "Status niedrig"/"sehr niedrig", reach 0–2 = share in reach below the gap threshold | middle | good.
 #: Lightness (CIELAB L*) falls along both axes – more need is warmer, less reach darker – so the corner
