@@ -118,12 +118,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _report_chapters(args: argparse.Namespace, kind: str, dataset: Dataset, result) -> list:
-    """The scenario chapters ``--scenario NAME`` (repeatable) asks the report (``--kind report``) to include."""
-    chosen = getattr(args, "scenario", None) or []
+    """The scenario chapters ``--scenario-chapter NAME`` (repeatable) asks the report (``--kind report``) to include."""
+    chosen = getattr(args, "scenario_chapter", None) or []
     if not chosen:
         return []
     if kind != "report":
-        raise DataError("--scenario nimmt Szenario-Kapitel in den Bericht auf: bitte mit --kind report.")
+        raise DataError("--scenario-chapter nimmt Szenario-Kapitel in den Bericht auf: bitte mit --kind report.")
     from geo.render.print.scenario import scenario_chapters
 
     chapters = scenario_chapters(dataset, result, chosen, _params(args))
@@ -382,9 +382,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ranking", choices=list(RANKINGS), default=DEFAULT_RANKING,
                    help="Rangliste im Bericht (--kind report): " + "; ".join(f"{k} = {v}" for k, v in RANKINGS.items())
                         + f" (Standard: {DEFAULT_RANKING})")
-    p.add_argument("--scenario", action="append", metavar="NAME",
-                   help="Bericht (--kind report): ein Kapitel zu diesem gespeicherten Szenario aufnehmen "
-                        "(mehrfach angeben; der Bestand bleibt der Hauptteil)")
+    p.add_argument("--scenario-chapter", action="append", metavar="NAME",
+                   help="Bericht (--kind report) über den Bestand: ein Kapitel zu diesem gespeicherten Szenario "
+                        "anhängen, jede Seite als Szenario gekennzeichnet (mehrfach angeben)")
     p.set_defaults(func=_cmd_export)
     return parser
 

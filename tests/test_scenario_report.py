@@ -29,7 +29,7 @@ from geo.analysis.protect import district_codes, protected_totals
 from geo.analysis.scenarios import SCENARIO_COLUMNS, empty_edits
 from geo.cli import main
 from geo.export import ExportOptions, export
-from geo.render.palette import CHANGE_COLORS, CHANGE_LABELS, change_class
+from geo.render.palette import CHANGE_LABELS, DIVERGING, change_class
 from geo.render.print.page import scenario_mark
 from geo.render.print.scenario import scenario_chapter, scenario_chapters
 from geo.render.print.scenario_map import offer_changes
@@ -74,7 +74,7 @@ def demo_case(tmp_path_factory):
     workspace = create_workspace("Übung Szenario", root=root, demo_copy=True)
     save_scenario(workspace, NAME, demo_edits().drop(columns=["scenario", "step"]))
     out = root / "bericht.pdf"
-    code = main(["export", "--kind", "report", "--workspace", str(workspace.path), "--scenario", NAME,
+    code = main(["export", "--kind", "report", "--workspace", str(workspace.path), "--scenario-chapter", NAME,
                  "--date", DAY.isoformat(), "--out", str(out)])
     assert code == 0
     dataset = open_workspace(str(workspace.path)).dataset()
@@ -176,10 +176,9 @@ def test_offer_changes_and_change_classes():
     assert sorted(changes["change"]) == ["moved_from", "moved_to", "new"]
     assert offer_changes(base, base.iloc[:0])["change"].tolist() == ["closed"]
     assert offer_changes(base, base)["change"].tolist() == ["kept"]
-    # ±0.5 points unchanged, up to 10 points small, beyond large
-    assert [change_class(v) for v in (-0.2, -0.1, -0.05, -0.005, 0.0, 0.004, 0.006, 0.1, 0.11)] == \
-        [0, 1, 1, 2, 2, 2, 3, 3, 4]
-    assert len(CHANGE_COLORS) == len(CHANGE_LABELS) == 5
+    # under 0.5 points unchanged, up to 10 points small, beyond large (percentage points)
+    assert [change_class(v) for v in (-20, -10, -5, -0.5, 0.0, 0.4, 0.6, 10, 11)] == [0, 1, 1, 1, 2, 2, 3, 3, 4]
+    assert len(DIVERGING) == len(CHANGE_LABELS) == 5
 
 
 def _colour_pixels(image: Image.Image, hex_colour: str) -> int:
@@ -203,7 +202,7 @@ def test_the_pages_render_with_a_readable_difference_map(demo_case, tmp_path):
     assert len(images) == last - first + 2
     difference = Image.open(images[-1])
     # districts gaining a lot (blue-green), losing a lot (brown) and unchanged (near-white) are all drawn
-    for colour in (CHANGE_COLORS[4], CHANGE_COLORS[0], CHANGE_COLORS[2]):
+    for colour in (DIVERGING[4], DIVERGING[0], DIVERGING[2]):
         assert _colour_pixels(difference, colour) > 500, colour
     # the header band of each chapter page (tinted) and none on the Bestand page before it
     assert _colour_pixels(Image.open(images[0]), "#fde8c8") == 0
@@ -257,9 +256,10 @@ def test_a_chapter_needs_a_stored_scenario_of_the_bestand(tmp_path, capsys):
     with pytest.raises(DataError, match="Bericht über den Bestand"):
         scenario_chapter(dataclasses.replace(dataset, scenario="X"), result, "X")
     out = tmp_path / "b.pdf"
-    assert main(["export", "--kind", "status", "--workspace", "demo", "--scenario", "X", "--out", str(out)]) == 2
+    args = ["export", "--workspace", "demo", "--scenario-chapter", "X", "--out", str(out)]
+    assert main([*args, "--kind", "status"]) == 2
     assert "bitte mit --kind report" in capsys.readouterr().err
-    assert main(["export", "--kind", "report", "--workspace", "demo", "--scenario", "X", "--out", str(out)]) == 2
+    assert main([*args, "--kind", "report"]) == 2
     assert "„X“ ist in diesem Arbeitsbereich nicht gespeichert (gespeichert: keine)" in capsys.readouterr().err
     assert not out.exists()
 
@@ -275,3 +275,18 @@ def test_the_export_page_offers_the_stored_scenarios_for_the_report(practice):
     chooser.set_value([HOSTILE]).run()
     assert not at.exception, at.exception
     assert "Bericht herunterladen (PDF, A4)" in [b.label for b in at.get("download_button")]
+
+
+def test_a_long_table_continues_on_the_next_page_with_its_header():
+    from geo.render.print.kit import TextMeasure
+    from geo.render.print.scenario import _Block, layout
+
+    measure = TextMeasure()
+    rows = [[f"Sozialraum {i}", "niedrig", "FGZ", "40 %", "60 %", "geschlossen"] for i in range(120)]
+    widths = [0.3, 0.14, 0.12, 0.15, 0.15, 0.14]
+    table = _Block("table", table=(["A", "B", "C", "D", "E", "F"], rows, widths, ["left"] * 6))
+    pages = layout(measure, [_Block("h", "Versorgungslücken"), table, _Block("p", "Danach.")], 7.0, 9.0, 10.0)
+    parts = [b.table[1] for page in pages for b in page if b.kind == "table"]
+    assert len(pages) >= 3 and len(parts) == len(pages)
+    assert [row for part in parts for row in part] == rows  # every row once, in order
+    assert pages[0][0].kind == "h" and pages[-1][-1].text == "Danach."

@@ -51,38 +51,6 @@ def reach_scheme_note(people: str) -> str:
     return f"dunkler = weniger {people} in Reichweite"
 
 
-#: Change of a share in reach between two analyses (a scenario against the Bestand, or two scenarios), on screen
-#: and on paper: ColorBrewer BrBG with 5 classes (diverging, colour-blind safe, the middle reads as "no change" in
-#: black-and-white too): brown = fewer people in reach, near-white = unchanged, blue-green = more. Neither the need
-#: fill (yellow-red) nor the reach scale (purples). Listed from the largest loss to the largest gain, one colour per
-#: class of :func:`change_class`.
-CHANGE_COLORS: Final[list[str]] = ["#a6611a", "#dfc27d", "#f5f5f5", "#80cdc1", "#018571"]
-#: Bounds (share points, 0.1 = 10 Prozentpunkte) of the change classes: a change of at most
-#: ``CHANGE_BOUNDS[0]`` either way counts as unchanged, more than ``CHANGE_BOUNDS[1]`` as a large change.
-CHANGE_BOUNDS: Final[tuple[float, float]] = (0.005, 0.10)
-#: German labels of the change classes (same order as :data:`CHANGE_COLORS`), for a legend titled with the people.
-CHANGE_LABELS: Final[tuple[str, ...]] = (
-    "über 10 Prozentpunkte weniger in Reichweite",
-    "bis 10 Prozentpunkte weniger",
-    "unverändert (weniger als 0,5 Prozentpunkte)",
-    "bis 10 Prozentpunkte mehr",
-    "über 10 Prozentpunkte mehr in Reichweite",
-)
-
-
-def change_class(change: float) -> int:
-    """The class (index into :data:`CHANGE_COLORS`) of a change of a share in reach (after − before, 0–1 scale).
-
-    ``|change| <= 0.005`` is unchanged (2); up to 0.10 fewer/more is 1/3; beyond that 0/4.
-    """
-    small, large = CHANGE_BOUNDS
-    if abs(change) <= small:
-        return 2
-    if change < 0:
-        return 0 if change < -large else 1
-    return 4 if change > large else 3
-
-
 #: Need × reach (bivariate) 3×3 scheme, indexed ``[need][reach]``: need 0–2 = "Status hoch" | "Status mittel" |
 #: "Status niedrig"/"sehr niedrig", reach 0–2 = share in reach below the gap threshold | middle | good.
 #: Lightness (CIELAB L*) falls along both axes – more need is warmer, less reach darker – so the corner
@@ -154,3 +122,34 @@ SCHEMES: Final[dict[str, Scheme]] = {
 def scheme_labels(*, short: bool = False, status: bool = True) -> dict[str, str]:
     """Scheme key → German label (``short``: the legend/note name); ``status=False`` leaves out "mss"."""
     return {k: s.short if short else s.label for k, s in SCHEMES.items() if status or k != "mss"}
+
+
+#: Change of a share in reach between two analyses (the difference map of a scenario comparison): ColorBrewer BrBG
+#: with 5 classes (diverging, colour-blind safe), brown = fewer in reach, grey = unchanged, teal = more. Neither the
+#: need fill (yellow-red) nor the reach scale (purples). Listed from the largest loss to the largest gain.
+DIVERGING: Final[list[str]] = ["#a6611a", "#dfc27d", "#f5f5f5", "#80cdc1", "#018571"]
+#: Class bounds of that change in percentage points (upper bounds of the first four classes; a change whose
+#: size is below the middle bound counts as unchanged).
+CHANGE_BOUNDS_PP: Final[tuple[float, float]] = (10.0, 0.5)
+#: Legend of the difference map, in the order of :data:`DIVERGING`.
+CHANGE_LABELS: Final[tuple[str, ...]] = (
+    "weniger in Reichweite: über 10 Prozentpunkte", "weniger in Reichweite: bis 10 Prozentpunkte", "unverändert",
+    "mehr in Reichweite: bis 10 Prozentpunkte", "mehr in Reichweite: über 10 Prozentpunkte",
+)
+#: Symbols of changed offers on the comparison maps: (marker shape, colour) for a new, a closed and a moved offer
+#: (Okabe–Ito blue, vermilion, reddish purple: apart from the diverging fill and from each other).
+OFFER_CHANGE_SYMBOLS: Final[dict[str, tuple[str, str]]] = {
+    "new": ("plus", "#0072B2"), "closed": ("cross", "#D55E00"), "moved": ("diamond", "#CC79A7"),
+}
+
+
+def change_class(change_pp: float) -> int:
+    """Class of a change of the share in reach (percentage points) in :data:`DIVERGING`; -1 for no value."""
+    if change_pp != change_pp:
+        return -1
+    big, small = CHANGE_BOUNDS_PP
+    if abs(change_pp) < small:
+        return 2
+    if change_pp < 0:
+        return 0 if change_pp < -big else 1
+    return 4 if change_pp > big else 3

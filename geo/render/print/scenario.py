@@ -452,9 +452,9 @@ def layout(measure: TextMeasure, blocks: list[_Block], width: float, first_h: fl
     while queue:
         block = queue.pop(0)
         h = _height(measure, block, width)
-        need = h + (_height(measure, queue[0], width) if block.kind == "h" and queue and queue[0].kind != "table"
-                    else 0.9 if block.kind == "h" else 0.0)
-        if need > room and block.kind == "table" and pages[-1] and h > room:
+        glue = 0.0 if block.kind != "h" or not queue else 0.9 if queue[0].kind == "table" else \
+            _height(measure, queue[0], width)
+        if h + glue > room and block.kind == "table":  # what fits here (at least two rows), the rest next page
             part, rest = _split_table(measure, block, width, room)
             if part is not None:
                 pages[-1].append(part)
@@ -462,17 +462,11 @@ def layout(measure: TextMeasure, blocks: list[_Block], width: float, first_h: fl
                 pages.append([])
                 room = page_h
                 continue
-        if need > room and pages[-1]:
+        if h + glue > room and pages[-1]:
             pages.append([])
             room = page_h
-        if block.kind == "table" and h > room:  # longer than a whole page: what fits, the rest next page
-            part, rest = _split_table(measure, block, width, room)
-            if part is not None:
-                pages[-1].append(part)
-                queue.insert(0, rest)
-                pages.append([])
-                room = page_h
-                continue
+            queue.insert(0, block)
+            continue
         pages[-1].append(block)
         room -= h
     return pages

@@ -3,7 +3,7 @@
 :func:`offer_changes` says which offers a scenario adds, closes or moves (by offer type and id, from the two offer
 layers); :func:`difference_content` turns the Bestand's and the scenario's analyses into a
 :class:`~geo.render.print.content.MapContent` that :func:`~geo.render.print.drawing.draw_map` draws: districts
-filled by the change in Prozentpunkten (:data:`geo.render.palette.CHANGE_COLORS`), the scenario's gaps outlined,
+filled by the change in Prozentpunkten (:data:`geo.render.palette.DIVERGING`), the scenario's gaps outlined,
 closed and new gaps named, offers that stay, new, closed and moved marked apart. Computes no indicator.
 """
 
@@ -22,7 +22,15 @@ from geo.analysis.protect import district_codes
 from geo.dataset import Dataset
 from geo.formatting import format_number
 from geo.render import reach_words
-from geo.render.palette import CHANGE_COLORS, CHANGE_LABELS, MARKERS, change_class, marker_of
+from geo.render.palette import (
+    CHANGE_BOUNDS_PP,
+    CHANGE_LABELS,
+    DIVERGING,
+    MARKERS,
+    OFFER_CHANGE_SYMBOLS,
+    change_class,
+    marker_of,
+)
 from geo.render.print.content import (
     EMPHASIS,
     HIDDEN_STYLE,
@@ -34,17 +42,21 @@ from geo.render.print.content import (
     Style,
 )
 
-#: Symbols of new and closed offers: the darkest ends of the change scheme (BrBG), a star and a cross, so that they
-#: stand apart from the offers that stay (the type's own symbol and colour) on every fill.
-NEW_COLOR: Final[str] = "#01665e"
-CLOSED_COLOR: Final[str] = "#8c510a"
-#: Kinds of :func:`offer_changes` → legend text, the marker ("" = the type's own) and the fill.
+
+def _symbol(change: str) -> tuple[str, str]:
+    shape, colour = OFFER_CHANGE_SYMBOLS[change]
+    return MARKERS[marker_of(shape)], colour
+
+
+#: Kinds of :func:`offer_changes` → legend text, the marker ("" = the type's own) and the fill: the symbols of the
+#: web comparison maps (:data:`geo.render.palette.OFFER_CHANGE_SYMBOLS`); a moved offer's former place is a
+#: circle in the colour of its new place.
 CHANGES: Final[dict[str, tuple[str, str, str]]] = {
     "kept": ("im Bestand, bleibt", "", ""),
-    "new": ("neu im Szenario", "*", NEW_COLOR),
-    "moved_to": ("verlegt: neuer Ort", "*", CHANGE_COLORS[-2]),
-    "moved_from": ("verlegt: bisheriger Ort", "X", CHANGE_COLORS[1]),
-    "closed": ("geschlossen im Szenario", "X", CLOSED_COLOR),
+    "new": ("neu im Szenario", *_symbol("new")),
+    "moved_to": ("verlegt: neuer Ort", *_symbol("moved")),
+    "moved_from": ("verlegt: bisheriger Ort", "o", OFFER_CHANGE_SYMBOLS["moved"][1]),
+    "closed": ("geschlossen im Szenario", *_symbol("closed")),
 }
 #: An offer whose point moved less than this (metres) counts as unmoved.
 MOVED_M: Final[float] = 1.0
@@ -113,9 +125,9 @@ def _shares(base: Result, variant: Result, offer_type: str) -> tuple[np.ndarray,
 
 def change_styles(before: np.ndarray, after: np.ndarray, hidden: np.ndarray) -> tuple[list[Style], np.ndarray]:
     """Fill per district of the change ``after − before`` and its class (-1: suppressed or without value)."""
-    classes = np.array([change_class(a - b) if np.isfinite(a) and np.isfinite(b) and not h else -1
+    classes = np.array([change_class(100 * (a - b)) if np.isfinite(a) and np.isfinite(b) and not h else -1
                         for b, a, h in zip(before, after, hidden, strict=True)], dtype=int)
-    styles = [Style(CHANGE_COLORS[c]) if c >= 0 else HIDDEN_STYLE if h else NO_VALUE_STYLE
+    styles = [Style(DIVERGING[c]) if c >= 0 else HIDDEN_STYLE if h else NO_VALUE_STYLE
               for c, h in zip(classes, hidden, strict=True)]
     return styles, classes
 
@@ -154,7 +166,7 @@ def difference_content(base_dataset: Dataset, base: Result, variant: Result, cha
         base.districts[settings.DISTRICT_ID].astype("str"))
     gap_after = variant.districts[gap_name].to_numpy(dtype=bool)[order] if gap_name in variant.districts else \
         np.zeros(len(before), dtype=bool)
-    items = [LegendItem(f"{label} ({int((classes == k).sum())})", Style(CHANGE_COLORS[k]))
+    items = [LegendItem(f"{label} ({int((classes == k).sum())})", Style(DIVERGING[k]))
              for k, label in enumerate(CHANGE_LABELS)]
     if (hidden & (classes < 0)).any():
         items.append(LegendItem(f"nicht ausgewiesen (Datenschutz; {int((hidden & (classes < 0)).sum())})",
@@ -177,7 +189,7 @@ def difference_content(base_dataset: Dataset, base: Result, variant: Result, cha
     ]))
     suffix = [GAP_CLOSED if c else GAP_OPENED if o else "" for c, o in zip(closed, opened, strict=True)]
     method = (f"Fläche: Anteil {words.genitive} in Reichweite im Szenario minus im Bestand, in Prozentpunkten "
-              f"(±{format_number(100 * 0.005, 1)} gilt als unverändert); Reichweite wie im Bestand "
+              f"(unter {format_number(CHANGE_BOUNDS_PP[1], 1)} gilt als unverändert); Reichweite wie im Bestand "
               f"({reach_words.short_note(base if t in base.offer_types else variant, t, labels.short)}); "
               f"Lücke: Status niedrig/sehr niedrig und unter {threshold} % in Reichweite")
     return MapContent("difference", f"Differenzkarte: {labels.plural}", method, styles, legend, offers=layers,
