@@ -9,6 +9,7 @@ import streamlit as st
 
 from app_pages import _shared as ui
 from geo.analysis.protect import rule_text
+from geo.analysis.scenarios import names as scenario_names
 from geo.export import (
     DPI_CHOICES,
     KINDS,
@@ -19,6 +20,7 @@ from geo.export import (
     sidecar,
 )
 from geo.render.print import content, kit, ranking
+from geo.render.print.scenario import scenario_chapters
 from geo.render.provenance import min_inhabitants
 
 st.title("Export")
@@ -45,10 +47,14 @@ def type_name(t: str | None) -> str:
 
 
 def download(label: str, kind: str, fmt: str, options: ExportOptions, *, key: str, primary: bool = False,
-             tip: str | None = None) -> None:
-    """A download button that builds the file only when clicked (Streamlit runs the callable then)."""
+             tip: str | None = None, chapters: list[str] | None = None) -> None:
+    """A download button that builds the file only when clicked (Streamlit runs the callable then).
+
+    ``chapters``: names of stored scenarios whose chapters the report includes (built on the click as well).
+    """
     st.download_button(
-        label, data=lambda: export(kind, fmt, dataset, result, options),
+        label, data=lambda: export(kind, fmt, dataset, result, options, scenarios=scenario_chapters(
+            dataset, result, chapters, params) if chapters else ()),
         file_name=file_name(kind, fmt, result, options), mime=mime_type(fmt), key=key,
         type="primary" if primary else "secondary", icon=":material/download:", help=tip,
         on_click="ignore",
@@ -143,8 +149,22 @@ with st.container(border=True):
              "Tabelle), in einen Anhang am Ende setzen oder in der Rangliste nach den Lücken zeigen.",
         **ui.remember("export_ranking", ranking.DEFAULT_RANKING, options=rankings))
     report_options = ExportOptions(export_date=export_date, ranking=report_ranking)
+    # scenario chapters: planning variants after the Bestand, each page marked as a scenario
+    stored_scenarios = scenario_names(dataset.scenarios)
+    chosen_scenarios: list[str] = []
+    if stored_scenarios and dataset.scenario:
+        st.caption(f"Szenario-Kapitel gibt es im Bericht über den Bestand: links ist das Szenario "
+                   f"„{ui.md(dataset.scenario)}“ gewählt, der ganze Bericht zeigt es (jede Seite gekennzeichnet).")
+    elif stored_scenarios:
+        chosen_scenarios = st.multiselect(
+            "Szenarien in den Bericht aufnehmen", stored_scenarios, key="export_report_scenarios",
+            placeholder="keine (nur der Bestand)",
+            help="Je Szenario ein Kapitel nach dem Bestand: Änderungen, Annahmen, Kennzahlen vorher und nachher, "
+                 "geschlossene und neue Versorgungslücken und eine Differenzkarte. Jede Seite ist als Szenario "
+                 "gekennzeichnet – kein Bestand, nur Planungsvariante.")
     download("Bericht herunterladen (PDF, A4)", "report", "pdf", report_options, key="export_report", primary=True,
-             tip="Dauert einige Sekunden.")
+             tip="Dauert einige Sekunden" + (" und je Szenario etwas länger." if chosen_scenarios else "."),
+             chapters=chosen_scenarios)
 
 # ----------------------------------------------------------------------------------------------- profiles
 st.subheader("Steckbriefe der Sozialräume")

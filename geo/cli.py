@@ -266,7 +266,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         export_date=args.date, tiles=args.tiles, ranking=args.ranking, district=args.district,
     )
     try:
-        data = ex.export(kind, fmt, dataset, result, options)
+        data = ex.export(kind, fmt, dataset, result, options, scenarios=_report_chapters(args, kind, dataset, result))
     except ValueError as err:
         print(f"Fehler: {err}", file=sys.stderr)
         return 2
@@ -359,6 +359,20 @@ def _scenario_compare(args: argparse.Namespace, dataset: Dataset) -> int:
             print(f"  {cell['district_id']} {cell['district_name']}: {short} {cell['state_before']} → "
                   f"{cell['state_after']}")
     return 0
+def _report_chapters(args: argparse.Namespace, kind: str, dataset: Dataset, result) -> list:
+    """The scenario chapters ``--scenario-chapter NAME`` (repeatable) asks the report (``--kind report``) to include."""
+    chosen = getattr(args, "scenario_chapter", None) or []
+    if not chosen:
+        return []
+    if kind != "report":
+        raise DataError("--scenario-chapter nimmt Szenario-Kapitel in den Bericht auf: bitte mit --kind report.")
+    from geo.render.print.scenario import scenario_chapters
+
+    chapters = scenario_chapters(dataset, result, chosen, _params(args))
+    for chapter in chapters:
+        for note in chapter.notes:
+            print(f"Hinweis (Szenario „{chapter.name}“): {note}", file=sys.stderr)
+    return chapters
 
 
 def _cmd_workspace(args: argparse.Namespace) -> int:
@@ -619,6 +633,9 @@ def build_parser() -> argparse.ArgumentParser:
                         + f" (Standard: {DEFAULT_RANKING})")
     p.add_argument("--scenario", metavar="NAME", help="Szenario statt Bestand (Datei und Angaben sagen: Szenario "
                                                       "„NAME“ – kein Bestand)")
+    p.add_argument("--scenario-chapter", action="append", metavar="NAME",
+                   help="Bericht (--kind report) über den Bestand: ein Kapitel zu diesem gespeicherten Szenario "
+                        "anhängen, jede Seite als Szenario gekennzeichnet (mehrfach angeben)")
     p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser("scenario", help="Szenarien auflisten, zeigen, mit dem Bestand oder untereinander vergleichen",

@@ -188,6 +188,7 @@ def export(
     options: ExportOptions | None = None,
     *,
     html_map=None,
+    scenarios=(),
 ) -> bytes:
     """The bytes of one export product.
 
@@ -205,6 +206,9 @@ def export(
     html_map
         For ``html``: the folium map to save (e.g. the one the map page shows); built with
         :func:`html_map_for` from ``options`` when not given.
+    scenarios
+        For ``report``: scenario chapters (:func:`geo.render.print.scenario.scenario_chapters` of this data set
+        and result) to include after the Bestand's pages.
 
     Raises
     ------
@@ -221,7 +225,7 @@ def export(
         from geo.render.print.report import render_report
 
         return render_report(dataset, result, export_date=options.export_date, paper=options.paper,
-                             ranking=options.ranking)
+                             ranking=options.ranking, scenarios=scenarios)
     if kind in ("profile", "profiles"):
         from geo.render.print.profile import profiles_zip, render_profile
 

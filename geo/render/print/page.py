@@ -40,6 +40,39 @@ class PageCtx:
     contents: list[tuple[str, int, int]]  # (title, first page, last page)
     measure: TextMeasure
     title: str = "Bericht für den Jugendhilfeausschuss"
+    #: Name of the what-if scenario the page shows ("" = the Bestand, unless ``dataset.scenario`` names one):
+    #: :func:`furniture` marks such a page with :func:`scenario_mark`.
+    scenario: str = ""
+
+
+#: Fill and text colour of the scenario mark in the page header.
+SCENARIO_FILL = "#fde8c8"
+SCENARIO_INK = "#7a2a00"
+
+
+def scenario_mark(name: str) -> str:
+    """The mark of every page (and view) that shows a scenario: "Szenario „NAME“ – kein Bestand, nur …"."""
+    return f"Szenario „{name}“ – kein Bestand, nur Planungsvariante"
+
+
+def fitted_mark(measure: TextMeasure, name: str, width_in: float, size: float, weight: str = "normal", *,
+                suffix: str = "") -> str:
+    """:func:`scenario_mark` of ``name`` (plus ``suffix``) on one line no wider than ``width_in``.
+
+    A long name is shortened with "…", never the words that say the page shows no Bestand.
+    """
+    text = scenario_mark(name) + suffix
+    if measure.width(text, size, weight) <= width_in * TextMeasure.SAFETY:
+        return text
+    low, high = 0, len(name)  # the longest prefix of the name that fits
+    while low < high:
+        mid = (low + high + 1) // 2
+        if measure.width(scenario_mark(name[:mid].rstrip() + "…") + suffix, size, weight) <= width_in * \
+                TextMeasure.SAFETY:
+            low = mid
+        else:
+            high = mid - 1
+    return scenario_mark(name[:low].rstrip() + "…") + suffix
 
 
 def count_text(value: float) -> str:
@@ -58,10 +91,21 @@ def total_text(total, *, percent: bool = False) -> str:
 def furniture(fig, renderer, ctx: PageCtx, page: int) -> None:
     """Header (product, indicator year, stamp of synthetic data), rules, footer (source, date, page i of n)."""
     W, H = fig.get_size_inches()
-    fig.text(MARGIN / W, (H - 0.38) / H, f"{APP_NAME} · {ctx.title} · Indikatorjahr "
-             f"{ctx.result.year}", ha="left", va="top", fontsize=7.5, color="#555555")
-    if ctx.dataset.synthetic:
-        draw_stamp(fig, renderer, W - MARGIN, H - 0.3, 0.85)
+    stamp_w = draw_stamp(fig, renderer, W - MARGIN, H - 0.3, 0.85) if ctx.dataset.synthetic else 0.0
+    scenario = ctx.scenario or ctx.dataset.scenario
+    if scenario:  # a tinted band in place of the product line: no page of a scenario can pass for the Bestand
+        room, year = W - 2 * MARGIN - stamp_w - 0.2, f" · Indikatorjahr {ctx.result.year}"
+        full = [(s, f"{scenario_mark(scenario)}{year}") for s in (8.0, 7.5, 7.0)]
+        size, text = next(((s, t) for s, t in full if ctx.measure.width(t, s, "bold") <= room * TextMeasure.SAFETY),
+                          (7.0, fitted_mark(ctx.measure, scenario, room, 7.0, "bold")))
+        fig.add_artist(Rectangle((MARGIN / W, (H - 0.58) / H), (W - 2 * MARGIN - stamp_w - 0.05) / W, 0.26 / H,
+                                 transform=fig.transFigure, facecolor=SCENARIO_FILL, edgecolor=SCENARIO_INK,
+                                 linewidth=0.8, zorder=-1))
+        fig.text((MARGIN + 0.08) / W, (H - 0.45) / H, text, ha="left", va="center", fontsize=size,
+                 fontweight="bold", color=SCENARIO_INK)
+    else:
+        fig.text(MARGIN / W, (H - 0.38) / H, f"{APP_NAME} · {ctx.title} · Indikatorjahr "
+                 f"{ctx.result.year}", ha="left", va="top", fontsize=7.5, color="#555555")
     fig.add_artist(Line2D([MARGIN / W, (W - MARGIN) / W], [(H - 0.62) / H] * 2, color="#999999", linewidth=0.5))
     fig.add_artist(Line2D([MARGIN / W, (W - MARGIN) / W], [0.62 / H] * 2, color="#999999", linewidth=0.5))
     footer = f"{attribution(ctx.dataset)} · Export: {german_date(ctx.export_date)}"

@@ -3,14 +3,15 @@
 Pages: the cover (:mod:`~geo.render.print.report_cover`: combined gap map, gap districts, key figures,
 contents); the need map; per analysed offer type a reach map with its gap districts; the ranking
 (:mod:`~geo.render.print.ranking`, option ``ranking``); the Präventionskette (:mod:`~geo.render.print.chain`,
-where a life phase has an analysed offer type); the methods (:mod:`~geo.render.print.report_methods`);
+where a life phase has an analysed offer type); a chapter per what-if scenario asked for
+(:mod:`~geo.render.print.scenario`, every page marked); the methods (:mod:`~geo.render.print.report_methods`);
 with ``ranking="annex"`` an annex of the in-need rows without gap. Page primitives: :mod:`~geo.render.print.page`.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -58,6 +59,7 @@ from geo.render.print.ranking import (
 )
 from geo.render.print.report_cover import COVER_TITLE, CoverInfo, cover
 from geo.render.print.report_methods import METHODS_TITLE, layout_methods, methods_blocks, methods_page
+from geo.render.print.scenario import ScenarioChapter, chapter_pages
 from geo.render.print.sheet import omitted_note
 from geo.render.provenance import (
     APP_NAME,
@@ -85,6 +87,7 @@ class _Section:
 
     title: str
     pages: list[Drawer] = field(default_factory=list)
+    scenario: str = ""  # the scenario its pages show ("" = the Bestand): marked on each of them
 
 
 def _map_page(fig, renderer, ctx: PageCtx, *, kind: str, heading_text: str, intro: str,
@@ -164,7 +167,7 @@ def _first_page(sections: list[_Section], title: str) -> int:
 
 def render_report(
     dataset: Dataset, result: Result, *, export_date: date | None = None, paper: str = "A4",
-    ranking: str = DEFAULT_RANKING,
+    ranking: str = DEFAULT_RANKING, scenarios: Sequence[ScenarioChapter] = (),
 ) -> bytes:
     """The committee report as PDF bytes (A4 or A3 portrait).
 
@@ -180,6 +183,10 @@ def render_report(
         Rows of the ranking (:data:`~geo.render.print.ranking.RANKINGS`): ``"gaps"`` only the gaps, with a
         sentence how many in-need rows are left out and where they are; ``"annex"`` the gaps, the rest in an
         annex after the methods; ``"all"`` every in-need row.
+    scenarios
+        What-if scenarios to add as chapters after the Bestand's pages (before the methods), each built by
+        :func:`~geo.render.print.scenario.scenario_chapter` from this data set and result; every page of a
+        chapter is marked as a scenario. The Bestand stays the report's main part.
 
     Returns
     -------
@@ -195,8 +202,10 @@ def render_report(
     total_w = W - 2 * MARGIN
     d, r = dataset, result
     stamp = export_timestamp(export_date)
-    record = settings_record(d, r, export_date=export_date,
-                             product={"kind": "report", "paper": paper, "ranking": ranking})
+    product = {"kind": "report", "paper": paper, "ranking": ranking}
+    if scenarios:
+        product["scenarios"] = [ch.name for ch in scenarios]
+    record = settings_record(d, r, export_date=export_date, product=product)
     buffer = io.BytesIO()
     with rc():
         measure = TextMeasure()
@@ -233,6 +242,9 @@ def render_report(
                                        ranking_intro))
         if chain_of(probe).measured:
             sections.append(_Section(CHAIN_TITLE, [chain_page]))
+        for chapter in scenarios:  # what-if chapters: after the Bestand, each page marked
+            sections.append(_Section(f"Szenario: {chapter.name}", chapter_pages(chapter, measure, (W, H)),
+                                     scenario=chapter.name))
         method_pages = layout_methods(measure, methods_blocks(probe, ranking), total_w, body - 0.32, body)
         sections.append(_Section(METHODS_TITLE, [_bind(methods_page, blocks=blocks, first=k == 0)
                                                  for k, blocks in enumerate(method_pages)]))
@@ -254,10 +266,11 @@ def render_report(
             "Keywords": settings_json(record, indent=None), "Creator": f"{APP_NAME} {software_version()}",
             "CreationDate": stamp, "ModDate": stamp,
         }) as pdf:
-            drawers = [draw for s in sections for draw in s.pages]
-            for number, draw in enumerate(drawers, start=1):
+            drawers = [(draw, s.scenario) for s in sections for draw in s.pages]
+            for number, (draw, scenario) in enumerate(drawers, start=1):
                 fig, renderer = new_figure(W, H)
-                ctx_page = PageCtx(d, r, export_date, n_pages, contents, TextMeasure(fig, renderer))
+                ctx_page = PageCtx(d, r, export_date, n_pages, contents, TextMeasure(fig, renderer),
+                                   scenario=scenario)
                 furniture(fig, renderer, ctx_page, number)
                 draw(fig, renderer, ctx_page)
                 pdf.savefig(fig)
