@@ -10,6 +10,7 @@ from geo import catalog, settings
 from geo.analysis.chain import rule_text as chain_rule_text
 from geo.analysis.need import CLASS_BOUNDS, IN_NEED_CLASSES
 from geo.analysis.protect import protected_totals
+from geo.analysis.sites import need_weights_text
 from geo.formatting import format_distance, format_number
 from geo.render.provenance import reach_model_table
 from geo.render.web.map_data import SIMPLIFY_M
@@ -203,6 +204,35 @@ st.markdown(
     f"{format_distance(settings.HOST_MATCH_M)} entfernt). Der Index geht nicht in den Statusindex ein."
 )
 
+st.subheader("Standortvorschläge (Seite Standorte)")
+st.markdown(
+    "Für eine Angebotsart werden neue Standorte aus **Kandidaten** gewählt: den Einrichtungen ohne das Angebot (z. B. "
+    "Grundschulen ohne FGZ, wahlweise erst ab einer Stufe des Schulsozialindex), einer hochgeladenen Kandidatenliste "
+    f"oder einem Raster von {format_distance(settings.SITE_GRID_M)} in den Sozialräumen mit hohem Bedarf; einzelne "
+    "Kandidaten lassen sich ausschließen. **Die bestehenden Angebote bleiben gesetzt:** Wer schon in Reichweite ist, "
+    "zählt nicht noch einmal, gewonnen werden kann nur, wen sie nicht erreichen. Gezählt wird die Zielgruppe der "
+    "Angebotsart mit ihrem Reichweitenmodell (Radius, zugeordnete Einrichtung, Zuständigkeitsgebiet), so wie es die "
+    "Analyse misst; die Entfernung ist die Luftlinie. Jede Person zählt mit dem **Bedarfsgewicht** ihres "
+    f"Sozialraums: {ui.md(need_weights_text())} (auf der Seite wählbar: nur Sozialräume mit hohem Bedarf)."
+)
+st.markdown(
+    "Gesucht sind die *k* Standorte mit der größten bedarfsgewichteten Zahl zusätzlich erreichter Menschen – das "
+    "Maximal-Abdeckungsproblem (MCLP, Church & ReVelle 1974) mit vorgegebenen Standorten –, oder die wenigsten "
+    "Standorte, mit denen ein gewählter Anteil der Zielgruppe in Sozialräumen mit hohem Bedarf in Reichweite ist "
+    "(Überdeckungsproblem). Beide werden als ganzzahliges lineares Programm mit dem Löser HiGHS exakt gelöst; nach "
+    f"{n(settings.SITE_TIME_LIMIT_S)} Sekunden gilt die beste gefundene Lösung, und der Löserstatus nennt die "
+    "Optimalitätslücke. Die Rangfolge: zuerst der Standort mit dem größten Zugewinn, dann jeweils der mit dem größten "
+    "Zugewinn nach den höher platzierten. Ein Vorschlag ändert keine gespeicherten Daten."
+)
+st.subheader("Szenarien (Seite Szenarien)")
+st.markdown(
+    "Ein **Szenario** ist eine benannte Planungsvariante der Angebote: Angebote hinzufügen, verlegen, schließen, "
+    "Kapazität ändern oder einen Standortvorschlag übernehmen, mit den Annahmen als Text. Szenarien liegen im "
+    "Arbeitsbereich neben den echten Daten (dem **Bestand**) und verändern sie nie. Ist in der Seitenleiste ein "
+    "Szenario gewählt, rechnen Übersicht, Karte, Analyse, Steckbrief und Export mit ihm und sagen es auf jeder "
+    "Seite; der Vergleich zweier Stände zählt dieselben Sozialräume und dasselbe Indikatorjahr."
+)
+
 st.header("6. Quellen und Lizenzen")
 sources = [f"- **Daten:** {ui.md(dataset.source)}"]
 if dataset.synthetic:
@@ -218,6 +248,7 @@ sources += [
     "- **Hintergrundkarte (optional):** © OpenStreetMap-Mitwirkende, Open Database License (ODbL).",
     "- **Schulsozialindex und Schuldaten NRW** (wo hochgeladen): Ministerium für Schule und Bildung NRW / IT.NRW, "
     "Datenlizenz Deutschland – Namensnennung – Version 2.0.",
+    "- **Optimierung der Standortvorschläge:** HiGHS (MIT-Lizenz) über SciPy (BSD-3-Clause).",
     "- **Klasseneinteilung:** mapclassify (PySAL, BSD-3-Clause). **Farben:** ColorBrewer, Cynthia A. Brewer "
     "(Apache-2.0).",
 ]

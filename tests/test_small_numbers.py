@@ -25,7 +25,15 @@ import pytest
 
 from geo import catalog, settings
 from geo.analysis import column
-from geo.analysis.protect import HIDDEN, HIDDEN_REASON, SMALL, district_codes, indicator_columns, protected_sum
+from geo.analysis.protect import (
+    HIDDEN,
+    HIDDEN_REASON,
+    SMALL,
+    district_codes,
+    indicator_columns,
+    protected_sum,
+    reach_codes,
+)
 from geo.export import csv_bytes, html_bytes
 from geo.render.tables import screen_table
 from geo.render.web import map_data
@@ -265,3 +273,12 @@ def test_methods_page_totals_leave_small_counts_out(stored_case):
     assert ("4 Sozialräume, 190 Kinder und Jugendliche von 0 bis 17 Jahren (ohne 1 Sozialraum mit geschützter "
             "Zahl).") in shown
     assert "192 Kinder" not in shown  # the sum with D1's 2 children would give them back
+
+
+def test_an_estimated_fractional_target_group_counts_in_whole_people() -> None:
+    # 4/18 of 24,000 children 0–17 = 5,333.33 children 6–10; 5,333 of them out of reach: nobody is in reach,
+    # which is not a small group to hide; 5,331.33 with 5,329 out of reach leaves 2 in reach: hidden
+    codes = reach_codes(np.array([5333.33, 5331.33]), np.array([5333.0, 5329.0]), threshold=3)
+    assert list(codes.share) == ["", HIDDEN]
+    assert list(codes.without) == ["", HIDDEN]
+    assert list(codes.children) == ["", ""]

@@ -95,8 +95,10 @@ def reach_codes(
     ``without`` may be NaN where no share exists (then there is nothing to reveal).
     """
     threshold = _threshold(threshold)
-    children = np.asarray(children, dtype=float)
-    without = np.asarray(without, dtype=float)
+    # whole people: an estimated target group (4/18 of the children 0–17) is fractional, and 5,333.33 children
+    # with 5,333 out of reach must not count as 0.33 "in reach", a small number to hide
+    children = np.round(np.asarray(children, dtype=float))
+    without = np.round(np.asarray(without, dtype=float))
     with np.errstate(invalid="ignore"):
         within = children - without
     few_children = _small(children, threshold)

@@ -167,6 +167,21 @@ class Suggestion:
         return f"{text} (Optimalitätslücke höchstens {format_number(100 * self.gap, 1, unit='%')})"
 
 
+def need_weights_text(weights: dict[str, float] | None = None, *, others: float = 1.0) -> str:
+    """The need weights in German: "Status sehr niedrig ×3, Status niedrig ×2, übrige Sozialräume ×1".
+
+    ``weights`` default to :data:`geo.settings.SITE_NEED_WEIGHTS`; ``others`` is the weight of the classes not
+    listed (0 when only districts in need count).
+    """
+    weights = settings.SITE_NEED_WEIGHTS if weights is None else weights
+
+    def times(w: float) -> str:
+        return "×" + format_number(float(w), 0 if float(w).is_integer() else 1)
+
+    parts = [f"{label} {times(w)}" for label, w in weights.items()]
+    return ", ".join([*parts, f"übrige Sozialräume {times(others)}"])
+
+
 def coverage(problem: SiteProblem, chosen: tuple[int, ...] | list[int] = ()) -> Coverage:
     """Coverage with the existing offers and the candidates at rows ``chosen``."""
     reached = covered_units(problem, chosen)
