@@ -653,7 +653,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_suggest(sub, workspace_help: str) -> None:
     p = sub.add_parser("suggest", help="Standortvorschläge für neue Angebote (bestehende Angebote bleiben gesetzt)",
                        description="Wählt unter Kandidatenstandorten die neuen Standorte, die die meisten Menschen "
-                                   "mit Bedarf in Reichweite bringen. Die gespeicherten Angebote bleiben unverändert.")
+                                   "der Zielgruppe (bedarfsgewichtet) in Reichweite bringen. Die gespeicherten Angebote bleiben unverändert.")
     p.add_argument("--offer-type", required=True, help="Angebotsart, z. B. fgz, familienbuero, lotsendienst")
     p.add_argument("--new", type=int, help="Zahl der neuen Standorte (mit --share: höchstens so viele)")
     p.add_argument("--share", type=_share, help="stattdessen: so wenige neue Standorte, dass dieser Anteil der "
