@@ -53,8 +53,9 @@ SCENARIO_INK = "#7a2a00"
 
 def fitted_mark(measure: TextMeasure, name: str, width_in: float, size: float, weight: str = "normal", *,
                 suffix: str = "") -> str:
-    """:func:`~geo.analysis.scenarios.scenario_text` of ``name`` (plus ``suffix``) on one line
-    no wider than ``width_in``.
+    """The scenario mark of ``name`` (plus ``suffix``) on one line no wider than ``width_in``.
+
+    The words are :func:`geo.analysis.scenarios.scenario_text`.
 
     A long name is shortened with "…", never the words that say the page shows no Bestand.
     """
