@@ -289,3 +289,19 @@ def test_a_long_table_continues_on_the_next_page_with_its_header():
     assert len(pages) >= 3 and len(parts) == len(pages)
     assert [row for part in parts for row in part] == rows  # every row once, in order
     assert pages[0][0].kind == "h" and pages[-1][-1].text == "Danach."
+
+
+def test_the_data_version_line_names_the_scenarios_only_for_a_scenario(demo_case):
+    """The Bestand used no scenario: its Datenstand leaves the layer out; a scenario's names itself and the version."""
+    from geo.analysis.scenarios import scenario_dataset
+    from geo.render.provenance import version_items, versions_text
+
+    dataset, _, _, texts = demo_case
+    stored = dataset.versions["scenarios"]
+    assert stored.startswith("Szenarien v1")
+    assert not any("Szenarien v" in item for item in version_items(dataset))
+    assert len(version_items(dataset)) == len(dataset.versions) - 1
+    assert not any("Datenstand:" in t and "Szenarien v" in t for t in texts)
+    variant, _ = scenario_dataset(dataset, NAME)
+    assert f"Szenario „{NAME}“ aus {stored}" in versions_text(variant)
+    assert version_items(variant)[:-1] == version_items(dataset)
