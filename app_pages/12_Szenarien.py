@@ -7,15 +7,16 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import _scenario
-from app_pages import _scenario_store as ops
 from app_pages import _shared as ui
 from geo import DataError, settings
 from geo.analysis.chain import chain_matrix
 from geo.analysis.compare import compare
-from geo.analysis.scenarios import ACTIONS, STATUS_QUO, edits_of, empty_edits, names
+from geo.analysis.scenarios import ACTIONS, STATUS_QUO, describe_edit, edits_of, empty_edits, names, scenario_text
+from geo.ingest.scenario_edits import check_edit
 from geo.render import compare_tables as cmp
 from geo.render.web.compare_map import compare_map
 from geo.render.web.leaflet import need_map
+from geo.store.scenarios import check_name, copy_scenario, delete_scenario, rename_scenario, save_scenario
 
 NEW = "__neu__"
 VIEWS = {"compare": "Vergleichen", "edit": "Anlegen und bearbeiten"}
@@ -97,7 +98,7 @@ def _overview() -> None:
         for name in stored_names:
             st.markdown(f"**{ui.md(name)}**")
             for _, edit in edits_of(all_edits, name).iterrows():
-                st.markdown(f"- {ui.md(ops.describe(edit, type_names))}")
+                st.markdown(f"- {ui.md(describe_edit(edit))}")
 
 
 # ------------------------------------------------------------------------------------------------ editing
@@ -169,20 +170,25 @@ def _fields(action: str, edits: pd.DataFrame) -> dict:
     return fields
 
 
+def _lines(problems) -> list[str]:
+    """German lines of ``check_edit``'s findings, each led by the field it concerns ("Kapazität: …")."""
+    return [f"{p.column}: {p.message}" if p.column else p.message for p in problems]
+
+
 def _edit_form(name: str, edits: pd.DataFrame) -> None:
     action = st.radio("Änderung", list(ACTIONS), format_func=ACTIONS.get, horizontal=True,
                       **ui.remember("scen_action", "add", options=list(ACTIONS)))
     fields = _fields(action, edits)
     if st.button("Änderung prüfen", key="scen_check", icon=":material/fact_check:"):
-        check = ops.check_edit(dataset, action, edits=edits, **fields)
-        errors, warnings = ops.problems(check)
+        check = check_edit(dataset, action, edits=edits, **fields)
+        errors, warnings = _lines(check.report.errors), _lines(check.report.warnings)
         if errors:
             st.error("**Die Änderung lässt sich so nicht übernehmen:**\n\n" + "\n".join(
                 f"- {ui.md(e)}" for e in errors), icon=":material/error:")
         else:
             st.session_state["scen_pending"] = {
                 "name": name, "edits": check.edits, "base": dict(seen), "warnings": warnings,
-                "text": ops.describe(check.edits.iloc[-1], type_names)}
+                "text": describe_edit(check.edits.iloc[-1])}
     pending = st.session_state.get("scen_pending")
     if pending and pending["name"] == name:
         with st.container(border=True):
@@ -192,7 +198,7 @@ def _edit_form(name: str, edits: pd.DataFrame) -> None:
             yes, no = st.columns([2, 3])
             if yes.button("Im Szenario speichern", key="scen_save", type="primary", icon=":material/save:"):
                 try:
-                    ops.save_scenario(workspace, name, pending["edits"], base_versions=pending["base"])
+                    save_scenario(workspace, name, pending["edits"], base_versions=pending["base"])
                 except DataError as err:
                     st.session_state.pop("scen_pending", None)
                     st.error(f"{ui.md(err)} Die Vorschau ist veraltet und wurde verworfen: Bitte prüfen Sie die "
@@ -207,14 +213,14 @@ def _edit_form(name: str, edits: pd.DataFrame) -> None:
 def _steps(name: str, edits: pd.DataFrame) -> None:
     st.markdown(f"**Schritte von „{ui.md(name)}“** – {len(edits)} Änderungen in dieser Reihenfolge angewendet:")
     for _, edit in edits.iterrows():
-        st.markdown(f"- {ui.md(ops.describe(edit, type_names))}")
+        st.markdown(f"- {ui.md(describe_edit(edit))}")
     if len(edits) > 1:
         left, right = st.columns([3, 2])
         step = left.selectbox("Schritt", list(range(1, len(edits) + 1)), format_func=lambda s: f"Schritt {s}",
                               key="scen_step", label_visibility="collapsed")
         if right.button("Schritt entfernen", key="scen_remove_step", icon=":material/remove:",
                         on_click=_remember_seen, args=(dict(seen),)):
-            _write(ops.save_scenario, name, edits.drop(index=step - 1).reset_index(drop=True),
+            _write(save_scenario, name, edits.drop(index=step - 1).reset_index(drop=True),
                    message=f"Schritt {step} aus „{name}“ entfernt.", edit=name)
 
 
@@ -223,10 +229,10 @@ def _manage(name: str) -> None:
         new_name = st.text_input("Neuer Name", key="scen_new_name_for", max_chars=80)
         c1, c2, c3 = st.columns(3)
         if c1.button("Umbenennen", key="scen_rename", on_click=_remember_seen, args=(dict(seen),)):
-            _write(ops.rename_scenario, name, new_name, message=f"„{name}“ heißt jetzt „{new_name.strip()}“.",
+            _write(rename_scenario, name, new_name, message=f"„{name}“ heißt jetzt „{new_name.strip()}“.",
                    edit=new_name.strip())
         if c2.button("Kopieren", key="scen_copy", on_click=_remember_seen, args=(dict(seen),)):
-            _write(ops.copy_scenario, name, new_name, message=f"„{name}“ kopiert als „{new_name.strip()}“.",
+            _write(copy_scenario, name, new_name, message=f"„{name}“ kopiert als „{new_name.strip()}“.",
                    edit=new_name.strip())
         if c3.button("Löschen …", key="scen_delete", icon=":material/delete:"):
             st.session_state["scen_confirm_delete"] = (name, dict(seen))
@@ -239,7 +245,7 @@ def _manage(name: str) -> None:
             if yes.button("Ja, Szenario löschen", key="scen_delete_yes", type="primary"):
                 st.session_state.pop("scen_confirm_delete", None)
                 st.session_state["scen_seen"] = pending[1]
-                _write(ops.delete_scenario, name, message=f"Szenario „{name}“ gelöscht.", edit=NEW)
+                _write(delete_scenario, name, message=f"Szenario „{name}“ gelöscht.", edit=NEW)
             if no.button("Abbrechen", key="scen_delete_no"):
                 st.session_state.pop("scen_confirm_delete", None)
                 st.rerun()
@@ -254,12 +260,12 @@ def _create() -> None:
         if st.form_submit_button("Szenario anlegen", icon=":material/add:", key="scen_create",
                                  on_click=_remember_seen, args=(dict(seen),)):
             try:
-                text = ops.check_name(name, stored_names)
+                text = check_name(name, stored_names)
             except DataError as err:
                 st.error(ui.md(err), icon=":material/error:")
                 return
-            check = ops.check_edit(dataset, "note", note=note.strip() or "Annahmen noch nicht beschrieben.")
-            _write(ops.save_scenario, text, check.edits, message=f"Szenario „{text}“ angelegt.", edit=text)
+            check = check_edit(dataset, "note", note=note.strip() or "Annahmen noch nicht beschrieben.")
+            _write(save_scenario, text, check.edits, message=f"Szenario „{text}“ angelegt.", edit=text)
 
 
 def _editor() -> None:
@@ -275,7 +281,7 @@ def _editor() -> None:
     if name == NEW:
         _create()
         return
-    st.caption(f"Szenario „{ui.md(name)}“ – kein Bestand, nur Planungsvariante. Änderungen betreffen nur dieses "
+    st.caption(f"{ui.md(scenario_text(name))}. Änderungen betreffen nur dieses "
                "Szenario, nie die gespeicherten Angebote.")
     edits = edits_of(all_edits, name)
     _steps(name, edits)
@@ -288,7 +294,7 @@ def _editor() -> None:
 
 
 def _side_text(name: str) -> str:
-    return STATUS_QUO + " (echte Daten)" if not name else f"Szenario „{name}“ – kein Bestand, nur Planungsvariante"
+    return STATUS_QUO + " (echte Daten)" if not name else scenario_text(name)
 
 
 def _comparison() -> None:

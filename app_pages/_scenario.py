@@ -15,7 +15,7 @@ import streamlit as st
 
 from app_pages import _shared as ui
 from geo import Dataset
-from geo.analysis.scenarios import STATUS_QUO, names, scenario_dataset
+from geo.analysis.scenarios import STATUS_QUO, names, scenario_dataset, scenario_text
 
 #: Widget key of the chooser ("ws_": "Standardwerte wiederherstellen" keeps it, like the workspace).
 KEY: Final[str] = "ws_scenario"
@@ -61,7 +61,7 @@ def variant(dataset: Dataset, name: str) -> tuple[Dataset, list[str]]:
 
 def banner(name: str, notes: list[str] | None = None) -> None:
     """"Szenario „NAME“ – kein Bestand, nur Planungsvariante" and the edits that could not be applied."""
-    st.warning(f"**Szenario „{ui.md(name)}“ – kein Bestand, nur Planungsvariante.** Alle Zahlen, Karten und "
+    st.warning(f"**{ui.md(scenario_text(name))}.** Alle Zahlen, Karten und "
                "Exporte dieser Seite zeigen die Angebote des Szenarios. Zurück zum Bestand: in der Seitenleiste "
                "„Szenario: Bestand“ wählen.", icon=":material/compare:")
     for note in notes or []:

@@ -26,11 +26,10 @@ from shapely.geometry import Point
 from geo import DataError, settings
 from geo.analysis import Params, analyse, column
 from geo.analysis.protect import district_codes, protected_totals
-from geo.analysis.scenarios import SCENARIO_COLUMNS, empty_edits
+from geo.analysis.scenarios import SCENARIO_COLUMNS, empty_edits, scenario_text
 from geo.cli import main
 from geo.export import ExportOptions, export
 from geo.render.palette import CHANGE_LABELS, DIVERGING, change_class
-from geo.render.print.page import scenario_mark
 from geo.render.print.scenario import scenario_chapter, scenario_chapters
 from geo.render.print.scenario_map import offer_changes
 from geo.store import create_workspace, open_workspace
@@ -92,7 +91,7 @@ def test_the_chapter_follows_the_bestand_and_marks_each_of_its_pages(demo_case):
     # one text page and one difference map (only the FGZ change), after the Bestand's chain page
     assert len(pages) == 2 and pages == list(range(pages[0], pages[0] + 2))
     for i in pages:
-        assert scenario_mark(NAME) in texts[i]
+        assert scenario_text(NAME) in texts[i]
     assert f"Szenario: {NAME}" in texts[pages[0]] and "Differenzkarte: Familiengrundschulzentren (FGZ)" in \
         texts[pages[1]]
     assert "Präventionskette: fehlende Glieder" in texts[pages[0] - 1]
@@ -236,7 +235,7 @@ def hostile_report():
 def test_hostile_names_print_as_text_and_several_chapters_keep_their_marks(hostile_report):
     chapters, data, texts = hostile_report
     assert [c.name for c in chapters] == [HOSTILE, LONG]  # each name once, in the order asked
-    hostile = [t for t in texts if scenario_mark(HOSTILE) in t]
+    hostile = [t for t in texts if scenario_text(HOSTILE) in t]
     assert hostile and all(f"Szenario: {HOSTILE}" in t or "Differenzkarte" in t for t in hostile)
     page = hostile[0]
     assert f"Neu: 1 neuer Standort (FGZ): „{OFFER}“ ({{{{ Straße }}}} 1)." in page
@@ -290,3 +289,19 @@ def test_a_long_table_continues_on_the_next_page_with_its_header():
     assert len(pages) >= 3 and len(parts) == len(pages)
     assert [row for part in parts for row in part] == rows  # every row once, in order
     assert pages[0][0].kind == "h" and pages[-1][-1].text == "Danach."
+
+
+def test_the_data_version_line_names_the_scenarios_only_for_a_scenario(demo_case):
+    """The Bestand used no scenario: its Datenstand leaves the layer out; a scenario's names itself and the version."""
+    from geo.analysis.scenarios import scenario_dataset
+    from geo.render.provenance import version_items, versions_text
+
+    dataset, _, _, texts = demo_case
+    stored = dataset.versions["scenarios"]
+    assert stored.startswith("Szenarien v1")
+    assert not any("Szenarien v" in item for item in version_items(dataset))
+    assert len(version_items(dataset)) == len(dataset.versions) - 1
+    assert not any("Datenstand:" in t and "Szenarien v" in t for t in texts)
+    variant, _ = scenario_dataset(dataset, NAME)
+    assert f"Szenario „{NAME}“ aus {stored}" in versions_text(variant)
+    assert version_items(variant)[:-1] == version_items(dataset)

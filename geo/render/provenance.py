@@ -40,6 +40,9 @@ LICENCES: Final[tuple[tuple[tuple[str, ...], str], ...]] = (
     ),
 )
 
+#: The workspace layer of the stored scenarios (:mod:`geo.store.scenarios`).
+SCENARIO_LAYER = "scenarios"
+
 
 def software_version() -> str:
     """Version of the Präventionsatlas (installed metadata, else ``pyproject.toml``, else "unbekannt")."""
@@ -97,11 +100,19 @@ def version_items(dataset: Dataset) -> list[str]:
 
     Keys that are internal layer names (``districts``, ``offers`` …, as :mod:`geo.store` uses them) are left
     out, because the labels already name the layer ("Sozialräume v2 (…)"); other keys are kept ("Demo: …").
+    The stored scenarios are no data of the Bestand's analysis: their version is listed only when ``dataset``
+    shows a scenario, with its name ("Szenario „Plan“ aus Szenarien v3 (…)").
     """
-    return [
-        value if (key.isascii() and key.islower()) or key.lower() in value.lower() else f"{key}: {value}"
-        for key, value in dataset.versions.items()
-    ]
+    items = []
+    for key, value in dataset.versions.items():
+        if key == SCENARIO_LAYER:
+            if dataset.scenario:
+                items.append(f"Szenario „{dataset.scenario}“ aus {value}")
+        elif (key.isascii() and key.islower()) or key.lower() in value.lower():
+            items.append(value)
+        else:
+            items.append(f"{key}: {value}")
+    return items
 
 
 def versions_text(dataset: Dataset) -> str:

@@ -14,6 +14,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from geo.analysis import Result
+from geo.analysis.scenarios import scenario_text
 from geo.dataset import Dataset
 from geo.formatting import format_number
 from geo.render.print.kit import TextMeasure, fit_text
@@ -41,7 +42,7 @@ class PageCtx:
     measure: TextMeasure
     title: str = "Bericht für den Jugendhilfeausschuss"
     #: Name of the what-if scenario the page shows ("" = the Bestand, unless ``dataset.scenario`` names one):
-    #: :func:`furniture` marks such a page with :func:`scenario_mark`.
+    #: :func:`furniture` marks such a page with :func:`geo.analysis.scenarios.scenario_text`.
     scenario: str = ""
 
 
@@ -50,29 +51,26 @@ SCENARIO_FILL = "#fde8c8"
 SCENARIO_INK = "#7a2a00"
 
 
-def scenario_mark(name: str) -> str:
-    """The mark of every page (and view) that shows a scenario: "Szenario „NAME“ – kein Bestand, nur …"."""
-    return f"Szenario „{name}“ – kein Bestand, nur Planungsvariante"
-
-
 def fitted_mark(measure: TextMeasure, name: str, width_in: float, size: float, weight: str = "normal", *,
                 suffix: str = "") -> str:
-    """:func:`scenario_mark` of ``name`` (plus ``suffix``) on one line no wider than ``width_in``.
+    """The scenario mark of ``name`` (plus ``suffix``) on one line no wider than ``width_in``.
+
+    The words are :func:`geo.analysis.scenarios.scenario_text`.
 
     A long name is shortened with "…", never the words that say the page shows no Bestand.
     """
-    text = scenario_mark(name) + suffix
+    text = scenario_text(name) + suffix
     if measure.width(text, size, weight) <= width_in * TextMeasure.SAFETY:
         return text
     low, high = 0, len(name)  # the longest prefix of the name that fits
     while low < high:
         mid = (low + high + 1) // 2
-        if measure.width(scenario_mark(name[:mid].rstrip() + "…") + suffix, size, weight) <= width_in * \
+        if measure.width(scenario_text(name[:mid].rstrip() + "…") + suffix, size, weight) <= width_in * \
                 TextMeasure.SAFETY:
             low = mid
         else:
             high = mid - 1
-    return scenario_mark(name[:low].rstrip() + "…") + suffix
+    return scenario_text(name[:low].rstrip() + "…") + suffix
 
 
 def count_text(value: float) -> str:
@@ -95,7 +93,7 @@ def furniture(fig, renderer, ctx: PageCtx, page: int) -> None:
     scenario = ctx.scenario or ctx.dataset.scenario
     if scenario:  # a tinted band in place of the product line: no page of a scenario can pass for the Bestand
         room, year = W - 2 * MARGIN - stamp_w - 0.2, f" · Indikatorjahr {ctx.result.year}"
-        full = [(s, f"{scenario_mark(scenario)}{year}") for s in (8.0, 7.5, 7.0)]
+        full = [(s, f"{scenario_text(scenario)}{year}") for s in (8.0, 7.5, 7.0)]
         size, text = next(((s, t) for s, t in full if ctx.measure.width(t, s, "bold") <= room * TextMeasure.SAFETY),
                           (7.0, fitted_mark(ctx.measure, scenario, room, 7.0, "bold")))
         fig.add_artist(Rectangle((MARGIN / W, (H - 0.58) / H), (W - 2 * MARGIN - stamp_w - 0.05) / W, 0.26 / H,

@@ -29,7 +29,7 @@ from geo.analysis import Params, Result, analyse, column
 from geo.analysis.compare import Comparison, compare
 from geo.analysis.need import IN_NEED_CLASSES
 from geo.analysis.protect import HIDDEN, HIDDEN_MEANING, Total, district_codes
-from geo.analysis.scenarios import ACTIONS, edits_of, names, scenario_dataset
+from geo.analysis.scenarios import ACTIONS, edits_of, names, scenario_dataset, scenario_text
 from geo.dataset import Dataset
 from geo.formatting import format_distance, format_number
 from geo.render import reach_words
@@ -46,7 +46,6 @@ from geo.render.print.page import (
     heading,
     lines_height,
     paragraph,
-    scenario_mark,
     table,
     table_height,
     total_text,
@@ -285,33 +284,22 @@ def _aligned(ch: ScenarioChapter) -> np.ndarray:
     return pd.Index(ch.result.districts[settings.DISTRICT_ID].astype("str")).get_indexer(ids)
 
 
-def _reached(result: Result, offer_type: str, rows: np.ndarray | slice) -> tuple[np.ndarray, np.ndarray]:
-    """People in reach per district (rows of ``result.districts``) and whether the value is suppressed."""
-    d = result.districts
-    if column("share_in_reach", offer_type) not in d:
-        return np.zeros(len(d))[rows], np.zeros(len(d), dtype=bool)[rows]
-    reached = np.nan_to_num(d[column("target", offer_type)].to_numpy(dtype=float)
-                            * d[column("share_in_reach", offer_type)].to_numpy(dtype=float))
-    hidden = district_codes(result)[column("share_in_reach", offer_type)].to_numpy(dtype=object) != ""
-    return reached[rows], hidden[rows]
-
-
 def reach_totals(ch: ScenarioChapter, offer_type: str) -> dict[str, Total]:
     """People of the type's target group in reach, all districts and those in need, Bestand and Szenario.
 
-    Rule 6: districts whose share in reach is suppressed in either analysis are left out of all four sums (and
-    counted), so that the change is over the same districts and gives no suppressed count back. Keys
-    ``reached_before``, ``reached_after``, ``in_need_before``, ``in_need_after``.
+    The sums are the chapter's :func:`geo.analysis.compare.compare` key figures (rule 6: districts whose share is
+    suppressed in either analysis are left out of all four sums and counted, among all districts and among those
+    in need). Keys ``reached_before``, ``reached_after``, ``in_need_before``, ``in_need_after``.
     """
-    before, hidden_before = _reached(ch.base_result, offer_type, slice(None))
-    after, hidden_after = _reached(ch.result, offer_type, _aligned(ch))
-    shown = ~(hidden_before | hidden_after)
-    need = ch.base_result.districts["status_class"].isin(IN_NEED_CLASSES).to_numpy()
+    figures = ch.comparison.figures(offer_type)
+    rows = ch.comparison.districts[ch.comparison.districts[settings.OFFER_TYPE] == offer_type]
+    hidden = rows["share_code"].to_numpy() != ""
+    left_out, left_out_need = int(figures["left_out"]), int((hidden & rows["in_need"].to_numpy(dtype=bool)).sum())
     return {
-        "reached_before": Total(float(before[shown].sum()), int((~shown).sum())),
-        "reached_after": Total(float(after[shown].sum()), int((~shown).sum())),
-        "in_need_before": Total(float(before[shown & need].sum()), int((~shown & need).sum())),
-        "in_need_after": Total(float(after[shown & need].sum()), int((~shown & need).sum())),
+        "reached_before": Total(float(figures["reached_before"]), left_out),
+        "reached_after": Total(float(figures["reached_after"]), left_out),
+        "in_need_before": Total(float(figures["in_need_before"]), left_out_need),
+        "in_need_after": Total(float(figures["in_need_after"]), left_out_need),
     }
 
 
@@ -481,7 +469,7 @@ def _title_lines(measure: TextMeasure, name: str, width: float) -> list[str]:
 
 
 def _text_blocks(ch: ScenarioChapter, measure: TextMeasure, width: float) -> list[_Block]:
-    blocks = [_Block("p", f"{scenario_mark(ch.name)}. Dieses Kapitel zeigt, was die Änderungen des Szenarios an "
+    blocks = [_Block("p", f"{scenario_text(ch.name)}. Dieses Kapitel zeigt, was die Änderungen des Szenarios an "
                           "Reichweite und Versorgungslücken bewirken würden – gerechnet mit den Einstellungen des "
                           "Berichts. Alle übrigen Seiten zeigen den Bestand.", weight="bold", color=SCENARIO_INK)]
     blocks += [_Block("li", headline(ch, t), weight="bold") for t in ch.offer_types
