@@ -155,8 +155,8 @@ def test_edits_from_suggestion(two_offers):
     assert np.allclose(edits["x"][:2], [xy(1500, 0)[0], xy(1200, 0)[0]], atol=0.01)
     note = edits["note"].iloc[2]
     assert note.startswith("Standortvorschlag FGZ: 2 neue Standorte mit der höchsten bedarfsgewichteten Abdeckung; "
-                           "bestehende Angebote bleiben gesetzt. Bedarfsgewichte: Status sehr niedrig 3, Status "
-                           "niedrig 2, übrige Sozialräume 1. 12 Kandidaten (")
+                           "bestehende Angebote bleiben gesetzt. Bedarfsgewichte: Status sehr niedrig ×3, Status "
+                           "niedrig ×2, übrige Sozialräume ×1. 12 Kandidaten (")
     assert "Löserstatus: optimal gelöst" in note and "Abdeckung vorher 18, nachher 73 (Zugewinn 55)" in note
     assert note.endswith("Ziel: 2 neue FGZ.")
     offers, notes = apply_edits(two_offers, edits)

@@ -144,15 +144,10 @@ def add_note(edits: pd.DataFrame | None, text: str) -> pd.DataFrame:
     return _append(edits, "note", note=text)
 
 
-def _weights_text(weights: Mapping[str, float]) -> str:
-    parts = [f"{label} {format_number(float(w), 1).removesuffix(',0')}" for label, w in weights.items()]
-    return ", ".join(parts) + ", übrige Sozialräume 1"
-
-
 def suggestion_note(suggestion: Suggestion, *, type_label: str, need_weights: Mapping[str, float] | None = None,
                     candidates: int | None = None) -> str:
     """The assumptions of a site suggestion in German, for its ``note`` row and the report."""
-    from geo.analysis.sites import CANDIDATE_SOURCES
+    from geo.analysis.sites import CANDIDATE_SOURCES, need_weights_text
 
     weights = settings.SITE_NEED_WEIGHTS if need_weights is None else need_weights
     n = len(suggestion.sites)
@@ -161,7 +156,7 @@ def suggestion_note(suggestion: Suggestion, *, type_label: str, need_weights: Ma
     sources = sorted({CANDIDATE_SOURCES.get(s, s) for s in suggestion.sites.get("source", pd.Series(dtype=str))})
     pool = f"{format_number(candidates)} Kandidaten" if candidates is not None else "Kandidaten"
     text = (f"Standortvorschlag {type_label}: {format_number(n)} neue Standorte {how}; bestehende Angebote bleiben "
-            f"gesetzt. Bedarfsgewichte: {_weights_text(weights)}. {pool}"
+            f"gesetzt. Bedarfsgewichte: {need_weights_text(dict(weights))}. {pool}"
             + (f" ({'; '.join(sources)})" if sources else "") + f". Löserstatus: {suggestion.status_text}")
     if suggestion.status != "optimal" and np.isfinite(suggestion.gap):
         text += f" (Optimalitätslücke {format_number(100 * suggestion.gap, 1)} %)"
