@@ -3,28 +3,25 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
-from dataclasses import replace
 
 import geopandas as gpd
-import numpy as np
-import pandas as pd
 import streamlit as st
 
 from app_pages import _map
 from app_pages import _shared as ui
-from geo import DataError, crs, settings
+from geo import DataError, settings
 from geo.analysis import analyse
 from geo.analysis import candidates as cand
 from geo.analysis.compare import compare
 from geo.analysis.need import IN_NEED_CLASSES, NOT_CLASSIFIED, STATUS_CLASSES
 from geo.analysis.run import prepare
-from geo.analysis.scenarios import SCENARIO_COLUMNS, names, scenario_dataset
+from geo.analysis.scenarios import edits_from_suggestion, names, scenario_dataset, scenario_text
 from geo.analysis.schools import SCHOOL_TYPE
-from geo.analysis.site_problem import build_problem
-from geo.analysis.sites import CANDIDATE_COLUMNS, solve_max_cover, solve_min_sites
+from geo.analysis.site_problem import build_problem, check_offer_type, sites_as_offers
+from geo.analysis.sites import solve_max_cover, solve_min_sites
 from geo.export import sites_xlsx_bytes
 from geo.formatting import format_number
+from geo.ingest.candidates import read_candidates
 from geo.render import site_tables
 from geo.render.tables import german_csv_bytes
 from geo.render.web.site_map import site_map
@@ -36,9 +33,8 @@ REQUEST = "sites_request"
 SAVED = "sites_saved"
 #: Ziel of the suggestion → German label.
 GOALS = {"k": "k neue Standorte", "share": "Anteil der Zielgruppe in Bedarfsgebieten in Reichweite"}
-# The upload of a candidate list (PROBLEM's geo.ingest.candidates, contract ``check_candidates(data, filename)``)
-# shows only once that module is there.
-HAS_UPLOAD = importlib.util.find_spec("geo.ingest.candidates") is not None
+#: Problems of an uploaded candidate list shown on the page (the rest are counted).
+SHOWN_PROBLEMS = 10
 
 
 def need_weights(only_in_need: bool) -> dict[str, float]:
@@ -62,23 +58,12 @@ def goal_text(request: tuple, plural: str) -> str:
     return f"Ziel: {format_number(amount)} % der Zielgruppe in Bedarfsgebieten in Reichweite"
 
 
-def suggestion_edits(sites: gpd.GeoDataFrame, offer_type: str, assumptions: str) -> pd.DataFrame:
-    """The edits of a scenario that adds the suggested sites (a note with the assumptions first, then one add each).
-
-    Local until SCENARIO's ``geo.analysis.scenarios.edits_from_suggestion`` is merged.
-    """
-    metric = crs.to_metric(sites, name="Standortvorschläge") if len(sites) else sites
-    rows = [{"action": "note", "note": assumptions}]
-    for _, site in metric.iterrows():
-        rows.append({"action": "add", settings.OFFER_ID: f"neu-{offer_type}-{site['candidate_id']}",
-                     settings.OFFER_TYPE: offer_type, settings.OFFER_NAME: str(site[settings.OFFER_NAME]),
-                     settings.OFFER_ADDRESS: str(site[settings.OFFER_ADDRESS]), settings.OFFER_CAPACITY: np.nan,
-                     "x": float(site.geometry.x), "y": float(site.geometry.y), "source": "suggestion",
-                     "note": f"Standortvorschlag Rang {int(site['rank'])}"})
-    numbers = ("step", settings.OFFER_CAPACITY, "x", "y")
-    blank = {c: (np.nan if c in numbers else "") for c in SCENARIO_COLUMNS}
-    frame = pd.DataFrame([{**blank, **row} for row in rows], columns=list(SCENARIO_COLUMNS))
-    return frame.assign(step=np.arange(1, len(frame) + 1, dtype=float))
+def problem_lines(problems) -> str:
+    """The first problems of a report as a Markdown list (Excel row and column in each line), the rest counted."""
+    lines = [f"- {ui.md(p)}" for p in problems[:SHOWN_PROBLEMS]]
+    if len(problems) > SHOWN_PROBLEMS:
+        lines.append(f"- … und {format_number(len(problems) - SHOWN_PROBLEMS)} weitere")
+    return "\n".join(lines)
 
 
 def dataset_key(dataset) -> tuple:
@@ -96,9 +81,7 @@ def suggest(_dataset, data_key: tuple, params_key: str, request: tuple, _params,
     problem = build_problem(_dataset, offer_type, _candidates, params=_params, need_weights=need_weights(only_in_need),
                             prepared=prepared)
     solution = solve_max_cover(problem, int(amount)) if goal == "k" else solve_min_sites(problem, amount / 100)
-    edits = suggestion_edits(solution.sites, offer_type, "")
-    offers, _ = scenario_dataset(replace(_dataset, scenarios=edits.assign(scenario="Vorschlag")), "Vorschlag")
-    variant = analyse(offers, _params)
+    variant = analyse(sites_as_offers(_dataset, offer_type, solution.sites, params=_params), _params)
     return problem, solution, variant, compare(_base, variant), prepared.layers.residents.geometry
 
 
@@ -155,32 +138,30 @@ with st.container(border=True):
                            **ui.remember(f"sites_grid_{offer_type}", not host_type))
     spacing = s2.number_input("Rasterabstand (m)", min_value=100, max_value=2000, step=100, disabled=not use_grid,
                               **ui.remember("sites_spacing", int(settings.SITE_GRID_M)))
-    upload = s3.file_uploader("Kandidatenliste (CSV/XLSX)", type=["csv", "xlsx"], key="sites_upload") if HAS_UPLOAD \
-        else None
-    if not HAS_UPLOAD:
-        s3.caption("Das Hochladen einer eigenen Kandidatenliste folgt.")
+    upload = s3.file_uploader("Kandidatenliste (CSV/XLSX)", type=["csv", "xlsx"], key="sites_upload",
+                              help="Je Zeile ein möglicher Standort: Name, Adresse und Koordinaten (z. B. Rechtswert/"
+                                   "Hochwert) oder die Schulnummer einer gespeicherten Grundschule.")
 
+listed, upload_sha = None, ""
+if upload is not None:
+    checked = read_candidates(upload.getvalue(), upload.name, dataset=dataset, offer_type=offer_type)
+    upload_sha = hashlib.sha256(upload.getvalue()).hexdigest()
+    if checked.report.errors:
+        st.error(f"**Kandidatenliste „{ui.md(upload.name)}“:** {format_number(len(checked.report.errors))} Fehler. "
+                 "Zeilen mit Fehlern werden nicht verwendet; bitte korrigieren Sie sie in der Datei und laden Sie "
+                 f"sie erneut hoch.\n\n{problem_lines(checked.report.errors)}", icon=":material/error:")
+    if checked.report.warnings:
+        st.warning(f"**Hinweise zur Kandidatenliste:**\n\n{problem_lines(checked.report.warnings)}",
+                   icon=":material/info:")
+    if len(checked.candidates):
+        listed = checked.candidates
+        st.caption(f"Kandidatenliste „{ui.md(upload.name)}“: {format_number(len(listed))} Standorte verwendbar.")
 with ui.shows_data_errors():
-    frames = []
-    if use_hosts and host_type:
-        frames.append(cand.host_candidates(dataset, offer_type, min_sozialindex=(min_index or None) if has_index
-                                           else None))
-    if use_grid:
-        d = result.districts
-        frames.append(cand.grid_candidates(d[d["status_class"].isin(IN_NEED_CLASSES)], spacing_m=float(spacing)))
-    upload_sha = ""
-    if upload is not None:
-        from geo.ingest.candidates import check_candidates
-
-        checked = check_candidates(upload.getvalue(), upload.name)
-        listed = checked if isinstance(checked, gpd.GeoDataFrame) else checked.candidates
-        frames.append(cand.with_districts(crs.to_metric(listed, name="Kandidaten"),
-                                          crs.to_metric(dataset.districts, name="Sozialräume")))
-        upload_sha = hashlib.sha256(upload.getvalue()).hexdigest()
-    pool = pd.concat([crs.to_metric(f, name="Kandidaten") for f in frames], ignore_index=True) if frames else None
-    pool = gpd.GeoDataFrame(pool, geometry="geometry", crs=settings.METRIC_CRS) if pool is not None else \
-        gpd.GeoDataFrame({c: [] for c in CANDIDATE_COLUMNS}, geometry=[], crs=settings.METRIC_CRS)
-    pool = pool.drop_duplicates("candidate_id").reset_index(drop=True)
+    check_offer_type(dataset, offer_type)
+    grid_in = cand.in_need_districts(result) if use_grid else None
+    sources = {"hosts": bool(use_hosts and host_type), "min_sozialindex": (min_index or None) if has_index else None,
+               "listed": listed, "grid_in": grid_in, "spacing_m": float(spacing)}
+    pool, pool_notes = cand.candidate_sites(dataset, offer_type, **sources)
 ids = pool["candidate_id"].astype("str").tolist()
 shown = dict(zip(ids, pool[settings.OFFER_NAME].fillna("").astype("str"), strict=True))
 excluded = st.multiselect("Kandidaten ausschließen", ids, format_func=lambda i: shown.get(i) or i,
@@ -189,10 +170,14 @@ excluded = st.multiselect("Kandidaten ausschließen", ids, format_func=lambda i:
 only_in_need = st.toggle("nur Sozialräume mit hohem Bedarf zählen", **ui.remember("sites_only_need", False))
 st.caption(f"{weights_text(only_in_need)}. {format_number(len(pool) - len(excluded))} Kandidaten; Reichweite wie in "
            "der Analyse (Luftlinie bzw. zugeordnete Einrichtung).")
+for note in pool_notes:
+    st.caption(ui.md(f"{note}."))
 request = (offer_type, goal, float(amount), bool(only_in_need), tuple(sorted(ids)), tuple(sorted(excluded)),
            bool(use_hosts), int(min_index), bool(use_grid), int(spacing), upload_sha)
 if st.button("Standorte vorschlagen", type="primary", icon=":material/add_location:", key="sites_go"):
-    st.session_state[REQUEST] = ((dataset_key(dataset), repr(params)), request, cand.exclude(pool, excluded))
+    with ui.shows_data_errors():
+        chosen, _ = cand.candidate_sites(dataset, offer_type, **sources, excluded=excluded)
+    st.session_state[REQUEST] = ((dataset_key(dataset), repr(params)), request, chosen)
     st.session_state.pop(SAVED, None)
 
 asked = st.session_state.get(REQUEST)
@@ -255,10 +240,12 @@ workspace = ui.workspace()
 name = st.text_input("Name des Szenarios", max_chars=80, key="sites_name",
                      placeholder="z. B. Plan A")
 if st.button("Als Szenario speichern", icon=":material/save:", key="sites_save", disabled=not len(solution.sites)):
-    assumptions = ". ".join([goal_text(request, labels.plural), site_tables.status_line(solution),
-                             weights_text(request[3])]) + "."
+    assumptions = f"{goal_text(request, labels.plural)}."
+    edits = edits_from_suggestion(solution, offer_type, note=assumptions, offers=dataset.offers,
+                                  type_label=labels.plural, need_weights=problem.need_weights,
+                                  candidates=len(problem.candidates))
     try:
-        save_scenario(workspace, name, suggestion_edits(solution.sites, offer_type, assumptions),
+        save_scenario(workspace, name, edits,
                       base_versions={layer: dataset.stored_versions.get(layer) for layer in ("offers", "scenarios")})
     except DataError as err:
         st.error(ui.md(err), icon=":material/lock:" if workspace.read_only else ":material/error:")
@@ -276,7 +263,7 @@ if saved and saved in names(dataset.scenarios):
     with ui.shows_data_errors():
         change = stored_change(dataset, dataset_key(dataset), dataset.stored_versions.get("scenarios"), saved,
                                repr(params), params, result, offer_type)
-    st.success(f"Szenario „{ui.md(saved)}“ gespeichert – kein Bestand, nur Planungsvariante. Vergleich mit dem "
-               f"Bestand: **{ui.md(change)}**.", icon=":material/check_circle:")
+    st.success(f"{ui.md(scenario_text(saved))}: gespeichert. Vergleich mit dem Bestand: **{ui.md(change)}**.",
+               icon=":material/check_circle:")
     if any(page == SCENARIO_PAGE for page, _, _ in ui.PAGES):
         st.page_link(SCENARIO_PAGE, label="Zur Seite Szenarien", icon=":material/compare:")

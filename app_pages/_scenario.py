@@ -22,7 +22,8 @@ KEY: Final[str] = "ws_scenario"
 #: The chooser's value of the real data (no scenario name is empty: the store refuses it).
 BESTAND: Final[str] = ""
 #: Page titles (:data:`app_pages._shared.PAGES`) that always work on the real data, whatever is chosen.
-REAL_DATA_PAGES: Final[frozenset[str]] = frozenset({"Daten", "Indikatoren", "Angebotsarten", "Verlauf", "Szenarien"})
+REAL_DATA_PAGES: Final[frozenset[str]] = frozenset(
+    {"Daten", "Indikatoren", "Angebotsarten", "Verlauf", "Szenarien", "Standorte"})
 
 
 def label(name: str) -> str:

@@ -112,7 +112,12 @@ def _people(value: float) -> str:
 
 
 def _sites_table(suggestion, dataset: Dataset, heading: str):
-    """The ranked sites with German headers, people rounded and small counts protected, EPSG:25832 coordinates."""
+    """The ranked sites with German headers, people rounded and small counts protected, EPSG:25832 coordinates.
+
+    Not :func:`geo.render.site_tables.ranked_table`: this file is for further work (GIS, Excel), so it adds the
+    id, the district number, the weighted gain and the coordinates, and names the target group in its headers;
+    the page's table stays screen-sized. The "< 3" rule is the same (:func:`geo.analysis.protect.reach_codes`).
+    """
     import pandas as pd
     import shapely
 
@@ -653,7 +658,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_suggest(sub, workspace_help: str) -> None:
     p = sub.add_parser("suggest", help="Standortvorschläge für neue Angebote (bestehende Angebote bleiben gesetzt)",
                        description="Wählt unter Kandidatenstandorten die neuen Standorte, die die meisten Menschen "
-                                   "der Zielgruppe (bedarfsgewichtet) in Reichweite bringen. Die gespeicherten Angebote bleiben unverändert.")
+                                   "der Zielgruppe in Reichweite bringen (Menschen in Sozialräumen mit hohem Bedarf "
+                                   "zählen mehr). Die gespeicherten Angebote bleiben unverändert.")
     p.add_argument("--offer-type", required=True, help="Angebotsart, z. B. fgz, familienbuero, lotsendienst")
     p.add_argument("--new", type=int, help="Zahl der neuen Standorte (mit --share: höchstens so viele)")
     p.add_argument("--share", type=_share, help="stattdessen: so wenige neue Standorte, dass dieser Anteil der "

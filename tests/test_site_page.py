@@ -92,9 +92,11 @@ def test_saving_in_a_practice_copy_stores_the_scenario_and_leaves_the_offers_as_
     pd.testing.assert_frame_equal(workspace.load("offers"), offers)
     edits = stored_edits(workspace)
     assert names(edits) == [HOSTILE]
-    assert edits["action"].tolist() == ["note", "add", "add"]
-    assert edits[settings.OFFER_NAME].tolist()[1:] == SITES
-    assert set(edits["source"].iloc[1:]) == {"suggestion"}
+    assert edits["action"].tolist() == ["add", "add", "note"]  # scenarios.edits_from_suggestion
+    assert edits[settings.OFFER_NAME].tolist()[:2] == [f"Vorschlag {i}: {n}" for i, n in enumerate(SITES, 1)]
+    assert set(edits["source"]) == {"suggestion"}
+    assert edits["note"].iloc[-1].startswith("Standortvorschlag Familiengrundschulzentren (FGZ): 2 neue Standorte")
+    assert edits["note"].iloc[-1].endswith(" Ziel: 2 neue Familiengrundschulzentren (FGZ).")
     shown = at.success[-1].value
     assert shown.startswith("Szenario „\\<script\\>alert\\(1\\)\\</script\\> \\$x\\$ \\{\\{ 7\\*191 \\}\\}")
     assert "kein Bestand, nur Planungsvariante" in shown
@@ -160,3 +162,29 @@ def test_the_ranked_table_and_the_change_follow_the_analysis(demo, hostile_list)
     districts = site_tables.district_changes(comparison, result, variant, "familienbuero")
     assert len(districts) == int((np.rint(comparison.districts.query("offer_type == 'familienbuero'")
                                           ["reached_change"]) != 0).sum())
+
+
+# ------------------------------------------------------------------------------------------- the uploaded list
+
+
+def test_an_uploaded_cp1252_list_names_its_bad_row_and_the_suggestion_uses_the_good_rows(demo):
+    centre = demo.districts.to_crs(settings.METRIC_CRS).union_all().centroid
+    german = lambda v: f"{v:.1f}".replace(".", ",")  # noqa: E731 - decimal commas as Excel writes them
+    rows = ["Nr;Name;Rechtswert;Hochwert", f"K1;{HOSTILE};{german(centre.x)};{german(centre.y)}",
+            "K2;Gemeindehaus Süd;zwei;5727367,5", f"K3;Bürgerhaus Nord;{german(centre.x + 1500)};{german(centre.y)}"]
+    at = open_page(PAGE, timeout=TIMEOUT)
+    at.checkbox(key="sites_hosts_fgz").uncheck().run(timeout=TIMEOUT)
+    at.file_uploader(key="sites_upload").upload("kandidaten.csv", "\r\n".join(rows).encode("cp1252")).run(
+        timeout=TIMEOUT)
+    assert not at.exception, at.exception
+    error = at.error[0].value
+    assert error.startswith("**Kandidatenliste „kandidaten\\.csv“:** 1 Fehler.")
+    assert "Zeile 3" in error and "zwei" in error  # the Excel row of K2 (row 1 is the header)
+    assert "Kandidatenliste „kandidaten\\.csv“: 2 Standorte verwendbar." in texts(at)
+    assert at.multiselect(key="sites_exclude_fgz").options == [HOSTILE, "Bürgerhaus Nord"]  # K1, K3 by name
+
+    suggested(at)
+    ranked = at.dataframe[1].value
+    assert set(ranked["Name"]) <= {HOSTILE, "Bürgerhaus Nord"} and len(ranked)
+    assert set(ranked["Herkunft"]) == {"hochgeladene Kandidatenliste"}
+    assert "<script>" not in texts(at)  # the hostile name is escaped wherever Markdown shows it

@@ -113,7 +113,7 @@ def test_request_two_fgz_see_them_save_as_scenario_and_compare(practice_url, pag
     page.get_by_label("Name des Szenarios").fill("Plan A")
     page.get_by_label("Name des Szenarios").press("Enter")
     page.get_by_role("button", name="Als Szenario speichern").click()
-    saved = page.locator('[data-testid="stAlertContentSuccess"]').filter(has_text="Szenario „Plan A“ gespeichert")
+    saved = page.locator('[data-testid="stAlertContentSuccess"]').filter(has_text="Szenario „Plan A“ – kein Bestand")
     expect(saved).to_be_visible(timeout=WAIT_MS)
     expect(saved).to_contain_text("kein Bestand, nur Planungsvariante")
     expect(saved).to_contain_text(CHANGE)
