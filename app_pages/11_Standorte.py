@@ -18,7 +18,7 @@ from geo.analysis.run import prepare
 from geo.analysis.scenarios import edits_from_suggestion, names, scenario_dataset, scenario_text
 from geo.analysis.schools import SCHOOL_TYPE
 from geo.analysis.site_problem import build_problem, check_offer_type, sites_as_offers
-from geo.analysis.sites import solve_max_cover, solve_min_sites
+from geo.analysis.sites import need_weights_text, solve_max_cover, solve_min_sites
 from geo.export import sites_xlsx_bytes
 from geo.formatting import format_number
 from geo.ingest.candidates import read_candidates
@@ -44,10 +44,8 @@ def need_weights(only_in_need: bool) -> dict[str, float]:
 
 
 def weights_text(only_in_need: bool) -> str:
-    """"Bedarfsgewicht: Status sehr niedrig ×3, Status niedrig ×2, sonst ×1" (or "sonst ×0")."""
-    named = sorted(settings.SITE_NEED_WEIGHTS.items(), key=lambda item: -item[1])
-    parts = [f"{c} ×{format_number(w, 1).removesuffix(',0')}" for c, w in named]
-    return f"Bedarfsgewicht: {', '.join(parts)}, sonst ×{0 if only_in_need else 1}"
+    """"Bedarfsgewicht: Status sehr niedrig ×3, Status niedrig ×2, übrige Sozialräume ×1" (or "×0")."""
+    return f"Bedarfsgewicht: {need_weights_text(others=0 if only_in_need else 1)}"
 
 
 def goal_text(request: tuple, plural: str) -> str:

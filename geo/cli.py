@@ -211,7 +211,7 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
 
 
 def _print_suggestion(dataset, args, problem, suggestion, people, notes, comparison) -> None:
-    from geo.analysis.sites import CANDIDATE_SOURCES
+    from geo.analysis.sites import CANDIDATE_SOURCES, need_weights_text
 
     labels = dataset.type_labels(args.offer_type)
     kinds = problem.candidates["source"].value_counts()
@@ -221,9 +221,7 @@ def _print_suggestion(dataset, args, problem, suggestion, people, notes, compari
     for note in [*notes, *problem.notes]:
         if note:
             print(f"Hinweis: {note}")
-    weights = ", ".join(f"{c} × {format_number(w, 0 if float(w).is_integer() else 1)}"
-                        for c, w in problem.need_weights.items())
-    print(f"Bedarfsgewichte: {weights}, übrige Sozialräume × 1")
+    print(f"Bedarfsgewichte: {need_weights_text(problem.need_weights)}")
     existing = int((dataset.offers["offer_type"].astype(str) == args.offer_type).sum())
     print(f"Bestehende Angebote bleiben gesetzt: {existing} {labels.plural}")
     status = suggestion.status_text

@@ -37,7 +37,7 @@ def test_three_new_fgz_on_the_practice_copy(practice, capsys, tmp_path):
     assert _fingerprint(practice) == before  # nothing stored, nothing touched
     lines = out.splitlines()
     assert lines[0] == "Standortvorschlag: Familiengrundschulzentren (FGZ), 3 neue Standorte"
-    assert "Bedarfsgewichte: Status sehr niedrig × 3, Status niedrig × 2, übrige Sozialräume × 1" in lines
+    assert "Bedarfsgewichte: Status sehr niedrig ×3, Status niedrig ×2, übrige Sozialräume ×1" in lines
     assert "Löserstatus: optimal gelöst" in out and "Hinweis: 1 Kandidaten ausgeschlossen" in lines
     # "before" is what the analysis shows for the stored data
     result = analyse(practice.dataset())

@@ -52,7 +52,7 @@ def test_the_demo_suggests_two_fgz_and_refuses_to_save_them():
     assert not at.exception, at.exception
     assert at.title[0].value == "Standorte"
     assert not at.dataframe  # nothing is computed before the button
-    assert "Bedarfsgewicht: Status sehr niedrig ×3, Status niedrig ×2, sonst ×1" in texts(at)
+    assert "Bedarfsgewicht: Status sehr niedrig ×3, Status niedrig ×2, übrige Sozialräume ×1" in texts(at)
     assert at.selectbox(key="sites_min_index").value == settings.SOZIALINDEX_HIGH
 
     suggested(at)
