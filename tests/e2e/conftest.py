@@ -9,6 +9,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -36,14 +38,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
-    """Start ``streamlit run app.py`` with an empty workspace of its own; yield its URL; stop it afterwards."""
+@contextmanager
+def serve_app(env: dict[str, str], tmp_path_factory, label: str) -> Iterator[str]:
+    """Run ``streamlit run app.py`` on a free port with ``env``; yield its URL once healthy; stop it afterwards."""
     port = _free_port()
-    workspace = tmp_path_factory.mktemp("e2e-workspace")
-    # The default stays the demo, whatever a test creates: every new browser session opens Musterstadt.
-    env = {**os.environ, "PRAEVENTIONSATLAS_DATA": str(workspace), "PRAEVENTIONSATLAS_WORKSPACE": "demo"}
-    log = (tmp_path_factory.mktemp("e2e-log") / "streamlit.log").open("w+")
+    log = (tmp_path_factory.mktemp(f"{label}-log") / "streamlit.log").open("w+")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
          "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
@@ -75,6 +74,15 @@ def app_url(tmp_path_factory):
             proc.kill()
             proc.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """The app with an empty data folder of its own (the default stays the demo, whatever a test creates)."""
+    workspace = tmp_path_factory.mktemp("e2e-workspace")
+    env = {**os.environ, "PRAEVENTIONSATLAS_DATA": str(workspace), "PRAEVENTIONSATLAS_WORKSPACE": "demo"}
+    with serve_app(env, tmp_path_factory, "e2e") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -3,40 +3,23 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 
 import pytest
 
 from geo.analysis import analyse
 from geo.demo import load_demo
-from tests.e2e.conftest import REPO, STARTUP_SECONDS, screenshot
+from tests.e2e.conftest import screenshot, serve_app
 from tests.e2e.test_browser import WAIT_MS, foreign_hosts, wait_for_map
 
 pytestmark = pytest.mark.e2e
 expect = pytest.importorskip("playwright.sync_api").expect
 
 FOLDER = "e2e_sites"
-#: This test's own server port (another free one when it is taken).
-PORT = 8611
 #: The demo's FGZ suggestion for k = 2 (tests/test_site_page.py computes the same figures).
 SITES = ["GGS Buchenhain", "GGS Eichkamp"]
 #: The first run of a fresh server loads the practice copy: longer than a rerun on a busy machine.
 FIRST_MS = 3 * WAIT_MS
 CHANGE = "+668 Kinder von 6 bis unter 10 Jahren in Reichweite, 2 Versorgungslücken geschlossen"
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", PORT))
-        except OSError:
-            s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -48,38 +31,8 @@ def practice_url(tmp_path_factory):
     create_workspace("Übung Standorte", root=root, demo_copy=True, make_default=True)
     env = {k: v for k, v in os.environ.items() if k != "PRAEVENTIONSATLAS_WORKSPACE"}
     env["PRAEVENTIONSATLAS_DATA"] = str(root)
-    port = _port()
-    log = (tmp_path_factory.mktemp("e2e-sites-log") / "streamlit.log").open("w+")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
-         "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + STARTUP_SECONDS
-    try:
-        while True:
-            if proc.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"Streamlit ended with code {proc.returncode}:\n{log.read()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"Streamlit did not answer within {STARTUP_SECONDS} s")
-            time.sleep(0.3)
+    with serve_app(env, tmp_path_factory, "e2e-sites") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
 
 
 def test_request_two_fgz_see_them_save_as_scenario_and_compare(practice_url, page):
