@@ -89,11 +89,19 @@ def settled(page) -> None:
 
 
 def type_in(page, label: str, text: str) -> None:
-    """Type into a text field and commit it (Enter) before anything else is clicked."""
+    """Type into a text field and commit it (Enter); settled once the app has finished and the field holds ``text``.
+
+    A rerun started by the previous widget may still redraw the field while the text goes in (the new node then shows
+    the server's old value): the text is typed again until the settled page keeps it.
+    """
     field = page.get_by_label(label)
-    field.fill(text)
-    field.press("Enter")
-    settled(page)
+    for _ in range(3):
+        field.fill(text)
+        field.press("Enter")
+        settled(page)
+        if field.input_value() == text:
+            return
+    expect(field).to_have_value(text)
 
 
 def fgz_metric(page):

@@ -27,6 +27,7 @@ from geo import settings
 from geo._errors import DataError
 from geo.analysis import Params, Result, analyse, column
 from geo.analysis.compare import Comparison, compare
+from geo.analysis.compare import headline as compare_headline
 from geo.analysis.need import IN_NEED_CLASSES
 from geo.analysis.protect import HIDDEN, HIDDEN_MEANING, Total, district_codes
 from geo.analysis.scenarios import ACTIONS, edits_of, names, scenario_dataset, scenario_text
@@ -314,19 +315,13 @@ def _n_offers(dataset: Dataset, offer_type: str) -> int:
 
 
 def headline(ch: ScenarioChapter, offer_type: str) -> str:
-    """"FGZ: +1.240 Kinder von 6 bis unter 10 Jahren in Reichweite, 2 Versorgungslücken geschlossen"."""
-    figures = ch.comparison.key_figures.set_index(settings.OFFER_TYPE).loc[offer_type]
-    totals = reach_totals(ch, offer_type)
+    """"FGZ: +1.240 Kinder von 6 bis unter 10 Jahren in Reichweite, 2 Versorgungslücken geschlossen".
+
+    The one wording of :func:`geo.analysis.compare.headline`, led by the type's short name.
+    """
     words = reach_words.target(ch.base_result if offer_type in ch.base_result.offer_types else ch.result,
                                offer_type)
-    change = totals["reached_after"].value - totals["reached_before"].value
-    star = "*" if totals["reached_after"].left_out else ""
-    parts = [f"{signed(change)}{star} {words.plural} in Reichweite"]
-    closed, opened = int(figures["gaps_closed"]), int(figures["gaps_opened"])
-    parts.append(f"{closed} Versorgungslücke{'' if closed == 1 else 'n'} geschlossen")
-    if opened:
-        parts.append(f"{opened} neue Versorgungslücke{'' if opened == 1 else 'n'}")
-    return f"{ch.base.type_labels(offer_type).short}: " + ", ".join(parts)
+    return f"{ch.base.type_labels(offer_type).short}: {compare_headline(ch.comparison, offer_type, words)}"
 
 
 def key_rows(ch: ScenarioChapter) -> list[list[str]]:
