@@ -10,7 +10,7 @@ from app_pages import _scenario
 from app_pages import _shared as ui
 from geo import DataError, settings
 from geo.analysis.chain import chain_matrix
-from geo.analysis.compare import compare
+from geo.analysis.compare import compare, headline
 from geo.analysis.scenarios import ACTIONS, STATUS_QUO, describe_edit, edits_of, empty_edits, names, scenario_text
 from geo.ingest.scenario_edits import check_edit
 from geo.render import compare_tables as cmp
@@ -319,7 +319,8 @@ def _comparison() -> None:
     ui.population_note(result_b)
     types = list(comparison.key_figures[settings.OFFER_TYPE])
     for t in types:
-        st.markdown(f"**{ui.md(type_names.get(t, t))}:** {ui.md(cmp.headline(comparison, result_a, result_b, t))}")
+        words = cmp.target_words(result_a, result_b, t)
+        st.markdown(f"**{ui.md(type_names.get(t, t))}:** {ui.md(headline(comparison, t, words))}")
     st.markdown("##### Kennzahlen je Angebotsart")
     ui.table(cmp.key_figure_table(comparison, result_a, result_b, type_names), hide_index=True, width="stretch",
              key="scen_key_figures")

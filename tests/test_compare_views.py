@@ -16,7 +16,8 @@ import pytest
 from geo import settings
 from geo.analysis import Params, analyse
 from geo.analysis.chain import chain_matrix
-from geo.analysis.compare import compare
+from geo.analysis.compare import compare, headline
+from geo.analysis.protect import signed_count
 from geo.analysis.scenarios import SCENARIO_COLUMNS, scenario_dataset
 from geo.render import compare_tables as cmp
 from geo.render import palette
@@ -59,10 +60,10 @@ def test_key_figures_and_the_headline(pair):
     assert (row["A: davon hoher Bedarf"], row["B: davon hoher Bedarf"]) == (11, 56)
     assert (row["A: Versorgungslücken"], row["B: Versorgungslücken"], row["geschlossen"], row["neu"]) == (1, 0, 1, 0)
     assert row["nicht ausgewiesen"] == 0 and row["Zielgruppe"] == "Kinder von 6 bis unter 10 Jahren"
-    assert cmp.headline(comparison, ra, rb, "fgz") == \
+    assert headline(comparison, "fgz", cmp.target_words(ra, rb, "fgz")) == \
         "+44 Kinder von 6 bis unter 10 Jahren in Reichweite, 1 Versorgungslücke geschlossen"
     # the other way round: the gap opens again
-    assert cmp.headline(compare(rb, ra), rb, ra, "fgz") == \
+    assert headline(compare(rb, ra), "fgz", cmp.target_words(rb, ra, "fgz")) == \
         "\u221244 Kinder von 6 bis unter 10 Jahren in Reichweite, 1 neue Versorgungslücke"
 
 
@@ -85,8 +86,8 @@ def test_protected_shares_stay_hidden_and_out_of_the_sums(pair, monkeypatch):
     row = cmp.key_figure_table(comparison, ra, rb, NAMES).iloc[0]
     assert (row["A: in Reichweite"], row["B: in Reichweite"], row["Veränderung"], row["nicht ausgewiesen"]) == \
         (22, 22, "±0", 2)
-    assert cmp.headline(comparison, ra, rb, "fgz").endswith("ohne 2 aus Datenschutzgründen nicht ausgewiesene "
-                                                            "Sozialräume")
+    assert headline(comparison, "fgz", cmp.target_words(ra, rb, "fgz")).endswith(
+        "(2 Sozialräume aus Datenschutzgründen nicht mitgezählt)")
     table = cmp.district_changes(comparison, ra, rb, NAMES)
     b = table.set_index("Sozialraum-Nr.").loc["02"]
     assert (b["A: in Reichweite (%)"], b["Veränderung (Prozentpunkte)"], b["Veränderung (Personen)"]) == \
@@ -99,7 +100,7 @@ def test_protected_shares_stay_hidden_and_out_of_the_sums(pair, monkeypatch):
 
 
 def test_small_changes_of_people_are_protected():
-    assert [cmp.signed_people(v) for v in (1240.4, -12.0, 0.3, 2.2, -1.6, 3.0)] == \
+    assert [signed_count(v) for v in (1240.4, -12.0, 0.3, 2.2, -1.6, 3.0)] == \
         ["+1.240", "\u221212", "±0", "+< 3", "\u2212< 3", "+3"]
 
 
@@ -158,6 +159,25 @@ def test_the_maps_classes_marks_and_escaping(pair):
     assert "1337" not in html and "<script>alert" not in html and "{{ 7*191 }}" not in html
     with pytest.raises(ValueError, match="Unknown side"):
         compare_data(ra, rb, base, variant, "fgz", changes, side="c", names=("A", "B"))
+
+
+def test_closing_every_offer_shows_the_gap_in_b(pair):
+    """B closes both FGZ of A: map B, the tables and the headline show district B (in need) as a gap, none reached."""
+    base, _, ra, _ = pair
+    closes = [_edit(step=float(i + 1), action="close", offer_id=str(o), offer_type="fgz")
+              for i, o in enumerate(base.offers[settings.OFFER_ID])]
+    closed, notes = scenario_dataset(dataclasses.replace(base, scenarios=pd.DataFrame(closes)), "Plan")
+    assert notes == [] and closed.offers.empty
+    rc = analyse(closed, PARAMS)
+    assert "fgz" not in rc.offer_types  # analyse() leaves a type without offers out; compare() measures it
+    comparison = compare(ra, rc)
+    changes = cmp.offer_changes(base.offers, closed.offers)
+    side_b = compare_data(ra, rc, base, closed, "fgz", changes, side="b", names=("Bestand", "Plan"))
+    assert [f["properties"]["gap"] for f in side_b["districts"]["features"]] == [False, True, False]
+    row = cmp.key_figure_table(comparison, ra, rc, NAMES).iloc[0]
+    assert (row["A: in Reichweite"], row["B: in Reichweite"], row["geschlossen"], row["neu"]) == (51, 0, 0, 0)
+    assert headline(comparison, "fgz", cmp.target_words(ra, rc, "fgz")) == \
+        "\u221251 Kinder von 6 bis unter 10 Jahren in Reichweite, keine Versorgungslücke geschlossen"
 
 
 @pytest.mark.parametrize(("change", "expected"), [

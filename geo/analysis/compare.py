@@ -7,6 +7,7 @@ code of every share that is not shown (:func:`protected_districts` applies it).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +18,7 @@ from geo.analysis.chain import Chain, chain_matrix
 from geo.analysis.gaps import column
 from geo.analysis.need import IN_NEED_CLASSES
 from geo.analysis.population import Population
-from geo.analysis.protect import HIDDEN, district_codes
+from geo.analysis.protect import HIDDEN, district_codes, signed_count
 from geo.analysis.run import Result
 from geo.analysis.scenarios import STATUS_QUO
 from geo.formatting import format_number
@@ -95,11 +96,9 @@ class _Side:
     hidden: np.ndarray
 
 
-def _side(result: Result, offer_type: str, order: np.ndarray, codes: pd.DataFrame) -> _Side | None:
-    """The figures of ``offer_type`` in ``result`` (``None`` when it was not analysed there: no offer of it)."""
+def _side(result: Result, offer_type: str, order: np.ndarray, codes: pd.DataFrame) -> _Side:
+    """The figures of ``offer_type`` in ``result``, per district in ``order``."""
     name = column("share_in_reach", offer_type)
-    if name not in result.districts:
-        return None
     target = _values(result, offer_type, "target", 0.0)[order]
     share = _values(result, offer_type, "share_in_reach", np.nan)[order]
     return _Side(target=target, share=share, reached=np.nan_to_num(target * share),
@@ -107,11 +106,35 @@ def _side(result: Result, offer_type: str, order: np.ndarray, codes: pd.DataFram
                  hidden=(codes[name] != "").to_numpy()[order] if name in codes else np.zeros(len(order), bool))
 
 
-def _without_offers(other: _Side, in_need: np.ndarray) -> _Side:
-    """An analysis without any offer of the type: no one of its target group in reach, every district in need a gap."""
-    known = other.target > 0
-    return _Side(target=other.target, share=np.where(known, 0.0, np.nan), reached=np.zeros(len(known)),
-                 gap=in_need & known, hidden=other.hidden)
+def measured_like(result: Result, other: Result) -> Result:
+    """``result`` with every offer type of ``other`` it has no offer of measured as nobody in reach.
+
+    :func:`~geo.analysis.analyse` leaves out a type without offers; a scenario that closes the last one (or a
+    Bestand before the first) would otherwise seem to have no gaps of it. The type's target group, radius and
+    reach model are ``other``'s (same districts and year); every district in need with people of the target group
+    is a gap.
+    """
+    missing = [t for t in other.offer_types if t not in result.offer_types]
+    if not missing:
+        return result
+    d = result.districts.copy()
+    rows = pd.Index(other.districts[settings.DISTRICT_ID].astype("str")).get_indexer(
+        d[settings.DISTRICT_ID].astype("str"))
+    in_need = d["status_class"].isin(IN_NEED_CLASSES).to_numpy()
+    for t in missing:
+        target = other.districts[column("target", t)].to_numpy(dtype=float)[rows]
+        share = np.where(target > 0, 0.0, np.nan)
+        d[column("share_in_reach", t)] = share
+        d[column("median_distance_m", t)] = np.nan
+        d[column("offers_inside", t)] = 0
+        d[column("target", t)] = target
+        d[column("without_reach", t)] = np.round(target * (1 - share))
+        d[column("gap", t)] = in_need & (share < result.max_share_in_reach)
+    types = [t for t in other.offer_types if t in result.offer_types or t in missing] + [
+        t for t in result.offer_types if t not in other.offer_types]
+    return dataclasses.replace(
+        result, districts=d, offer_types=types, radii={**other.radii, **result.radii},
+        targets={**other.targets, **result.targets}, reach_models={**other.reach_models, **result.reach_models})
 
 
 def _chain_changes(before: Chain, after: Chain) -> pd.DataFrame:
@@ -156,13 +179,13 @@ def compare(
     in_need = base.districts["status_class"].isin(IN_NEED_CLASSES).to_numpy()
     names = base.districts[settings.DISTRICT_NAME].astype("str").to_numpy() \
         if settings.DISTRICT_NAME in base.districts else ids
-    codes = district_codes(base), district_codes(variant)
+    # a scenario adding the first offers of a type, or closing all: there no one in reach
+    measured = measured_like(base, variant), measured_like(variant, base)
+    codes = district_codes(measured[0]), district_codes(measured[1])
     same = np.arange(len(ids))
     figures, rows = [], []
     for offer_type in dict.fromkeys([*base.offer_types, *variant.offer_types]):
-        a, b = _side(base, offer_type, same, codes[0]), _side(variant, offer_type, order, codes[1])
-        a = a or _without_offers(b, in_need)  # a scenario adding the first offers of a type, or closing all
-        b = b or _without_offers(a, in_need)
+        a, b = _side(measured[0], offer_type, same, codes[0]), _side(measured[1], offer_type, order, codes[1])
         before, after, hidden = a.reached, b.reached, a.hidden | b.hidden
         shown = ~hidden
         figures.append({
@@ -216,9 +239,7 @@ def headline(comparison: Comparison, offer_type: str, words: Population | str) -
     """
     row = comparison.figures(offer_type)
     plural = words.plural if isinstance(words, Population) else str(words)
-    change = int(round(float(row["reached_change"])))
-    number = "±0" if change == 0 else format_number(change, signed=True)
-    parts = [f"{number} {plural} in Reichweite"]
+    parts = [f"{signed_count(row['reached_change'])} {plural} in Reichweite"]
     closed, opened = int(row["gaps_closed"]), int(row["gaps_opened"])
     if closed:
         parts.append(_count(closed, "Versorgungslücke", "Versorgungslücken") + " geschlossen")

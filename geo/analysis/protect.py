@@ -37,6 +37,7 @@ import pandas as pd
 from geo import settings
 from geo.analysis import Result, column
 from geo.analysis.need import IN_NEED_CLASSES
+from geo.formatting import MINUS, format_number
 
 SMALL: Final[str] = f"< {settings.MIN_COUNT_SHOWN}"
 HIDDEN: Final[str] = "•"
@@ -247,3 +248,12 @@ def protected_sum(values: pd.Series | np.ndarray) -> Total:
     coded = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
     numbers = pd.to_numeric(values[~coded], errors="coerce").to_numpy(dtype=float)
     return Total(float(np.nansum(numbers)) if len(numbers) else 0.0, int(coded.sum()))
+
+
+def signed_count(value: float) -> str:
+    """A change of people in German: ``+1.240``, ``−12``, ``±0``; 1 or 2 people as ``+< 3`` (rule 1)."""
+    rounded = round(float(value))
+    if rounded == 0:
+        return "±0"
+    sign = "+" if rounded > 0 else MINUS
+    return sign + (SMALL if abs(rounded) < settings.MIN_COUNT_SHOWN else format_number(abs(rounded)))

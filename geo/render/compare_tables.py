@@ -14,11 +14,12 @@ import numpy as np
 import pandas as pd
 
 from geo import settings
-from geo.analysis import Population, Result, column
+from geo.analysis import Result
 from geo.analysis.chain import Chain
 from geo.analysis.compare import Comparison
-from geo.analysis.protect import HIDDEN, SMALL, district_codes
-from geo.formatting import MINUS, format_number
+from geo.analysis.population import Population
+from geo.analysis.protect import HIDDEN, signed_count
+from geo.formatting import format_number
 from geo.render import chain_tables as ct
 from geo.render import reach_words
 
@@ -106,36 +107,18 @@ def offer_change_table(changes: pd.DataFrame, type_names: dict[str, str]) -> pd.
 # ---------------------------------------------------------------------------------------------- key figures
 
 
-def _aligned(result_a: Result, result_b: Result) -> np.ndarray:
-    """Positions of A's districts in B (by district id); both analyses must cover the same districts."""
-    ids = result_a.districts[settings.DISTRICT_ID].astype(str)
-    order = pd.Index(result_b.districts[settings.DISTRICT_ID].astype(str)).get_indexer(ids)
-    if (order < 0).any():
-        raise ValueError("A and B must be analyses of the same districts")
-    return order
+def target_words(result_a: Result, result_b: Result, offer_type: str) -> Population:
+    """The target group of ``offer_type`` in a comparison (B's, or A's when B has no offer of the type)."""
+    return reach_words.target(result_b if offer_type in result_b.offer_types else result_a, offer_type)
 
 
-def _side(result: Result, offer_type: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Share in reach, people in reach and whether the share may be shown, per district of ``result``."""
-    d = result.districts
-    share_col = column("share_in_reach", offer_type)
-    if share_col not in d:
-        n = len(d)
-        return np.full(n, np.nan), np.zeros(n), np.ones(n, dtype=bool)
-    target = column("target", offer_type)
-    counts = d[target if target in d else result.population.column].to_numpy(dtype=float)
-    share = d[share_col].to_numpy(dtype=float)
-    shown = (district_codes(result)[share_col] == "").to_numpy(dtype=bool)
-    return share, np.nan_to_num(counts * share), shown
-
-
-def district_pairs(result_a: Result, result_b: Result, offer_type: str) -> pd.DataFrame:
-    """Per district of A: ``share_a``, ``share_b``, ``reached_a``, ``reached_b``, ``shown`` (in A and in B)."""
-    order = _aligned(result_a, result_b)
-    share_a, reached_a, shown_a = _side(result_a, offer_type)
-    share_b, reached_b, shown_b = (v[order] for v in _side(result_b, offer_type))
-    return pd.DataFrame({"share_a": share_a, "share_b": share_b, "reached_a": reached_a, "reached_b": reached_b,
-                         "shown": shown_a & shown_b})
+def district_pairs(comparison: Comparison, offer_type: str) -> pd.DataFrame:
+    """Per district of A (in A's order): ``share_a``, ``share_b``, ``gap_a``, ``gap_b``, ``shown`` (in A and B)."""
+    rows = comparison.districts[comparison.districts[settings.OFFER_TYPE] == offer_type]
+    return pd.DataFrame({
+        "share_a": rows["share_before"].to_numpy(dtype=float), "share_b": rows["share_after"].to_numpy(dtype=float),
+        "gap_a": rows["gap_before"].to_numpy(dtype=bool), "gap_b": rows["gap_after"].to_numpy(dtype=bool),
+        "shown": rows["share_code"].to_numpy() == ""})
 
 
 def signed_points(change_pp: float) -> str:
@@ -146,67 +129,29 @@ def signed_points(change_pp: float) -> str:
     return "±0" if rounded == 0 else format_number(rounded, 0, signed=True)
 
 
-def signed_people(value: float) -> str:
-    """A change of people in German: ``+1.240``, ``−12``, ``±0``; 1 or 2 people as ``+< 3`` (data protection)."""
-    rounded = round(float(value))
-    if rounded == 0:
-        return "±0"
-    sign = "+" if rounded > 0 else MINUS
-    return sign + (SMALL if abs(rounded) < settings.MIN_COUNT_SHOWN else format_number(abs(rounded)))
-
-
 def key_figure_table(comparison: Comparison, result_a: Result, result_b: Result,
                      type_names: dict[str, str]) -> pd.DataFrame:
     """Per offer type: people in reach in A and B, the change, the same in districts in need, and the gaps.
 
     Columns: target group, people in reach in A, B and the change, the same in districts in need, gaps in A and B,
-    closed and new gaps, and the districts left out of the sums (protected in A or B).
+    closed and new gaps, and the districts left out of the sums (protected in A or B); the figures are
+    :attr:`Comparison.key_figures`.
     """
     rows = []
-    in_need = result_a.districts["status_class"].isin(("Status niedrig", "Status sehr niedrig")).to_numpy()
     for _, row in comparison.key_figures.iterrows():
         t = row[settings.OFFER_TYPE]
-        pairs = district_pairs(result_a, result_b, t)
-        shown = pairs["shown"].to_numpy()
-        a, b = pairs["reached_a"].to_numpy(), pairs["reached_b"].to_numpy()
-        need = shown & in_need
         rows.append({
             "Angebotsart": type_names.get(t, t),
-            "Zielgruppe": reach_words.target(result_b if t in result_b.offer_types else result_a, t).plural,
-            "A: in Reichweite": round(a[shown].sum()), "B: in Reichweite": round(b[shown].sum()),
-            "Veränderung": signed_people(b[shown].sum() - a[shown].sum()),
-            "A: davon hoher Bedarf": round(a[need].sum()), "B: davon hoher Bedarf": round(b[need].sum()),
-            "Veränderung (hoher Bedarf)": signed_people(b[need].sum() - a[need].sum()),
+            "Zielgruppe": target_words(result_a, result_b, t).plural,
+            "A: in Reichweite": round(row["reached_before"]), "B: in Reichweite": round(row["reached_after"]),
+            "Veränderung": signed_count(row["reached_change"]),
+            "A: davon hoher Bedarf": round(row["in_need_before"]), "B: davon hoher Bedarf": round(row["in_need_after"]),
+            "Veränderung (hoher Bedarf)": signed_count(row["in_need_change"]),
             "A: Versorgungslücken": int(row["gaps_before"]), "B: Versorgungslücken": int(row["gaps_after"]),
             "geschlossen": int(row["gaps_closed"]), "neu": int(row["gaps_opened"]),
-            "nicht ausgewiesen": int((~shown).sum()),
+            "nicht ausgewiesen": int(row["left_out"]),
         })
     return pd.DataFrame(rows)
-
-
-def headline(comparison: Comparison, result_a: Result, result_b: Result, offer_type: str,
-             target: Population | None = None) -> str:
-    """"+1.240 Kinder von 6 bis unter 10 Jahren in Reichweite, 2 Versorgungslücken geschlossen" for one type.
-
-    People summed over the districts shown in A and B (rule 6); the words of the type's target group.
-    """
-    figures = comparison.key_figures.set_index(settings.OFFER_TYPE).loc[offer_type]
-    pairs = district_pairs(result_a, result_b, offer_type)
-    shown = pairs["shown"].to_numpy()
-    change = pairs["reached_b"].to_numpy()[shown].sum() - pairs["reached_a"].to_numpy()[shown].sum()
-    people = target or reach_words.target(result_b if offer_type in result_b.offer_types else result_a, offer_type)
-    parts = [f"{signed_people(change)} {people.plural} in Reichweite"]
-    closed, opened = int(figures["gaps_closed"]), int(figures["gaps_opened"])
-    if closed:
-        parts.append(f"{closed} {'Versorgungslücke' if closed == 1 else 'Versorgungslücken'} geschlossen")
-    if opened:
-        parts.append(f"{opened} neue {'Versorgungslücke' if opened == 1 else 'Versorgungslücken'}")
-    if not closed and not opened:
-        parts.append("keine Versorgungslücke geschlossen oder neu")
-    left_out = int((~shown).sum())
-    if left_out:
-        parts.append(f"ohne {left_out} aus Datenschutzgründen nicht ausgewiesene Sozialräume")
-    return ", ".join(parts)
 
 
 # ------------------------------------------------------------------------------------------------- districts
@@ -226,12 +171,12 @@ def district_changes(comparison: Comparison, result_a: Result, result_b: Result,
     d = result_a.districts
     frames = []
     for t in comparison.key_figures[settings.OFFER_TYPE]:
-        rows = comparison.districts[comparison.districts[settings.OFFER_TYPE] == t].reset_index(drop=True)
-        pairs = district_pairs(result_a, result_b, t)
+        pairs = district_pairs(comparison, t)
+        rows = comparison.districts[comparison.districts[settings.OFFER_TYPE] == t]
         shown = pairs["shown"].to_numpy()
         pp = 100 * (pairs["share_b"] - pairs["share_a"]).to_numpy()
-        people = (pairs["reached_b"] - pairs["reached_a"]).to_numpy()
-        gap_a, gap_b = rows["gap_before"].to_numpy(dtype=bool), rows["gap_after"].to_numpy(dtype=bool)
+        people = rows["reached_change"].to_numpy(dtype=float)
+        gap_a, gap_b = pairs["gap_a"].to_numpy(), pairs["gap_b"].to_numpy()
         changed = (np.nan_to_num(np.abs(pp)) >= 0.05) | (gap_a != gap_b) | (np.abs(people) >= 0.5)
         frame = pd.DataFrame({
             "Sozialraum": d[settings.DISTRICT_NAME].to_numpy(dtype=object),
@@ -241,7 +186,7 @@ def district_changes(comparison: Comparison, result_a: Result, result_b: Result,
             "A: in Reichweite (%)": [_percent(v, s) for v, s in zip(pairs["share_a"], shown, strict=True)],
             "B: in Reichweite (%)": [_percent(v, s) for v, s in zip(pairs["share_b"], shown, strict=True)],
             "Veränderung (Prozentpunkte)": [signed_points(v) if s else HIDDEN for v, s in zip(pp, shown, strict=True)],
-            "Veränderung (Personen)": [signed_people(v) if s else HIDDEN for v, s in zip(people, shown, strict=True)],
+            "Veränderung (Personen)": [signed_count(v) if s else HIDDEN for v, s in zip(people, shown, strict=True)],
             "Versorgungslücke": [GAP_TEXT[(bool(a), bool(b))] for a, b in zip(gap_a, gap_b, strict=True)],
             "_rank": np.select([gap_a & ~gap_b, ~gap_a & gap_b], [0, 1], 2),
             "_size": -np.where(shown, np.nan_to_num(np.abs(pp)), 0),

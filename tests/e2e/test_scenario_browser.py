@@ -18,12 +18,13 @@ from app_pages import _shared as ui
 from geo import settings
 from geo.analysis import analyse, column
 from geo.analysis.compare import compare
+from geo.analysis.compare import headline as headline_of
 from geo.analysis.protect import protected_totals
 from geo.analysis.scenarios import SCENARIO_COLUMNS, scenario_dataset
 from geo.crs import transform_xy
 from geo.demo import load_demo
 from geo.formatting import format_number
-from geo.render.compare_tables import headline as headline_of
+from geo.render.compare_tables import target_words
 from tests.e2e.conftest import screenshot
 
 pytestmark = pytest.mark.e2e
@@ -71,7 +72,7 @@ def plan():
         return f"{format_number(100 * share)} %"
 
     after = analyse(variant)
-    headline = headline_of(compare(result, after), result, after, "fgz")
+    headline = headline_of(compare(result, after), "fgz", target_words(result, after, "fgz"))
     assert headline.startswith("+")
     return {"lon": lon_text, "lat": lat_text, "before": figure(demo), "after": figure(variant), "headline": headline,
             "districts": len(d), "district": str(gaps[settings.DISTRICT_NAME].iloc[0])}

@@ -11,7 +11,6 @@ the scenario changes (:mod:`~geo.render.print.scenario_map`). Every page carries
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,9 +25,8 @@ import shapely
 from geo import settings
 from geo._errors import DataError
 from geo.analysis import Params, Result, analyse, column
-from geo.analysis.compare import Comparison, compare
+from geo.analysis.compare import Comparison, compare, measured_like
 from geo.analysis.compare import headline as compare_headline
-from geo.analysis.need import IN_NEED_CLASSES
 from geo.analysis.protect import HIDDEN, HIDDEN_MEANING, Total, district_codes
 from geo.analysis.scenarios import ACTIONS, edits_of, names, scenario_dataset, scenario_text
 from geo.dataset import Dataset
@@ -126,38 +124,9 @@ def scenario_chapter(dataset: Dataset, result: Result, name: str, params: Params
         raise DataError(f"Ein Szenario „{name}“ ist in diesem Arbeitsbereich nicht gespeichert (gespeichert: "
                         f"{listed}).")
     variant, notes = scenario_dataset(dataset, name)
-    variant_result = with_closed_types(result, analyse(variant, params or Params()))
+    variant_result = measured_like(analyse(variant, params or Params()), result)
     return ScenarioChapter(name, edits_of(dataset.scenarios, name), dataset, result, variant, variant_result,
                            compare(result, variant_result), notes)
-
-
-def with_closed_types(base: Result, variant: Result) -> Result:
-    """``variant`` with the offer types it lost every offer of still measured: nobody in reach, gaps where in need.
-
-    :func:`~geo.analysis.analyse` leaves out a type without offers; a scenario that closes the last one would
-    otherwise seem to close its gaps. Targets, radius and reach model are the Bestand's (same districts and year).
-    """
-    lost = [t for t in base.offer_types if t not in variant.offer_types]
-    if not lost:
-        return variant
-    d = variant.districts.copy()
-    rows = pd.Index(base.districts[settings.DISTRICT_ID].astype("str")).get_indexer(
-        d[settings.DISTRICT_ID].astype("str"))
-    in_need = d["status_class"].isin(IN_NEED_CLASSES).to_numpy()
-    for t in lost:
-        target = base.districts[column("target", t)].to_numpy(dtype=float)[rows]
-        share = np.where(target > 0, 0.0, np.nan)
-        d[column("share_in_reach", t)] = share
-        d[column("median_distance_m", t)] = np.nan
-        d[column("offers_inside", t)] = 0
-        d[column("target", t)] = target
-        d[column("without_reach", t)] = np.round(target * (1 - share))
-        d[column("gap", t)] = in_need & (share < variant.max_share_in_reach)
-    types = [t for t in base.offer_types if t in variant.offer_types or t in lost] + [
-        t for t in variant.offer_types if t not in base.offer_types]
-    return dataclasses.replace(
-        variant, districts=d, offer_types=types, radii={**base.radii, **variant.radii},
-        targets={**base.targets, **variant.targets}, reach_models={**base.reach_models, **variant.reach_models})
 
 
 def scenario_chapters(dataset: Dataset, result: Result, chosen: Sequence[str],

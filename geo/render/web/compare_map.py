@@ -18,11 +18,12 @@ import pandas as pd
 import shapely
 
 from geo import crs, settings
-from geo.analysis import Result, column
+from geo.analysis import Result
+from geo.analysis.compare import compare
 from geo.dataset import Dataset
 from geo.formatting import format_number
-from geo.render import palette, reach_words
-from geo.render.compare_tables import CHANGE_TEXT, GAP_TEXT, district_pairs, signed_points
+from geo.render import palette
+from geo.render.compare_tables import CHANGE_TEXT, GAP_TEXT, district_pairs, signed_points, target_words
 from geo.render.palette import HIDDEN_COLOR, NO_CLASS_COLOR, REACH_BOUNDS, REACH_LABELS, reach_colors
 from geo.render.web.leaflet import STATIC_URL, AtlasLayers, OfflineMap
 from geo.render.web.map_data import HIDDEN_TEXT, LABEL_MIN_ZOOM, _label_points, display_geometry
@@ -153,15 +154,10 @@ def compare_data(result_a: Result, result_b: Result, dataset_a: Dataset, dataset
     if side not in SIDES:
         raise ValueError(f"Unknown side {side!r}; use one of {SIDES}")
     d = result_a.districts
-    pairs = district_pairs(result_a, result_b, offer_type)
+    pairs = district_pairs(compare(result_a, result_b), offer_type)
     shown = pairs["shown"].to_numpy()
-    order = pd.Index(result_b.districts[settings.DISTRICT_ID].astype(str)).get_indexer(
-        d[settings.DISTRICT_ID].astype(str))
-    gap_col = column("gap", offer_type)
-    gap_a = d[gap_col].to_numpy(dtype=bool) if gap_col in d else np.zeros(len(d), dtype=bool)
-    gap_b = result_b.districts[gap_col].to_numpy(dtype=bool)[order] if gap_col in result_b.districts \
-        else np.zeros(len(d), dtype=bool)
-    target = reach_words.target(result_b if offer_type in result_b.offer_types else result_a, offer_type)
+    gap_a, gap_b = pairs["gap_a"].to_numpy(), pairs["gap_b"].to_numpy()
+    target = target_words(result_a, result_b, offer_type)
     short = dataset_b.type_labels(offer_type).short
     year = result_b.year
     if side == "difference":
