@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+import numpy as np
 import pandas as pd
 
 from geo import settings
@@ -38,6 +39,10 @@ DEFAULT_MARKER: Final[str] = "circle"
 #: Target group of births (Lotsendienst) in the ``target`` column; any other target is an age band "A-B".
 BIRTHS_TARGET: Final[str] = "geburten"
 INDICATOR_COLUMNS = ["key", "label", "unit", "direction", "weight", "in_index", "description"]
+#: Columns of the Dynamik index an indicator table may have (issue 13); a table without them (the built-in one,
+#: or stored before) gets :func:`_dynamic_defaults`: every status indicator of the status index enters the
+#: Dynamik index with its weight, as in the MSS. ``kind``: ``status`` or ``dynamik`` (a ready-made change).
+DYNAMIC_DEFINITION_COLUMNS = ["kind", "in_dynamic", "dynamic_weight"]
 #: Units an indicator can have → German name for choosers ("" = no unit). Values in ``%`` must lie in 0–100.
 UNITS: Final[dict[str, str]] = {"%": "Prozent (%)", "je 1.000": "je 1.000", "Anzahl": "Anzahl", "": "ohne Einheit"}
 #: Direction of an indicator → German name: +1 higher value = more need, -1 higher value = less need.
@@ -231,9 +236,13 @@ def read_indicator_definitions(path: Path | str = settings.INDICATORS_FILE) -> p
     table["direction"] = pd.to_numeric(table["direction"], errors="coerce")
     table["weight"] = pd.to_numeric(table["weight"].str.replace(",", "."), errors="coerce")
     table["in_index"] = table["in_index"].map(_yes)
+    if "dynamic_weight" in table:
+        table["dynamic_weight"] = pd.to_numeric(table["dynamic_weight"].str.replace(",", "."), errors="coerce")
     for i, row in table.iterrows():
         if row["direction"] not in (1, -1):
             report.error(f"Indikator „{row['key']}“: Richtung muss 1 oder -1 sein.", row=int(i) + 2)
+        if "kind" in table and str(row["kind"]).strip().lower() not in ("", "status", "dynamik"):
+            report.error(f"Indikator „{row['key']}“: Art muss „status“ oder „dynamik“ sein.", row=int(i) + 2)
     report.raise_if_errors("Die Indikatoren-Tabelle ist fehlerhaft")
     return definitions_from_table(table)
 
@@ -241,17 +250,36 @@ def read_indicator_definitions(path: Path | str = settings.INDICATORS_FILE) -> p
 def _typed_definitions(table: pd.DataFrame) -> pd.DataFrame:
     """The definition columns in their dtypes: text, ``direction`` int64, ``weight`` float64, ``in_index`` bool."""
     out = pd.DataFrame(index=table.index)
-    for name in INDICATOR_COLUMNS:
+    table = _dynamic_defaults(table)
+    for name in [*INDICATOR_COLUMNS, *DYNAMIC_DEFINITION_COLUMNS]:
         values = table[name] if name in table.columns else pd.Series("", index=table.index)
         if name == "direction":
             out[name] = pd.to_numeric(values).astype("int64")
-        elif name == "weight":
+        elif name in ("weight", "dynamic_weight"):
             out[name] = pd.to_numeric(values).astype("float64")
-        elif name == "in_index":
-            out[name] = values.astype("bool")
+        elif name in ("in_index", "in_dynamic"):
+            out[name] = values.map(lambda v: v if isinstance(v, bool | np.bool_) else _yes(v)).astype("bool")
         else:
             out[name] = values.fillna("").astype("str")
     return out
+
+
+def _dynamic_defaults(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with the Dynamik columns it lacks.
+
+    Kind ``status``; in the Dynamik index where in the status index (a status indicator), with the status weight.
+    """
+    table = table.copy()
+    if "kind" not in table:
+        table["kind"] = "status"
+    table["kind"] = table["kind"].fillna("").astype(str).str.strip().str.lower().replace("", "status")
+    if "in_dynamic" not in table:
+        in_index = table["in_index"] if "in_index" in table else pd.Series(False, index=table.index)
+        table["in_dynamic"] = in_index.map(lambda v: v if isinstance(v, bool | np.bool_) else _yes(v)) & (
+            table["kind"] == "status")
+    if "dynamic_weight" not in table:
+        table["dynamic_weight"] = table["weight"] if "weight" in table else 1.0
+    return table
 
 
 def empty_indicator_definitions() -> pd.DataFrame:

@@ -18,6 +18,14 @@ MAP_CRS: Final[str] = "EPSG:4326"
 
 #: Districts with fewer inhabitants get no status class ("nicht klassifiziert"), as in Berlin's MSS.
 MIN_INHABITANTS_FOR_CLASS: int = 300
+#: The Dynamik index compares a year with the year this many years before (as the MSS: two years), where stored;
+#: else with the latest stored year before it.
+DYNAMIC_PERIOD_YEARS: int = 2
+#: Districts "mit besonderem Aufmerksamkeitsbedarf" (MSS): (status class, dynamik class) pairs, ``None`` = any
+#: dynamik. Default: status niedrig or sehr niedrig whatever the dynamik, and status mittel with negative dynamik.
+ATTENTION_RULE: tuple[tuple[str, str | None], ...] = (
+    ("Status niedrig", None), ("Status sehr niedrig", None), ("Status mittel", "negativ"),
+)
 #: Counts below this are shown as "< 3" in every export (data protection).
 MIN_COUNT_SHOWN: int = 3
 #: A district in need is a gap for an offer type when less than this share of its children is within reach.

@@ -327,7 +327,7 @@ rng = np.random.default_rng(1)
 indicators = pd.DataFrame({"district_id": [f"{i:05d}" for i in range(n)], "year": 2025, "inhabitants": 500,
                            "children": 50, "quote": rng.uniform(0, 100, n)})
 defs = catalog.read_indicator_definitions()
-defs.loc["quote"] = ["Quote", "%", 1, 1.0, True, ""]
+defs.loc["quote"] = ["Quote", "%", 1, 1.0, True, "", "status", True, 1.0]
 Writer(path).save_many({"indicators": indicators, "definitions": catalog.definitions_table(defs)}, filename="k.csv")
 """
 

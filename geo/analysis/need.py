@@ -27,10 +27,10 @@ def _zscore(values: np.ndarray, eligible: np.ndarray) -> np.ndarray:
     return (values - ref.mean()) / std
 
 
-def _status_index(
+def standardised_index(
     values: np.ndarray, directions: np.ndarray, weights: np.ndarray, eligible: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Numeric core of the index.
+    """Numeric core of the status and the Dynamik index (MSS).
 
     Parameters
     ----------
@@ -118,7 +118,7 @@ def status_index(
         )
     directions = definitions.loc[chosen, "direction"].to_numpy(dtype=float)
     w = np.array([float(weights[k]) for k in chosen])
-    z, total, index = _status_index(values, directions, w, eligible)
+    z, total, index = standardised_index(values, directions, w, eligible)
     out = pd.DataFrame({f"z_{k}": z[:, j] for j, k in enumerate(chosen)}, index=indicators.index)
     out["index_sum"] = total
     out["status_index"] = index

@@ -36,6 +36,7 @@ import pandas as pd
 
 from geo import settings
 from geo.analysis import Result, column
+from geo.analysis.dynamics import DYNAMIC_COLUMNS
 from geo.analysis.need import IN_NEED_CLASSES
 from geo.formatting import MINUS, format_number
 
@@ -121,9 +122,10 @@ def indicator_columns(result: Result) -> list[str]:
     d = result.districts
     counts = {settings.INHABITANTS, settings.CHILDREN, result.population.column}
     structural = {settings.DISTRICT_ID, settings.DISTRICT_NAME, settings.AREA_ID, settings.AREA_NAME,
-                  d.geometry.name, "classified", "status_class", "index_sum", "status_index", *counts}
+                  d.geometry.name, "classified", "status_class", "index_sum", "status_index", *counts,
+                  *DYNAMIC_COLUMNS}
     others = [c for c in d.columns if c not in structural and c not in result.weights and "__" not in c
-              and not str(c).startswith("z_") and pd.api.types.is_numeric_dtype(d[c])]
+              and not str(c).startswith(("z_", "dyn_")) and pd.api.types.is_numeric_dtype(d[c])]
     return [k for k in result.weights if k in d] + others
 
 
@@ -138,7 +140,8 @@ def district_codes(result: Result, *, threshold: int | None = None) -> pd.DataFr
     """Display code of every protected cell of ``result.districts`` (same index, columns as there).
 
     Columns covered: inhabitants, children, every indicator column (:func:`indicator_columns`), ``z_<key>``,
-    ``index_sum``, ``status_index``, and per offer type ``target``, ``share_in_reach``, ``without_reach``,
+    ``index_sum``, ``status_index``, the Dynamik (``dyn_<key>``, ``dynamic_index_sum``, ``dynamic_index``: "•"
+    where the district has no Dynamik class), and per offer type ``target``, ``share_in_reach``, ``without_reach``,
     ``median_distance_m`` (rules 1–3 for the type's target group). A code is ``""`` where the value may be shown.
     """
     threshold = _threshold(threshold)
@@ -153,6 +156,10 @@ def district_codes(result: Result, *, threshold: int | None = None) -> pd.DataFr
     need_columns += [c for c in ("index_sum", "status_index") if c in d]
     for name in need_columns:
         codes[name] = np.where(unclassified, HIDDEN, "")
+    if "dynamic_classified" in d:  # the Dynamik of a district without a Dynamik class (e.g. too few inhabitants)
+        no_dynamic = ~d["dynamic_classified"].to_numpy(dtype=bool)
+        for name in [c for c in d.columns if c.startswith("dyn_")] + ["dynamic_index_sum", "dynamic_index"]:
+            codes[name] = np.where(no_dynamic & d[name].notna().to_numpy(), HIDDEN, "")
     for t in result.offer_types:
         target = _target_counts(result, t)  # rules 1-3 for the type's target group (e.g. the births)
         rc = reach_codes(target, d[column("without_reach", t)].to_numpy(dtype=float), threshold=threshold)

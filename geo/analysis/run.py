@@ -11,6 +11,7 @@ import pandas as pd
 from geo import catalog, crs, settings
 from geo._errors import DataError
 from geo.analysis import access
+from geo.analysis.dynamics import Dynamics, default_base_year, dynamics
 from geo.analysis.gaps import column, rank_gaps
 from geo.analysis.need import IN_NEED_CLASSES, need_or_note
 from geo.analysis.population import CHILDREN, Population, choose
@@ -79,6 +80,11 @@ class Params:
     max_share_in_reach: float = field(default_factory=lambda: settings.GAP_MAX_SHARE_IN_REACH)
     min_inhabitants: int = field(default_factory=lambda: settings.MIN_INHABITANTS_FOR_CLASS)
     population: str | None = None
+    #: Dynamik (:mod:`geo.analysis.dynamics`): the year the changes start from (default
+    #: :func:`~geo.analysis.dynamics.default_base_year`) and indicator key → weight in the Dynamik index (default:
+    #: config ``dynamic_weight`` where ``in_dynamic``).
+    dynamic_base_year: int | None = None
+    dynamic_weights: dict[str, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +122,10 @@ class Result:
     targets: dict[str, Population] = field(default_factory=dict)
     #: Offer type → the reach model in force (:class:`geo.analysis.reach_models.ReachModel`)
     reach_models: dict[str, ReachModel] = field(default_factory=dict)
+    #: How the Dynamik columns of ``districts`` were computed (:mod:`geo.analysis.dynamics`: ``dyn_<key>``,
+    #: ``dynamic_index``, ``dynamic_class``, ``dynamic_reason``, ``overall_class`` (Gesamtindex),
+    #: ``overall_code``, ``attention``)
+    dynamics: Dynamics | None = None
 
 
 def _normalise_ids(frame: pd.DataFrame) -> pd.DataFrame:
@@ -173,6 +183,7 @@ class Prepared:
     counts: np.ndarray
     weights: dict[str, float]
     need_note: str
+    dynamics: Dynamics
     layers: Layers
     residents_source: str
     on_grid: bool
@@ -241,9 +252,18 @@ def prepare(dataset: Dataset, params: Params | None = None) -> Prepared:
     weights = params.weights
     if weights is None:
         weights = {k: float(r["weight"]) for k, r in definitions.iterrows() if r["in_index"]}
+    ready_made = set(definitions.index[definitions["kind"] == "dynamik"]) if "kind" in definitions else set()
+    weights = {k: w for k, w in weights.items() if k not in ready_made}  # a change is never part of the status
     need, weights, need_note = need_or_note(merged, definitions=definitions, weights=weights,
                                             min_inhabitants=params.min_inhabitants)
     merged = pd.concat([merged, need], axis=1)
+    base_year = params.dynamic_base_year if params.dynamic_base_year is not None else default_base_year(
+        dataset.years, year)
+    change, dynamic_info = dynamics(
+        dataset.indicators, merged[settings.DISTRICT_ID].to_numpy(), merged["status_class"].to_numpy(),
+        definitions=definitions, year=int(year), base_year=base_year, weights=params.dynamic_weights,
+        min_inhabitants=params.min_inhabitants)
+    merged = pd.concat([merged, change.set_axis(merged.index)], axis=1)
 
     counts = merged[population.column].to_numpy(dtype=float)
     layer = dataset.residents
@@ -259,7 +279,8 @@ def prepare(dataset: Dataset, params: Params | None = None) -> Prepared:
     )
     prepared = Prepared(
         merged=merged, in_need=merged["status_class"].isin(IN_NEED_CLASSES).to_numpy(), year=int(year),
-        population=population, counts=counts, weights=dict(weights), need_note=need_note, layers=layers,
+        population=population, counts=counts, weights=dict(weights), need_note=need_note, dynamics=dynamic_info,
+        layers=layers,
         residents_source="", on_grid=on_grid, base_weight=np.empty(0), has_layer=has_layer,
     )
     # E.g. the Zensus population grid with the indicator table's children: each district's count is spread over
@@ -335,4 +356,5 @@ def analyse(dataset: Dataset, params: Params | None = None) -> Result:
         need_note=need_note,
         targets=targets,
         reach_models=models,
+        dynamics=prepared.dynamics,
     )

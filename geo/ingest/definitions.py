@@ -16,6 +16,7 @@ import pandas as pd
 
 from geo import catalog
 from geo._errors import DataError, Report
+from geo.analysis.dynamics import DYNAMIC_COLUMNS
 from geo.ingest.columns import _ID_SUFFIXES, _INDICATOR_ID_ALIASES, _gap_codes, _norm, _text
 from geo.io import parse_number
 
@@ -36,7 +37,7 @@ CHOICE_FIELDS: Final[frozenset[str]] = frozenset({"indicator", "label", "unit", 
 #: Names an indicator key must not take: columns of the indicator table and of the analysis result.
 RESERVED_KEYS: Final[frozenset[str]] = frozenset({
     "district_id", "district_name", "area_id", "area_name", "year", "inhabitants", "children", "geometry",
-    "index_sum", "status_index", "status_class", "classified",
+    "index_sum", "status_index", "status_class", "classified", *DYNAMIC_COLUMNS,
 })
 #: Share of a column's non-blank cells that must be numbers for it to be proposed as an indicator.
 NUMERIC_SHARE: Final[float] = 0.5
@@ -78,7 +79,7 @@ def indicator_key(label: object, taken: Iterable[str]) -> str:
     for umlaut, spelled in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
         text = text.replace(umlaut, spelled)
     base = "_".join(re.findall(r"[a-z0-9]+", text))[:40].strip("_") or "indikator"
-    if base in RESERVED_KEYS or base.startswith(("z_", "share_in_reach", "gap__")):
+    if base in RESERVED_KEYS or base.startswith(("z_", "dyn_", "share_in_reach", "gap__")):
         base = f"ind_{base}"
     taken = set(taken)
     key, n = base, 2

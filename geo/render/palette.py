@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from geo.analysis.dynamics import DYNAMIC_CLASSES, overall_label
 from geo.analysis.need import STATUS_CLASSES
 from geo.catalog import DEFAULT_MARKER, MARKERS
 
@@ -140,6 +141,30 @@ CHANGE_LABELS: Final[tuple[str, ...]] = (
 #: (Okabe–Ito blue, vermilion, reddish purple: apart from the diverging fill and from each other).
 OFFER_CHANGE_SYMBOLS: Final[dict[str, tuple[str, str]]] = {
     "new": ("plus", "#0072B2"), "closed": ("cross", "#D55E00"), "moved": ("diamond", "#CC79A7"),
+}
+
+
+#: Dynamik classes of the MSS (:mod:`geo.analysis.dynamics`): ColorBrewer BrBG with 3 classes, teal = the situation
+#: improves, grey = stable, brown = it gets worse (brown means "worse" as on the difference map).
+DYNAMIC_COLORS: Final[dict[str, str]] = dict(zip(DYNAMIC_CLASSES, ["#5ab4ac", "#f5f5f5", "#d8b365"], strict=True))
+
+
+def _mix(color: str, other: str, share: float) -> str:
+    """``color`` mixed with ``other`` (``share`` of it), as ``#rrggbb``."""
+    a = [int(color[i:i + 2], 16) for i in (1, 3, 5)]
+    b = [int(other[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(x + share * (y - x)):02x}" for x, y in zip(a, b, strict=True))
+
+
+#: The Gesamtindex (status × dynamik, :data:`geo.analysis.dynamics.OVERALL_CLASSES`) as a 4 × 3 grid: the status
+#: colour (rows hoch … sehr niedrig) paled for a positive dynamik, as it is for a stable one, darkened for a
+#: negative one. Rows of the legend = status classes, columns = dynamik classes.
+OVERALL_GRID: Final[list[list[str]]] = [
+    [_mix(STATUS_COLORS[s], "#ffffff", 0.55), STATUS_COLORS[s], _mix(STATUS_COLORS[s], "#3b0f0f", 0.35)]
+    for s in STATUS_CLASSES
+]
+OVERALL_COLORS: Final[dict[str, str]] = {
+    overall_label(s, d): OVERALL_GRID[i][j] for i, s in enumerate(STATUS_CLASSES) for j, d in enumerate(DYNAMIC_CLASSES)
 }
 
 

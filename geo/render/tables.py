@@ -10,6 +10,7 @@ import pandas as pd
 
 from geo import catalog, settings
 from geo.analysis import Result, column
+from geo.analysis.dynamics import attention_rule_text
 from geo.analysis.population import CHILDREN, Population, shown_counts
 from geo.analysis.protect import HIDDEN, SMALL, district_codes, protect_gaps
 from geo.formatting import format_distance, format_number
@@ -166,6 +167,7 @@ def result_columns(
                "Status hoch / mittel / niedrig / sehr niedrig; „nicht klassifiziert“ unter "
                f"{min_inhabitants(result)} Einwohnern", "status_class", "text"),
     ]
+    cols += dynamic_columns(result)
     for t in result.offer_types:
         s = short(t)
         radius = format_distance(result.radii[t])
@@ -187,6 +189,30 @@ def result_columns(
                    f"{p.genitive} in Reichweite", column("gap", t), "flag"),
         ]
     return cols
+
+
+def dynamic_columns(result: Result) -> list[Column]:
+    """The Dynamik and Gesamtindex columns (MSS, :mod:`geo.analysis.dynamics`); none without them."""
+    d, info = result.districts, result.dynamics
+    if "dynamic_class" not in d or info is None:
+        return []
+    period = f"Veränderung {info.period}" if info.base_year is not None else f"gelieferte Veränderung {info.year}"
+    return [
+        Column("Dynamikindex", "dynamikindex",
+               f"Standardisierter Index der Veränderung ({period}, MSS-Verfahren); positiv = Lage verschlechtert sich",
+               "dynamic_index", "number", 2),
+        Column("Dynamikklasse", "dynamikklasse",
+               "positiv (unter −1) / stabil (−1 bis +1) / negativ (über +1, Lage verschlechtert sich); "
+               "„nicht klassifiziert“ mit Begründung", "dynamic_class", "text"),
+        Column("Gesamtindex", "gesamtindex", "Statusklasse × Dynamikklasse (MSS), z. B. „Status mittel, Dynamik "
+               "negativ“", "overall_class", "text"),
+        Column("Gesamtindex-Code", "gesamtindex_code", "Code des MSS: Status 1 (hoch) bis 4 (sehr niedrig), Dynamik "
+               "+ / +/− / −", "overall_code", "text"),
+        Column("Besonderer Aufmerksamkeitsbedarf", "aufmerksamkeitsbedarf",
+               f"ja = {attention_rule_text()}", "attention", "flag"),
+        Column("Dynamik: ohne Klasse, weil", "dynamik_begruendung",
+               "Warum der Sozialraum keine Dynamikklasse hat (leer, wenn er eine hat)", "dynamic_reason", "text"),
+    ]
 
 
 def _values(result: Result, col: Column) -> pd.Series:
