@@ -48,7 +48,8 @@ def definitions_with_count(dataset):
     """The indicator definitions plus ``under_6`` ("Kinder unter 6 Jahren", unit "Anzahl", not in the index)."""
     defs = dataset.indicator_definitions.copy()
     defs.loc["under_6"] = {"label": "Kinder unter 6 Jahren", "unit": "Anzahl", "direction": 1, "weight": 0.0,
-                           "in_index": False, "description": ""}
+                           "in_index": False, "description": "", "kind": "status",
+                           "in_dynamic": False, "dynamic_weight": 0.0}
     return defs
 
 

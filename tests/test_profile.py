@@ -124,7 +124,8 @@ def test_city_indicators_without_the_demo_names(case):
     defs = dataset.indicator_definitions.rename(index={"sgb2_children_quota": "quote_a"})
     defs.loc["quote_a", "label"] = "Transferleistungsquote"
     defs.loc["wohnflaeche"] = {"label": "Wohnfläche je Person", "unit": "", "direction": -1, "weight": 0.0,
-                               "in_index": False, "description": ""}
+                               "in_index": False, "description": "", "kind": "status",
+                           "in_dynamic": False, "dynamic_weight": 0.0}
     indicators = dataset.indicators.rename(columns={"sgb2_children_quota": "quote_a"})
     indicators["wohnflaeche"] = [40.0, float("nan"), 30.0]
     city = dataset.with_layers(indicator_definitions=defs, indicators=indicators)
@@ -152,7 +153,8 @@ def test_a_count_indicator_of_one_or_two_people_is_protected(case):
     dataset, _ = case
     defs = dataset.indicator_definitions.copy()
     defs.loc["hze_faelle"] = {"label": "Hilfen zur Erziehung (Fälle)", "unit": "Anzahl", "direction": 1,
-                              "weight": 0.0, "in_index": False, "description": ""}
+                              "weight": 0.0, "in_index": False, "description": "", "kind": "status",
+                           "in_dynamic": False, "dynamic_weight": 0.0}
     indicators = dataset.indicators.assign(**{"hze_faelle": [12.0, 2.0, 30.0]})
     city = dataset.with_layers(indicator_definitions=defs, indicators=indicators)
     result = analyse(city, Params(radii={"fgz": 800.0}))
