@@ -11,7 +11,7 @@ import pytest
 
 from geo import catalog, settings
 from geo.analysis import analyse
-from geo.analysis.dynamics import DYNAMIC_CLASSES, OVERALL_CLASSES, attention_rule_text
+from geo.analysis.dynamics import OVERALL_CLASSES, attention_rule_text
 from geo.dataset import Dataset
 from geo.demo import load_demo
 from geo.ingest import check_upload, commit_upload, parse_indicator_options
@@ -263,7 +263,8 @@ def test_a_city_with_two_german_csv_years_gets_all_three_layers(small_dataset, t
         assert check.ok, [p.message for p in check.report.problems]
         commit_upload(ws, check, filename=name)
         stored = ws.dataset()
-        data = city.with_layers(indicators=stored.indicators, indicator_definitions=stored.indicator_definitions)
+        data = city.with_layers(indicators=stored.indicators, indicator_definitions=stored.indicator_definitions,
+                                stored_versions=stored.stored_versions, versions=stored.versions)
     assert data.years == [2022, 2024]
     result = analyse(data)
     assert result.dynamics.period == "2022–2024"
@@ -288,8 +289,9 @@ def test_karte_page_offers_the_change_layers():
     at = open_page("app_pages/1_Karte.py", timeout=120)
     assert not at.exception
     variable = at.selectbox(key="karte_variable")
-    assert {DYNAMIC, OVERALL, CHANGE} <= set(variable.options) or {
-        dynamics_map.LABELS[k] for k in (DYNAMIC, OVERALL, CHANGE)} <= set(variable.options)
+    # after the status index: Dynamik and Gesamtindex; after the indicators: the change of one
+    assert variable.options[:3] == ["Statusindex (MSS)", "Dynamik (MSS)", "Gesamtindex (Status × Dynamik)"]
+    assert variable.options[6] == "Veränderung eines Indikators"
     variable.set_value(OVERALL).run(timeout=120)
     assert not at.exception
     assert at.selectbox(key="karte_scheme").disabled
@@ -301,4 +303,4 @@ def test_karte_page_offers_the_change_layers():
     assert at.selectbox(key="karte_change_to").value == 2024
     at.selectbox(key="karte_change_key").set_value("unemployment_rate").run(timeout=120)
     assert not at.exception
-    assert DYNAMIC_CLASSES  # the classes the layer is built on
+    assert at.selectbox(key="karte_change_from").options == ["2023"]

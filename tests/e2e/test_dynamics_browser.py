@@ -59,9 +59,11 @@ def test_gesamtindex_layer_shows_the_grid_counts_and_attention(app_url, page, re
     left, top, right, bottom = handle.evaluate(_BOXES_JS)["map"]
     at = handle.evaluate(_DISTRICT_AT_JS, [left + 20, (top + bottom) / 2, 3, 0])
     assert at is not None
+    page.mouse.move(box["x"] - 40, box["y"] - 40)  # off the map first: no tooltip left open from a pass over it
+    expect(frame.locator(".leaflet-tooltip.pa-tip")).to_have_count(0, timeout=WAIT_MS)
     page.mouse.move(box["x"] + at[0], box["y"] + at[1])
     tip = frame.locator(".leaflet-tooltip.pa-tip")
-    expect(tip).to_be_visible(timeout=WAIT_MS)
+    expect(tip).to_have_count(1, timeout=WAIT_MS)
     row = d[d[settings.DISTRICT_NAME] == tip.locator("b").first.inner_text()].iloc[0]
     expected = (f"{row['overall_class']} ({row['overall_code']})" if row["overall_class"]
                 else "nicht klassifiziert")
