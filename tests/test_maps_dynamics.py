@@ -304,3 +304,47 @@ def test_karte_page_offers_the_change_layers():
     at.selectbox(key="karte_change_key").set_value("unemployment_rate").run(timeout=120)
     assert not at.exception
     assert at.selectbox(key="karte_change_from").options == ["2023"]
+
+
+def test_karte_says_why_the_dynamik_layer_is_grey(practice):
+    """A city with one stored year: the layer is offered, the map grey, the page says why."""
+    one_year = practice.dataset().indicators
+    practice.save("indicators", one_year[one_year[settings.YEAR] == 2024], filename="stadt_2024.csv")
+    at = open_page("app_pages/1_Karte.py", timeout=120)
+    at.selectbox(key="karte_variable").set_value(OVERALL).run(timeout=120)
+    assert not at.exception
+    infos = [i.value.replace("\\", "") for i in at.info]  # as shown: without the Markdown escapes of ui.md
+    assert any(i.startswith("Keine Dynamik für 2024: ") and "Kein Dynamikindex: kein früheres Jahr gespeichert" in i
+               and i.endswith("Die Karte zeigt alle Sozialräume als „nicht klassifiziert“.") for i in infos), infos
+    assert "Veränderung eines Indikators" not in at.selectbox(key="karte_variable").options
+    assert len(at.get("component_instance")) == 1  # the map is drawn
+
+
+# ---------------------------------------------------------------------------------------------------- colours
+
+
+def _lab(color: str) -> np.ndarray:
+    """CIELAB (D65) of ``#rrggbb``: the ten-line reference of colour distance (CIE76 ΔE = Euclidean in Lab)."""
+    rgb = np.array([int(color[i:i + 2], 16) for i in (1, 3, 5)]) / 255
+    lin = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ lin
+    xyz /= np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def test_the_twelve_gesamtindex_colours_stay_apart_on_screen():
+    """Each pair of the 12 colours, as drawn (82 % opacity over the map's background), differs by ΔE ≥ 10 (clearly
+    visible side by side), and each from the grey of "nicht klassifiziert"; darker along status and dynamik."""
+    background = "#eef0ec"
+
+    def drawn(color: str) -> np.ndarray:
+        return _lab(palette._mix(color, background, 0.18))
+
+    colours = [c for row in palette.OVERALL_GRID for c in row] + [NO_CLASS_COLOR]
+    labs = [drawn(c) for c in colours]
+    distances = [np.linalg.norm(a - b) for i, a in enumerate(labs) for b in labs[i + 1:]]
+    assert min(distances) >= 10
+    lightness = np.array([[drawn(c)[0] for c in row] for row in palette.OVERALL_GRID])
+    assert (np.diff(lightness, axis=1) < 0).all() and (np.diff(lightness, axis=0) < 0).all()
+    assert len(set(palette.OVERALL_COLORS.values())) == 12

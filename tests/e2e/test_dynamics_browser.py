@@ -70,6 +70,16 @@ def test_gesamtindex_layer_shows_the_grid_counts_and_attention(app_url, page, re
     expect(tip).to_contain_text(expected)
     screenshot(page, FOLDER, "tooltip")
 
+    # the Dynamik layer: three classes with their counts
+    page.get_by_role("combobox", name="Flächenfarbe").click()
+    page.get_by_role("option", name=dynamics_map.LABELS[dynamics_map.DYNAMIC]).click()
+    frame = wait_for_map(page, n, legend=f"Dynamik {period} (Dynamikindex)")
+    counts = d["dynamic_class"].value_counts()
+    for label, key in (("Dynamik positiv (Index unter −1)", "positiv"), ("Dynamik stabil (−1 bis +1)", "stabil"),
+                       ("Dynamik negativ (Index über +1)", "negativ")):
+        expect(frame.locator(".pa-legend")).to_contain_text(f"{label} ({int(counts.get(key, 0))})")
+    screenshot(page, FOLDER, "karte_dynamik")
+
     # the change map of an indicator: brown … teal, in Prozentpunkten
     page.get_by_role("combobox", name="Flächenfarbe").click()
     page.get_by_role("option", name=dynamics_map.LABELS[dynamics_map.CHANGE]).click()
