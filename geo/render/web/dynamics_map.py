@@ -30,6 +30,7 @@ from geo.analysis.dynamics import (
     OVERALL_CLASSES,
     attention_rule_text,
     dynamic_key,
+    needs_attention,
 )
 from geo.analysis.need import NOT_CLASSIFIED, STATUS_CLASSES
 from geo.analysis.protect import HIDDEN
@@ -275,9 +276,10 @@ def _text_color(fill: str) -> str:
 
 
 def _attention_pairs() -> set[tuple[str, str]]:
-    """The (status, dynamik) cells of the grid the attention rule covers."""
-    return {(s, d) for s in STATUS_CLASSES for d in DYNAMIC_CLASSES
-            for rs, rd in settings.ATTENTION_RULE if rs == s and rd in (None, d)}
+    """The (status, dynamik) cells of the grid the attention rule (:func:`needs_attention`) covers."""
+    cells = [(s, d) for s in STATUS_CLASSES for d in DYNAMIC_CLASSES]
+    covered = needs_attention([s for s, _ in cells], [d for _, d in cells])
+    return {cell for cell, yes in zip(cells, covered, strict=True) if yes}
 
 
 def overall_grid(counts: list[int]) -> str:
@@ -316,33 +318,42 @@ def _period(result: Result) -> str:
     return result.dynamics.period if result.dynamics is not None else str(result.year)
 
 
-def _dynamic_tip(result: Result, dataset: Dataset, i: int, codes: pd.DataFrame) -> str:
-    """Tooltip lines of district ``i``: Dynamik index and class, Gesamtindex with its code, the reason, attention."""
-    row = result.districts.iloc[i]
-    rows = []
-    if bool(row.get("dynamic_classified", False)):
-        rows.append(("Dynamikindex", format_number(float(row["dynamic_index"]), 2, signed=True)))
-        rows.append(("Dynamikklasse", esc(row["dynamic_class"])))
-        if row["overall_class"]:
-            rows.append(("Gesamtindex", f"{esc(row['overall_class'])} ({esc(row['overall_code'])})"))
-        definitions = dataset.indicator_definitions
-        for key in (result.dynamics.weights if result.dynamics is not None else {}):
-            name = dynamic_key(key)
-            if name not in row.index or key not in definitions.index:
-                continue
-            unit = change_unit(_unit(definitions, key))
-            code = codes.iloc[i].get(name, "") if name in codes else ""
-            value = esc(code) if code else format_number(float(row[name]), 1, signed=True, unit=unit)
-            rows.append((f"Veränderung {esc(definitions.at[key, 'label'])}", value))
-    else:
-        reason = str(row.get("dynamic_reason", "") or "")
-        rows.append(("Dynamikklasse", esc(NOT_CLASSIFIED)))
-        if reason:
-            rows.append(("ohne Klasse, weil", esc(reason)))
-    if bool(row.get("attention", False)):
-        rows.append((esc(ATTENTION_LABEL), "ja"))
-    cells = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in rows)
-    return f"<table><tr><th colspan='2'>Dynamik {esc(_period(result))}</th></tr>{cells}</table>"
+def _dynamic_tips(result: Result, dataset: Dataset, codes: pd.DataFrame) -> list[str]:
+    """Tooltip lines per district.
+
+    Dynamik index and class, Gesamtindex with its code and each indicator's change, or the reason without a class;
+    the attention flag.
+    """
+    d = result.districts
+    definitions = dataset.indicator_definitions
+    weights = result.dynamics.weights if result.dynamics is not None else {}
+    changes = [(dynamic_key(k), f"Veränderung {esc(definitions.at[k, 'label'])}", change_unit(_unit(definitions, k)))
+               for k in weights if dynamic_key(k) in d and k in definitions.index]
+    columns = [c for c in ("dynamic_classified", "dynamic_index", "dynamic_class", "overall_class", "overall_code",
+                           "dynamic_reason", "attention") if c in d] + [name for name, _, _ in changes]
+    code_rows = codes[[name for name, _, _ in changes if name in codes]].to_dict("records")
+    head = f"<tr><th colspan='2'>Dynamik {esc(_period(result))}</th></tr>"
+    tips = []
+    for row, code in zip(d[columns].to_dict("records"), code_rows, strict=True):
+        rows = []
+        if bool(row.get("dynamic_classified", False)):
+            rows.append(("Dynamikindex", format_number(float(row["dynamic_index"]), 2, signed=True)))
+            rows.append(("Dynamikklasse", esc(row["dynamic_class"])))
+            if row["overall_class"]:
+                rows.append(("Gesamtindex", f"{esc(row['overall_class'])} ({esc(row['overall_code'])})"))
+            for name, label, unit in changes:
+                shown = code.get(name, "")
+                rows.append((label, esc(shown) if shown else format_number(float(row[name]), 1, signed=True,
+                                                                          unit=unit)))
+        else:
+            rows.append(("Dynamikklasse", esc(NOT_CLASSIFIED)))
+            if row.get("dynamic_reason"):
+                rows.append(("ohne Klasse, weil", esc(row["dynamic_reason"])))
+        if bool(row.get("attention", False)):
+            rows.append((esc(ATTENTION_LABEL), "ja"))
+        cells = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in rows)
+        tips.append(f"<table>{head}{cells}</table>")
+    return tips
 
 
 def _dynamic_layer(result: Result, dataset: Dataset, codes: pd.DataFrame, key: str) -> Layer:
@@ -351,7 +362,7 @@ def _dynamic_layer(result: Result, dataset: Dataset, codes: pd.DataFrame, key: s
     note = result.dynamics.note if result.dynamics is not None else "Keine Dynamik berechnet."
     reasons = [str(r or "") for r in d.get("dynamic_reason", pd.Series([""] * len(d)))]
     attention = d["attention"].to_numpy(dtype=bool) if "attention" in d else np.zeros(len(d), dtype=bool)
-    tips = [_dynamic_tip(result, dataset, i, codes) for i in range(len(d))]
+    tips = _dynamic_tips(result, dataset, codes)
     period = _period(result)
     if key == DYNAMIC:
         values = d["dynamic_class"].to_numpy() if "dynamic_class" in d else np.full(len(d), NOT_CLASSIFIED)
