@@ -348,3 +348,11 @@ def test_the_twelve_gesamtindex_colours_stay_apart_on_screen():
     lightness = np.array([[drawn(c)[0] for c in row] for row in palette.OVERALL_GRID])
     assert (np.diff(lightness, axis=1) < 0).all() and (np.diff(lightness, axis=0) < 0).all()
     assert len(set(palette.OVERALL_COLORS.values())) == 12
+
+
+def test_the_offline_file_carries_the_grid_and_its_style(demo):
+    dataset, result = demo
+    page = leaflet.standalone_html(leaflet.need_map(result, dataset, variable=OVERALL))
+    # the table (inside the inert JSON payload, "<" written as \u003c) and its stylesheet, inlined
+    assert page.count("\\u003ctd class='pa-gv") == 12 and ".pa-grid td.pa-gv" in page
+    assert 'className: "pa-attention"' in page  # atlas.js, which draws the attention outline, inlined too
