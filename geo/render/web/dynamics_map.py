@@ -15,7 +15,7 @@ Every text this module returns is HTML-escaped: district names, indicator labels
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
@@ -99,7 +99,7 @@ class Layer:
     tips: list[str]
     grid: str = ""
     attention: np.ndarray | None = None
-    attention_legend: str = field(default="")
+    attention_legend: str = ""
 
 
 def available(dataset: Dataset) -> list[str]:
