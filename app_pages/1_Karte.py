@@ -1,4 +1,4 @@
-"""Karte: choropleth of the status index or an indicator, offers, reach circles, gap districts, names."""
+"""Karte: choropleth of the status index, Dynamik, Gesamtindex, an indicator or its change; offers, reach, gaps."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from app_pages import _map
 from app_pages import _shared as ui
 from geo.analysis import RESIDENTS_FROM_LAYER
 from geo.export import html_bytes
-from geo.render.web import leaflet, map_data
+from geo.render.web import dynamics_map, leaflet, map_data
 
 st.title("Karte")
 dataset, params = ui.current()
@@ -37,16 +37,18 @@ with st.container(border=True):
     )
     schemes = list(map_data.SCHEMES) if variable == map_data.STATUS else [s for s in map_data.SCHEMES if s != "mss"]
     scheme_key = "karte_scheme_status" if variable == map_data.STATUS else "karte_scheme"  # MSS only for the index
+    own = variable in _map.OWN_CLASSES  # Dynamik, Gesamtindex, change: classes of their own
     scheme = c2.selectbox(
-        "Klasseneinteilung", schemes, format_func=map_data.SCHEMES.get,
+        "Klasseneinteilung", schemes, format_func=map_data.SCHEMES.get, disabled=own,
         help="MSS-Statusklassen: feste Grenzen des standardisierten Index (−1 / +1 / +1,5). Die anderen "
         "Einteilungen bilden Klassen aus den Werten der Sozialräume (mapclassify).",
         **ui.remember(scheme_key, schemes[0], options=schemes),
     )
     k = c3.slider(
-        "Anzahl Klassen", min_value=3, max_value=7, disabled=scheme == "mss",
+        "Anzahl Klassen", min_value=3, max_value=7, disabled=scheme == "mss" or own,
         help="Nur für Quantile, natürliche Brüche und gleiche Intervalle.", **ui.remember("karte_k", 5),
     )
+    change = _map.change_choice(result, dataset) if variable == dynamics_map.CHANGE else None
     c4, c5, c6 = st.columns([3, 3, 2])
     shown = c4.multiselect(
         "Angebote zeigen", present, format_func=type_name, placeholder="keine Angebote",
@@ -68,10 +70,11 @@ with st.container(border=True):
 
 ui.stamp(dataset)
 ui.need_note(result)
+_map.dynamics_note(result, variable)
 with ui.shows_data_errors():
     m = leaflet.need_map(
         result, dataset, variable=variable, scheme=scheme, k=k, offer_types=shown, reach=reach,
-        gap_type=gap_type, labels=labels, tiles=tiles,
+        gap_type=gap_type, labels=labels, tiles=tiles, change=change,
     )
 _map.show_map(m, key="karte_map", height=680)
 
@@ -97,7 +100,7 @@ def offline_html() -> bytes:
     """The map as one offline file (protected like the map on screen: counts < 3 and what reveals them hidden)."""
     protected = leaflet.need_map(
         result, dataset, variable=variable, scheme=scheme, k=k, offer_types=shown, reach=reach,
-        gap_type=gap_type, labels=labels, tiles="none",
+        gap_type=gap_type, labels=labels, tiles="none", change=change,
     )
     return html_bytes(dataset, result, html_map=protected)
 

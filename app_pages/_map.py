@@ -6,7 +6,10 @@ import folium
 import streamlit as st
 from streamlit_folium import st_folium
 
+from app_pages import _shared as ui
+from geo.analysis import Result
 from geo.dataset import Dataset
+from geo.render.web import dynamics_map
 from geo.render.web.map_data import ALL_TYPES, clicked_district, gap_name
 
 #: The district profile page (*Steckbrief*) and its query parameter: the district id as stored.
@@ -14,6 +17,8 @@ PROFILE_PAGE = "app_pages/8_Steckbrief.py"
 PROFILE_PARAM = "sozialraum"
 #: What the map returns to the page: only the clicked district (no rerun on pan, zoom or a click on a symbol).
 RETURNED = ["last_active_drawing"]
+#: Fill variables with classes of their own (Dynamik, Gesamtindex, change of an indicator): no scheme, no k.
+OWN_CLASSES = frozenset(dynamics_map.LABELS)
 
 
 def gap_choices(offer_types: list[str]) -> list[str | None]:
@@ -44,3 +49,41 @@ def show_map(m: folium.Map, *, key: str, height: int) -> None:
         return
     st.session_state[handled] = click
     open_profile(click[0])
+
+
+def change_choice(result: Result, dataset: Dataset) -> dynamics_map.ChangeChoice | None:
+    """The change map's indicator, comparison year (*Vergleichsjahr*) and year, chosen in one row of widgets.
+
+    ``None`` when no indicator has values in two stored years (the map then says so).
+    """
+    default = dynamics_map.default_change(result, dataset)
+    if default is None:
+        return None
+    keys = dynamics_map.change_indicators(dataset)
+    labels = dataset.indicator_definitions["label"]
+    c1, c2, c3 = st.columns([3, 3, 2])
+    key = c1.selectbox("Indikator", keys, format_func=lambda k: str(labels.get(k, k)),
+                       **ui.remember("karte_change_key", default.key, options=keys))
+    years = dynamics_map.indicator_years(dataset, key)
+    to = c3.selectbox("bis Jahr", years[1:], format_func=str,
+                      **ui.remember("karte_change_to", default.year_to if default.year_to in years[1:] else years[-1],
+                                    options=years[1:]))
+    earlier = [y for y in years if y < to]
+    base = default.year_from if default.year_from in earlier else earlier[-1]
+    year_from = c2.selectbox("Vergleichsjahr", earlier, format_func=str,
+                             help="Die Karte zeigt Wert im Jahr „bis“ minus Wert im Vergleichsjahr.",
+                             **ui.remember("karte_change_from", base, options=earlier))
+    return dynamics_map.ChangeChoice(key, int(year_from), int(to))
+
+
+def dynamics_note(result: Result, variable: str) -> None:
+    """Under the Dynamik and Gesamtindex layers: why the map is grey without a Dynamik index, else its note."""
+    if variable not in (dynamics_map.DYNAMIC, dynamics_map.OVERALL):
+        return
+    dynamics = result.dynamics
+    note = dynamics.note if dynamics is not None else ""
+    if dynamics is None or not dynamics.computed:
+        st.info(f"Keine Dynamik für {result.year}: {ui.md(note or 'keine Dynamik berechnet.')} Die Karte zeigt alle "
+                "Sozialräume als „nicht klassifiziert“.", icon=":material/info:")
+    elif note:
+        st.caption(f"Dynamik {ui.md(dynamics.period)}: {ui.md(note)}")

@@ -167,6 +167,10 @@ OVERALL_COLORS: Final[dict[str, str]] = {
     overall_label(s, d): OVERALL_GRID[i][j] for i, s in enumerate(STATUS_CLASSES) for j, d in enumerate(DYNAMIC_CLASSES)
 }
 
+#: Outline of the districts "mit besonderem Aufmerksamkeitsbedarf" (:func:`geo.analysis.dynamics.needs_attention`)
+#: on the Dynamik and Gesamtindex maps: a solid dark blue (the gap outline is dashed black), apart from every fill.
+ATTENTION_COLOR: Final[str] = "#08306b"
+
 
 def change_class(change_pp: float) -> int:
     """Class of a change of the share in reach (percentage points) in :data:`DIVERGING`; -1 for no value."""

@@ -70,6 +70,17 @@ window.paAtlas = {
             ].concat(badges)).addTo(map);
             overlays[data.gap_label] = gapLayer;
         }
+        if (data.attention_label) {
+            // Districts "mit besonderem Aufmerksamkeitsbedarf": a solid outline on a white halo (gaps are dashed).
+            var isAttention = function (f) { return f.properties.attention; };
+            overlays[data.attention_label] = L.featureGroup([
+                L.geoJSON(data.districts, {filter: isAttention, interactive: false,
+                    style: {fill: false, color: "#ffffff", weight: 7, opacity: 0.9}}),
+                L.geoJSON(data.districts, {filter: isAttention, interactive: false,
+                    style: {fill: false, color: data.attention_color, weight: 3.5, opacity: 1,
+                            className: "pa-attention"}})
+            ]).addTo(map);
+        }
         function addHatchPattern() {
             var svg = map.getPane("overlayPane").querySelector("svg");
             if (!svg || svg.querySelector("#pa-hatch")) { return; }

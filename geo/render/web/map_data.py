@@ -24,7 +24,7 @@ from geo.dataset import Dataset
 from geo.formatting import format_distance, format_number
 from geo.render import palette, reach_words
 from geo.render.palette import HIDDEN_COLOR, NO_CLASS_COLOR, STATUS_COLORS, YLORRD
-from geo.render.web import chain_map
+from geo.render.web import chain_map, dynamics_map
 from geo.render.web.schools import school_layer
 from geo.render.web.symbols import FALLBACK_COLOR, esc, marker_svg, safe_color
 
@@ -92,12 +92,20 @@ class Variable:
 
 
 def variables(result: Result, dataset: Dataset) -> dict[str, Variable]:
-    """Variables the choropleth can show: the status index, every indicator, every reach share, the chain map."""
+    """Variables the choropleth can show.
+
+    The status index, Dynamik and Gesamtindex, every indicator, the change of an indicator (with two stored years),
+    every reach share, the chain map.
+    """
+    layers = dynamics_map.available(dataset)
     out = {STATUS: Variable(STATUS, "Statusindex (MSS)", "", 1, 2)}
+    out |= {k: Variable(k, dynamics_map.LABELS[k], "", 1, 0) for k in layers if k != dynamics_map.CHANGE}
     for key, row in dataset.indicator_definitions.iterrows():
         if key in result.districts.columns:
             unit = "" if row["unit"] is None else str(row["unit"])
             out[str(key)] = Variable(str(key), str(row["label"]), unit, int(row["direction"]), 1)
+    if dynamics_map.CHANGE in layers:
+        out[dynamics_map.CHANGE] = Variable(dynamics_map.CHANGE, dynamics_map.LABELS[dynamics_map.CHANGE], "", 1, 1)
     for t in result.offer_types:
         short = dataset.type_labels(t).short
         out[column("share_in_reach", t)] = Variable(
@@ -176,6 +184,12 @@ def classify(
             labels.append(text(upper) if i == 0 and low == text(upper) else f"{low} – {text(upper)}")
     counts = [int((classes == i).sum()) for i in range(len(labels))]
     return Classes(classes=classes, labels=labels, colors=colors, counts=counts)
+
+
+def _layer_classes(layer: dynamics_map.Layer) -> Classes:
+    """The classes of a Dynamik, Gesamtindex or change layer (:mod:`.dynamics_map`)."""
+    n = len(layer.labels)
+    return Classes(layer.classes, layer.labels, layer.colors, [int((layer.classes == i).sum()) for i in range(n)])
 
 
 def _chain_classes(chain) -> Classes:
@@ -303,7 +317,8 @@ def _district_tip(row: pd.Series, codes: dict, result: Result, names: dict[str, 
         ("Statusindex", shown("status_index", lambda v: format_number(v, 2, signed=True))),
         ("Statusklasse", esc(row["status_class"])),
     ]
-    if var is not None and var.key != STATUS and not _is_share(result, var) and var.key in row.index:
+    if (var is not None and var.key != STATUS and not _is_share(result, var) and var.key in row.index
+            and var.key not in dynamics_map.LABELS):
         unit = f" {esc(var.unit)}" if var.unit else ""
         rows.append((esc(var.label), shown(var.key, lambda v: format_number(v, var.decimals) + unit)))
     cells = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in rows)
@@ -389,17 +404,54 @@ def _gap_legend(result: Result, dataset: Dataset, gap_type: str, gap_types: list
     return "".join(rows)
 
 
+def _legend_texts(result: Result, var: Variable, scheme: str, classes: Classes, chain,
+                  layer: dynamics_map.Layer | None) -> tuple[str, str, str, str]:
+    """Title, subtitle, the text of the districts without class and the note of the legend (plain text)."""
+    year = result.year
+    if var.key == STATUS:
+        title = f"Sozialstatus {year} (Statusindex)"
+    else:
+        title = f"{var.label} {year}" + (f" ({var.unit})" if var.unit else "")
+    subtitle = palette.SCHEMES[scheme].short
+    if scheme != "mss":
+        subtitle += f", {len(classes.labels)} Klassen"
+    if _is_share(result, var):
+        subtitle += " · " + palette.reach_scheme_note(result.population.plural)
+    else:
+        subtitle += " · dunkler = mehr Bedarf"
+    min_inh = format_number(result.min_inhabitants)
+    if var.key == STATUS:
+        no_class_text = f"{NOT_CLASSIFIED} (unter {min_inh} EW)"
+    elif _is_share(result, var):
+        no_class_text = "kein Wert"
+    else:
+        no_class_text = f"{NOT_CLASSIFIED} (unter {min_inh} EW oder ohne Wert)"
+    note = result.population.note
+    if chain is not None:  # the chain map's own legend texts
+        subtitle, no_class_text = chain_map.subtitle(chain), chain_map.NO_CLASS_TEXT
+        note = " ".join(n for n in (chain_map.note(chain), note) if n)
+    if layer is not None:  # the change layers' own legend texts
+        title, subtitle, no_class_text = layer.title, layer.subtitle, layer.no_class_text
+        note = " ".join(n for n in (layer.note, note) if n)
+    return title, subtitle, no_class_text, note
+
+
+def _class_rows(classes: Classes, grid: str) -> list[str]:
+    """The legend rows of the classes: one per class, or ``grid`` (the Gesamtindex's 4 × 3 table) instead."""
+    if grid:
+        return [grid]
+    return [f"<div class='pa-lr'><span class='pa-sw' style='background:{color}'></span>"
+            f"<span>{esc(label)} <span class='pa-n'>({count})</span></span></div>"
+            for label, color, count in zip(classes.labels, classes.colors, classes.counts, strict=True)]
+
+
 def _legend(
     *, title: str, subtitle: str, classes: Classes, gap: str,
     offers: list[tuple[str, str, int]], reach: list[tuple[str, str]], no_class_count: int, no_class_text: str,
-    note: str = "", hidden_count: int = 0, protection_note: bool = False, schools: str = "",
+    note: str = "", hidden_count: int = 0, protection_note: bool = False, schools: str = "", grid: str = "",
 ) -> str:
     rows = [f"<div class='pa-lt'>{esc(title)}</div>", f"<div class='pa-ls'>{esc(subtitle)}</div>"]
-    for label, color, count in zip(classes.labels, classes.colors, classes.counts, strict=True):
-        rows.append(
-            f"<div class='pa-lr'><span class='pa-sw' style='background:{color}'></span>"
-            f"<span>{esc(label)} <span class='pa-n'>({count})</span></span></div>"
-        )
+    rows += _class_rows(classes, grid)
     if no_class_count:
         rows.append(
             f"<div class='pa-lr'><span class='pa-sw' style='background:{NO_CLASS_COLOR}'></span>"
@@ -443,6 +495,7 @@ def map_data(
     gap_type: str | None = None,
     labels: bool = True,
     simplify_m: float = SIMPLIFY_M,
+    change: dynamics_map.ChangeChoice | None = None,
 ) -> dict:
     """Everything the map script draws, as JSON-ready data; every user text in it is already HTML-escaped.
 
@@ -472,6 +525,9 @@ def map_data(
         Show district names on the map.
     simplify_m
         Display simplification tolerance in metres.
+    change
+        Indicator and years of the change map (``variable`` :data:`~.dynamics_map.CHANGE`; default
+        :func:`~.dynamics_map.default_change`).
 
     Returns
     -------
@@ -491,7 +547,13 @@ def map_data(
     d = result.districts
     codes = district_codes(result)
     chain = chain_map.chain_of(result, dataset) if var.key == CHAIN_MISSING else None
-    classes = classify(result, var, scheme=scheme, k=k, codes=codes) if chain is None else _chain_classes(chain)
+    layer = dynamics_map.layer(result, dataset, var.key, codes=codes, change=change) if (
+        var.key in dynamics_map.LABELS) else None
+    if layer is not None:
+        classes = _layer_classes(layer)
+    else:
+        classes = classify(result, var, scheme=scheme, k=k, codes=codes) if chain is None else _chain_classes(chain)
+    attention = layer.attention if layer is not None and layer.attention is not None else None
     row_codes = codes.to_dict("index")
     geometry = display_geometry(d, tolerance_m=simplify_m)
     n_gaps = gap_counts(result, gap_types)
@@ -541,8 +603,10 @@ def map_data(
                     "fill": classes.color_of(int(classes.classes[i])),
                     "gap": bool(n_gaps[i]),
                     "gaps": int(n_gaps[i]),
+                    "attention": bool(attention[i]) if attention is not None else False,
                     "tip": _district_tip(row, row_codes[idx], result, short_names, var)
-                    + (chain_map.tip_line(chain, i) if chain is not None else ""),
+                    + (chain_map.tip_line(chain, i) if chain is not None else "")
+                    + (layer.tips[i] if layer is not None else ""),
                 },
             }
         )
@@ -554,31 +618,10 @@ def map_data(
     order = np.lexsort((-d.geometry.area.to_numpy(), ~in_need, n_gaps == 0))
     label_rows = [label_rows[i] for i in order]
 
-    year = result.year
-    if var.key == STATUS:
-        title = f"Sozialstatus {year} (Statusindex)"
-    else:
-        title = f"{var.label} {year}" + (f" ({var.unit})" if var.unit else "")
-    subtitle = palette.SCHEMES[scheme].short
-    if scheme != "mss":
-        subtitle += f", {len(classes.labels)} Klassen"
-    if _is_share(result, var):
-        subtitle += " · " + palette.reach_scheme_note(result.population.plural)
-    else:
-        subtitle += " · dunkler = mehr Bedarf"
+    title, subtitle, no_class_text, note = _legend_texts(result, var, scheme, classes, chain, layer)
     no_class = int((classes.classes == -1).sum())
-    min_inh = format_number(result.min_inhabitants)
-    if var.key == STATUS:
-        no_class_text = f"{NOT_CLASSIFIED} (unter {min_inh} EW)"
-    elif _is_share(result, var):
-        no_class_text = "kein Wert"
-    else:
-        no_class_text = f"{NOT_CLASSIFIED} (unter {min_inh} EW oder ohne Wert)"
-    note = result.population.note
-    if chain is not None:  # the chain map's own legend texts
-        subtitle, no_class_text = chain_map.subtitle(chain), chain_map.NO_CLASS_TEXT
-        note = " ".join(n for n in (chain_map.note(chain), note) if n)
-    gap_legend = _gap_legend(result, dataset, gap_type, gap_types, n_gaps) if gap_types else ""
+    gap_legend = (layer.attention_legend if layer is not None else "") + (
+        _gap_legend(result, dataset, gap_type, gap_types, n_gaps) if gap_types else "")
     legend = _legend(
         title=title, subtitle=subtitle, classes=classes, gap=gap_legend,
         offers=[(types[t]["icon"], info.names.plural, types[t]["count"]) for t, info in infos.items()],
@@ -590,6 +633,7 @@ def map_data(
         note=note,
         schools=schools["legend"] if schools else "",
         hidden_count=int((classes.classes == HIDDEN_CLASS).sum()), protection_note=bool((codes != "").any(axis=None)),
+        grid=layer.grid if layer is not None else "",
     )
     minx, miny, maxx, maxy = geometry.total_bounds
     return {
@@ -602,6 +646,8 @@ def map_data(
         "schools": schools,
         "reach": bool(reach),
         "gap_label": esc(f"Versorgungslücken: {gap_name(dataset, gap_type)}") if gap_types else None,
+        "attention_label": esc(dynamics_map.ATTENTION_LABEL) if attention is not None else None,
+        "attention_color": palette.ATTENTION_COLOR,
         "legend": legend,
         "stamp": esc(settings.SYNTHETIC_STAMP) if dataset.synthetic else None,
         "bounds": [[round(float(miny), 6), round(float(minx), 6)], [round(float(maxy), 6), round(float(maxx), 6)]],
