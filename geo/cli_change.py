@@ -55,7 +55,10 @@ def _over_time(args: argparse.Namespace):
     version_a, version_b = args.versions
     if version_a == version_b:
         raise DataError("Bitte zwei verschiedene Versionen angeben.")
-    sides = [_analysable(dataset_with_versions(workspace, {args.layer: v})) for v in args.versions]
+    sides = [dataset_with_versions(workspace, {args.layer: v}) for v in args.versions]
+    if sides[0].missing_layers:
+        _analysable(sides[0])  # raises, naming what A lacks
+    _analysable(sides[1])  # the same for B, and names the types without offers (once)
     _say_used(workspace, sides[1])
     label = store.LAYER_LABELS[args.layer]
     return between_versions(*sides, params, labels=(f"{label} v{version_a}", f"{label} v{version_b}"))

@@ -281,8 +281,9 @@ def test_cli_change_between_versions_prints_the_headline_and_the_newly_served(ci
     assert "  Versorgungslücken: 1 → 0 (neu versorgt 1, neue Lücken 0)" in lines
     assert "  neu versorgt: 02 Südpark" in lines
     table = out.read_text(encoding="utf-8-sig").splitlines()
-    assert table[0] == ("Sozialraum;Sozialraum-Nr.;Angebotsart;Statusklasse;Angebote v1: in Reichweite (%);Angebote v2: "
-                        "in Reichweite (%);Veränderung (Prozentpunkte);Veränderung (Personen);Versorgungslücke")
+    assert table[0] == ("Sozialraum;Sozialraum-Nr.;Angebotsart;Statusklasse;Angebote v1: in Reichweite (%);"
+                        "Angebote v2: in Reichweite (%);Veränderung (Prozentpunkte);Veränderung (Personen);"
+                        "Versorgungslücke")
     # every district, the newly served first
     assert table[1:] == ["Südpark;02;FGZ;Status niedrig;20;100;80;44;neu versorgt",
                          "Altstadt;01;FGZ;Status mittel;100;100;0;0;keine Lücke",
