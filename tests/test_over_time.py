@@ -35,7 +35,7 @@ from geo.district_ids import pair_district_ids
 from geo.render import change_tables
 from geo.store import Workspace
 from geo.store.versions import dataset_with_versions
-from tests.conftest import xy
+from tests.conftest import SHARED_DATA, xy
 
 PARAMS = Params(radii={"fgz": 800.0})
 NAMES = {"fgz": "FGZ"}
@@ -318,3 +318,35 @@ def test_cli_change_between_years_of_the_demo(capsys):
         main(["change"])  # --years or --versions is required
     assert main(["change", "--layer", "offers", "--versions", "1", "2"]) == 2
     assert "Die Demo Musterstadt hat keine gespeicherten Datenstände" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------------ real boundaries
+
+VG5000 = SHARED_DATA / "vg5000" / "VG5000_GEM.shp"
+
+
+@pytest.mark.skipif(not VG5000.is_file(), reason=f"Echte Daten fehlen: {VG5000} (../shared/data neben dem Repository)")
+def test_real_municipal_boundaries_of_kreis_unna():
+    """The ten municipalities of Kreis Unna (VG5000, Gauß-Krüger zone 3) stored again, and then re-cut."""
+    gem = gpd.read_file(VG5000, engine="pyogrio")
+    kreis = gem[gem["AGS"].str.startswith("05978")][["AGS", "GEN", "geometry"]].dissolve("AGS", as_index=False)
+    kreis = kreis.rename(columns={"AGS": settings.DISTRICT_ID, "GEN": settings.DISTRICT_NAME})
+    assert kreis.crs.to_epsg() == 31467 and len(kreis) == 10
+    # delivered again in UTM 32N, the AGS as Excel leaves them (no leading zero), simplified by 10 m: the same
+    again = kreis.to_crs(settings.METRIC_CRS)
+    again[settings.DISTRICT_ID] = again[settings.DISTRICT_ID].str.lstrip("0")
+    again["geometry"] = again.geometry.simplify(10.0)
+    change = layer_boundaries(kreis, again)
+    assert not change.changed and change.renamed["5978020"] == "05978020" and len(change.renamed) == 10
+    # Bergkamen's land within 800 m of Kamen goes to Kamen: both re-cut, the other eight unchanged
+    by_id = kreis.set_index(settings.DISTRICT_ID).geometry
+    moved = by_id["05978004"].intersection(by_id["05978020"].buffer(800.0))
+    recut = kreis.copy()
+    recut.loc[recut[settings.DISTRICT_ID] == "05978020", "geometry"] = by_id["05978020"].union(moved)
+    recut.loc[recut[settings.DISTRICT_ID] == "05978004", "geometry"] = by_id["05978004"].difference(moved)
+    assert moved.area / by_id["05978004"].area > 0.01
+    change = layer_boundaries(kreis, recut)
+    assert change.recut == ("05978004", "05978020") and not change.only_a and not change.only_b
+    assert change.message("Gemeinden v1", "Gemeinden v2").startswith(
+        "Die Sozialraumgrenzen haben sich zwischen Gemeinden v1 und Gemeinden v2 geändert: 2 Sozialräume neu "
+        "zugeschnitten (05978004 Bergkamen, 05978020 Kamen).")
