@@ -67,6 +67,10 @@ def test_two_years_where_the_change_is_known(two_years):
     assert row["reached_before"] == pytest.approx((90 + 0.2 * 160 + 80) * 4 / 18)
     assert row["reached_after"] == pytest.approx((100 + 0.2 * 250 + 80) * 4 / 18)
     assert (row["gaps_before"], row["gaps_after"], row["gaps_closed"], row["gaps_opened"]) == (0, 1, 0, 1)
+    # in districts in need, each year's own: C (all 80 in reach) in 2023, B (20 % of 250) in 2024
+    assert row["in_need_before"] == pytest.approx(80 * 4 / 18)
+    assert row["in_need_after"] == pytest.approx(0.2 * 250 * 4 / 18)
+    assert row["in_need_change"] == pytest.approx((0.2 * 250 - 80) * 4 / 18)
     assert change_tables.headlines(ot, NAMES) == [
         ("FGZ", "+6 Kinder von 6 bis unter 10 Jahren in Reichweite, 1 neue Versorgungslücke")]
     table = change_tables.district_table(ot, NAMES)
