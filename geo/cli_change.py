@@ -29,7 +29,8 @@ def add_change_command(sub, workspace_help: str) -> None:
     what.add_argument("--years", nargs=2, type=int, metavar=("JAHR_A", "JAHR_B"), help="zwei Indikatorjahre")
     what.add_argument("--versions", nargs=2, type=int, metavar=("VERSION_A", "VERSION_B"),
                       help="zwei Versionen der Ebene --layer (siehe Seite „Verlauf“)")
-    p.add_argument("--layer", choices=list(LAYERS), help="Ebene der Versionen, z. B. offers (Angebote)")
+    p.add_argument("--layer", choices=[la for la in LAYERS if la != "scenarios"],  # the Bestand's layers
+                   help="Ebene der Versionen, z. B. offers (Angebote)")
     p.add_argument("--workspace", help=workspace_help)
     p.add_argument("--year", type=int, help="--versions: Indikatorjahr (Standard: das letzte beider Stände)")
     p.add_argument("--radius", action="append", metavar="ART=METER", help="z. B. --radius fgz=800")
