@@ -23,7 +23,7 @@ KEY: Final[str] = "ws_scenario"
 BESTAND: Final[str] = ""
 #: Page titles (:data:`app_pages._shared.PAGES`) that always work on the real data, whatever is chosen.
 REAL_DATA_PAGES: Final[frozenset[str]] = frozenset(
-    {"Daten", "Indikatoren", "Angebotsarten", "Verlauf", "Szenarien", "Standorte"})
+    {"Daten", "Indikatoren", "Angebotsarten", "Verlauf", "Szenarien", "Standorte", "Entwicklung"})
 
 
 def label(name: str) -> str:

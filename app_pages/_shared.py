@@ -59,6 +59,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("app_pages/2_Analyse.py", "Analyse", ":material/table_chart:"),
     ("app_pages/11_Standorte.py", "Standorte", ":material/add_location:"),
     ("app_pages/12_Szenarien.py", "Szenarien", ":material/compare:"),
+    ("app_pages/13_Entwicklung.py", "Entwicklung", ":material/timeline:"),
     ("app_pages/10_Grundschulen.py", "Grundschulen", ":material/school:"),
     ("app_pages/8_Steckbrief.py", "Steckbrief", ":material/id_card:"),
     ("app_pages/3_Daten.py", "Daten", ":material/upload_file:"),

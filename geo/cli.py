@@ -650,6 +650,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int)
     p.add_argument("--radius", action="append", metavar="ART=METER", help="z. B. --radius fgz=800")
     p.set_defaults(func=_cmd_scenario)
+    from geo.cli_change import add_change_command  # its own module: this one is at its size limit
+    add_change_command(sub, workspace_help)
     return parser
 
 

@@ -30,6 +30,9 @@ ATTENTION_RULE: tuple[tuple[str, str | None], ...] = (
 MIN_COUNT_SHOWN: int = 3
 #: A district in need is a gap for an offer type when less than this share of its children is within reach.
 GAP_MAX_SHARE_IN_REACH: float = 0.5
+#: Two data versions show the same Sozialraum when its polygons differ by less than this share of its area
+#: (symmetric difference; digitising and reprojection noise); more is a re-cut that a comparison refuses.
+BOUNDARY_CHANGE_TOLERANCE: float = 0.01
 #: An offer farther than this from every district is an error (a typo or another city's file); nearer but outside,
 #: a warning (a clinic in the neighbouring town may be meant).
 MAX_DISTANCE_OUTSIDE_M: float = 5_000.0

@@ -58,7 +58,8 @@ def test_key_figures_and_the_headline(pair):
     # A: 22.2 + 0.2 × 55.6 + 17.8 = 51.1; B: 22.2 + 55.6 + 17.8 = 95.6; in need only B: 11.1 → 55.6
     assert (row["A: in Reichweite"], row["B: in Reichweite"], row["Veränderung"]) == (51, 96, "+44")
     assert (row["A: davon hoher Bedarf"], row["B: davon hoher Bedarf"]) == (11, 56)
-    assert (row["A: Versorgungslücken"], row["B: Versorgungslücken"], row["geschlossen"], row["neu"]) == (1, 0, 1, 0)
+    assert (row["A: Versorgungslücken"], row["B: Versorgungslücken"], row["neu versorgt"], row["neue Lücken"]) == \
+        (1, 0, 1, 0)
     assert row["nicht ausgewiesen"] == 0 and row["Zielgruppe"] == "Kinder von 6 bis unter 10 Jahren"
     assert headline(comparison, "fgz", cmp.target_words(ra, rb, "fgz")) == \
         "+44 Kinder von 6 bis unter 10 Jahren in Reichweite, 1 Versorgungslücke geschlossen"
@@ -74,7 +75,7 @@ def test_district_changes_name_the_closed_gap(pair):
     row = table.iloc[0]
     assert (row["Sozialraum-Nr."], row["A: in Reichweite (%)"], row["B: in Reichweite (%)"]) == ("02", 20, 100)
     assert (row["Veränderung (Prozentpunkte)"], row["Veränderung (Personen)"], row["Versorgungslücke"]) == \
-        ("+80", "+44", "geschlossen")
+        ("+80", "+44", "neu versorgt")
     assert len(cmp.district_changes(compare(ra, rb), ra, rb, NAMES, only_changed=False)) == 3
 
 
@@ -175,7 +176,7 @@ def test_closing_every_offer_shows_the_gap_in_b(pair):
     side_b = compare_data(ra, rc, base, closed, "fgz", changes, side="b", names=("Bestand", "Plan"))
     assert [f["properties"]["gap"] for f in side_b["districts"]["features"]] == [False, True, False]
     row = cmp.key_figure_table(comparison, ra, rc, NAMES).iloc[0]
-    assert (row["A: in Reichweite"], row["B: in Reichweite"], row["geschlossen"], row["neu"]) == (51, 0, 0, 0)
+    assert (row["A: in Reichweite"], row["B: in Reichweite"], row["neu versorgt"], row["neue Lücken"]) == (51, 0, 0, 0)
     assert headline(comparison, "fgz", cmp.target_words(ra, rc, "fgz")) == \
         "\u221251 Kinder von 6 bis unter 10 Jahren in Reichweite, keine Versorgungslücke geschlossen"
 

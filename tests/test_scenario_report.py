@@ -159,8 +159,8 @@ def test_the_key_figures_are_those_of_analyse(demo_case):
         value = d.loc[d[settings.DISTRICT_NAME] == name, column("share_in_reach", fgz)].iloc[0]
         return f"{round(100 * float(value))} %"
 
-    for name, status, change in (("Buchenhain", "sehr niedrig", "geschlossen"), ("Eichkamp", "niedrig", "geschlossen"),
-                                 ("Lohfeld", "sehr niedrig", "neu im Szenario")):
+    for name, status, change in (("Buchenhain", "sehr niedrig", "neu versorgt"),
+                                 ("Eichkamp", "niedrig", "neu versorgt"), ("Lohfeld", "sehr niedrig", "neue Lücke")):
         row = f"{name} {status} FGZ {share(before, name)} {share(after, name)} {change}"
         assert row.replace(" ", "") in page.replace(" ", "").replace("\u00a0", ""), row
     assert (share(before, "Eichkamp"), share(after, "Lohfeld")) == ("0 %", "15 %")

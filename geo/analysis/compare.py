@@ -1,4 +1,4 @@
-"""Compare two analyses (the status quo and a scenario, or two scenarios) of the same districts and year.
+"""Compare two analyses of the same districts: the status quo and a scenario, two scenarios, two years or versions.
 
 Data protection (:mod:`geo.analysis.protect`): the key figures are totals under rule 6, summed over the districts
 whose share in reach is shown in both analyses (the number left out is given); the district table carries the
@@ -46,7 +46,8 @@ class Comparison:
     key_figures
         One row per offer type of either result (:data:`KEY_FIGURE_COLUMNS`): ``reached_before``,
         ``reached_after``, ``reached_change`` (people of the type's target group in reach, summed over the
-        districts shown in both analyses), the same for the districts in need (``in_need_*``), ``gaps_before``,
+        districts shown in both analyses), the same for the districts in need (``in_need_*``, each analysis' own:
+        two years may differ in which districts are in need), ``gaps_before``,
         ``gaps_after``, ``gaps_closed``, ``gaps_opened`` (districts), ``left_out`` (districts left out of the
         sums because a share is not shown, data protection rule 6). A type one analysis has no offer of (a
         scenario adding the first Familienbüro, or closing every one) counts there as no one in reach and a gap in
@@ -177,6 +178,8 @@ def compare(
     if (order < 0).any() or len(order) != len(variant.districts):
         raise ValueError("compare() needs two analyses of the same districts")
     in_need = base.districts["status_class"].isin(IN_NEED_CLASSES).to_numpy()
+    # each side's own need (two years differ in it; a scenario and its Bestand do not)
+    in_need_after = variant.districts["status_class"].isin(IN_NEED_CLASSES).to_numpy()[order]
     names = base.districts[settings.DISTRICT_NAME].astype("str").to_numpy() \
         if settings.DISTRICT_NAME in base.districts else ids
     # a scenario adding the first offers of a type, or closing all: there no one in reach
@@ -191,7 +194,8 @@ def compare(
         figures.append({
             settings.OFFER_TYPE: offer_type, "reached_before": before[shown].sum(), "reached_after": after[shown].sum(),
             "reached_change": (after - before)[shown].sum(), "in_need_before": before[shown & in_need].sum(),
-            "in_need_after": after[shown & in_need].sum(), "in_need_change": (after - before)[shown & in_need].sum(),
+            "in_need_after": after[shown & in_need_after].sum(),
+            "in_need_change": after[shown & in_need_after].sum() - before[shown & in_need].sum(),
             "gaps_before": int(a.gap.sum()), "gaps_after": int(b.gap.sum()),
             "gaps_closed": int((a.gap & ~b.gap).sum()), "gaps_opened": int((~a.gap & b.gap).sum()),
             "left_out": int(hidden.sum()),

@@ -14,6 +14,7 @@ import pandas as pd
 
 from geo import catalog, settings
 from geo._errors import Report
+from geo.district_ids import match_district_ids as _match_district_ids
 from geo.ingest import definitions
 from geo.ingest.age_bands import CHILDREN_BAND, AgeColumns, children_parts, find_age_columns
 from geo.ingest.columns import (
@@ -44,28 +45,6 @@ MAX_COUNT: Final[int] = 100_000_000
 LOOSE_IDS_MAX_UNMATCHED: Final[float] = 0.1
 #: ``column_map`` targets of age band counts: ``age_0_3`` (from 0 to under 3), ``age_65_plus``.
 _AGE_TARGET: Final[re.Pattern[str]] = re.compile(rf"{settings.AGE_PREFIX}\d+_(?:\d+|plus)")
-
-
-def _numeric_id(ids: pd.Series) -> pd.Series:
-    """``"0101"`` and ``"101"`` → ``"101"``; ids that are not all digits stay as they are."""
-    digits = ids.str.fullmatch(r"\d+").fillna(False).astype(bool)
-    stripped = ids.str.lstrip("0").mask(lambda s: s == "", "0")
-    return ids.mask(digits, stripped)
-
-
-def _match_district_ids(ids: pd.Series, known: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Map file ids onto district ids: exactly, else ignoring leading zeros where that is unambiguous.
-
-    Returns the matched district ids (NaN where none) and a mask of rows matched only by the loose rule.
-    """
-    known = known.astype("str")
-    exact = ids.isin(set(known))
-    loose_known = _numeric_id(known)
-    unique = loose_known[~loose_known.duplicated(keep=False)]
-    loose_map = dict(zip(unique, known[unique.index], strict=True))
-    loose = _numeric_id(ids).map(loose_map)
-    matched = ids.where(exact, loose)
-    return matched, (~exact & loose.notna())
 
 
 @dataclass(frozen=True)

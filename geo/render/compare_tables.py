@@ -27,9 +27,11 @@ from geo.render import reach_words
 CHANGE_TEXT: Final[dict[str, str]] = {
     "new": "neu", "closed": "geschlossen", "moved": "verlegt", "capacity": "Kapazität geändert",
 }
-#: How a district's gap changes from A to B → German word.
+#: The fate of a district's gap from A to B, (gap in A, gap in B) → German words: one wording for scenarios, site
+#: suggestions and the change over time (tables, map tooltips).
 GAP_TEXT: Final[dict[tuple[bool, bool], str]] = {
-    (True, False): "geschlossen", (False, True): "neu", (True, True): "weiterhin", (False, False): "",
+    (True, False): "neu versorgt", (False, True): "neue Lücke", (True, True): "weiterhin Lücke",
+    (False, False): "keine Lücke",
 }
 #: Moves shorter than this (metres) are no move (rounding of stored coordinates).
 MOVE_TOLERANCE_M: Final[float] = 0.5
@@ -134,8 +136,8 @@ def key_figure_table(comparison: Comparison, result_a: Result, result_b: Result,
     """Per offer type: people in reach in A and B, the change, the same in districts in need, and the gaps.
 
     Columns: target group, people in reach in A, B and the change, the same in districts in need, gaps in A and B,
-    closed and new gaps, and the districts left out of the sums (protected in A or B); the figures are
-    :attr:`Comparison.key_figures`.
+    the districts "neu versorgt" (gap closed) and the "neue Lücken", and the districts left out of the sums
+    (protected in A or B); the figures are :attr:`Comparison.key_figures`.
     """
     rows = []
     for _, row in comparison.key_figures.iterrows():
@@ -148,7 +150,7 @@ def key_figure_table(comparison: Comparison, result_a: Result, result_b: Result,
             "A: davon hoher Bedarf": round(row["in_need_before"]), "B: davon hoher Bedarf": round(row["in_need_after"]),
             "Veränderung (hoher Bedarf)": signed_count(row["in_need_change"]),
             "A: Versorgungslücken": int(row["gaps_before"]), "B: Versorgungslücken": int(row["gaps_after"]),
-            "geschlossen": int(row["gaps_closed"]), "neu": int(row["gaps_opened"]),
+            "neu versorgt": int(row["gaps_closed"]), "neue Lücken": int(row["gaps_opened"]),
             "nicht ausgewiesen": int(row["left_out"]),
         })
     return pd.DataFrame(rows)
@@ -165,7 +167,7 @@ def district_changes(comparison: Comparison, result_a: Result, result_b: Result,
                      *, only_changed: bool = True) -> pd.DataFrame:
     """Per district and offer type the share in reach in A and B, the change and the gap's fate.
 
-    The gap's fate: geschlossen, neu, weiterhin; ``only_changed``: rows whose share or gap changed. Closed gaps
+    The gap's fate: :data:`GAP_TEXT`; ``only_changed``: rows whose share or gap changed. Closed gaps
     first, then new ones, then the largest changes.
     """
     d = result_a.districts

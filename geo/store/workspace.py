@@ -12,27 +12,24 @@ from typing import Final
 
 import pandas as pd
 
-from geo import catalog, settings
+from geo import settings
 from geo._errors import DataError, VersionConflict
 from geo.dataset import Dataset
 from geo.store.listing import history_table, log_table
 from geo.store.payload import (
-    DISTRICT_COLUMNS,
     FORMATS,
     GEO_LAYERS,
     LAYER_LABELS,
     LAYERS,
-    OFFER_COLUMNS,
     VersionInfo,
     check_layer,
     checksum,
     deserialize,
-    empty_geo,
-    empty_indicators,
     serialize,
     split,
     verified,
 )
+from geo.store.versions import dataset_with_versions
 
 #: File name of the workspace database inside the workspace folder.
 DB_NAME: Final[str] = "arbeitsbereich.sqlite"
@@ -634,45 +631,9 @@ class Workspace:
         Indicator definitions are the workspace's own (layer ``definitions``); a workspace stored before
         they were kept gets the built-in definitions of the indicator columns it has. Offer types and life
         phases are the workspace's own (layers ``offer_types``, ``phases``) once edited, else the built-in ones.
+        Other stored versions of some layers: :func:`geo.store.versions.dataset_with_versions`.
         """
-        with self._read() as conn:
-            active = {} if conn is None else self._active(conn)
-            payloads = {layer: self._payload(conn, info) for layer, info in active.items()}
-            meta = {} if conn is None else self._read_meta(conn)
-        frames = {layer: deserialize(layer, payload) for layer, payload in payloads.items()}
-        indicators = frames.get("indicators", empty_indicators())
-        if "definitions" in frames:
-            definitions = catalog.definitions_from_table(frames["definitions"])
-        else:
-            builtin = catalog.read_indicator_definitions()
-            definitions = builtin[builtin.index.isin(indicators.columns)]
-        demo_copy = meta.get("origin") == "demo-copy"
-        name = meta.get("name") or self.path.name
-        # the scenarios are planning variants beside the data, not a source of them
-        stored = ", ".join(LAYER_LABELS[layer] for layer in active if layer != "scenarios") or "noch keine"
-        source = f"{name}: eigene Daten ({stored})"
-        if demo_copy:
-            source = f"{name}: Übungskopie der Demo Musterstadt ({settings.SYNTHETIC_STAMP}; {stored})"
-        return Dataset(
-            districts=frames.get("districts", empty_geo(DISTRICT_COLUMNS)),
-            indicators=indicators,
-            offers=frames.get("offers", empty_geo(OFFER_COLUMNS)),
-            residents=frames.get("residents"),
-            offer_types=(catalog.offer_types_from_table(frames["offer_types"]) if "offer_types" in frames
-                         else catalog.read_offer_types()),
-            indicator_definitions=definitions,
-            phases=catalog.phases_from_table(frames["phases"]) if "phases" in frames else catalog.read_phases(),
-            sozialindex=frames.get("sozialindex"),
-            catchments=frames.get("catchments"),
-            clinic_births=frames.get("clinic_births"),
-            scenarios=frames.get("scenarios"),
-            source=source,
-            synthetic=demo_copy,
-            versions={layer: info.label for layer, info in active.items()},
-            stored_versions={layer: info.version for layer, info in active.items()},
-            city=name,
-            workspace=self.path.name,
-        )
+        return dataset_with_versions(self, {})
 
     def check(self) -> list[str]:
         """Full consistency check; an empty list means the workspace is sound.

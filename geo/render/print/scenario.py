@@ -32,6 +32,7 @@ from geo.analysis.scenarios import ACTIONS, edits_of, names, scenario_dataset, s
 from geo.dataset import Dataset
 from geo.formatting import format_distance, format_number
 from geo.render import reach_words
+from geo.render.compare_tables import GAP_TEXT
 from geo.render.print.drawing import draw_legend, draw_map, legend_height
 from geo.render.print.kit import TextMeasure
 from geo.render.print.page import (
@@ -344,7 +345,7 @@ def gap_change_rows(ch: ScenarioChapter) -> list[list[str]]:
             cells.append([str(info.at[district, settings.DISTRICT_NAME]),
                           str(info.at[district, "status_class"]).replace("Status ", ""),
                           ch.base.type_labels(t).short, share_before, share_after,
-                          "geschlossen" if closing else "neu im Szenario"])
+                          GAP_TEXT[(closing, not closing)]])
         rows += sorted(cells, key=lambda row: (row[0].casefold(), row[2]))
     return rows
 

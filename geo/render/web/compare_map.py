@@ -65,11 +65,10 @@ def _tips(result_a: Result, offer_type: str, pairs: pd.DataFrame, gap_a, gap_b, 
         a, b = float(pairs["share_a"].iat[i]), float(pairs["share_b"].iat[i])
         change = "•" if not shown else (signed_points(100 * (b - a)) + " Prozentpunkte"
                                         if np.isfinite(a) and np.isfinite(b) else "–")
-        gap = GAP_TEXT[(bool(gap_a[i]), bool(gap_b[i]))]
         rows = [(f"A: {esc(names[0])}", _pct(a, shown)), (f"B: {esc(names[1])}", _pct(b, shown)),
                 ("Veränderung", esc(change))]
-        if gap:
-            rows.append(("Versorgungslücke", esc(gap)))
+        if gap_a[i] or gap_b[i]:
+            rows.append(("Versorgungslücke", esc(GAP_TEXT[(bool(gap_a[i]), bool(gap_b[i]))])))
         cells = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in rows)
         tips.append(f"<b>{esc(d[settings.DISTRICT_NAME].iat[i])}</b><div class='pa-muted'>Nr. "
                     f"{esc(d[settings.DISTRICT_ID].iat[i])} · {esc(d['status_class'].iat[i])}</div>"
@@ -139,7 +138,8 @@ def _legend(title: str, subtitle: str, labels: list[str], colors: list[str], cou
 
 
 def compare_data(result_a: Result, result_b: Result, dataset_a: Dataset, dataset_b: Dataset, offer_type: str,
-                 changes: pd.DataFrame, *, side: str, names: tuple[str, str], labels: bool = True) -> dict:
+                 changes: pd.DataFrame, *, side: str, names: tuple[str, str], labels: bool = True,
+                 note: str | None = None) -> dict:
     """The payload of one comparison map for ``offer_type``: ``side`` "a", "b" or "difference".
 
     Parameters
@@ -150,6 +150,9 @@ def compare_data(result_a: Result, result_b: Result, dataset_a: Dataset, dataset
         :func:`geo.render.compare_tables.offer_changes` of the two offers layers.
     names
         The names of A and B ("Bestand", the scenario's name) for tooltips and the legend.
+    note
+        The legend's last line; default: A, B and that B is a scenario. Comparisons over time name the period.
+        The titles give each side's indicator year ("2023 → 2024" on the difference map when they differ).
     """
     if side not in SIDES:
         raise ValueError(f"Unknown side {side!r}; use one of {SIDES}")
@@ -159,7 +162,7 @@ def compare_data(result_a: Result, result_b: Result, dataset_a: Dataset, dataset
     gap_a, gap_b = pairs["gap_a"].to_numpy(), pairs["gap_b"].to_numpy()
     target = target_words(result_a, result_b, offer_type)
     short = dataset_b.type_labels(offer_type).short
-    year = result_b.year
+    year = result_b.year if result_a.year == result_b.year else f"{result_a.year} \u2192 {result_b.year}"
     if side == "difference":
         fills, counts = _fills_change(100 * (pairs["share_b"] - pairs["share_a"]).to_numpy(), shown)
         legend_labels, legend_colors = list(palette.CHANGE_LABELS), list(palette.DIVERGING)
@@ -172,7 +175,8 @@ def compare_data(result_a: Result, result_b: Result, dataset_a: Dataset, dataset
         fills, counts = _fills_reach(share, shown)
         legend_labels, legend_colors = list(REACH_LABELS), reach_colors(len(REACH_BOUNDS) + 1)
         name = names[0] if side == "a" else names[1]
-        title = f"{'A' if side == 'a' else 'B'}: {name} – {target.plural} in Reichweite, {short} {year}"
+        title = (f"{'A' if side == 'a' else 'B'}: {name} – {target.plural} in Reichweite, {short} "
+                 f"{(result_a if side == 'a' else result_b).year}")
         subtitle = palette.reach_scheme_note(target.plural)
         gap = gap_a if side == "a" else gap_b
         gap_label = f"Versorgungslücken: {dataset_b.type_labels(offer_type).plural}"
@@ -186,7 +190,8 @@ def compare_data(result_a: Result, result_b: Result, dataset_a: Dataset, dataset
     label_xy = _label_points(d, dataset.offers)
     label_rows = [[float(label_xy[i, 0]), float(label_xy[i, 1]), esc(d[settings.DISTRICT_NAME].iat[i]),
                    bool(gap[i]), 0] for i in range(len(d))]
-    note = f"A: {names[0]} · B: {names[1]} · Szenario – kein Bestand, nur Planungsvariante"
+    if note is None:
+        note = f"A: {names[0]} · B: {names[1]} · Szenario – kein Bestand, nur Planungsvariante"
     legend = _legend(title, subtitle, legend_labels, legend_colors, counts, int((~shown).sum()), types, note)
     minx, miny, maxx, maxy = geometry.total_bounds
     return {
@@ -201,10 +206,10 @@ def compare_data(result_a: Result, result_b: Result, dataset_a: Dataset, dataset
 
 def compare_map(result_a: Result, result_b: Result, dataset_a: Dataset, dataset_b: Dataset, offer_type: str,
                 changes: pd.DataFrame, *, side: str, names: tuple[str, str], labels: bool = True,
-                static_url: str = STATIC_URL) -> folium.Map:
+                note: str | None = None, static_url: str = STATIC_URL) -> folium.Map:
     """One comparison map (:func:`compare_data`) as a folium map that loads only ``static/`` (no tiles)."""
     data = compare_data(result_a, result_b, dataset_a, dataset_b, offer_type, changes, side=side, names=names,
-                        labels=labels)
+                        labels=labels, note=note)
     (s, w), (n, e) = data["bounds"]
     m = OfflineMap(location=[(s + n) / 2, (w + e) / 2], zoom_start=12, tiles=None, static_url=static_url,
                    zoom_snap=0.25, zoom_delta=0.5, min_zoom=8, max_zoom=18)
