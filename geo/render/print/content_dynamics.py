@@ -105,8 +105,8 @@ def _method(b: _Base) -> str:
         f"{defs.at[k, 'label'] if k in defs.index else k} ×{format_number(w, 1)}" for k, w in info.weights.items())
     reasons = reason_summary(b.result)
     return (f"Dynamikindex (MSS): Veränderung {info.period} von {names}; z-standardisiert (positiv = "
-            f"Verschlechterung), gewichtet summiert, erneut standardisiert; positiv unter {MINUS}1, stabil {MINUS}1 bis +1, negativ über "
-            "+1" + (f"; ohne Dynamikklasse: {reasons}" if reasons else ""))
+            f"Verschlechterung), gewichtet summiert, erneut standardisiert; positiv unter {MINUS}1, stabil {MINUS}1 "
+            "bis +1, negativ über +1" + (f"; ohne Dynamikklasse: {reasons}" if reasons else ""))
 
 
 def _attention_section(result: Result, mask: np.ndarray, *, without_dynamics: bool = False) -> list[LegendSection]:
