@@ -13,7 +13,7 @@ import matplotlib as mpl
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from geo.analysis.dynamics import DYNAMIC_CLASSES, DYNAMIC_SIGNS
+from geo.analysis.dynamics import DYNAMIC_CLASSES, DYNAMIC_SIGNS, needs_attention
 from geo.analysis.need import STATUS_CLASSES
 from geo.render.palette import OVERALL_GRID
 from geo.render.print.kit import TextMeasure
@@ -47,7 +47,7 @@ def grid_size(grid: dict, measure: TextMeasure, width: float, fs: float, fontsca
     title_h = len(_title_lines(grid, measure, width, fs, fontscale)) * fs * 1.05 / 72 * 1.3
     if "note" in grid:
         return width, title_h + len(_note_lines(grid, measure, width, fs)) * fs / 72 * 1.3 + 0.2
-    return (LABEL_W + 3 * CELL_W) * fontscale + 0.05, title_h + (0.5 + 4 * CELL_H + 0.34) * fontscale
+    return (LABEL_W + 3 * CELL_W) * fontscale + 0.05, title_h + (0.5 + 4 * CELL_H + 0.5) * fontscale
 
 
 def draw_grid(fig: Figure, measure: TextMeasure, x: float, y_top: float, grid: dict, width: float, fs: float,
@@ -77,6 +77,11 @@ def draw_grid(fig: Figure, measure: TextMeasure, x: float, y_top: float, grid: d
             ax.add_patch(Rectangle((j, 3 - i), 1, 1, facecolor=colour, edgecolor="#ffffff", linewidth=1.0))
             ax.text(j + 0.5, 3.5 - i, str(grid["counts"][i][j]), ha="center", va="center", fontsize=fs * 0.95,
                     fontweight="bold", color="#ffffff" if is_dark(colour) else "#222222")
+    for i, status in enumerate(STATUS_CLASSES):  # the cells the attention rule marks, outlined as on the map
+        marked = needs_attention([status] * 3, list(DYNAMIC_CLASSES))
+        for j in [j for j in range(3) if marked[j]]:
+            ax.add_patch(Rectangle((j + 0.04, 3.04 - i), 0.92, 0.92, facecolor="none", edgecolor="#000000",
+                                   linewidth=1.6, zorder=3))
     ax.set_xlim(0, 3)
     ax.set_ylim(0, 4)
     ax.set_xticks([0.5, 1.5, 2.5], [f"{c}\n{DYNAMIC_SIGNS[c]}" for c in DYNAMIC_CLASSES], fontsize=fs * 0.85,
@@ -89,3 +94,5 @@ def draw_grid(fig: Figure, measure: TextMeasure, x: float, y_top: float, grid: d
     fig.text(x / W, (top + 0.02) / H, "Status", ha="left", va="bottom", fontsize=fs * 0.85, fontweight="bold")
     fig.text((x + lw) / W, (top - 4 * ch - 0.05) / H, "Dynamik → Lage verschlechtert sich", ha="left", va="top",
              fontsize=fs * 0.85, color="#333333")
+    fig.text(x / W, (top - 4 * ch - 0.05 - 0.17 * fontscale) / H, "Schwarz umrandet: besonderer Aufmerksamkeitsbedarf",
+             ha="left", va="top", fontsize=fs * 0.85, color="#333333")
