@@ -162,7 +162,8 @@ def test_contents_lists_every_page(demo_report):
     entries = _contents(data)
     plural = [dataset.offer_types.at[t, "plural"] for t in result.offer_types]
     assert [e[0] for e in entries] == ["Ergebnis auf einen Blick", "Bedarf: soziale Lage der Sozialräume",
-                                       "Soziale Lage und Dynamik", *(f"Reichweite: {p}" for p in plural), "Rangliste der Versorgungslücken",
+                                       "Soziale Lage und Dynamik", *(f"Reichweite: {p}" for p in plural),
+                                       "Rangliste der Versorgungslücken",
                                        "Präventionskette: fehlende Glieder", "Methoden und Einstellungen"]
     # contiguous from page 1 to the last page: no page is left out (the old list ended one page short)
     assert entries[0][1] == 1 and entries[-1][2] == len(reader.pages)
