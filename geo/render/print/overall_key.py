@@ -81,7 +81,7 @@ def draw_grid(fig: Figure, measure: TextMeasure, x: float, y_top: float, grid: d
         marked = needs_attention([status] * 3, list(DYNAMIC_CLASSES))
         for j in [j for j in range(3) if marked[j]]:
             ax.add_patch(Rectangle((j + 0.04, 3.04 - i), 0.92, 0.92, facecolor="none", edgecolor="#000000",
-                                   linewidth=1.6, zorder=3))
+                                   linewidth=1.6, zorder=3, clip_on=False))
     ax.set_xlim(0, 3)
     ax.set_ylim(0, 4)
     ax.set_xticks([0.5, 1.5, 2.5], [f"{c}\n{DYNAMIC_SIGNS[c]}" for c in DYNAMIC_CLASSES], fontsize=fs * 0.85,
