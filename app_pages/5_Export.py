@@ -20,6 +20,7 @@ from geo.export import (
     sidecar,
 )
 from geo.render.print import content, kit, ranking
+from geo.render.print.content_dynamics import DYNAMIC_KINDS, has_dynamics, no_dynamics_note
 from geo.render.print.scenario import scenario_chapters
 from geo.render.provenance import min_inhabitants
 
@@ -120,6 +121,9 @@ with st.container(border=True):
     options = ExportOptions(offer_type=offer_type, indicator=indicator, scheme=scheme, k=int(k), paper=paper,
                             orientation=orientation, dpi=int(dpi), labels=labels, export_date=export_date,
                             tiles=tiles)
+    if kind in DYNAMIC_KINDS and not has_dynamics(result):  # the map prints this note in place of its legend
+        st.info(f"{ui.md(no_dynamics_note(result))} Die Karte entsteht trotzdem, mit diesem Hinweis statt der "
+                "Legende der Dynamik.", icon=":material/info:")
     drawable = kind not in content.KINDS_NEEDING_TYPE or offer_type is not None
     if not drawable:
         st.warning("Diese Karte braucht eine analysierte Angebotsart; in den Daten gibt es keine.",
@@ -140,7 +144,9 @@ with st.container(border=True):
     st.markdown(
         "Ein PDF: Deckblatt mit der Karte der Versorgungslücken, der Liste der Sozialräume mit Lücke und den "
         "Kennzahlen; Karte des Bedarfs; je analysierter Angebotsart eine Seite mit Reichweite und "
-        "Versorgungslücken; die Rangliste; eine Methodenseite mit allen Einstellungen."
+        "Versorgungslücken; die Rangliste; eine Methodenseite mit allen Einstellungen. Mit zwei gespeicherten "
+        "Indikatorjahren dazu die Seite „Soziale Lage und Dynamik“: Karte des Gesamtindex, Zahl der Sozialräume je "
+        "Status und Dynamik und die Liste der Sozialräume mit besonderem Aufmerksamkeitsbedarf."
     )
     rankings = list(ranking.RANKINGS)
     report_ranking = st.radio(

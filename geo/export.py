@@ -60,6 +60,7 @@ from geo.render.provenance import (
 from geo.render.scenario_marks import mark_table, scenario_file_name
 from geo.render.tables import (
     column_descriptions,
+    dynamic_notes,
     german_csv_bytes,
     neutralise_formulas,
     neutralise_text,
@@ -268,7 +269,7 @@ def file_name(kind: str, fmt: str, result: Result, options: ExportOptions | None
     if kind in MAP_KINDS or kind == "html":
         if kind == "indicator":
             parts.append(options.indicator or "status_index")
-        if options.offer_type and kind not in ("status", "indicator"):
+        if options.offer_type and kind not in ("status", "indicator", "dynamik", "gesamtindex"):
             parts.append(options.offer_type)
     parts.append(str(result.year))
     if kind in MAP_KINDS and fmt in ("pdf", "png"):
@@ -408,6 +409,8 @@ def xlsx_bytes(dataset: Dataset, result: Result, options: ExportOptions | None =
         notes.loc[len(notes)] = ["Reichweite", "", result.population.note]
     for line in method_notes(dataset, result):  # target group and reach model in force per offer type
         notes.loc[len(notes)] = ["Reichweitenmodell", "", line]
+    for topic, line in dynamic_notes(result):  # the Dynamik's period, indicators and the attention rule
+        notes.loc[len(notes)] = [topic, "", line]
     explanations = pd.concat([explanations, notes], ignore_index=True)
     record = settings_record(dataset, result, export_date=options.export_date,
                              product=options.product("table", "xlsx"))

@@ -92,15 +92,17 @@ def small_report():
 def test_structure_and_page_numbers(demo_report):
     dataset, result, _, reader, pages = demo_report
     n = len(reader.pages)
-    # cover, need map, one page per analysed type, 1 ranking page (5 gaps), methods
-    assert n >= 2 + len(result.offer_types) + 2
+    # cover, need map, Soziale Lage und Dynamik (map and counts, attention list), one page per analysed type,
+    # 1 ranking page (5 gaps), methods
+    assert n >= 4 + len(result.offer_types) + 2
     for i, text in enumerate(pages, start=1):
         assert f"Seite {i} von {n}" in text
         assert "Quelle: Musterstadt – synthetische Beispieldaten, fiktiv" in text  # footer with source …
         assert "Export: 01.03.2025" in text  # … and date
         assert "synthetische Beispieldaten" in text
     assert pages[1].count("Bedarf: soziale Lage der Sozialräume") == 1
-    for offer_type, page in zip(result.offer_types, pages[2:], strict=False):
+    assert "Soziale Lage und Dynamik" in pages[2] and "Sozialräume mit besonderem Aufmerksamkeitsbedarf" in pages[3]
+    for offer_type, page in zip(result.offer_types, pages[4:], strict=False):
         assert f"{dataset.offer_types.at[offer_type, 'plural']}: Reichweite und Versorgungslücken" in page
     assert "Methoden und Einstellungen" in pages[-1] or "Methoden und Einstellungen" in pages[-2]
 
@@ -160,7 +162,8 @@ def test_contents_lists_every_page(demo_report):
     entries = _contents(data)
     plural = [dataset.offer_types.at[t, "plural"] for t in result.offer_types]
     assert [e[0] for e in entries] == ["Ergebnis auf einen Blick", "Bedarf: soziale Lage der Sozialräume",
-                                       *(f"Reichweite: {p}" for p in plural), "Rangliste der Versorgungslücken",
+                                       "Soziale Lage und Dynamik", *(f"Reichweite: {p}" for p in plural),
+                                       "Rangliste der Versorgungslücken",
                                        "Präventionskette: fehlende Glieder", "Methoden und Einstellungen"]
     # contiguous from page 1 to the last page: no page is left out (the old list ended one page short)
     assert entries[0][1] == 1 and entries[-1][2] == len(reader.pages)
@@ -170,6 +173,7 @@ def test_contents_lists_every_page(demo_report):
                "Methoden und Einstellungen": "Methoden und Einstellungen",
                "Präventionskette: fehlende Glieder": "Am häufigsten fehlt das Glied",
                "Bedarf: soziale Lage der Sozialräume": "Bedarf: soziale Lage der Sozialräume",
+               "Soziale Lage und Dynamik": "Sozialräume je Statusklasse und Dynamikklasse",
                **{f"Reichweite: {p}": f"{p}: Reichweite und Versorgungslücken" for p in plural}}
     for title, first, _ in entries:
         assert heading[title] in " ".join(pages[first - 1].split()), title
@@ -216,8 +220,8 @@ def test_ranking_options_give_exactly_the_expected_rows(demo_case):
     assert "Option „annex“" in annex_text and "Option „all“" in " ".join(" ".join(texts["all"]).split())
     assert "Nicht aufgeführt" not in " ".join(texts["all"])
     # the methods name each type's target group and reach model, the Präventionskette has its page; the more rows
-    # take two annex pages, and one more ranking page with "all"
-    assert (len(texts["gaps"]), len(texts["annex"]), len(texts["all"])) == (9, 11, 10)
+    # take two annex pages, and one more ranking page with "all"; two pages "Soziale Lage und Dynamik" in each
+    assert (len(texts["gaps"]), len(texts["annex"]), len(texts["all"])) == (11, 13, 12)
 
 
 def test_unknown_ranking_is_refused_in_german(demo_case):
@@ -342,4 +346,5 @@ def test_report_of_a_city_without_offers_yet(demo_case):
     assert "Wo fehlen präventive Angebote in Sozialräumen mit hohem Bedarf?" in cover
     assert "hoher Bedarf, keine Lücke (11)" in cover  # the map still shows the districts in need
     assert [e[0] for e in _contents(data)] == ["Ergebnis auf einen Blick", "Bedarf: soziale Lage der Sozialräume",
-                                               "Rangliste der Versorgungslücken", "Methoden und Einstellungen"]
+                                               "Soziale Lage und Dynamik", "Rangliste der Versorgungslücken",
+                                               "Methoden und Einstellungen"]

@@ -12,6 +12,7 @@ import pandas as pd
 
 from geo import catalog, settings
 from geo.analysis import Result
+from geo.analysis.dynamics import DYNAMIC_BOUNDS, attention_rule_text
 from geo.analysis.need import CLASS_BOUNDS, IN_NEED_CLASSES
 from geo.dataset import Dataset
 
@@ -179,6 +180,23 @@ def method_notes(dataset: Dataset, result: Result) -> list[str]:
     return lines
 
 
+def dynamics_record(result: Result) -> dict:
+    """The Dynamik behind an analysis (:mod:`geo.analysis.dynamics`) for the settings record.
+
+    The period ("2022–2024"; "" without a Dynamik index), the indicators and weights, the class bounds, the rule
+    for "besonderer Aufmerksamkeitsbedarf" (pairs and German text) and the analysis' note.
+    """
+    info = result.dynamics
+    record = {"attention_rule": [[s, d] for s, d in settings.ATTENTION_RULE],
+              "attention_rule_text": attention_rule_text()}
+    if info is None:
+        return record
+    return {**record, "computed": info.computed, "period": info.period if info.computed else "",
+            "year": int(info.year), "base_year": info.base_year,
+            "weights": {k: float(w) for k, w in info.weights.items()}, "ready_made": list(info.ready_made),
+            "class_bounds": list(DYNAMIC_BOUNDS), "note": info.note}
+
+
 def settings_record(
     dataset: Dataset, result: Result, *, export_date: date | None = None, product: dict | None = None
 ) -> dict:
@@ -208,6 +226,7 @@ def settings_record(
             "reach_models": {t: {"kind": m.kind, "description": m.description, "note": m.note}
                              for t, m in result.reach_models.items()},
             "crs": settings.METRIC_CRS,
+            "dynamics": dynamics_record(result),
         },
         "data": {
             "source": source_text(dataset),

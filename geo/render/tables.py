@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Final
 
 import numpy as np
 import pandas as pd
 
 from geo import catalog, settings
 from geo.analysis import Result, column
-from geo.analysis.dynamics import attention_rule_text
+from geo.analysis.dynamics import attention_rule_text, dynamic_key
 from geo.analysis.population import CHILDREN, Population, shown_counts
 from geo.analysis.protect import HIDDEN, SMALL, district_codes, protect_gaps
 from geo.formatting import format_distance, format_number
@@ -113,9 +115,45 @@ def _key(count_column: str) -> str:
 
 
 def _ascii_key(text: str) -> str:
-    table = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
-    cleaned = "".join(c if c.isalnum() else "_" for c in text.translate(table).lower())
+    """A GeoPackage field name from ``text``: lower-case ASCII letters, digits and ``_`` ("Größe ł" → "groesse_l")."""
+    table = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ł": "l",
+                           "Ł": "L", "ø": "o", "Ø": "O", "æ": "ae", "œ": "oe", "đ": "d", "ı": "i"})
+    plain = unicodedata.normalize("NFKD", str(text).translate(table)).encode("ascii", "ignore").decode("ascii")
+    cleaned = "".join(c if c.isalnum() else "_" for c in plain.lower())
     return "_".join(part for part in cleaned.split("_") if part)
+
+
+#: Field names the GeoPackage layer keeps for itself: GDAL's key and geometry, the protection note.
+RESERVED_KEYS: Final[frozenset[str]] = frozenset({"fid", "geom", "geometry", "datenschutz"})
+
+
+def _unique(cols: list[Column], user: frozenset[str] = frozenset()) -> list[Column]:
+    """``cols`` with unique headers and unique, non-empty, non-reserved field names not starting with a digit.
+
+    Indicator names come from a city's own table (their sources are ``user``): one may be called "Gesamtindex",
+    "FID" or "2024". The built-in columns keep their names; a user column whose header is taken gets
+    " (Indikator)", then " (2)" …, one whose field name is taken or reserved ``_2``, ``_3`` …, so no column
+    overwrites another in CSV, XLSX or GeoPackage.
+    """
+    labels: set[str] = set()
+    keys: set[str] = set(RESERVED_KEYS)
+    renamed: dict[int, Column] = {}
+    for i in sorted(range(len(cols)), key=lambda i: cols[i].source in user):  # built-in columns first
+        col = cols[i]
+        label, n = col.label, 1
+        while label in labels:
+            n += 1
+            label = f"{col.label} (Indikator)" if n == 2 and col.source in user else f"{col.label} ({n})"
+        base = col.key or "feld"
+        base = f"f_{base}" if base[0].isdigit() else base
+        key, n = base, 1
+        while key in keys:
+            n += 1
+            key = f"{base}_{n}"
+        labels.add(label)
+        keys.add(key)
+        renamed[i] = col if (label, key) == (col.label, col.key) else replace(col, label=label, key=key)
+    return [renamed[i] for i in range(len(cols))]
 
 
 def _indicator_keys(result: Result, definitions: pd.DataFrame | None) -> list[str]:
@@ -158,6 +196,9 @@ def result_columns(
             label, text = key, "Indikator"
         weight = (f"Gewicht im Statusindex {result.weights[key]:g}" if key in result.weights
                   else "nicht im Statusindex")
+        if result.dynamics is not None and key in result.dynamics.weights:
+            given = "gelieferte Veränderung, " if key in result.dynamics.ready_made else ""
+            weight += f"; {given}Gewicht im Dynamikindex {result.dynamics.weights[key]:g}"
         cols.append(Column(label, _ascii_key(key), f"{text}; {weight}", key, "number", 1))
     cols += [
         Column("Statusindex", "statusindex",
@@ -167,7 +208,7 @@ def result_columns(
                "Status hoch / mittel / niedrig / sehr niedrig; „nicht klassifiziert“ unter "
                f"{min_inhabitants(result)} Einwohnern", "status_class", "text"),
     ]
-    cols += dynamic_columns(result)
+    cols += dynamic_columns(result, indicator_definitions)
     for t in result.offer_types:
         s = short(t)
         radius = format_distance(result.radii[t])
@@ -188,16 +229,34 @@ def result_columns(
                    f"ja = Status niedrig/sehr niedrig und weniger als {100 * result.max_share_in_reach:.0f} % "
                    f"{p.genitive} in Reichweite", column("gap", t), "flag"),
         ]
-    return cols
+    return _unique(cols, frozenset(_indicator_keys(result, indicator_definitions)))
 
 
-def dynamic_columns(result: Result) -> list[Column]:
-    """The Dynamik and Gesamtindex columns (MSS, :mod:`geo.analysis.dynamics`); none without them."""
+def dynamic_columns(result: Result, indicator_definitions: pd.DataFrame | None = None) -> list[Column]:
+    """The Dynamik and Gesamtindex columns (MSS, :mod:`geo.analysis.dynamics`); none without them.
+
+    First the change of every computed dynamik indicator ("Veränderung SGB-II-Quote 2022–2024 (Prozentpunkte)";
+    a ready-made one is already an indicator column), then Dynamikindex, Dynamikklasse, Gesamtindex, its code, the
+    attention flag and why a district has no Dynamik class. Without a Dynamik index (e.g. one stored year) the
+    columns stay, empty or "nicht klassifiziert" with the reason, so that every year's file has the same fields.
+    """
     d, info = result.districts, result.dynamics
     if "dynamic_class" not in d or info is None:
         return []
     period = f"Veränderung {info.period}" if info.base_year is not None else f"gelieferte Veränderung {info.year}"
-    return [
+    cols = []
+    for key, weight in info.weights.items():
+        if key in info.ready_made or dynamic_key(key) not in d:
+            continue
+        label, unit = key, ""
+        if indicator_definitions is not None and key in indicator_definitions.index:
+            label, unit = str(indicator_definitions.at[key, "label"]), str(indicator_definitions.at[key, "unit"])
+        unit = "Prozentpunkte" if unit.strip() == "%" else unit.strip()
+        cols.append(Column(f"Veränderung {label} {info.period}" + (f" ({unit})" if unit else ""),
+                           f"dyn_{_ascii_key(key)}",
+                           f"Wert {info.year} minus Wert {info.base_year}; Gewicht im Dynamikindex {weight:g}; "
+                           "„•“ ohne Dynamikklasse", dynamic_key(key), "number", 1))
+    return cols + [
         Column("Dynamikindex", "dynamikindex",
                f"Standardisierter Index der Veränderung ({period}, MSS-Verfahren); positiv = Lage verschlechtert sich",
                "dynamic_index", "number", 2),
@@ -205,7 +264,7 @@ def dynamic_columns(result: Result) -> list[Column]:
                "positiv (unter −1) / stabil (−1 bis +1) / negativ (über +1, Lage verschlechtert sich); "
                "„nicht klassifiziert“ mit Begründung", "dynamic_class", "text"),
         Column("Gesamtindex", "gesamtindex", "Statusklasse × Dynamikklasse (MSS), z. B. „Status mittel, Dynamik "
-               "negativ“", "overall_class", "text"),
+               "negativ“; leer ohne beide Klassen", "overall_class", "text"),
         Column("Gesamtindex-Code", "gesamtindex_code", "Code des MSS: Status 1 (hoch) bis 4 (sehr niedrig), Dynamik "
                "+ / +/− / −", "overall_code", "text"),
         Column("Besonderer Aufmerksamkeitsbedarf", "aufmerksamkeitsbedarf",
@@ -213,6 +272,23 @@ def dynamic_columns(result: Result) -> list[Column]:
         Column("Dynamik: ohne Klasse, weil", "dynamik_begruendung",
                "Warum der Sozialraum keine Dynamikklasse hat (leer, wenn er eine hat)", "dynamic_reason", "text"),
     ]
+
+
+def dynamic_notes(result: Result) -> list[tuple[str, str]]:
+    """(topic, German text) for the notes of every table export: the Dynamik's period, the rule, what is missing."""
+    info = result.dynamics
+    if info is None:
+        return []
+    if info.computed:
+        given = f", davon geliefert: {', '.join(info.ready_made)}" if info.ready_made else ""
+        text = (f"Zeitraum {info.period}; Dynamikindex aus {len(info.weights)} Indikatoren "
+                f"({', '.join(f'{k} ×{w:g}' for k, w in info.weights.items())}{given}); Klassen positiv unter −1, "
+                "stabil −1 bis +1, negativ über +1.")
+        text = f"{text} {info.note}".strip()
+    else:
+        text = info.note or "Kein Dynamikindex für diese Analyse."
+    notes = [("Dynamik", text)]
+    return notes + [("Besonderer Aufmerksamkeitsbedarf", attention_rule_text())]
 
 
 def _values(result: Result, col: Column) -> pd.Series:

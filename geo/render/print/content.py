@@ -11,7 +11,6 @@ from dataclasses import dataclass, field, fields
 from functools import cached_property
 from typing import Final
 
-import geopandas as gpd
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
@@ -27,7 +26,6 @@ from geo.formatting import format_distance, format_number
 from geo.render import reach_words
 from geo.render.palette import (
     BIVARIATE_COLORS,
-    HIDDEN_COLOR,
     MARKERS,
     REACH_BOUNDS,
     REACH_LABELS,
@@ -37,11 +35,25 @@ from geo.render.palette import (
     reach_scheme_note,
     scheme_labels,
 )
+from geo.render.print.content_base import (  # re-exported: the parts of every map's content
+    EMPHASIS,
+    HIDDEN_STYLE,
+    NEUTRAL,
+    NO_VALUE_STYLE,
+    NOT_CLASSIFIED_STYLE,
+    LegendItem,
+    LegendSection,
+    MapContent,
+    OfferLayer,
+    Style,
+)
+from geo.render.print.content_dynamics import DYNAMIC_BUILDERS, DYNAMIC_KINDS
 from geo.render.print.kit import wrap_chars
 from geo.render.provenance import min_inhabitants
 
 KINDS: Final[dict[str, str]] = {
     "status": "Soziale Lage (Statusklassen)",
+    **DYNAMIC_KINDS,
     "indicator": "Einzelner Indikator",
     "offers": "Angebote mit Reichweite",
     "reach": "Reichweite einer Angebotsart",
@@ -62,76 +74,6 @@ GAP_COLORS: Final[list[str]] = ["#fb6a4a", "#cb181d", "#67000d"]
 GAP_HATCHES: Final[list[str | None]] = [None, "////", "xxxx"]
 #: Hatch colour (the patch edge) of gap districts: white reads on every red.
 GAP_EDGE: Final[str] = "#ffffff"
-NEUTRAL: Final[str] = "#f2f2f2"
-BORDER: Final[str] = "#8a8a8a"
-EMPHASIS: Final[str] = "#000000"
-
-
-@dataclass(frozen=True)
-class Style:
-    """How a district or legend patch is filled."""
-
-    face: str
-    edge: str = BORDER
-    hatch: str | None = None
-
-
-NOT_CLASSIFIED_STYLE = Style("#ffffff", "#9a9a9a", "/////")
-HIDDEN_STYLE = Style(HIDDEN_COLOR, "#9a9a9a", "xxxx")
-NO_VALUE_STYLE = Style("#e3e3e3")
-
-
-@dataclass(frozen=True)
-class LegendItem:
-    """One legend entry: a filled patch, a marker or a line."""
-
-    label: str
-    style: Style | None = None
-    marker: str | None = None
-    color: str = "#000000"
-    line: str | None = None
-    linewidth: float = 1.0
-    alpha: float = 1.0
-
-
-@dataclass(frozen=True)
-class LegendSection:
-    """A titled group of legend entries."""
-
-    title: str
-    items: list[LegendItem]
-
-
-@dataclass(frozen=True)
-class OfferLayer:
-    """Offers of one type as drawn: points, marker, colour, and optionally their reach area."""
-
-    offer_type: str
-    points: gpd.GeoDataFrame
-    marker: str
-    color: str
-    reach: object | None = None  # shapely geometry
-    reach_filled: bool = True
-
-
-@dataclass
-class MapContent:
-    """What one map shows; built by :func:`map_content`, drawn by :func:`draw_map` and :func:`draw_legend`."""
-
-    kind: str
-    title: str
-    method: str
-    styles: list[Style]
-    sections: list[LegendSection]
-    offers: list[OfferLayer] = field(default_factory=list)
-    emphasis: np.ndarray | None = None
-    emphasis_label: str = ""
-    bold: np.ndarray | None = None
-    label_suffix: list[str] | None = None
-    bivariate: dict | None = None
-    notes: list[str] = field(default_factory=list)
-
-
 def indicator_choices(dataset: Dataset, result: Result) -> dict[str, str]:
     """Map variables for kind ``"indicator"``: column of ``result.districts`` → German label."""
     out = {"status_index": "Statusindex (soziale Lage)"}
@@ -630,6 +572,7 @@ _REACH_PREFIXES: Final[tuple[str, ...]] = ("share_in_reach__", "median_distance_
 #: One content builder per kind of map.
 BUILDERS: Final[dict[str, Callable[[_Base], MapContent]]] = {
     "status": _status_map,
+    **DYNAMIC_BUILDERS,
     "indicator": _indicator_map,
     "offers": _offers_map,
     "reach": _reach_map,

@@ -22,6 +22,7 @@ from geo.formatting import format_number
 from geo.render.palette import BIVARIATE_COLORS
 from geo.render.print.content import EMPHASIS, LegendItem, MapContent, Style
 from geo.render.print.kit import TextMeasure, new_figure, wrap_chars
+from geo.render.print.overall_key import draw_grid, grid_size, is_dark
 from geo.render.print.tiles import Background, fetch_background
 from geo.render.provenance import NO_TILES_NOTE, TILES_UNAVAILABLE_NOTE
 
@@ -480,6 +481,8 @@ def draw_legend(
     blocks: list = []
     if content.bivariate:
         blocks.append(("bivariate", None))
+    if content.grid:  # the Gesamtindex's 4 × 3 key, or the note of a map without a Dynamik
+        blocks.append(("grid", None))
     blocks += [("legend", s) for s in content.sections if s.items]
     n_blocks = len(blocks)
     wrap_width = width if not wide else max(2.2 * fontscale, width / max(n_blocks, 1) - 0.3)
@@ -501,6 +504,10 @@ def draw_legend(
             w_block, h_block = _bivariate_key_size(fontscale)
             next_position(w_block, h_block, k == 0)
             _draw_bivariate_key(fig, x, y, content.bivariate, fs, fontscale)
+        elif kind == "grid":
+            w_block, h_block = grid_size(content.grid, measure, wrap_width, fs, fontscale)
+            next_position(w_block, h_block, k == 0)
+            draw_grid(fig, measure, x, y, content.grid, wrap_width, fs, fontscale)
         else:
             handles = [_reach_handle(i) if i.line else _legend_handle(i) for i in section.items]
             labels = ["\n".join(measure.wrap(i.label, wrap_width - 0.45 * fontscale, fs)) for i in section.items]
@@ -538,12 +545,6 @@ def _bivariate_key_size(fontscale: float) -> tuple[float, float]:
     return 2.6 * fontscale, 2.5 * fontscale
 
 
-def _is_dark(colour: str) -> bool:
-    """Whether white text reads better than black on ``colour`` (relative luminance below 0.3)."""
-    r, g, b = mpl.colors.to_rgb(colour)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.3
-
-
 def _draw_bivariate_key(fig: Figure, x: float, y_top: float, info: dict, fs: float, fontscale: float) -> None:
     """The 3×3 key with its top-left corner at (x, y_top) in inches: need to the right, reach upwards.
 
@@ -563,7 +564,7 @@ def _draw_bivariate_key(fig: Figure, x: float, y_top: float, info: dict, fs: flo
             colour = BIVARIATE_COLORS[n][r]
             ax.add_patch(Rectangle((n, r), 1, 1, facecolor=colour, edgecolor="#ffffff", linewidth=1.0))
             ax.text(n + 0.5, r + 0.5, str(info["counts"][n][r]), ha="center", va="center", fontsize=fs * 0.85,
-                    color="#ffffff" if _is_dark(colour) else "#222222")
+                    color="#ffffff" if is_dark(colour) else "#222222")
     ax.set_xlim(0, 3)
     ax.set_ylim(0, 3)
     ax.set_aspect("equal")

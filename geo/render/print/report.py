@@ -1,11 +1,13 @@
 """The committee report: one multi-page PDF that leads with the result.
 
 Pages: the cover (:mod:`~geo.render.print.report_cover`: combined gap map, gap districts, key figures,
-contents); the need map; per analysed offer type a reach map with its gap districts; the ranking
-(:mod:`~geo.render.print.ranking`, option ``ranking``); the Präventionskette (:mod:`~geo.render.print.chain`,
-where a life phase has an analysed offer type); a chapter per what-if scenario asked for
-(:mod:`~geo.render.print.scenario`, every page marked); the methods (:mod:`~geo.render.print.report_methods`);
-with ``ranking="annex"`` an annex of the in-need rows without gap. Page primitives: :mod:`~geo.render.print.page`.
+contents); the need map; "Soziale Lage und Dynamik" (:mod:`~geo.render.print.report_dynamics`: Gesamtindex
+map, counts, attention list; a line on the need page when there is no Dynamik); per analysed offer type a reach
+map with its gap districts; the ranking (:mod:`~geo.render.print.ranking`, option ``ranking``); the
+Präventionskette (:mod:`~geo.render.print.chain`, where a life phase has an analysed offer type); a chapter per
+what-if scenario asked for (:mod:`~geo.render.print.scenario`, every page marked); the methods
+(:mod:`~geo.render.print.report_methods`); with ``ranking="annex"`` an annex of the in-need rows without gap.
+Page primitives: :mod:`~geo.render.print.page`.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ from geo.render.print.ranking import (
     split_rows,
 )
 from geo.render.print.report_cover import COVER_TITLE, CoverInfo, cover
+from geo.render.print.report_dynamics import DYNAMICS_TITLE, dynamics_pages, no_dynamics_line
 from geo.render.print.report_methods import METHODS_TITLE, layout_methods, methods_blocks, methods_page
 from geo.render.print.scenario import ScenarioChapter, chapter_pages
 from geo.render.print.sheet import omitted_note
@@ -222,11 +225,15 @@ def render_report(
 
         sections.append(_Section(COVER_TITLE, [cover_page]))
         n_need = int(r.districts["status_class"].isin(IN_NEED_CLASSES).sum())
+        dynamic_pages = dynamics_pages(d, r, measure, (W, H))
         need_title = "Bedarf: soziale Lage der Sozialräume"
         sections.append(_Section(need_title, [_bind(
             _map_page, kind="status", heading_text=need_title,
             intro=f"Statusindex {r.year} aus {len(r.weights)} Indikatoren; dunkle Flächen = hoher Bedarf. "
-                  f"{n_need} von {len(r.districts)} Sozialräumen haben hohen Bedarf (fett beschriftet).")]))
+                  f"{n_need} von {len(r.districts)} Sozialräumen haben hohen Bedarf (fett beschriftet)."
+                  + ("" if dynamic_pages else f" {no_dynamics_line(r)}"))]))
+        if dynamic_pages:  # Gesamtindex map, counts, attention list: right after the status they build on
+            sections.append(_Section(DYNAMICS_TITLE, dynamic_pages))
         for t in r.offer_types:
             sections.append(_type_section(d, r, t, rows, totals, measure, total_w))
 
