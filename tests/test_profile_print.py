@@ -79,7 +79,8 @@ def crowded(dataset):
     for k in range(12):
         defs.loc[f"extra_{k}"] = {"label": f"Zusatzindikator {k} mit einem recht langen Namen",
                                   "unit": "%" if k % 2 else "je 1.000", "direction": 1 if k % 3 else -1,
-                                  "weight": 1.0, "in_index": k < 5, "description": ""}
+                                  "weight": 1.0, "in_index": k < 5, "description": "", "kind": "status",
+                                  "in_dynamic": k < 5, "dynamic_weight": 1.0}
         indicators[f"extra_{k}"] = np.linspace(1, 50, len(indicators)) + k
     districts = dataset.districts.to_crs(settings.METRIC_CRS)
     centre = districts.loc[districts[settings.DISTRICT_ID] == "0101"].geometry.iloc[0].representative_point()
