@@ -79,7 +79,8 @@ def crowded(dataset):
     for k in range(12):
         defs.loc[f"extra_{k}"] = {"label": f"Zusatzindikator {k} mit einem recht langen Namen",
                                   "unit": "%" if k % 2 else "je 1.000", "direction": 1 if k % 3 else -1,
-                                  "weight": 1.0, "in_index": k < 5, "description": ""}
+                                  "weight": 1.0, "in_index": k < 5, "description": "", "kind": "status",
+                                  "in_dynamic": k < 5, "dynamic_weight": 1.0}
         indicators[f"extra_{k}"] = np.linspace(1, 50, len(indicators)) + k
     districts = dataset.districts.to_crs(settings.METRIC_CRS)
     centre = districts.loc[districts[settings.DISTRICT_ID] == "0101"].geometry.iloc[0].representative_point()
@@ -235,9 +236,9 @@ def test_page_opens_the_district_of_the_address():
     assert "Sozialraum-Nr. 0108 · Stadtbezirk Mitte · Indikatorjahr 2024" in markdown
     assert any("**Status niedrig** – Sozialraum mit hohem Bedarf" in m for m in markdown)
     assert [h for h in markdown if h.startswith("#### ")] == [
-        "#### Kennzahlen", "#### Indikatoren", "#### Reichweite und Versorgungslücken", "#### Präventionskette",
-        "#### Angebote", "#### Grundschulen und Schulsozialindex"]  # the demo has Grundschulen with an index
-    indicators = at.table[2].value  # two halves of the key figures, then the indicators
+        "#### Kennzahlen", "#### Dynamik", "#### Indikatoren", "#### Zeitreihe",
+        "#### Reichweite und Versorgungslücken", "#### Präventionskette", "#### Angebote", "#### Grundschulen und Schulsozialindex"]  # demo: with Grundschulen
+    indicators = at.table[4].value  # two halves of the key figures and of the Dynamik, then the indicators
     assert list(indicators["Indikator"]) == ["SGB\\-II\\-Quote Kinder unter 15 Jahren", "Arbeitslosenquote",
                                              "Anteil Alleinerziehender"]
     at.selectbox(key="steckbrief_sozialraum").select("0101").run()

@@ -1,7 +1,8 @@
 """The Sozialraumsteckbrief as a one-page A4 PDF, and a ZIP of the profiles of all districts.
 
 The page: title and status badge, a locator map (the city by status class, the district outlined, the offers in
-it and the nearest one of each type), the sections of :mod:`geo.analysis.profile` as compact tables, and the
+it and the nearest one of each type), the sections of :mod:`geo.analysis.profile` as compact tables (the time
+series as a panel of small charts, :mod:`geo.render.print.series`), and the
 source, data versions, method and data-protection footer. Long lists are shortened ("… und N weitere") until
 everything fits on one page. Same inputs and export date, same bytes.
 """
@@ -22,6 +23,7 @@ from matplotlib.lines import Line2D
 
 from geo import settings
 from geo.analysis import Result
+from geo.analysis.history import History
 from geo.analysis.need import NOT_CLASSIFIED
 from geo.analysis.profile import Common, Profile, Section, Table, district_position, district_profile, profiles
 from geo.analysis.protect import HIDDEN_MEANING, SMALL
@@ -31,6 +33,7 @@ from geo.render.print.content import EMPHASIS, LegendItem, LegendSection, Style,
 from geo.render.print.drawing import draw_legend, draw_map
 from geo.render.print.kit import TextMeasure, figure_bytes, fit_text, new_figure, paper_size_in, rc
 from geo.render.print.page import lines_height
+from geo.render.print.series import PANEL_IN, PANEL_LEFT_OUT, PANEL_NOTE, draw_panel
 from geo.render.print.sheet import draw_stamp
 from geo.render.provenance import (
     APP_NAME,
@@ -182,11 +185,13 @@ def _draw_table(fig, measure: TextMeasure, block: _Block, x: float, y: float) ->
 
 @dataclass
 class _Part:
-    """A section in the flow: its blocks side by side, and its wrapped note."""
+    """A section in the flow: its blocks one below the other, its wrapped note, a time-series panel."""
 
     section: Section
     blocks: list[_Block]
     note: list[str]
+    panel: History | None = None
+    width: float = 0.0
 
 
 def _paired(table: Table) -> Table:
@@ -197,8 +202,12 @@ def _paired(table: Table) -> Table:
     return replace(table, columns=table.columns * 2, rows=rows, aligns=("left", "right") * 2)
 
 
-def _part(measure: TextMeasure, section: Section, width: float) -> _Part:
+def _part(measure: TextMeasure, section: Section, width: float, history: History | None = None) -> _Part:
     tables = section.tables
+    if section.kind == "series":  # drawn as a panel of small charts, not as one table per series
+        note = f"{PANEL_NOTE} {section.note}" if section.tables else section.note
+        return _Part(section, [], measure.wrap(note, width, NOTE_SIZE),
+                     history if section.tables and history is not None else None, width)
     if section.kind == "facts" and width > 4.0:
         tables = tuple(_paired(t) if len(t.columns) == 2 and len(t.rows) >= 4 else t for t in tables)
     blocks = [_Block(t, width, len(t.rows)) for t in tables]
@@ -207,7 +216,7 @@ def _part(measure: TextMeasure, section: Section, width: float) -> _Part:
 
 
 def _part_height(measure: TextMeasure, part: _Part) -> float:
-    tables = sum(_table_height(measure, b) for b in part.blocks)
+    tables = sum(_table_height(measure, b) for b in part.blocks) + (PANEL_IN if part.panel is not None else 0.0)
     note = lines_height(len(part.note), NOTE_SIZE, LINE) + 0.04 if part.note else 0.0
     return HEADING_SIZE / 72 * HEADING_SPACE + tables + note + PART_GAP
 
@@ -220,17 +229,25 @@ def _fit(measure: TextMeasure, parts: list[_Part], room: float) -> None:
     """Shorten lists, one row at a time, until the parts fit into ``room`` inches; later sections give way first."""
     while _overflow(measure, parts, room):
         candidates = [b for p in reversed(parts) for b in p.blocks if b.table.shorten and b.limit > MIN_ROWS]
-        if not candidates:
+        if candidates:
+            candidates[0].limit -= 1
+            continue
+        panels = [p for p in parts if p.panel is not None]
+        if not panels:
             return
-        candidates[0].limit -= 1
+        panels[0].panel = None  # the last resort: the time series as its note alone
+        panels[0].note = measure.wrap(f"{PANEL_LEFT_OUT} {panels[0].section.note}", panels[0].width, NOTE_SIZE)
 
 
-def _draw_part(fig, measure: TextMeasure, part: _Part, x: float, y: float) -> float:
+def _draw_part(fig, measure: TextMeasure, part: _Part, x: float, y: float, width: float) -> float:
     W, H = fig.get_size_inches()
     fig.text(x / W, y / H, part.section.title, ha="left", va="top", fontsize=HEADING_SIZE, fontweight="bold")
     y -= HEADING_SIZE / 72 * HEADING_SPACE
     for block in part.blocks:
         y = _draw_table(fig, measure, block, x, y)
+    if part.panel is not None:
+        draw_panel(fig, measure.renderer, part.panel, (x, y - PANEL_IN, width, PANEL_IN))
+        y -= PANEL_IN
     if part.note:
         fig.text(x / W, y / H, "\n".join(part.note), ha="left", va="top", fontsize=NOTE_SIZE, color="#444444",
                  linespacing=LINE)
@@ -393,7 +410,8 @@ def render_profile(dataset: Dataset, result: Result, district_id: object, *, exp
         y = top - 0.9
         fy = _footer(fig, measure, _footer_lines(dataset, result, export_date), width)
         beside = [s for s in profile.sections if s.key in BESIDE_MAP]
-        parts = [_part(measure, s, width) for s in profile.sections if s.key not in BESIDE_MAP]
+        history = common.history.district(profile.district_id)
+        parts = [_part(measure, s, width, history) for s in profile.sections if s.key not in BESIDE_MAP]
         for map_size in MAP_SIZES:
             right_w = width - map_size - 0.2
             side = [_part(measure, s, right_w) for s in beside]
@@ -408,11 +426,11 @@ def render_profile(dataset: Dataset, result: Result, district_id: object, *, exp
                  fontscale=0.8)
         right_x, ry = MARGIN + map_size + 0.2, y
         for part in side:
-            ry = _draw_part(fig, measure, part, right_x, ry)
+            ry = _draw_part(fig, measure, part, right_x, ry, right_w)
         draw_legend(fig, renderer, (right_x, ry - LEGEND_IN, right_w, LEGEND_IN - 0.05), content, fontscale=0.85)
         y -= band + 0.15
         for part in parts:
-            y = _draw_part(fig, measure, part, MARGIN, y)
+            y = _draw_part(fig, measure, part, MARGIN, y, width)
 
         product = {"kind": "profile", "district_id": profile.district_id}
         record = settings_record(dataset, result, export_date=export_date, product=product)
