@@ -143,8 +143,10 @@ def test_steckbrief_sections_dynamik_trend_and_time_series(case):
     facts = dict(profile.section("dynamik").tables[0].rows)
     assert facts["Zeitraum"] == "2022–2024"
     assert facts["Dynamikklasse"] == d.at["D2", "dynamic_class"]
-    assert facts["Veränderung SGB-II-Quote Kinder unter 15 Jahren (Prozentpunkte)"] == "+2,0"
-    assert facts["Veränderung Anteil Alleinerziehender (Prozentpunkte)"] == "+2,0"
+    assert list(facts) == ["Zeitraum", "Dynamikklasse", "Dynamikindex", "Gesamtindex", "Gesamtindex-Code (MSS)",
+                           "Besonderer Aufmerksamkeitsbedarf"]  # the changes themselves: the trend column
+    assert facts["Gesamtindex"] == d.at["D2", "overall_class"] and facts["Gesamtindex-Code (MSS)"] == d.at[
+        "D2", "overall_code"]
     indicators = profile.section("indikatoren").tables[0]
     assert indicators.columns[-1] == "Trend 2022–2024"
     assert [r[-1] for r in indicators.rows] == ["↑ +2,0", "↑ +1,0", "↑ +2,0"]
@@ -155,7 +157,9 @@ def test_steckbrief_sections_dynamik_trend_and_time_series(case):
     assert series.tables[1].rows == (("2022", "18,0", "26,4", f"{MINUS}8,4"), ("2023", "19,0", "15,4", "+3,6"),
                                      ("2024", "20,0", "25,0", f"{MINUS}5,0"))
     hidden = district_profile(dataset, result, "D4")
-    assert dict(hidden.section("dynamik").tables[0].rows)["Dynamikindex"] == "–"
+    dynamic = dict(hidden.section("dynamik").tables[0].rows)
+    assert (dynamic["Dynamikklasse"], dynamic["Dynamikindex"]) == ("nicht klassifiziert", "–")
+    assert dynamic["Ohne Dynamikklasse, weil"] == "weniger als 300 Einwohner"
     assert all(row[1] == "•" and row[3] == "•" for row in hidden.section("zeitreihe").tables[1].rows)
     assert [r[-1] for r in hidden.section("indikatoren").tables[0].rows] == ["•"] * 3
 

@@ -24,7 +24,7 @@ from geo.analysis import Result, column
 from geo.analysis.access import district_positions
 from geo.analysis.chain import PROTECTED, STATES, Chain, chain_matrix
 from geo.analysis.dynamics import attention_rule_text, dynamic_key
-from geo.analysis.history import CITY_NOTE, STATUS_KEY, CityHistory, Series, change_unit, trend_cell
+from geo.analysis.history import CITY_NOTE, STATUS_KEY, CityHistory, Series, trend_cell
 from geo.analysis.need import IN_NEED_CLASSES
 from geo.analysis.population import COUNT_UNIT, shown_counts
 from geo.analysis.protect import HIDDEN, SMALL, district_codes, protect_gaps
@@ -440,17 +440,14 @@ def dynamic(s: Subject) -> Body:
             ("Besonderer Aufmerksamkeitsbedarf", "ja" if bool(row["attention"]) else "nein")]
     if not bool(row["dynamic_classified"]):
         rows.append(("Ohne Dynamikklasse, weil", str(row["dynamic_reason"]) or "–"))
-    for key in info.weights:
-        if dynamic_key(key) in row.index:
-            unit = _unit(defs, key) if key in info.ready_made else change_unit(_unit(defs, key))
-            label = (str(defs.at[key, "label"]) if key in defs.index else key) + (f" ({unit})" if unit else "")
-            value = float(row[dynamic_key(key)])
-            rows.append((f"Veränderung {label}" if key not in info.ready_made else label,
-                         _shown(value, s.common.code(s.position, dynamic_key(key)), 1, signed=True)))
-    note = ("Dynamik nach dem Monitoring Soziale Stadtentwicklung: Veränderung der Indikatoren im Zeitraum, "
-            "z-standardisiert, gewichtet summiert und erneut standardisiert; Dynamikindex positiv = Lage "
-            "verschlechtert sich. Dynamikklasse positiv (unter −1), stabil (−1 bis +1), negativ (über +1). "
-            f"Besonderer Aufmerksamkeitsbedarf: {attention_rule_text()}. {info.note}")
+    for key in info.ready_made:  # a supplied change; the computed ones are the trend column of the indicators
+        label = str(defs.at[key, "label"]) if key in defs.index else key
+        unit = _unit(defs, key)
+        rows.append((label + (f" ({unit})" if unit else ""),
+                     _shown(float(row[dynamic_key(key)]), s.common.code(s.position, dynamic_key(key)), 1, signed=True)))
+    note = ("Dynamik (MSS): Veränderung der Indikatoren im Zeitraum, standardisiert; Dynamikindex positiv = Lage "
+            "verschlechtert sich; Klassen positiv (unter −1), stabil, negativ (über +1). Besonderer "
+            f"Aufmerksamkeitsbedarf: {attention_rule_text()}. {info.note}")
     return Body((Table(("Kennzahl", "Wert"), tuple(rows)),), note.strip(), kind="facts")
 
 

@@ -18,14 +18,9 @@ from geo.formatting import format_number
 from geo.render.print.kit import fit_text
 
 #: Height of the panel in inches (titles, charts, year labels).
-PANEL_IN: Final[float] = 1.3
+PANEL_IN: Final[float] = 0.92
 #: Most series in the panel.
 PANEL_SERIES: Final[int] = 4
-#: Said under the panel.
-PANEL_NOTE: Final[str] = ("Zeitreihe (Statusindex und die ersten Indikatoren): dunkle Linie = dieser Sozialraum, "
-                          "grau gestrichelt = Stadtdurchschnitt; alle Indikatoren im Steckbrief der Anwendung.")
-#: Said instead of the panel when the page has no room for it.
-PANEL_LEFT_OUT: Final[str] = "Die Zeitreihe passt nicht mehr auf die Seite; sie steht im Steckbrief der Anwendung."
 DISTRICT_COLOR: Final[str] = "#1f4e79"
 CITY_COLOR: Final[str] = "#8c8c8c"
 TITLE_SIZE: Final[float] = 6.3
@@ -80,13 +75,17 @@ def _chart(fig, renderer, series: Series, rect: tuple[float, float, float, float
         ax.spines[side].set_linewidth(0.5)
 
 
-def draw_panel(fig, renderer, history: History, rect: tuple[float, float, float, float]) -> None:
-    """Draw the panel of ``history`` into ``rect`` (x, y of the lower left, width, height; inches)."""
-    chosen = history.series[:PANEL_SERIES]
+def draw_panel(fig, renderer, history: History, rect: tuple[float, float, float, float], *,
+               count: int = PANEL_SERIES) -> None:
+    """Draw the first ``count`` series of ``history`` side by side into ``rect``.
+
+    ``rect``: x, y of the lower left corner, width and height, in inches.
+    """
+    chosen = history.series[:count]
     if not chosen:
         return
     x, y, w, h = rect
     gap = 0.12
-    width = (w - gap * (PANEL_SERIES - 1)) / PANEL_SERIES  # same chart size whatever the number of series
+    width = (w - gap * (count - 1)) / count  # same chart size whatever the number of series
     for i, series in enumerate(chosen):
         _chart(fig, renderer, series, (x + i * (width + gap), y, width, h))
