@@ -115,15 +115,18 @@ def series_chart(frame: pd.DataFrame, title: str, decimals: int) -> alt.Chart:
 
     All text reaches Vega as data or titles (drawn as text, never markup); numbers German.
     """
-    rows = ["Sozialraum", "Stadtdurchschnitt", "Ø Sozialräume"]
+    present = set(frame["Reihe"])
+    rows = [r for r in ("Sozialraum", "Stadtdurchschnitt", "Ø Sozialräume") if r in present]
+    dashes = {"Sozialraum": [1, 0]}
     number = f",.{decimals}f"
     return alt.Chart(frame).mark_line(point=True, strokeWidth=2.5).encode(
         x=alt.X("Jahr:O", title="Jahr", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("Wert:Q", title=title, scale=alt.Scale(zero=False), axis=alt.Axis(format=number)),
         color=alt.Color("Reihe:N", title=None, sort=rows, legend=alt.Legend(orient="bottom"),
-                        scale=alt.Scale(domain=rows, range=["#1f4e79", "#8c8c8c", "#8c8c8c"])),
+                        scale=alt.Scale(domain=rows, range=["#1f4e79" if r == "Sozialraum" else "#8c8c8c"
+                                                            for r in rows])),
         strokeDash=alt.StrokeDash("Reihe:N", sort=rows, legend=None,
-                                  scale=alt.Scale(domain=rows, range=[[1, 0], [5, 3], [5, 3]])),
+                                  scale=alt.Scale(domain=rows, range=[dashes.get(r, [5, 3]) for r in rows])),
         tooltip=[alt.Tooltip("Jahr:O"), alt.Tooltip("Reihe:N", title="Reihe"),
                  alt.Tooltip("Wert:Q", title="Wert", format=number)],
     ).properties(height=260).configure(locale={"number": GERMAN_LOCALE})
@@ -141,8 +144,9 @@ def show_series(section: Section, history: History) -> None:
     frame = chart_frame(series)
     mine = frame[frame["Reihe"] == "Sozialraum"]
     decimals = 2 if key == "status_index" else 0 if series.is_count else 1
-    if len(mine):
-        st.altair_chart(series_chart(frame, table.caption, decimals), width="stretch")
+    if len(mine):  # the axis says the unit; the caption below names the indicator
+        unit = "Statusindex" if key == "status_index" else series.unit or "Wert"
+        st.altair_chart(series_chart(frame, unit, decimals), width="stretch")
     years = f"{history.years[0]}–{history.years[-1]}"
     hidden = " Die Werte dieses Sozialraums sind aus Datenschutzgründen nicht ausgewiesen (•)." if (
         any(series.codes) and not len(mine)) else ""

@@ -235,7 +235,8 @@ def test_steckbrief_page_shows_the_dynamik_and_the_time_series():
     assert at.selectbox(key="steckbrief_reihe").value == "sgb2_children_quota"
     (chart,) = at.get("vega_lite_chart")
     spec = json.loads(chart.proto.spec)
-    assert spec["encoding"]["y"]["title"] == "SGB-II-Quote Kinder unter 15 Jahren (%)"
+    assert spec["encoding"]["y"]["title"] == "%"
+    assert spec["encoding"]["color"]["scale"]["domain"] == ["Sozialraum", "Stadtdurchschnitt"]
     assert spec["config"]["locale"]["number"]["decimal"] == ","  # German numbers on the axis and in tooltips
     data = pa.ipc.open_stream(chart.proto.datasets[0].data.data).read_all().to_pandas()
     stored = dataset.indicators[dataset.indicators[settings.DISTRICT_ID] == "0108"].sort_values(settings.YEAR)
@@ -254,3 +255,21 @@ def test_steckbrief_page_shows_the_dynamik_and_the_time_series():
     status = at.table[5].value
     assert status.columns.tolist() == ["Jahr", "Statusindex", "Statusklasse"]
     assert status["Statusklasse"].tolist()[-1] == row["status_class"]
+
+
+def test_analyse_page_has_a_trend_column_per_status_indicator():
+    from tests.apptest import open_page
+
+    at = open_page("app_pages/2_Analyse.py", timeout=120)
+    assert not at.exception, at.exception
+    (table,) = [f.value for f in at.dataframe if "Arbeitslosenquote: Trend 2023–2024" in f.value.columns]
+    names = ["SGB-II-Quote Kinder unter 15 Jahren: Trend 2023–2024", "Arbeitslosenquote: Trend 2023–2024",
+             "Anteil Alleinerziehender: Trend 2023–2024"]
+    assert [c for c in table.columns if "Trend" in c] == names
+    columns = list(table.columns)
+    assert columns.index(names[0]) == columns.index("SGB-II-Quote Kinder unter 15 Jahren (%)") + 1
+    stored = demo.load_demo().indicators.set_index([settings.DISTRICT_ID, settings.YEAR])["sgb2_children_quota"]
+    change = stored[("0101", 2024)] - stored[("0101", 2023)]
+    row = table[table["Sozialraum-Nr."] == "0101"].iloc[0]
+    assert row[names[0]] == trend_cell(change, 1) and row[names[0]][0] in "↑↓→"
+    assert any(c.value.startswith("Trend 2023–2024: ↑ Wert gestiegen") for c in at.caption)
