@@ -8,11 +8,13 @@ import streamlit as st
 from app_pages import _chain
 from app_pages import _shared as ui
 from geo import settings
+from geo.analysis.history import CityHistory
 from geo.analysis.protect import protect_gaps, protected_sum
 from geo.analysis.schools import primary_schools
 from geo.formatting import format_distance, format_number
 from geo.render.school_tables import school_signal_table
-from geo.render.tables import protected_district_table, screen_table
+from geo.render.tables import protected_district_table, result_columns, screen_table
+from geo.render.trend_tables import with_trend
 
 st.title("Analyse")
 dataset, params = ui.current()
@@ -133,6 +135,16 @@ signal = school_signal_table(primary_schools(dataset), result)
 if signal["Grundschulen"].sum():
     districts = districts.merge(signal.drop(columns=["Sozialraum", "Status des Sozialraums"]), on="Sozialraum-Nr.",
                                 how="left")
+# Trend arrows of the status indicators over the Dynamik period (base year → analysis year), each behind its column.
+trend_help: dict[str, str] = {}
+period = result.dynamics.base_year if result.dynamics is not None else None
+if period is not None:
+    history = CityHistory(dataset, result)
+    labels = {c.source: c.label for c in result_columns(result, offer_types=dataset.offer_types,
+                                                        indicator_definitions=dataset.indicator_definitions)}
+    for key in history.keys:
+        districts, trend_column = with_trend(districts, history, key, period, result.year, after=labels.get(key))
+        trend_help[trend_column.name] = trend_column.help
 if chosen_areas:
     districts = districts[districts["Stadtbezirk"].astype(str).isin(chosen_areas)]
 ui.stamp(dataset)
@@ -141,6 +153,9 @@ PROTECTION_NOTE = (
     f"unter {result.min_inhabitants} Einwohnern; Werte, aus denen sich Personenzahlen unter 3 ergäben)."
 )
 st.caption(PROTECTION_NOTE)
+if trend_help:
+    st.caption(f"Trend {period}–{result.year}: ↑ Wert gestiegen, ↓ gesunken, → unverändert (bei % in Prozentpunkten); "
+               "ob das die Lage verbessert oder verschlechtert, steht in der Hilfe des Spaltenkopfs.")
 ui.table(  # German numbers (1.809) whatever the browser's locale; years without a thousands point
     districts,
     hide_index=True,
@@ -148,7 +163,7 @@ ui.table(  # German numbers (1.809) whatever the browser's locale; years without
     column_config={
         c: st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.0f %%")
         for c in districts.columns if c.endswith(f"{p.in_reach} (%)")
-    },
+    } | {name: st.column_config.TextColumn(help=ui.md(text)) for name, text in trend_help.items()},
 )
 
 _chain.show(dataset, result, district_ids=None if not chosen_areas else

@@ -22,6 +22,9 @@ from geo.analysis.profile import NO_DATA, SECTIONS, Body, Table, district_profil
 from geo.analysis.protect import HIDDEN, HIDDEN_REASON, SMALL
 from tests.export_cases import small_case, small_result
 
+#: The Dynamik columns of a definition row added by hand (a status indicator outside the Dynamik index).
+STATUS_KIND = {"kind": "status", "in_dynamic": False, "dynamic_weight": 0.0}
+
 
 @pytest.fixture
 def case(small_dataset):
@@ -124,8 +127,7 @@ def test_city_indicators_without_the_demo_names(case):
     defs = dataset.indicator_definitions.rename(index={"sgb2_children_quota": "quote_a"})
     defs.loc["quote_a", "label"] = "Transferleistungsquote"
     defs.loc["wohnflaeche"] = {"label": "Wohnfläche je Person", "unit": "", "direction": -1, "weight": 0.0,
-                               "in_index": False, "description": "", "kind": "status",
-                           "in_dynamic": False, "dynamic_weight": 0.0}
+                               "in_index": False, "description": "", **STATUS_KIND}
     indicators = dataset.indicators.rename(columns={"sgb2_children_quota": "quote_a"})
     indicators["wohnflaeche"] = [40.0, float("nan"), 30.0]
     city = dataset.with_layers(indicator_definitions=defs, indicators=indicators)
@@ -153,8 +155,7 @@ def test_a_count_indicator_of_one_or_two_people_is_protected(case):
     dataset, _ = case
     defs = dataset.indicator_definitions.copy()
     defs.loc["hze_faelle"] = {"label": "Hilfen zur Erziehung (Fälle)", "unit": "Anzahl", "direction": 1,
-                              "weight": 0.0, "in_index": False, "description": "", "kind": "status",
-                           "in_dynamic": False, "dynamic_weight": 0.0}
+                              "weight": 0.0, "in_index": False, "description": "", **STATUS_KIND}
     indicators = dataset.indicators.assign(**{"hze_faelle": [12.0, 2.0, 30.0]})
     city = dataset.with_layers(indicator_definitions=defs, indicators=indicators)
     result = analyse(city, Params(radii={"fgz": 800.0}))

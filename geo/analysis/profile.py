@@ -23,6 +23,8 @@ from geo._errors import DataError
 from geo.analysis import Result, column
 from geo.analysis.access import district_positions
 from geo.analysis.chain import PROTECTED, STATES, Chain, chain_matrix
+from geo.analysis.dynamics import attention_rule_text, dynamic_key
+from geo.analysis.history import CITY_NOTE, STATUS_KEY, CityHistory, Series, trend_cell
 from geo.analysis.need import IN_NEED_CLASSES
 from geo.analysis.population import COUNT_UNIT, shown_counts
 from geo.analysis.protect import HIDDEN, SMALL, district_codes, protect_gaps
@@ -147,6 +149,11 @@ class Common:
     def chain(self) -> Chain:
         """The Präventionskette of every district (:func:`geo.analysis.chain.chain_matrix`), computed once."""
         return chain_matrix(self.result, self.dataset.offer_types, self.dataset.phases)
+
+    @cached_property
+    def history(self) -> CityHistory:
+        """Every stored year of every district, protected (:class:`geo.analysis.history.CityHistory`), once."""
+        return CityHistory(self.dataset, self.result)
 
     @cached_property
     def offers(self) -> pd.DataFrame:
@@ -368,6 +375,8 @@ def indicators(s: Subject) -> Body:
     (which give it back) as "•"; such small counts stay out of the mean, like suppressed values (rule 6).
     """
     defs = s.dataset.indicator_definitions
+    period = _trend_period(s)
+    trended = set(s.common.history.keys) if period else set()
     rows = []
     for key in s.common.indicator_keys:
         label = str(defs.at[key, "label"]) if key in defs.index else key
@@ -388,14 +397,83 @@ def indicators(s: Subject) -> Body:
             z = "nicht im Index"
         if not code and not np.isfinite(value):
             z = z if z == "nicht im Index" else NO_DATA
-        rows.append((label, unit or "–", _shown(value, code, 0 if unit == COUNT_UNIT else 1), _shown(mean, "", 1),
-                     _shown(value - mean, hidden, 1, signed=True), z, SENSE.get(direction, "")))
+        row = (label, unit or "–", _shown(value, code, 0 if unit == COUNT_UNIT else 1), _shown(mean, "", 1),
+               _shown(value - mean, hidden, 1, signed=True), z, SENSE.get(direction, ""))
+        if period:  # the change over the Dynamik period ("" for a ready-made change: it has no trend)
+            changes, codes = s.common.history.changes(key, *period) if key in trended else (None, None)
+            row += (trend_cell(changes[s.position], direction, decimals=0 if unit == COUNT_UNIT else 1,
+                               code=codes[s.position]) if key in trended else "",)
+        rows.append(row)
     note = (f"{AVERAGE_NOTE} z-Wert (nur Indikatoren im Statusindex): Abstand zum Mittel in Standardabweichungen, "
             "positiv = mehr Bedarf.")
-    table = Table(("Indikator", "Einheit", "Wert", "Ø Sozialräume", "Abweichung", "z-Wert", "Höherer Wert bedeutet"),
-                  tuple(rows), ("left", "left", "right", "right", "right", "right", "left"),
-                  empty="Für diesen Sozialraum liegen keine Indikatoren vor.", shorten=True)
+    columns = ("Indikator", "Einheit", "Wert", "Ø Sozialräume", "Abweichung", "z-Wert", "Höherer Wert bedeutet")
+    aligns = ("left", "left", "right", "right", "right", "right", "left")
+    if period:
+        columns, aligns = columns + (f"Trend {period[0]}–{period[1]}",), aligns + ("right",)
+        note += (f" Trend: Veränderung {period[0]}–{period[1]} (↑ gestiegen, ↓ gesunken, → unverändert; bei % in "
+                 "Prozentpunkten); ob das Lage verbessert oder verschlechtert, sagt „Höherer Wert bedeutet“.")
+    table = Table(columns, tuple(rows), aligns, empty="Für diesen Sozialraum liegen keine Indikatoren vor.",
+                  shorten=True)
     return Body((table,), note)
+
+
+def _trend_period(s: Subject) -> tuple[int, int] | None:
+    """The years of the trend column: the Dynamik period (base year → analysis year), ``None`` without one."""
+    info = s.result.dynamics
+    if info is None or info.base_year is None or info.base_year not in s.common.history.years:
+        return None
+    return int(info.base_year), int(s.result.year)
+
+
+def dynamic(s: Subject) -> Body:
+    """*Dynamik*: class and index of the change over the period, Gesamtindex, attention, or why there is none."""
+    info, row, defs = s.result.dynamics, s.row, s.dataset.indicator_definitions
+    if info is None or "dynamic_class" not in row.index:
+        return Body(())
+    if not info.computed:
+        return Body((), f"Keine Dynamik für diesen Datenstand. {info.note}".strip())
+    index, code = float(row["dynamic_index"]), s.common.code(s.position, "dynamic_index")
+    rows = [("Zeitraum", info.period), ("Dynamikklasse", str(row["dynamic_class"])),
+            ("Dynamikindex", code or (format_number(index, 2, signed=True) if np.isfinite(index) else "–")),
+            ("Gesamtindex", str(row["overall_class"]) or "–"),
+            ("Gesamtindex-Code (MSS)", str(row["overall_code"]) or "–"),
+            ("Besonderer Aufmerksamkeitsbedarf", "ja" if bool(row["attention"]) else "nein")]
+    if not bool(row["dynamic_classified"]):
+        rows.append(("Ohne Dynamikklasse, weil", str(row["dynamic_reason"]) or "–"))
+    for key in info.ready_made:  # a supplied change; the computed ones are the trend column of the indicators
+        label = str(defs.at[key, "label"]) if key in defs.index else key
+        unit = _unit(defs, key)
+        rows.append((label + (f" ({unit})" if unit else ""),
+                     _shown(float(row[dynamic_key(key)]), s.common.code(s.position, dynamic_key(key)), 1, signed=True)))
+    note = ("Dynamik (MSS): Veränderung der Indikatoren im Zeitraum, standardisiert; Dynamikindex positiv = Lage "
+            "verschlechtert sich; Klassen positiv (unter −1), stabil, negativ (über +1). Besonderer "
+            f"Aufmerksamkeitsbedarf: {attention_rule_text()}. {info.note}")
+    return Body((Table(("Kennzahl", "Wert"), tuple(rows)),), note.strip(), kind="facts")
+
+
+def _series_table(series: Series) -> Table:
+    """One series as a table by year: the status index with its class, an indicator with the city average."""
+    years = [str(y) for y in series.years]
+    unit = f" ({series.unit})" if series.unit and series.unit != COUNT_UNIT else ""
+    if series.key == STATUS_KEY:
+        rows = tuple((y, _shown(v, c, 2, signed=True) if c or np.isfinite(v) else "–", k)
+                     for y, v, c, k in zip(years, series.values, series.codes, series.classes, strict=True))
+        return Table(("Jahr", "Statusindex", "Statusklasse"), rows, ("left", "right", "left"), caption="Statusindex")
+    decimals = 0 if series.is_count else 1
+    rows = tuple((y, _shown(v, c, decimals), _shown(m, "", 1), _shown(v - m, HIDDEN if c else "", 1, signed=True))
+                 for y, v, c, m in zip(years, series.values, series.codes, series.city, strict=True))
+    city = "Ø Sozialräume" if series.is_count else "Stadtdurchschnitt"
+    return Table(("Jahr", "Sozialraum", city, "Abweichung"), rows, caption=series.label + unit)
+
+
+def history(s: Subject) -> Body:
+    """*Zeitreihe*: the status index and every indicator in each stored year, the city average beside it."""
+    h = s.common.history.district(s.district_id)
+    if not h.has_series:
+        return Body((), h.note, kind="series")
+    note = (f"{CITY_NOTE} Statusindex je Jahr mit den Gewichten dieser Analyse berechnet; positiv = mehr Bedarf. "
+            "Sozialräume, die in einem Jahr nicht klassifiziert sind, werden dort nicht ausgewiesen (•).")
+    return Body(tuple(_series_table(x) for x in h.series), note, kind="series")
 
 
 def _nearest(s: Subject, offer_type: str) -> tuple[str, str, str]:
@@ -532,7 +610,9 @@ Builder = Callable[[Subject], Body]
 #: The sections of every profile, in order: (key, German title, builder). Add a section by adding an entry.
 SECTIONS: tuple[tuple[str, str, Builder], ...] = (
     ("kennzahlen", "Kennzahlen", key_figures),
+    ("dynamik", "Dynamik", dynamic),
     ("indikatoren", "Indikatoren", indicators),
+    ("zeitreihe", "Zeitreihe", history),
     ("reichweite", "Reichweite und Versorgungslücken", reach),
     ("kette", "Präventionskette", chain_links),
     ("angebote", "Angebote", offers),

@@ -1,7 +1,8 @@
 """The Sozialraumsteckbrief as a one-page A4 PDF, and a ZIP of the profiles of all districts.
 
 The page: title and status badge, a locator map (the city by status class, the district outlined, the offers in
-it and the nearest one of each type), the sections of :mod:`geo.analysis.profile` as compact tables, and the
+it and the nearest one of each type), the sections of :mod:`geo.analysis.profile` as compact tables (the time
+series as small charts under the map, :mod:`geo.render.print.series`), and the
 source, data versions, method and data-protection footer. Long lists are shortened ("… und N weitere") until
 everything fits on one page. Same inputs and export date, same bytes.
 """
@@ -22,6 +23,7 @@ from matplotlib.lines import Line2D
 
 from geo import settings
 from geo.analysis import Result
+from geo.analysis.history import History
 from geo.analysis.need import NOT_CLASSIFIED
 from geo.analysis.profile import Common, Profile, Section, Table, district_position, district_profile, profiles
 from geo.analysis.protect import HIDDEN_MEANING, SMALL
@@ -31,6 +33,7 @@ from geo.render.print.content import EMPHASIS, LegendItem, LegendSection, Style,
 from geo.render.print.drawing import draw_legend, draw_map
 from geo.render.print.kit import TextMeasure, figure_bytes, fit_text, new_figure, paper_size_in, rc
 from geo.render.print.page import lines_height
+from geo.render.print.series import PANEL_IN, draw_panel
 from geo.render.print.sheet import draw_stamp
 from geo.render.provenance import (
     APP_NAME,
@@ -59,9 +62,23 @@ LEGEND_IN: Final[float] = 0.85
 #: Widest a column grows for its header alone (longer headers wrap).
 HEADER_IN: Final[float] = 0.8
 #: Sections in the band beside the map; the others follow below, full width, in profile order.
-BESIDE_MAP: Final[tuple[str, ...]] = ("kennzahlen",)
-#: Fewest rows a shortened table keeps (the last of them says how many are left out).
+BESIDE_MAP: Final[tuple[str, ...]] = ("kennzahlen", "dynamik")
+#: On paper the Dynamik lines join the key figures (one table, one heading) with this short note.
+DYNAMIC_NOTE: Final[str] = ("Dynamik (MSS): Veränderung der Indikatoren im Zeitraum, standardisiert; "
+                            "Dynamikindex positiv = Lage verschlechtert sich; Klassen positiv (unter −1), stabil, "
+                            "negativ (über +1).")
+#: The time series under the locator map: its first series (the status index, the first indicator), the gap
+#: above it in inches, and its note.
+UNDER_MAP_SERIES: Final[int] = 2
+UNDER_MAP_GAP: Final[float] = 0.12
+UNDER_MAP_NOTE: Final[str] = "Zeitreihe: dunkel = dieser Sozialraum, grau gestrichelt = Stadtdurchschnitt."
+#: Sections that give way, in this order, when the shortened lists still do not fit: left out and named at the
+#: end of the page.
+GIVE_WAY: Final[tuple[str, ...]] = ("schulen", "kette")
+#: Fewest rows a shortened table keeps (the last of them says how many are left out), and the rows it keeps
+#: before the sections of GIVE_WAY are left out for room.
 MIN_ROWS: Final[int] = 2
+FLOOR_ROWS: Final[int] = 5
 PRODUCT: Final[str] = "Sozialraumsteckbrief"
 
 
@@ -182,11 +199,15 @@ def _draw_table(fig, measure: TextMeasure, block: _Block, x: float, y: float) ->
 
 @dataclass
 class _Part:
-    """A section in the flow: its blocks side by side, and its wrapped note."""
+    """A section in the flow: its blocks one below the other, its wrapped note; a time series' history."""
 
     section: Section
     blocks: list[_Block]
     note: list[str]
+    panel: History | None = None
+    width: float = 0.0
+    #: False for the closing line naming the sections left out.
+    heading: bool = True
 
 
 def _paired(table: Table) -> Table:
@@ -197,8 +218,12 @@ def _paired(table: Table) -> Table:
     return replace(table, columns=table.columns * 2, rows=rows, aligns=("left", "right") * 2)
 
 
-def _part(measure: TextMeasure, section: Section, width: float) -> _Part:
+def _part(measure: TextMeasure, section: Section, width: float, history: History | None = None) -> _Part:
     tables = section.tables
+    if section.kind == "series":  # drawn as a panel of small charts, not as one table per series
+        panel = history if section.tables and history is not None else None  # drawn under the map
+        return _Part(section, [], [] if panel is not None else measure.wrap(section.note, width, NOTE_SIZE), panel,
+                     width)
     if section.kind == "facts" and width > 4.0:
         tables = tuple(_paired(t) if len(t.columns) == 2 and len(t.rows) >= 4 else t for t in tables)
     blocks = [_Block(t, width, len(t.rows)) for t in tables]
@@ -206,29 +231,82 @@ def _part(measure: TextMeasure, section: Section, width: float) -> _Part:
     return _Part(section, blocks, note)
 
 
+def _under_map(measure: TextMeasure, series: _Part | None, map_size: float) -> float:
+    """Height the time-series panel and its note take under the map (0 without a time series)."""
+    if series is None:
+        return 0.0
+    note = measure.wrap(UNDER_MAP_NOTE, map_size, NOTE_SIZE)
+    return UNDER_MAP_GAP + PANEL_IN + 0.02 + lines_height(len(note), NOTE_SIZE, LINE)
+
+
+def _beside(sections: tuple[Section, ...]) -> list[Section]:
+    """The sections beside the map: the key figures with the Dynamik lines joined (one table, one heading)."""
+    chosen = {s.key: s for s in sections if s.key in BESIDE_MAP}
+    facts, dynamic = chosen.get("kennzahlen"), chosen.get("dynamik")
+    if facts is None or dynamic is None:
+        return list(chosen.values())
+    rows = tuple(r for t in (*facts.tables, *dynamic.tables) for r in t.rows)
+    note = f"{facts.note} {DYNAMIC_NOTE if dynamic.tables else dynamic.note}"
+    return [replace(facts, title="Kennzahlen und Dynamik", tables=(Table(("Kennzahl", "Wert"), rows),), note=note)]
+
+
 def _part_height(measure: TextMeasure, part: _Part) -> float:
     tables = sum(_table_height(measure, b) for b in part.blocks)
     note = lines_height(len(part.note), NOTE_SIZE, LINE) + 0.04 if part.note else 0.0
-    return HEADING_SIZE / 72 * HEADING_SPACE + tables + note + PART_GAP
+    return (HEADING_SIZE / 72 * HEADING_SPACE if part.heading else 0.0) + tables + note + PART_GAP
 
 
 def _overflow(measure: TextMeasure, parts: list[_Part], room: float) -> bool:
     return sum(_part_height(measure, p) for p in parts) > room
 
 
-def _fit(measure: TextMeasure, parts: list[_Part], room: float) -> None:
-    """Shorten lists, one row at a time, until the parts fit into ``room`` inches; later sections give way first."""
-    while _overflow(measure, parts, room):
-        candidates = [b for p in reversed(parts) for b in p.blocks if b.table.shorten and b.limit > MIN_ROWS]
-        if not candidates:
-            return
-        candidates[0].limit -= 1
+def _fit(measure: TextMeasure, parts: list[_Part], room: float, width: float) -> list[_Part]:
+    """The parts that fit into ``room`` inches, and a last part naming those left out.
+
+    Lists are shortened one row at a time (later sections first) down to :data:`FLOOR_ROWS`; while that is not
+    enough, the sections of :data:`GIVE_WAY` are left out one by one; then the lists go down to :data:`MIN_ROWS`.
+    """
+    parts = list(parts)
+    left_out: list[str] = []
+    blocks = [b for p in parts for b in p.blocks]
+    full = {id(b): b.limit for b in blocks}
+
+    def fits() -> bool:
+        closing = [_left_out_part(measure, left_out, width)] if left_out else []
+        return not _overflow(measure, parts + closing, room)
+
+    def shorten(floor: int) -> None:
+        while not fits():
+            candidates = [b for p in reversed(parts) for b in p.blocks if b.table.shorten and b.limit > floor]
+            if not candidates:
+                return
+            candidates[0].limit -= 1
+
+    while True:
+        for b in blocks:
+            b.limit = full[id(b)]
+        shorten(FLOOR_ROWS)
+        giving = [p for key in GIVE_WAY for p in parts if p.section.key == key]
+        if fits() or not giving:
+            break
+        parts.remove(giving[0])
+        left_out.append(giving[0].section.title)
+    shorten(MIN_ROWS)
+    return parts + ([_left_out_part(measure, left_out, width)] if left_out else [])
+
+
+def _left_out_part(measure: TextMeasure, titles: list[str], width: float) -> _Part:
+    """The closing line naming the sections left out for room."""
+    text = f"Aus Platzgründen nicht auf dieser Seite, aber im Steckbrief der Anwendung: {', '.join(titles)}."
+    return _Part(Section("ausgelassen", "Weitere Abschnitte", "table", ()), [], measure.wrap(text, width, NOTE_SIZE),
+                 None, width, heading=False)
 
 
 def _draw_part(fig, measure: TextMeasure, part: _Part, x: float, y: float) -> float:
     W, H = fig.get_size_inches()
-    fig.text(x / W, y / H, part.section.title, ha="left", va="top", fontsize=HEADING_SIZE, fontweight="bold")
-    y -= HEADING_SIZE / 72 * HEADING_SPACE
+    if part.heading:
+        fig.text(x / W, y / H, part.section.title, ha="left", va="top", fontsize=HEADING_SIZE, fontweight="bold")
+        y -= HEADING_SIZE / 72 * HEADING_SPACE
     for block in part.blocks:
         y = _draw_table(fig, measure, block, x, y)
     if part.note:
@@ -392,15 +470,20 @@ def render_profile(dataset: Dataset, result: Result, district_id: object, *, exp
         _badge(fig, renderer, profile, MARGIN + 0.03, top - 0.56)
         y = top - 0.9
         fy = _footer(fig, measure, _footer_lines(dataset, result, export_date), width)
-        beside = [s for s in profile.sections if s.key in BESIDE_MAP]
-        parts = [_part(measure, s, width) for s in profile.sections if s.key not in BESIDE_MAP]
+        beside = _beside(profile.sections)
+        history = common.history.district(profile.district_id)
+        parts = [_part(measure, s, width, history) for s in profile.sections if s.key not in BESIDE_MAP]
+        series = next((p for p in parts if p.panel is not None), None)
+        if series is not None:  # the time series goes under the map: the band has room beside the key figures
+            parts.remove(series)
         for map_size in MAP_SIZES:
             right_w = width - map_size - 0.2
             side = [_part(measure, s, right_w) for s in beside]
-            band = max(map_size, sum(_part_height(measure, p) for p in side) + LEGEND_IN)
+            under = _under_map(measure, series, map_size)
+            band = max(map_size + under, sum(_part_height(measure, p) for p in side) + LEGEND_IN)
             if not _overflow(measure, parts, y - band - 0.15 - fy - 0.05):
                 break
-        _fit(measure, parts, y - band - 0.15 - fy - 0.05)
+        parts = _fit(measure, parts, y - band - 0.15 - fy - 0.05, width)
 
         # band: locator map left, key figures and the map legend right
         content = _locator(dataset, result, common, base, position)
@@ -410,6 +493,13 @@ def render_profile(dataset: Dataset, result: Result, district_id: object, *, exp
         for part in side:
             ry = _draw_part(fig, measure, part, right_x, ry)
         draw_legend(fig, renderer, (right_x, ry - LEGEND_IN, right_w, LEGEND_IN - 0.05), content, fontscale=0.85)
+        if series is not None:
+            top_of_panel = y - map_size - UNDER_MAP_GAP
+            draw_panel(fig, renderer, series.panel, (MARGIN, top_of_panel - PANEL_IN, map_size, PANEL_IN),
+                       count=UNDER_MAP_SERIES)
+            note = measure.wrap(UNDER_MAP_NOTE, map_size, NOTE_SIZE)
+            fig.text(MARGIN / W, (top_of_panel - PANEL_IN - 0.02) / H, "\n".join(note), ha="left", va="top",
+                     fontsize=NOTE_SIZE, color="#444444", linespacing=LINE)
         y -= band + 0.15
         for part in parts:
             y = _draw_part(fig, measure, part, MARGIN, y)
