@@ -12,6 +12,7 @@ from geo.analysis.dynamics import attention_rule_text
 from geo.dataset import Dataset
 from geo.demo import load_demo
 from geo.ingest import check_upload, commit_upload, edit_definitions, parse_indicator_options
+from geo.ingest.definitions import guess_kind
 from geo.store import Workspace
 from tests.apptest import open_page
 
@@ -43,6 +44,15 @@ def table(*changes: str, year: int = 2024) -> bytes:
 
 
 # -------------------------------------------------------------------------------------------- the options
+
+
+@pytest.mark.parametrize(("header", "kind"), [
+    ("Veränderung SGB-II-Quote (Prozentpunkte)", "dynamik"), ("Aenderung Arbeitslose", "dynamik"),
+    ("Entwicklung Transferbezug 2022–2024", "dynamik"), ("SGB II (%-Punkte)", "dynamik"), ("Delta Quote", "dynamik"),
+    ("SGB-II-Quote (%)", "status"), ("Deltaplan-Quote", "status"), ("Schwerpunkte", "status"),
+])
+def test_the_kind_of_a_new_column_is_guessed_from_its_header(header, kind):
+    assert guess_kind(header) == kind
 
 
 def test_dynamic_options_declare_ready_made_changes():
@@ -194,9 +204,12 @@ def test_the_upload_proposal_sets_a_column_as_dynamik_indicator(practice):
     assert list(proposal.columns) == ["Spalte", "Indikator", "Bezeichnung", "Einheit", "Richtung", "im Index",
                                       "Gewicht", "Art", "im Dynamikindex", "Gewicht Dynamik", "Herkunft"]
     row = proposal.index[proposal["Spalte"] == "Veränderung SGB-II-Quote (Prozentpunkte)"][0]
-    assert proposal.loc[row, ["Art", "im Index", "im Dynamikindex"]].tolist() == ["Status-Indikator", False, False]
-    at.session_state[editor.key] = {"edited_rows": {int(row): {"Art": "Dynamik-Indikator (Veränderung)",
-                                                               "im Dynamikindex": True, "Gewicht Dynamik": "2,0"}},
+    # The header names a change: proposed as a Dynamik indicator (its negative values are no error), in neither
+    # index until the planner says so.
+    assert proposal.loc[row, ["Art", "im Index", "im Dynamikindex"]].tolist() == [
+        "Dynamik-Indikator (Veränderung)", False, False]
+    assert not at.error
+    at.session_state[editor.key] = {"edited_rows": {int(row): {"im Dynamikindex": True, "Gewicht Dynamik": "2,0"}},
                                     "added_rows": [], "deleted_rows": []}
     at.run(timeout=120)
     assert not at.exception, at.exception

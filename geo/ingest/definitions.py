@@ -2,7 +2,7 @@
 
 A city brings its own indicators. The columns of its table are proposed in this order: the definitions already
 stored in the workspace, then the built-in NRW set (a ready-made suggestion, :data:`geo.settings.INDICATORS_FILE`),
-then every other numeric column as a new candidate (label from the header, unit guessed from it, in neither index
+then every other numeric column as a new candidate (label, unit and kind guessed from the header, in neither index
 until the planner says so). The planner's choices (``choices``) then override the proposal per column. A column of
 kind ``dynamik`` is a ready-made change for the Dynamik index (:mod:`geo.analysis.dynamics`): on the command line
 ``--dynamic "SPALTE:+"`` (:func:`parse_indicator_options`), on the Daten page the column "Art".
@@ -55,6 +55,8 @@ NUMERIC_SAMPLE: Final[int] = 500
 
 _PERCENT_WORDS = ("quote", "anteil", "prozent", "rate")
 _PER_THOUSAND = re.compile(r"(je|pro|/)\s*1\.?000|‰", re.IGNORECASE)
+_CHANGE_WORDS = re.compile(r"(?:ä|ae)nderung|entwicklung|differenz|\bdelta\b|dynamik|prozentpunkt|%-?punkt|\bpp\b",
+                           re.IGNORECASE)
 _UNIT_SUFFIX = re.compile(r"\s*(?:\(\s*(?:in\s*)?(?:%-?punkte|prozentpunkte|%|‰|(?:je|pro)\s*1\.?000[^)]*)\s*\)"
                           r"|\[\s*%\s*\]|in\s*%)\s*$", re.IGNORECASE)
 
@@ -70,6 +72,15 @@ def guess_unit(header: object) -> str:
     if "%" in text or any(word in _norm(text) for word in _PERCENT_WORDS):
         return "%"
     return ""
+
+
+def guess_kind(header: object) -> str:
+    """Kind of a new column from its header: ``dynamik`` for a change, else ``status``.
+
+    A change is named so: "Veränderung …", "Entwicklung …", "… (Prozentpunkte)", "Delta …". Only a proposal:
+    the planner can change the "Art".
+    """
+    return "dynamik" if _CHANGE_WORDS.search(str(header)) else "status"
 
 
 def label_from_header(header: object) -> str:
@@ -230,11 +241,12 @@ def propose(
             key = indicator_key(label, taken)
             taken.add(key)
             rows.append({"column": column, "key": key, "indicator": not _looks_like_id(column), "label": label,
-                         "unit": guess_unit(column), "direction": 1, **_NEW_FIELDS, "origin": "new"})
+                         "unit": guess_unit(column), "direction": 1, **_NEW_FIELDS, "kind": guess_kind(column),
+                         "origin": "new"})
     return _typed_proposal(pd.DataFrame(rows, columns=PROPOSAL_COLUMNS))
 
 
-#: Definition fields of a column proposed new from the file: a status indicator outside both indices.
+#: Definition fields of a column proposed new from the file: outside both indices (its kind: :func:`guess_kind`).
 _NEW_FIELDS: Final[dict[str, object]] = {"weight": 1.0, "in_index": False, "kind": "status", "in_dynamic": False,
                                          "dynamic_weight": 1.0, "description": ""}
 
@@ -291,7 +303,8 @@ def apply_choices(
                 continue
             label = label_from_header(name)
             new = {"column": name, "key": indicator_key(label, set(out["key"])), "indicator": True, "label": label,
-                   "unit": guess_unit(name), "direction": 1, **_NEW_FIELDS, "origin": "new"}
+                   "unit": guess_unit(name), "direction": 1, **_NEW_FIELDS, "kind": guess_kind(name),
+                   "origin": "new"}
             out = _typed_proposal(pd.concat([out, pd.DataFrame([new])], ignore_index=True))
             hit = out.index[-1:]
         fields = {"indicator": True, **choice}
@@ -320,7 +333,7 @@ def _supplied_dynamics(proposal: pd.DataFrame, explicit: set[int], report: Repor
     count the same development twice. Rows whose ``in_dynamic`` the planner chose (``explicit``) keep it.
     """
     taken = proposal["indicator"]
-    if not (taken & (proposal["kind"] == "dynamik")).any():
+    if not (taken & (proposal["kind"] == "dynamik") & proposal["in_dynamic"]).any():
         return proposal
     out = proposal.copy()
     status = taken & (out["kind"] == "status")
@@ -328,7 +341,7 @@ def _supplied_dynamics(proposal: pd.DataFrame, explicit: set[int], report: Repor
     left_out = status & ~out["in_dynamic"]
     if left_out.any():
         names = ", ".join(f"„{c}“" for c in out.loc[left_out, "column"])
-        supplied = ", ".join(out.loc[taken & (out["kind"] == "dynamik"), "label"])
+        supplied = ", ".join(out.loc[taken & (out["kind"] == "dynamik") & out["in_dynamic"], "label"])
         report.warn(f"Die Datei liefert Dynamik-Indikatoren ({supplied}). Die Status-Indikatoren der Datei "
                     f"({names}) gehen daher nicht in den Dynamikindex ein; ihre Veränderung wird nicht zusätzlich "
                     "berechnet.")
