@@ -129,8 +129,9 @@ def validate_indicators(
     ``k. A.``, see :data:`~geo.ingest.columns.STATISTICAL_GAPS`, and in columns that cannot be negative
     ``-9999``, ``-999``, ``-1``, see :data:`~geo.ingest.columns.NO_DATA_NUMBERS`) count as missing. Errors: no id
     or year, non-numeric values (per row and column), counts that are blank, negative or fractional, more
-    children than inhabitants, percentages outside 0–100, duplicate district/year rows, no id matching at all,
-    wrong choices. Warnings: unmatched ids (one list), ids matched without leading zeros, columns matched by a
+    children than inhabitants, percentages outside 0–100 (a ready-made change, kind ``dynamik``, may be negative:
+    outside −100 … +100 percentage points), duplicate district/year rows, no id matching at all, wrong choices.
+    Warnings: unmatched ids (one list), ids matched without leading zeros, columns matched by a
     similar name, missing values (one warning per no-data code, naming columns and rows), districts without
     values.
 
