@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from app_pages import _definitions as definition_tables
 from app_pages import _shared as ui
 from geo import DataError, settings
 from geo.analysis.schools import primary_schools
@@ -340,7 +341,11 @@ if kind == "indicators" and check.indicator_columns is not None and len(check.in
     # the check runs again with the planner's choices.
     st.markdown("**Welche Spalten sind Indikatoren?** Vorschlag aus den gespeicherten Indikatoren, den "
                 "NRW-Indikatoren und allen weiteren Zahlenspalten – bitte prüfen und bei Bedarf ändern.")
-    choices = ui.indicator_choices(check.indicator_columns, key=f"up_ind_editor_{checksum[:16]}")
+    st.caption("Art „Dynamik-Indikator“: Die Spalte enthält schon die Veränderung über einen Zeitraum (z. B. "
+               "Veränderung der SGB-II-Quote in Prozentpunkten, auch negativ). Sie geht in den Dynamikindex ein, nie "
+               "in den Statusindex. Liefert die Datei Dynamik-Indikatoren, gehen ihre Status-Indikatoren nicht "
+               "zusätzlich in den Dynamikindex ein.")
+    choices = definition_tables.indicator_choices(check.indicator_columns, key=f"up_ind_editor_{checksum[:16]}")
     if choices:
         check = run_check("check_choices", options | {"indicators": choices})
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from app_pages import _dynamics as dynamics_text
 from app_pages import _shared as ui
 from geo import catalog, settings
 from geo.analysis.chain import rule_text as chain_rule_text
@@ -100,6 +101,7 @@ weights = pd.DataFrame(
     }
 )
 ui.table(weights, hide_index=True)
+dynamics_text.methodik_section(result, dataset)
 
 st.header("3. Reichweite der Angebote")
 st.markdown(

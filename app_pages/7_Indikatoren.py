@@ -1,14 +1,15 @@
-"""Indikatoren: the city's indicator definitions – label, unit, direction, status index and weight – edited later."""
+"""Indikatoren: the city's indicator definitions – label, unit, direction, status and Dynamik index – edited later."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from app_pages import _definitions as tables
 from app_pages import _shared as ui
 from geo import DataError
 from geo.ingest import commit_definitions, edit_definitions
 
-EDITABLE = ("label", "unit", "direction", "in_index", "weight", "description", "keep")
+EDITABLE = (*tables.DEFINITION_FIELDS, "keep")
 
 st.title("Indikatoren")
 dataset, params = ui.current()
@@ -20,6 +21,12 @@ st.markdown(
     "Bezeichnungen erscheinen in allen Karten, Tabellen und Exporten. Jede Änderung wird eine neue Version "
     "(Seite **Verlauf**). Neue Indikatoren kommen mit einer Indikatorentabelle über die Seite **Daten**."
 )
+st.markdown(
+    "Für die **Dynamik** (wie sich die Lage verändert, Seite **Methodik**) legen Sie die **Art** fest: Ein "
+    "*Status-Indikator* beschreibt einen Zustand; mit **im Dynamikindex** geht seine Veränderung zwischen zwei "
+    "Jahren in den Dynamikindex ein. Ein *Dynamik-Indikator* ist eine gelieferte Veränderung (z. B. in "
+    "Prozentpunkten) und geht nur in den Dynamikindex ein. **Gewicht Dynamik** ist sein Gewicht dort."
+)
 if definitions.empty:
     st.info("Noch keine Indikatoren festgelegt. Laden Sie auf der Seite „Daten“ eine Indikatorentabelle hoch und "
             "markieren Sie dort die Spalten, die Indikatoren sind.", icon=":material/info:")
@@ -28,19 +35,21 @@ if definitions.empty:
 version = dataset.stored_versions.get("definitions")
 st.caption("Stand: " + (ui.md(dataset.versions.get("definitions", "")) if version is not None
                         else "mitgelieferte NRW-Indikatoren (noch nicht geändert)"))
-frame = definitions[["label", "unit", "direction", "in_index", "weight", "description"]].copy()
+frame = definitions[list(tables.DEFINITION_FIELDS)].copy()
 frame.insert(0, "key", definitions.index.astype(str))
 frame["keep"] = True
 edited = st.data_editor(
-    ui.definition_editor_frame(frame), key=f"ind_editor_{version}", hide_index=True, width="stretch",
-    num_rows="fixed", disabled=[ui.DEFINITION_HEADERS["key"]],
-    column_config=ui.definition_column_config(editable=EDITABLE),
+    tables.definition_editor_frame(frame), key=f"ind_editor_{version}", hide_index=True, width="stretch",
+    num_rows="fixed", disabled=[tables.DEFINITION_HEADERS["key"]],
+    column_config=tables.definition_column_config(editable=EDITABLE),
 )
-fields = ui.definition_editor_fields(edited).set_index("key")
+fields = tables.definition_editor_fields(edited).set_index("key")
 kept = fields[fields["keep"].astype(bool)].drop(columns="keep")
 new, report = edit_definitions(definitions, kept)
 for problem in report.errors:
     st.error(ui.md(problem), icon=":material/error:")
+for problem in report.warnings:
+    st.warning(ui.md(problem), icon=":material/warning:")
 changed = report.ok and not new.equals(definitions)
 comment = st.text_input("Kommentar zur Version (optional)", key="ind_comment", max_chars=200)
 

@@ -34,10 +34,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from geo import DataError, Dataset, Params, Result, analyse, catalog, column, log_incident, settings, store
+from geo import DataError, Dataset, Params, Result, analyse, column, log_incident, settings, store
 from geo.analysis import population
 from geo.formatting import format_number
-from geo.ingest.definitions import ORIGINS
 from geo.render.web.leaflet import MAP_TITLE as MAP_NAME
 
 REPO_DIR = Path(__file__).resolve().parent.parent
@@ -365,14 +364,14 @@ def _reset() -> None:
 
 
 def sidebar(dataset: Dataset) -> Params:
-    """The settings every page shares: year, whom reach is measured for, indicator weights, reach radii.
+    """The settings every page shares: year, Dynamik period, whom reach is measured for, weights, reach radii.
 
     Returns
     -------
     Params
         Parameters for :func:`analysis`; indicators with weight 0 are left out of the index.
     """
-    from app_pages import _scenario
+    from app_pages import _dynamics, _scenario
 
     sb = st.sidebar
     workspace_selector(sb)
@@ -387,6 +386,7 @@ def sidebar(dataset: Dataset) -> Params:
         )
     else:
         sb.caption("Noch keine Indikatorwerte: kein Jahr zur Auswahl.")
+    dynamic_base_year = _dynamics.base_year_choice(sb, dataset, year)
     counts: dict[str | None, str] = {}
     if year is not None:
         of_year = dataset.indicators[dataset.indicators[settings.YEAR] == year]
@@ -436,7 +436,8 @@ def sidebar(dataset: Dataset) -> Params:
     if dataset.synthetic:
         sb.badge(settings.SYNTHETIC_STAMP, icon=":material/science:", color="orange")
     weights = {k: float(w) for k, w in weights.items() if w}
-    return Params(year=None if year is None else int(year), weights=weights, radii=radii, population=measured_for)
+    return Params(year=None if year is None else int(year), weights=weights, radii=radii, population=measured_for,
+                  dynamic_base_year=dynamic_base_year)
 
 
 # -------------------------------------------------------------------------------------------------- display
@@ -482,107 +483,6 @@ def data_state(dataset: Dataset, result: Result) -> None:
         md(v) if k in _LAYER_CODES else f"{md(k)}: {md(v)}" for k, v in dataset.versions.items()
     ) or "–"
     cols[2].markdown(f"**Verwendete Datenstände**  \n{versions}")
-
-
-#: Definition field → German header of the indicator tables (upload proposal and the Indikatoren page).
-DEFINITION_HEADERS: dict[str, str] = {
-    "column": "Spalte", "key": "Kennung", "indicator": "Indikator", "label": "Bezeichnung", "unit": "Einheit",
-    "direction": "Richtung", "in_index": "im Index", "weight": "Gewicht", "description": "Beschreibung",
-    "origin": "Herkunft", "keep": "behalten",
-}
-_UNIT_NAMES = dict(catalog.UNITS)
-_DIRECTION_NAMES = {d: ("↑ " if d > 0 else "↓ ") + text for d, text in catalog.DIRECTIONS.items()}
-
-
-def definition_editor_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Definition fields (as in a proposal or the stored definitions) → the German table st.data_editor shows."""
-    out = frame.copy()
-    if "unit" in out:
-        out["unit"] = out["unit"].map(lambda u: _UNIT_NAMES.get(str(u), _UNIT_NAMES[""]))
-    if "direction" in out:
-        out["direction"] = out["direction"].map(lambda d: _DIRECTION_NAMES[1 if d > 0 else -1])
-    if "origin" in out:
-        out["origin"] = out["origin"].map(lambda o: ORIGINS.get(o, o))
-    if "weight" in out:  # German text ("1,5"): an editable number column shows the browser's format ("1.5")
-        out["weight"] = out["weight"].map(lambda w: format_number(w, 1))
-    return out.rename(columns=DEFINITION_HEADERS)
-
-
-_WEIGHT_TEXT = re.compile(r"^\s*(100([.,]0+)?|\d{1,2}([.,]\d+)?)\s*$")
-
-
-def _weight(value: object) -> float | str:
-    """A weight cell back to a number: German text ("1,5", also "1.5") or a number.
-
-    Other text stays text, so the definitions' check names it ("Das Gewicht „101“ muss eine Zahl zwischen 0 und
-    100 sein").
-    """
-    if _is_number(value):
-        return float(value)
-    text = "" if value is None else str(value).strip()
-    return float(text.replace(",", ".")) if _WEIGHT_TEXT.match(text) else text
-
-
-def definition_editor_fields(edited: pd.DataFrame) -> pd.DataFrame:
-    """The edited German table back to definition fields (inverse of :func:`definition_editor_frame`)."""
-    out = edited.rename(columns={v: k for k, v in DEFINITION_HEADERS.items()})
-    units = {v: k for k, v in _UNIT_NAMES.items()}
-    directions = {v: k for k, v in _DIRECTION_NAMES.items()}
-    if "unit" in out:
-        out["unit"] = out["unit"].map(lambda u: units.get(u, ""))
-    if "direction" in out:
-        out["direction"] = out["direction"].map(lambda d: directions.get(d, 1))
-    if "weight" in out:
-        out["weight"] = out["weight"].map(_weight)
-    for name in ("label", "description"):
-        if name in out:
-            out[name] = out[name].fillna("").astype(str)
-    return out
-
-
-def definition_column_config(*, editable: Sequence[str]) -> dict:
-    """Column types of the indicator tables: checkboxes, unit and direction choosers, weights 0–100."""
-    config = {
-        "indicator": st.column_config.CheckboxColumn(help="Ist diese Spalte ein Indikator?"),
-        "label": st.column_config.TextColumn(help="Name des Indikators in allen Karten, Tabellen und Exporten",
-                                             max_chars=120),
-        "unit": st.column_config.SelectboxColumn(options=list(_UNIT_NAMES.values()), required=True),
-        "direction": st.column_config.SelectboxColumn(options=list(_DIRECTION_NAMES.values()), required=True),
-        "in_index": st.column_config.CheckboxColumn(help="Geht der Indikator in den Statusindex ein?"),
-        "weight": st.column_config.TextColumn(
-            help="0 bis 100, mit Komma, z. B. 1,5", validate=_WEIGHT_TEXT.pattern, required=True, max_chars=6,
-        ),
-        "description": st.column_config.TextColumn(max_chars=300),
-        "keep": st.column_config.CheckboxColumn(help="Aus: Der Indikator wird aus den Definitionen entfernt."),
-    }
-    return {DEFINITION_HEADERS[k]: v for k, v in config.items() if k in editable}
-
-
-_PROPOSAL_EDITABLE = ("indicator", "label", "unit", "direction", "in_index", "weight")
-
-
-def indicator_choices(proposal: pd.DataFrame, *, key: str) -> dict[str, dict]:
-    """The upload's proposed indicator columns as an editable table; returns the planner's changes as ``choices``.
-
-    Only changed rows are returned (file column → every editable field), so an untouched table adds no option.
-    """
-    shown = ["column", *_PROPOSAL_EDITABLE, "origin"]
-    frame = definition_editor_frame(proposal[shown])
-    edited = st.data_editor(
-        frame, key=key, hide_index=True, width="stretch", num_rows="fixed",
-        disabled=[DEFINITION_HEADERS[c] for c in shown if c not in _PROPOSAL_EDITABLE],
-        column_config=definition_column_config(editable=_PROPOSAL_EDITABLE),
-    )
-    back = definition_editor_fields(edited)
-    choices: dict[str, dict] = {}
-    for i in proposal.index:
-        fields = {f: back.at[i, f] for f in _PROPOSAL_EDITABLE}
-        before = {f: proposal.at[i, f] for f in _PROPOSAL_EDITABLE}
-        fields = {f: (bool(v) if f in ("indicator", "in_index") else int(v) if f == "direction"
-                      else _weight(v) if f == "weight" else str(v)) for f, v in fields.items()}
-        if any(fields[f] != before[f] for f in _PROPOSAL_EDITABLE):
-            choices[str(proposal.at[i, "column"])] = fields
-    return choices
 
 
 def need_note(result: Result) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from geo import DataError, demo, store
+from geo import DataError, cli_dynamics, demo, store
 from geo.analysis import Params, analyse
 from geo.dataset import Dataset
 from geo.formatting import format_number
@@ -53,7 +53,7 @@ def _params(args: argparse.Namespace) -> Params:
     for item in args.radius or []:
         key, _, value = item.partition("=")
         radii[key] = float(value)
-    return Params(year=args.year, radii=radii or None)
+    return Params(year=args.year, radii=radii or None, dynamic_base_year=getattr(args, "dynamic_from", None))
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -76,7 +76,8 @@ def _cmd_analyse(args: argparse.Namespace) -> int:
     from geo.render.tables import protected_district_table, write_german_csv
 
     dataset = _analysable(_dataset(args))
-    result = analyse(dataset, _params(args))
+    cli_dynamics.checked_base_year(dataset, params := _params(args))
+    result = analyse(dataset, params)
     table = protected_district_table(
         result, offer_types=dataset.offer_types, indicator_definitions=dataset.indicator_definitions
     )
@@ -85,6 +86,7 @@ def _cmd_analyse(args: argparse.Namespace) -> int:
         print(f"{len(table)} Sozialräume geschrieben: {args.out}")
     else:
         print(table.to_string(index=False))
+    print("\n".join(cli_dynamics.summary(result)), file=sys.stdout if args.out else sys.stderr)
     return 0
 
 
@@ -456,10 +458,8 @@ def _upload_options(args: argparse.Namespace) -> dict:
     }
     if args.kind == "offers":
         options["mode"] = "replace" if args.replace else "update"
-    if args.kind == "indicators" and args.indicator:
-        from geo.ingest import parse_indicator_options
-
-        options["indicators"] = parse_indicator_options(args.indicator)
+    if args.kind == "indicators" and (choices := cli_dynamics.upload_choices(args)):
+        options["indicators"] = choices
     return options
 
 
@@ -573,10 +573,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gemeindeschluessel", metavar="AGS",
                    help="NRW-Schuldatei (offers) bzw. NRW-Sozialindexliste (sozialindex): nur Schulen, deren "
                         "Gemeindeschlüssel so beginnt, z. B. 05978")
-    p.add_argument("--indicator", action="append", metavar="SPALTE:+|SPALTE:-",
-                   help="indicators: Spalte als Indikator im Statusindex; + = höherer Wert bedeutet mehr Bedarf, "
-                        "- = weniger Bedarf (mehrfach angeben); andere Zahlenspalten werden als Indikatoren "
-                        "außerhalb des Index übernommen")
+    cli_dynamics.add_upload_options(p)
     p.add_argument("--year", type=int, help="Jahr der Werte, falls die Datei keine Spalte „Jahr“ hat")
     p.add_argument("--sheet", help="Tabellenblatt (XLSX)")
     p.add_argument("--comment", help="Kommentar zur Version")
@@ -596,6 +593,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int)
     p.add_argument("--radius", action="append", metavar="ART=METER", help="z. B. --radius fgz=800")
     p.add_argument("--out", type=Path, help="CSV-Datei (deutsches Excel-Format); sonst Ausgabe auf dem Terminal")
+    cli_dynamics.add_analyse_options(p)
     p.set_defaults(func=_cmd_analyse)
 
     _add_suggest(sub, workspace_help)

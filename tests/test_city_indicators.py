@@ -89,8 +89,9 @@ def test_keys_are_safe_and_unique():
     ("Quote: Kinder : +", "Quote: Kinder", 1),  # the last ':' separates
 ])
 def test_command_line_indicator_form(text, column, direction):
-    assert parse_indicator_option(text) == (column, {"indicator": True, "direction": direction, "in_index": True,
-                                                    "weight": 1.0})
+    assert parse_indicator_option(text) == (column, {"indicator": True, "direction": direction, "kind": "status",
+                                                    "in_index": True, "weight": 1.0, "in_dynamic": True,
+                                                    "dynamic_weight": 1.0})
 
 
 @pytest.mark.parametrize("text", ["Transferbezug", "Transferbezug:", ":+", "Transferbezug:x", "Quote:++"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from app_pages import _definitions as tables
 from app_pages import _shared as ui
 
 
@@ -27,9 +28,9 @@ def test_table_plain_columns_and_a_duplicate_index():
 
 def test_weights_are_german_text_in_the_editor_and_numbers_back():
     frame = pd.DataFrame({"key": ["a", "b"], "weight": [1.5, 1.0]})
-    shown = ui.definition_editor_frame(frame)
+    shown = tables.definition_editor_frame(frame)
     assert shown["Gewicht"].tolist() == ["1,5", "1,0"]
     edited = shown.assign(Gewicht=["2,5", "0.5"])
-    assert ui.definition_editor_fields(edited)["weight"].tolist() == [2.5, 0.5]
+    assert tables.definition_editor_fields(edited)["weight"].tolist() == [2.5, 0.5]
     # what the check must refuse stays text, so its message can quote it
-    assert ui.definition_editor_fields(shown.assign(Gewicht=["101", "x"]))["weight"].tolist() == ["101", "x"]
+    assert tables.definition_editor_fields(shown.assign(Gewicht=["101", "x"]))["weight"].tolist() == ["101", "x"]

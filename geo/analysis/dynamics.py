@@ -246,7 +246,10 @@ def dynamics(
         notes.append(f"Für das Jahr {base_year} liegen keine Indikatorwerte vor.")
     chosen, changes, ready_made, left_out = _changes(indicators, ids, now, before, definitions, weights,
                                                      year, base_year)
-    if left_out:
+    if left_out and before is None and chosen:
+        notes.append(f"Ohne früheres Jahr nicht im Dynamikindex (ihre Veränderung braucht zwei Jahre): "
+                     f"{', '.join(left_out)}.")
+    elif left_out and before is not None:
         notes.append(f"Ohne Werte für den Zeitraum und daher nicht im Dynamikindex: {', '.join(left_out)}.")
     info = Dynamics(year=int(year), base_year=base_year if before is not None else None, weights=chosen,
                     ready_made=tuple(ready_made))

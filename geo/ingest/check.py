@@ -356,6 +356,9 @@ def _check_indicators(data: bytes, filename: str, context: Dataset, options: dic
     info["Jahre"] = ", ".join(map(str, years))
     taken = proposal.loc[proposal["indicator"], "label"]
     info["Indikatoren"] = ", ".join(taken) if len(taken) else "keine"
+    supplied = proposal.loc[proposal["indicator"] & (proposal["kind"] == "dynamik"), "label"]
+    if len(supplied):
+        info["Dynamik-Indikatoren (gelieferte Veränderungen)"] = ", ".join(supplied)
     if upload.ages.bands or upload.ages.births:
         info["Altersgruppen"] = upload.ages.describe()
     old = context.indicators

@@ -1,9 +1,11 @@
-"""Which columns of an indicator upload are indicators, and how they are defined (label, unit, direction, index).
+"""Which columns of an indicator upload are indicators, and how they are defined (label, unit, direction, indices).
 
 A city brings its own indicators. The columns of its table are proposed in this order: the definitions already
 stored in the workspace, then the built-in NRW set (a ready-made suggestion, :data:`geo.settings.INDICATORS_FILE`),
-then every other numeric column as a new candidate (label from the header, unit guessed from it, not in the status
-index until the planner says so). The planner's choices (``choices``) then override the proposal per column.
+then every other numeric column as a new candidate (label, unit and kind guessed from the header, in neither index
+until the planner says so). The planner's choices (``choices``) then override the proposal per column. A column of
+kind ``dynamik`` is a ready-made change for the Dynamik index (:mod:`geo.analysis.dynamics`): on the command line
+``--dynamic "SPALTE:+"`` (:func:`parse_indicator_options`), on the Daten page the column "Art".
 """
 
 from __future__ import annotations
@@ -16,14 +18,15 @@ import pandas as pd
 
 from geo import catalog
 from geo._errors import DataError, Report
-from geo.analysis.dynamics import DYNAMIC_COLUMNS
+from geo.analysis.dynamics import DYNAMIC_COLUMNS, KINDS
 from geo.ingest.columns import _ID_SUFFIXES, _INDICATOR_ID_ALIASES, _gap_codes, _norm, _text
 from geo.io import parse_number
 
 #: One row per proposed column: the file column, the indicator key it becomes, whether it is taken as an
 #: indicator, the definition fields and where the proposal came from (:data:`ORIGINS`).
 PROPOSAL_COLUMNS: Final[list[str]] = [
-    "column", "key", "indicator", "label", "unit", "direction", "in_index", "weight", "description", "origin",
+    "column", "key", "indicator", "label", "unit", "direction", "in_index", "weight", "kind", "in_dynamic",
+    "dynamic_weight", "description", "origin",
 ]
 #: Where a proposal comes from → German text for the page.
 ORIGINS: Final[dict[str, str]] = {
@@ -33,12 +36,18 @@ ORIGINS: Final[dict[str, str]] = {
 }
 #: Fields of a definition the planner may set per column (besides ``indicator``: take it or not).
 CHOICE_FIELDS: Final[frozenset[str]] = frozenset({"indicator", "label", "unit", "direction", "in_index", "weight",
-                                                  "description"})
+                                                  "kind", "in_dynamic", "dynamic_weight", "description"})
+#: The definition fields of a proposal row (everything but the column, the choice and the origin).
+_FIELDS: Final[tuple[str, ...]] = (*(f for f in catalog.INDICATOR_COLUMNS if f != "key"),
+                                   *catalog.DYNAMIC_DEFINITION_COLUMNS)
 #: Names an indicator key must not take: columns of the indicator table and of the analysis result.
 RESERVED_KEYS: Final[frozenset[str]] = frozenset({
     "district_id", "district_name", "area_id", "area_name", "year", "inhabitants", "children", "geometry",
     "index_sum", "status_index", "status_class", "classified", *DYNAMIC_COLUMNS,
 })
+#: Kind of a definition as the planner may write it (key or German name, any case) → key of :data:`KINDS`.
+_KIND_NAMES: Final[dict[str, str]] = {name.casefold(): key for key, label in KINDS.items()
+                                      for name in (key, label, label.split(" (")[0])}
 #: Share of a column's non-blank cells that must be numbers for it to be proposed as an indicator.
 NUMERIC_SHARE: Final[float] = 0.5
 #: How many non-blank cells of a column that share is judged on.
@@ -46,8 +55,10 @@ NUMERIC_SAMPLE: Final[int] = 500
 
 _PERCENT_WORDS = ("quote", "anteil", "prozent", "rate")
 _PER_THOUSAND = re.compile(r"(je|pro|/)\s*1\.?000|‰", re.IGNORECASE)
-_UNIT_SUFFIX = re.compile(r"\s*(?:\(\s*(?:in\s*)?(?:%|‰|(?:je|pro)\s*1\.?000[^)]*)\s*\)|\[\s*%\s*\]|in\s*%)\s*$",
-                          re.IGNORECASE)
+_CHANGE_WORDS = re.compile(r"(?:ä|ae)nderung|entwicklung|differenz|\bdelta\b|dynamik|prozentpunkt|%-?punkt|\bpp\b",
+                           re.IGNORECASE)
+_UNIT_SUFFIX = re.compile(r"\s*(?:\(\s*(?:in\s*)?(?:%-?punkte|prozentpunkte|%|‰|(?:je|pro)\s*1\.?000[^)]*)\s*\)"
+                          r"|\[\s*%\s*\]|in\s*%)\s*$", re.IGNORECASE)
 
 
 def guess_unit(header: object) -> str:
@@ -61,6 +72,15 @@ def guess_unit(header: object) -> str:
     if "%" in text or any(word in _norm(text) for word in _PERCENT_WORDS):
         return "%"
     return ""
+
+
+def guess_kind(header: object) -> str:
+    """Kind of a new column from its header: ``dynamik`` for a change, else ``status``.
+
+    A change is named so: "Veränderung …", "Entwicklung …", "… (Prozentpunkte)", "Delta …". Only a proposal:
+    the planner can change the "Art".
+    """
+    return "dynamik" if _CHANGE_WORDS.search(str(header)) else "status"
 
 
 def label_from_header(header: object) -> str:
@@ -88,12 +108,14 @@ def indicator_key(label: object, taken: Iterable[str]) -> str:
     return key
 
 
-def parse_indicator_option(text: str) -> tuple[str, dict[str, object]]:
-    """The command line's ``--indicator "COLUMN:+"`` / ``"COLUMN:-"`` → (column, choice for ``choices``).
+def parse_indicator_option(text: str, option: str = "--indicator") -> tuple[str, dict[str, object]]:
+    """The command line's ``--indicator "COLUMN:+"`` (or ``--dynamic``) → (column, choice for ``choices``).
 
-    ``+``: a higher value means more need, ``-``: less need; the column is taken as an indicator of the status
-    index with weight 1 (its other fields come from the proposal). The column is everything before the last
-    ``:``, so headers containing ``:`` work.
+    ``+``: a higher value means more need (for ``--dynamic``: a rising value means the situation gets worse),
+    ``-``: the opposite. ``--indicator`` takes the column as a status indicator of the status index with weight 1
+    (its change enters the Dynamik index with weight 1, as in the MSS); ``--dynamic`` as a ready-made change
+    (kind ``dynamik``: outside the status index, in the Dynamik index with weight 1). The other fields come from
+    the proposal. The column is everything before the last ``:``, so headers containing ``:`` work.
 
     Raises
     ------
@@ -103,19 +125,58 @@ def parse_indicator_option(text: str) -> tuple[str, dict[str, object]]:
     column, sep, sign = str(text).rpartition(":")
     column, sign = column.strip(), sign.strip()
     if not sep or not column or sign not in ("+", "-"):
+        if option == "--dynamic":
+            raise DataError(f"„{text}“ ist keine gültige Angabe für --dynamic. Erwartet wird „SPALTE:+“ (steigender "
+                            "Wert = Lage verschlechtert sich) oder „SPALTE:-“ (steigender Wert = Lage verbessert "
+                            "sich).")
         raise DataError(f"„{text}“ ist keine gültige Indikator-Angabe. Erwartet wird „SPALTE:+“ (höherer Wert = "
                         "mehr Bedarf) oder „SPALTE:-“ (höherer Wert = weniger Bedarf).")
-    return column, {"indicator": True, "direction": 1 if sign == "+" else -1, "in_index": True, "weight": 1.0}
+    choice: dict[str, object] = {"indicator": True, "direction": 1 if sign == "+" else -1}
+    if option == "--dynamic":
+        choice |= {"kind": "dynamik", "in_index": False, "in_dynamic": True, "dynamic_weight": 1.0}
+    else:
+        choice |= {"kind": "status", "in_index": True, "weight": 1.0, "in_dynamic": True, "dynamic_weight": 1.0}
+    return column, choice
 
 
-def parse_indicator_options(texts: Iterable[str]) -> dict[str, dict[str, object]]:
-    """Several ``--indicator`` values → ``choices`` (see :func:`parse_indicator_option`); a column twice is an error."""
+def parse_indicator_options(texts: Iterable[str], dynamic: Iterable[str] = ()) -> dict[str, dict[str, object]]:
+    """``--indicator`` and ``--dynamic`` values → ``choices`` (see :func:`parse_indicator_option`).
+
+    Every problem is reported at once: a value not of the form ``SPALTE:+``, a column given twice, a column given
+    both as a status and as a Dynamik indicator. When Dynamik columns are given, the city supplies its Dynamik:
+    the ``--indicator`` columns do not enter the Dynamik index (``in_dynamic`` false; the check of the upload
+    does the same for the file's other status indicators, :func:`apply_choices`).
+
+    Raises
+    ------
+    DataError
+        Listing every problem.
+    """
+    report = Report()
     out: dict[str, dict[str, object]] = {}
-    for text in texts:
-        column, choice = parse_indicator_option(text)
-        if column in out:
-            raise DataError(f"Die Spalte „{column}“ ist mehrfach als Indikator angegeben.")
-        out[column] = choice
+    given: dict[str, str] = {}
+    for option, values in (("--indicator", texts), ("--dynamic", dynamic)):
+        for text in values:
+            try:
+                column, choice = parse_indicator_option(text, option)
+            except DataError as err:
+                report.error(str(err))
+                continue
+            if column in given:
+                if given[column] == option:
+                    report.error(f"Die Spalte „{column}“ ist mehrfach mit {option} angegeben.")
+                else:
+                    report.error(f"Die Spalte „{column}“ ist mit --indicator und mit --dynamic angegeben. Eine "
+                                 "Spalte ist entweder ein Status-Indikator (ein Zustand) oder ein Dynamik-Indikator "
+                                 "(eine Veränderung); bitte nur eine der beiden Angaben.")
+                continue
+            given[column] = option
+            out[column] = choice
+    report.raise_if_errors("Die Angaben zu den Indikatorspalten sind fehlerhaft")
+    if "--dynamic" in given.values():
+        for choice in out.values():
+            if choice["kind"] == "status":
+                choice["in_dynamic"] = False
     return out
 
 
@@ -173,26 +234,33 @@ def propose(
         if column in by_column:
             key = by_column[column]
             row = known.loc[key]
-            fields = {f: row[f] for f in catalog.INDICATOR_COLUMNS if f != "key"}
+            fields = {f: row[f] for f in _FIELDS}
             rows.append({"column": column, "key": key, "indicator": True, **fields, "origin": origin[key]})
         elif column not in used and is_numeric_column(table[column]):
             label = label_from_header(column)
             key = indicator_key(label, taken)
             taken.add(key)
             rows.append({"column": column, "key": key, "indicator": not _looks_like_id(column), "label": label,
-                         "unit": guess_unit(column), "direction": 1, "weight": 1.0, "in_index": False,
-                         "description": "", "origin": "new"})
+                         "unit": guess_unit(column), "direction": 1, **_NEW_FIELDS, "kind": guess_kind(column),
+                         "origin": "new"})
     return _typed_proposal(pd.DataFrame(rows, columns=PROPOSAL_COLUMNS))
+
+
+#: Definition fields of a column proposed new from the file: outside both indices (its kind: :func:`guess_kind`).
+_NEW_FIELDS: Final[dict[str, object]] = {"weight": 1.0, "in_index": False, "kind": "status", "in_dynamic": False,
+                                         "dynamic_weight": 1.0, "description": ""}
 
 
 def _typed_proposal(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.reset_index(drop=True)
     for name in ("column", "key", "label", "unit", "description", "origin"):
         out[name] = out[name].fillna("").astype("str")
-    out["indicator"] = out["indicator"].astype("bool")
-    out["in_index"] = out["in_index"].astype("bool")
+    out["kind"] = out["kind"].fillna("status").astype("str")
+    for name in ("indicator", "in_index", "in_dynamic"):
+        out[name] = out[name].astype("bool")
     out["direction"] = out["direction"].astype("int64")
-    out["weight"] = out["weight"].astype("float64")
+    for name in ("weight", "dynamic_weight"):
+        out[name] = out[name].astype("float64")
     return out
 
 
@@ -208,8 +276,12 @@ def apply_choices(
     choices
         File column (or a proposed key) → ``False`` (not an indicator), ``True`` (an indicator as proposed) or a
         mapping of :data:`CHOICE_FIELDS` (``indicator`` defaults to true): ``label``, ``unit`` (a key of
-        :data:`geo.catalog.UNITS`), ``direction`` (+1/-1), ``in_index`` (bool), ``weight`` (≥ 0),
-        ``description``. A column of the file that was not proposed (e.g. a text column) can be chosen too.
+        :data:`geo.catalog.UNITS`), ``direction`` (+1/-1), ``in_index`` (bool), ``weight`` (≥ 0), ``kind``
+        (``status``/``dynamik`` or their German names, :data:`~geo.analysis.dynamics.KINDS`), ``in_dynamic``
+        (bool), ``dynamic_weight`` (≥ 0), ``description``. A column of the file that was not proposed (e.g. a
+        text column) can be chosen too. A Dynamik indicator leaves the status index (a warning where it was in
+        it); when the upload takes Dynamik indicators, its status indicators leave the Dynamik index unless
+        their ``in_dynamic`` was chosen (a warning naming them).
     columns
         The file's columns.
     report
@@ -217,6 +289,7 @@ def apply_choices(
     """
     out = proposal.copy()
     columns = list(columns)
+    explicit: set[int] = set()
     for name, choice in (choices or {}).items():
         if isinstance(choice, bool):
             choice = {"indicator": choice}
@@ -230,14 +303,49 @@ def apply_choices(
                 continue
             label = label_from_header(name)
             new = {"column": name, "key": indicator_key(label, set(out["key"])), "indicator": True, "label": label,
-                   "unit": guess_unit(name), "direction": 1, "weight": 1.0, "in_index": False, "description": "",
+                   "unit": guess_unit(name), "direction": 1, **_NEW_FIELDS, "kind": guess_kind(name),
                    "origin": "new"}
             out = _typed_proposal(pd.concat([out, pd.DataFrame([new])], ignore_index=True))
             hit = out.index[-1:]
         fields = {"indicator": True, **choice}
         for field, value in _checked_fields(fields, out.at[hit[0], "column"], report).items():
             out.loc[hit[0], field] = value
-    return _typed_proposal(out)
+        if "in_dynamic" in choice:
+            explicit.add(hit[0])
+    return _supplied_dynamics(_without_changes_in_status(_typed_proposal(out), report), explicit, report)
+
+
+def _without_changes_in_status(proposal: pd.DataFrame, report: Report) -> pd.DataFrame:
+    """A Dynamik indicator (a change) never enters the status index: ``in_index`` false, said where it was set."""
+    out = proposal.copy()
+    wrong = out["indicator"] & (out["kind"] == "dynamik") & out["in_index"]
+    for i in out.index[wrong]:
+        report.warn(f"Spalte „{out.at[i, 'column']}“ ist ein Dynamik-Indikator (eine Veränderung) und geht daher "
+                    "nicht in den Statusindex ein, nur in den Dynamikindex.", column=out.at[i, "column"])
+    out.loc[wrong, "in_index"] = False
+    return out
+
+
+def _supplied_dynamics(proposal: pd.DataFrame, explicit: set[int], report: Report) -> pd.DataFrame:
+    """When the upload brings Dynamik indicators, its status indicators leave the Dynamik index.
+
+    The city supplies its Dynamik; changes computed from two years of the same file's status indicators would
+    count the same development twice. Rows whose ``in_dynamic`` the planner chose (``explicit``) keep it.
+    """
+    taken = proposal["indicator"]
+    if not (taken & (proposal["kind"] == "dynamik") & proposal["in_dynamic"]).any():
+        return proposal
+    out = proposal.copy()
+    status = taken & (out["kind"] == "status")
+    out.loc[status & ~out.index.isin(list(explicit)), "in_dynamic"] = False
+    left_out = status & ~out["in_dynamic"]
+    if left_out.any():
+        names = ", ".join(f"„{c}“" for c in out.loc[left_out, "column"])
+        supplied = ", ".join(out.loc[taken & (out["kind"] == "dynamik") & out["in_dynamic"], "label"])
+        report.warn(f"Die Datei liefert Dynamik-Indikatoren ({supplied}). Die Status-Indikatoren der Datei "
+                    f"({names}) gehen daher nicht in den Dynamikindex ein; ihre Veränderung wird nicht zusätzlich "
+                    "berechnet.")
+    return out
 
 
 def _checked_fields(
@@ -247,41 +355,69 @@ def _checked_fields(
     where = {"column": column} if what == "Spalte" else {}
     out: dict[str, object] = {}
     for field, value in fields.items():
-        if field in ("indicator", "in_index"):
-            out[field] = bool(value)
-        elif field in ("label", "description"):
-            text = " ".join(str(value if value is not None else "").split())
-            if field == "label" and not text:
-                report.error(f"{what} „{column}“: Bitte geben Sie eine Bezeichnung des Indikators an.",
-                             **where)
-                continue
-            out[field] = text
-        elif field == "unit":
-            unit = "" if value is None else str(value).strip()
-            if unit not in catalog.UNITS:
-                report.error(f"{what} „{column}“: Die Einheit „{unit}“ ist unbekannt; möglich sind "
-                             f"{', '.join(f'„{u}“' for u in catalog.UNITS if u)} oder keine.", **where)
-                continue
-            out[field] = unit
-        elif field == "direction":
-            direction = {"+": 1, "-": -1}.get(str(value).strip(), value)
-            try:
-                direction = int(direction)
-            except (TypeError, ValueError):
-                direction = 0
-            if direction not in (1, -1):
-                report.error(f"{what} „{column}“: Die Richtung muss +1 (höher = mehr Bedarf) oder -1 "
-                             "(höher = weniger Bedarf) sein.", **where)
-                continue
-            out[field] = direction
-        elif field == "weight":
-            weight = pd.to_numeric(pd.Series([str(value).replace(",", ".")]), errors="coerce").iloc[0]
-            if not (weight >= 0) or weight > 100:
-                report.error(f"{what} „{column}“: Das Gewicht „{value}“ muss eine Zahl zwischen 0 und 100 sein.",
-                             **where)
-                continue
-            out[field] = float(weight)
+        typed, problem = _FIELD_CHECKS[field](value, field)
+        if problem:
+            report.error(f"{what} „{column}“: {problem}", **where)
+        else:
+            out[field] = typed
     return out
+
+
+def _words(value: object) -> str:
+    return " ".join(str(value if value is not None else "").split())
+
+
+def _flag(value: object, field: str) -> tuple[object, str]:
+    return bool(value), ""
+
+
+def _kind(value: object, field: str) -> tuple[object, str]:
+    kind = _KIND_NAMES.get(_words(value).casefold())
+    if kind is None:
+        return None, (f"Die Art „{value}“ ist unbekannt; möglich sind "
+                      f"{' oder '.join(f'„{k}“' for k in KINDS.values())}.")
+    return kind, ""
+
+
+def _text_field(value: object, field: str) -> tuple[object, str]:
+    text = _words(value)
+    if field == "label" and not text:
+        return None, "Bitte geben Sie eine Bezeichnung des Indikators an."
+    return text, ""
+
+
+def _unit(value: object, field: str) -> tuple[object, str]:
+    unit = "" if value is None else str(value).strip()
+    if unit not in catalog.UNITS:
+        return None, (f"Die Einheit „{unit}“ ist unbekannt; möglich sind "
+                      f"{', '.join(f'„{u}“' for u in catalog.UNITS if u)} oder keine.")
+    return unit, ""
+
+
+def _direction(value: object, field: str) -> tuple[object, str]:
+    direction = {"+": 1, "-": -1}.get(str(value).strip(), value)
+    try:
+        direction = int(direction)
+    except (TypeError, ValueError):
+        direction = 0
+    if direction not in (1, -1):
+        return None, "Die Richtung muss +1 (höher = mehr Bedarf) oder -1 (höher = weniger Bedarf) sein."
+    return direction, ""
+
+
+def _weight(value: object, field: str) -> tuple[object, str]:
+    weight = pd.to_numeric(pd.Series([str(value).replace(",", ".")]), errors="coerce").iloc[0]
+    if not (weight >= 0) or weight > 100:
+        name = "Das Gewicht" if field == "weight" else "Das Gewicht im Dynamikindex"
+        return None, f"{name} „{value}“ muss eine Zahl zwischen 0 und 100 sein."
+    return float(weight), ""
+
+
+#: Per choice field: value → (typed value, "") or (None, the German problem).
+_FIELD_CHECKS = {
+    "indicator": _flag, "in_index": _flag, "in_dynamic": _flag, "kind": _kind, "label": _text_field,
+    "description": _text_field, "unit": _unit, "direction": _direction, "weight": _weight, "dynamic_weight": _weight,
+}
 
 
 def definitions_after(stored: pd.DataFrame, proposal: pd.DataFrame) -> pd.DataFrame:
@@ -290,7 +426,7 @@ def definitions_after(stored: pd.DataFrame, proposal: pd.DataFrame) -> pd.DataFr
     A stored indicator the file lacks, or that the planner did not take this time, keeps its definition.
     """
     taken = proposal[proposal["indicator"]].set_index("key")
-    fields = [f for f in catalog.INDICATOR_COLUMNS if f != "key"]
+    fields = list(_FIELDS)
     out = stored[fields].copy()
     for key, row in taken.iterrows():
         out.loc[key, fields] = [row[f] for f in fields]
@@ -306,7 +442,9 @@ def edit_definitions(stored: pd.DataFrame, edited: pd.DataFrame) -> tuple[pd.Dat
         The definitions in use, indexed by key.
     edited
         Indexed by key (a subset of ``stored``'s keys: a key left out is removed), with any of the columns
-        ``label``, ``unit``, ``direction``, ``in_index``, ``weight``, ``description``.
+        ``label``, ``unit``, ``direction``, ``in_index``, ``weight``, ``kind``, ``in_dynamic``,
+        ``dynamic_weight``, ``description``. A Dynamik indicator (kind ``dynamik``) in the status index is an
+        error.
 
     Returns
     -------
@@ -323,6 +461,10 @@ def edit_definitions(stored: pd.DataFrame, edited: pd.DataFrame) -> tuple[pd.Dat
         fields = {f: row[f] for f in CHOICE_FIELDS - {"indicator"} if f in edited.columns}
         for field, value in _checked_fields(fields, str(stored.at[key, "label"]), report, "Indikator").items():
             out.at[key, field] = value
+        if out.at[key, "kind"] == "dynamik" and bool(out.at[key, "in_index"]):
+            report.error(f"Indikator „{out.at[key, 'label']}“: Ein Dynamik-Indikator (eine Veränderung) geht nicht "
+                         "in den Statusindex ein. Bitte „im Index“ ausschalten oder die Art „Status-Indikator“ "
+                         "wählen.")
     if not report.ok:
         return stored, report
     return catalog.definitions_from_table(out.rename_axis("key").reset_index()), report

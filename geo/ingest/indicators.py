@@ -108,8 +108,9 @@ def validate_indicators(
     ``k. A.``, see :data:`~geo.ingest.columns.STATISTICAL_GAPS`, and in columns that cannot be negative
     ``-9999``, ``-999``, ``-1``, see :data:`~geo.ingest.columns.NO_DATA_NUMBERS`) count as missing. Errors: no id
     or year, non-numeric values (per row and column), counts that are blank, negative or fractional, more
-    children than inhabitants, percentages outside 0–100, duplicate district/year rows, no id matching at all,
-    wrong choices. Warnings: unmatched ids (one list), ids matched without leading zeros, columns matched by a
+    children than inhabitants, percentages outside 0–100 (a ready-made change, kind ``dynamik``, may be negative:
+    outside −100 … +100 percentage points), duplicate district/year rows, no id matching at all, wrong choices.
+    Warnings: unmatched ids (one list), ids matched without leading zeros, columns matched by a
     similar name, missing values (one warning per no-data code, naming columns and rows), districts without
     values.
 
@@ -179,7 +180,8 @@ def validate_indicators(
     for key in after.index:
         column = column_of.get(key)
         unit = str(after.at[key, "unit"]).strip()
-        out[key] = _indicator_values(table, column, unit, rows, out.index, report, bad, gaps)
+        out[key] = _indicator_values(table, column, unit, rows, out.index, report, bad, gaps,
+                                     change=after.at[key, "kind"] == "dynamik")
     _warn_gaps(gaps, rows, bad, report)
     _warn_absent(table, roles, stored, column_of, report, children_from=bool(ages.children_from))
     if id_col is not None:
@@ -557,27 +559,36 @@ def _indicator_values(
     report: Report,
     bad: np.ndarray,
     gaps: list[tuple[str, pd.Series, pd.Series]],
+    *,
+    change: bool = False,
 ) -> pd.Series | float:
     """An indicator column as floats; NaN for no-data codes, which are added to ``gaps`` (column, codes, raw).
 
     Non-numbers, and for percentages (unit ``%``) values outside 0–100, are refused. Where the unit allows
-    no negative value, :data:`NO_DATA_NUMBERS` (``-9999``, ``-999``, ``-1``) are no-data codes.
+    no negative value, :data:`NO_DATA_NUMBERS` (``-9999``, ``-999``, ``-1``) are no-data codes. A ``change``
+    (a ready-made Dynamik indicator) may be negative: in ``%`` it is a change in percentage points, refused
+    outside −100 … +100, and only ``-9999`` and ``-999`` (impossible changes) are no-data codes.
     """
     if column is None:
         return np.nan
     raw = _text(table[column]).set_axis(index)
     values = parse_number(raw)
-    codes = _gap_codes(raw, values if _nonnegative(unit) else None)
+    percent = unit == "%"
+    if change:
+        codes = _gap_codes(raw, values.where(values <= -999) if percent else None)
+    else:
+        codes = _gap_codes(raw, values if _nonnegative(unit) else None)
     gap = codes.notna().to_numpy()
     values = values.mask(gap)
-    percent = unit == "%"
     wrong = ~gap & values.isna().to_numpy()
     for row, value in zip(rows[wrong], raw.to_numpy()[wrong], strict=True):
         report.error(f"Spalte „{column}“: „{value}“ ist keine Zahl.", int(row), column)
     if percent:
-        outside = (~values.between(0, 100) & values.notna()).to_numpy()
+        low, what = (-100, "Prozentpunkte liegt nicht zwischen −100 und +100") if change else (
+            0, "% liegt nicht zwischen 0 und 100")
+        outside = (~values.between(low, 100) & values.notna()).to_numpy()
         for row, value in zip(rows[outside], raw.to_numpy()[outside], strict=True):
-            report.error(f"Spalte „{column}“: {value} % liegt nicht zwischen 0 und 100.", int(row), column)
+            report.error(f"Spalte „{column}“: {value} {what}.", int(row), column)
         wrong |= outside
     gaps.append((column, codes, raw))
     bad |= wrong
