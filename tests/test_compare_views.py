@@ -117,7 +117,7 @@ def test_offer_changes_new_closed_moved_capacity(small_dataset):
         ("S-1", "new"), ("F2", "closed"), ("F1", "moved")]
     shown = cmp.offer_change_table(changes, NAMES)
     assert list(shown["Änderung"]) == ["neu", "geschlossen", "verlegt"]
-    assert shown["Verlegt um (m)"].isna().tolist() == [True, True, False] and shown["Verlegt um (m)"].iloc[2] == 300
+    assert shown["Verlegt um (m)"].tolist() == ["–", "–", 300]
     assert list(shown["Kapazität A → B"]) == ["– → –", "20 → –", "10 → 15"]
     only_capacity = cmp.offer_changes(a, a.assign(capacity=[10.0, 25.0]))
     assert list(only_capacity["change"]) == ["capacity"]

@@ -101,8 +101,9 @@ def offer_change_table(changes: pd.DataFrame, type_names: dict[str, str]) -> pd.
         "Kennung": changes[settings.OFFER_ID].to_numpy(dtype=object),
         "Kapazität A → B": [f"{capacity(a)} → {capacity(b)}" for a, b in zip(
             changes["capacity_a"], changes["capacity_b"], strict=True)],
-        "Verlegt um (m)": [float(round(d)) if c == "moved" else np.nan for d, c in zip(
-            distance, changes["change"], strict=True)],
+        # "–" for an offer not moved: an empty number cell would read "None" in the grid
+        "Verlegt um (m)": pd.Series([float(round(d)) if c == "moved" else "–" for d, c in zip(
+            distance, changes["change"], strict=True)], dtype=object).to_numpy(),
     })
 
 

@@ -111,7 +111,7 @@ def test_overview_and_map_work_without_internet(app_url, page, artifacts, distri
 def test_year_chosen_on_the_overview_holds_on_the_map_page(app_url, page, districts):
     page.goto(app_url)
     sidebar = page.locator('[data-testid="stSidebar"]')
-    year = sidebar.get_by_role("combobox", name="Jahr")
+    year = sidebar.get_by_role("combobox", name="Jahr", exact=True)
     expect(year).to_have_value("2024", timeout=WAIT_MS)
     year.click()
     page.get_by_role("option", name="2023").click()

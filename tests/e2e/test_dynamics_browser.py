@@ -84,6 +84,6 @@ def test_gesamtindex_layer_shows_the_grid_counts_and_attention(app_url, page, re
     page.get_by_role("combobox", name="Flächenfarbe").click()
     page.get_by_role("option", name=dynamics_map.LABELS[dynamics_map.CHANGE]).click()
     frame = wait_for_map(page, n, legend="Prozentpunkte")
-    expect(page.get_by_role("combobox", name="Vergleichsjahr")).to_be_visible()
+    expect(page.get_by_role("combobox", name="Vergleichsjahr", exact=True)).to_be_visible()
     screenshot(page, FOLDER, "karte_veraenderung")
     assert page.errors == []
