@@ -4,25 +4,15 @@ from __future__ import annotations
 
 import resource
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.scale import tiled  # noqa: E402
+from bench.scale import best_of, tiled  # noqa: E402
 from geo.analysis import analyse  # noqa: E402
 from geo.demo import load_demo  # noqa: E402
 
 TARGETS = {1: 0.5, 100: 5.0}
-
-
-def best_of(n: int, func) -> float:
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:
@@ -31,7 +21,7 @@ def main() -> None:
     print(f"{'scale':>6} {'districts':>9} {'residents':>9} {'offers':>6} {'seconds':>8} {'vs 1x':>6} target")
     for copies in (1, 10, 100):
         ds = tiled(demo, copies)
-        seconds = best_of(3 if copies < 100 else 2, lambda ds=ds: analyse(ds))
+        seconds, _ = best_of(3 if copies < 100 else 2, lambda ds=ds: analyse(ds))
         base = base or seconds
         target = TARGETS.get(copies)
         verdict = "" if target is None else f"< {target} s: {'ok' if seconds < target else 'MISSED'}"

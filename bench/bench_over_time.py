@@ -9,14 +9,13 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import geopandas as gpd  # noqa: E402
 
-from bench.scale import tiled  # noqa: E402
+from bench.scale import best_of, tiled  # noqa: E402
 from geo import crs, settings  # noqa: E402
 from geo.analysis import Params, analyse  # noqa: E402
 from geo.analysis.over_time import between_years, layer_boundaries  # noqa: E402
@@ -25,23 +24,14 @@ from geo.demo import load_demo  # noqa: E402
 VG5000 = Path(__file__).resolve().parents[2] / "shared" / "data" / "vg5000" / "VG5000_GEM.shp"
 
 
-def best_of(n: int, func) -> float:
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def years() -> None:
     demo = load_demo()
     print(f"{'scale':>6} {'districts':>9} {'analyse':>8} {'between_years':>13} {'ratio':>6}")
     for copies in (1, 10, 100):
         ds = tiled(demo, copies)
         runs = 3 if copies < 100 else 1
-        one = best_of(runs, lambda ds=ds: analyse(ds, Params(year=2024)))
-        both = best_of(runs, lambda ds=ds: between_years(ds, 2023, 2024))
+        one, _ = best_of(runs, lambda ds=ds: analyse(ds, Params(year=2024)))
+        both, _ = best_of(runs, lambda ds=ds: between_years(ds, 2023, 2024))
         print(f"{copies:>5}x {len(ds.districts):>9} {one:>8.3f} {both:>13.3f} {both / one:>6.2f}")
 
 
@@ -57,8 +47,8 @@ def boundaries() -> None:
         again = part.to_crs(settings.METRIC_CRS)
         again[settings.DISTRICT_ID] = again[settings.DISTRICT_ID].str.lstrip("0")
         runs = 3 if len(part) < 1000 else 1
-        peer = best_of(runs, lambda part=part: crs.to_metric(part))
-        seconds = best_of(runs, lambda part=part, again=again: layer_boundaries(part, again))
+        peer, _ = best_of(runs, lambda part=part: crs.to_metric(part))
+        seconds, _ = best_of(runs, lambda part=part, again=again: layer_boundaries(part, again))
         change = layer_boundaries(part, again)
         assert not change.changed and len(change.pairs) == len(part), "the same boundaries must pass"
         vertices = int(part.geometry.count_coordinates().sum())
