@@ -161,7 +161,9 @@ def test_choose_a_scenario_and_compare_it(app_url, page, plan):
     expect(page.get_by_text(plan["headline"], exact=False)).to_be_visible(timeout=WAIT_MS)
     page.get_by_role("heading", name="Karten: A | B und Differenz").evaluate(
         "e => e.scrollIntoView({block: 'start'})")
-    page.wait_for_function(_MAPS_SETTLED_JS, arg=[ui.MAP_TITLE, 3, plan["districts"], "mehr in Reichweite"],
+    # the settled state is the difference map of the type whose offers changed (any difference legend says "mehr in
+    # Reichweite"; a first render may still show another type)
+    page.wait_for_function(_MAPS_SETTLED_JS, arg=[ui.MAP_TITLE, 3, plan["districts"], "FGZ neu (1)"],
                            timeout=WAIT_MS, polling=200)
     frames = page.locator(f'iframe[title="{ui.MAP_TITLE}"]')
     boxes = [frames.nth(i).bounding_box() for i in range(3)]
