@@ -39,11 +39,6 @@ CITY_NOTE: Final[str] = (
 )
 
 
-def change_unit(unit: str) -> str:
-    """Unit of a change: "Prozentpunkte" for an indicator in %, else the indicator's unit."""
-    return "Prozentpunkte" if unit.strip() == "%" else unit.strip()
-
-
 def trend_cell(change_value: float, direction: int, *, decimals: int = 1, code: str = "") -> str:
     """A change as a table cell: "↑ +2,1", "↓ −0,8", "→" (below the tolerance), the code, or "" without values."""
     if code:

@@ -22,6 +22,11 @@ TREND_TOLERANCE: Final[float] = 0.05
 ARROWS: Final[dict[str, str]] = {"up": "\u2191", "down": "\u2193", "same": "\u2192"}
 
 
+def change_unit(unit: str) -> str:
+    """Unit of a change of an indicator in ``unit``: "Prozentpunkte" for "%", else the unit itself."""
+    return "Prozentpunkte" if str(unit).strip() == "%" else str(unit).strip()
+
+
 @dataclass(frozen=True)
 class Trend:
     """The change of one indicator in one district.

@@ -15,6 +15,7 @@ from geo.analysis import Result, column
 from geo.analysis.dynamics import attention_rule_text, dynamic_key
 from geo.analysis.population import CHILDREN, Population, shown_counts
 from geo.analysis.protect import HIDDEN, SMALL, district_codes, protect_gaps
+from geo.analysis.trends import change_unit
 from geo.formatting import format_distance, format_number
 from geo.render.provenance import min_inhabitants
 
@@ -251,7 +252,7 @@ def dynamic_columns(result: Result, indicator_definitions: pd.DataFrame | None =
         label, unit = key, ""
         if indicator_definitions is not None and key in indicator_definitions.index:
             label, unit = str(indicator_definitions.at[key, "label"]), str(indicator_definitions.at[key, "unit"])
-        unit = "Prozentpunkte" if unit.strip() == "%" else unit.strip()
+        unit = change_unit(unit)
         cols.append(Column(f"Veränderung {label} {info.period}" + (f" ({unit})" if unit else ""),
                            f"dyn_{_ascii_key(key)}",
                            f"Wert {info.year} minus Wert {info.base_year}; Gewicht im Dynamikindex {weight:g}; "

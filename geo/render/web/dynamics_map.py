@@ -34,7 +34,7 @@ from geo.analysis.dynamics import (
 )
 from geo.analysis.need import NOT_CLASSIFIED, STATUS_CLASSES
 from geo.analysis.protect import HIDDEN
-from geo.analysis.trends import TREND_TOLERANCE
+from geo.analysis.trends import TREND_TOLERANCE, change_unit
 from geo.dataset import Dataset
 from geo.formatting import format_number
 from geo.render import palette
@@ -152,11 +152,6 @@ def _unit(definitions: pd.DataFrame, key: str) -> str:
     """The unit of an indicator definition ("" for none)."""
     value = definitions.at[key, "unit"] if "unit" in definitions else ""
     return "" if value is None or (isinstance(value, float) and value != value) else str(value)
-
-
-def change_unit(unit: str) -> str:
-    """The unit of a change of an indicator in ``unit``: "Prozentpunkte" for "%", else the unit itself."""
-    return "Prozentpunkte" if unit == "%" else unit
 
 
 def _plain(value: float) -> str:
