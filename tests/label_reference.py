@@ -2,13 +2,14 @@
 
 Used by tests/test_labels.py (equality on the demo and on seeded random layouts) and by bench/bench_print_scale.py
 (the peer timed in the same run). Only the class name and this docstring differ from the old
-``geo.render.print.drawing._LabelPlacer``; ``draw`` is left out (the placement result is compared, not pixels).
+``geo.render.print.drawing._LabelPlacer``; the bench draws with it as the old code did.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import shapely
+from matplotlib import patheffects
 from matplotlib.text import Text
 
 from geo import settings
@@ -132,3 +133,31 @@ class ReferencePlacer:
                 placed[i] = found
                 self.taken = np.vstack([self.taken, found[5][None, :]])
         return placed
+
+    def draw(self, placed: dict[int, tuple]) -> None:
+        """Write the placed names (white halo under dark text) and their leader lines."""
+        ax, to_data = self.ax, self.to_data
+        halo = [patheffects.Stroke(linewidth=2.2, foreground="#ffffff")]
+        for i, (text, fs, weight, px, py, box, leader) in placed.items():
+            x, y = to_data([[px, py]])[0]
+            if leader:
+                # from the district's centre to the nearest point of the label box
+                cx, cy = self.to_disp([self.centres[i]])[0]
+                ex, ey = np.clip(cx, box[0], box[2]), np.clip(cy, box[1], box[3])
+                (lx0, ly0), (lx1, ly1) = to_data([[cx, cy], [ex, ey]])
+                ax.plot([lx0, lx1], [ly0, ly1], color="#333333", linewidth=0.5, zorder=9)
+                ax.plot([lx0], [ly0], marker="o", markersize=1.6, color="#333333", zorder=9)
+            # The halo is a separate path-only copy, so the name itself stays real (searchable) PDF text.
+            ax.text(x, y, text, fontsize=fs, fontweight=weight, ha="center", va="center", linespacing=1.0,
+                    color="#ffffff", path_effects=halo, zorder=9)
+            ax.text(x, y, text, fontsize=fs, fontweight=weight, ha="center", va="center", linespacing=1.0,
+                    color="#111111", zorder=10)
+
+
+def reference_place_labels(fig, ax, renderer, content, result, obstacles_xy, marker_size, fontscale) -> dict:
+    """The old ``drawing._place_labels``: place with :class:`ReferencePlacer`, draw, report."""
+    placer = ReferencePlacer(fig, ax, renderer, content, result, obstacles_xy, marker_size, fontscale)
+    placed = placer.place()
+    placer.draw(placed)
+    omitted = [placer.names[i] for i in range(placer.n) if i not in placed]
+    return {"labelled": len(placed), "omitted": omitted}

@@ -219,8 +219,12 @@ class LabelPlacer:
                                    for f in (0.3, 0.6, 0.9) for a in self.angles]
         return self.to_disp(np.array(points))
 
-    def inside_shares(self, i: int, boxes: np.ndarray) -> np.ndarray:
-        """Share of each box (pixels) inside district ``i``: 1 where it lies wholly inside."""
+    def first_inside(self, i: int, boxes: np.ndarray, least: float) -> int | None:
+        """Index of the first box (pixels) with at least ``least`` of it inside district ``i``, or ``None``.
+
+        A box wholly inside counts 1 (the containment test is cheap on the prepared district); the overlay that
+        measures a partial share is computed only for the boxes before the first one wholly inside.
+        """
         if i not in self._prepared:
             shapely.prepare(self.polys[i])
             self._prepared.add(i)
@@ -228,11 +232,15 @@ class LabelPlacer:
         lower, upper = corners[: len(boxes)], corners[len(boxes):]
         b = shapely.box(lower[:, 0], lower[:, 1], upper[:, 0], upper[:, 1])
         poly = self.polys[i]
-        shares = np.ones(len(boxes))
-        partly = ~shapely.contains(poly, b)
-        if partly.any():
-            shares[partly] = shapely.area(shapely.intersection(poly, b[partly])) / shapely.area(b[partly])
-        return shares
+        inside = shapely.contains(poly, b)
+        end = int(np.argmax(inside)) if inside.any() else len(boxes)
+        if end:
+            before = b[:end]
+            shares = shapely.area(shapely.intersection(poly, before)) / shapely.area(before)
+            hits = np.flatnonzero(shares >= least)
+            if len(hits):
+                return int(hits[0])
+        return end if end < len(boxes) else None
 
     def attempt(self, i: int, rule: str) -> tuple | None:
         """The first free spot for district ``i`` under ``rule``: (text, size, weight, x, y, box, leader)."""
@@ -252,9 +260,10 @@ class LabelPlacer:
                       & (boxes[:, 1] >= ab.y0) & (boxes[:, 3] <= ab.y1))
                 if ok.any():
                     ok[ok] = self.taken.free(boxes[ok])
-                if least is not None and ok.any():
-                    ok[ok] = self.inside_shares(i, boxes[ok]) >= least
                 hits = np.flatnonzero(ok)
+                if least is not None and len(hits):
+                    first = self.first_inside(i, boxes[hits], least)
+                    hits = hits[first:first + 1] if first is not None else hits[:0]
                 if len(hits):
                     k = hits[0]
                     return (text, fs, weight, centres[k, 0], centres[k, 1], boxes[k], rule == "leader")
