@@ -307,16 +307,22 @@ def remember(key: str, default: object, *, options: Sequence | None = None) -> d
 
     Pass them to the widget instead of ``value``/``index``: ``st.selectbox("Jahr", years,
     **remember("pa_year", years[-1], options=years))``. A remembered value that is no longer among
-    ``options`` (e.g. after new data) falls back to ``default``.
+    ``options`` (e.g. after new data) falls back to ``default``. Only what the user chose is remembered: until
+    then the widget follows ``default`` as it is computed on each run (e.g. the type whose offers a scenario
+    changed), so a default shown once in passing never sticks.
     """
+    kept = _KEEP + key in st.session_state
     value = st.session_state.get(_KEEP + key, default)
     if options is not None:
         if isinstance(value, list):
             value = [v for v in value if v in options]
         elif value not in options:
-            value = default
+            value, kept = default, False
     st.session_state[key] = value
-    st.session_state[_KEEP + key] = value
+    if kept:
+        st.session_state[_KEEP + key] = value
+    else:
+        st.session_state.pop(_KEEP + key, None)
     return {"key": key, "on_change": _keep_value, "args": (key,)}
 
 

@@ -220,3 +220,27 @@ def test_the_cached_analysis_keeps_every_parameter(demo):
     assert (result.max_share_in_reach, result.min_inhabitants) == (0.9, 1234)
     assert result.gaps["is_gap"].sum() == analyse(demo, params).gaps["is_gap"].sum()
     assert _shared.analysis(demo, Params()).min_inhabitants == settings.MIN_INHABITANTS_FOR_CLASS  # not the cached one
+
+
+def test_a_default_shown_in_passing_is_not_remembered_but_a_choice_is():
+    """Szenarien: the map type defaults to the type whose offers changed; a default shown before (no change yet)
+    must not stick, while what the user chose does, also after the default moves on."""
+
+    def script():
+        import streamlit as st
+
+        from app_pages import _shared
+
+        default = st.session_state.get("default", "familienbuero")
+        st.selectbox("Art", ["familienbuero", "fgz", "lotsendienst"],
+                     **_shared.remember("t_type", default, options=["familienbuero", "fgz", "lotsendienst"]))
+
+    at = AppTest.from_function(script, default_timeout=TIMEOUT).run(timeout=TIMEOUT)
+    assert at.selectbox(key="t_type").value == "familienbuero"
+    at.session_state["default"] = "fgz"  # the scenario now changes an FGZ
+    at.run(timeout=TIMEOUT)
+    assert at.selectbox(key="t_type").value == "fgz"
+    at.selectbox(key="t_type").select("lotsendienst").run(timeout=TIMEOUT)  # the user's own choice
+    at.session_state["default"] = "familienbuero"
+    at.run(timeout=TIMEOUT)
+    assert not at.exception and at.selectbox(key="t_type").value == "lotsendienst"
