@@ -22,6 +22,7 @@ from geo.analysis.sites import need_weights_text, solve_max_cover, solve_min_sit
 from geo.export import sites_xlsx_bytes
 from geo.formatting import format_number
 from geo.ingest.candidates import read_candidates
+from geo.progress import Progress, part, silent
 from geo.render import site_tables
 from geo.render.tables import german_csv_bytes
 from geo.render.web.site_map import site_map
@@ -70,17 +71,28 @@ def dataset_key(dataset) -> tuple:
     return ui.workspace_ref(), dataset.source, versions
 
 
+def solve(dataset, request: tuple, params, candidates: gpd.GeoDataFrame, base, progress: Progress) -> tuple:
+    """Build and solve the covering problem, then analyse the data set with the sites added, reporting the steps."""
+    offer_type, goal, amount, only_in_need = request[:4]
+    progress(0.0, "Bedarf")
+    prepared = prepare(dataset, params)
+    progress(0.15, "Modell aufbauen: Kandidaten und Reichweiten")
+    problem = build_problem(dataset, offer_type, candidates, params=params, need_weights=need_weights(only_in_need),
+                            prepared=prepared)
+    solver = part(progress, 0.3, 0.75)
+    solution = solve_max_cover(problem, int(amount), progress=solver) if goal == "k" else \
+        solve_min_sites(problem, amount / 100, progress=solver)
+    variant = analyse(sites_as_offers(dataset, offer_type, solution.sites, params=params), params,
+                      progress=part(progress, 0.75, 0.95))
+    progress(0.95, "Vergleich mit dem Bestand")
+    return problem, solution, variant, compare(base, variant), prepared.layers.residents.geometry
+
+
 @st.cache_resource(show_spinner="Standorte werden berechnet …", max_entries=16)
 def suggest(_dataset, data_key: tuple, params_key: str, request: tuple, _params, _candidates: gpd.GeoDataFrame,
-            _base):
-    """Build and solve the covering problem, then analyse the data set with the sites added (cached per request)."""
-    offer_type, goal, amount, only_in_need = request[:4]
-    prepared = prepare(_dataset, _params)
-    problem = build_problem(_dataset, offer_type, _candidates, params=_params, need_weights=need_weights(only_in_need),
-                            prepared=prepared)
-    solution = solve_max_cover(problem, int(amount)) if goal == "k" else solve_min_sites(problem, amount / 100)
-    variant = analyse(sites_as_offers(_dataset, offer_type, solution.sites, params=_params), _params)
-    return problem, solution, variant, compare(_base, variant), prepared.layers.residents.geometry
+            _base, _seed: tuple | None = None):
+    """:func:`solve`, cached per request (``_seed``: computed outside, see ``ui.cached_with_progress``)."""
+    return _seed if _seed is not None else solve(_dataset, request, _params, _candidates, _base, silent)
 
 
 @st.cache_resource(show_spinner="Szenario wird mit dem Bestand verglichen …", max_entries=8)
@@ -192,8 +204,10 @@ request = asked[1]
 offer_type = request[0]
 labels = dataset.type_labels(offer_type)
 with ui.shows_data_errors():
-    problem, solution, variant, comparison, residents = suggest(
-        dataset, dataset_key(dataset), repr(params), request, params, asked[2], result)
+    problem, solution, variant, comparison, residents = ui.cached_with_progress(
+        ("sites", dataset_key(dataset), repr(params), request), "Standorte werden berechnet",
+        lambda progress: solve(dataset, request, params, asked[2], result, progress),
+        lambda seed: suggest(dataset, dataset_key(dataset), repr(params), request, params, asked[2], result, seed))
 
 n_sites = len(solution.sites)
 st.subheader(f"Vorschlag für {labels.plural}: {format_number(n_sites)} neue{'r' if n_sites == 1 else ''} "

@@ -330,9 +330,12 @@ def run_check(purpose: str, options: dict):
     """check_upload once per file, options and stored versions the check compares with."""
     key = (checksum, upload.name, kind, json.dumps(options, sort_keys=True, default=str),
            dataset.workspace, dataset.source, tuple(sorted(dataset.versions.items())))
-    with st.spinner("Datei wird geprüft …"):
-        return once(purpose, key, lambda: check_upload(data, upload.name, kind=kind, context=dataset,
-                                                       options=options))
+
+    def checked():  # its steps in a status box, only when the check really runs
+        with ui.progress_status("Datei wird geprüft", done="Prüfung fertig") as progress:
+            return check_upload(data, upload.name, kind=kind, context=dataset, options=options, progress=progress)
+
+    return once(purpose, key, checked)
 
 
 check = run_check("check", options)

@@ -62,6 +62,30 @@ def download(label: str, kind: str, fmt: str, options: ExportOptions, *, key: st
     )
 
 
+def built_download(build_label: str, label: str, kind: str, fmt: str, options: ExportOptions, *, key: str,
+                   status: str, done: str, tip: str | None = None, chapters: list[str] | None = None) -> None:
+    """A button that builds a long file in the page, its steps in a status box, then the download button for it.
+
+    Streamlit runs a download button's callable outside the page (it can show nothing while it runs), so the
+    committee report and the ZIP of all Steckbriefe are built on a click of their own. The file is kept in the
+    session for the settings it was built with; other settings ask for a new build.
+    """
+    made_for = (repr(params), repr(options), tuple(chapters or ()), dataset.source, dataset.scenario or "",
+                tuple(sorted(dataset.versions.items())))
+    built = st.session_state.get(f"_built_{key}")
+    if built is not None and built[0] != made_for:
+        built = None
+    if st.button(build_label, key=f"{key}_build", type="primary" if built is None else "secondary",
+                 icon=":material/play_arrow:", help=tip):
+        with ui.progress_status(status, done=done) as progress:
+            data = export(kind, fmt, dataset, result, options, progress=progress, scenarios=scenario_chapters(
+                dataset, result, chapters, params) if chapters else ())
+        built = st.session_state[f"_built_{key}"] = (made_for, data)
+    if built is not None:
+        st.download_button(label, data=built[1], file_name=file_name(kind, fmt, result, options), mime=mime_type(fmt),
+                           key=key, type="primary", icon=":material/download:", on_click="ignore")
+
+
 def download_sidecar(kind: str, fmt: str, options: ExportOptions, *, key: str) -> None:
     """A download button for the JSON record of the settings an export was made with."""
     st.download_button(
@@ -168,9 +192,10 @@ with st.container(border=True):
             help="Je Szenario ein Kapitel nach dem Bestand: Änderungen, Annahmen, Kennzahlen vorher und nachher, "
                  "geschlossene und neue Versorgungslücken und eine Differenzkarte. Jede Seite ist als Szenario "
                  "gekennzeichnet – kein Bestand, nur Planungsvariante.")
-    download("Bericht herunterladen (PDF, A4)", "report", "pdf", report_options, key="export_report", primary=True,
-             tip="Dauert einige Sekunden" + (" und je Szenario etwas länger." if chosen_scenarios else "."),
-             chapters=chosen_scenarios)
+    built_download("Bericht erstellen (PDF, A4)", "Bericht herunterladen (PDF, A4)", "report", "pdf", report_options,
+                   key="export_report", status="Bericht wird erstellt", done="Bericht fertig",
+                   tip="Dauert einige Sekunden" + (" und je Szenario etwas länger." if chosen_scenarios else ".")
+                   + " Danach steht der Bericht zum Herunterladen bereit.", chapters=chosen_scenarios)
 
 # ----------------------------------------------------------------------------------------------- profiles
 st.subheader("Steckbriefe der Sozialräume")
@@ -179,9 +204,11 @@ with st.container(border=True):
         "Je Sozialraum eine A4-Seite (PDF) mit Übersichtskarte, Kennzahlen, Indikatoren, Reichweite und "
         "Versorgungslücken sowie den Angeboten – für Stadtteilkonferenzen. Einzeln auf der Seite „Steckbrief“."
     )
-    download("Steckbriefe aller Sozialräume (ZIP)", "profiles", "zip", ExportOptions(export_date=export_date),
-             key="export_profiles", tip=f"Eine PDF-Datei je Sozialraum ({len(result.districts)} Dateien); dauert "
-                                        "etwa ein bis zwei Sekunden je Sozialraum.")
+    built_download("Steckbriefe aller Sozialräume erstellen (ZIP)", "Steckbriefe aller Sozialräume (ZIP)", "profiles",
+                   "zip", ExportOptions(export_date=export_date), key="export_profiles",
+                   status="Steckbriefe werden erstellt", done="Steckbriefe fertig",
+                   tip=f"Eine PDF-Datei je Sozialraum ({len(result.districts)} Dateien); dauert etwa ein bis zwei "
+                       "Sekunden je Sozialraum.")
     st.page_link("app_pages/8_Steckbrief.py", label="Steckbrief eines Sozialraums ansehen", icon=":material/id_card:")
 
 # --------------------------------------------------------------------------------------- tables and layers

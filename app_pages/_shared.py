@@ -26,7 +26,8 @@ import logging
 import re
 import threading
 import weakref
-from collections.abc import Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -37,6 +38,7 @@ import streamlit as st
 from geo import DataError, Dataset, Params, Result, analyse, column, log_incident, settings, store
 from geo.analysis import population
 from geo.formatting import format_number
+from geo.progress import Progress
 from geo.render.web.leaflet import MAP_TITLE as MAP_NAME
 
 REPO_DIR = Path(__file__).resolve().parent.parent
@@ -220,9 +222,12 @@ def types_without_offers_note(dataset: Dataset) -> None:
 
 
 @st.cache_resource(show_spinner="Analyse wird berechnet …", max_entries=64)
-def _result(_dataset: Dataset, serial: int, key: tuple, _params: Params) -> Result:
-    """The cached analysis of ``_params`` (``key`` is its hashable form; both underscored args are unhashed)."""
-    return analyse(_dataset, _params)
+def _result(_dataset: Dataset, serial: int, key: tuple, _params: Params, _seed: Result | None = None) -> Result:
+    """The cached analysis of ``_params`` (``key`` is its hashable form; the underscored args are unhashed).
+
+    ``_seed``: the result :func:`analysis` computed outside the cache (with its progress shown); stored as it is.
+    """
+    return _seed if _seed is not None else analyse(_dataset, _params)
 
 
 def _params_key(params: Params) -> tuple:
@@ -256,21 +261,100 @@ def _serial(dataset: Dataset) -> int:
 
 
 def analysis(dataset: Dataset, params: Params) -> Result:
-    """:func:`geo.analysis.analyse`, cached per data set object and parameters.
+    """:func:`geo.analysis.analyse`, cached per data set object and parameters, its steps shown while it runs.
 
     A workspace that lacks boundaries or indicators gets :func:`missing_data_notice` instead, and the page stops
-    there. Results are shared between sessions: do not modify them.
+    there. Results are shared between sessions: do not modify them. How the progress gets past the cache: see
+    :func:`cached_with_progress`.
     """
     if dataset.missing_layers:
         missing_data_notice(dataset)
         st.stop()
-    return _result(dataset, _serial(dataset), _params_key(params), params)
+    serial, key = _serial(dataset), _params_key(params)
+    return cached_with_progress(("analysis", serial, key), "Analyse wird berechnet",
+                                lambda progress: analyse(dataset, params, progress=progress),
+                                lambda seed: _result(dataset, serial, key, params, seed))
+
+
+#: Keys whose value a ``st.cache_resource`` function of this app was given (see :func:`cached_with_progress`).
+_seeded: OrderedDict[tuple, None] = OrderedDict()
+_seeded_lock = threading.Lock()
+#: At most this many keys are remembered (as many as the largest cache here holds).
+SEEDED_KEYS = 64
+
+
+def cached_with_progress(key: tuple, label: str, compute: Callable[[Progress], object],
+                         cached: Callable[[object], object]) -> object:
+    """The value of a cached computation, its steps shown in :func:`progress_status` when it really runs.
+
+    A function under ``st.cache_resource`` cannot draw into the page: Streamlit records what it draws and replays
+    it on every cache hit, and elements made outside it (the status box) fail that replay. So the work runs
+    *outside* the cache, and only on a miss: ``key`` is looked up in a small store of keys already computed
+    (shared by all sessions, like the cache). On a miss ``compute(progress)`` runs inside a status box, and
+    ``cached(value)`` hands the value to the cached function as its unhashed seed argument, which returns it and
+    so stores it; the box goes away. On a hit ``cached(None)`` returns the stored value without a box. Should the
+    cache have dropped a key the store still has (its size limit), the cached function computes again under its
+    own spinner.
+    """
+    with _seeded_lock:
+        known = key in _seeded
+    if known:
+        return cached(None)
+    with progress_status(label, keep=False) as progress:
+        value = cached(compute(progress))
+    with _seeded_lock:
+        _seeded[key] = None
+        while len(_seeded) > SEEDED_KEYS:
+            _seeded.popitem(last=False)
+    return value
+
+
+def _progress_text(text: object) -> str:
+    """A step text for the bar: escaped (it may name an offer type, which is user text), on one line."""
+    return md(" ".join(str(text).split()))
+
+
+@contextmanager
+def progress_status(label: str, *, done: str | None = None, keep: bool = True) -> Iterator[Progress]:
+    """A status box with a progress bar for long work; yields the :class:`~geo.progress.Progress` to pass on.
+
+    ``with ui.progress_status("Bericht wird erstellt", done="Bericht fertig") as report:
+    data = export(..., progress=report)``. Each step moves the bar and names the step (escaped). When the work
+    ends the box shows ``done`` (default "<label>: fertig") collapsed, or goes away (``keep=False``); a
+    :class:`~geo.DataError` turns it red with the German message and stops the page, as
+    :func:`shows_data_errors` does.
+    """
+    holder = st.empty()
+    box = holder.status(md(label), expanded=True)
+    bar = box.progress(0.0, text="Start …")  # not ``with box:``: leaving that block marks the status complete
+    shown = [-1.0, ""]
+
+    def report(fraction: float, text: str) -> None:
+        fraction = min(max(float(fraction), 0.0), 1.0)
+        step = _progress_text(text)
+        if step == shown[1] and fraction - shown[0] < 0.01 and fraction < 1.0:
+            return  # nothing visible changed: spare the browser the message
+        shown[:] = [fraction, step]
+        bar.progress(fraction, text=step)
+
+    try:
+        yield report
+    except DataError as err:
+        box.update(label=f"{md(label)}: nicht möglich", state="error", expanded=True)
+        box.error(md(err), icon=":material/error:")
+        st.stop()
+    if keep:
+        box.update(label=md(done or f"{label}: fertig"), state="complete", expanded=False)
+    else:
+        holder.empty()
 
 
 def clear_caches() -> None:
     """Forget loaded data and results, e.g. after new data was stored."""
     _dataset.clear()
     _result.clear()
+    with _seeded_lock:
+        _seeded.clear()
 
 
 @contextmanager

@@ -19,6 +19,7 @@ from geo import DataError, cli_dynamics, demo, store
 from geo.analysis import Params, analyse
 from geo.dataset import Dataset
 from geo.formatting import format_number
+from geo.progress import part, terminal
 
 #: Upload kinds of ``python -m geo upload`` (the Daten page's kinds) as typed; a hyphen stands for the
 #: kind's underscore (``clinic-births`` → ``clinic_births``).
@@ -77,7 +78,7 @@ def _cmd_analyse(args: argparse.Namespace) -> int:
 
     dataset = _analysable(_dataset(args))
     cli_dynamics.checked_base_year(dataset, params := _params(args))
-    result = analyse(dataset, params)
+    result = analyse(dataset, params, progress=terminal())  # steps on stderr, only on a terminal
     table = protected_district_table(
         result, offer_types=dataset.offer_types, indicator_definitions=dataset.indicator_definitions
     )
@@ -150,15 +151,15 @@ def _sites_table(suggestion, dataset: Dataset, heading: str):
     }, dtype=object)
 
 
-def _suggest(problem, args: argparse.Namespace):
+def _suggest(problem, args: argparse.Namespace, progress):
     """The solver run the arguments ask for: k new sites, or the fewest for a share (at most ``--new``)."""
     from geo.analysis.sites import solve_max_cover, solve_min_sites
 
     if args.share is None:
-        return solve_max_cover(problem, args.new, time_limit_s=args.time_limit), ""
-    fewest = solve_min_sites(problem, args.share, time_limit_s=args.time_limit)
+        return solve_max_cover(problem, args.new, time_limit_s=args.time_limit, progress=progress), ""
+    fewest = solve_min_sites(problem, args.share, time_limit_s=args.time_limit, progress=progress)
     if args.new is not None and len(fewest.sites) > args.new:
-        return solve_max_cover(problem, args.new, time_limit_s=args.time_limit), (
+        return solve_max_cover(problem, args.new, time_limit_s=args.time_limit, progress=progress), (
             f"Für {format_number(args.share * 100)} % wären {len(fewest.sites)} neue Standorte nötig – mehr als "
             f"--new {args.new}; vorgeschlagen werden die {args.new} mit dem größten Zugewinn.")
     if not len(fewest.sites) and fewest.status == "optimal":
@@ -200,9 +201,10 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
         dataset, args.offer_type, hosts=not args.no_hosts, min_sozialindex=args.min_sozialindex, listed=listed,
         grid_in=in_need_districts(prepared) if args.grid else None, excluded=args.exclude or [])
     problem = build_problem(dataset, args.offer_type, candidates, params=params, prepared=prepared)
-    suggestion, limit_note = _suggest(problem, args)
-    base = analyse(dataset, params)
-    after = analyse(sites_as_offers(dataset, args.offer_type, suggestion.sites, params=params), params)
+    suggestion, limit_note = _suggest(problem, args, part(shown := terminal(), 0.0, 0.6))
+    base = analyse(dataset, params, progress=part(shown, 0.6, 0.8))
+    after = analyse(sites_as_offers(dataset, args.offer_type, suggestion.sites, params=params), params,
+                    progress=part(shown, 0.8, 1.0))
     people = after.targets.get(args.offer_type, after.population)
     _print_suggestion(dataset, args, problem, suggestion, people, [*notes, limit_note], compare(base, after))
     if args.out:
@@ -262,7 +264,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         dataset, notes = _scenario_data(dataset, args.scenario)
         for note in notes:
             print(f"Hinweis: {note}", file=sys.stderr)
-    result = analyse(dataset, _params(args))
+    result = analyse(dataset, _params(args), progress=part(shown := terminal(), 0.0, 0.3))
     fmt = args.format or (args.out.suffix.lstrip(".").lower() if args.out and args.out.suffix else None)
     fmt = fmt or ex.FORMATS[kind][0]
     options = ex.ExportOptions(
@@ -271,7 +273,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
         export_date=args.date, tiles=args.tiles, ranking=args.ranking, district=args.district,
     )
     try:
-        data = ex.export(kind, fmt, dataset, result, options, scenarios=_report_chapters(args, kind, dataset, result))
+        data = ex.export(kind, fmt, dataset, result, options, scenarios=_report_chapters(args, kind, dataset, result),
+                         progress=part(shown, 0.3, 1.0))
     except ValueError as err:
         print(f"Fehler: {err}", file=sys.stderr)
         return 2
@@ -508,7 +511,8 @@ def _cmd_upload(args: argparse.Namespace) -> int:
     context = workspace.dataset() if workspace is not None else _empty_city(Path(args.workspace).name)
     data = args.file.read_bytes()
     kind = _kind(args.kind)
-    check = check_upload(data, args.file.name, kind=kind, context=context, options=_upload_options(args))
+    check = check_upload(data, args.file.name, kind=kind, context=context, options=_upload_options(args),
+                         progress=terminal())
     target = f"{workspace.name} ({workspace.path})" if workspace is not None else f"{args.workspace} (neu)"
     print(f"Arbeitsbereich: {target}")
     print(f"Datei: {args.file.name} ({store.LAYER_LABELS[kind]})")

@@ -40,6 +40,7 @@ from geo.analysis.chain import Chain, chain_matrix, most_missing_text
 from geo.analysis.protect import district_codes, rule_text
 from geo.analysis.scenarios import scenario_text
 from geo.dataset import Dataset
+from geo.progress import Progress, silent
 from geo.render import chain_tables
 from geo.render.print.content import KINDS as MAP_KINDS
 from geo.render.print.content import MapOptions, MapSpec
@@ -190,6 +191,7 @@ def export(
     *,
     html_map=None,
     scenarios=(),
+    progress: Progress = silent,
 ) -> bytes:
     """The bytes of one export product.
 
@@ -210,6 +212,8 @@ def export(
     scenarios
         For ``report``: scenario chapters (:func:`geo.render.print.scenario.scenario_chapters` of this data set
         and result) to include after the Bestand's pages.
+    progress
+        For ``report`` and ``profiles``: hears their steps (:mod:`geo.progress`, one per page or district).
 
     Raises
     ------
@@ -226,12 +230,12 @@ def export(
         from geo.render.print.report import render_report
 
         return render_report(dataset, result, export_date=options.export_date, paper=options.paper,
-                             ranking=options.ranking, scenarios=scenarios)
+                             ranking=options.ranking, scenarios=scenarios, progress=progress)
     if kind in ("profile", "profiles"):
         from geo.render.print.profile import profiles_zip, render_profile
 
         if kind == "profiles":
-            return profiles_zip(dataset, result, export_date=options.export_date)
+            return profiles_zip(dataset, result, export_date=options.export_date, progress=progress)
         return render_profile(dataset, result, options.district, export_date=options.export_date)
     if kind == "table":
         return csv_bytes(dataset, result) if fmt == "csv" else xlsx_bytes(dataset, result, options)

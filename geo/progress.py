@@ -2,7 +2,7 @@
 
 Long functions (the analysis, an upload check, the committee report, an optimisation) take a keyword-only
 ``progress`` callable and call it as they go: ``progress(fraction, text)`` with ``fraction`` between 0 and 1 and a
-short German step text written by the code ("Erreichbarkeit: Familienbüro"). The caller decides what it shows:
+short German step text written by the code ("Reichweite: Familienbüro"). The caller decides what it shows:
 ``app_pages`` draw ``st.status``/``st.progress``, the CLI prints lines on a terminal, tests collect the calls, and
 everything else passes nothing (:func:`silent`). A step text may name user data (an offer type's name): whoever
 shows it escapes it as any user text.
@@ -53,7 +53,7 @@ def steps(progress: Progress, texts: Sequence[str]) -> Iterable[tuple[int, str]]
 
 
 def terminal(stream: TextIO | None = None, *, force: bool = False) -> Progress:
-    """Progress printed as one line per new step (``[ 40 %] Erreichbarkeit: FGZ``) on a terminal, else silent.
+    """Progress printed as one line per new step (``[ 40 %] Reichweite: FGZ``) on a terminal, else silent.
 
     The CLI's output stays clean when piped or redirected: unless ``force``, nothing is printed when ``stream``
     (default: standard error) is not a terminal.

@@ -396,7 +396,8 @@ def test_export_page(tmp_path, monkeypatch):
     assert not at.exception, at.exception
     labels = [b.label for b in at.get("download_button")]
     assert labels[0] == "Soziale Lage (Statusklassen) herunterladen (PDF, A4 Querformat)"
-    for expected in ("Bericht herunterladen (PDF, A4)", "CSV herunterladen", "XLSX herunterladen",
+    assert "Bericht erstellen (PDF, A4)" == at.button(key="export_report_build").label  # then its download button
+    for expected in ("CSV herunterladen", "XLSX herunterladen",
                      "GeoPackage herunterladen", "Interaktive Karte (HTML) herunterladen"):
         assert expected in labels
     at.selectbox(key="export_kind").set_value("bivariate").run()

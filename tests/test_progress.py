@@ -41,10 +41,10 @@ def test_terminal_prints_one_line_per_step_on_a_tty():
     report = progress.terminal(out)
     report(0.0, "Bedarf")
     report(0.1, "Bedarf")  # same step: no new line
-    report(0.5, "Erreichbarkeit: FGZ")
-    report(1.0, "Erreichbarkeit: FGZ")  # the end is always printed
-    assert out.getvalue().splitlines() == ["[  0 %] Bedarf", "[ 50 %] Erreichbarkeit: FGZ",
-                                           "[100 %] Erreichbarkeit: FGZ"]
+    report(0.5, "Reichweite: FGZ")
+    report(1.0, "Reichweite: FGZ")  # the end is always printed
+    assert out.getvalue().splitlines() == ["[  0 %] Bedarf", "[ 50 %] Reichweite: FGZ",
+                                           "[100 %] Reichweite: FGZ"]
 
 
 @pytest.mark.parametrize("force", [False, True])

@@ -19,6 +19,7 @@ from geo.analysis.reach_models import Layers, ReachModel, measure
 from geo.analysis.targets import layer_has, point_counts, target_counts
 from geo.catalog import Target
 from geo.dataset import Dataset
+from geo.progress import Progress, silent
 
 __all__ = [
     "Params", "Prepared", "ReachModel", "Result", "analyse", "column", "prepare", "residents_from_grid",
@@ -289,8 +290,11 @@ def prepare(dataset: Dataset, params: Params | None = None) -> Prepared:
     return replace(prepared, base_weight=base_weight, residents_source=residents_source)
 
 
-def analyse(dataset: Dataset, params: Params | None = None) -> Result:
+def analyse(dataset: Dataset, params: Params | None = None, *, progress: Progress = silent) -> Result:
     """Run need, reach and gap analysis on ``dataset`` with ``params`` (default: ``Params()``, made at call time).
+
+    ``progress`` (:mod:`geo.progress`) hears the steps: "Bedarf", one "Reichweite: <Angebotsart>" per analysed
+    type, "Lücken".
 
     Raises
     ------
@@ -299,6 +303,7 @@ def analyse(dataset: Dataset, params: Params | None = None) -> Result:
     """
     if params is None:
         params = Params()
+    progress(0.0, "Bedarf")
     prepared = prepare(dataset, params)
     merged, layers, population, counts = prepared.merged, prepared.layers, prepared.population, prepared.counts
     year, weights, need_note = prepared.year, prepared.weights, prepared.need_note
@@ -314,7 +319,8 @@ def analyse(dataset: Dataset, params: Params | None = None) -> Result:
     key_figures["population_in_need"] = float(counts[in_need].sum())
     targets: dict[str, Population] = {}
     models: dict[str, ReachModel] = {}
-    for offer_type, radius in radii.items():
+    for i, (offer_type, radius) in enumerate(radii.items()):
+        progress(0.3 + 0.6 * i / len(radii), f"Reichweite: {dataset.type_labels(offer_type).plural}")
         group, group_counts, weight = prepared.group(offer_type, params.population)
         targets[offer_type] = group
         r, models[offer_type] = measure(offer_type, layers, weight=weight, radius_m=radius, measured=group.column)
@@ -336,10 +342,12 @@ def analyse(dataset: Dataset, params: Params | None = None) -> Result:
         key_figures[column("in_need_reached", offer_type)] = float(reached[in_need].sum())
         key_figures[column("gap_districts", offer_type)] = int(merged[column("gap", offer_type)].sum())
 
+    progress(0.9, "Lücken")
     gaps = rank_gaps(
         merged, reach=reach, offer_types=dataset.offer_types, radii=radii,
         max_share_in_reach=params.max_share_in_reach, population=population, targets=targets, models=models,
     )
+    progress(1.0, "Lücken")
     return Result(
         districts=gpd.GeoDataFrame(merged, geometry="geometry", crs=districts.crs),
         gaps=gaps,

@@ -27,6 +27,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from geo import settings
 from geo.formatting import format_number
+from geo.progress import Progress, silent
 
 #: Columns of a candidate table (:attr:`SiteProblem.candidates`); ``source`` is a key of :data:`CANDIDATE_SOURCES`.
 CANDIDATE_COLUMNS: tuple[str, ...] = (
@@ -208,7 +209,8 @@ def greedy(problem: SiteProblem, k: int) -> tuple[int, ...]:
     return tuple(int(model.columns[j]) for j in _greedy(model, "value", k))
 
 
-def solve_max_cover(problem: SiteProblem, k: int, *, time_limit_s: float | None = None) -> Suggestion:
+def solve_max_cover(problem: SiteProblem, k: int, *, time_limit_s: float | None = None,
+                    progress: Progress = silent) -> Suggestion:
     """The ``k`` new sites that bring the most weighted people into reach, existing offers locked (MCLP).
 
     Parameters
@@ -220,6 +222,9 @@ def solve_max_cover(problem: SiteProblem, k: int, *, time_limit_s: float | None 
     time_limit_s
         The solver's time limit (default :data:`geo.settings.SITE_TIME_LIMIT_S`); when it is reached the best
         solution found is returned with status ``time_limit`` and its gap.
+    progress
+        Hears the steps (:mod:`geo.progress`): "Abdeckung durch den Bestand", "Modell verkleinern",
+        "Optimierung (HiGHS)", "Ergebnis bewerten".
 
     Returns
     -------
@@ -229,19 +234,24 @@ def solve_max_cover(problem: SiteProblem, k: int, *, time_limit_s: float | None 
     """
     started = time.perf_counter()
     k = _count(k)
+    progress(0.0, "Abdeckung durch den Bestand")
     _check(problem)
     before = coverage(problem)
     if not len(problem.candidates):
         return _suggestion(problem, (), "no_candidates", np.nan, before, "max_cover", started)
+    progress(0.1, "Modell verkleinern")
     model = _model(problem)
     n = len(model.columns)
+    progress(0.3, "Optimierung (HiGHS)")
     if k == 0 or k >= n:  # nothing to choose, or every candidate that adds anyone fits: take them all
         picks, status, gap, notes = list(range(n)) if k else [], "optimal", 0.0, []
     else:
         at_most_k = LinearConstraint(np.r_[np.ones(n), np.zeros(len(model.value))][None, :], 0, k)
         picks, status, gap, notes = _milp(model, -model.own_value, -model.value, [at_most_k], time_limit_s,
                                           fallback=lambda: _greedy(model, "value", k))
+    progress(0.9, "Ergebnis bewerten")
     result = _suggestion(problem, model.columns[picks], status, gap, before, "max_cover", started, notes)
+    progress(1.0, "Ergebnis bewerten")
     if k > 0 and not result.chosen:
         return replace(result, status="no_gain", gap=0.0)
     if len(result.chosen) < k and status == "optimal":
@@ -251,19 +261,21 @@ def solve_max_cover(problem: SiteProblem, k: int, *, time_limit_s: float | None 
     return result
 
 
-def solve_min_sites(problem: SiteProblem, share: float, *, time_limit_s: float | None = None) -> Suggestion:
+def solve_min_sites(problem: SiteProblem, share: float, *, time_limit_s: float | None = None,
+                    progress: Progress = silent) -> Suggestion:
     """The fewest new sites that bring ``share`` (0–1) of the target group in need into reach (set cover).
 
     Two steps: the fewest sites (a pure count, which HiGHS proves fast), then among that many sites meeting the
     target the one reaching the most weighted people, in the time left (a note says when that second step could
     not be proven). A target the existing offers already meet needs no site (status ``optimal``, a note says
     so). Where even all candidates fall short the status is ``infeasible`` and the sites are the fewest that give
-    the largest reachable coverage.
+    the largest reachable coverage. ``progress`` hears the steps as in :func:`solve_max_cover`, the solver's two.
     """
     started = time.perf_counter()
     share = float(share)
     if not 0.0 <= share <= 1.0:
         raise ValueError(f"share must lie between 0 and 1, not {share}")
+    progress(0.0, "Abdeckung durch den Bestand")
     _check(problem)
     before = coverage(problem)
     total = float(problem.need.sum())
@@ -274,6 +286,7 @@ def solve_min_sites(problem: SiteProblem, share: float, *, time_limit_s: float |
                            [f"Ziel ({target} in Reichweite) schon mit den bestehenden Angeboten erreicht"])
     if not len(problem.candidates):
         return _suggestion(problem, (), "no_candidates", np.nan, before, "min_sites", started)
+    progress(0.1, "Modell verkleinern")
     model = _model(problem)
     status, notes = None, []
     reachable_need = float(model.own_need.sum() + model.need.sum())
@@ -287,9 +300,11 @@ def solve_min_sites(problem: SiteProblem, share: float, *, time_limit_s: float |
     n, m = len(model.columns), len(model.value)
     limit = settings.SITE_TIME_LIMIT_S if time_limit_s is None else float(time_limit_s)
     enough = LinearConstraint(np.r_[model.own_need, model.need][None, :], missing - 1e-9 * max(total, 1.0), np.inf)
+    progress(0.3, "Optimierung (HiGHS): wenigste Standorte")
     picks, solved, gap, note = _milp(model, np.ones(n), np.zeros(m), [enough], limit,
                                      fallback=lambda: _greedy(model, "need", n, until=missing))
     if solved == "optimal":
+        progress(0.6, "Optimierung (HiGHS): beste unter den wenigsten Standorten")
         fewest = LinearConstraint(np.r_[np.ones(n), np.zeros(m)][None, :], 0, len(picks))
         best, proven, _, _ = _milp(model, -model.own_value, -model.value, [enough, fewest],
                                    limit - (time.perf_counter() - started), fallback=lambda: picks)
@@ -298,8 +313,11 @@ def solve_min_sites(problem: SiteProblem, share: float, *, time_limit_s: float |
             sites_text = "einem Standort" if len(picks) == 1 else f"{len(picks)} Standorten"
             note = [f"Zahl der Standorte optimal; unter den Lösungen mit {sites_text} ist die mit den meisten "
                     "gewichteten Menschen nicht belegt (Zeitlimit)"]
-    return _suggestion(problem, model.columns[picks], status or solved, gap if status is None else np.nan, before,
-                       "min_sites", started, notes + note)
+    progress(0.9, "Ergebnis bewerten")
+    result = _suggestion(problem, model.columns[picks], status or solved, gap if status is None else np.nan, before,
+                         "min_sites", started, notes + note)
+    progress(1.0, "Ergebnis bewerten")
+    return result
 
 
 # ------------------------------------------------------------------------------------------------ the model

@@ -26,6 +26,7 @@ from geo.ingest.residents import read_residents, validate_residents
 from geo.ingest.schools import is_school_table, schools_as_offers
 from geo.ingest.sozialindex import matched_schools, validate_sozialindex
 from geo.io import boundaries, spreadsheets
+from geo.progress import Progress, silent
 from geo.store import LAYER_LABELS
 
 Kind = Literal["offers", "districts", "indicators", "residents", "catchments", "clinic_births",
@@ -130,6 +131,10 @@ class UploadCheck:
         return self.report.ok and self.layer is not None
 
 
+#: The steps of a check after "Datei lesen", as :func:`check_upload` reports them.
+_VALIDATE, _COMPARE = "Spalten erkennen, Werte und Lage prüfen", "Vergleich mit dem Bestand"
+
+
 def check_upload(
     data: bytes,
     filename: str,
@@ -137,6 +142,7 @@ def check_upload(
     kind: Kind,
     context: Dataset,
     options: Mapping[str, object] | None = None,
+    progress: Progress = silent,
 ) -> UploadCheck:
     """Read and validate an uploaded file against the data set in use, without storing anything.
 
@@ -188,6 +194,9 @@ def check_upload(
           :func:`geo.ingest.sozialindex.validate_sozialindex`): ``sheet``, ``gemeindeschluessel`` (keep one
           municipality of the state's list), ``column_map`` (file column → ``school_id``, ``sozialindex``,
           ``school_name``).
+    progress
+        Hears the steps (:mod:`geo.progress`): "Datei lesen", "Spalten erkennen, Werte und Lage prüfen",
+        "Vergleich mit dem Bestand".
 
     Returns
     -------
@@ -216,7 +225,8 @@ def check_upload(
                      "zuerst die Grenzen hoch; danach werden Kennungen und Lage gegen diese Stadt geprüft.")
         return UploadCheck(kind, None, report)
     try:
-        check = _CHECKS[kind](data, filename, context, options)
+        progress(0.0, "Datei lesen")
+        check = _CHECKS[kind](data, filename, context, options, progress)
     except DataError as err:
         # Readers give every problem a full message; a DataError without problems is one finding.
         return UploadCheck(kind, None, Report(list(err.problems) or [Problem(str(err))]))
@@ -229,6 +239,7 @@ def check_upload(
             "die Fehler-Nr. Ihrer IT-Betreuung."
         )
         return UploadCheck(kind, None, report)
+    progress(1.0, _COMPARE)
     return replace(check, base_versions={layer: context.stored_versions.get(layer) for layer in CHECK_READS[kind]})
 
 
@@ -248,8 +259,9 @@ def _merge(report: Report, problems: list[Problem]) -> None:
     report.problems.sort(key=lambda p: (p.row is not None, p.row or 0))
 
 
-def _check_offers(data: bytes, filename: str, context: Dataset, options: dict) -> UploadCheck:
+def _check_offers(data: bytes, filename: str, context: Dataset, options: dict, progress: Progress) -> UploadCheck:
     table = spreadsheets.read_table(data, filename, sheet=options.get("sheet"))
+    progress(0.2, _VALIDATE)
     info = _table_info(table)
     notes = list(table.attrs.get("notes", []))
     default_type = options.get("default_type")
@@ -285,6 +297,7 @@ def _check_offers(data: bytes, filename: str, context: Dataset, options: dict) -
     report = result.report
     _merge(report, [Problem(n, severity="warning") for n in notes])
     layer = result.offers
+    progress(0.8, _COMPARE)
     if context.offers is not None and len(context.offers):
         mode = options.get("mode", DEFAULT_OFFER_MODE)
         if mode == "update":
@@ -297,8 +310,9 @@ def _check_offers(data: bytes, filename: str, context: Dataset, options: dict) -
     return UploadCheck("offers", layer, report, result.crs_guess, changes, info)
 
 
-def _check_districts(data: bytes, filename: str, context: Dataset, options: dict) -> UploadCheck:
+def _check_districts(data: bytes, filename: str, context: Dataset, options: dict, progress: Progress) -> UploadCheck:
     gdf = boundaries.read_boundaries(data, filename, crs=options.get("crs"), layer=options.get("layer"))
+    progress(0.2, _VALIDATE)
     info = {"Objekte": str(len(gdf)), "Ebene": str(gdf.attrs.get("layer") or "")}
     source = gdf.crs.to_string() if gdf.crs is not None else None
     info["Koordinatensystem"] = source or "keins"
@@ -330,12 +344,14 @@ def _check_districts(data: bytes, filename: str, context: Dataset, options: dict
                 f"(z. B. {', '.join(without[:5])}). Laden Sie danach passende Indikatoren hoch."
             )
     layer = layer.reset_index(drop=True)
+    progress(0.8, _COMPARE)
     changes = summarise_changes(context.districts, layer, key=settings.DISTRICT_ID)
     return UploadCheck("districts", layer, report, guess, changes, info)
 
 
-def _check_indicators(data: bytes, filename: str, context: Dataset, options: dict) -> UploadCheck:
+def _check_indicators(data: bytes, filename: str, context: Dataset, options: dict, progress: Progress) -> UploadCheck:
     table = spreadsheets.read_table(data, filename, sheet=options.get("sheet"))
+    progress(0.2, _VALIDATE)
     info = _table_info(table)
     upload = validate_indicators(
         table,
@@ -362,6 +378,7 @@ def _check_indicators(data: bytes, filename: str, context: Dataset, options: dic
     if upload.ages.bands or upload.ages.births:
         info["Altersgruppen"] = upload.ages.describe()
     old = context.indicators
+    progress(0.8, _COMPARE)
     if old is not None:
         _warn_lost_age_counts(old[old[settings.YEAR].isin(years)], layer, report)
         changes = summarise_changes(
@@ -393,9 +410,10 @@ def _warn_lost_age_counts(old: pd.DataFrame, new: pd.DataFrame, report: Report) 
                     "sollen.")
 
 
-def _check_residents(data: bytes, filename: str, context: Dataset, options: dict) -> UploadCheck:
+def _check_residents(data: bytes, filename: str, context: Dataset, options: dict, progress: Progress) -> UploadCheck:
     raw = read_residents(data, filename, sheet=options.get("sheet"), layer=options.get("layer"),
                          crs=options.get("crs"))
+    progress(0.2, _VALIDATE)
     is_layer = isinstance(raw, gpd.GeoDataFrame)
     info = {"Objekte": str(len(raw)), "Ebene": str(raw.attrs.get("layer") or "")} if is_layer else _table_info(raw)
     result = validate_residents(
@@ -403,14 +421,16 @@ def _check_residents(data: bytes, filename: str, context: Dataset, options: dict
         crs=None if is_layer else options.get("crs"), column_map=options.get("column_map"),
     )
     report = result.report
+    progress(0.8, _COMPARE)
     _merge(report, [Problem(n, severity="warning") for n in raw.attrs.get("notes", [])])
     info.update(result.info)
     return UploadCheck("residents", result.residents if report.ok else None, report, result.crs_guess, None, info)
 
 
-def _check_sozialindex(data: bytes, filename: str, context: Dataset, options: dict) -> UploadCheck:
+def _check_sozialindex(data: bytes, filename: str, context: Dataset, options: dict, progress: Progress) -> UploadCheck:
     """The Schulsozialindex list: replaces the stored list as a whole; says how many stored Grundschulen it matches."""
     table = spreadsheets.read_table(data, filename, sheet=options.get("sheet"))
+    progress(0.2, _VALIDATE)
     info = _table_info(table)
     upload = validate_sozialindex(table, gemeindeschluessel=options.get("gemeindeschluessel"),
                                   column_map=options.get("column_map"))
@@ -419,6 +439,7 @@ def _check_sozialindex(data: bytes, filename: str, context: Dataset, options: di
     info.update(upload.info)
     if not report.ok:
         return UploadCheck("sozialindex", None, report, None, None, info)
+    progress(0.8, _COMPARE)
     matched, schools = matched_schools(upload.layer, context.offers)
     if schools:
         info["Abgleich Grundschulen"] = (f"{format_number(matched)} von {format_number(schools)} gespeicherten "
@@ -435,11 +456,12 @@ def _check_sozialindex(data: bytes, filename: str, context: Dataset, options: di
 
 
 
-def _check_catchments(data: bytes, filename: str, context: Dataset, options: dict) -> UploadCheck:
+def _check_catchments(data: bytes, filename: str, context: Dataset, options: dict, progress: Progress) -> UploadCheck:
     """Catchment areas: the upload's types replace their areas in use, the other types' areas stay."""
     gdf = boundaries.read_boundaries(data, filename, crs=options.get("crs"), layer=options.get("layer"))
     info = {"Objekte": str(len(gdf)), "Ebene": str(gdf.attrs.get("layer") or ""),
             "Koordinatensystem": gdf.crs.to_string() if gdf.crs is not None else "keins"}
+    progress(0.2, _VALIDATE)
     guess = CrsGuess(gdf.crs.to_string() if gdf.crs is not None else None, False,
                      "vom Nutzer angegeben" if options.get("crs") else "laut Datei")
     result = catchments.validate_catchments(
@@ -450,15 +472,18 @@ def _check_catchments(data: bytes, filename: str, context: Dataset, options: dic
     _merge(report, [Problem(n, severity="warning") for n in gdf.attrs.get("notes", [])])
     if not report.ok:
         return UploadCheck("catchments", None, report, guess, None, info)
+    progress(0.8, _COMPARE)
     info["Gebiete"] = catchments.catchment_summary(result.layer, context.offer_types)
     layer = catchments.merge_catchments(context.catchments, result.layer)
     changes = summarise_changes(context.catchments, layer, key=[settings.OFFER_TYPE, settings.CATCHMENT_ID])
     return UploadCheck("catchments", layer, report, guess, changes, info)
 
 
-def _check_clinic_births(data: bytes, filename: str, context: Dataset, options: dict) -> UploadCheck:
+def _check_clinic_births(data: bytes, filename: str, context: Dataset, options: dict,
+                         progress: Progress) -> UploadCheck:
     """Births per clinic and Sozialraum: the uploaded years replace those years (a file without years: all)."""
     table = spreadsheets.read_table(data, filename, sheet=options.get("sheet"))
+    progress(0.2, _VALIDATE)
     info = _table_info(table)
     result = clinic_births.validate_clinic_births(
         table, districts=context.districts, offers=context.offers, offer_types=context.offer_types,
@@ -468,6 +493,7 @@ def _check_clinic_births(data: bytes, filename: str, context: Dataset, options: 
     _merge(report, [Problem(n, severity="warning") for n in table.attrs.get("notes", [])])
     if not report.ok:
         return UploadCheck("clinic_births", None, report, None, None, info)
+    progress(0.8, _COMPARE)
     info |= clinic_births.births_summary(result.layer)
     layer = clinic_births.merge_clinic_births(context.clinic_births, result.layer, context.districts)
     changes = clinic_births.births_changes(context.clinic_births, layer, result.layer)

@@ -152,6 +152,7 @@ def test_a_city_from_an_empty_workspace_to_the_committee_report(app_url, page, a
 
     # The committee report from the Export page: the city's names, nothing of Musterstadt.
     sidebar.get_by_role("link", name="Export").click()
+    page.get_by_role("button", name="Bericht erstellen (PDF, A4)").click(timeout=WAIT_MS)  # built in the page
     button = page.get_by_role("button", name="Bericht herunterladen (PDF, A4)")
     expect(button).to_be_visible(timeout=WAIT_MS)
     page.screenshot(path=artifacts / "e2e_stadt_export.png", full_page=True)

@@ -28,6 +28,7 @@ from geo.analysis.need import NOT_CLASSIFIED
 from geo.analysis.profile import Common, Profile, Section, Table, district_position, district_profile, profiles
 from geo.analysis.protect import HIDDEN_MEANING, SMALL
 from geo.dataset import Dataset
+from geo.progress import Progress, silent
 from geo.render.palette import NO_CLASS_COLOR, STATUS_COLORS
 from geo.render.print.content import EMPHASIS, LegendItem, LegendSection, Style, map_content
 from geo.render.print.drawing import draw_legend, draw_map
@@ -531,8 +532,12 @@ def profile_file_name(district_id: object, name: object, year: int) -> str:
     return f"steckbrief_{'_'.join(parts)}_{int(year)}.pdf"
 
 
-def profiles_zip(dataset: Dataset, result: Result, *, export_date: date | None = None) -> bytes:
-    """A ZIP with the profile PDF of every district (sorted by Sozialraum-Nr.; fixed entry dates, same bytes)."""
+def profiles_zip(dataset: Dataset, result: Result, *, export_date: date | None = None,
+                 progress: Progress = silent) -> bytes:
+    """A ZIP with the profile PDF of every district (sorted by Sozialraum-Nr.; fixed entry dates, same bytes).
+
+    ``progress`` (:mod:`geo.progress`) hears one step per district ("Sozialraum 3 von 57: Altstadt").
+    """
     export_date = resolve_date(export_date)
     stamp = export_timestamp(export_date)
     when = (stamp.year, stamp.month, stamp.day, 0, 0, 0)
@@ -540,7 +545,9 @@ def profiles_zip(dataset: Dataset, result: Result, *, export_date: date | None =
     buffer = io.BytesIO()
     used: set[str] = set()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for profile in profiles(dataset, result, common=shared.common):
+        ordered = profiles(dataset, result, common=shared.common)
+        for number, profile in enumerate(ordered, start=1):
+            progress((number - 1) / len(ordered), f"Sozialraum {number} von {len(ordered)}: {profile.name}")
             name = profile_file_name(profile.district_id, profile.name, result.year)
             stem, k = name[:-4], 2
             while name in used:  # two ids that differ only in removed characters
@@ -551,4 +558,5 @@ def profiles_zip(dataset: Dataset, result: Result, *, export_date: date | None =
             entry.external_attr = 0o644 << 16
             archive.writestr(entry, render_profile(dataset, result, profile.district_id, export_date=export_date,
                                                    shared=shared))
+    progress(1.0, "Steckbriefe gepackt")
     return buffer.getvalue()

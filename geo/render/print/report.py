@@ -25,6 +25,7 @@ from geo.analysis.need import IN_NEED_CLASSES
 from geo.analysis.protect import protect_gaps, protected_totals
 from geo.dataset import Dataset
 from geo.formatting import format_distance
+from geo.progress import Progress, silent
 from geo.render import reach_words
 from geo.render.print.chain import TITLE as CHAIN_TITLE
 from geo.render.print.chain import chain_of, chain_page
@@ -170,7 +171,7 @@ def _first_page(sections: list[_Section], title: str) -> int:
 
 def render_report(
     dataset: Dataset, result: Result, *, export_date: date | None = None, paper: str = "A4",
-    ranking: str = DEFAULT_RANKING, scenarios: Sequence[ScenarioChapter] = (),
+    ranking: str = DEFAULT_RANKING, scenarios: Sequence[ScenarioChapter] = (), progress: Progress = silent,
 ) -> bytes:
     """The committee report as PDF bytes (A4 or A3 portrait).
 
@@ -190,6 +191,9 @@ def render_report(
         What-if scenarios to add as chapters after the Bestand's pages (before the methods), each built by
         :func:`~geo.render.print.scenario.scenario_chapter` from this data set and result; every page of a
         chapter is marked as a scenario. The Bestand stays the report's main part.
+    progress
+        Hears the steps (:mod:`geo.progress`): "Seiten planen", then one per page ("Seite 3 von 9: Reichweite:
+        Familienbüros").
 
     Returns
     -------
@@ -199,6 +203,7 @@ def render_report(
         so the same inputs give byte-identical files.
     """
     check_ranking(ranking)
+    progress(0.0, "Seiten planen")
     export_date = resolve_date(export_date)
     W, H = paper_size_in(paper, "portrait")
     body = H - TOP - BOTTOM
@@ -273,12 +278,14 @@ def render_report(
             "Keywords": settings_json(record, indent=None), "Creator": f"{APP_NAME} {software_version()}",
             "CreationDate": stamp, "ModDate": stamp,
         }) as pdf:
-            drawers = [(draw, s.scenario) for s in sections for draw in s.pages]
-            for number, (draw, scenario) in enumerate(drawers, start=1):
+            drawers = [(draw, s.scenario, s.title) for s in sections for draw in s.pages]
+            for number, (draw, scenario, title) in enumerate(drawers, start=1):
+                progress(0.05 + 0.95 * (number - 1) / n_pages, f"Seite {number} von {n_pages}: {title}")
                 fig, renderer = new_figure(W, H)
                 ctx_page = PageCtx(d, r, export_date, n_pages, contents, TextMeasure(fig, renderer),
                                    scenario=scenario)
                 furniture(fig, renderer, ctx_page, number)
                 draw(fig, renderer, ctx_page)
                 pdf.savefig(fig)
+    progress(1.0, f"Seite {n_pages} von {n_pages}: {drawers[-1][2]}")
     return buffer.getvalue()
