@@ -73,7 +73,10 @@ def files(towns: gpd.GeoDataFrame) -> dict[str, bytes]:
 
 
 def upload(page, name: str, data: bytes, mime: str) -> None:
-    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+    """Upload into the page's one file box, once a rerun has replaced the box of the previous kind."""
+    boxes = page.locator('[data-testid="stFileUploader"]')
+    expect(boxes).to_have_count(1, timeout=WAIT_MS)
+    boxes.locator('input[type="file"]').set_input_files(
         files=[{"name": name, "mimeType": mime, "buffer": data}]
     )
 
