@@ -1,4 +1,4 @@
-"""The fast reach path (integer codes, one lexsort) gives exactly what a straightforward geopandas reference gives.
+"""The fast reach path (integer codes, bincount or grouped sums, radix sort) equals a geopandas reference exactly.
 
 Seeded random layouts on a 100 m lattice: residents and offers on whole metres, so many residents lie exactly on
 shared borders and corners, many distances tie; districts with shuffled ids (the id that sorts first wins a
@@ -66,8 +66,16 @@ def layout(seed: int, *, side: int = 6, n_residents: int = 400, n_offers: int = 
 
 @pytest.mark.parametrize("seed", range(12))
 @pytest.mark.parametrize("radius_m", [100.0, 250.0])
-def test_reach_by_district_equals_reference(seed, radius_m):
+@pytest.mark.parametrize("weights", ["whole", "fractional"])
+def test_reach_by_district_equals_reference(seed, radius_m, weights):
+    """Whole numbers (people per address) take the bincount path, fractions (a grid's spread counts) grouped sums.
+
+    Quarters are fractional yet exact in binary, so sums in any order are equal to the last bit and the grouped
+    path can be compared exactly (thirds would differ in the last bit between any two summation orders).
+    """
     districts, residents, offers = layout(seed)
+    if weights == "fractional":
+        residents["w"] = residents["w"] / 4.0
     ours = access.reach_by_district(districts, residents, offers, radius_m=radius_m, weight_column="w")
     expected = reference(districts, residents, offers, radius_m)
     assert ours.index.tolist() == districts[ID].tolist()
@@ -110,3 +118,29 @@ def test_border_point_goes_to_the_id_that_sorts_first():
     assert ours.loc["A", "median_distance_m"] == 50.0
     assert ours.loc["A", "share_in_reach"] == 1.0
     assert np.isnan(ours.loc["B", "share_in_reach"])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_many_districts_sort_equals_radix_sort(seed):
+    """Beyond 65,535 districts the codes do not fit the radix sort: the lexsort path gives the same table."""
+    districts, residents, offers = layout(seed)
+    located = access.district_positions(residents, districts)
+    distance = access.distance_to_nearest(residents, offers).to_numpy()
+    weight = residents["w"].to_numpy(dtype=float)
+    n = len(districts)
+    few = access._reach_core(located, distance, weight, 150.0, n)
+    many = access._reach_core(located, distance, weight, 150.0, 70_000)
+    for small, large in zip(few, many, strict=True):
+        assert np.array_equal(small, large[:n], equal_nan=True)
+        assert np.isnan(large[n:]).all() or (large[n:] == 0).all()
+
+
+def test_missing_and_non_point_geometries_are_located_like_points():
+    """A missing point lies in no district; a polygon (no plain point layer) falls back to the index predicate."""
+    squares = [shapely.box(0, 0, 100, 100), shapely.box(100, 0, 200, 100)]
+    districts = gpd.GeoDataFrame({ID: ["B", "A"]}, geometry=squares, crs=25832)
+    points = gpd.GeoDataFrame(geometry=[shapely.Point(50, 50), None, shapely.Point(100, 50), shapely.Point(500, 0)],
+                              crs=25832)
+    assert access.district_positions(points, districts).tolist() == [0, -1, 1, -1]
+    shapes = gpd.GeoDataFrame(geometry=[shapely.box(10, 10, 20, 20), shapely.Point(150, 50)], crs=25832)
+    assert access.district_positions(shapes, districts).tolist() == [0, 1]

@@ -26,19 +26,40 @@ def _xy(points: gpd.GeoSeries) -> np.ndarray:
     return shapely.get_coordinates(points.geometry.to_numpy())
 
 
+def _plain_points(geometry: np.ndarray) -> bool:
+    """Whether every geometry is a non-empty point, so that ``get_coordinates`` has one row per geometry."""
+    return bool(np.all(shapely.get_type_id(geometry) == 0) and not shapely.is_empty(geometry).any())
+
+
 def district_positions(
-    points: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, *, id_column: str = settings.DISTRICT_ID
+    points: gpd.GeoDataFrame,
+    districts: gpd.GeoDataFrame,
+    *,
+    id_column: str = settings.DISTRICT_ID,
+    xy: np.ndarray | None = None,
 ) -> np.ndarray:
     """Row position in ``districts`` of the district each point lies in (-1 outside every district).
 
     A point on a shared border belongs to the district that sorts first by id, so every point counts once. One
     spatial-index query for all points, no join table: a million points against thousands of districts in a second.
+    ``xy`` are the points' coordinates when the caller has them.
     """
     crs.require_metric(("Punkte", points), ("Sozialräume", districts))
     out = np.full(len(points), -1, dtype=np.int64)
     if not len(points) or not len(districts):
         return out
-    point_index, district_index = districts.sindex.query(points.geometry.array, predicate="intersects")
+    geometry = points.geometry.to_numpy()
+    if _plain_points(geometry):
+        # Candidates by bounding box, then the exact test on coordinates against prepared polygons: faster than
+        # the index's own "intersects" predicate, and the same answer (a point on the boundary intersects).
+        point_index, district_index = districts.sindex.query(geometry)
+        polygons = districts.geometry.to_numpy()
+        shapely.prepare(polygons)
+        xy = shapely.get_coordinates(geometry) if xy is None else xy
+        hit = shapely.intersects_xy(polygons[district_index], xy[point_index, 0], xy[point_index, 1])
+        point_index, district_index = point_index[hit], district_index[hit]
+    else:
+        point_index, district_index = districts.sindex.query(geometry, predicate="intersects")
     order = np.argsort(districts[id_column].astype("str").to_numpy(dtype=object), kind="stable")
     rank = np.empty(len(districts), dtype=np.int64)
     rank[order] = np.arange(len(districts))
@@ -116,6 +137,7 @@ def reach_by_district(
     id_column: str = settings.DISTRICT_ID,
     weight_column: str = settings.CHILDREN,
     located: np.ndarray | None = None,
+    xy: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Reach of one offer type per district, measured where people (of ``weight_column``) live.
 
@@ -130,9 +152,9 @@ def reach_by_district(
         Offer points of one type.
     radius_m
         Reach radius in metres (straight line).
-    located
-        :func:`district_positions` of ``residents``, when the caller has them (one analysis measures several
-        offer types for the same residents); computed otherwise.
+    located, xy
+        :func:`district_positions` and the coordinates of ``residents``, when the caller has them (one analysis
+        measures several offer types for the same residents); computed otherwise.
 
     Returns
     -------
@@ -143,33 +165,76 @@ def reach_by_district(
     """
     if radius_m <= 0:
         raise DataError("Der Radius muss größer als 0 m sein.")
-    crs.require_metric(("Sozialräume", districts), ("Wohnorte", residents))
+    with_offers = (("Angebote", offers),) if len(offers) else ()
+    crs.require_metric(("Sozialräume", districts), ("Wohnorte", residents), *with_offers)
     if located is None:
         located = district_positions(residents, districts, id_column=id_column)
-    distance = distance_to_nearest(residents, offers).to_numpy()
+    if xy is None:
+        xy = _xy(residents)
     weight = np.nan_to_num(residents[weight_column].to_numpy(dtype=float))
-    inside = located >= 0
-    order = np.lexsort((distance[inside], located[inside]))  # by district, then distance; stable
-    code, d, w = located[inside][order], distance[inside][order], weight[inside][order]
+    # Points where nobody of the group lives, or outside every district, change no share and no median: only the
+    # others are measured (a third to a half of all points for births or one age band).
+    people = (located >= 0) & (weight > 0)
+    distance = _nearest_distance(xy[people], _xy(offers))
     n = len(districts)
-    # pandas' grouped sums (compensated), as the shares and medians always were; on integer codes they are fast.
-    groups = pd.DataFrame({"w": w, "w_in": np.where(d <= radius_m, w, 0.0)}).groupby(code, sort=True)
-    sums = groups.sum().reindex(range(n), fill_value=0.0)
-    total, reached = sums["w"].to_numpy(), sums["w_in"].to_numpy()
-    # Weighted median: the first distance (sorted) at which half of the district's people are reached.
-    cumulative = groups["w"].cumsum().to_numpy()
-    half = (cumulative >= total[code] / 2.0) & (total[code] > 0)
-    hits = np.flatnonzero(half)
-    with_median, first = np.unique(code[hits], return_index=True)
-    median = np.full(n, np.nan)
-    median[with_median] = d[hits[first]]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(total > 0, reached / np.where(total > 0, total, 1.0), np.nan)
+    total, share, median = _reach_core(located[people], distance, weight[people], radius_m, n)
     out = pd.DataFrame(
         {"located": total, "share_in_reach": share, "median_distance_m": median},
         index=pd.Index(districts[id_column].to_numpy(), name=id_column),
     )
     offer_position = district_positions(offers, districts, id_column=id_column) if len(offers) else np.empty(0, int)
     out["offers_inside"] = np.bincount(offer_position[offer_position >= 0], minlength=n).astype(int)
-    out.index.name = id_column
     return out
+
+
+def _reach_core(
+    located: np.ndarray, distance: np.ndarray, weight: np.ndarray, radius_m: float, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """People, share within ``radius_m`` and weighted median distance per district position ``0 … n-1``.
+
+    The weighted median is the first distance (sorted) at which half of a district's people are reached.
+    Whole-number weights (people per address or building) are summed with ``bincount`` and one global cumulative
+    sum, exact in any order; fractional weights (a grid's spread counts) with pandas' compensated grouped sums in
+    the points' own order, so the result does not depend on how the points are sorted.
+    """
+    inside = located >= 0
+    code, d, w = located[inside], distance[inside], weight[inside]
+    if _whole_numbers(w):
+        total = np.bincount(code, weights=w, minlength=n)
+        reached = np.bincount(code, weights=np.where(d <= radius_m, w, 0.0), minlength=n)
+        order = _by_district_then_distance(code, d, n)
+        cumulative = np.cumsum(w[order])
+        # Per district: the people before its first point, then the first point where half of its own are reached.
+        start = np.cumsum(total) - total
+        with_people = np.flatnonzero(total > 0)
+        hit = np.searchsorted(cumulative, start[with_people] + total[with_people] / 2.0, side="left")
+        median = np.full(n, np.nan)
+        median[with_people] = d[order][hit]
+    else:
+        groups = pd.DataFrame({"w": w, "w_in": np.where(d <= radius_m, w, 0.0)}).groupby(code, sort=True)
+        sums = groups.sum().reindex(range(n), fill_value=0.0)
+        total, reached = sums["w"].to_numpy(), sums["w_in"].to_numpy()
+        order = np.lexsort((d, code))  # stable: ties keep the points' order
+        code, d = code[order], d[order]
+        cumulative = pd.Series(w[order]).groupby(code).cumsum().to_numpy()
+        half = (cumulative >= total[code] / 2.0) & (total[code] > 0)
+        hits = np.flatnonzero(half)
+        with_median, first = np.unique(code[hits], return_index=True)
+        median = np.full(n, np.nan)
+        median[with_median] = d[hits[first]]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(total > 0, reached / np.where(total > 0, total, 1.0), np.nan)
+    return total, share, median
+
+
+def _whole_numbers(w: np.ndarray) -> bool:
+    """Whether float sums of ``w`` are exact whatever the order: non-negative whole numbers below 2**53 in all."""
+    return bool(np.all(w >= 0) and np.all(np.floor(w) == w) and w.sum() < 2.0**53)
+
+
+def _by_district_then_distance(code: np.ndarray, distance: np.ndarray, n: int) -> np.ndarray:
+    """Order of points by district code, then distance (ties in any order: the median is the same)."""
+    if n <= np.iinfo(np.uint16).max:
+        by_distance = np.argsort(distance)
+        return by_distance[np.argsort(code[by_distance].astype(np.uint16), kind="stable")]  # a radix sort
+    return np.lexsort((distance, code))

@@ -66,6 +66,8 @@ class Layers:
         Resident points (metric CRS): the residents layer or the fallback grid.
     located
         District position of each resident point (-1 outside every district).
+    resident_xy
+        Coordinates of the resident points, ``(n, 2)``: taken out of the geometries once per analysis.
     offers
         All offers (metric CRS), host types included.
     offer_types
@@ -79,6 +81,7 @@ class Layers:
     districts: gpd.GeoDataFrame
     residents: gpd.GeoDataFrame
     located: np.ndarray
+    resident_xy: np.ndarray
     offers: gpd.GeoDataFrame
     offer_types: pd.DataFrame
     catchments: gpd.GeoDataFrame | None = None
@@ -300,7 +303,8 @@ def measure(
                                  crs=layers.residents.crs)
     of_type = layers.offers[text_ids(layers.offers[settings.OFFER_TYPE]) == offer_type]
     table = access.reach_by_district(layers.districts, residents, of_type, radius_m=radius_m,
-                                     weight_column="weight", located=layers.located)
+                                     weight_column="weight", located=layers.located,
+                                     xy=layers.resident_xy)
     radius = ReachModel("radius", f"Luftlinie vom Wohnort, Radius {format_distance(radius_m)}")
     types = layers.offer_types
     configured = str(types.at[offer_type, "reach_model"]) if offer_type in types.index else "radius"

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo import catalog, crs, settings
 from geo._errors import DataError
@@ -236,7 +237,8 @@ def prepare(dataset: Dataset, params: Params | None = None) -> Prepared:
     if table.empty:
         raise DataError(f"Für das Jahr {year} liegen keine Indikatorwerte vor.")
     districts = _normalise_ids(crs.to_metric(dataset.districts, name="Sozialräume"))
-    if not table[settings.DISTRICT_ID].isin(districts[settings.DISTRICT_ID]).any():
+    ids = districts[settings.DISTRICT_ID].to_numpy(dtype=object)
+    if set(table[settings.DISTRICT_ID].to_numpy(dtype=object)).isdisjoint(ids):  # a set: Arrow's isin is slow
         raise DataError(
             "Keine Sozialraum-Nr. der Indikatorentabelle passt zu den Sozialraumgrenzen "
             f"(z. B. „{table[settings.DISTRICT_ID].iloc[0]}“ gegenüber „{districts[settings.DISTRICT_ID].iloc[0]}“). "
@@ -272,9 +274,11 @@ def prepare(dataset: Dataset, params: Params | None = None) -> Prepared:
     residents, on_grid = _resident_points(layer, districts, population,
                                           pd.Series(counts, index=merged[settings.DISTRICT_ID].to_numpy()))
     # once per analysis, shared by every offer type (and the spreading of district counts over the points)
-    located = access.district_positions(residents, districts)
+    resident_xy = shapely.get_coordinates(residents.geometry.to_numpy())
+    located = access.district_positions(residents, districts, xy=resident_xy)
     layers = Layers(
         districts=districts, residents=residents, located=located,
+        resident_xy=resident_xy,
         offers=crs.to_metric(dataset.offers, name="Angebote"), offer_types=dataset.offer_types,
         catchments=dataset.catchments, clinic_births=dataset.clinic_births, year=int(year),
     )
