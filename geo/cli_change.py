@@ -50,7 +50,7 @@ def _over_time(args: argparse.Namespace):
             raise DataError("--layer gehört zu --versions: Jahre vergleichen Sie ohne --layer.")
         dataset = _analysable(workspace.dataset())
         _say_used(workspace, dataset)
-        return between_years(dataset, *args.years, params)
+        return between_years(dataset, *args.years, params, run=_shown_analysis(*map(str, args.years)))
     if not args.layer:
         raise DataError("Bitte die Ebene der Versionen angeben, z. B. --layer offers --versions 3 5.")
     version_a, version_b = args.versions
@@ -62,7 +62,23 @@ def _over_time(args: argparse.Namespace):
     _analysable(sides[1])  # the same for B, and names the types without offers (once)
     _say_used(workspace, sides[1])
     label = store.LAYER_LABELS[args.layer]
-    return between_versions(*sides, params, labels=(f"{label} v{version_a}", f"{label} v{version_b}"))
+    labels = (f"{label} v{version_a}", f"{label} v{version_b}")
+    return between_versions(*sides, params, labels=labels, run=_shown_analysis(*labels))
+
+
+def _shown_analysis(label_a: str, label_b: str):
+    """The analysis of side A, then of side B, their steps printed on a terminal as one bar ("2023: Lücken")."""
+    from geo.analysis import analyse
+    from geo.progress import labelled, part, terminal
+
+    shown = terminal()
+    sides = iter(((0.0, 0.5, label_a), (0.5, 1.0, label_b)))
+
+    def run(dataset, params):
+        start, end, label = next(sides)
+        return analyse(dataset, params, progress=labelled(part(shown, start, end), label))
+
+    return run
 
 
 def cmd_change(args: argparse.Namespace) -> int:

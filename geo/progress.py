@@ -38,6 +38,13 @@ def part(progress: Progress, start: float, end: float) -> Progress:
     return report
 
 
+def labelled(progress: Progress, label: str) -> Progress:
+    """``progress`` with ``label`` before every step text, e.g. the side of a comparison: "2023: Lücken"."""
+    if progress is silent:
+        return silent
+    return lambda fraction, text: progress(fraction, f"{label}: {text}")
+
+
 def steps(progress: Progress, texts: Sequence[str]) -> Iterable[tuple[int, str]]:
     """Walk through ``texts`` as equal steps, reporting each one as it starts and the end as it finishes.
 

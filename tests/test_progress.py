@@ -36,6 +36,13 @@ def test_part_maps_a_callee_into_its_share_of_the_whole_and_clamps():
     assert progress.part(progress.silent, 0.0, 0.5) is progress.silent
 
 
+def test_labelled_names_the_side_before_each_step():
+    calls, report = _collect()
+    progress.labelled(progress.part(report, 0.5, 1.0), "2024")(0.5, "Lücken")
+    assert calls == [(0.75, "2024: Lücken")]
+    assert progress.labelled(progress.silent, "2024") is progress.silent
+
+
 def test_terminal_prints_one_line_per_step_on_a_tty():
     out = _Tty()
     report = progress.terminal(out)

@@ -97,10 +97,11 @@ def test_the_site_solver_reports_model_reduction_and_solver(dataset):
 
 # --- the command line -------------------------------------------------------------------------------------------
 
-def test_the_cli_prints_progress_on_a_terminal(tmp_path, data_root):
+def _on_a_terminal(*args: str) -> tuple[subprocess.CompletedProcess, str]:
+    """``python -m geo <args>`` with standard error on a pseudo-terminal: the run and what the terminal showed."""
     leader, follower = pty.openpty()
     try:
-        run = subprocess.run([sys.executable, "-m", "geo", "analyse", "--out", str(tmp_path / "e.csv")], cwd=REPO,
+        run = subprocess.run([sys.executable, "-m", "geo", *args], cwd=REPO,
                              stdout=subprocess.PIPE, stderr=follower, env={**os.environ}, timeout=120, check=False)
         os.close(follower)
         follower = -1
@@ -117,11 +118,30 @@ def test_the_cli_prints_progress_on_a_terminal(tmp_path, data_root):
         if follower >= 0:
             os.close(follower)
         os.close(leader)
+    return run, seen.decode("utf-8", "replace")
+
+
+def test_the_cli_prints_progress_on_a_terminal(tmp_path, data_root):
+    run, err = _on_a_terminal("analyse", "--out", str(tmp_path / "e.csv"))
     assert run.returncode == 0
-    err = seen.decode("utf-8", "replace")
     assert "[  0 %] Bedarf" in err and "[100 %] Lücken" in err
     assert "Reichweite: Familiengrundschulzentren" in err
     assert b"%]" not in run.stdout
+
+
+def test_the_change_command_shows_both_years_as_one_bar(data_root):
+    """``change`` runs two analyses: the first fills the bar to 50 %, the second to 100 %, each step named by side."""
+    run, err = _on_a_terminal("change", "--years", "2023", "2024")
+    assert run.returncode == 0, err
+    lines = [line for line in err.splitlines() if line.startswith("[")]
+    assert lines[0] == "[  0 %] 2023: Bedarf"
+    assert lines[-1] == "[100 %] 2024: Lücken"
+    first = lines.index("[ 50 %] 2024: Bedarf")
+    assert lines[first - 1].endswith("2023: Lücken")
+    assert all(" 2023: " in line for line in lines[:first]) and all(" 2024: " in line for line in lines[first:])
+    percents = [int(line[1:4]) for line in lines]
+    assert percents == sorted(percents) and max(percents[:first]) < 50
+    assert b"%]" not in run.stdout and "Entwicklung 2023" in run.stdout.decode()
 
 
 def test_the_cli_prints_no_progress_when_piped(tmp_path, capsys):
