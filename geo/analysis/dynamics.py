@@ -30,7 +30,6 @@ import pandas as pd
 
 from geo import settings
 from geo.analysis.need import NOT_CLASSIFIED, STATUS_CLASSES, standardised_index
-from geo.analysis.trends import change
 from geo.formatting import MINUS
 
 #: Dynamik classes of the MSS, from improving to worsening.
@@ -244,8 +243,7 @@ def dynamics(
     notes: list[str] = []
     if before is None and base_year is not None:
         notes.append(f"Für das Jahr {base_year} liegen keine Indikatorwerte vor.")
-    chosen, changes, ready_made, left_out = _changes(indicators, ids, now, before, definitions, weights,
-                                                     year, base_year)
+    chosen, changes, ready_made, left_out = _changes(ids, now, before, definitions, weights)
     if left_out and before is None and chosen:
         notes.append(f"Ohne früheres Jahr nicht im Dynamikindex (ihre Veränderung braucht zwei Jahre): "
                      f"{', '.join(left_out)}.")
@@ -292,9 +290,8 @@ def dynamics(
     return _with_columns(out, changes), _with_note(info, notes)
 
 
-def _changes(indicators: pd.DataFrame, ids: pd.Index, now: pd.DataFrame | None, before: pd.DataFrame | None,
-             definitions: pd.DataFrame, weights: Mapping[str, float], year: int, base_year: int | None,
-             ) -> tuple[dict[str, float], dict[str, np.ndarray], list[str], list[str]]:
+def _changes(ids: pd.Index, now: pd.DataFrame | None, before: pd.DataFrame | None, definitions: pd.DataFrame,
+             weights: Mapping[str, float]) -> tuple[dict[str, float], dict[str, np.ndarray], list[str], list[str]]:
     """Per weighted indicator its change (ready-made, or ``now − before``).
 
     Returns the weights used, the changes, the ready-made keys and the labels left out (no values).
@@ -310,7 +307,9 @@ def _changes(indicators: pd.DataFrame, ids: pd.Index, now: pd.DataFrame | None, 
         if kind != "dynamik" and before is None:
             left_out.append(_label(definitions, key))
             continue
-        values = _number(now, key, len(ids)) if kind == "dynamik" else change(indicators, key, base_year, year, ids)
+        n = len(ids)
+        # ready-made, or value(year) − value(base year): trends.change on the year tables already made
+        values = _number(now, key, n) if kind == "dynamik" else _number(now, key, n) - _number(before, key, n)
         if not np.isfinite(values).any():
             left_out.append(_label(definitions, key))
             continue
