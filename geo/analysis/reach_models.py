@@ -133,15 +133,16 @@ def hosts_by_area(points: np.ndarray, area_host: np.ndarray, areas: gpd.GeoDataF
 
 
 def assign_hosts(points: np.ndarray, host_xy: np.ndarray, area_host: np.ndarray | None = None,
-                 areas: gpd.GeoDataFrame | None = None, *, by_area: np.ndarray | None = None) -> np.ndarray:
+                 areas: gpd.GeoDataFrame | None = None, *, by_area: np.ndarray | None = None,
+                 xy: np.ndarray | None = None) -> np.ndarray:
     """Host position of each point: by the area it lies in (``area_host[area]``, -1 = none), else the nearest host.
 
-    ``by_area``: :func:`hosts_by_area` of the points, when the caller has it.
+    ``by_area``: :func:`hosts_by_area` of the points, and ``xy`` their coordinates, when the caller has them.
     """
     host = hosts_by_area(points, area_host, areas) if by_area is None else np.array(by_area, dtype=np.int64)
     rest = host < 0
     if rest.any():
-        host[rest] = nearest(shapely.get_coordinates(points[rest]), host_xy)
+        host[rest] = nearest(shapely.get_coordinates(points[rest]) if xy is None else xy[rest], host_xy)
     return host
 
 
@@ -239,9 +240,13 @@ def _assigned(offer_type: str, host_type: str, layers: Layers, weight: np.ndarra
         if len(areas) and (area_host < 0).any():
             unknown = areas[settings.OFFER_ID][area_host < 0]
             notes.append(f"Einzugsgebiete ohne passende {host.short}: {_names(unknown)}")
-        points = layers.residents.geometry.to_numpy()
-        assigned = assign_hosts(points, host_xy, area_host, areas)
-        share = district_share(layers.located, weight, hosts["runs_offer"].to_numpy()[assigned], len(district_ids))
+        # only points where people of the group live in a district count (as in access.reach_by_district)
+        people = (layers.located >= 0) & (np.nan_to_num(np.asarray(weight, dtype=float)) > 0)
+        assigned = assign_hosts(layers.residents.geometry.to_numpy()[people], host_xy, area_host, areas,
+                                xy=layers.resident_xy[people])
+        reached = np.zeros(len(people), dtype=bool)
+        reached[people] = hosts["runs_offer"].to_numpy()[assigned]
+        share = district_share(layers.located, weight, reached, len(district_ids))
         how = "nach Einzugsgebiet, sonst nächste" if (area_host >= 0).any() else "nächste"
         description = f"zugeordnete {host.short} ({how}; {counted})"
         reason = f"gehören zu einer {host.short} ohne {me.short}"
