@@ -133,7 +133,8 @@ def grid_residents(
     Returns
     -------
     geopandas.GeoDataFrame
-        ``geometry``, ``id_column`` and ``count_column``, districts in id order; ``attrs["cell_m"]``.
+        ``geometry``, ``id_column`` and ``count_column``: the centres district by district in id order, then the
+        representative points; ``attrs["cell_m"]`` is the cell size used.
     """
     crs.require_metric(("Sozialräume", districts))
     cell = grid_cell_m(districts, cell_m=cell_m, max_points=max_points)
@@ -148,19 +149,17 @@ def grid_residents(
         key = (kx - kx.min()) * (ky.max() - ky.min() + 1) + (ky - ky.min())
         first = np.sort(np.unique(key, return_index=True)[1])
         kx, ky, row = kx[first], ky[first], row[first]
-    grid = gpd.GeoDataFrame(geometry=gpd.points_from_xy((kx + 0.5) * cell, (ky + 0.5) * cell), crs=districts.crs)
-    grid[id_column] = ids.to_numpy()[row]
-    missing = districts.loc[~ids.isin(grid[id_column]), [id_column, "geometry"]]
-    if len(missing):
-        extra = gpd.GeoDataFrame(
-            {id_column: missing[id_column].to_numpy()},
-            geometry=missing.geometry.representative_point().to_numpy(),
-            crs=districts.crs,
-        )
-        grid = pd.concat([grid, extra], ignore_index=True)
-    cells_per_district = grid[id_column].map(grid[id_column].value_counts())
-    grid[count_column] = grid[id_column].map(counts).fillna(0).to_numpy() / cells_per_district
-    out = gpd.GeoDataFrame(grid.reset_index(drop=True), geometry="geometry", crs=districts.crs)
+    # integer codes per id: one district may come in several rows, and string (arrow) ids are slow to compare
+    codes, uniques = pd.factorize(ids, use_na_sentinel=False)
+    empty = np.flatnonzero(np.bincount(codes[row], minlength=len(uniques))[codes] == 0)
+    rows = np.concatenate([row, empty])
+    points = np.concatenate([shapely.points((kx + 0.5) * cell, (ky + 0.5) * cell),
+                             shapely.point_on_surface(geometries[empty])])
+    people = pd.Series(uniques).map(counts).fillna(0).to_numpy(dtype=float)
+    per_point = people[codes[rows]] / np.bincount(codes[rows], minlength=len(uniques))[codes[rows]]
+    out = gpd.GeoDataFrame(geometry=points, crs=districts.crs)
+    out[id_column] = ids.array.take(rows)
+    out[count_column] = per_point
     out.attrs["cell_m"] = cell
     return out
 
