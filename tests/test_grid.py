@@ -11,6 +11,8 @@ from shapely.geometry import box
 
 from geo import crs, settings
 from geo.analysis import access
+from geo.analysis.run import analyse
+from geo.formatting import grid_name
 from tests.conftest import SHARED_DATA, X0, Y0, xy
 
 ID, KIDS = settings.DISTRICT_ID, settings.CHILDREN
@@ -188,3 +190,24 @@ def test_nrw_municipalities_all_get_points_and_keep_their_totals(nrw):
     coarse = access.grid_residents(nrw, counts, cell_m=2000.0)
     pd.testing.assert_frame_equal(_table(coarse), _table(old_grid_residents(nrw, counts, cell_m=2000.0)),
                                   check_exact=False, rtol=1e-12)
+
+
+def test_grid_name_says_the_cell_size():
+    assert [grid_name(c) for c in (100.0, 250.0, 1000.0, 2500.0)] == [
+        "100-m-Raster", "250-m-Raster", "1-km-Raster", "2,5-km-Raster"]
+    assert grid_name() == f"{settings.FALLBACK_GRID_M:.0f}-m-Raster"
+
+
+def test_analysis_says_which_cell_the_grid_was_made_with(small_dataset):
+    # "03" runs 150 km north-east as a 300 m strip: Σ bounding boxes 22,502 km² / 100² m² > 2 M points → 200 m
+    strip = shapely.LineString([xy(2500, 500), xy(150_000, 150_000)]).buffer(150)
+    districts = small_dataset.districts.copy()
+    districts.loc[2, "geometry"] = strip
+    result = analyse(small_dataset.with_layers(districts=districts, residents=None))
+    assert result.residents_on_grid and result.grid_m == 200.0
+    assert result.residents_source == ("keine Wohnorte-Ebene: Kinder gleichmäßig auf ein "
+                                       "200-m-Raster im Sozialraum verteilt")
+    assert result.targets["fgz"].source.endswith("gleichmäßig auf ein 200-m-Raster im Sozialraum verteilt")
+    plain = analyse(small_dataset.with_layers(residents=None))
+    assert plain.grid_m == 100.0 and "100-m-Raster" in plain.residents_source
+    assert analyse(small_dataset).grid_m is None
