@@ -45,6 +45,35 @@ def _municipalities(scope: str):
     return gem.reset_index(drop=True), counts
 
 
+def _dataset(districts, counts):
+    """The municipalities as a data set without residents: demo indicator rows drawn per municipality (children
+    set to ``counts``), offers of the analysed types at the inner point of a seeded fifth of the municipalities."""
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+
+    from geo import settings
+    from geo.demo import load_demo
+
+    demo = load_demo()
+    rng = np.random.default_rng(14)
+    ids = districts[settings.DISTRICT_ID].to_numpy()
+    latest = demo.indicators[demo.indicators[settings.YEAR] == max(demo.years)]
+    indicators = latest.iloc[rng.integers(0, len(latest), len(ids))].assign(
+        **{settings.DISTRICT_ID: ids, settings.CHILDREN: counts.to_numpy()}).reset_index(drop=True)
+    offers = []
+    for offer_type in demo.analysed_types:
+        at = rng.choice(len(districts), len(districts) // 5, replace=False)
+        offers.append(gpd.GeoDataFrame(
+            {settings.OFFER_ID: [f"{offer_type}-{i}" for i in at], settings.OFFER_TYPE: offer_type,
+             settings.OFFER_NAME: "Angebot", settings.OFFER_ADDRESS: "", settings.OFFER_CAPACITY: np.nan},
+            geometry=districts.geometry.iloc[at].representative_point().to_numpy(), crs=districts.crs))
+    named = districts.assign(**{settings.DISTRICT_NAME: ids, settings.AREA_ID: [i[:5] for i in ids],
+                                settings.AREA_NAME: [i[:5] for i in ids]})
+    return demo.with_layers(districts=named, indicators=indicators, residents=None,
+                            offers=gpd.GeoDataFrame(pd.concat(offers, ignore_index=True), crs=districts.crs))
+
+
 def _digest(grid) -> str:
     """The points as (id, x, y, count), sorted: equal digests mean the same grid."""
     import numpy as np
@@ -69,6 +98,8 @@ def child(impl: str, scope: str, cell_m: float | None, max_points: int | None) -
     from geo.analysis import access
 
     districts, counts = _municipalities(scope)
+    if impl == "analyse":
+        return _analyse(districts, counts)
     loaded_mb = _rss_mb()
     start = time.perf_counter()
     if impl == "old":
@@ -87,6 +118,21 @@ def child(impl: str, scope: str, cell_m: float | None, max_points: int | None) -
             "districts": len(districts), "with_points": int(grid["district_id"].nunique()),
             "representative": int(off_lattice.sum()),
             "max_total_error": float((got - counts).abs().max()), "digest": _digest(grid)}
+
+
+def _analyse(districts, counts) -> dict:
+    """The whole analysis on the municipalities without a residents layer (the new grid, adaptive)."""
+    from geo.analysis import analyse
+
+    dataset = _dataset(districts, counts)
+    loaded_mb = _rss_mb()
+    start = time.perf_counter()
+    result = analyse(dataset)
+    seconds = time.perf_counter() - start
+    assert result.residents_on_grid
+    return {"seconds": seconds, "peak_mb": _rss_mb(), "loaded_mb": loaded_mb, "cell_m": result.grid_m,
+            "districts": len(districts), "source": result.residents_source,
+            "classified": int(result.districts["status_class"].notna().sum())}
 
 
 def _run(impl: str, scope: str, cell_m: float | None, max_points: int | None) -> dict:
@@ -125,6 +171,11 @@ def main() -> None:
     print(f"NRW target < {TARGET_S:.0f} s and < {TARGET_MB:,.0f} MB (adaptive): {'met' if ok else 'MISSED'}")
     print(f"Germany ({germany['districts']:,} municipalities): {germany['seconds']:.2f} s, "
           f"peak {germany['peak_mb']:,.0f} MB, cell {germany['cell_m']:,.0f} m, {germany['points']:,} points")
+    for scope in ("nrw", "de"):  # the whole analysis without residents: grid, positions, reach of three types
+        r = _run("analyse", scope, None, None)
+        print(f"{scope.upper():3} analyse without residents: {r['seconds']:.2f} s, peak {r['peak_mb']:,.0f} MB "
+              f"(after loading {r['loaded_mb']:,.0f} MB), {r['classified']:,}/{r['districts']:,} classified; "
+              f"„{r['source']}“", flush=True)
     print(f"load at end: {Path('/proc/loadavg').read_text().strip()}")
 
 
