@@ -130,7 +130,8 @@ wenn in der Seitenleiste eine Personenzahl gewählt ist, jede Art an derselben. 
 - **Zielgruppen-Zahlen:** aus der passenden Spalte der Indikatorentabelle (z. B. Kinder von 6 bis unter 10
   Jahren), sonst als Summe passender Altersgruppen, sonst **geschätzt** mit dem genannten Anteil (z. B. 4/18 der
   Kinder 0–17). Wo sie wohnen: aus der Wohnorte-Ebene, sonst je Sozialraum nach den Kinder- bzw. Einwohnerzahlen
-  der Punkte verteilt, sonst gleichmäßig auf ein Raster.
+  der Punkte verteilt, sonst gleichmäßig auf ein Raster (Zellen ab {format_distance(settings.FALLBACK_GRID_M)},
+  gröber, wo die Sozialräume zusammen sonst mehr als etwa {n(settings.FALLBACK_MAX_POINTS)} Rasterpunkte ergäben).
 - **Sozialräume insgesamt** (Übersicht, Karte des Bedarfs): {people}. Jetzt gemessen an:
   **{ui.md(ui.TARGET_GROUPS) if params.population is None else people}**.
 - **Angebote im Sozialraum:** Zahl der Standorte, die im Sozialraum selbst liegen (nur zur Information).
