@@ -211,3 +211,8 @@ def test_analysis_says_which_cell_the_grid_was_made_with(small_dataset):
     plain = analyse(small_dataset.with_layers(residents=None))
     assert plain.grid_m == 100.0 and "100-m-Raster" in plain.residents_source
     assert analyse(small_dataset).grid_m is None
+
+
+def test_no_districts_make_an_empty_grid():
+    grid = access.grid_residents(_districts([], []), pd.Series(dtype=float))
+    assert len(grid) == 0 and list(grid.columns) == ["geometry", ID, KIDS] and grid.attrs["cell_m"] == 100.0

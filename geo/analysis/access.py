@@ -89,19 +89,17 @@ def _lattice(low: float, high: float, cell: float) -> np.ndarray:
 
 
 def _covered_cells(geometry: object, cell: float) -> tuple[np.ndarray, np.ndarray]:
-    """Lattice indices (kx, ky) of the cell centres in ``geometry`` (border included), row by row from the south."""
+    """Lattice indices (kx, ky) of the cell centres in ``geometry`` (border included), row by row from the south.
+
+    ``geometry`` should be prepared (:func:`shapely.prepare`): one polygon is tested against many points.
+    """
     if geometry is None or shapely.is_empty(geometry):
         return np.empty(0, np.int64), np.empty(0, np.int64)
     minx, miny, maxx, maxy = shapely.bounds(geometry)
     kx, ky = np.meshgrid(_lattice(minx, maxx, cell), _lattice(miny, maxy, cell))
     kx, ky = kx.ravel(), ky.ravel()
-    prepared = shapely.is_prepared(geometry)
-    shapely.prepare(geometry)
-    try:
-        inside = shapely.intersects_xy(geometry, (kx + 0.5) * cell, (ky + 0.5) * cell)
-    finally:
-        if not prepared:  # leave the caller's geometry as it was
-            shapely.destroy_prepared(geometry)
+    # intersects, not contains: a centre on a shared border is in both districts and kept by the first
+    inside = shapely.intersects_xy(geometry, (kx + 0.5) * cell, (ky + 0.5) * cell)
     return kx[inside], ky[inside]
 
 
@@ -141,7 +139,10 @@ def grid_residents(
     ids = districts[id_column]
     order = np.argsort(ids.astype("str").to_numpy(dtype=object), kind="stable")
     geometries = districts.geometry.to_numpy()
-    cells = [_covered_cells(geometries[i], cell) for i in order]
+    # prepared private copies: the caller's geometries stay untouched (they may be in use in another session)
+    private = shapely.from_wkb(shapely.to_wkb(geometries))
+    shapely.prepare(private)
+    cells = [_covered_cells(private[i], cell) for i in order]
     kx = np.concatenate([c[0] for c in cells] + [np.empty(0, np.int64)])
     ky = np.concatenate([c[1] for c in cells] + [np.empty(0, np.int64)])
     row = np.repeat(order, [len(c[0]) for c in cells])
