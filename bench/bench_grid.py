@@ -101,7 +101,7 @@ def child(impl: str, scope: str, cell_m: float | None, max_points: int | None) -
     if impl == "analyse":
         return _analyse(districts, counts)
     loaded_mb = _rss_mb()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     if impl == "old":
         from tests.test_grid import old_grid_residents
 
@@ -109,12 +109,13 @@ def child(impl: str, scope: str, cell_m: float | None, max_points: int | None) -
     else:
         grid = access.grid_residents(districts, counts, cell_m=cell_m, max_points=max_points)
         cell = grid.attrs["cell_m"]
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     peak_mb = _rss_mb()
     got = grid.groupby("district_id")["children"].sum().reindex(counts.index)
     xy = shapely.get_coordinates(grid.geometry.to_numpy())
     off_lattice = ~np.all(np.isclose(np.mod(xy / cell - 0.5, 1.0), 0.0, atol=1e-6), axis=1)
-    return {"seconds": seconds, "peak_mb": peak_mb, "loaded_mb": loaded_mb, "cell_m": cell, "points": len(grid),
+    return {"seconds": seconds, "cpu_s": cpu, "peak_mb": peak_mb, "loaded_mb": loaded_mb, "cell_m": cell,
+            "points": len(grid),
             "districts": len(districts), "with_points": int(grid["district_id"].nunique()),
             "representative": int(off_lattice.sum()),
             "max_total_error": float((got - counts).abs().max()), "digest": _digest(grid)}
@@ -126,11 +127,11 @@ def _analyse(districts, counts) -> dict:
 
     dataset = _dataset(districts, counts)
     loaded_mb = _rss_mb()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     result = analyse(dataset)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     assert result.residents_on_grid
-    return {"seconds": seconds, "peak_mb": _rss_mb(), "loaded_mb": loaded_mb, "cell_m": result.grid_m,
+    return {"seconds": seconds, "cpu_s": cpu, "peak_mb": _rss_mb(), "loaded_mb": loaded_mb, "cell_m": result.grid_m,
             "districts": len(districts), "source": result.residents_source,
             "classified": int(result.districts["status_class"].notna().sum())}
 
@@ -154,7 +155,8 @@ def main() -> None:
     for label, impl, scope, cell_m, max_points in CASES:
         r = _run(impl, scope, cell_m, max_points)
         results.append(r)
-        print(f"{scope.upper():3} {label:52} {r['seconds']:7.2f} s  peak {r['peak_mb']:7,.0f} MB "
+        print(f"{scope.upper():3} {label:52} {r['seconds']:7.2f} s (CPU {r['cpu_s']:6.2f} s)  "
+              f"peak {r['peak_mb']:7,.0f} MB "
               f"(after loading {r['loaded_mb']:5,.0f} MB)  cell {r['cell_m']:6,.0f} m  {r['points']:>10,} points  "
               f"{r['with_points']:,}/{r['districts']:,} municipalities with points "
               f"({r['representative']:,} at their representative point)  "
@@ -163,9 +165,11 @@ def main() -> None:
     assert forced["digest"] == old["digest"], "new at 100 m must make exactly the old grid"
     for r in results[1:]:
         assert r["with_points"] == r["districts"] and r["max_total_error"] < 1e-6
-    print(f"NRW old ÷ new at 100 m: time {old['seconds'] / forced['seconds']:.1f}×, "
+    print(f"NRW old ÷ new at 100 m: time {old['seconds'] / forced['seconds']:.1f}× "
+          f"(CPU {old['cpu_s'] / forced['cpu_s']:.1f}×), "
           f"peak memory {old['peak_mb'] / forced['peak_mb']:.1f}× (same grid: digests equal)")
-    print(f"NRW old ÷ new adaptive: time {old['seconds'] / adaptive['seconds']:.1f}×, "
+    print(f"NRW old ÷ new adaptive: time {old['seconds'] / adaptive['seconds']:.1f}× "
+          f"(CPU {old['cpu_s'] / adaptive['cpu_s']:.1f}×), "
           f"peak memory {old['peak_mb'] / adaptive['peak_mb']:.1f}×")
     ok = adaptive["seconds"] < TARGET_S and adaptive["peak_mb"] < TARGET_MB
     print(f"NRW target < {TARGET_S:.0f} s and < {TARGET_MB:,.0f} MB (adaptive): {'met' if ok else 'MISSED'}")
@@ -173,7 +177,8 @@ def main() -> None:
           f"peak {germany['peak_mb']:,.0f} MB, cell {germany['cell_m']:,.0f} m, {germany['points']:,} points")
     for scope in ("nrw", "de"):  # the whole analysis without residents: grid, positions, reach of three types
         r = _run("analyse", scope, None, None)
-        print(f"{scope.upper():3} analyse without residents: {r['seconds']:.2f} s, peak {r['peak_mb']:,.0f} MB "
+        print(f"{scope.upper():3} analyse without residents: {r['seconds']:.2f} s (CPU {r['cpu_s']:.2f} s), "
+              f"peak {r['peak_mb']:,.0f} MB "
               f"(after loading {r['loaded_mb']:,.0f} MB), {r['classified']:,}/{r['districts']:,} classified; "
               f"„{r['source']}“", flush=True)
     print(f"load at end: {Path('/proc/loadavg').read_text().strip()}")
