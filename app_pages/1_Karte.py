@@ -8,6 +8,7 @@ from app_pages import _map
 from app_pages import _shared as ui
 from geo.analysis import RESIDENTS_FROM_LAYER
 from geo.export import html_bytes
+from geo.formatting import grid_name
 from geo.render.web import dynamics_map, leaflet, map_data
 
 st.title("Karte")
@@ -81,8 +82,9 @@ _map.show_map(m, key="karte_map", height=680)
 if result.residents_on_grid:
     st.warning(
         f"Es liegt keine Wohnorte-Ebene{ui.layer_lacks(dataset, result)} vor: Die "
-        f"{ui.md(result.population.plural)} jedes Sozialraums sind gleichmäßig auf ein 100-m-Raster im Sozialraum "
-        "verteilt. Die Reichweiten sind daher Näherungen – besonders in Sozialräumen mit großen unbewohnten Flächen.",
+        f"{ui.md(result.population.plural)} jedes Sozialraums sind gleichmäßig auf ein {grid_name(result.grid_m)} "
+        "im Sozialraum verteilt. Die Reichweiten sind daher Näherungen – besonders in Sozialräumen mit großen "
+        "unbewohnten Flächen.",
         icon=":material/grid_on:",
     )
 elif result.residents_source == RESIDENTS_FROM_LAYER:

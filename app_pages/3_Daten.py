@@ -15,7 +15,7 @@ from app_pages import _shared as ui
 from geo import DataError, settings
 from geo.analysis.schools import primary_schools
 from geo.crs import KNOWN_POINT_CRS
-from geo.formatting import format_number
+from geo.formatting import format_distance, format_number
 from geo.ingest import check_upload, commit_upload, max_upload_bytes
 from geo.ingest.changes import removal_warning
 from geo.ingest.check import DEFAULT_OFFER_MODE, OFFER_MODES
@@ -407,7 +407,8 @@ if kind == "residents":
     cols[1].metric("Einwohner", check.info.get("Einwohner", "–"))
     cols[2].metric("Kinder", check.info.get("Kinder", "–"))
     cols[3].metric("bisher", "–" if before is None else format_number(len(before)),
-                   help="Wohnorte der Ebene in Gebrauch (ohne: gleichmäßiges 100-m-Raster)")
+                   help="Wohnorte der Ebene in Gebrauch (ohne: gleichmäßiges Raster, "
+                        f"Zellen ab {format_distance(settings.FALLBACK_GRID_M)})")
     for label in ("Abgleich Einwohner", "Abgleich Kinder"):
         if label in check.info:
             st.caption(f"**{label}:** {ui.md(check.info[label])}")

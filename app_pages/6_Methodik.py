@@ -12,7 +12,7 @@ from geo.analysis.chain import rule_text as chain_rule_text
 from geo.analysis.need import CLASS_BOUNDS, IN_NEED_CLASSES
 from geo.analysis.protect import protected_totals
 from geo.analysis.sites import need_weights_text
-from geo.formatting import format_distance, format_number
+from geo.formatting import format_distance, format_number, grid_name
 from geo.render.provenance import reach_model_table
 from geo.render.web.map_data import SIMPLIFY_M
 
@@ -62,8 +62,9 @@ st.markdown(
 if result.residents_on_grid:
     st.warning(
         f"Ohne Wohnorte-Ebene{ui.layer_lacks(dataset, result)} werden die {people} jedes Sozialraums "
-        "gleichmäßig auf die Mittelpunkte eines "
-        f"{n(settings.FALLBACK_GRID_M)}-m-Rasters im Sozialraum verteilt. Reichweiten sind dann Näherungen."
+        f"gleichmäßig auf die Mittelpunkte eines {grid_name(result.grid_m)}s im Sozialraum verteilt (Zellen ab "
+        f"{format_distance(settings.FALLBACK_GRID_M)}; bei sehr vielen oder großen Sozialräumen gröber, damit "
+        f"höchstens etwa {n(settings.FALLBACK_MAX_POINTS)} Rasterpunkte entstehen). Reichweiten sind dann Näherungen."
     )
 
 st.header("2. Bedarf: der Statusindex")
@@ -129,7 +130,8 @@ wenn in der Seitenleiste eine Personenzahl gewählt ist, jede Art an derselben. 
 - **Zielgruppen-Zahlen:** aus der passenden Spalte der Indikatorentabelle (z. B. Kinder von 6 bis unter 10
   Jahren), sonst als Summe passender Altersgruppen, sonst **geschätzt** mit dem genannten Anteil (z. B. 4/18 der
   Kinder 0–17). Wo sie wohnen: aus der Wohnorte-Ebene, sonst je Sozialraum nach den Kinder- bzw. Einwohnerzahlen
-  der Punkte verteilt, sonst gleichmäßig auf ein Raster.
+  der Punkte verteilt, sonst gleichmäßig auf ein Raster (Zellen ab {format_distance(settings.FALLBACK_GRID_M)},
+  gröber, wo die Sozialräume zusammen sonst mehr als etwa {n(settings.FALLBACK_MAX_POINTS)} Rasterpunkte ergäben).
 - **Sozialräume insgesamt** (Übersicht, Karte des Bedarfs): {people}. Jetzt gemessen an:
   **{ui.md(ui.TARGET_GROUPS) if params.population is None else people}**.
 - **Angebote im Sozialraum:** Zahl der Standorte, die im Sozialraum selbst liegen (nur zur Information).

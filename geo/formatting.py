@@ -56,3 +56,11 @@ def format_distance(metres: float) -> str:
         return f"{metres:.0f} m"
     km = round(metres / 1000, 1)
     return f"{km:.1f} km".replace(".0 km", " km").replace(".", ",")
+
+
+def grid_name(cell_m: float | None = None) -> str:
+    """The fallback grid named by its cell size: ``100-m-Raster``, ``1-km-Raster``, ``2,5-km-Raster``.
+
+    ``None``: :data:`settings.FALLBACK_GRID_M` (read at call time).
+    """
+    return format_distance(settings.FALLBACK_GRID_M if cell_m is None else cell_m).replace(" ", "-") + "-Raster"

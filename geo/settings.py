@@ -55,8 +55,12 @@ SITE_NEED_WEIGHTS: dict[str, float] = {"Status sehr niedrig": 3.0, "Status niedr
 SITE_TIME_LIMIT_S: float = 30.0
 #: Spacing of the candidate grid laid into districts in need (site suggestions without a candidate list).
 SITE_GRID_M: float = 500.0
-#: Cell size of the fallback grid that spreads children evenly when no residents layer is given.
+#: Cell size of the fallback grid that spreads children evenly when no residents layer is given (the finest; see
+#: FALLBACK_MAX_POINTS).
 FALLBACK_GRID_M: Final[float] = 100.0
+#: The fallback grid's cell grows (200, 250, 500, 1000 … m) until Σ (bounding-box area of a district) / cell² is at
+#: most this many points: a city stays at 100 m, NRW's 396 municipalities get 200 m, Germany's 10,997 get 1 km.
+FALLBACK_MAX_POINTS: Final[int] = 2_000_000
 
 # Column names of the canonical layers (the readers map user columns onto these).
 DISTRICT_ID: Final[str] = "district_id"

@@ -80,43 +80,110 @@ def assign_to_districts(
     return ids.set_axis(points.index).where(position >= 0)
 
 
+#: Cell sizes the fallback grid grows through (times a power of ten) when the finest would make too many points.
+_NICE_STEPS = (1.0, 2.0, 2.5, 5.0)
+
+
+def grid_cell_m(districts: gpd.GeoDataFrame, *, cell_m: float | None = None, max_points: int | None = None) -> float:
+    """Cell size of the fallback grid: ``cell_m``, else the next "nice" size above it that keeps it small.
+
+    Starting from ``cell_m`` (default :data:`settings.FALLBACK_GRID_M`), the cell grows through 200, 250, 500,
+    1000, 2000, 2500 … m until the estimated number of grid points, Σ (bounding-box area of a district) / cell²,
+    is at most ``max_points`` (default :data:`settings.FALLBACK_MAX_POINTS`). Settings are read at call time.
+    """
+    start = float(settings.FALLBACK_GRID_M if cell_m is None else cell_m)
+    limit = settings.FALLBACK_MAX_POINTS if max_points is None else max_points
+    if start <= 0 or limit <= 0:
+        raise ValueError("cell_m and max_points must be positive")
+    bounds = districts.geometry.bounds.to_numpy(dtype=float)
+    area = float(np.nansum((bounds[:, 2] - bounds[:, 0]) * (bounds[:, 3] - bounds[:, 1])))
+    smallest = max(start, np.sqrt(area / limit))
+    if smallest == start:
+        return start
+    power = 10.0 ** np.floor(np.log10(smallest))
+    return next(float(s * power) for s in (*_NICE_STEPS, 10.0) if s * power >= smallest)
+
+
+def _lattice(low: float, high: float, cell: float) -> np.ndarray:
+    """Indices k of the lattice centres (k + ½) · cell in [low, high], one spare each side (against rounding)."""
+    return np.arange(np.floor(low / cell - 0.5) - 1, np.floor(high / cell - 0.5) + 2, dtype=np.int64)
+
+
+def _covered_cells(geometry: object, cell: float) -> tuple[np.ndarray, np.ndarray]:
+    """Lattice indices (kx, ky) of the cell centres in ``geometry`` (border included), row by row from the south.
+
+    ``geometry`` should be prepared (:func:`shapely.prepare`): one polygon is tested against many points.
+    """
+    if geometry is None or shapely.is_empty(geometry):
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    minx, miny, maxx, maxy = shapely.bounds(geometry)
+    kx, ky = np.meshgrid(_lattice(minx, maxx, cell), _lattice(miny, maxy, cell))
+    kx, ky = kx.ravel(), ky.ravel()
+    # intersects, not contains: a centre on a shared border is in both districts and kept by the first
+    inside = shapely.intersects_xy(geometry, (kx + 0.5) * cell, (ky + 0.5) * cell)
+    return kx[inside], ky[inside]
+
+
 def grid_residents(
     districts: gpd.GeoDataFrame,
     counts: pd.Series,
     *,
-    cell_m: float = settings.FALLBACK_GRID_M,
+    cell_m: float | None = None,
+    max_points: int | None = None,
     id_column: str = settings.DISTRICT_ID,
     count_column: str = settings.CHILDREN,
 ) -> gpd.GeoDataFrame:
     """Spread each district's count (children, or inhabitants) evenly over the centres of a grid inside it.
 
-    The fallback when no residents layer exists or it lacks the count reach is measured for. A district too
-    small to hold a grid centre gets one point at its representative point.
+    The fallback when no residents layer exists or it lacks the count reach is measured for. The cell size is
+    :func:`grid_cell_m` (``cell_m``, default :data:`settings.FALLBACK_GRID_M`, coarser when the grid would exceed
+    about ``max_points`` points); it is stored in the result's ``attrs["cell_m"]``. Cell centres lie on one
+    lattice, (k + ½) · cell in x and y, and are laid per district over its own bounding box, so neighbours
+    share the lattice and no grid spans the empty space between districts. A centre on a shared border belongs
+    to the district whose id sorts first (as in :func:`district_positions`), so every centre counts once. A
+    district holding no centre gets one point at its representative point.
 
     Parameters
     ----------
     counts
-        People per district, indexed by district id; written to ``count_column`` of the grid points.
+        People per district, indexed by district id; written to ``count_column`` of the grid points
+        (``count / cells`` of the district; 0 where the id is missing).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``geometry``, ``id_column`` and ``count_column``: the centres district by district in id order, then the
+        representative points; ``attrs["cell_m"]`` is the cell size used.
     """
     crs.require_metric(("Sozialräume", districts))
-    minx, miny, maxx, maxy = districts.total_bounds
-    xs = np.arange(np.floor(minx / cell_m) * cell_m + cell_m / 2, maxx, cell_m)
-    ys = np.arange(np.floor(miny / cell_m) * cell_m + cell_m / 2, maxy, cell_m)
-    gx, gy = np.meshgrid(xs, ys)
-    grid = gpd.GeoDataFrame(geometry=gpd.points_from_xy(gx.ravel(), gy.ravel()), crs=districts.crs)
-    grid[id_column] = assign_to_districts(grid, districts, id_column=id_column)
-    grid = grid.dropna(subset=[id_column])
-    missing = districts.loc[~districts[id_column].isin(grid[id_column]), [id_column, "geometry"]]
-    if len(missing):
-        extra = gpd.GeoDataFrame(
-            {id_column: missing[id_column].to_numpy()},
-            geometry=missing.geometry.representative_point().to_numpy(),
-            crs=districts.crs,
-        )
-        grid = pd.concat([grid, extra], ignore_index=True)
-    cells_per_district = grid[id_column].map(grid[id_column].value_counts())
-    grid[count_column] = grid[id_column].map(counts).fillna(0).to_numpy() / cells_per_district
-    return gpd.GeoDataFrame(grid.reset_index(drop=True), geometry="geometry", crs=districts.crs)
+    cell = grid_cell_m(districts, cell_m=cell_m, max_points=max_points)
+    ids = districts[id_column]
+    order = np.argsort(ids.astype("str").to_numpy(dtype=object), kind="stable")
+    geometries = districts.geometry.to_numpy()
+    # prepared private copies: the caller's geometries stay untouched (they may be in use in another session)
+    private = shapely.from_wkb(shapely.to_wkb(geometries))
+    shapely.prepare(private)
+    cells = [_covered_cells(private[i], cell) for i in order]
+    kx = np.concatenate([c[0] for c in cells] + [np.empty(0, np.int64)])
+    ky = np.concatenate([c[1] for c in cells] + [np.empty(0, np.int64)])
+    row = np.repeat(order, [len(c[0]) for c in cells])
+    if len(kx):  # a centre on a border was found by each district touching it: keep the first (id order)
+        key = (kx - kx.min()) * (ky.max() - ky.min() + 1) + (ky - ky.min())
+        first = np.sort(np.unique(key, return_index=True)[1])
+        kx, ky, row = kx[first], ky[first], row[first]
+    # integer codes per id: one district may come in several rows, and string (arrow) ids are slow to compare
+    codes, uniques = pd.factorize(ids, use_na_sentinel=False)
+    empty = np.flatnonzero(np.bincount(codes[row], minlength=len(uniques))[codes] == 0)
+    rows = np.concatenate([row, empty])
+    points = np.concatenate([shapely.points((kx + 0.5) * cell, (ky + 0.5) * cell),
+                             shapely.point_on_surface(geometries[empty])])
+    people = pd.Series(uniques).map(counts).fillna(0).to_numpy(dtype=float)
+    per_point = people[codes[rows]] / np.bincount(codes[rows], minlength=len(uniques))[codes[rows]]
+    out = gpd.GeoDataFrame(geometry=points, crs=districts.crs)
+    out[id_column] = ids.array.take(rows)
+    out[count_column] = per_point
+    out.attrs["cell_m"] = cell
+    return out
 
 
 def distance_to_nearest(points: gpd.GeoDataFrame, offers: gpd.GeoDataFrame) -> pd.Series:

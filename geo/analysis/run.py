@@ -20,6 +20,7 @@ from geo.analysis.reach_models import Layers, ReachModel, measure
 from geo.analysis.targets import layer_has, point_counts, target_counts
 from geo.catalog import Target
 from geo.dataset import Dataset
+from geo.formatting import grid_name
 from geo.progress import Progress, silent
 
 __all__ = [
@@ -39,12 +40,14 @@ RESIDENT_KINDS: dict[str, str] = {
 }
 
 
-def residents_from_grid(population: Population, *, layer_exists: bool = False) -> str:
+def residents_from_grid(population: Population, *, layer_exists: bool = False, cell_m: float | None = None) -> str:
     """``residents_source`` when the population is spread evenly over the fallback grid.
 
-    ``layer_exists``: a residents layer exists but lacks the population's counts (say so).
+    ``layer_exists``: a residents layer exists but lacks the population's counts (say so). ``cell_m``: the cell
+    size the grid was made with (:func:`geo.analysis.access.grid_residents`; default
+    :data:`settings.FALLBACK_GRID_M`, read at call time).
     """
-    spread = f"{population.plural} gleichmäßig auf ein {settings.FALLBACK_GRID_M:.0f}-m-Raster im Sozialraum verteilt"
+    spread = f"{population.plural} gleichmäßig auf ein {grid_name(cell_m)} im Sozialraum verteilt"
     if layer_exists:
         return f"Wohnorte-Ebene ohne {population.counts}: {spread}"
     return f"keine Wohnorte-Ebene: {spread}"
@@ -118,6 +121,9 @@ class Result:
     population: Population = CHILDREN
     #: True when the population was spread evenly over the fallback grid (no usable residents layer)
     residents_on_grid: bool = False
+    #: Cell size of that grid in metres (it grows at state scale, :func:`geo.analysis.access.grid_cell_m`);
+    #: ``None`` when the residents layer was used
+    grid_m: float | None = None
     need_note: str = ""
     #: Offer type → whom its reach is measured for: its target group (``source`` says where the counts come from
     #: and where they live, ``note`` an estimate), or ``population`` for every type when the sidebar chose one
@@ -144,16 +150,17 @@ def _target(offer_types: pd.DataFrame, offer_type: str) -> Target:
 
 def _resident_points(
     layer: gpd.GeoDataFrame | None, districts: gpd.GeoDataFrame, population: Population, counts: pd.Series,
-) -> tuple[gpd.GeoDataFrame, bool]:
-    """The points people live at (metric CRS) and whether they are the fallback grid.
+) -> tuple[gpd.GeoDataFrame, float | None]:
+    """The points people live at (metric CRS) and the fallback grid's cell size (``None``: not the grid).
 
     The residents layer where it has the population's counts or inhabitants, else a grid with ``counts`` (per
     district id) spread evenly.
     """
     if layer is not None and len(layer) and (layer_has(layer, population.column)
                                              or layer_has(layer, settings.INHABITANTS)):
-        return crs.to_metric(layer, name="Wohnorte"), False
-    return access.grid_residents(districts, counts, count_column=population.column), True
+        return crs.to_metric(layer, name="Wohnorte"), None
+    grid = access.grid_residents(districts, counts, count_column=population.column)
+    return grid, float(grid.attrs["cell_m"])
 
 
 def residents_label(residents: pd.DataFrame) -> str:
@@ -189,6 +196,8 @@ class Prepared:
     layers: Layers
     residents_source: str
     on_grid: bool
+    #: The fallback grid's cell size in metres when ``on_grid``
+    grid_m: float | None
     base_weight: np.ndarray
     has_layer: bool
     _measured: dict = field(default_factory=dict, repr=False)
@@ -196,7 +205,7 @@ class Prepared:
     def where(self, people: Population, people_counts: np.ndarray, bases: tuple[str, ...]) -> tuple[np.ndarray, str]:
         """People of ``people`` at each resident point and where they live, in German."""
         residents = self.layers.residents
-        label = residents_from_grid(people, layer_exists=self.has_layer) if self.on_grid \
+        label = residents_from_grid(people, layer_exists=self.has_layer, cell_m=self.grid_m) if self.on_grid \
             else residents_label(residents)
         return point_counts(people, residents, self.layers.located, people_counts, on_grid=self.on_grid,
                             label=label, bases=bases)
@@ -271,8 +280,8 @@ def prepare(dataset: Dataset, params: Params | None = None) -> Prepared:
     counts = merged[population.column].to_numpy(dtype=float)
     layer = dataset.residents
     has_layer = layer is not None and len(layer) > 0
-    residents, on_grid = _resident_points(layer, districts, population,
-                                          pd.Series(counts, index=merged[settings.DISTRICT_ID].to_numpy()))
+    residents, grid_m = _resident_points(layer, districts, population,
+                                         pd.Series(counts, index=merged[settings.DISTRICT_ID].to_numpy()))
     # once per analysis, shared by every offer type (and the spreading of district counts over the points)
     resident_xy = shapely.get_coordinates(residents.geometry.to_numpy())
     located = access.district_positions(residents, districts, xy=resident_xy)
@@ -286,7 +295,8 @@ def prepare(dataset: Dataset, params: Params | None = None) -> Prepared:
         merged=merged, in_need=merged["status_class"].isin(IN_NEED_CLASSES).to_numpy(), year=int(year),
         population=population, counts=counts, weights=dict(weights), need_note=need_note, dynamics=dynamic_info,
         layers=layers,
-        residents_source="", on_grid=on_grid, base_weight=np.empty(0), has_layer=has_layer,
+        residents_source="", on_grid=grid_m is not None, grid_m=grid_m, base_weight=np.empty(0),
+        has_layer=has_layer,
     )
     # E.g. the Zensus population grid with the indicator table's children: each district's count is spread over
     # its points in proportion to their inhabitants, so the points say where, the table how many.
@@ -365,6 +375,7 @@ def analyse(dataset: Dataset, params: Params | None = None, *, progress: Progres
         key_figures=key_figures,
         population=population,
         residents_on_grid=on_grid,
+        grid_m=prepared.grid_m,
         need_note=need_note,
         targets=targets,
         reach_models=models,

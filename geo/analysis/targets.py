@@ -8,7 +8,8 @@ screen (the population's ``note``).
 
 Where people live: the residents layer's column of the target group per point where it has one; else each
 district's count spread over its points in proportion to the points' children (else inhabitants); else evenly
-over the fallback grid (:func:`geo.analysis.access.grid_residents`).
+over the fallback grid (:func:`geo.analysis.access.grid_residents`; 100 m cells, coarser at state scale, see
+:func:`geo.analysis.access.grid_cell_m`).
 """
 
 from __future__ import annotations
