@@ -216,3 +216,17 @@ def test_analysis_says_which_cell_the_grid_was_made_with(small_dataset):
 def test_no_districts_make_an_empty_grid():
     grid = access.grid_residents(_districts([], []), pd.Series(dtype=float))
     assert len(grid) == 0 and list(grid.columns) == ["geometry", ID, KIDS] and grid.attrs["cell_m"] == 100.0
+
+
+@pytest.mark.parametrize("seed", [1, 3, 5])
+def test_the_grids_own_districts_are_where_its_points_lie(seed):
+    """The analysis takes the grid's district per point instead of locating the points again: the same positions
+    wherever districts do not overlap (border centres included)."""
+    rng = np.random.default_rng(seed)
+    shapes = _rectangles(rng)
+    ids = [f"{i:02d}" for i in rng.permutation(len(shapes))]
+    districts = _districts(ids, shapes)
+    grid = access.grid_residents(districts, pd.Series(100.0, index=ids), max_points=10**9)
+    own = pd.Index(districts[settings.DISTRICT_ID]).get_indexer(grid[settings.DISTRICT_ID])
+    assert (own >= 0).all()
+    assert own.tolist() == access.district_positions(grid, districts).tolist()

@@ -284,7 +284,11 @@ def prepare(dataset: Dataset, params: Params | None = None) -> Prepared:
                                          pd.Series(counts, index=merged[settings.DISTRICT_ID].to_numpy()))
     # once per analysis, shared by every offer type (and the spreading of district counts over the points)
     resident_xy = shapely.get_coordinates(residents.geometry.to_numpy())
-    located = access.district_positions(residents, districts, xy=resident_xy)
+    district_index = pd.Index(districts[settings.DISTRICT_ID])
+    if grid_m is not None and district_index.is_unique:
+        located = district_index.get_indexer(residents[settings.DISTRICT_ID])  # the grid knows its districts
+    else:
+        located = access.district_positions(residents, districts, xy=resident_xy)
     layers = Layers(
         districts=districts, residents=residents, located=located,
         resident_xy=resident_xy,
