@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
 import geopandas as gpd
 import numpy as np
@@ -104,12 +106,50 @@ def summarise_changes(old: pd.DataFrame | None, new: pd.DataFrame, *, key: str |
     )
 
 
+#: The offer identity's normalisations (Python's ``re``: whitespace and word boundaries as Unicode defines them).
+_WHITESPACE = re.compile(r"\s+")
+_STREET = re.compile(r"stra(?:ss|ß)e\b|str\.")
+#: What ``\\s`` matches besides the space (``str.isspace``; checked in the tests).
+_OTHER_WHITESPACE: Final[tuple[str, ...]] = (
+    "\t", "\n", "\x0b", "\x0c", "\r", "\x1c", "\x1d", "\x1e", "\x1f", "\x85", "\xa0", "\u1680",
+    *(chr(c) for c in range(0x2000, 0x200B)), "\u2028", "\u2029", "\u202f", "\u205f", "\u3000",
+)
+#: Joins the texts for one pass of the patterns: no whitespace, no word character, never in a table read from a file.
+_SEPARATOR = "\x00"
+
+
 def _offer_identity(frame: pd.DataFrame) -> pd.Series:
-    """Name and address, lower case, whitespace collapsed, "Straße"/"Strasse"/"Str." alike."""
+    """Name and address, lower case, whitespace collapsed, "Straße"/"Strasse"/"Str." alike.
+
+    Computed once per distinct name and address text, in one pass of plain Python strings: pandas runs these
+    normalisations per value in Python anyway (there is no ``casefold`` kernel, and RE2's whitespace and word
+    boundary are not Python's), with a frame of overhead per value on top.
+    """
     text = (frame[settings.OFFER_NAME].astype("str").fillna("") + " | "
             + frame[settings.OFFER_ADDRESS].astype("str").fillna(""))
-    text = text.str.casefold().str.replace(r"\s+", " ", regex=True).str.strip()
-    return text.str.replace(r"stra(?:ss|ß)e\b|str\.", "str", regex=True)
+    codes, distinct = pd.factorize(text.to_numpy(dtype=object))
+    joined = _SEPARATOR.join(distinct)
+    if joined.count(_SEPARATOR) == len(distinct) - 1:
+        # One pass over all texts: casefold works per character, and neither pattern matches the separator or
+        # needs more than a non-word character beside a match (the end of a text is one as well).
+        folded = joined.casefold()
+        if "  " in folded or any(space in folded for space in _OTHER_WHITESPACE):
+            folded = _WHITESPACE.sub(" ", folded)  # else a no-op: every run of whitespace is one space already
+        parts = _STREET.sub("str", folded).split(_SEPARATOR)
+    else:
+        parts = [_STREET.sub("str", _WHITESPACE.sub(" ", value.casefold())) for value in distinct]
+    del joined
+    # Stripped last, by pandas' kernel as before; the street pattern never reaches into the stripped whitespace.
+    normal = pd.Series(parts, dtype="str").str.strip().to_numpy(dtype=object)
+    return pd.Series(normal[codes], index=frame.index, dtype="str")
+
+
+def _is_in(values: pd.Series, pool: pd.Series | np.ndarray) -> np.ndarray:
+    """``values.isin(pool)`` by one hash table of object arrays.
+
+    pandas' ``str`` dtype builds a pyarrow scalar per value of ``pool`` first: seconds for 500,000 ids.
+    """
+    return pd.Series(values.to_numpy(dtype=object), dtype=object).isin(np.asarray(pool, dtype=object)).to_numpy()
 
 
 def merge_offers(existing: gpd.GeoDataFrame, new: gpd.GeoDataFrame, *, mode: str = "update") -> gpd.GeoDataFrame:
@@ -138,15 +178,18 @@ def merge_offers(existing: gpd.GeoDataFrame, new: gpd.GeoDataFrame, *, mode: str
     old_ids = existing[settings.OFFER_ID].astype("str")
     new_ids = new[settings.OFFER_ID].astype("str")
     if mode == "replace":
-        keep = ~(existing[settings.OFFER_TYPE].isin(set(new[settings.OFFER_TYPE])) | old_ids.isin(set(new_ids)))
+        keep = ~(_is_in(existing[settings.OFFER_TYPE], new[settings.OFFER_TYPE].unique()) | _is_in(old_ids, new_ids))
         parts, order = [existing[keep], new], np.arange(int(keep.sum()) + len(new))
     else:
-        # An updated offer takes its predecessor's place; new ids follow the list in the file's order.
-        position = dict(zip(old_ids, range(len(existing)), strict=True))
-        keep = ~old_ids.isin(set(new_ids))
-        new_order = [position.get(i, len(existing) + j) for j, i in enumerate(new_ids)]
+        # An updated offer takes its predecessor's place (the last one of a repeated id); new ids follow the list in
+        # the file's order.
+        last = pd.Index(old_ids.to_numpy(dtype=object), dtype=object)
+        unique = ~last.duplicated(keep="last")
+        found = last[unique].get_indexer(new_ids.to_numpy(dtype=object))
+        new_order = np.where(found >= 0, np.flatnonzero(unique)[found], len(existing) + np.arange(len(new)))
+        keep = ~_is_in(old_ids, new_ids)
         parts = [existing[keep], new]
-        order = np.argsort(np.concatenate([np.flatnonzero(keep.to_numpy()), new_order]), kind="stable")
+        order = np.argsort(np.concatenate([np.flatnonzero(keep), new_order]), kind="stable")
     merged = pd.concat([part.reset_index(drop=True) for part in parts], ignore_index=True)
     return gpd.GeoDataFrame(merged.iloc[order].reset_index(drop=True), geometry=new.geometry.name, crs=new.crs)
 
@@ -187,14 +230,17 @@ def find_duplicate_offers(existing: pd.DataFrame, new: pd.DataFrame) -> list[Pro
     rows = excel_rows(new)
     existing_ids = existing[settings.OFFER_ID].astype("str")
     new_ids = new[settings.OFFER_ID].astype("str")
-    same_id = new_ids.isin(set(existing_ids)).to_numpy()
+    same_id = _is_in(new_ids, existing_ids)
     old_named = (existing[settings.OFFER_NAME].astype("str").fillna("").str.strip() != "").to_numpy()
-    id_of = dict(zip(_offer_identity(existing).to_numpy()[old_named], existing_ids.to_numpy()[old_named],
+    id_of = dict(zip(_offer_identity(existing[old_named]).to_numpy(), existing_ids.to_numpy()[old_named],
                      strict=True))
-    identity = _offer_identity(new)
     named = new[settings.OFFER_NAME].astype("str").fillna("").str.strip().to_numpy() != ""
-    same_place = named & ~same_id & identity.isin(set(id_of)).to_numpy()
-    for row, ident, name, address in zip(rows[same_place], identity.to_numpy()[same_place],
+    # Only offers under a new id can be entered twice: the identity of the others is never needed.
+    asked = named & ~same_id
+    identity = np.full(len(new), None, dtype=object)
+    identity[asked] = _offer_identity(new[asked]).to_numpy(dtype=object)
+    same_place = asked & pd.Series(identity, dtype=object).isin(list(id_of)).to_numpy()
+    for row, ident, name, address in zip(rows[same_place], identity[same_place],
                                          new[settings.OFFER_NAME].to_numpy()[same_place],
                                          new[settings.OFFER_ADDRESS].to_numpy()[same_place], strict=True):
         problems.append(Problem(f"„{name}, {address}“ steht schon in der bestehenden Liste (Kennung "
