@@ -10,6 +10,8 @@ from typing import Final
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from geo import settings
@@ -73,9 +75,10 @@ def summarise_changes(old: pd.DataFrame | None, new: pd.DataFrame, *, key: str |
     ChangeSummary
     """
     keys = [key] if isinstance(key, str) else list(key)
-    new_k = new.drop_duplicates(keys).set_axis(_key_labels(new.drop_duplicates(keys), keys))
+    new = new.drop_duplicates(keys)
+    new_k = new.set_axis(_key_labels(new, keys))
     if old is None or len(old) == 0:
-        return ChangeSummary(list(new_k.index), [], [], 0)
+        return ChangeSummary(new_k.index.tolist(), [], [], 0)
     old = old.drop_duplicates(keys)
     old_k = old.set_axis(_key_labels(old, keys))
     added = new_k.index.difference(old_k.index, sort=False)
@@ -101,9 +104,7 @@ def summarise_changes(old: pd.DataFrame | None, new: pd.DataFrame, *, key: str |
         changed |= ~np.asarray(same, dtype=bool)
     elif geometry_a or geometry_b:
         changed[:] = True
-    return ChangeSummary(
-        list(added), list(common[changed]), list(removed), int((~changed).sum())
-    )
+    return ChangeSummary(added.tolist(), common[changed].tolist(), removed.tolist(), int((~changed).sum()))
 
 
 #: The offer identity's normalisations (Python's ``re``: whitespace and word boundaries as Unicode defines them).
@@ -121,35 +122,55 @@ _SEPARATOR = "\x00"
 def _offer_identity(frame: pd.DataFrame) -> pd.Series:
     """Name and address, lower case, whitespace collapsed, "Straße"/"Strasse"/"Str." alike.
 
-    Computed once per distinct name and address text, in one pass of plain Python strings: pandas runs these
-    normalisations per value in Python anyway (there is no ``casefold`` kernel, and RE2's whitespace and word
-    boundary are not Python's), with a frame of overhead per value on top.
+    Computed once per distinct name and address text, in one pass over all of them: pandas would run these
+    normalisations per value in Python (there is no ``casefold`` kernel, and RE2's whitespace and word boundary are
+    not Python's), with a frame of overhead per value on top.
     """
     text = (frame[settings.OFFER_NAME].astype("str").fillna("") + " | "
             + frame[settings.OFFER_ADDRESS].astype("str").fillna(""))
-    codes, distinct = pd.factorize(text.to_numpy(dtype=object))
-    joined = _SEPARATOR.join(distinct)
-    if joined.count(_SEPARATOR) == len(distinct) - 1:
-        # One pass over all texts: casefold works per character, and neither pattern matches the separator or
-        # needs more than a non-word character beside a match (the end of a text is one as well).
+    codes, distinct = pd.factorize(text)
+    del text
+    parts = [_normal_identities(distinct[start:start + _IDENTITY_CHUNK].tolist())
+             for start in range(0, len(distinct), _IDENTITY_CHUNK)]
+    normal = pd.concat(parts, ignore_index=True) if parts else pd.Series([], dtype="str")
+    return normal.take(codes).set_axis(frame.index)
+
+
+#: Distinct texts normalised in one pass (bounds the memory of the joined text).
+_IDENTITY_CHUNK: int = 50_000
+
+
+def _normal_identities(values: list[str]) -> pd.Series:
+    """The identity normalisation of each text, in one pass of each pattern over the texts joined."""
+    joined = _SEPARATOR.join(values)
+    if joined.count(_SEPARATOR) == len(values) - 1:
+        # casefold works per character, and neither pattern matches the separator or needs more than a non-word
+        # character beside a match (the end of a text is one as well).
         folded = joined.casefold()
+        del joined
         if "  " in folded or any(space in folded for space in _OTHER_WHITESPACE):
             folded = _WHITESPACE.sub(" ", folded)  # else a no-op: every run of whitespace is one space already
         parts = _STREET.sub("str", folded).split(_SEPARATOR)
     else:
-        parts = [_STREET.sub("str", _WHITESPACE.sub(" ", value.casefold())) for value in distinct]
-    del joined
+        parts = [_STREET.sub("str", _WHITESPACE.sub(" ", value.casefold())) for value in values]
     # Stripped last, by pandas' kernel as before; the street pattern never reaches into the stripped whitespace.
-    normal = pd.Series(parts, dtype="str").str.strip().to_numpy(dtype=object)
-    return pd.Series(normal[codes], index=frame.index, dtype="str")
+    return pd.Series(parts, dtype="str").str.strip()
 
 
-def _is_in(values: pd.Series, pool: pd.Series | np.ndarray) -> np.ndarray:
-    """``values.isin(pool)`` by one hash table of object arrays.
+def _is_in(values: pd.Series, pool: object) -> np.ndarray:
+    """``values.isin(pool)`` compared as text, by pyarrow's ``is_in``.
 
     pandas' ``str`` dtype builds a pyarrow scalar per value of ``pool`` first: seconds for 500,000 ids.
     """
-    return pd.Series(values.to_numpy(dtype=object), dtype=object).isin(np.asarray(pool, dtype=object)).to_numpy()
+    data = _arrow_text(values)
+    return pc.is_in(data, value_set=_arrow_text(pool).cast(data.type)).to_numpy(zero_copy_only=False)
+
+
+def _arrow_text(values: object) -> pa.Array:
+    """Any column or list of ids as one pyarrow text array (a column of pandas' str dtype as it is)."""
+    series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values, dtype=object), dtype=object)
+    array = pa.array(series.astype("str").array)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def merge_offers(existing: gpd.GeoDataFrame, new: gpd.GeoDataFrame, *, mode: str = "update") -> gpd.GeoDataFrame:
@@ -231,18 +252,22 @@ def find_duplicate_offers(existing: pd.DataFrame, new: pd.DataFrame) -> list[Pro
     existing_ids = existing[settings.OFFER_ID].astype("str")
     new_ids = new[settings.OFFER_ID].astype("str")
     same_id = _is_in(new_ids, existing_ids)
-    old_named = (existing[settings.OFFER_NAME].astype("str").fillna("").str.strip() != "").to_numpy()
-    id_of = dict(zip(_offer_identity(existing[old_named]).to_numpy(), existing_ids.to_numpy()[old_named],
-                     strict=True))
+    columns = [settings.OFFER_NAME, settings.OFFER_ADDRESS]
     named = new[settings.OFFER_NAME].astype("str").fillna("").str.strip().to_numpy() != ""
     # Only offers under a new id can be entered twice: the identity of the others is never needed.
-    asked = named & ~same_id
-    identity = np.full(len(new), None, dtype=object)
-    identity[asked] = _offer_identity(new[asked]).to_numpy(dtype=object)
-    same_place = asked & pd.Series(identity, dtype=object).isin(list(id_of)).to_numpy()
-    for row, ident, name, address in zip(rows[same_place], identity[same_place],
-                                         new[settings.OFFER_NAME].to_numpy()[same_place],
-                                         new[settings.OFFER_ADDRESS].to_numpy()[same_place], strict=True):
+    asked = np.flatnonzero(named & ~same_id)
+    identity = _offer_identity(pd.DataFrame(new[columns]).iloc[asked])
+    old_named = (existing[settings.OFFER_NAME].astype("str").fillna("").str.strip() != "").to_numpy()
+    old_identity = _offer_identity(pd.DataFrame(existing[columns])[old_named])
+    # The id of each identity asked for: the last offer in use with it (in the order of the offers in use).
+    known = _is_in(old_identity, identity)
+    id_of = dict(zip(old_identity[known].tolist(), existing_ids[old_named][known].tolist(), strict=True))
+    hit = _is_in(identity, list(id_of))
+    same_place = np.zeros(len(new), dtype=bool)
+    same_place[asked[hit]] = True
+    for row, ident, name, address in zip(rows[same_place], identity[hit].tolist(),
+                                         new[settings.OFFER_NAME][same_place].tolist(),
+                                         new[settings.OFFER_ADDRESS][same_place].tolist(), strict=True):
         problems.append(Problem(f"„{name}, {address}“ steht schon in der bestehenden Liste (Kennung "
                                 f"„{id_of[ident]}“). Ist das Angebot doppelt eingetragen?", int(row),
                                 settings.OFFER_NAME, "warning"))

@@ -200,6 +200,10 @@ def _read_csv_records(body: str, delimiter: str, offset: int, name: str, attrs: 
 
 #: Lines before the header that :func:`_read_csv_columns` looks through; beyond, the record reader takes over.
 _HEADER_SEARCH_LINES: Final[int] = 1_000
+#: Rows the C parser hands over at a time.
+_CHUNK_ROWS: int = 50_000
+#: A line as ``csv`` reads them (``newline=""``): up to and with its ``\\r\\n``, ``\\r`` or ``\\n``.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 
 
 def _read_csv_columns(body: str, delimiter: str, offset: int, name: str, attrs: dict, *, max_rows: int,
@@ -216,10 +220,10 @@ def _read_csv_columns(body: str, delimiter: str, offset: int, name: str, attrs: 
     if quotes % 2:
         return None
     header, skipped, header_line, cells_before = None, 0, 1, 0
-    for number, line in enumerate(io.StringIO(body, newline=""), start=1):
-        if '"' in line or number > min(_HEADER_SEARCH_LINES, max_rows):
+    for number, line in enumerate(_LINE.finditer(body), start=1):
+        if '"' in line.group(0) or number > min(_HEADER_SEARCH_LINES, max_rows):
             return None  # a quoted header may span lines, a limit may come first: the record reader says so
-        cells = [c.strip() for c in line.rstrip("\r\n").split(delimiter)]
+        cells = [c.strip() for c in line.group(0).rstrip("\r\n").split(delimiter)]
         if any(cells):
             header, skipped, header_line = cells, number - 1, number
             break
@@ -232,31 +236,52 @@ def _read_csv_columns(body: str, delimiter: str, offset: int, name: str, attrs: 
     lines = body.count("\n") + body.count("\r") - body.count("\r\n") + (not body.endswith(("\n", "\r")))
     if lines > max_rows or cells_before + lines * (width + 1) > max_cells:
         return None
+    chunks = []
     try:
         with warnings.catch_warnings():
             # Rows wider than the names can be cut with only a ParserWarning: taken as the error it is here.
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            raw = pd.read_csv(
-                io.StringIO(body), sep=delimiter, header=None, skiprows=skipped + 1, names=range(width + 1),
-                index_col=False, dtype="str", na_filter=False, keep_default_na=False, skip_blank_lines=False,
-                engine="c", quoting=csv.QUOTE_MINIMAL, doublequote=True,
+            # From UTF-8 bytes (a StringIO holds 4 bytes per character), in chunks (the parser makes a Python
+            # string per cell before the text columns take them).
+            reader = pd.read_csv(
+                io.BytesIO(body.encode("utf-8")), encoding="utf-8", sep=delimiter, header=None,
+                skiprows=skipped + 1, names=range(width + 1), index_col=False, dtype="str", na_filter=False,
+                keep_default_na=False, skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL,
+                doublequote=True, chunksize=_CHUNK_ROWS,
             )
+            with reader:
+                for raw in reader:
+                    chunk = _stripped_chunk(raw, width, check_size=bool(quotes))
+                    if chunk is None:
+                        return None
+                    chunks.append(chunk)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, pd.errors.ParserWarning):
         return None
-    if quotes and len(raw) and max(int(raw[c].str.len().max()) for c in raw.columns) > csv.field_size_limit():
+    if not chunks:
+        return None
+    frame = pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
+    del chunks
+    header_row = 1 + offset + skipped
+    numbers = np.arange(len(frame), dtype=np.int64) + header_row + 1
+    frame = frame.set_axis(pd.Index(numbers, name=EXCEL_ROW))
+    return _finish_frame(frame, header, header_row, name, attrs)
+
+
+def _stripped_chunk(raw: pd.DataFrame, width: int, *, check_size: bool) -> pd.DataFrame | None:
+    """A chunk of the C parser stripped, blanks missing, the catch-all column dropped.
+
+    ``None`` where that column is not blank (a row with more fields than the header) or, with ``check_size``, a field
+    is beyond ``csv``'s size limit.
+    """
+    if check_size and len(raw) and max(int(raw[c].str.len().max()) for c in raw.columns) > csv.field_size_limit():
         return None
     columns = {}
     for position in raw.columns:
         text = raw[position].str.strip()
         columns[position] = text.mask(text == "")
-    extra = columns.pop(width)
-    if extra.notna().any():
+    if columns.pop(width).notna().any():
         return None
-    header_row = 1 + offset + skipped
-    numbers = np.arange(len(raw), dtype=np.int64) + header_row + 1
-    frame = pd.DataFrame(columns).set_axis(pd.Index(numbers, name=EXCEL_ROW))
-    del raw, columns
-    return _finish_frame(frame, header, header_row, name, attrs)
+    return pd.DataFrame(columns)
 
 
 def _unclosed_quote(name: str, line: int) -> DataError:
