@@ -260,7 +260,8 @@ def _merge(report: Report, problems: list[Problem]) -> None:
 
 
 def _check_offers(data: bytes, filename: str, context: Dataset, options: dict, progress: Progress) -> UploadCheck:
-    table = spreadsheets.read_table(data, filename, sheet=options.get("sheet"))
+    table = spreadsheets.read_table(data, filename, sheet=options.get("sheet"), max_rows=settings.MAX_OFFER_ROWS,
+                                    max_cells=settings.MAX_OFFER_CELLS)
     progress(0.2, _VALIDATE)
     info = _table_info(table)
     notes = list(table.attrs.get("notes", []))

@@ -219,13 +219,13 @@ def _read_csv_columns(body: str, delimiter: str, offset: int, name: str, attrs: 
     quotes = body.count('"')
     if quotes % 2:
         return None
-    header, skipped, header_line, cells_before = None, 0, 1, 0
+    header, skipped, header_line, cells_before, header_end = None, 0, 1, 0, 0
     for number, line in enumerate(_LINE.finditer(body), start=1):
         if '"' in line.group(0) or number > min(_HEADER_SEARCH_LINES, max_rows):
             return None  # a quoted header may span lines, a limit may come first: the record reader says so
         cells = [c.strip() for c in line.group(0).rstrip("\r\n").split(delimiter)]
         if any(cells):
-            header, skipped, header_line = cells, number - 1, number
+            header, skipped, header_line, header_end = cells, number - 1, number, line.end()
             break
         cells_before += len(cells)
     if header is None:
@@ -243,9 +243,12 @@ def _read_csv_columns(body: str, delimiter: str, offset: int, name: str, attrs: 
             warnings.simplefilter("error", pd.errors.ParserWarning)
             # From UTF-8 bytes (a StringIO holds 4 bytes per character), in chunks (the parser makes a Python
             # string per cell before the text columns take them).
+            # The parser starts after the header line (its ``skiprows`` counts a lone ``\\r`` as no line break).
+            source = io.BytesIO(body.encode("utf-8"))
+            source.seek(len(body[:header_end].encode("utf-8")))
             reader = pd.read_csv(
-                io.BytesIO(body.encode("utf-8")), encoding="utf-8", sep=delimiter, header=None,
-                skiprows=skipped + 1, names=range(width + 1), index_col=False, dtype="str", na_filter=False,
+                source, encoding="utf-8", sep=delimiter, header=None,
+                names=range(width + 1), index_col=False, dtype="str", na_filter=False,
                 keep_default_na=False, skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL,
                 doublequote=True, chunksize=_CHUNK_ROWS,
             )
