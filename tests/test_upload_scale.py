@@ -251,3 +251,45 @@ def test_merge_and_duplicates_as_before(seed, mode):
         assert message.startswith(name_address) and f"(Kennung {offer_id})" in message
     if seed == 0:
         assert before, "no duplicate at all: the comparison would prove little"
+
+
+# --- numbers: plain values and repeated values parsed once --------------------------------------------------------
+
+_GERMAN_DECIMAL = r"^[+-]?(?:\d{1,3}(?:\.\d{3})+|\d*),\d+$"
+_ENGLISH_DECIMAL = r"^[+-]?\d{1,3}(?:,\d{3})+\.\d+$"
+
+
+def _parse_before(series: pd.Series, *, integer: bool = False) -> pd.Series:
+    """``parse_number`` before issue 14 (every pattern over every value)."""
+    text = series.astype("str")
+    text = text.str.replace("[ \t\r\n\u00a0\u2009\u202f']+", "", regex=True).str.replace("\u2212", "-", regex=False)
+    text = text.str.replace(r"%$", "", regex=True)
+    german = text.str.match(_GERMAN_DECIMAL)
+    english = text.str.match(_ENGLISH_DECIMAL)
+    thousands = text.str.match(r"^[+-]?\d{1,3}(?:\.\d{3}){2,}$")
+    if integer:
+        thousands |= text.str.match(r"^[+-]?\d{1,3}\.\d{3}$")
+    english_thousands = text.str.match(r"^[+-]?\d{1,3}(?:,\d{3}){2,}$")
+    no_points = text.str.replace(".", "", regex=False)
+    text = text.mask(german, no_points.str.replace(",", ".", regex=False))
+    text = text.mask(thousands, no_points)
+    text = text.mask(english | english_thousands, text.str.replace(",", "", regex=False))
+    text = text.mask(text.str.contains(",", regex=False), "")
+    out = pd.to_numeric(text, errors="coerce").astype("float64")
+    return out.where(np.isfinite(out))
+
+
+_NUMBER_PIECES = ["1", "0", "7", "12", "345", ",", ".", "-", "+", " ", "\u00a0", "%", "\u2212", "e", "x", "٣", "\n",
+                  "1.234", ",5", "999999999999999999999", "inf", "nan"]
+
+
+@pytest.mark.parametrize("repeat", [1, 5])
+@pytest.mark.parametrize("integer", [False, True])
+def test_numbers_are_read_as_before(repeat, integer):
+    """Random number texts (with blanks, and repeated so that distinct values are parsed once): the same floats."""
+    rng = random.Random(repeat * 2 + integer)
+    values = ["".join(rng.choice(_NUMBER_PIECES) for _ in range(rng.randint(1, 5))) for _ in range(2000)]
+    values += [f"{rng.uniform(-1e6, 1e6):.{rng.randint(0, 8)}f}".replace(".", ",") for _ in range(2000)]
+    values += [None] * 50
+    series = pd.Series(values * repeat, dtype="str", index=pd.Index(np.arange(len(values) * repeat) + 2))
+    pd.testing.assert_series_equal(text.parse_number(series, integer=integer), _parse_before(series, integer=integer))

@@ -81,7 +81,34 @@ def parse_number(series: pd.Series, *, integer: bool = False) -> pd.Series:
     if pd.api.types.is_numeric_dtype(series.dtype):
         out = series.astype("float64")
         return out.where(np.isfinite(out))
-    text = series.astype("str")
+    text = series.astype("str").reset_index(drop=True)
+    codes, distinct = pd.factorize(text)
+    if len(distinct) <= len(text) // 2:  # few distinct values (counts, capacities): each parsed once
+        parsed = _parse_text(pd.Series(distinct, dtype="str"), integer=integer).to_numpy()
+        out = np.full(len(text), np.nan)
+        out[codes >= 0] = parsed[codes[codes >= 0]]
+        return pd.Series(out, index=series.index)
+    return _parse_text(text, integer=integer).set_axis(series.index)
+
+
+#: A plain number with or without a decimal comma ("5727859,3", "-12", "07"): the other patterns leave it as it is
+#: but for the comma, which becomes a point. ``[0-9]`` as both regex engines read it (``\\d`` differs).
+_PLAIN = "[+-]?[0-9]+(?:,[0-9]+)?"
+
+
+def _parse_text(text: pd.Series, *, integer: bool) -> pd.Series:
+    """:func:`parse_number` of a text column: plain values by one replacement, the others by every pattern."""
+    normal = text.str.replace(",", ".", regex=False)
+    other = ~(text.str.fullmatch(_PLAIN).fillna(False).to_numpy(dtype=bool) | text.isna().to_numpy())
+    if other.any():
+        normal = normal.mask(other, _normalised(text[other], integer=integer))
+    # One conversion of the whole column, as before (pandas decides the number type from all values).
+    out = pd.to_numeric(normal, errors="coerce").astype("float64")
+    return out.where(np.isfinite(out))
+
+
+def _normalised(text: pd.Series, *, integer: bool) -> pd.Series:
+    """The text of each number in the form ``pd.to_numeric`` reads ("1.234,5" → "1234.5"); ``""`` for none."""
     # Spelled-out characters, not \s or \u escapes: pyarrow's RE2 then runs the pattern, not Python's re per value.
     text = text.str.replace("[ \t\r\n\u00a0\u2009\u202f']+", "", regex=True).str.replace("\u2212", "-", regex=False)
     text = text.str.replace(r"%$", "", regex=True)
@@ -96,9 +123,7 @@ def parse_number(series: pd.Series, *, integer: bool = False) -> pd.Series:
     text = text.mask(thousands, no_points)
     text = text.mask(english | english_thousands, text.str.replace(",", "", regex=False))
     # A lone comma left now sits in a value no pattern accepted ("1,2,3"): no number.
-    text = text.mask(text.str.contains(",", regex=False), "")
-    out = pd.to_numeric(text, errors="coerce").astype("float64")
-    return out.where(np.isfinite(out))
+    return text.mask(text.str.contains(",", regex=False), "")
 
 
 def _decode(data: bytes, name: str) -> tuple[str, str, list[str]]:
