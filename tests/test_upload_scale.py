@@ -230,6 +230,17 @@ def test_identity_is_the_normalisation_before(seed, monkeypatch):
     pd.testing.assert_series_equal(_offer_identity(clean), _identity_before(clean))
 
 
+def test_identity_keeps_the_digits_of_the_text():
+    """What lets the duplicate check skip texts whose digits match no offer in use."""
+    digits = set("0123456789")
+    assert not [c for c in map(chr, range(sys.maxunicode + 1)) if (c in digits) != (set(c.casefold()) & digits != set())
+                or (c in digits and c.casefold() != c)]
+    frame = _offers(np.random.default_rng(1), 300, "A", 50)
+    frame[settings.OFFER_ADDRESS] = frame[settings.OFFER_ADDRESS] + " 12, 59" + frame[settings.OFFER_ID].str[1:]
+    identity = _identity_before(frame)
+    assert identity.str.replace("[^0-9]+", "", regex=True).tolist() == changes_module._digits(frame).tolist()
+
+
 def test_other_whitespace_is_what_python_calls_whitespace():
     assert set(_OTHER_WHITESPACE) | {" "} == {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
     assert all(re.fullmatch(r"\s", c) for c in _OTHER_WHITESPACE)

@@ -157,6 +157,13 @@ def _normal_identities(values: list[str]) -> pd.Series:
     return pd.Series(parts, dtype="str").str.strip()
 
 
+def _digits(frame: pd.DataFrame) -> pd.Series:
+    """The ASCII digits of name and address as :func:`_offer_identity` joins them, by one pyarrow regex."""
+    text = (frame[settings.OFFER_NAME].astype("str").fillna("") + " | "
+            + frame[settings.OFFER_ADDRESS].astype("str").fillna(""))
+    return text.str.replace("[^0-9]+", "", regex=True)
+
+
 def _is_in(values: pd.Series, pool: object) -> np.ndarray:
     """``values.isin(pool)`` compared as text, by pyarrow's ``is_in``.
 
@@ -211,8 +218,10 @@ def merge_offers(existing: gpd.GeoDataFrame, new: gpd.GeoDataFrame, *, mode: str
         keep = ~_is_in(old_ids, new_ids)
         parts = [existing[keep], new]
         order = np.argsort(np.concatenate([np.flatnonzero(keep), new_order]), kind="stable")
-    merged = pd.concat([part.reset_index(drop=True) for part in parts], ignore_index=True)
-    return gpd.GeoDataFrame(merged.iloc[order].reset_index(drop=True), geometry=new.geometry.name, crs=new.crs)
+    merged = pd.concat(parts, ignore_index=True)
+    if not np.array_equal(order, np.arange(len(merged))):  # no copy for the order the parts already have
+        merged = merged.iloc[order].reset_index(drop=True)
+    return gpd.GeoDataFrame(merged, geometry=new.geometry.name, crs=new.crs)
 
 
 #: Names listed in the warning about removed offers; the rest are counted.
@@ -254,14 +263,21 @@ def find_duplicate_offers(existing: pd.DataFrame, new: pd.DataFrame) -> list[Pro
     same_id = _is_in(new_ids, existing_ids)
     columns = [settings.OFFER_NAME, settings.OFFER_ADDRESS]
     named = new[settings.OFFER_NAME].astype("str").fillna("").str.strip().to_numpy() != ""
-    # Only offers under a new id can be entered twice: the identity of the others is never needed.
-    asked = np.flatnonzero(named & ~same_id)
-    identity = _offer_identity(pd.DataFrame(new[columns]).iloc[asked])
     old_named = (existing[settings.OFFER_NAME].astype("str").fillna("").str.strip() != "").to_numpy()
-    old_identity = _offer_identity(pd.DataFrame(existing[columns])[old_named])
+    # Only offers under a new id can be entered twice: the identity of the others is never needed. Nor is it where
+    # the digits of name and address (house number, PLZ) match no offer in use: the identity keeps them as they
+    # are (casefold makes and changes no ASCII digit, the patterns hold none; checked in the tests).
+    asked, old_asked = np.flatnonzero(named & ~same_id), np.flatnonzero(old_named)
+    new_text, old_text = pd.DataFrame(new[columns]).iloc[asked], pd.DataFrame(existing[columns]).iloc[old_asked]
+    new_digits, old_digits = _digits(new_text), _digits(old_text)
+    maybe = _is_in(new_digits, old_digits)
+    old_maybe = _is_in(old_digits, new_digits[maybe])
+    asked, identity = asked[maybe], _offer_identity(new_text[maybe])
+    old_identity = _offer_identity(old_text[old_maybe])
     # The id of each identity asked for: the last offer in use with it (in the order of the offers in use).
     known = _is_in(old_identity, identity)
-    id_of = dict(zip(old_identity[known].tolist(), existing_ids[old_named][known].tolist(), strict=True))
+    old_ids = existing_ids.iloc[old_asked[old_maybe]][known]
+    id_of = dict(zip(old_identity[known].tolist(), old_ids.tolist(), strict=True))
     hit = _is_in(identity, list(id_of))
     same_place = np.zeros(len(new), dtype=bool)
     same_place[asked[hit]] = True

@@ -295,6 +295,7 @@ def _check_offers(data: bytes, filename: str, context: Dataset, options: dict, p
         # The school file covers all of NRW: schools far from the city are not typos, unless a municipality was chosen.
         skip_far="Schuldatei" in info and not options.get("gemeindeschluessel"),
     )
+    del table  # the text of a large file is not needed beyond here
     report = result.report
     _merge(report, [Problem(n, severity="warning") for n in notes])
     layer = result.offers
