@@ -43,7 +43,7 @@ def _key_labels(frame: pd.DataFrame, keys: list[str]) -> pd.Index:
     labels = frame[keys[0]].astype("str")
     for key in keys[1:]:
         labels = labels + " / " + frame[key].astype("str")
-    return pd.Index(labels.to_numpy(dtype=object))
+    return pd.Index(labels.array)
 
 
 def _differs(a: pd.Series, b: pd.Series) -> np.ndarray:
@@ -51,9 +51,19 @@ def _differs(a: pd.Series, b: pd.Series) -> np.ndarray:
     a_missing, b_missing = a.isna().to_numpy(), b.isna().to_numpy()
     if pd.api.types.is_numeric_dtype(a.dtype) and pd.api.types.is_numeric_dtype(b.dtype):
         same = np.isclose(a.to_numpy(dtype="float64"), b.to_numpy(dtype="float64"), rtol=1e-9, atol=1e-9)
+    elif _arrow_str(a) and _arrow_str(b):  # text against text: pyarrow compares without Python strings
+        same = pc.equal(_arrow_text(a), _arrow_text(b)).fill_null(False).to_numpy(zero_copy_only=False)
     else:
         same = a.astype("str").to_numpy(dtype=object) == b.astype("str").to_numpy(dtype=object)
     return ~((a_missing & b_missing) | (same & ~a_missing & ~b_missing))
+
+
+def _points_only(geometries: np.ndarray) -> bool:
+    return bool((shapely.get_type_id(geometries) == 0).all())
+
+
+def _arrow_str(series: pd.Series) -> bool:
+    return isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow"
 
 
 def summarise_changes(old: pd.DataFrame | None, new: pd.DataFrame, *, key: str | Sequence[str]) -> ChangeSummary:
@@ -84,7 +94,10 @@ def summarise_changes(old: pd.DataFrame | None, new: pd.DataFrame, *, key: str |
     added = new_k.index.difference(old_k.index, sort=False)
     removed = old_k.index.difference(new_k.index, sort=False)
     common = new_k.index.intersection(old_k.index, sort=False)
-    a, b = old_k.loc[common], new_k.loc[common]
+    if old_k.index.is_unique and new_k.index.is_unique:  # by position: no label look-up per row
+        a, b = old_k.iloc[old_k.index.get_indexer(common)], new_k.iloc[new_k.index.get_indexer(common)]
+    else:
+        a, b = old_k.loc[common], new_k.loc[common]
     changed = np.zeros(len(common), dtype=bool)
     geometry_a = a.geometry.name if isinstance(a, gpd.GeoDataFrame) else None
     geometry_b = b.geometry.name if isinstance(b, gpd.GeoDataFrame) else None
@@ -99,7 +112,9 @@ def summarise_changes(old: pd.DataFrame | None, new: pd.DataFrame, *, key: str |
         if ga.crs is not None and gb.crs is not None and not ga.crs.equals(gb.crs):
             gb = gb.to_crs(ga.crs)
         tolerance = 1e-7 if ga.crs is not None and ga.crs.is_geographic else 0.01
-        ga_arr, gb_arr = shapely.normalize(ga.array), shapely.normalize(gb.array)
+        ga_arr, gb_arr = np.asarray(ga.array, dtype=object), np.asarray(gb.array, dtype=object)
+        if not (_points_only(ga_arr) and _points_only(gb_arr)):  # a point is its own normal form
+            ga_arr, gb_arr = shapely.normalize(ga_arr), shapely.normalize(gb_arr)
         same = shapely.equals_exact(ga_arr, gb_arr, tolerance=tolerance) | (pd.isna(ga_arr) & pd.isna(gb_arr))
         changed |= ~np.asarray(same, dtype=bool)
     elif geometry_a or geometry_b:
