@@ -170,9 +170,18 @@ def _utf8_codes(text: str) -> np.ndarray:
 _CONTROL_BYTES: Final[np.ndarray] = np.isin(np.arange(256), [*range(0x09), 0x0B, *range(0x0E, 0x20), 0x7F])
 
 
+#: Bytes looked at in one numpy step (bounds the temporary arrays of a 50 MB file).
+_BYTE_CHUNK: Final[int] = 1 << 23
+
+
 def _control_count(text: str) -> int:
     """How many characters of ``text`` :data:`_CONTROL` matches, counted on its bytes (no regex pass per character)."""
-    return int(np.count_nonzero(_CONTROL_BYTES[_utf8_codes(text)]))
+    return sum(int(np.count_nonzero(_CONTROL_BYTES[part])) for _, part in _byte_chunks(_utf8_codes(text)))
+
+
+def _byte_chunks(codes: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """``codes`` in views of :data:`_BYTE_CHUNK` bytes, each with its offset."""
+    return [(i, codes[i:i + _BYTE_CHUNK]) for i in range(0, len(codes), _BYTE_CHUNK)]
 
 
 def _has_utf8_sequence(body: bytes) -> bool:
@@ -251,7 +260,8 @@ def _check_line_length(text: str, name: str) -> None:
     long is searched character by character (a regex that tries every position: seconds for a 50 MB file).
     """
     codes = _utf8_codes(text)
-    breaks = np.flatnonzero((codes == 10) | (codes == 13))
+    breaks = np.concatenate([np.flatnonzero((part == 10) | (part == 13)) + i for i, part in _byte_chunks(codes)]
+                            or [np.zeros(0, dtype=np.int64)])
     ends = np.concatenate([breaks, [len(codes)]])
     starts = np.concatenate([[0], breaks + 1])
     del codes, breaks
