@@ -151,6 +151,10 @@ MAX_TABLE_COLUMNS: int = 500
 MAX_TABLE_ROWS: int = 100_000
 #: Most cells (rows × columns) an uploaded table may have.
 MAX_TABLE_CELLS: int = 2_000_000
+#: Most rows (header included) and cells of an offers CSV: a Land's list of facilities reaches ~500,000 rows at the
+#: 50 MB upload limit, checked in seconds (issue 14). Offers workbooks keep MAX_TABLE_ROWS and MAX_TABLE_CELLS.
+MAX_OFFER_ROWS: int = 600_000
+MAX_OFFER_CELLS: int = 12_000_000
 #: Most bytes an uploaded archive (zipped Shapefile, XLSX workbook) may unpack to. A city's district
 #: boundaries take a few MB; all ~11,000 German municipalities at full detail (VG250) take ~100 MB.
 MAX_UNPACKED_BYTES: int = 100 * 1024 * 1024

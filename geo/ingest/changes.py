@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from geo import settings
@@ -39,7 +43,7 @@ def _key_labels(frame: pd.DataFrame, keys: list[str]) -> pd.Index:
     labels = frame[keys[0]].astype("str")
     for key in keys[1:]:
         labels = labels + " / " + frame[key].astype("str")
-    return pd.Index(labels.to_numpy(dtype=object))
+    return pd.Index(labels.array)
 
 
 def _differs(a: pd.Series, b: pd.Series) -> np.ndarray:
@@ -47,9 +51,19 @@ def _differs(a: pd.Series, b: pd.Series) -> np.ndarray:
     a_missing, b_missing = a.isna().to_numpy(), b.isna().to_numpy()
     if pd.api.types.is_numeric_dtype(a.dtype) and pd.api.types.is_numeric_dtype(b.dtype):
         same = np.isclose(a.to_numpy(dtype="float64"), b.to_numpy(dtype="float64"), rtol=1e-9, atol=1e-9)
+    elif _arrow_str(a) and _arrow_str(b):  # text against text: pyarrow compares without Python strings
+        same = pc.equal(_arrow_text(a), _arrow_text(b)).fill_null(False).to_numpy(zero_copy_only=False)
     else:
         same = a.astype("str").to_numpy(dtype=object) == b.astype("str").to_numpy(dtype=object)
     return ~((a_missing & b_missing) | (same & ~a_missing & ~b_missing))
+
+
+def _points_only(geometries: np.ndarray) -> bool:
+    return bool((shapely.get_type_id(geometries) == 0).all())
+
+
+def _arrow_str(series: pd.Series) -> bool:
+    return isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow"
 
 
 def summarise_changes(old: pd.DataFrame | None, new: pd.DataFrame, *, key: str | Sequence[str]) -> ChangeSummary:
@@ -71,15 +85,19 @@ def summarise_changes(old: pd.DataFrame | None, new: pd.DataFrame, *, key: str |
     ChangeSummary
     """
     keys = [key] if isinstance(key, str) else list(key)
-    new_k = new.drop_duplicates(keys).set_axis(_key_labels(new.drop_duplicates(keys), keys))
+    new = new.drop_duplicates(keys)
+    new_k = new.set_axis(_key_labels(new, keys))
     if old is None or len(old) == 0:
-        return ChangeSummary(list(new_k.index), [], [], 0)
+        return ChangeSummary(new_k.index.tolist(), [], [], 0)
     old = old.drop_duplicates(keys)
     old_k = old.set_axis(_key_labels(old, keys))
     added = new_k.index.difference(old_k.index, sort=False)
     removed = old_k.index.difference(new_k.index, sort=False)
     common = new_k.index.intersection(old_k.index, sort=False)
-    a, b = old_k.loc[common], new_k.loc[common]
+    if old_k.index.is_unique and new_k.index.is_unique:  # by position: no label look-up per row
+        a, b = old_k.iloc[old_k.index.get_indexer(common)], new_k.iloc[new_k.index.get_indexer(common)]
+    else:
+        a, b = old_k.loc[common], new_k.loc[common]
     changed = np.zeros(len(common), dtype=bool)
     geometry_a = a.geometry.name if isinstance(a, gpd.GeoDataFrame) else None
     geometry_b = b.geometry.name if isinstance(b, gpd.GeoDataFrame) else None
@@ -94,22 +112,87 @@ def summarise_changes(old: pd.DataFrame | None, new: pd.DataFrame, *, key: str |
         if ga.crs is not None and gb.crs is not None and not ga.crs.equals(gb.crs):
             gb = gb.to_crs(ga.crs)
         tolerance = 1e-7 if ga.crs is not None and ga.crs.is_geographic else 0.01
-        ga_arr, gb_arr = shapely.normalize(ga.array), shapely.normalize(gb.array)
+        ga_arr, gb_arr = np.asarray(ga.array, dtype=object), np.asarray(gb.array, dtype=object)
+        if not (_points_only(ga_arr) and _points_only(gb_arr)):  # a point is its own normal form
+            ga_arr, gb_arr = shapely.normalize(ga_arr), shapely.normalize(gb_arr)
         same = shapely.equals_exact(ga_arr, gb_arr, tolerance=tolerance) | (pd.isna(ga_arr) & pd.isna(gb_arr))
         changed |= ~np.asarray(same, dtype=bool)
     elif geometry_a or geometry_b:
         changed[:] = True
-    return ChangeSummary(
-        list(added), list(common[changed]), list(removed), int((~changed).sum())
-    )
+    return ChangeSummary(added.tolist(), common[changed].tolist(), removed.tolist(), int((~changed).sum()))
+
+
+#: The offer identity's normalisations (Python's ``re``: whitespace and word boundaries as Unicode defines them).
+_WHITESPACE = re.compile(r"\s+")
+_STREET = re.compile(r"stra(?:ss|ß)e\b|str\.")
+#: What ``\\s`` matches besides the space (``str.isspace``; checked in the tests).
+_OTHER_WHITESPACE: Final[tuple[str, ...]] = (
+    "\t", "\n", "\x0b", "\x0c", "\r", "\x1c", "\x1d", "\x1e", "\x1f", "\x85", "\xa0", "\u1680",
+    *(chr(c) for c in range(0x2000, 0x200B)), "\u2028", "\u2029", "\u202f", "\u205f", "\u3000",
+)
+#: Joins the texts for one pass of the patterns: no whitespace, no word character, never in a table read from a file.
+_SEPARATOR = "\x00"
 
 
 def _offer_identity(frame: pd.DataFrame) -> pd.Series:
-    """Name and address, lower case, whitespace collapsed, "Straße"/"Strasse"/"Str." alike."""
+    """Name and address, lower case, whitespace collapsed, "Straße"/"Strasse"/"Str." alike.
+
+    Computed once per distinct name and address text, in one pass over all of them: pandas would run these
+    normalisations per value in Python (there is no ``casefold`` kernel, and RE2's whitespace and word boundary are
+    not Python's), with a frame of overhead per value on top.
+    """
     text = (frame[settings.OFFER_NAME].astype("str").fillna("") + " | "
             + frame[settings.OFFER_ADDRESS].astype("str").fillna(""))
-    text = text.str.casefold().str.replace(r"\s+", " ", regex=True).str.strip()
-    return text.str.replace(r"stra(?:ss|ß)e\b|str\.", "str", regex=True)
+    codes, distinct = pd.factorize(text)
+    del text
+    parts = [_normal_identities(distinct[start:start + _IDENTITY_CHUNK].tolist())
+             for start in range(0, len(distinct), _IDENTITY_CHUNK)]
+    normal = pd.concat(parts, ignore_index=True) if parts else pd.Series([], dtype="str")
+    return normal.take(codes).set_axis(frame.index)
+
+
+#: Distinct texts normalised in one pass (bounds the memory of the joined text).
+_IDENTITY_CHUNK: int = 50_000
+
+
+def _normal_identities(values: list[str]) -> pd.Series:
+    """The identity normalisation of each text, in one pass of each pattern over the texts joined."""
+    joined = _SEPARATOR.join(values)
+    if joined.count(_SEPARATOR) == len(values) - 1:
+        # casefold works per character, and neither pattern matches the separator or needs more than a non-word
+        # character beside a match (the end of a text is one as well).
+        folded = joined.casefold()
+        del joined
+        if "  " in folded or any(space in folded for space in _OTHER_WHITESPACE):
+            folded = _WHITESPACE.sub(" ", folded)  # else a no-op: every run of whitespace is one space already
+        parts = _STREET.sub("str", folded).split(_SEPARATOR)
+    else:
+        parts = [_STREET.sub("str", _WHITESPACE.sub(" ", value.casefold())) for value in values]
+    # Stripped last, by pandas' kernel as before; the street pattern never reaches into the stripped whitespace.
+    return pd.Series(parts, dtype="str").str.strip()
+
+
+def _digits(frame: pd.DataFrame) -> pd.Series:
+    """The ASCII digits of name and address as :func:`_offer_identity` joins them, by one pyarrow regex."""
+    text = (frame[settings.OFFER_NAME].astype("str").fillna("") + " | "
+            + frame[settings.OFFER_ADDRESS].astype("str").fillna(""))
+    return text.str.replace("[^0-9]+", "", regex=True)
+
+
+def _is_in(values: pd.Series, pool: object) -> np.ndarray:
+    """``values.isin(pool)`` compared as text, by pyarrow's ``is_in``.
+
+    pandas' ``str`` dtype builds a pyarrow scalar per value of ``pool`` first: seconds for 500,000 ids.
+    """
+    data = _arrow_text(values)
+    return pc.is_in(data, value_set=_arrow_text(pool).cast(data.type)).to_numpy(zero_copy_only=False)
+
+
+def _arrow_text(values: object) -> pa.Array:
+    """Any column or list of ids as one pyarrow text array (a column of pandas' str dtype as it is)."""
+    series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values, dtype=object), dtype=object)
+    array = pa.array(series.astype("str").array)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def merge_offers(existing: gpd.GeoDataFrame, new: gpd.GeoDataFrame, *, mode: str = "update") -> gpd.GeoDataFrame:
@@ -138,17 +221,22 @@ def merge_offers(existing: gpd.GeoDataFrame, new: gpd.GeoDataFrame, *, mode: str
     old_ids = existing[settings.OFFER_ID].astype("str")
     new_ids = new[settings.OFFER_ID].astype("str")
     if mode == "replace":
-        keep = ~(existing[settings.OFFER_TYPE].isin(set(new[settings.OFFER_TYPE])) | old_ids.isin(set(new_ids)))
+        keep = ~(_is_in(existing[settings.OFFER_TYPE], new[settings.OFFER_TYPE].unique()) | _is_in(old_ids, new_ids))
         parts, order = [existing[keep], new], np.arange(int(keep.sum()) + len(new))
     else:
-        # An updated offer takes its predecessor's place; new ids follow the list in the file's order.
-        position = dict(zip(old_ids, range(len(existing)), strict=True))
-        keep = ~old_ids.isin(set(new_ids))
-        new_order = [position.get(i, len(existing) + j) for j, i in enumerate(new_ids)]
+        # An updated offer takes its predecessor's place (the last one of a repeated id); new ids follow the list in
+        # the file's order.
+        last = pd.Index(old_ids.to_numpy(dtype=object), dtype=object)
+        unique = ~last.duplicated(keep="last")
+        found = last[unique].get_indexer(new_ids.to_numpy(dtype=object))
+        new_order = np.where(found >= 0, np.flatnonzero(unique)[found], len(existing) + np.arange(len(new)))
+        keep = ~_is_in(old_ids, new_ids)
         parts = [existing[keep], new]
-        order = np.argsort(np.concatenate([np.flatnonzero(keep.to_numpy()), new_order]), kind="stable")
-    merged = pd.concat([part.reset_index(drop=True) for part in parts], ignore_index=True)
-    return gpd.GeoDataFrame(merged.iloc[order].reset_index(drop=True), geometry=new.geometry.name, crs=new.crs)
+        order = np.argsort(np.concatenate([np.flatnonzero(keep), new_order]), kind="stable")
+    merged = pd.concat(parts, ignore_index=True)
+    if not np.array_equal(order, np.arange(len(merged))):  # no copy for the order the parts already have
+        merged = merged.iloc[order].reset_index(drop=True)
+    return gpd.GeoDataFrame(merged, geometry=new.geometry.name, crs=new.crs)
 
 
 #: Names listed in the warning about removed offers; the rest are counted.
@@ -187,16 +275,30 @@ def find_duplicate_offers(existing: pd.DataFrame, new: pd.DataFrame) -> list[Pro
     rows = excel_rows(new)
     existing_ids = existing[settings.OFFER_ID].astype("str")
     new_ids = new[settings.OFFER_ID].astype("str")
-    same_id = new_ids.isin(set(existing_ids)).to_numpy()
-    old_named = (existing[settings.OFFER_NAME].astype("str").fillna("").str.strip() != "").to_numpy()
-    id_of = dict(zip(_offer_identity(existing).to_numpy()[old_named], existing_ids.to_numpy()[old_named],
-                     strict=True))
-    identity = _offer_identity(new)
+    same_id = _is_in(new_ids, existing_ids)
+    columns = [settings.OFFER_NAME, settings.OFFER_ADDRESS]
     named = new[settings.OFFER_NAME].astype("str").fillna("").str.strip().to_numpy() != ""
-    same_place = named & ~same_id & identity.isin(set(id_of)).to_numpy()
-    for row, ident, name, address in zip(rows[same_place], identity.to_numpy()[same_place],
-                                         new[settings.OFFER_NAME].to_numpy()[same_place],
-                                         new[settings.OFFER_ADDRESS].to_numpy()[same_place], strict=True):
+    old_named = (existing[settings.OFFER_NAME].astype("str").fillna("").str.strip() != "").to_numpy()
+    # Only offers under a new id can be entered twice: the identity of the others is never needed. Nor is it where
+    # the digits of name and address (house number, PLZ) match no offer in use: the identity keeps them as they
+    # are (casefold makes and changes no ASCII digit, the patterns hold none; checked in the tests).
+    asked, old_asked = np.flatnonzero(named & ~same_id), np.flatnonzero(old_named)
+    new_text, old_text = pd.DataFrame(new[columns]).iloc[asked], pd.DataFrame(existing[columns]).iloc[old_asked]
+    new_digits, old_digits = _digits(new_text), _digits(old_text)
+    maybe = _is_in(new_digits, old_digits)
+    old_maybe = _is_in(old_digits, new_digits[maybe])
+    asked, identity = asked[maybe], _offer_identity(new_text[maybe])
+    old_identity = _offer_identity(old_text[old_maybe])
+    # The id of each identity asked for: the last offer in use with it (in the order of the offers in use).
+    known = _is_in(old_identity, identity)
+    old_ids = existing_ids.iloc[old_asked[old_maybe]][known]
+    id_of = dict(zip(old_identity[known].tolist(), old_ids.tolist(), strict=True))
+    hit = _is_in(identity, list(id_of))
+    same_place = np.zeros(len(new), dtype=bool)
+    same_place[asked[hit]] = True
+    for row, ident, name, address in zip(rows[same_place], identity[hit].tolist(),
+                                         new[settings.OFFER_NAME][same_place].tolist(),
+                                         new[settings.OFFER_ADDRESS][same_place].tolist(), strict=True):
         problems.append(Problem(f"„{name}, {address}“ steht schon in der bestehenden Liste (Kennung "
                                 f"„{id_of[ident]}“). Ist das Angebot doppelt eingetragen?", int(row),
                                 settings.OFFER_NAME, "warning"))

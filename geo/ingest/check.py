@@ -260,7 +260,8 @@ def _merge(report: Report, problems: list[Problem]) -> None:
 
 
 def _check_offers(data: bytes, filename: str, context: Dataset, options: dict, progress: Progress) -> UploadCheck:
-    table = spreadsheets.read_table(data, filename, sheet=options.get("sheet"))
+    table = spreadsheets.read_table(data, filename, sheet=options.get("sheet"), max_rows=settings.MAX_OFFER_ROWS,
+                                    max_cells=settings.MAX_OFFER_CELLS)
     progress(0.2, _VALIDATE)
     info = _table_info(table)
     notes = list(table.attrs.get("notes", []))
@@ -294,6 +295,7 @@ def _check_offers(data: bytes, filename: str, context: Dataset, options: dict, p
         # The school file covers all of NRW: schools far from the city are not typos, unless a municipality was chosen.
         skip_far="Schuldatei" in info and not options.get("gemeindeschluessel"),
     )
+    del table  # the text of a large file is not needed beyond here
     report = result.report
     _merge(report, [Problem(n, severity="warning") for n in notes])
     layer = result.offers

@@ -12,7 +12,7 @@ import shapely
 
 from geo import settings
 from geo._errors import Report
-from geo.crs import point_fit, to_metric
+from geo.crs import parse_crs, point_fit, to_metric, transform_xy
 from geo.formatting import format_distance, format_number
 
 #: Tolerance of the simplified district outline; a point nearer than this to it counts as inside.
@@ -155,7 +155,12 @@ def _inside_if_swapped(
 
 
 def to_metric_xy(x: np.ndarray, y: np.ndarray, source: str) -> tuple[np.ndarray, np.ndarray]:
-    """Coordinates in ``source`` → x and y in the metric CRS (NaN where they cannot be transformed)."""
-    points = gpd.GeoSeries(gpd.points_from_xy(x, y), crs=source)
-    metric = to_metric(gpd.GeoDataFrame(geometry=points), name="Angebote").geometry
-    return shapely.get_x(metric.array), shapely.get_y(metric.array)
+    """Coordinates in ``source`` → x and y in the metric CRS (not finite where they cannot be transformed).
+
+    The transformation ``to_metric`` applies to points (pyproj, ``always_xy``), on the arrays without building
+    points; coordinates already in the metric CRS are copied as they are.
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if parse_crs(source).equals(parse_crs(settings.METRIC_CRS)):
+        return x.copy(), y.copy()
+    return transform_xy(x, y, source, settings.METRIC_CRS)

@@ -163,20 +163,19 @@ def validate_offers(
     address = _offer_address(table, roles)
 
     keep = ~bad
+    # The text columns stay in pandas' str arrays (no round trip through Python strings); the values are the same.
     offers = gpd.GeoDataFrame(
         {
-            settings.OFFER_ID: ids.to_numpy()[keep],
-            settings.OFFER_TYPE: types.to_numpy()[keep],
-            settings.OFFER_NAME: names.to_numpy()[keep],
-            settings.OFFER_ADDRESS: address.to_numpy()[keep],
+            settings.OFFER_ID: ids.astype("str").array[keep],
+            settings.OFFER_TYPE: types.astype("str").array[keep],
+            settings.OFFER_NAME: names.astype("str").array[keep],
+            settings.OFFER_ADDRESS: address.astype("str").array[keep],
             settings.OFFER_CAPACITY: capacity.to_numpy()[keep],
         },
         geometry=gpd.points_from_xy(mx[keep], my[keep]),
         crs=settings.METRIC_CRS,
         index=pd.Index(rows[keep], name=EXCEL_ROW),
     )
-    for column in (settings.OFFER_ID, settings.OFFER_TYPE, settings.OFFER_NAME, settings.OFFER_ADDRESS):
-        offers[column] = offers[column].astype("str")
     return OfferValidation(offers, _sort(report), guess, swapped, roles)
 
 
@@ -190,7 +189,7 @@ def _offer_ids(
             "aus den Zeilennummern gebildet (Z2, Z3, …); beim nächsten Hochladen passen sie nur, wenn die "
             "Reihenfolge gleich bleibt."
         )
-        return pd.Series([f"Z{r}" for r in rows], index=table.index, dtype="str")
+        return ("Z" + pd.Series(rows, index=table.index).astype("str")).astype("str")
     ids = _text(table[column])
     blank = ids.isna().to_numpy()
     for row in rows[blank]:
@@ -227,33 +226,37 @@ def _offer_type_keys(
             bad[:] = True
         return pd.Series(default or "", index=table.index, dtype="str")
     raw = _text(table[column])
-    mapping = {value: lookup.get(_norm(value)) for value in raw.dropna().unique()}
-    keys = raw.map(mapping)
-    blank = raw.isna().to_numpy()
+    # Each distinct value is looked up once and the answer taken back to the rows by its code.
+    codes, values = pd.factorize(raw)
+    found = np.array([lookup.get(_norm(value)) for value in values.tolist()] + [None], dtype=object)
+    keys = pd.Series(found[codes], index=raw.index, dtype=object)  # code -1 (blank): the None at the end
+    blank = codes < 0
     if default is not None:
-        keys = keys.mask(raw.isna(), default)
+        keys = keys.mask(blank, default)
     elif blank.any():
         for row in rows[blank]:
             report.error(f"Die Angebotsart fehlt. Erlaubt sind: {allowed}.", int(row), column)
-    unknown = (~blank) & keys.isna().to_numpy()
-    for row, value in zip(rows[unknown], raw.to_numpy()[unknown], strict=True):
+    missing = keys.isna().to_numpy()
+    unknown = ~blank & missing
+    for row, value in zip(rows[unknown], raw[unknown].tolist(), strict=True):
         report.error(f"Die Angebotsart „{value}“ ist unbekannt. Erlaubt sind: {allowed}.", int(row), column)
-    bad |= keys.isna().to_numpy()
+    bad |= missing
     return keys.astype("str")
 
 
 def _coordinate_values(
     table: pd.DataFrame, column: str, rows: np.ndarray, report: Report
-) -> np.ndarray:
+) -> tuple[np.ndarray, pd.Series]:
+    """The column's numbers (NaN where blank or no number, each reported) and its text."""
     raw = _text(table[column])
     values = parse_number(raw).to_numpy()
     blank = raw.isna().to_numpy()
     for row in rows[blank]:
         report.error(f"Die Koordinate fehlt (Spalte „{column}“).", int(row), column)
     wrong = ~blank & np.isnan(values)
-    for row, value in zip(rows[wrong], raw.to_numpy()[wrong], strict=True):
+    for row, value in zip(rows[wrong], raw[wrong].tolist(), strict=True):
         report.error(f"„{value}“ in Spalte „{column}“ ist keine Zahl (Koordinate).", int(row), column)
-    return values
+    return values, raw
 
 
 def _crs_from_column(table: pd.DataFrame, column: str | None, report: Report) -> str | None:
@@ -301,8 +304,8 @@ def _offer_points(
             )
         bad[:] = True
         return nan, nan.copy(), None, False
-    x = _coordinate_values(table, xcol, rows, report)
-    y = _coordinate_values(table, ycol, rows, report)
+    x, x_text = _coordinate_values(table, xcol, rows, report)
+    y, y_text = _coordinate_values(table, ycol, rows, report)
     valid = np.isfinite(x) & np.isfinite(y)
     bad |= ~valid
 
@@ -341,7 +344,7 @@ def _offer_points(
             f"Die Koordinaten sollen in {source} sein, ihre Werte passen aber eher zu {guess.crs} "
             f"({guess.reason}). Bitte prüfen Sie das Koordinatensystem."
         )
-    raw = (_text(table[xcol]).to_numpy(), _text(table[ycol]).to_numpy())
+    raw = (x_text.array, y_text.array)
     columns, raw = ((ycol, xcol), raw[::-1]) if swapped else ((xcol, ycol), raw)
     report_misfits(x, y, valid & ~bad, source, columns, raw, rows, report, bad)
     mx, my = _metric_points(x, y, valid & ~bad, source, rows, report, bad)
@@ -382,10 +385,10 @@ def _optional_count(
     raw = _text(table[column])
     values = parse_number(raw, integer=True)
     wrong = (raw.notna() & values.isna()).to_numpy()
-    for row, value in zip(rows[wrong], raw.to_numpy()[wrong], strict=True):
+    for row, value in zip(rows[wrong], raw[wrong].tolist(), strict=True):
         report.error(f"{label} „{value}“ ist keine Zahl.", int(row), column)
     negative = (values < 0).to_numpy()
-    for row, value in zip(rows[negative], raw.to_numpy()[negative], strict=True):
+    for row, value in zip(rows[negative], raw[negative].tolist(), strict=True):
         report.error(f"{label} „{value}“ darf nicht negativ sein.", int(row), column)
     bad |= wrong | negative
     return values
@@ -401,4 +404,4 @@ def _offer_address(table: pd.DataFrame, roles: dict[str, str]) -> pd.Series:
     street = (part(STREET) + " " + part(HOUSE_NUMBER)).str.strip()
     town = (part(POSTCODE) + " " + part(CITY)).str.strip()
     both = (street != "") & (town != "")
-    return (street + np.where(both, ", ", "") + town).astype("str")
+    return (street + ", " + town).where(both, street + town).astype("str")

@@ -22,7 +22,6 @@ from geo._errors import DataError, Problem
 from geo.io.spreadsheets import EXCEL_ROW, _check_table_size, _column_names
 from geo.io.text import (
     _DELIMITER_NAMES,
-    MAX_LINE_CHARS,
     _check_line_length,
     _decode,
     _fmt_int,
@@ -71,7 +70,7 @@ def read_large_csv(data: bytes, filename: str, *, max_rows: int) -> pd.DataFrame
     text, encoding, notes = _decode(data, name)
     if text.startswith("\ufeff"):  # a BOM inside UTF-16
         text = text[1:]
-    _check_lines(text, name)
+    _check_line_length(text, name)
     delimiter, body, offset = _split_sep_line(text)
     del text
     if delimiter is None:
@@ -102,20 +101,6 @@ def read_large_csv(data: bytes, filename: str, *, max_rows: int) -> pd.DataFrame
     frame.attrs.update({"encoding": encoding, "delimiter": delimiter, "sheet": None, "header_row": header_row,
                         "notes": notes + more_notes})
     return frame
-
-
-def _check_lines(text: str, name: str) -> None:
-    """Refuse a line longer than :data:`geo.io.text.MAX_LINE_CHARS` (as :func:`geo.io.read_table` does).
-
-    Measured on the line breaks' positions with numpy (UTF-8 bytes, at least as many as characters); only a file
-    with a line that long is looked at character by character, for the message.
-    """
-    codes = np.frombuffer(text.encode("utf-8", errors="surrogatepass"), dtype=np.uint8)
-    breaks = np.flatnonzero((codes == 10) | (codes == 13))
-    ends = np.concatenate([breaks, [len(codes)]])
-    starts = np.concatenate([[0], breaks + 1])
-    if (ends - starts).max(initial=0) > MAX_LINE_CHARS:
-        _check_line_length(text, name)
 
 
 def _header(body: str, delimiter: str) -> tuple[list[str] | None, int]:

@@ -52,7 +52,9 @@ def _old_excel(name: str) -> DataError:
     )
 
 
-def read_table(data: bytes, filename: str, *, sheet: str | None = None) -> pd.DataFrame:
+def read_table(
+    data: bytes, filename: str, *, sheet: str | None = None, max_rows: int | None = None, max_cells: int | None = None
+) -> pd.DataFrame:
     """Read an uploaded CSV or Excel table with every value as text.
 
     CSV files may use ``;``, tab, ``,`` or ``|`` (sniffed), start with Excel's ``sep=;`` line, and be
@@ -69,6 +71,10 @@ def read_table(data: bytes, filename: str, *, sheet: str | None = None) -> pd.Da
         ``.xlsm``).
     sheet
         Worksheet to read from a workbook; default: the first sheet holding data.
+    max_rows, max_cells
+        Limits of a CSV table (rows including the header; rows × columns); default
+        :data:`geo.settings.MAX_TABLE_ROWS` and :data:`geo.settings.MAX_TABLE_CELLS`, read at call time. Workbooks
+        keep those general limits (openpyxl reads a sheet cell by cell).
 
     Returns
     -------
@@ -115,16 +121,18 @@ def read_table(data: bytes, filename: str, *, sheet: str | None = None) -> pd.Da
         return table
     if kind is not None:
         raise DataError(f"„{name}“ ist keine Tabelle, sondern eine {kind}-Datei.")
-    return _read_csv(data, name)
+    return _read_csv(data, name, max_rows=max_rows, max_cells=max_cells)
 
 
 def _check_table_size(name: str, *, rows: int = 0, columns: int = 0, cells: int = 0, row: int | None = None,
-                      header: bool = False) -> None:
+                      header: bool = False, max_rows: int | None = None, max_cells: int | None = None) -> None:
     """Refuse a table beyond :data:`settings.MAX_TABLE_ROWS`, ``MAX_TABLE_COLUMNS`` or ``MAX_TABLE_CELLS``.
 
     Called while reading, before a frame is built, so a huge or absurdly wide file costs no more than the limit.
     """
-    max_rows, max_columns, max_cells = settings.MAX_TABLE_ROWS, settings.MAX_TABLE_COLUMNS, settings.MAX_TABLE_CELLS
+    max_rows = settings.MAX_TABLE_ROWS if max_rows is None else max_rows
+    max_cells = settings.MAX_TABLE_CELLS if max_cells is None else max_cells
+    max_columns = settings.MAX_TABLE_COLUMNS
     advice = ("Eine Tabelle für den Präventionsatlas hat eine Zeile je Angebot bzw. je Sozialraum und Jahr und "
               "höchstens einige Dutzend Spalten.")
     if columns > max_columns:
@@ -144,19 +152,32 @@ def _check_table_size(name: str, *, rows: int = 0, columns: int = 0, cells: int 
     raise DataError(f"„{name}“{where}: {message}", [Problem(message, row)])
 
 
-def _read_csv(data: bytes, name: str) -> pd.DataFrame:
+def _read_csv(data: bytes, name: str, *, max_rows: int | None, max_cells: int | None) -> pd.DataFrame:
+    max_rows = settings.MAX_TABLE_ROWS if max_rows is None else max_rows
+    max_cells = settings.MAX_TABLE_CELLS if max_cells is None else max_cells
     text, encoding, notes = _decode(data, name)
     if text.startswith("\ufeff"):  # a BOM inside UTF-16
         text = text[1:]
     _check_line_length(text, name)
     delimiter, body, offset = _split_sep_line(text)
+    del text
     if delimiter is None:
         delimiter = _sniff_delimiter(body) or ";"
+    attrs = {"encoding": encoding, "delimiter": delimiter, "sheet": None, "notes": notes}
+    limits = {"max_rows": max_rows, "max_cells": max_cells}
+    frame = _read_csv_columns(body, delimiter, offset, name, attrs, **limits)
+    return frame if frame is not None else _read_csv_records(body, delimiter, offset, name, attrs, **limits)
+
+
+def _read_csv_records(body: str, delimiter: str, offset: int, name: str, attrs: dict, *, max_rows: int,
+                      max_cells: int) -> pd.DataFrame:
+    """The CSV body read record by record (Python's ``csv``): every limit and malformed row named where it occurs."""
     reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter)
     records: list[list[str]] = []
     start = 1  # physical line the record being read starts on
     header_seen = False
     cells = 0
+    limits = {"max_rows": max_rows, "max_cells": max_cells}
     try:
         for record in reader:
             if not header_seen and any(f.strip() for f in record):
@@ -164,8 +185,8 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
                 row = start + offset
                 _check_table_size(name, columns=_named_width(record), row=row, header=True)
             cells += len(record)
-            if len(records) >= settings.MAX_TABLE_ROWS or cells > settings.MAX_TABLE_CELLS:
-                _check_table_size(name, rows=len(records) + 1, cells=cells)
+            if len(records) >= max_rows or cells > max_cells:
+                _check_table_size(name, rows=len(records) + 1, cells=cells, **limits)
             records.append(record)
             start, previous = reader.line_num + 1, start
     except csv.Error as err:  # a field beyond csv's size limit: a quote swallowed the rest of the file
@@ -174,13 +195,96 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
     if records and body.count('"') % 2 and any(("\n" in f or "\r" in f) for f in records[-1]):
         raise _unclosed_quote(name, previous + offset)
     first_row = 1 + offset  # Excel row of the first record
-    return _frame_from_records(
-        records,
-        first_row,
-        name,
-        attrs={"encoding": encoding, "delimiter": delimiter, "sheet": None, "notes": notes},
-        strict_width=True,
-    )
+    return _frame_from_records(records, first_row, name, attrs=attrs, strict_width=True)
+
+
+#: Lines before the header that :func:`_read_csv_columns` looks through; beyond, the record reader takes over.
+_HEADER_SEARCH_LINES: Final[int] = 1_000
+#: Rows the C parser hands over at a time.
+_CHUNK_ROWS: int = 50_000
+#: A line as ``csv`` reads them (``newline=""``): up to and with its ``\\r\\n``, ``\\r`` or ``\\n``.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
+
+
+def _read_csv_columns(body: str, delimiter: str, offset: int, name: str, attrs: dict, *, max_rows: int,
+                      max_cells: int) -> pd.DataFrame | None:
+    """The CSV body split column-wise by pandas' C parser: the frame :func:`_read_csv_records` gives, or ``None``.
+
+    ``None`` wherever the record reader could answer differently or has a finding to name: an odd number of quotes,
+    a quote before the end of the header, more lines than the row limit or possibly more cells than allowed, a row
+    with more fields than the header (non-blank), a field beyond ``csv``'s size limit, no data rows. The C parser
+    splits records as ``csv`` does (the same quoting and line breaks; checked against it on random text in the
+    tests); a 500,000-row file is read without a Python list per row.
+    """
+    quotes = body.count('"')
+    if quotes % 2:
+        return None
+    header, skipped, header_line, cells_before, header_end = None, 0, 1, 0, 0
+    for number, line in enumerate(_LINE.finditer(body), start=1):
+        if '"' in line.group(0) or number > min(_HEADER_SEARCH_LINES, max_rows):
+            return None  # a quoted header may span lines, a limit may come first: the record reader says so
+        cells = [c.strip() for c in line.group(0).rstrip("\r\n").split(delimiter)]
+        if any(cells):
+            header, skipped, header_line, header_end = cells, number - 1, number, line.end()
+            break
+        cells_before += len(cells)
+    if header is None:
+        return None
+    _check_table_size(name, columns=_named_width(header), row=header_line + offset, header=True)
+    width = len(header)
+    # Records are at most lines, each after the header at most width + 1 fields (more: a ParserError below).
+    lines = body.count("\n") + body.count("\r") - body.count("\r\n") + (not body.endswith(("\n", "\r")))
+    if lines > max_rows or cells_before + lines * (width + 1) > max_cells:
+        return None
+    chunks = []
+    try:
+        with warnings.catch_warnings():
+            # Rows wider than the names can be cut with only a ParserWarning: taken as the error it is here.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            # From UTF-8 bytes (a StringIO holds 4 bytes per character), in chunks (the parser makes a Python
+            # string per cell before the text columns take them).
+            # The parser starts after the header line (its ``skiprows`` counts a lone ``\\r`` as no line break).
+            source = io.BytesIO(body.encode("utf-8"))
+            source.seek(len(body[:header_end].encode("utf-8")))
+            reader = pd.read_csv(
+                source, encoding="utf-8", sep=delimiter, header=None,
+                names=range(width + 1), index_col=False, dtype="str", na_filter=False,
+                keep_default_na=False, skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL,
+                doublequote=True, chunksize=_CHUNK_ROWS,
+            )
+            with reader:
+                for raw in reader:
+                    chunk = _stripped_chunk(raw, width, check_size=bool(quotes))
+                    if chunk is None:
+                        return None
+                    chunks.append(chunk)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, pd.errors.ParserWarning):
+        return None
+    if not chunks:
+        return None
+    frame = pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
+    del chunks
+    header_row = 1 + offset + skipped
+    numbers = np.arange(len(frame), dtype=np.int64) + header_row + 1
+    frame = frame.set_axis(pd.Index(numbers, name=EXCEL_ROW))
+    return _finish_frame(frame, header, header_row, name, attrs)
+
+
+def _stripped_chunk(raw: pd.DataFrame, width: int, *, check_size: bool) -> pd.DataFrame | None:
+    """A chunk of the C parser stripped, blanks missing, the catch-all column dropped.
+
+    ``None`` where that column is not blank (a row with more fields than the header) or, with ``check_size``, a field
+    is beyond ``csv``'s size limit.
+    """
+    if check_size and len(raw) and max(int(raw[c].str.len().max()) for c in raw.columns) > csv.field_size_limit():
+        return None
+    columns = {}
+    for position in raw.columns:
+        text = raw[position].str.strip()
+        columns[position] = text.mask(text == "")
+    if columns.pop(width).notna().any():
+        return None
+    return pd.DataFrame(columns)
 
 
 def _unclosed_quote(name: str, line: int) -> DataError:
@@ -221,6 +325,11 @@ def _frame_from_records(
     for position in frame.columns:
         text = frame[position].str.strip()
         frame[position] = text.mask(text == "")
+    return _finish_frame(frame, header, header_row, name, attrs)
+
+
+def _finish_frame(frame: pd.DataFrame, header: list[str], header_row: int, name: str, attrs: dict) -> pd.DataFrame:
+    """Stripped text frame (columns numbered by position) → rows of blanks dropped, columns named, ``attrs`` set."""
     frame = frame[frame.notna().any(axis=1)]  # rows of blanks only, as Excel shows them, carry nothing
     if frame.empty:
         raise DataError(f"„{name}“ enthält nur die Kopfzeile (Zeile {header_row}), aber keine Daten.")

@@ -81,7 +81,34 @@ def parse_number(series: pd.Series, *, integer: bool = False) -> pd.Series:
     if pd.api.types.is_numeric_dtype(series.dtype):
         out = series.astype("float64")
         return out.where(np.isfinite(out))
-    text = series.astype("str")
+    text = series.astype("str").reset_index(drop=True)
+    codes, distinct = pd.factorize(text)
+    if len(distinct) <= len(text) // 2:  # few distinct values (counts, capacities): each parsed once
+        parsed = _parse_text(pd.Series(distinct, dtype="str"), integer=integer).to_numpy()
+        out = np.full(len(text), np.nan)
+        out[codes >= 0] = parsed[codes[codes >= 0]]
+        return pd.Series(out, index=series.index)
+    return _parse_text(text, integer=integer).set_axis(series.index)
+
+
+#: A plain number with or without a decimal comma ("5727859,3", "-12", "07"): the other patterns leave it as it is
+#: but for the comma, which becomes a point. ``[0-9]`` as both regex engines read it (``\\d`` differs).
+_PLAIN = "[+-]?[0-9]+(?:,[0-9]+)?"
+
+
+def _parse_text(text: pd.Series, *, integer: bool) -> pd.Series:
+    """:func:`parse_number` of a text column: plain values by one replacement, the others by every pattern."""
+    normal = text.str.replace(",", ".", regex=False)
+    other = ~(text.str.fullmatch(_PLAIN).fillna(False).to_numpy(dtype=bool) | text.isna().to_numpy())
+    if other.any():
+        normal = normal.mask(other, _normalised(text[other], integer=integer))
+    # One conversion of the whole column, as before (pandas decides the number type from all values).
+    out = pd.to_numeric(normal, errors="coerce").astype("float64")
+    return out.where(np.isfinite(out))
+
+
+def _normalised(text: pd.Series, *, integer: bool) -> pd.Series:
+    """The text of each number in the form ``pd.to_numeric`` reads ("1.234,5" → "1234.5"); ``""`` for none."""
     # Spelled-out characters, not \s or \u escapes: pyarrow's RE2 then runs the pattern, not Python's re per value.
     text = text.str.replace("[ \t\r\n\u00a0\u2009\u202f']+", "", regex=True).str.replace("\u2212", "-", regex=False)
     text = text.str.replace(r"%$", "", regex=True)
@@ -96,9 +123,7 @@ def parse_number(series: pd.Series, *, integer: bool = False) -> pd.Series:
     text = text.mask(thousands, no_points)
     text = text.mask(english | english_thousands, text.str.replace(",", "", regex=False))
     # A lone comma left now sits in a value no pattern accepted ("1,2,3"): no number.
-    text = text.mask(text.str.contains(",", regex=False), "")
-    out = pd.to_numeric(text, errors="coerce").astype("float64")
-    return out.where(np.isfinite(out))
+    return text.mask(text.str.contains(",", regex=False), "")
 
 
 def _decode(data: bytes, name: str) -> tuple[str, str, list[str]]:
@@ -128,7 +153,7 @@ def _decode(data: bytes, name: str) -> tuple[str, str, list[str]]:
             text, encoding, notes = _decode_legacy(body)
     if not text.strip():
         raise DataError(f"Die Datei „{name}“ ist leer.")
-    if len(_CONTROL.findall(text)) > max(2, 0.001 * len(text)):
+    if _control_count(text) > max(2, 0.001 * len(text)):
         raise DataError(
             f"„{name}“ ist keine Textdatei (CSV): sie enthält Steuer- bzw. Binärzeichen. Bitte exportieren "
             "Sie die Tabelle als „CSV (Trennzeichen-getrennt)“."
@@ -136,9 +161,55 @@ def _decode(data: bytes, name: str) -> tuple[str, str, list[str]]:
     return text, encoding, notes
 
 
+def _utf8_codes(text: str) -> np.ndarray:
+    """The text's UTF-8 bytes: one byte per ASCII character (controls, line breaks), no byte below 0x80 else."""
+    return np.frombuffer(text.encode("utf-8", errors="surrogatepass"), dtype=np.uint8)
+
+
+#: The bytes of the characters :data:`_CONTROL` matches.
+_CONTROL_BYTES: Final[np.ndarray] = np.isin(np.arange(256), [*range(0x09), 0x0B, *range(0x0E, 0x20), 0x7F])
+
+
+#: Bytes looked at in one numpy step (bounds the temporary arrays of a 50 MB file).
+_BYTE_CHUNK: Final[int] = 1 << 23
+
+
+def _control_count(text: str) -> int:
+    """How many characters of ``text`` :data:`_CONTROL` matches, counted on its bytes (no regex pass per character)."""
+    return sum(int(np.count_nonzero(_CONTROL_BYTES[part])) for _, part in _byte_chunks(_utf8_codes(text)))
+
+
+def _byte_chunks(codes: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """``codes`` in views of :data:`_BYTE_CHUNK` bytes, each with its offset."""
+    return [(i, codes[i:i + _BYTE_CHUNK]) for i in range(0, len(codes), _BYTE_CHUNK)]
+
+
+def _has_utf8_sequence(body: bytes) -> bool:
+    """Whether :data:`_UTF8_SEQUENCE` matches anywhere in ``body``: a lead byte followed by its continuation bytes.
+
+    Tested with numpy at the (few) lead bytes only, instead of a regex scan of every byte.
+    """
+    codes = np.frombuffer(body, dtype=np.uint8)
+    lead = np.flatnonzero(codes >= 0xC2)
+    lead = lead[codes[lead] <= 0xF4]
+
+    def continued(k: int) -> np.ndarray:
+        at = lead + k
+        inside = at < len(codes)
+        out = np.zeros(len(lead), dtype=bool)
+        out[inside] = (codes[at[inside]] >= 0x80) & (codes[at[inside]] <= 0xBF)
+        return out
+
+    first, kind = continued(1), codes[lead]
+    two = (kind <= 0xDF) & first
+    three = (kind >= 0xE0) & (kind <= 0xEF) & first & continued(2)
+    four = (kind >= 0xF0) & first & continued(2) & continued(3)
+    return bool((two | three | four).any())
+
+
 def _decode_legacy(body: bytes) -> tuple[str, str, list[str]]:
     """Not UTF-8: all Windows-1252 unless some UTF-8 multi-byte sequence hints at a mixed file."""
-    if not _UTF8_SEQUENCE.search(body):
+    if not _has_utf8_sequence(body):
         try:
             return body.decode("cp1252"), "Windows-1252", []
         except UnicodeDecodeError:
@@ -182,7 +253,20 @@ _LONG_LINE = re.compile("[^" + "".join(_LINE_BREAKS) + "]{" + str(MAX_LINE_CHARS
 
 
 def _check_line_length(text: str, name: str) -> None:
-    """Refuse a line longer than :data:`MAX_LINE_CHARS`, without splitting the text into a list of lines."""
+    """Refuse a line longer than :data:`MAX_LINE_CHARS`, without splitting the text into a list of lines.
+
+    Measured first on the positions of line feeds and carriage returns in the UTF-8 bytes with numpy: those pieces
+    are at least as long as the lines (fewer breaks, at least a byte per character), so only a file with a piece that
+    long is searched character by character (a regex that tries every position: seconds for a 50 MB file).
+    """
+    codes = _utf8_codes(text)
+    breaks = np.concatenate([np.flatnonzero((part == 10) | (part == 13)) + i for i, part in _byte_chunks(codes)]
+                            or [np.zeros(0, dtype=np.int64)])
+    ends = np.concatenate([breaks, [len(codes)]])
+    starts = np.concatenate([[0], breaks + 1])
+    del codes, breaks
+    if (ends - starts).max(initial=0) <= MAX_LINE_CHARS:
+        return
     longest, start = 0, 0
     for match in _LONG_LINE.finditer(text):
         if match.end() - match.start() > longest:
