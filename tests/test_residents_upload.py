@@ -463,3 +463,13 @@ def test_daten_page_shows_residents_errors_and_user_text_as_text(cells, practice
     assert r"\<b\>x\</b\> \[a\]\(http://x\) \$y\$" in captions  # shown, escaped
     assert [b for b in at.button if b.key == "up_save"] == []
     assert practice.history("residents")["version"].tolist() == [1]
+
+
+@pytest.mark.parametrize("text", [
+    "\rGITTER_ID_100m;Einwohner\nA;6\nB;1\n",  # a lone CR before the header: a blank first line in Excel
+    "GITTER_ID_100m;Einwohner\r\rA;6\rB;1\r",  # old Mac line ends throughout, with a blank line
+])
+def test_lone_carriage_returns_break_lines_as_in_excel_and_lose_no_row(text):
+    table = read_large_csv(text.encode("cp1252"), "zensus.csv", max_rows=10)
+    assert table["Einwohner"].tolist() == ["6", "1"]
+    assert table.index.tolist() == [3, 4]  # Excel rows: a blank line first, or a blank line after the header

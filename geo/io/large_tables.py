@@ -75,7 +75,10 @@ def read_large_csv(data: bytes, filename: str, *, max_rows: int) -> pd.DataFrame
     del text
     if delimiter is None:
         delimiter = _sniff_delimiter(body) or ";"
-    lines = body.count("\n") + body.count("\r") - body.count("\r\n") + (not body.endswith(("\n", "\r")))
+    lone_cr = body.count("\r") - body.count("\r\n")
+    if lone_cr:  # old Mac line ends: Excel breaks lines there, pandas' skiprows would not (rows lost)
+        body = body.replace("\r\n", "\n").replace("\r", "\n")
+    lines = body.count("\n") + (not body.endswith("\n"))
     if lines > max_rows + 1:
         limit = _fmt_int(max_rows)
         message = (f"Die Tabelle hat mehr als {limit} Zeilen; erlaubt sind höchstens {limit}. Bitte schneiden "
