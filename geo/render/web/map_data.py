@@ -16,7 +16,6 @@ from geo import crs, settings
 from geo.analysis import Result, column
 from geo.analysis.classify import classify_values
 from geo.analysis.need import CLASS_BOUNDS, IN_NEED_CLASSES, NOT_CLASSIFIED, STATUS_CLASSES
-from geo.analysis.population import shown_counts
 from geo.analysis.protect import HIDDEN_MEANING, SMALL, district_codes
 from geo.analysis.schools import SCHOOL_TYPE
 from geo.catalog import TypeLabels
@@ -24,7 +23,7 @@ from geo.dataset import Dataset
 from geo.formatting import format_distance, format_number
 from geo.render import palette, reach_words
 from geo.render.palette import HIDDEN_COLOR, NO_CLASS_COLOR, STATUS_COLORS, YLORRD
-from geo.render.web import chain_map, dynamics_map
+from geo.render.web import chain_map, dynamics_map, tips
 from geo.render.web.schools import school_layer
 from geo.render.web.symbols import FALLBACK_COLOR, esc, marker_svg, safe_color
 
@@ -291,61 +290,6 @@ def _points_latlon(points: gpd.GeoDataFrame) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------- map content
 
 
-def _district_tip(row: pd.Series, codes: dict, result: Result, names: dict[str, str], var: Variable | None) -> str:
-    """Tooltip of one district.
-
-    ``codes`` is its row of :func:`~geo.analysis.protect.district_codes`, ``names`` the short name of each analysed
-    offer type (looked up once per map, not per district).
-    """
-
-    def shown(name: str, text) -> str:
-        code = codes.get(name, "")
-        return esc(code) if code else text(float(row[name]))
-
-    name = esc(row[settings.DISTRICT_NAME])
-    area = row.get(settings.AREA_NAME)
-    head = f"<b>{name}</b><div class='pa-muted'>Nr. {esc(row[settings.DISTRICT_ID])}"
-    if area is not None and str(area) not in ("", "nan"):
-        head += f" · Stadtbezirk {esc(area)}"
-    head += "</div>"
-    p = result.population
-    rows = [("Einwohner", shown(settings.INHABITANTS, format_number))]
-    for count in shown_counts(p):
-        if count.column in row and np.isfinite(float(row[count.column])):
-            rows.append((esc(count.heading), shown(count.column, format_number)))
-    rows += [
-        ("Statusindex", shown("status_index", lambda v: format_number(v, 2, signed=True))),
-        ("Statusklasse", esc(row["status_class"])),
-    ]
-    if (var is not None and var.key != STATUS and not _is_share(result, var) and var.key in row.index
-            and var.key not in dynamics_map.LABELS):
-        unit = f" {esc(var.unit)}" if var.unit else ""
-        rows.append((esc(var.label), shown(var.key, lambda v: format_number(v, var.decimals) + unit)))
-    cells = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in rows)
-    gap_kinds = [names[t] for t in result.offer_types if bool(row[column("gap", t)])]
-    if gap_kinds:
-        head += f"<div class='pa-gap-line'>Versorgungslücke: {esc(', '.join(gap_kinds))}</div>"
-    if result.offer_types:
-        cells += f"<tr><th colspan='2'>{esc(reach_words.in_reach_heading(result))}</th></tr>"
-    for t in result.offer_types:
-        text = shown(column("share_in_reach", t), lambda v: f"{format_number(100 * v)} %" if np.isfinite(v) else "–")
-        if bool(row[column("gap", t)]):
-            text += " <span class='pa-gap-flag'>Lücke</span>"
-        cells += f"<tr><td>{esc(names[t])} ({esc(reach_words.model_short(result, t))})</td><td>{text}</td></tr>"
-    return f"{head}<table>{cells}</table>"
-
-
-def _offer_tip(row: pd.Series, info: _TypeInfo) -> str:
-    parts = [f"<b>{esc(row.get(settings.OFFER_NAME))}</b>", f"<div class='pa-muted'>{esc(info.names.label)}</div>"]
-    address = row.get(settings.OFFER_ADDRESS)
-    if address is not None and str(address).strip() not in ("", "nan", "None"):
-        parts.append(f"<div>{esc(address)}</div>")
-    capacity = pd.to_numeric(pd.Series([row.get(settings.OFFER_CAPACITY)]), errors="coerce").iloc[0]
-    if np.isfinite(capacity):
-        parts.append(f"<div>Kapazität: {format_number(float(capacity))}</div>")
-    return "".join(parts)
-
-
 def clicked_district(returned: dict | None) -> tuple[str, object] | None:
     """The district id of a clicked map feature and what makes that click unique, from ``st_folium``'s value.
 
@@ -554,7 +498,6 @@ def map_data(
     else:
         classes = classify(result, var, scheme=scheme, k=k, codes=codes) if chain is None else _chain_classes(chain)
     attention = layer.attention if layer is not None and layer.attention is not None else None
-    row_codes = codes.to_dict("index")
     geometry = display_geometry(d, tolerance_m=simplify_m)
     n_gaps = gap_counts(result, gap_types)
     in_need = d["status_class"].isin(IN_NEED_CLASSES).to_numpy()
@@ -583,37 +526,42 @@ def map_data(
             "reach_label": esc(f"Reichweite {info.names.short} ({format_distance(radius)})") if radius else None,
             "count": int((offers[settings.OFFER_TYPE].astype(str) == t).sum()),
         }
-    offer_rows = [
-        [float(latlon[j, 0]), float(latlon[j, 1]), str(row[settings.OFFER_TYPE]),
-         _offer_tip(row, infos[str(row[settings.OFFER_TYPE])])]
-        for j, (_, row) in enumerate(offers.iterrows())
-    ]
+    offer_type = offers[settings.OFFER_TYPE].astype(str).tolist()
+    offer_tips = tips.offer_tips(offers, [infos[t].names.label for t in offer_type])
+    offer_rows = [[float(latlon[j, 0]), float(latlon[j, 1]), t, tip]
+                  for j, (t, tip) in enumerate(zip(offer_type, offer_tips, strict=True))]
 
     label_xy = _label_points(d, offers)
     short_names = {t: dataset.type_labels(t).short for t in result.offer_types}
-    features = []
-    label_rows = []
-    for i, (idx, row) in enumerate(d.iterrows()):
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": shapely.geometry.mapping(geometry.loc[idx]),
-                "properties": {
-                    "id": esc(row[settings.DISTRICT_ID]),  # escaped like every text; see clicked_district
-                    "fill": classes.color_of(int(classes.classes[i])),
-                    "gap": bool(n_gaps[i]),
-                    "gaps": int(n_gaps[i]),
-                    "attention": bool(attention[i]) if attention is not None else False,
-                    "tip": _district_tip(row, row_codes[idx], result, short_names, var)
-                    + (chain_map.tip_line(chain, i) if chain is not None else "")
-                    + (layer.tips[i] if layer is not None else ""),
-                },
-            }
-        )
-        # [lat, lon, name, priority, badge]: a badge (number of types with a gap) only in the combined view
-        badge = int(n_gaps[i]) if gap_type == ALL_TYPES and n_gaps[i] else 0
-        label_rows.append([float(label_xy[i, 0]), float(label_xy[i, 1]), esc(row[settings.DISTRICT_NAME]),
-                           bool(n_gaps[i] or in_need[i]), badge])
+    extra = tips.ExtraRow(var.key, var.label, var.unit, var.decimals) if (
+        var.key != STATUS and not _is_share(result, var) and var.key not in dynamics_map.LABELS) else None
+    district_tips = tips.district_tips(result, codes, short_names, extra)
+    if chain is not None:
+        district_tips += tips.per_district([chain_map.tip_line(chain, i) for i in range(len(d))])
+    if layer is not None:
+        district_tips += tips.per_district(layer.tips)
+    tip_html = district_tips.html()
+    ids = [esc(v) for v in d[settings.DISTRICT_ID].tolist()]  # escaped like every text; see clicked_district
+    names = [esc(v) for v in d[settings.DISTRICT_NAME].tolist()]
+    shapes = geometry.to_numpy()
+    features = [
+        {
+            "type": "Feature",
+            "geometry": shapely.geometry.mapping(shapes[i]),
+            "properties": {
+                "id": ids[i],
+                "fill": classes.color_of(int(classes.classes[i])),
+                "gap": bool(n_gaps[i]),
+                "gaps": int(n_gaps[i]),
+                "attention": bool(attention[i]) if attention is not None else False,
+                "tip": tip_html[i],
+            },
+        }
+        for i in range(len(d))
+    ]
+    # [lat, lon, name, priority, badge]: a badge (number of types with a gap) only in the combined view
+    label_rows = [[float(label_xy[i, 0]), float(label_xy[i, 1]), names[i], bool(n_gaps[i] or in_need[i]),
+                   int(n_gaps[i]) if gap_type == ALL_TYPES and n_gaps[i] else 0] for i in range(len(d))]
     # Label priority where names collide: gap districts, then districts in need, then the larger ones.
     order = np.lexsort((-d.geometry.area.to_numpy(), ~in_need, n_gaps == 0))
     label_rows = [label_rows[i] for i in order]
