@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,10 +12,13 @@ from geo import settings
 from geo.analysis import analyse, column
 from geo.analysis.population import shown_counts
 from geo.analysis.protect import district_codes
+from geo.analysis.schools import primary_schools
 from geo.demo import load_demo
 from geo.formatting import format_number
 from geo.render import reach_words
 from geo.render.web import chain_map, dynamics_map, map_data, tips
+from geo.render.web.payload import features_of, rows_of
+from geo.render.web.schools import NO_INDEX
 from geo.render.web.symbols import esc
 
 HOSTILE = ["<script>alert(1)</script>", "{{7*191}}", "$x$", "O'Neil \"Nord\"", "a & b", "{% if 1 %}x{% endif %}"]
@@ -69,6 +73,18 @@ def _old_offer_tip(row: pd.Series, label: str) -> str:
     capacity = pd.to_numeric(pd.Series([row.get(settings.OFFER_CAPACITY)]), errors="coerce").iloc[0]
     if np.isfinite(capacity):
         parts.append(f"<div>Kapazität: {format_number(float(capacity))}</div>")
+    return "".join(parts)
+
+
+def _old_school_tip(row: pd.Series, type_label: str) -> str:
+    parts = [f"<b>{esc(row.get(settings.OFFER_NAME))}</b>",
+             f"<div class='pa-muted'>{esc(type_label)} · Schulnummer {esc(row.get(settings.SCHOOL_ID))}</div>"]
+    address = row.get(settings.OFFER_ADDRESS)
+    if address is not None and str(address).strip() not in ("", "nan", "None"):
+        parts.append(f"<div>{esc(address)}</div>")
+    level = float(row.get(settings.SOZIALINDEX))
+    parts.append(f"<div>Schulsozialindex: {format_number(level) if np.isfinite(level) else NO_INDEX}</div>")
+    parts.append(f"<div>FGZ: {'ja' if bool(row.get('has_fgz')) else 'nein'}</div>")
     return "".join(parts)
 
 
@@ -139,14 +155,14 @@ def test_district_tips_are_byte_identical_to_the_row_by_row_tooltips(case, reque
         expected = _old_tips(result, dataset, variable)
         data = map_data.map_data(result, dataset, variable=variable, scheme="quantiles" if variable != "status_index"
                                  else "mss", gap_type=map_data.ALL_TYPES)
-        assert [f["properties"]["tip"] for f in data["districts"]["features"]] == expected, variable
+        assert [f["properties"]["tip"] for f in features_of(data["districts"])] == expected, variable
         checked += 1
     assert checked >= 8  # status, indicators, reach shares, Dynamik/Gesamtindex where present
 
 
 def test_hostile_text_stays_escaped_in_the_tooltips(hostile):
     dataset, result = hostile
-    html = "".join(f["properties"]["tip"] for f in map_data.map_data(result, dataset)["districts"]["features"])
+    html = "".join(f["properties"]["tip"] for f in features_of(map_data.map_data(result, dataset)["districts"]))
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "{{7*191}}" in html and "1337" not in html  # text, never evaluated
     assert "O&#x27;Neil &quot;Nord&quot;" in html and "a &amp; b" in html
@@ -155,7 +171,7 @@ def test_hostile_text_stays_escaped_in_the_tooltips(hostile):
 
 def test_small_counts_show_their_codes(hostile):
     dataset, result = hostile
-    html = [f["properties"]["tip"] for f in map_data.map_data(result, dataset)["districts"]["features"]]
+    html = [f["properties"]["tip"] for f in features_of(map_data.map_data(result, dataset)["districts"])]
     assert any("<td>Einwohner</td><td>&lt; 3</td>" in t for t in html)
     assert any("<td>Statusindex</td><td>•</td>" in t for t in html)
 
@@ -166,11 +182,43 @@ def test_offer_tips_are_byte_identical_to_the_row_by_row_tooltips(case, request)
     offers = dataset.offers
     labels = [f"Art {t} <&>" for t in offers[settings.OFFER_TYPE].astype(str)]
     expected = [_old_offer_tip(row, label) for label, (_, row) in zip(labels, offers.iterrows(), strict=True)]
-    assert tips.offer_tips(offers, labels) == expected
-    assert tips.offer_tips(offers.iloc[:0], []) == []
+    built = tips.offer_tips(offers, labels)
+    assert built.html() == expected
+    assert tips.tips_of(built.payload(), len(offers)) == expected  # what the map script joins
+    assert tips.offer_tips(offers.iloc[:0], []).html() == []
     without = offers.drop(columns=[settings.OFFER_ADDRESS, settings.OFFER_CAPACITY])
-    assert tips.offer_tips(without, labels) == [_old_offer_tip(row, label) for label, (_, row) in
-                                                zip(labels, without.iterrows(), strict=True)]
+    assert tips.offer_tips(without, labels).html() == [_old_offer_tip(row, label) for label, (_, row) in
+                                                       zip(labels, without.iterrows(), strict=True)]
+
+
+@pytest.mark.parametrize("case", ["demo", "hostile"])
+def test_school_tips_are_byte_identical_to_the_row_by_row_tooltips(case, request):
+    dataset, result = request.getfixturevalue(case)
+    schools = primary_schools(dataset).copy()
+    schools.loc[schools.index[::5], settings.SOZIALINDEX] = np.nan
+    schools.loc[schools.index[1::4], settings.OFFER_ADDRESS] = None
+    expected = [_old_school_tip(row, "Grund<schule>") for _, row in schools.iterrows()]
+    assert tips.school_tips(schools, "Grund<schule>", no_index=NO_INDEX).html() == expected
+    wgs = schools.to_crs(4326).geometry
+    rows = rows_of(map_data.map_data(result, dataset)["schools"]["rows"])
+    assert [r[3] for r in rows] == [_old_school_tip(row, "Grundschule") for _, row in
+                                    primary_schools(dataset).iterrows()]
+    assert np.allclose([r[:2] for r in rows], np.column_stack([wgs.y, wgs.x]), atol=6e-7)
+
+
+def test_offer_rows_read_back_as_before(hostile):
+    """The compact offer rows give the rows of f43908d: coordinates to 6 decimals, type, tooltip."""
+    dataset, result = hostile
+    data = map_data.map_data(result, dataset)
+    offers = dataset.offers[dataset.offers[settings.OFFER_TYPE] != "grundschule"]
+    wgs = offers.to_crs(4326).geometry
+    labels = {t: dataset.type_labels(t).label for t in offers[settings.OFFER_TYPE]}
+    expected = [[round(y, 6), round(x, 6), str(row[settings.OFFER_TYPE]),
+                 _old_offer_tip(row, labels[row[settings.OFFER_TYPE]])]
+                for x, y, (_, row) in zip(wgs.x, wgs.y, offers.iterrows(), strict=True)]
+    got = rows_of(data["offers"])
+    assert [r[2:] for r in got] == [e[2:] for e in expected]
+    assert np.allclose([r[:2] for r in got], [e[:2] for e in expected], atol=1e-9)
 
 
 def _reference_join(parts: list, n: int) -> list[str]:
@@ -199,3 +247,57 @@ def test_tip_payload_reads_back_to_the_same_html(seed):
     assert tips.tips_of(t.payload(), n) == expected
     both = t + tips.per_district([f"-{i}" for i in range(n)])
     assert both.html() == [e + f"-{i}" for i, e in enumerate(expected)]
+
+
+def _old_label_points(districts, offers) -> np.ndarray:
+    """map_data._label_points of f43908d: one grid search per crowded district."""
+    import shapely
+
+    from geo import crs
+
+    metric = crs.to_metric(districts[[districts.geometry.name]], name="Sozialräume").geometry
+    polygons = metric.to_numpy()
+    circles = shapely.maximum_inscribed_circle(polygons, 5.0)
+    centre = shapely.get_point(circles, 0)
+    radius = shapely.length(circles)
+    points = shapely.get_coordinates(centre)
+
+    def nearest(tree, pts):
+        (which, _), distance = tree.query_nearest(pts, return_distance=True, all_matches=False)
+        out = np.full(len(pts), np.inf)
+        out[which] = distance
+        return out
+
+    def clear(polygon, tree):
+        minx, miny, maxx, maxy = polygon.bounds
+        xs, ys = np.meshgrid(np.linspace(minx, maxx, 15), np.linspace(miny, maxy, 15))
+        grid = shapely.points(xs.ravel(), ys.ravel())
+        grid = grid[shapely.contains_xy(polygon, xs.ravel(), ys.ravel())]
+        if not len(grid):
+            return shapely.get_coordinates(shapely.point_on_surface(polygon))[0]
+        border = shapely.distance(grid, polygon.boundary)
+        return shapely.get_coordinates(grid[int(np.argmax(np.minimum(border, nearest(tree, grid))))])[0]
+
+    if offers is not None and len(offers):
+        tree = shapely.STRtree(crs.to_metric(offers[[offers.geometry.name]], name="Angebote").geometry.to_numpy())
+        for i in np.flatnonzero(nearest(tree, centre) < radius):
+            points[i] = clear(polygons[i], tree)
+    wgs = gpd.GeoSeries(shapely.points(points), crs=metric.crs).to_crs(settings.MAP_CRS)
+    return np.round(np.column_stack([wgs.y, wgs.x]), 6)
+
+
+@pytest.mark.parametrize("case", ["demo", "hostile"])
+def test_label_points_are_those_of_the_grid_search_per_district(case, request):
+    dataset, _ = request.getfixturevalue(case)
+    d, offers = dataset.districts, dataset.offers
+    assert np.array_equal(map_data._label_points(d, offers), _old_label_points(d, offers))
+    # offers moved onto the inscribed centres of every district: all crowded, some on a border
+    import shapely
+
+    from geo import crs
+    metric = crs.to_metric(d[[d.geometry.name]], name="Sozialräume").geometry.to_numpy()
+    centres = shapely.get_point(shapely.maximum_inscribed_circle(metric, 5.0), 0)
+    on_border = shapely.get_point(shapely.exterior(shapely.get_geometry(metric, 0))[::5], 0)
+    crowd = gpd.GeoDataFrame(geometry=np.concatenate([centres, on_border]), crs=settings.METRIC_CRS)
+    assert np.array_equal(map_data._label_points(d, crowd), _old_label_points(d, crowd))
+    assert map_data._label_points(d, crowd.iloc[:0]).shape == (len(d), 2)

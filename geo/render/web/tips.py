@@ -167,19 +167,37 @@ def district_tips(result: Result, codes: pd.DataFrame, names: dict[str, str], ex
     return Tips(n, tuple(out))
 
 
-def offer_tips(offers: pd.DataFrame, labels: Sequence[str]) -> list[str]:
+def _texts(frame: pd.DataFrame, name: str) -> list:
+    return frame[name].tolist() if name in frame.columns else [None] * len(frame)
+
+
+def _address_lines(frame: pd.DataFrame) -> np.ndarray:
+    """``<div>address</div>`` per row, empty where there is none."""
+    return np.array([f"<div>{esc(a)}</div>" if a is not None and str(a).strip() not in ("", "nan", "None") else ""
+                     for a in _texts(frame, settings.OFFER_ADDRESS)], dtype=object)
+
+
+def offer_tips(offers: pd.DataFrame, labels: Sequence[str]) -> Tips:
     """The tooltip of every offer: name, the type's label (``labels``, one per offer), address and capacity."""
-    n = len(offers)
-
-    def texts(name: str) -> list:
-        return offers[name].tolist() if name in offers.columns else [None] * n
-
-    names = [esc(v) for v in texts(settings.OFFER_NAME)]
-    addresses = [f"<div>{esc(a)}</div>" if a is not None and str(a).strip() not in ("", "nan", "None") else ""
-                 for a in texts(settings.OFFER_ADDRESS)]
-    capacity = pd.to_numeric(pd.Series(texts(settings.OFFER_CAPACITY), dtype=object), errors="coerce")
-    capacity = capacity.to_numpy(dtype=float)
+    capacity = pd.to_numeric(pd.Series(_texts(offers, settings.OFFER_CAPACITY), dtype=object), errors="coerce")
     capacities = _formatted(lambda v: f"<div>Kapazität: {format_number(v)}</div>" if np.isfinite(v) else "",
-                            capacity)
-    return [f"<b>{name}</b><div class='pa-muted'>{esc(label)}</div>{address}{cap}"
-            for name, label, address, cap in zip(names, labels, addresses, capacities, strict=True)]
+                            capacity.to_numpy(dtype=float))
+    return Tips(len(offers), (
+        "<b>", np.array([esc(v) for v in _texts(offers, settings.OFFER_NAME)], dtype=object),
+        "</b><div class='pa-muted'>", np.array([esc(v) for v in labels], dtype=object), "</div>",
+        _address_lines(offers), capacities,
+    ))
+
+
+def school_tips(schools: pd.DataFrame, type_label: str, *, no_index: str) -> Tips:
+    """The tooltip of every school: name, type and Schulnummer, address, Sozialindex (``no_index`` without), FGZ."""
+    levels = pd.to_numeric(pd.Series(_texts(schools, settings.SOZIALINDEX), dtype=object), errors="coerce")
+    fgz = np.array([bool(v) for v in _texts(schools, "has_fgz")], dtype=bool)
+    return Tips(len(schools), (
+        "<b>", np.array([esc(v) for v in _texts(schools, settings.OFFER_NAME)], dtype=object),
+        f"</b><div class='pa-muted'>{esc(type_label)} · Schulnummer ",
+        np.array([esc(v) for v in _texts(schools, settings.SCHOOL_ID)], dtype=object), "</div>",
+        _address_lines(schools), "<div>Schulsozialindex: ",
+        _formatted(lambda v: format_number(v) if np.isfinite(v) else no_index, levels.to_numpy(dtype=float)),
+        "</div><div>FGZ: ", np.where(fgz, "ja", "nein"), "</div>",
+    ))
