@@ -69,7 +69,9 @@ window.paAtlas = {
                 shapes.push(shape);
             }
             var properties = {};
-            for (var k = 0; k < keys.length; k++) { properties[keys[k]] = window.paAtlas.pick(c.properties[keys[k]], i); }
+            for (var k = 0; k < keys.length; k++) {
+                properties[keys[k]] = window.paAtlas.pick(c.properties[keys[k]], i);
+            }
             features.push({type: "Feature", i: i, properties: properties,
                            geometry: shapes.length === 1 ? {type: "Polygon", coordinates: shapes[0]}
                                                          : {type: "MultiPolygon", coordinates: shapes}});
@@ -96,9 +98,15 @@ window.paAtlas = {
     draw: function (map, data, options) {
         var shapes = window.paAtlas.decodeDistricts(data.districts), tips = data.districts.tips;
         var offers = window.paAtlas.rowsOf(data.offers);
-        // The view of the whole area first, so every layer is projected once at that zoom (fit() below only
-        // shifts it clear of the legend; a zoom change there would project and draw everything again).
-        if (map.getSize().x && map.getSize().y) { map.fitBounds(data.bounds, {padding: [8, 8], animate: false}); }
+        // Maps narrower than NARROW legend widths open with the legend folded (LEGEND_WIDTH: its CSS max-width).
+        var NARROW = 2.8, LEGEND_WIDTH = 225;
+        // The view of the whole area first, as fit() below chooses it (on a wide map the legend open at its full
+        // width), so every layer is projected once at that zoom: a zoom change there would draw everything again.
+        var first = map.getSize();
+        if (first.x && first.y) {
+            var right = first.x >= NARROW * LEGEND_WIDTH ? LEGEND_WIDTH + 16 : 8;
+            map.fitBounds(data.bounds, {paddingTopLeft: [8, 8], paddingBottomRight: [right, 8], animate: false});
+        }
         L.Icon.Default.imagePath = options.imagePath;
         var container = map.getContainer();
         // An accessible name for the map (the frame's document and the map region); Leaflet's keyboard
@@ -314,8 +322,7 @@ window.paAtlas = {
             var el = container.querySelector("." + c[0]);
             if (el) { el.title = c[1]; el.setAttribute("aria-label", c[1]); }
         });
-        // Maps narrower than NARROW legend widths open with the legend folded (LEGEND_WIDTH: its CSS max-width).
-        var NARROW = 2.8, LEGEND_WIDTH = 225, legendChosen = false;
+        var legendChosen = false;
         var legend = L.control({position: "bottomright"});
         legend.onAdd = function () {
             var div = L.DomUtil.create("div", "pa-legend");
