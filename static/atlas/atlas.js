@@ -262,7 +262,7 @@ window.paAtlas = {
         }
         // A few symbols are drawn at once; thousands (a state's offers and schools) in portions after the districts
         // and the legend, so the map shows without waiting for them; the names then make room for them.
-        var SYNC_SYMBOLS = 2000, SYMBOL_PORTION = 1500;
+        var SYNC_SYMBOLS = 2000, SYMBOL_PORTION = 500;
         function addSymbols(from, portion) {
             var to = Math.min(pending.length, from + portion);
             for (var k = from; k < to; k++) { pending[k][1].addLayer(pending[k][0]); }
