@@ -297,7 +297,7 @@ def test_label_points_are_those_of_the_grid_search_per_district(case, request):
     from geo import crs
     metric = crs.to_metric(d[[d.geometry.name]], name="Sozialräume").geometry.to_numpy()
     centres = shapely.get_point(shapely.maximum_inscribed_circle(metric, 5.0), 0)
-    on_border = shapely.get_point(shapely.exterior(shapely.get_geometry(metric, 0))[::5], 0)
+    on_border = shapely.get_point(shapely.get_exterior_ring(shapely.get_geometry(metric, 0))[::5], 0)
     crowd = gpd.GeoDataFrame(geometry=np.concatenate([centres, on_border]), crs=settings.METRIC_CRS)
     assert np.array_equal(map_data._label_points(d, crowd), _old_label_points(d, crowd))
     assert map_data._label_points(d, crowd.iloc[:0]).shape == (len(d), 2)
