@@ -11,7 +11,6 @@ from geo import settings
 from geo.analysis import column
 from geo.analysis.protect import HIDDEN, protect_gaps, protected_totals
 from geo.formatting import format_distance, format_number
-from geo.render.web.leaflet import need_map
 
 #: Number of gaps listed beside the map.
 TOP_GAPS = 5
@@ -93,8 +92,9 @@ def overview() -> None:
     map_col, list_col = st.columns([5, 2])
     with map_col:
         with ui.shows_data_errors():
-            m = need_map(
-                result, dataset, gap_type=gap_type, labels=labels, tiles=ui.remembered("karte_tiles", "none"),
+            m = _map.need_map(
+                result, dataset, params, gap_type=gap_type, labels=labels,
+                tiles=ui.remembered("karte_tiles", "none"),
             )
         _map.show_map(m, key="overview_map", height=580)
     with list_col:

@@ -73,8 +73,8 @@ ui.stamp(dataset)
 ui.need_note(result)
 _map.dynamics_note(result, variable)
 with ui.shows_data_errors():
-    m = leaflet.need_map(
-        result, dataset, variable=variable, scheme=scheme, k=k, offer_types=shown, reach=reach,
+    m = _map.need_map(
+        result, dataset, params, variable=variable, scheme=scheme, k=k, offer_types=shown, reach=reach,
         gap_type=gap_type, labels=labels, tiles=tiles, change=change,
     )
 _map.show_map(m, key="karte_map", height=680)
@@ -100,8 +100,8 @@ st.caption(
 
 def offline_html() -> bytes:
     """The map as one offline file (protected like the map on screen: counts < 3 and what reveals them hidden)."""
-    protected = leaflet.need_map(
-        result, dataset, variable=variable, scheme=scheme, k=k, offer_types=shown, reach=reach,
+    protected = _map.need_map(
+        result, dataset, params, variable=variable, scheme=scheme, k=k, offer_types=shown, reach=reach,
         gap_type=gap_type, labels=labels, tiles="none", change=change,
     )
     return html_bytes(dataset, result, html_map=protected)

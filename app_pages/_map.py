@@ -7,9 +7,9 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import _shared as ui
-from geo.analysis import Result
+from geo.analysis import Params, Result
 from geo.dataset import Dataset
-from geo.render.web import dynamics_map
+from geo.render.web import dynamics_map, leaflet
 from geo.render.web.map_data import ALL_TYPES, clicked_district, gap_name
 
 #: The district profile page (*Steckbrief*) and its query parameter: the district id as stored.
@@ -19,6 +19,31 @@ PROFILE_PARAM = "sozialraum"
 RETURNED = ["last_active_drawing"]
 #: Fill variables with classes of their own (Dynamik, Gesamtindex, change of an indicator): no scheme, no k.
 OWN_CLASSES = frozenset(dynamics_map.LABELS)
+
+
+#: Built maps kept, shared by all sessions (each a pickled folium map: about 2 MB at 6,000 districts).
+MAP_CACHE_ENTRIES = 16
+
+
+@st.cache_data(max_entries=MAP_CACHE_ENTRIES, show_spinner="Karte wird gezeichnet …")
+def _cached_map(result_key: tuple, options_key: str, _result: Result, _dataset: Dataset, _options: dict
+                ) -> folium.Map:
+    """:func:`geo.render.web.leaflet.need_map`, stored per result (``result_key``) and map settings.
+
+    ``st.cache_data`` hands every run its own copy (``st_folium`` changes the map it renders), so nothing a
+    session draws stays behind in the cache, and the cache holds at most :data:`MAP_CACHE_ENTRIES` maps.
+    """
+    return leaflet.need_map(_result, _dataset, **_options)
+
+
+def need_map(result: Result, dataset: Dataset, params: Params, **options) -> folium.Map:
+    """The need × reach map of ``result`` (:func:`geo.render.web.leaflet.need_map` with ``options``), built once.
+
+    A rerun that changes neither the result (the data set and ``params`` it was computed from) nor a map setting
+    gets the built map from the cache instead of building it again.
+    """
+    key = repr(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in options.items()))
+    return _cached_map(ui.result_key(dataset, params), key, result, dataset, options)
 
 
 def gap_choices(offer_types: list[str]) -> list[str | None]:

@@ -260,6 +260,11 @@ def _serial(dataset: Dataset) -> int:
         return serial
 
 
+def result_key(dataset: Dataset, params: Params) -> tuple:
+    """What identifies the result :func:`analysis` gives for ``dataset`` and ``params`` (a cache key)."""
+    return ("analysis", _serial(dataset), _params_key(params))
+
+
 def analysis(dataset: Dataset, params: Params) -> Result:
     """:func:`geo.analysis.analyse`, cached per data set object and parameters, its steps shown while it runs.
 
@@ -270,8 +275,8 @@ def analysis(dataset: Dataset, params: Params) -> Result:
     if dataset.missing_layers:
         missing_data_notice(dataset)
         st.stop()
-    serial, key = _serial(dataset), _params_key(params)
-    return cached_with_progress(("analysis", serial, key), "Analyse wird berechnet",
+    _, serial, key = result_key(dataset, params)
+    return cached_with_progress(result_key(dataset, params), "Analyse wird berechnet",
                                 lambda progress: analyse(dataset, params, progress=progress),
                                 lambda seed: _result(dataset, serial, key, params, seed))
 

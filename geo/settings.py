@@ -15,6 +15,9 @@ from typing import Final
 METRIC_CRS: Final[str] = os.environ.get("PRAEVENTIONSATLAS_CRS", "EPSG:25832")
 #: CRS of the web map (Leaflet wants WGS84 longitude/latitude).
 MAP_CRS: Final[str] = "EPSG:4326"
+#: The web map keeps outline detail down to the districts' extent divided by this many pixels (the closest zoom
+#: worth a detail); a city keeps ``map_data.SIMPLIFY_M``, a Kreis or a state is simplified more coarsely.
+WEB_MAP_DETAIL_PX: Final[int] = 16_000
 
 #: Districts with fewer inhabitants get no status class ("nicht klassifiziert"), as in Berlin's MSS.
 MIN_INHABITANTS_FOR_CLASS: int = 300

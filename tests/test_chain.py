@@ -30,6 +30,7 @@ from geo.analysis.chain import (
 )
 from geo.dataset import Dataset
 from geo.render import chain_tables
+from geo.render.web.payload import features_of
 from tests.conftest import xy
 
 IDS = ["01", "02", "03", "04"]
@@ -344,7 +345,7 @@ def test_chain_map_classes_legend_and_escaping():
     dataset = dataset.with_layers(phases=phases)
     assert map_data.CHAIN_MISSING in map_data.variables(result, dataset)
     data = map_data.map_data(result, dataset, variable=map_data.CHAIN_MISSING, offer_types=[])
-    fills = [f["properties"]["fill"] for f in data["districts"]["features"]]
+    fills = [f["properties"]["fill"] for f in features_of(data["districts"])]
     colors = chain_tables.missing_colors(3)
     from geo.render.palette import NO_CLASS_COLOR
 
@@ -354,7 +355,7 @@ def test_chain_map_classes_legend_and_escaping():
     assert "1 fehlendes Glied <span class='pa-n'>(2)</span>" in legend
     assert "2 fehlende Glieder <span class='pa-n'>(1)</span>" in legend
     assert "&lt;i&gt;Kita&lt;/i&gt;" in legend and "<i>" not in legend
-    tip = data["districts"]["features"][1]["properties"]["tip"]
+    tip = features_of(data["districts"])[1]["properties"]["tip"]
     assert "Kette: Geburt ✘ · frühe Kindheit ✔ · &lt;i&gt;Kita&lt;/i&gt; ✘" in tip
 
 

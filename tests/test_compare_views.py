@@ -22,6 +22,7 @@ from geo.analysis.scenarios import SCENARIO_COLUMNS, scenario_dataset
 from geo.render import compare_tables as cmp
 from geo.render import palette
 from geo.render.web.compare_map import compare_data, compare_map
+from geo.render.web.payload import features_of
 from tests.conftest import xy
 
 PARAMS = Params(radii={"fgz": 800.0})
@@ -95,7 +96,7 @@ def test_protected_shares_stay_hidden_and_out_of_the_sums(pair, monkeypatch):
         ("•", "•", "•")
     data = compare_data(ra, rb, pair[0], dataset_b, "fgz", cmp.offer_changes(pair[0].offers, dataset_b.offers),
                         side="difference", names=("Bestand", "Plan"))
-    fills = [f["properties"]["fill"] for f in data["districts"]["features"]]
+    fills = [f["properties"]["fill"] for f in features_of(data["districts"])]
     assert fills == [palette.DIVERGING[2], palette.HIDDEN_COLOR, palette.HIDDEN_COLOR]
     assert "nicht ausgewiesen (Datenschutz) <span class='pa-n'>(2)</span>" in data["legend"]
 
@@ -143,7 +144,7 @@ def test_the_maps_classes_marks_and_escaping(pair):
     base, variant, ra, rb = pair
     changes = cmp.offer_changes(base.offers, variant.offers)
     diff = compare_data(ra, rb, base, variant, "fgz", changes, side="difference", names=("Bestand", HOSTILE))
-    fills = [f["properties"]["fill"] for f in diff["districts"]["features"]]
+    fills = [f["properties"]["fill"] for f in features_of(diff["districts"])]
     assert fills == [palette.DIVERGING[2], palette.DIVERGING[4], palette.DIVERGING[2]]  # +80 pp in B only
     assert diff["types"]["__new__"]["count"] == 1 and "__closed__" not in diff["types"]
     assert [o[2] for o in diff["offers"]].count("__new__") == 1
@@ -151,9 +152,9 @@ def test_the_maps_classes_marks_and_escaping(pair):
     side_a = compare_data(ra, rb, base, variant, "fgz", changes, side="a", names=("Bestand", HOSTILE))
     side_b = compare_data(ra, rb, base, variant, "fgz", changes, side="b", names=("Bestand", HOSTILE))
     colors = palette.reach_colors(len(palette.REACH_BOUNDS) + 1)
-    assert [f["properties"]["fill"] for f in side_a["districts"]["features"]] == [colors[3], colors[0], colors[3]]
-    assert [f["properties"]["fill"] for f in side_b["districts"]["features"]] == [colors[3]] * 3
-    assert [f["properties"]["gap"] for f in side_a["districts"]["features"]] == [False, True, False]
+    assert [f["properties"]["fill"] for f in features_of(side_a["districts"])] == [colors[3], colors[0], colors[3]]
+    assert [f["properties"]["fill"] for f in features_of(side_b["districts"])] == [colors[3]] * 3
+    assert [f["properties"]["gap"] for f in features_of(side_a["districts"])] == [False, True, False]
     assert side_a["types"]["fgz"]["count"] == 2 and side_b["types"]["fgz"]["count"] == 3
     html = compare_map(ra, rb, base, variant, "fgz", changes, side="difference",
                        names=("Bestand", HOSTILE)).get_root().render()
@@ -174,7 +175,7 @@ def test_closing_every_offer_shows_the_gap_in_b(pair):
     comparison = compare(ra, rc)
     changes = cmp.offer_changes(base.offers, closed.offers)
     side_b = compare_data(ra, rc, base, closed, "fgz", changes, side="b", names=("Bestand", "Plan"))
-    assert [f["properties"]["gap"] for f in side_b["districts"]["features"]] == [False, True, False]
+    assert [f["properties"]["gap"] for f in features_of(side_b["districts"])] == [False, True, False]
     row = cmp.key_figure_table(comparison, ra, rc, NAMES).iloc[0]
     assert (row["A: in Reichweite"], row["B: in Reichweite"], row["neu versorgt"], row["neue Lücken"]) == (51, 0, 0, 0)
     assert headline(comparison, "fgz", cmp.target_words(ra, rc, "fgz")) == \

@@ -33,6 +33,7 @@ from geo.formatting import format_count
 from geo.ingest import check_upload, commit_upload
 from geo.render.tables import protected_district_table
 from geo.render.web.map_data import map_data, variables
+from geo.render.web.payload import features_of
 from geo.store import create_workspace
 
 X0, Y0 = 372_000.0, 5_690_000.0
@@ -174,7 +175,7 @@ def test_no_web_map_payload_or_legend_names_the_demo(city):
             data = map_data(result, dataset, variable=variable, scheme="quantiles", reach=True, gap_type=gap_type)
             payload = json.dumps(data, ensure_ascii=False)
             assert leaks(payload, needles) == [], (variable, gap_type)
-            assert {f["properties"].get("id", "") for f in data["districts"]["features"]} <= set(DISTRICTS) | {""}
+            assert {f["properties"].get("id", "") for f in features_of(data["districts"])} <= set(DISTRICTS) | {""}
             assert "Lotsendienst" not in data["legend"] and "Geburtsklinik" not in data["legend"]
             assert not data["stamp"]
     table = protected_district_table(result, offer_types=dataset.offer_types,

@@ -18,6 +18,7 @@ from geo.dataset import Dataset
 from geo.demo import load_demo
 from geo.render import palette
 from geo.render.web import leaflet, map_data, symbols
+from geo.render.web.payload import features_of, rows_of
 
 XSS = "<img src=x onerror=alert(1)>"
 XSS_ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
@@ -213,12 +214,12 @@ def test_coverage_simplification_keeps_shared_borders():
 def test_demo_map_has_one_feature_per_district_and_is_small(demo):
     dataset, result = demo
     data = map_data.map_data(result, dataset, gap_type="fgz")
-    assert len(data["districts"]["features"]) == len(result.districts) == 57
+    assert len(features_of(data["districts"])) == len(result.districts) == 57
     assert len(data["labels"]) == 57
-    gaps = sum(f["properties"]["gap"] for f in data["districts"]["features"])
+    gaps = sum(f["properties"]["gap"] for f in features_of(data["districts"]))
     assert gaps == result.key_figures[column("gap_districts", "fgz")] == 2
     # the 45 Grundschulen are drawn by their Schulsozialindex in a layer of their own, the other 34 offers as offers
-    assert len(data["offers"]) == 34 and data["schools"]["count"] == 45 and len(dataset.offers) == 79
+    assert len(rows_of(data["offers"])) == 34 and data["schools"]["count"] == 45 and len(dataset.offers) == 79
     assert data["stamp"] == settings.SYNTHETIC_STAMP
     html = leaflet.need_map(result, dataset, gap_type="fgz", reach=True).get_root().render()
     assert len(html) < 1_000_000
@@ -276,21 +277,21 @@ def test_every_user_text_is_escaped():
     assert "&lt;script&gt;x&lt;/script&gt;" in shown  # legend and layer control
     assert "Süd &amp; Co" in shown
     data = map_data.map_data(result, dataset)
-    tips = [f["properties"]["tip"] for f in data["districts"]["features"]]
+    tips = [f["properties"]["tip"] for f in features_of(data["districts"])]
     assert XSS_ESCAPED in tips[1] and "Nr. 02" in tips[1]
-    assert any(XSS_ESCAPED in o[3] for o in data["offers"])
+    assert any(XSS_ESCAPED in o[3] for o in rows_of(data["offers"]))
 
 
 def test_tooltip_figures_of_a_hand_checkable_district():
     dataset = _squares(["West", "Mitte", "Ost"])
     result = analyse(dataset)
     data = map_data.map_data(result, dataset)
-    tip = data["districts"]["features"][0]["properties"]["tip"]
+    tip = features_of(data["districts"])[0]["properties"]["tip"]
     assert "<b>West</b>" in tip
     assert "<td>Einwohner</td><td>1.000</td>" in tip and "<td>Kinder 0–17</td><td>200</td>" in tip
     # the Familienbüro stands in the middle of district 01: every grid point of the 1-km square lies within 1.5 km
     assert "<td>Familienbüro (1,5 km)</td><td>100 %</td>" in tip
-    assert len(data["districts"]["features"]) == 3
+    assert len(features_of(data["districts"])) == 3
 
 
 def test_indicator_without_any_value_leaves_every_district_grey():
@@ -298,7 +299,7 @@ def test_indicator_without_any_value_leaves_every_district_grey():
     dataset = dataset.with_layers(indicators=dataset.indicators.assign(unemployment_rate=np.nan))
     result = analyse(dataset, Params(weights={"sgb2_children_quota": 1.0}))
     data = map_data.map_data(result, dataset, variable="unemployment_rate", scheme="quantiles")
-    assert {f["properties"]["fill"] for f in data["districts"]["features"]} == {palette.NO_CLASS_COLOR}
+    assert {f["properties"]["fill"] for f in features_of(data["districts"])} == {palette.NO_CLASS_COLOR}
     assert "nicht klassifiziert (unter 300 EW oder ohne Wert)" in data["legend"] and "(3)" in data["legend"]
 
 
@@ -315,7 +316,7 @@ def test_unknown_offer_type_is_drawn_as_grey_circle():
 def test_choices_of_offers_labels_and_reach(demo):
     dataset, result = demo
     data = map_data.map_data(result, dataset, offer_types=["fgz"], labels=False, reach=True)
-    assert list(data["types"]) == ["fgz"] and len(data["offers"]) == 20
+    assert list(data["types"]) == ["fgz"] and len(rows_of(data["offers"])) == 20
     assert data["types"]["fgz"]["radius"] == result.radii["fgz"] == 1000
     assert data["labels"] == [] and data["reach"] is True
     assert "FGZ: 1 km" in data["legend"]
@@ -348,7 +349,7 @@ def test_standalone_html_works_offline(demo):
 def test_combined_gap_view_marks_and_numbers_every_gap_district(demo):
     dataset, result = demo
     data = map_data.map_data(result, dataset, gap_type=map_data.ALL_TYPES)
-    features = data["districts"]["features"]
+    features = features_of(data["districts"])
     marked = {f["properties"]["id"]: f["properties"]["gaps"] for f in features if f["properties"]["gap"]}
     # result.gaps, by hand: Eichkamp (0401) lacks Familienbüro and FGZ (its births belong mostly to a clinic with a
     # Lotsendienst: the nearest Geburtsklinik, no longer a 5 km radius), Buchenhain (0305) FGZ, Lohfeld (0804)
@@ -369,18 +370,18 @@ def test_combined_gap_view_marks_and_numbers_every_gap_district(demo):
 def test_single_type_gap_view_has_no_badges(demo):
     dataset, result = demo
     data = map_data.map_data(result, dataset, gap_type="fgz")
-    marked = {f["properties"]["id"] for f in data["districts"]["features"] if f["properties"]["gap"]}
+    marked = {f["properties"]["id"] for f in features_of(data["districts"]) if f["properties"]["gap"]}
     assert marked == {"0401", "0305"}
     assert not any(row[4] for row in data["labels"])
     assert "Versorgungslücken: Familiengrundschulzentren (FGZ)" in data["legend"] and "(2)" in data["legend"]
     none = map_data.map_data(result, dataset, gap_type=None)
-    assert not any(f["properties"]["gap"] for f in none["districts"]["features"]) and none["gap_label"] is None
+    assert not any(f["properties"]["gap"] for f in features_of(none["districts"])) and none["gap_label"] is None
 
 
 def test_tooltip_names_the_types_with_a_gap(demo):
     dataset, result = demo
     data = map_data.map_data(result, dataset)
-    tips = {f["properties"]["id"]: f["properties"]["tip"] for f in data["districts"]["features"]}
+    tips = {f["properties"]["id"]: f["properties"]["tip"] for f in features_of(data["districts"])}
     assert "Versorgungslücke: Familienbüro, FGZ</div>" in tips["0401"]
     assert "Versorgungslücke: FGZ</div>" in tips["0305"]
     assert "Versorgungslücke" not in tips["0101"]  # Altstadt: in need, but no gap
@@ -388,7 +389,7 @@ def test_tooltip_names_the_types_with_a_gap(demo):
 
 def test_every_feature_carries_its_district_id_and_a_click_returns_it(demo):
     dataset, result = demo
-    features = map_data.map_data(result, dataset)["districts"]["features"]
+    features = features_of(map_data.map_data(result, dataset)["districts"])
     assert [f["properties"]["id"] for f in features] == list(result.districts[settings.DISTRICT_ID])
     clicked = {"last_active_drawing": {"type": "Feature", "properties": {**features[5]["properties"], "clicked": 17}}}
     assert map_data.clicked_district(clicked) == (result.districts[settings.DISTRICT_ID].iloc[5], 17)
@@ -402,7 +403,7 @@ def test_hostile_district_id_stays_escaped_and_returns_as_it_was():
     dataset = dataset.with_layers(districts=dataset.districts.assign(**{settings.DISTRICT_ID: ids}),
                                   indicators=dataset.indicators.assign(**{settings.DISTRICT_ID: ids}))
     data = map_data.map_data(analyse(dataset), dataset, gap_type=map_data.ALL_TYPES)
-    feature = data["districts"]["features"][1]
+    feature = features_of(data["districts"])[1]
     assert feature["properties"]["id"] == XSS_ESCAPED
     assert map_data.clicked_district({"last_active_drawing": feature}) == (XSS, None)
 

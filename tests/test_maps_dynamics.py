@@ -19,6 +19,7 @@ from geo.render import palette
 from geo.render.palette import NO_CLASS_COLOR
 from geo.render.web import dynamics_map, leaflet, map_data
 from geo.render.web.dynamics_map import CHANGE, DYNAMIC, OVERALL, ChangeChoice
+from geo.render.web.payload import features_of
 from geo.render.web.symbols import esc
 from geo.store import Workspace
 from tests.apptest import open_page
@@ -34,7 +35,7 @@ def demo():
 
 
 def fills(data: dict) -> list[str]:
-    return [f["properties"]["fill"] for f in data["districts"]["features"]]
+    return [f["properties"]["fill"] for f in features_of(data["districts"])]
 
 
 def legend_count(legend: str, label: str) -> int:
@@ -62,7 +63,7 @@ def test_dynamik_layer_colours_every_district_by_its_class(demo):
     if unclassified:
         assert legend_count(legend, "nicht klassifiziert") == unclassified
     assert "Dynamik 2023–2024 (Dynamikindex)" in legend
-    assert [f["properties"]["attention"] for f in data["districts"]["features"]] == d["attention"].tolist()
+    assert [f["properties"]["attention"] for f in features_of(data["districts"])] == d["attention"].tolist()
     assert sum(d["attention"]) == 15
     assert "dick umrandet <span class='pa-n'>(15)</span>" in legend
     assert esc("Regel: " + attention_rule_text()) in legend
@@ -96,7 +97,7 @@ def test_tooltips_name_classes_code_and_the_reason(demo):
     dataset, result = demo
     data = map_data.map_data(result, dataset, variable=OVERALL)
     d = result.districts
-    tips = [f["properties"]["tip"] for f in data["districts"]["features"]]
+    tips = [f["properties"]["tip"] for f in features_of(data["districts"])]
     i = int(np.flatnonzero(d["overall_class"] == d["overall_class"][d["dynamic_classified"]].iloc[0])[0])
     assert f"{esc(d['overall_class'].iloc[i])} ({esc(d['overall_code'].iloc[i])})" in tips[i]
     assert f"<td>Dynamikklasse</td><td>{d['dynamic_class'].iloc[i]}</td>" in tips[i]
@@ -169,7 +170,7 @@ def test_without_an_earlier_year_the_layers_are_offered_grey_and_say_why(demo):
     for variable in (DYNAMIC, OVERALL):
         data = map_data.map_data(result, one_year, variable=variable)
         assert set(fills(data)) == {NO_CLASS_COLOR}
-        assert len(data["districts"]["features"]) == len(result.districts)  # drawn, not blank
+        assert len(features_of(data["districts"])) == len(result.districts)  # drawn, not blank
         assert legend_count(data["legend"], "nicht klassifiziert (keine Dynamik berechnet)") == len(result.districts)
         assert "Kein Dynamikindex: kein früheres Jahr gespeichert" in data["legend"]
     data = map_data.map_data(result, one_year, variable=OVERALL)
@@ -211,7 +212,7 @@ def test_change_map_of_a_hand_computed_table():
     assert legend_count(legend, "unverändert (weniger als 0,05 Prozentpunkte)") == 0
     assert "Wert 2024 minus Wert 2022 in Prozentpunkten, höher = mehr Bedarf" in legend
     assert "weniger als 300 Einwohner (Datenschutz) (1)" in legend
-    tips = [f["properties"]["tip"] for f in data["districts"]["features"]]
+    tips = [f["properties"]["tip"] for f in features_of(data["districts"])]
     assert "<td>2022</td><td>10,0\u00a0%</td>" in tips[0] and "<td>2024</td><td>12,0\u00a0%</td>" in tips[0]
     assert "+2,0\u00a0Prozentpunkte (Lage verschlechtert)" in tips[0]
     assert "−1,0\u00a0Prozentpunkte (Lage verbessert)" in tips[1]
@@ -225,7 +226,7 @@ def test_change_map_of_a_hand_computed_table():
     assert legend_count(data["legend"], "Lage verschlechtert: um bis zu 10 Prozentpunkte") == 1
 
     data = map_data.map_data(result, dataset, variable=CHANGE, change=ChangeChoice("single_parent_share", 2022, 2024))
-    tips = [f["properties"]["tip"] for f in data["districts"]["features"]]
+    tips = [f["properties"]["tip"] for f in features_of(data["districts"])]
     assert fills(data)[1] == NO_CLASS_COLOR and "<td>ohne Veränderung, weil</td><td>kein Wert 2022</td>" in tips[1]
 
 
@@ -273,8 +274,8 @@ def test_a_city_with_two_german_csv_years_gets_all_three_layers(small_dataset, t
     assert d["dynamic_reason"].iloc[1] == "kein Wert 2022: Transferbezug"
     for variable in (DYNAMIC, OVERALL):
         payload = map_data.map_data(result, data, variable=variable)
-        assert len(payload["districts"]["features"]) == 3
-        assert "kein Wert 2022: Transferbezug" in payload["districts"]["features"][1]["properties"]["tip"]
+        assert len(features_of(payload["districts"])) == 3
+        assert "kein Wert 2022: Transferbezug" in features_of(payload["districts"])[1]["properties"]["tip"]
     payload = map_data.map_data(result, data, variable=CHANGE,
                                 change=ChangeChoice("anteil_migrationshintergrund", 2022, 2024))
     # +0,5, +1,0, +1,0 → median 1 → bound 1: all worse by up to 1 point

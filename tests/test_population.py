@@ -20,6 +20,7 @@ from geo.export import csv_bytes, xlsx_bytes
 from geo.render.print.report import render_report
 from geo.render.tables import protected_gap_table
 from geo.render.web.map_data import map_data
+from geo.render.web.payload import features_of
 
 NOTE = "Reichweite gemessen an allen Einwohnerinnen und Einwohnern – die Indikatortabelle enthält keine Kinderzahlen"
 IN_REACH = "Einwohnerinnen und Einwohner in Reichweite"
@@ -206,7 +207,7 @@ def test_web_map_tooltips_and_legend_name_inhabitants(demo_city):
 def test_web_map_with_children_reads_as_before(small_dataset):
     result = analyse(small_dataset, Params(radii={"fgz": 800}))
     data = map_data(result, small_dataset)
-    tip = data["districts"]["features"][0]["properties"]["tip"]
+    tip = features_of(data["districts"])[0]["properties"]["tip"]
     # the FGZ for its target group, by radius here (the small data set has no Grundschulen)
     assert "<td>Kinder 0–17</td>" in tip and "Kinder von 6 bis unter 10 Jahren in Reichweite (Luftlinie)" in tip
     assert "Reichweite gemessen an" not in data["legend"]

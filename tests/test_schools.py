@@ -25,6 +25,7 @@ from geo.render.school_tables import school_list, school_signal_table
 from geo.render.tables import german_csv_bytes
 from geo.render.web.leaflet import need_map, script_json
 from geo.render.web.map_data import map_data
+from geo.render.web.payload import rows_of
 from geo.store import create_workspace
 from tests.apptest import open_page
 from tests.conftest import SHARED_DATA, xy
@@ -151,8 +152,8 @@ def test_the_map_draws_the_schools_by_index_with_the_fgz_on_top(school_dataset):
     partial = school_dataset.with_layers(sozialindex=school_dataset.sozialindex.iloc[:3])  # S4 without index
     data = map_data(result, partial)
     assert "grundschule" not in data["types"]  # not drawn as one-colour offers
-    assert [o[2] for o in data["offers"]].count("fgz") == 3
-    rows = data["schools"]["rows"]
+    assert [o[2] for o in rows_of(data["offers"])].count("fgz") == 3
+    rows = rows_of(data["schools"]["rows"])
     assert [r[2] for r in rows] == [7, 8, 6, 0]
     assert SOZIALINDEX_COLORS[8] in data["schools"]["icons"][8] and NO_INDEX_COLOR in data["schools"]["icons"][0]
     assert rows[1][3] == ("<b>GS Südpark</b><div class='pa-muted'>Grundschule · Schulnummer 100002</div>"
@@ -170,7 +171,7 @@ def test_hostile_school_names_stay_text_on_the_map_and_in_the_list(school_datase
     offers.loc[offers[settings.OFFER_ID] == "100002", settings.OFFER_NAME] = HOSTILE
     dataset = school_dataset.with_layers(offers=offers)
     result = analyse(dataset, Params())
-    tip = map_data(result, dataset)["schools"]["rows"][1][3]
+    tip = rows_of(map_data(result, dataset)["schools"]["rows"])[1][3]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in tip and "<script>" not in tip
     page = need_map(result, dataset).get_root().render()
     assert "1337" not in page and "alert(1)</script>" not in page

@@ -38,6 +38,7 @@ from geo.export import csv_bytes, html_bytes
 from geo.render.tables import screen_table
 from geo.render.web import map_data
 from geo.render.web.leaflet import script_json
+from geo.render.web.payload import features_of
 from tests.apptest import open_page
 from tests.export_cases import small_case, small_result
 
@@ -93,7 +94,7 @@ def test_map_tooltips_protect_exactly_what_the_csv_protects(case, variable):
     dataset, result = case
     scheme = "mss" if variable == map_data.STATUS else "quantiles"
     data = map_data.map_data(result, dataset, variable=variable, scheme=scheme)
-    tips = [tooltip_cells(f["properties"]["tip"]) for f in data["districts"]["features"]]
+    tips = [tooltip_cells(f["properties"]["tip"]) for f in features_of(data["districts"])]
     csv = exported(dataset, result)
     pairs = {"Einwohner": "Einwohner", "Kinder 0–17": "Kinder 0–17", "Statusindex": "Statusindex",
              "FGZ (600 m)": "FGZ: Kinder in Reichweite (%)"}
@@ -128,29 +129,35 @@ def test_an_unclassified_district_hides_every_indicator_also_outside_the_index()
 def test_map_classes_leave_suppressed_values_out(case):
     dataset, result = case
     share = map_data.map_data(result, dataset, variable=column("share_in_reach", "fgz"), scheme="quantiles")
-    fills = [f["properties"]["fill"] for f in share["districts"]["features"]]
+    fills = [f["properties"]["fill"] for f in features_of(share["districts"])]
     assert fills[:3] == [map_data.HIDDEN_COLOR] * 3 and fills[3] != map_data.HIDDEN_COLOR
     assert "nicht ausgewiesen (Datenschutz) <span class='pa-n'>(3)</span>" in share["legend"]
     quota = map_data.map_data(result, dataset, variable="sgb2_children_quota", scheme="quantiles")
-    fills = [f["properties"]["fill"] for f in quota["districts"]["features"]]
+    fills = [f["properties"]["fill"] for f in features_of(quota["districts"])]
     assert fills[3] == map_data.NO_CLASS_COLOR and len(set(fills[:3])) == 3  # D4's rate is in no class
-    tip = tooltip_cells(quota["districts"]["features"][3]["properties"]["tip"])
+    tip = tooltip_cells(features_of(quota["districts"])[3]["properties"]["tip"])
     assert tip["SGB-II-Quote Kinder unter 15 Jahren"] == HIDDEN
-    assert tooltip_cells(quota["districts"]["features"][0]["properties"]["tip"])[
+    assert tooltip_cells(features_of(quota["districts"])[0]["properties"]["tip"])[
         "SGB-II-Quote Kinder unter 15 Jahren"] == "40,0 %"
+
+
+def _page_tips(page: str) -> str:
+    """The district tooltips of the map payload in ``page`` (script_json's escapes are JSON), joined as the map
+    script joins them."""
+    data = json.JSONDecoder().raw_decode(page[page.index("var data = ") + len("var data = "):])[0]
+    return "".join(f["properties"]["tip"] for f in features_of(data["districts"]))
 
 
 def test_offline_html_holds_no_suppressed_figure(case):
     dataset, result = case
     page = html_bytes(dataset, result).decode("utf-8")
+    tips = _page_tips(page)
 
-    def in_page(text: str) -> bool:
-        return script_json(text)[1:-1] in page  # the payload's strings as the page holds them
-
-    assert in_page("<td>Kinder 0–17</td><td>&lt; 3</td>") and in_page("<td>Kinder 0–17</td><td>100</td>")
-    assert in_page("<td>Statusindex</td><td>•</td>")
+    assert "<td>Kinder 0–17</td><td>&lt; 3</td>" in tips and "<td>Kinder 0–17</td><td>100</td>" in tips
+    assert "<td>Statusindex</td><td>•</td>" in tips
     assert f"{100 * result.districts[column('share_in_reach', 'fgz')].iloc[2]:.0f} %" == "2 %"  # D3, unprotected
-    assert not in_page("<td>FGZ (600 m)</td><td>2 %</td>") and in_page("<td>FGZ (600 m)</td><td>0 %</td>")
+    assert "<td>FGZ (600 m)</td><td>2 %</td>" not in tips and "<td>FGZ (600 m)</td><td>0 %</td>" in tips
+    assert script_json("2 %") not in page  # nor anywhere else in the page
 
 
 # --- shared helpers ----------------------------------------------------------------------------------------------
@@ -261,9 +268,10 @@ def test_upload_preview_analysis_is_protected(stored_case):
     sent = [json.loads(e.proto.json_args)["script"] for e in at.get("component_instance")]  # what st_folium sends
     assert len(sent) == 2  # the status map before and with the file
     for args in sent:
-        assert script_json("<td>Kinder 0–17</td><td>&lt; 3</td>")[1:-1] in args  # D1's 2 children
-        assert script_json("<td>Statusindex</td><td>•</td>")[1:-1] in args  # D4: 250 inhabitants
-        assert script_json("<td>Kinder 0–17</td><td>2</td>")[1:-1] not in args
+        tips = _page_tips(args)
+        assert "<td>Kinder 0–17</td><td>&lt; 3</td>" in tips  # D1's 2 children
+        assert "<td>Statusindex</td><td>•</td>" in tips  # D4: 250 inhabitants
+        assert "<td>Kinder 0–17</td><td>2</td>" not in tips
 
 
 def test_methods_page_totals_leave_small_counts_out(stored_case):

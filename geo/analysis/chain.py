@@ -242,7 +242,8 @@ def _district_rows(d: pd.DataFrame, ids: np.ndarray, in_need: np.ndarray, cells:
     measured = [p for p in phases.index if len(state[p]) == n and n]
     out["missing"] = sum((state[p] == MISSING).astype(int) for p in measured) if measured else 0
     out["unknown"] = sum(np.isin(state[p], [NO_TARGET, PROTECTED]).astype(int) for p in measured) if measured else 0
-    out["row_text"] = [" · ".join(f"{phases.at[p, 'short']} {state[p][i]}" for p in measured) for i in range(n)]
+    short = {p: phases.at[p, "short"] for p in measured}  # looked up once, not once per district
+    out["row_text"] = [" · ".join(f"{short[p]} {state[p][i]}" for p in measured) for i in range(n)]
     return out[DISTRICT_COLUMNS]
 
 

@@ -1,10 +1,112 @@
 /* Präventionsatlas web map: draws the payload of geo/render/web/map_data.py with plain Leaflet (no plugins).
    Loaded from static/ (inlined by standalone_html); the map element's script only calls paAtlas.draw.
    Every text shown comes from the payload or the options (German, escaped in Python): none is written here. */
+/* Markers of a SymbolGroup share the group's map listeners (zoom, viewreset, zoomanim) instead of adding three
+   each: Leaflet compares every listener of a type before it adds one, so thousands of symbols would cost seconds. */
+var paQuietMarker = L.Marker.extend({
+    getEvents: function () { return {}; },
+    onAdd: function (map) {
+        this._zoomAnimated = this._zoomAnimated && map.options.markerZoomAnimation;
+        this._initIcon();
+        this.update();
+    }
+});
+var paSymbolGroup = L.LayerGroup.extend({
+    getEvents: function () {
+        var events = {zoom: this._update, viewreset: this._update};
+        if (this._zoomAnimated) { events.zoomanim = this._animate; }
+        return events;
+    },
+    _update: function () { this.eachLayer(function (m) { m.update(); }); },
+    _animate: function (e) { this.eachLayer(function (m) { if (m._zoomAnimated && m._map) { m._animateZoom(e); } }); }
+});
+/* A divIcon shared by many markers (one per offer type or Sozialindex level): its HTML is parsed once and each
+   marker gets a copy of that element. */
+var paSharedIcon = L.DivIcon.extend({
+    createIcon: function () {
+        if (!this._template) {
+            this._template = document.createElement("div");
+            this._template.innerHTML = this.options.html;
+        }
+        var div = this._template.cloneNode(true);
+        this._setIconStyles(div, "icon");
+        return div;
+    }
+});
 window.paAtlas = {
+    /* Value `i` of a column of the payload: [values] or [distinct values, index per row]
+       (geo/render/web/payload.py, column). */
+    pick: function (col, i) {
+        return col.length === 1 ? col[0][i] : col[0][col[1][i]];
+    },
+    /* Tooltip `i` from its shared parts: a string for every district, else a column (geo/render/web/tips.py). */
+    tipOf: function (parts, i) {
+        var out = "";
+        for (var k = 0; k < parts.length; k++) {
+            out += typeof parts[k] === "string" ? parts[k] : window.paAtlas.pick(parts[k], i);
+        }
+        return out;
+    },
+    /* The districts as a GeoJSON FeatureCollection from their compact form (geo/render/web/payload.py,
+       encode_districts): integer coordinates, each the difference to the vertex before, rings without their
+       closing vertex; properties as columns. Each feature keeps its position as `i` (for its tooltip). */
+    decodeDistricts: function (c) {
+        var features = [], x = 0, y = 0, v = 0, scale = c.scale, keys = Object.keys(c.properties);
+        for (var i = 0; i < c.n; i++) {
+            var shapes = [];
+            for (var p = c.parts[i]; p < c.parts[i + 1]; p++) {
+                var shape = [];
+                for (var r = c.polygons[p]; r < c.polygons[p + 1]; r++) {
+                    var ring = [];
+                    for (; v < c.rings[r + 1]; v++) {
+                        x += c.coords[2 * v];
+                        y += c.coords[2 * v + 1];
+                        ring.push([x / scale, y / scale]);
+                    }
+                    if (ring.length) { ring.push(ring[0]); }
+                    shape.push(ring);
+                }
+                shapes.push(shape);
+            }
+            var properties = {};
+            for (var k = 0; k < keys.length; k++) {
+                properties[keys[k]] = window.paAtlas.pick(c.properties[keys[k]], i);
+            }
+            features.push({type: "Feature", i: i, properties: properties,
+                           geometry: shapes.length === 1 ? {type: "Polygon", coordinates: shapes[0]}
+                                                         : {type: "MultiPolygon", coordinates: shapes}});
+        }
+        return {type: "FeatureCollection", features: features};
+    },
+    /* Point rows [lat, lon, ...columns, tip]: as they are, or from their compact form (geo/render/web/payload.py,
+       encode_points). */
+    rowsOf: function (p) {
+        if (Array.isArray(p)) { return p; }
+        var rows = [], x = 0, y = 0;
+        for (var i = 0; i < p.n; i++) {
+            x += p.coords[2 * i];
+            y += p.coords[2 * i + 1];
+            var row = [x / p.scale, y / p.scale];
+            for (var k = 0; k < p.columns.length; k++) { row.push(window.paAtlas.pick(p.columns[k], i)); }
+            row.push(window.paAtlas.tipOf(p.tips, i));
+            rows.push(row);
+        }
+        return rows;
+    },
     /* Draw `data` (map_data's payload) on the Leaflet `map`;
        `options`: {imagePath, fillOpacity, title, tileNotice, legendToggle, labelsLayer, controls}. */
     draw: function (map, data, options) {
+        var shapes = window.paAtlas.decodeDistricts(data.districts), tips = data.districts.tips;
+        var offers = window.paAtlas.rowsOf(data.offers);
+        // Maps narrower than NARROW legend widths open with the legend folded (LEGEND_WIDTH: its CSS max-width).
+        var NARROW = 2.8, LEGEND_WIDTH = 225;
+        // The view of the whole area first, as fit() below chooses it (on a wide map the legend open at its full
+        // width), so every layer is projected once at that zoom: a zoom change there would draw everything again.
+        var first = map.getSize();
+        if (first.x && first.y) {
+            var right = first.x >= NARROW * LEGEND_WIDTH ? LEGEND_WIDTH + 16 : 8;
+            map.fitBounds(data.bounds, {paddingTopLeft: [8, 8], paddingBottomRight: [right, 8], animate: false});
+        }
         L.Icon.Default.imagePath = options.imagePath;
         var container = map.getContainer();
         // An accessible name for the map (the frame's document and the map region); Leaflet's keyboard
@@ -19,13 +121,14 @@ window.paAtlas = {
             L.DomEvent.off(container, "mousedown", map.keyboard._onMouseDown, map.keyboard);
         }
         var overlays = {};
-        var districts = L.geoJSON(data.districts, {
+        var districts = L.geoJSON(shapes, {
             style: function (f) {
                 return {fillColor: f.properties.fill, fillOpacity: options.fillOpacity,
                         color: "#6b6b6b", weight: 0.8, opacity: 0.9};
             },
             onEachFeature: function (f, layer) {
-                layer.bindTooltip(f.properties.tip,
+                // The tooltip's HTML is joined from its shared parts only when it opens.
+                layer.bindTooltip(function () { return window.paAtlas.tipOf(tips, f.i); },
                     {sticky: true, className: "pa-tip", direction: "auto", opacity: 0.97});
                 layer.on("mouseover", function (e) { e.target.setStyle({weight: 2.5, color: "#1a1a1a"}); });
                 layer.on("mouseout", function (e) { districts.resetStyle(e.target); });
@@ -39,7 +142,7 @@ window.paAtlas = {
             var info = data.types[t];
             if (!info.radius) { return; }
             var g = L.layerGroup();
-            data.offers.forEach(function (o) {
+            offers.forEach(function (o) {
                 if (o[2] !== t) { return; }
                 L.circle([o[0], o[1]], {radius: info.radius, color: info.color, weight: 2, opacity: 0.9,
                     dashArray: "6 4", fill: false, interactive: false}).addTo(g);
@@ -50,33 +153,34 @@ window.paAtlas = {
         map.createPane("paLabels");
         map.getPane("paLabels").style.zIndex = 550;
         map.getPane("paLabels").style.pointerEvents = "none";
-        var gapLayer = null;
+        var gapLayer = null, badges = null;
         if (data.gap_label) {
             // Colour is never the only mark of a gap: hatched, outlined and (combined view) numbered.
             addHatchPattern();
             var isGap = function (f) { return f.properties.gap; };
-            var badges = data.labels.filter(function (l) { return l[4] > 0; }).map(function (l) {
-                return L.marker([l[0], l[1]], {pane: "paLabels", interactive: false, keyboard: false,
+            badges = new paSymbolGroup(data.labels.filter(function (l) { return l[4] > 0; }).map(function (l) {
+                return new paQuietMarker([l[0], l[1]], {pane: "paLabels", interactive: false, keyboard: false,
                     icon: L.divIcon({className: "pa-badge-icon", html: "<span class='pa-badge'>" + l[4] + "</span>",
                                      iconSize: [18, 18], iconAnchor: [9, 9]})});
-            });
+            }));
             gapLayer = L.featureGroup([
-                L.geoJSON(data.districts, {filter: isGap, interactive: false,
+                L.geoJSON(shapes, {filter: isGap, interactive: false,
                     style: {stroke: false, fill: true, fillColor: "url(#pa-hatch)", fillOpacity: 1}}),
-                L.geoJSON(data.districts, {filter: isGap, interactive: false,
+                L.geoJSON(shapes, {filter: isGap, interactive: false,
                     style: {fill: false, color: "#ffffff", weight: 6, opacity: 0.95}}),
-                L.geoJSON(data.districts, {filter: isGap, interactive: false,
-                    style: {fill: false, color: "#1a1a1a", weight: 3, dashArray: "7 5", opacity: 1}})
-            ].concat(badges)).addTo(map);
+                L.geoJSON(shapes, {filter: isGap, interactive: false,
+                    style: {fill: false, color: "#1a1a1a", weight: 3, dashArray: "7 5", opacity: 1}}),
+                badges
+            ]).addTo(map);
             overlays[data.gap_label] = gapLayer;
         }
         if (data.attention_label) {
             // Districts "mit besonderem Aufmerksamkeitsbedarf": a solid outline on a white halo (gaps are dashed).
             var isAttention = function (f) { return f.properties.attention; };
             overlays[data.attention_label] = L.featureGroup([
-                L.geoJSON(data.districts, {filter: isAttention, interactive: false,
+                L.geoJSON(shapes, {filter: isAttention, interactive: false,
                     style: {fill: false, color: "#ffffff", weight: 7, opacity: 0.9}}),
-                L.geoJSON(data.districts, {filter: isAttention, interactive: false,
+                L.geoJSON(shapes, {filter: isAttention, interactive: false,
                     style: {fill: false, color: data.attention_color, weight: 3.5, opacity: 1,
                             className: "pa-attention"}})
             ]).addTo(map);
@@ -101,40 +205,73 @@ window.paAtlas = {
             defs.appendChild(pattern);
             svg.insertBefore(defs, svg.firstChild);
         }
-        var labels = L.layerGroup();
-        var labelMarkers = data.labels.map(function (l) {
-            return L.marker([l[0], l[1]], {pane: "paLabels", interactive: false, keyboard: false,
-                icon: L.divIcon({className: "pa-label", html: "<span>" + l[2] + "</span>", iconSize: [0, 0]})
-            }).addTo(labels);
-        });
-        var offerMarkers = [];
+        // District names are made where they can show: from label_min_zoom on, in and around the view (a state's
+        // thousands of names would cost seconds and are hidden at the zoom that shows it whole). labelMarkers[k]
+        // is the marker of data.labels[k] (priority order) while it exists.
+        var labels = new paSymbolGroup(), labelMarkers = [];
+        function syncLabels() {
+            if (!map.hasLayer(labels) || map.getZoom() < data.label_min_zoom) { return false; }
+            var view = map.getBounds().pad(0.5), changed = false;
+            data.labels.forEach(function (l, k) {
+                var inside = view.contains([l[0], l[1]]);
+                if (inside && !labelMarkers[k]) {
+                    labelMarkers[k] = new paQuietMarker([l[0], l[1]], {pane: "paLabels", interactive: false,
+                        keyboard: false,
+                        icon: L.divIcon({className: "pa-label", html: "<span>" + l[2] + "</span>", iconSize: [0, 0]})
+                    }).addTo(labels);
+                    changed = true;
+                } else if (!inside && labelMarkers[k]) {
+                    labels.removeLayer(labelMarkers[k]);
+                    labelMarkers[k] = null;
+                    changed = true;
+                }
+            });
+            return changed;
+        }
+        // Symbols: offerMarkers in drawing order; pending[k] = [marker, its group] until it is drawn (see addSymbols).
+        var offerMarkers = [], pending = [];
         Object.keys(data.types).forEach(function (t) {
             var info = data.types[t];
-            var icon = L.divIcon({className: "pa-offer", html: info.icon, iconSize: [18, 18], iconAnchor: [9, 9]});
-            var g = L.layerGroup();
-            data.offers.forEach(function (o) {
+            var icon = new paSharedIcon({className: "pa-offer", html: info.icon, iconSize: [18, 18],
+                                         iconAnchor: [9, 9]});
+            var g = new paSymbolGroup().addTo(map);
+            offers.forEach(function (o) {
                 if (o[2] !== t) { return; }
-                offerMarkers.push(L.marker([o[0], o[1]], {icon: icon, keyboard: false, riseOnHover: true})
-                    .bindTooltip(o[3], {className: "pa-tip", direction: "top", offset: [0, -8], opacity: 0.97})
-                    .addTo(g));
+                var mk = new paQuietMarker([o[0], o[1]], {icon: icon, keyboard: false, riseOnHover: true})
+                    .bindTooltip(o[3], {className: "pa-tip", direction: "top", offset: [0, -8], opacity: 0.97});
+                offerMarkers.push(mk);
+                pending.push([mk, g]);
             });
-            g.addTo(map);
             overlays["<span>" + info.icon + info.label + "</span>"] = g;
         });
         if (data.schools) {
             // Grundschulen coloured by Schulsozialindex, beneath the offers: an FGZ at its school stays on top.
-            var schools = L.layerGroup();
+            var schools = new paSymbolGroup().addTo(map);
             var schoolIcons = data.schools.icons.map(function (svg) {
-                return L.divIcon({className: "pa-offer pa-school", html: svg, iconSize: [16, 16], iconAnchor: [8, 8]});
+                return new paSharedIcon({className: "pa-offer pa-school", html: svg, iconSize: [16, 16],
+                                         iconAnchor: [8, 8]});
             });
-            data.schools.rows.forEach(function (o) {
-                offerMarkers.push(L.marker([o[0], o[1]], {icon: schoolIcons[o[2]], keyboard: false, riseOnHover: true,
-                                                          zIndexOffset: -1000})
-                    .bindTooltip(o[3], {className: "pa-tip", direction: "top", offset: [0, -8], opacity: 0.97})
-                    .addTo(schools));
+            window.paAtlas.rowsOf(data.schools.rows).forEach(function (o) {
+                var mk = new paQuietMarker([o[0], o[1]], {icon: schoolIcons[o[2]], keyboard: false,
+                                                          riseOnHover: true, zIndexOffset: -1000})
+                    .bindTooltip(o[3], {className: "pa-tip", direction: "top", offset: [0, -8], opacity: 0.97});
+                offerMarkers.push(mk);
+                pending.push([mk, schools]);
             });
-            schools.addTo(map);
             overlays["<span>" + data.schools.icon + data.schools.label + "</span>"] = schools;
+        }
+        // A few symbols are drawn at once; thousands (a state's offers and schools) in portions after the districts
+        // and the legend, so the map shows without waiting for them; the names then make room for them.
+        var SYNC_SYMBOLS = 2000, SYMBOL_PORTION = 500;
+        function addSymbols(from, portion) {
+            var to = Math.min(pending.length, from + portion);
+            for (var k = from; k < to; k++) { pending[k][1].addLayer(pending[k][0]); }
+            if (to < pending.length) {
+                setTimeout(function () { addSymbols(to, portion); }, 0);
+            } else if (portion < pending.length) {
+                pending = [];
+                labelZoom();
+            }
         }
         // Labels come in priority order (gaps, need, size). Each takes the first of a few places around its point
         // that is clear of symbols, badges and placed names; else the first clear of names; else it waits for a
@@ -142,7 +279,7 @@ window.paAtlas = {
         function declutter() {
             var placed = [];
             var symbols = [];
-            offerMarkers.concat(gapLayer ? gapLayer.getLayers() : []).forEach(function (mk) {
+            offerMarkers.concat(badges ? badges.getLayers() : []).forEach(function (mk) {
                 var el = mk.getElement && mk.getElement();
                 if (el && map.hasLayer(mk)) { symbols.push(el.getBoundingClientRect()); }
             });
@@ -153,7 +290,7 @@ window.paAtlas = {
                 }).length;
             }
             labelMarkers.forEach(function (mk) {
-                var el = mk.getElement();
+                var el = mk && mk.getElement();
                 if (!el || !el.firstChild) { return; }
                 var span = el.firstChild;
                 span.style.visibility = "visible";
@@ -185,8 +322,7 @@ window.paAtlas = {
             var el = container.querySelector("." + c[0]);
             if (el) { el.title = c[1]; el.setAttribute("aria-label", c[1]); }
         });
-        // Maps narrower than NARROW legend widths open with the legend folded (LEGEND_WIDTH: its CSS max-width).
-        var NARROW = 2.8, LEGEND_WIDTH = 225, legendChosen = false;
+        var legendChosen = false;
         var legend = L.control({position: "bottomright"});
         legend.onAdd = function () {
             var div = L.DomUtil.create("div", "pa-legend");
@@ -274,9 +410,10 @@ window.paAtlas = {
         function labelZoom() {
             var hide = map.getZoom() < data.label_min_zoom;
             container.classList.toggle("pa-hide-labels", hide);
-            if (!hide) { declutter(); }
+            if (!hide) { syncLabels(); declutter(); }
         }
         map.on("zoomend", labelZoom);
+        map.on("moveend", function () { if (syncLabels()) { declutter(); } });  // names of the area panned to
         map.on("overlayadd overlayremove", labelZoom);  // names make room for the symbols shown
         // On wide maps keep the city clear of the legend (right); on narrow ones the legend starts folded (its
         // title stays, a click or Enter opens it) and the city takes the whole map, until the user folds or
@@ -305,6 +442,11 @@ window.paAtlas = {
                 if (!touched) { fit(); }
             }).observe(container);
         }
+        if (pending.length <= SYNC_SYMBOLS) {
+            addSymbols(0, pending.length);
+            pending = [];
+        }
         fit();
+        if (pending.length) { setTimeout(function () { addSymbols(0, SYMBOL_PORTION); }, 0); }
     }
 };

@@ -15,7 +15,6 @@ from typing import Final
 import folium
 import numpy as np
 import pandas as pd
-import shapely
 
 from geo import crs, settings
 from geo.analysis import Result
@@ -25,9 +24,11 @@ from geo.formatting import format_number
 from geo.render import palette
 from geo.render.compare_tables import CHANGE_TEXT, GAP_TEXT, district_pairs, signed_points, target_words
 from geo.render.palette import HIDDEN_COLOR, NO_CLASS_COLOR, REACH_BOUNDS, REACH_LABELS, reach_colors
+from geo.render.web import payload
 from geo.render.web.leaflet import STATIC_URL, AtlasLayers, OfflineMap
-from geo.render.web.map_data import HIDDEN_TEXT, LABEL_MIN_ZOOM, _label_points, display_geometry
+from geo.render.web.map_data import HIDDEN_TEXT, LABEL_MIN_ZOOM, SIMPLIFY_M, _label_points, display_geometry
 from geo.render.web.symbols import FALLBACK_COLOR, esc, marker_svg, safe_color
+from geo.render.web.tips import per_district
 
 #: The maps a comparison draws.
 SIDES: Final[tuple[str, ...]] = ("a", "b", "difference")
@@ -181,11 +182,13 @@ def compare_data(result_a: Result, result_b: Result, dataset_a: Dataset, dataset
         gap = gap_a if side == "a" else gap_b
         gap_label = f"Versorgungslücken: {dataset_b.type_labels(offer_type).plural}"
         dataset = dataset_a if side == "a" else dataset_b
-    geometry = display_geometry(d)
-    tips = _tips(result_a, offer_type, pairs, gap_a, gap_b, names)
-    features = [{"type": "Feature", "geometry": shapely.geometry.mapping(geometry.iloc[i]),
-                 "properties": {"id": esc(d[settings.DISTRICT_ID].iat[i]), "fill": fills[i], "gap": bool(gap[i]),
-                                "gaps": int(gap[i]), "tip": tips[i]}} for i in range(len(d))]
+    tolerance, decimals = payload.display_detail(d, city_tolerance_m=SIMPLIFY_M)
+    geometry = display_geometry(d, tolerance_m=tolerance, decimals=decimals)
+    tips = per_district(_tips(result_a, offer_type, pairs, gap_a, gap_b, names))
+    districts = payload.encode_districts(geometry, {
+        "id": [esc(v) for v in d[settings.DISTRICT_ID].tolist()], "fill": list(fills),
+        "gap": [bool(g) for g in gap], "gaps": [int(g) for g in gap],
+    }, tips, decimals=decimals)
     types, offer_rows = _offer_layers(dataset, offer_type, changes)
     label_xy = _label_points(d, dataset.offers)
     label_rows = [[float(label_xy[i, 0]), float(label_xy[i, 1]), esc(d[settings.DISTRICT_NAME].iat[i]),
@@ -195,7 +198,7 @@ def compare_data(result_a: Result, result_b: Result, dataset_a: Dataset, dataset
     legend = _legend(title, subtitle, legend_labels, legend_colors, counts, int((~shown).sum()), types, note)
     minx, miny, maxx, maxy = geometry.total_bounds
     return {
-        "districts": {"type": "FeatureCollection", "features": features},
+        "districts": districts,
         "labels": label_rows if labels else [], "show_labels": bool(labels), "label_min_zoom": LABEL_MIN_ZOOM,
         "offers": offer_rows, "types": types, "schools": None, "reach": False,
         "gap_label": esc(gap_label) if gap.any() else None, "legend": legend,

@@ -16,7 +16,6 @@ from geo import crs, settings
 from geo.analysis import Result, column
 from geo.analysis.classify import classify_values
 from geo.analysis.need import CLASS_BOUNDS, IN_NEED_CLASSES, NOT_CLASSIFIED, STATUS_CLASSES
-from geo.analysis.population import shown_counts
 from geo.analysis.protect import HIDDEN_MEANING, SMALL, district_codes
 from geo.analysis.schools import SCHOOL_TYPE
 from geo.catalog import TypeLabels
@@ -24,7 +23,7 @@ from geo.dataset import Dataset
 from geo.formatting import format_distance, format_number
 from geo.render import palette, reach_words
 from geo.render.palette import HIDDEN_COLOR, NO_CLASS_COLOR, STATUS_COLORS, YLORRD
-from geo.render.web import chain_map, dynamics_map
+from geo.render.web import chain_map, dynamics_map, payload, tips
 from geo.render.web.schools import school_layer
 from geo.render.web.symbols import FALLBACK_COLOR, esc, marker_svg, safe_color
 
@@ -221,8 +220,9 @@ def _type_info(dataset: Dataset, offer_type: str) -> _TypeInfo:
 # ------------------------------------------------------------------------------------------------- geometry
 
 
-def display_geometry(districts: gpd.GeoDataFrame, *, tolerance_m: float = SIMPLIFY_M) -> gpd.GeoSeries:
-    """District outlines for the web map: coverage-simplified (shared borders stay shared), WGS84, 6 decimals."""
+def display_geometry(districts: gpd.GeoDataFrame, *, tolerance_m: float = SIMPLIFY_M, decimals: int = 6
+                     ) -> gpd.GeoSeries:
+    """District outlines for the web map: coverage-simplified (shared borders stay shared), WGS84, rounded."""
     metric = crs.to_metric(districts[[districts.geometry.name]], name="Sozialräume").geometry
     if tolerance_m > 0:
         try:
@@ -233,7 +233,8 @@ def display_geometry(districts: gpd.GeoDataFrame, *, tolerance_m: float = SIMPLI
             simple = metric.simplify(tolerance_m, preserve_topology=True)
         metric = simple
     wgs = crs.to_map(gpd.GeoDataFrame(geometry=metric, crs=districts.crs)).geometry
-    return gpd.GeoSeries(shapely.transform(wgs.to_numpy(), lambda xy: np.round(xy, 6)), index=wgs.index, crs=wgs.crs)
+    rounded = shapely.transform(wgs.to_numpy(), lambda xy: np.round(xy, decimals))
+    return gpd.GeoSeries(rounded, index=wgs.index, crs=wgs.crs)
 
 
 #: Candidate label points per district (a grid over its bounding box) when offers sit near its centre.
@@ -257,14 +258,44 @@ def _label_points(districts: gpd.GeoDataFrame, offers: gpd.GeoDataFrame | None =
     if offers is not None and len(offers):
         sites = crs.to_metric(offers[[offers.geometry.name]], name="Angebote").geometry.to_numpy()
         tree = shapely.STRtree(sites)
-        for i in np.flatnonzero(_nearest_distance(tree, centre) < radius):
-            points[i] = _clear_point(polygons[i], tree)
+        crowded = np.flatnonzero(_nearest_distance(tree, centre) < radius)
+        if len(crowded):
+            points[crowded] = _clear_points(polygons[crowded], tree)
     wgs = gpd.GeoSeries(shapely.points(points), crs=metric.crs).to_crs(settings.MAP_CRS)
     return np.round(np.column_stack([wgs.y, wgs.x]), 6)
 
 
-def _clear_point(polygon, offers: shapely.STRtree) -> np.ndarray:
-    """The grid point of ``polygon`` farthest from both its border and the nearest offer (see :func:`_label_points`)."""
+def _clear_points(polygons: np.ndarray, offers: shapely.STRtree) -> np.ndarray:
+    """Per polygon the grid point farthest from both its border and the nearest offer (see :func:`_label_points`).
+
+    The grid is :data:`_LABEL_GRID` × :data:`_LABEL_GRID` points over the polygon's bounding box (``np.linspace``,
+    ``np.meshgrid`` order); of the points inside it, the first with the highest score wins; a polygon that holds
+    none of them gets its ``point_on_surface``. All polygons are tested in one vectorised pass.
+    """
+    g = _LABEL_GRID
+    bounds = shapely.bounds(polygons)
+    if (bounds[:, 2] == bounds[:, 0]).any() or (bounds[:, 3] == bounds[:, 1]).any():  # linspace rounds these apart
+        return np.array([_clear_points_one(p, offers) for p in polygons]).reshape(-1, 2)
+    xs = np.linspace(bounds[:, 0], bounds[:, 2], g, axis=1)  # (k, g), the same numbers as one linspace per polygon
+    ys = np.linspace(bounds[:, 1], bounds[:, 3], g, axis=1)
+    x = np.broadcast_to(xs[:, None, :], (len(polygons), g, g)).reshape(len(polygons), -1)
+    y = np.broadcast_to(ys[:, :, None], (len(polygons), g, g)).reshape(len(polygons), -1)
+    inside = shapely.contains_xy(polygons[:, None], x, y)
+    row, col = np.nonzero(inside)
+    grid = shapely.points(x[row, col], y[row, col])
+    score = np.full(inside.shape, -np.inf)
+    border = shapely.distance(grid, shapely.boundary(polygons)[row])
+    score[row, col] = np.minimum(border, _nearest_distance(offers, grid))
+    best = np.argmax(score, axis=1)
+    out = np.column_stack([x[np.arange(len(polygons)), best], y[np.arange(len(polygons)), best]])
+    empty = ~inside.any(axis=1)
+    if empty.any():
+        out[empty] = shapely.get_coordinates(shapely.point_on_surface(polygons[empty]))
+    return out
+
+
+def _clear_points_one(polygon, offers: shapely.STRtree) -> np.ndarray:
+    """:func:`_clear_points` of one polygon, one linspace per axis (for degenerate bounding boxes)."""
     minx, miny, maxx, maxy = polygon.bounds
     xs, ys = np.meshgrid(np.linspace(minx, maxx, _LABEL_GRID), np.linspace(miny, maxy, _LABEL_GRID))
     grid = shapely.points(xs.ravel(), ys.ravel())
@@ -289,61 +320,6 @@ def _points_latlon(points: gpd.GeoDataFrame) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------- map content
-
-
-def _district_tip(row: pd.Series, codes: dict, result: Result, names: dict[str, str], var: Variable | None) -> str:
-    """Tooltip of one district.
-
-    ``codes`` is its row of :func:`~geo.analysis.protect.district_codes`, ``names`` the short name of each analysed
-    offer type (looked up once per map, not per district).
-    """
-
-    def shown(name: str, text) -> str:
-        code = codes.get(name, "")
-        return esc(code) if code else text(float(row[name]))
-
-    name = esc(row[settings.DISTRICT_NAME])
-    area = row.get(settings.AREA_NAME)
-    head = f"<b>{name}</b><div class='pa-muted'>Nr. {esc(row[settings.DISTRICT_ID])}"
-    if area is not None and str(area) not in ("", "nan"):
-        head += f" · Stadtbezirk {esc(area)}"
-    head += "</div>"
-    p = result.population
-    rows = [("Einwohner", shown(settings.INHABITANTS, format_number))]
-    for count in shown_counts(p):
-        if count.column in row and np.isfinite(float(row[count.column])):
-            rows.append((esc(count.heading), shown(count.column, format_number)))
-    rows += [
-        ("Statusindex", shown("status_index", lambda v: format_number(v, 2, signed=True))),
-        ("Statusklasse", esc(row["status_class"])),
-    ]
-    if (var is not None and var.key != STATUS and not _is_share(result, var) and var.key in row.index
-            and var.key not in dynamics_map.LABELS):
-        unit = f" {esc(var.unit)}" if var.unit else ""
-        rows.append((esc(var.label), shown(var.key, lambda v: format_number(v, var.decimals) + unit)))
-    cells = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in rows)
-    gap_kinds = [names[t] for t in result.offer_types if bool(row[column("gap", t)])]
-    if gap_kinds:
-        head += f"<div class='pa-gap-line'>Versorgungslücke: {esc(', '.join(gap_kinds))}</div>"
-    if result.offer_types:
-        cells += f"<tr><th colspan='2'>{esc(reach_words.in_reach_heading(result))}</th></tr>"
-    for t in result.offer_types:
-        text = shown(column("share_in_reach", t), lambda v: f"{format_number(100 * v)} %" if np.isfinite(v) else "–")
-        if bool(row[column("gap", t)]):
-            text += " <span class='pa-gap-flag'>Lücke</span>"
-        cells += f"<tr><td>{esc(names[t])} ({esc(reach_words.model_short(result, t))})</td><td>{text}</td></tr>"
-    return f"{head}<table>{cells}</table>"
-
-
-def _offer_tip(row: pd.Series, info: _TypeInfo) -> str:
-    parts = [f"<b>{esc(row.get(settings.OFFER_NAME))}</b>", f"<div class='pa-muted'>{esc(info.names.label)}</div>"]
-    address = row.get(settings.OFFER_ADDRESS)
-    if address is not None and str(address).strip() not in ("", "nan", "None"):
-        parts.append(f"<div>{esc(address)}</div>")
-    capacity = pd.to_numeric(pd.Series([row.get(settings.OFFER_CAPACITY)]), errors="coerce").iloc[0]
-    if np.isfinite(capacity):
-        parts.append(f"<div>Kapazität: {format_number(float(capacity))}</div>")
-    return "".join(parts)
 
 
 def clicked_district(returned: dict | None) -> tuple[str, object] | None:
@@ -494,7 +470,7 @@ def map_data(
     reach: bool = False,
     gap_type: str | None = None,
     labels: bool = True,
-    simplify_m: float = SIMPLIFY_M,
+    simplify_m: float | None = None,
     change: dynamics_map.ChangeChoice | None = None,
 ) -> dict:
     """Everything the map script draws, as JSON-ready data; every user text in it is already HTML-escaped.
@@ -524,7 +500,8 @@ def map_data(
     labels
         Show district names on the map.
     simplify_m
-        Display simplification tolerance in metres.
+        Display simplification tolerance in metres; default: :data:`SIMPLIFY_M` for a city, coarser for a larger
+        extent, with coordinates rounded to match (:func:`~geo.render.web.payload.display_detail`).
     change
         Indicator and years of the change map (``variable`` :data:`~.dynamics_map.CHANGE`; default
         :func:`~.dynamics_map.default_change`).
@@ -532,7 +509,9 @@ def map_data(
     Returns
     -------
     dict
-        ``districts`` (GeoJSON FeatureCollection), ``labels``, ``offers``, ``types``, ``schools`` (the
+        ``districts`` (outlines, properties ``id``, ``fill``, ``gap``, ``gaps``, ``attention`` and tooltips in the
+        compact form of :func:`~geo.render.web.payload.encode_districts`; :func:`~geo.render.web.payload.features_of`
+        reads them as GeoJSON features), ``labels``, ``offers``, ``types``, ``schools`` (the
         Grundschulen by Schulsozialindex, :func:`geo.render.web.schools.school_layer`, or ``None`` when not
         shown), ``legend``, ``stamp``, ``bounds`` and display switches.
     """
@@ -554,8 +533,9 @@ def map_data(
     else:
         classes = classify(result, var, scheme=scheme, k=k, codes=codes) if chain is None else _chain_classes(chain)
     attention = layer.attention if layer is not None and layer.attention is not None else None
-    row_codes = codes.to_dict("index")
-    geometry = display_geometry(d, tolerance_m=simplify_m)
+    tolerance, decimals = (payload.display_detail(d, city_tolerance_m=SIMPLIFY_M) if simplify_m is None
+                           else (simplify_m, 6))
+    geometry = display_geometry(d, tolerance_m=tolerance, decimals=decimals)
     n_gaps = gap_counts(result, gap_types)
     in_need = d["status_class"].isin(IN_NEED_CLASSES).to_numpy()
 
@@ -583,37 +563,31 @@ def map_data(
             "reach_label": esc(f"Reichweite {info.names.short} ({format_distance(radius)})") if radius else None,
             "count": int((offers[settings.OFFER_TYPE].astype(str) == t).sum()),
         }
-    offer_rows = [
-        [float(latlon[j, 0]), float(latlon[j, 1]), str(row[settings.OFFER_TYPE]),
-         _offer_tip(row, infos[str(row[settings.OFFER_TYPE])])]
-        for j, (_, row) in enumerate(offers.iterrows())
-    ]
+    offer_type = offers[settings.OFFER_TYPE].astype(str).tolist()
+    offer_rows = payload.encode_points(latlon, [offer_type],
+                                       tips.offer_tips(offers, [infos[t].names.label for t in offer_type]))
 
     label_xy = _label_points(d, offers)
     short_names = {t: dataset.type_labels(t).short for t in result.offer_types}
-    features = []
-    label_rows = []
-    for i, (idx, row) in enumerate(d.iterrows()):
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": shapely.geometry.mapping(geometry.loc[idx]),
-                "properties": {
-                    "id": esc(row[settings.DISTRICT_ID]),  # escaped like every text; see clicked_district
-                    "fill": classes.color_of(int(classes.classes[i])),
-                    "gap": bool(n_gaps[i]),
-                    "gaps": int(n_gaps[i]),
-                    "attention": bool(attention[i]) if attention is not None else False,
-                    "tip": _district_tip(row, row_codes[idx], result, short_names, var)
-                    + (chain_map.tip_line(chain, i) if chain is not None else "")
-                    + (layer.tips[i] if layer is not None else ""),
-                },
-            }
-        )
-        # [lat, lon, name, priority, badge]: a badge (number of types with a gap) only in the combined view
-        badge = int(n_gaps[i]) if gap_type == ALL_TYPES and n_gaps[i] else 0
-        label_rows.append([float(label_xy[i, 0]), float(label_xy[i, 1]), esc(row[settings.DISTRICT_NAME]),
-                           bool(n_gaps[i] or in_need[i]), badge])
+    extra = tips.ExtraRow(var.key, var.label, var.unit, var.decimals) if (
+        var.key != STATUS and not _is_share(result, var) and var.key not in dynamics_map.LABELS) else None
+    district_tips = tips.district_tips(result, codes, short_names, extra)
+    if chain is not None:
+        district_tips += tips.per_district([chain_map.tip_line(chain, i) for i in range(len(d))])
+    if layer is not None:
+        district_tips += tips.per_district(layer.tips)
+    ids = [esc(v) for v in d[settings.DISTRICT_ID].tolist()]  # escaped like every text; see clicked_district
+    names = [esc(v) for v in d[settings.DISTRICT_NAME].tolist()]
+    districts = payload.encode_districts(geometry, {
+        "id": ids,
+        "fill": [classes.color_of(int(c)) for c in classes.classes],
+        "gap": (n_gaps > 0).tolist(),
+        "gaps": n_gaps.tolist(),
+        "attention": attention.astype(bool).tolist() if attention is not None else [False] * len(d),
+    }, district_tips, decimals=decimals)
+    # [lat, lon, name, priority, badge]: a badge (number of types with a gap) only in the combined view
+    label_rows = [[float(label_xy[i, 0]), float(label_xy[i, 1]), names[i], bool(n_gaps[i] or in_need[i]),
+                   int(n_gaps[i]) if gap_type == ALL_TYPES and n_gaps[i] else 0] for i in range(len(d))]
     # Label priority where names collide: gap districts, then districts in need, then the larger ones.
     order = np.lexsort((-d.geometry.area.to_numpy(), ~in_need, n_gaps == 0))
     label_rows = [label_rows[i] for i in order]
@@ -637,7 +611,7 @@ def map_data(
     )
     minx, miny, maxx, maxy = geometry.total_bounds
     return {
-        "districts": {"type": "FeatureCollection", "features": features},
+        "districts": districts,
         "labels": label_rows if labels else [],
         "show_labels": bool(labels),
         "label_min_zoom": LABEL_MIN_ZOOM,

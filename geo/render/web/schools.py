@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Final
 
 import numpy as np
-import pandas as pd
 
 from geo import crs, settings
 from geo.analysis.schools import SCHOOL_TYPE, primary_schools
 from geo.dataset import Dataset
-from geo.formatting import format_number
 from geo.render import palette
+from geo.render.web import payload
 from geo.render.web.symbols import esc, marker_svg
+from geo.render.web.tips import school_tips
 
 #: Pixel size of a school marker (a little smaller than an offer symbol: the FGZ on top stays visible).
 SIZE: Final[int] = 16
@@ -28,7 +28,8 @@ def school_layer(dataset: Dataset, *, school_type: str = SCHOOL_TYPE) -> dict:
     Returns
     -------
     dict
-        ``rows`` (``[lat, lon, icon, tip]`` per school; ``icon`` 0 = without index, 1–9 = the level),
+        ``rows`` (``[lat, lon, icon, tip]`` per school, :func:`~geo.render.web.payload.encode_points`; ``icon``
+        0 = without index, 1–9 = the level),
         ``icons`` (inline SVG per icon number, the type's marker shape in the level's colour of
         :data:`geo.render.palette.SOZIALINDEX_COLORS`), ``label`` and ``icon`` of the layer switch, ``legend``
         (HTML block) and ``count``.
@@ -48,29 +49,15 @@ def school_layer(dataset: Dataset, *, school_type: str = SCHOOL_TYPE) -> dict:
     else:
         latlon = np.empty((0, 2))
     kind = dataset.type_labels(school_type)
-    rows = [[float(latlon[j, 0]), float(latlon[j, 1]), int(icon_of[j]), school_tip(row, kind.label)]
-            for j, (_, row) in enumerate(schools.iterrows())]
+    rows = payload.encode_points(latlon, [icon_of.tolist()], school_tips(schools, kind.label, no_index=NO_INDEX))
     return {
         "rows": rows,
         "icons": icons,
         "label": esc(f"{kind.plural} (Schulsozialindex)"),
         "icon": marker_svg(shape, palette.SOZIALINDEX_COLORS[7], 18),
         "legend": _legend(kind.plural, shape, icon_of),
-        "count": len(rows),
+        "count": len(schools),
     }
-
-
-def school_tip(row: pd.Series, type_label: str) -> str:
-    """Tooltip of one school: name, type and Schulnummer, address, Sozialindex, FGZ ja/nein."""
-    parts = [f"<b>{esc(row.get(settings.OFFER_NAME))}</b>",
-             f"<div class='pa-muted'>{esc(type_label)} · Schulnummer {esc(row.get(settings.SCHOOL_ID))}</div>"]
-    address = row.get(settings.OFFER_ADDRESS)
-    if address is not None and str(address).strip() not in ("", "nan", "None"):
-        parts.append(f"<div>{esc(address)}</div>")
-    level = float(row.get(settings.SOZIALINDEX))
-    parts.append(f"<div>Schulsozialindex: {format_number(level) if np.isfinite(level) else NO_INDEX}</div>")
-    parts.append(f"<div>FGZ: {'ja' if bool(row.get('has_fgz')) else 'nein'}</div>")
-    return "".join(parts)
 
 
 def _legend(plural: str, shape: str, icon_of: np.ndarray) -> str:
