@@ -473,3 +473,10 @@ def test_lone_carriage_returns_break_lines_as_in_excel_and_lose_no_row(text):
     table = read_large_csv(text.encode("cp1252"), "zensus.csv", max_rows=10)
     assert table["Einwohner"].tolist() == ["6", "1"]
     assert table.index.tolist() == [3, 4]  # Excel rows: a blank line first, or a blank line after the header
+
+
+def test_a_first_row_two_fields_wider_than_the_header_is_refused_not_cut():
+    """pandas cuts such a first row with a warning (the fourth field would be lost): it is an error naming the row."""
+    with pytest.raises(DataError, match=r"Zeile 2: Die Zeile hat mehr Felder als die Kopfzeile \(2\)") as caught:
+        read_large_csv(b"GITTER_ID_100m;Einwohner\nA;6;;7\nB;1\n", "zensus.csv", max_rows=10)
+    assert [p.row for p in caught.value.problems] == [2]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import warnings
 from pathlib import Path
 from typing import Final
 
@@ -126,11 +127,19 @@ def _split(body: str, delimiter: str, skip: int, width: int, name: str, header_r
     lines is one record, as in Excel.
     """
     try:
-        return pd.read_csv(
-            io.StringIO(body), sep=delimiter, header=None, skiprows=skip, names=range(width + 1),
-            index_col=False, dtype="str", na_filter=False, keep_default_na=False,
-            skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL, doublequote=True,
-        )
+        with warnings.catch_warnings():
+            # The first data row two or more fields wider than the header: pandas would cut it with a warning.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(
+                io.StringIO(body), sep=delimiter, header=None, skiprows=skip, names=range(width + 1),
+                index_col=False, dtype="str", na_filter=False, keep_default_na=False,
+                skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL, doublequote=True,
+            )
+    except pd.errors.ParserWarning as err:
+        row = header_row + 1
+        message = (f"Die Zeile hat mehr Felder als die Kopfzeile ({width}). Prüfen Sie Trennzeichen "
+                   f"({_DELIMITER_NAMES.get(delimiter, delimiter)}) und Anführungszeichen.")
+        raise DataError(f"„{name}“, Zeile {row}: {message}", [Problem(message, row)]) from err
     except pd.errors.EmptyDataError as err:
         raise DataError(f"„{name}“ enthält nur die Kopfzeile (Zeile {header_row}), aber keine Daten.") from err
     except pd.errors.ParserError as err:
