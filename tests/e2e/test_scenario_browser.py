@@ -93,9 +93,12 @@ def type_in(page, label: str, text: str) -> None:
     """Type into a text field and commit it (Enter); settled once the app has finished and the field holds ``text``.
 
     A rerun started by the previous widget may still redraw the field while the text goes in (the new node then shows
-    the server's old value): the text is typed again until the settled page keeps it.
+    the server's old value): first there must be exactly one such field, then the text is typed again until the
+    settled page keeps it.
     """
     field = page.get_by_label(label)
+    # a rerun may still show the field of the form before it beside the new one (a stale node, not yet marked)
+    expect(field).to_have_count(1, timeout=WAIT_MS)
     for _ in range(3):
         field.fill(text)
         field.press("Enter")
