@@ -144,3 +144,10 @@ def test_missing_and_non_point_geometries_are_located_like_points():
     assert access.district_positions(points, districts).tolist() == [0, -1, 1, -1]
     shapes = gpd.GeoDataFrame(geometry=[shapely.box(10, 10, 20, 20), shapely.Point(150, 50)], crs=25832)
     assert access.district_positions(shapes, districts).tolist() == [0, 1]
+
+
+def test_locating_points_leaves_the_districts_geometries_unprepared():
+    """Shared geometries (a cached data set serves every session's thread) are not prepared in place."""
+    districts, residents, _ = layout(0)
+    access.district_positions(residents, districts)
+    assert not shapely.is_prepared(districts.geometry.to_numpy()).any()

@@ -26,6 +26,16 @@ def _xy(points: gpd.GeoSeries) -> np.ndarray:
     return shapely.get_coordinates(points.geometry.to_numpy())
 
 
+def _prepared_copies(geometries: np.ndarray) -> np.ndarray:
+    """Prepared private copies of ``geometries`` (one polygon tested against many points is fast prepared).
+
+    The caller's geometries stay untouched: they may be in use in another session's thread at the same time.
+    """
+    private = shapely.from_wkb(shapely.to_wkb(geometries))
+    shapely.prepare(private)
+    return private
+
+
 def _plain_points(geometry: np.ndarray) -> bool:
     """Whether every geometry is a non-empty point, so that ``get_coordinates`` has one row per geometry."""
     return bool(np.all(shapely.get_type_id(geometry) == 0) and not shapely.is_empty(geometry).any())
@@ -53,8 +63,7 @@ def district_positions(
         # Candidates by bounding box, then the exact test on coordinates against prepared polygons: faster than
         # the index's own "intersects" predicate, and the same answer (a point on the boundary intersects).
         point_index, district_index = districts.sindex.query(geometry)
-        polygons = districts.geometry.to_numpy()
-        shapely.prepare(polygons)
+        polygons = _prepared_copies(districts.geometry.to_numpy())
         xy = shapely.get_coordinates(geometry) if xy is None else xy
         hit = shapely.intersects_xy(polygons[district_index], xy[point_index, 0], xy[point_index, 1])
         point_index, district_index = point_index[hit], district_index[hit]
@@ -160,9 +169,7 @@ def grid_residents(
     ids = districts[id_column]
     order = np.argsort(ids.astype("str").to_numpy(dtype=object), kind="stable")
     geometries = districts.geometry.to_numpy()
-    # prepared private copies: the caller's geometries stay untouched (they may be in use in another session)
-    private = shapely.from_wkb(shapely.to_wkb(geometries))
-    shapely.prepare(private)
+    private = _prepared_copies(geometries)
     cells = [_covered_cells(private[i], cell) for i in order]
     kx = np.concatenate([c[0] for c in cells] + [np.empty(0, np.int64)])
     ky = np.concatenate([c[1] for c in cells] + [np.empty(0, np.int64)])
