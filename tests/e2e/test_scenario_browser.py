@@ -28,7 +28,8 @@ from geo.render.compare_tables import target_words
 from tests.e2e.conftest import screenshot
 
 pytestmark = pytest.mark.e2e
-expect = pytest.importorskip("playwright.sync_api").expect
+_sync_api = pytest.importorskip("playwright.sync_api")
+expect, PlaywrightError = _sync_api.expect, _sync_api.Error
 
 WAIT_MS = 90_000
 FOLDER = "e2e_scenarios"
@@ -97,11 +98,17 @@ def type_in(page, label: str, text: str) -> None:
     settled page keeps it.
     """
     field = page.get_by_label(label)
-    # a rerun may still show the field of the form before it beside the new one (a stale node, not yet marked)
-    expect(field).to_have_count(1, timeout=WAIT_MS)
-    for _ in range(3):
-        field.fill(text)
-        field.press("Enter")
+    for _ in range(5):
+        settled(page)
+        # a rerun may still show the field of the form before it beside the new one (a stale node, not yet marked)
+        expect(field).to_have_count(1, timeout=WAIT_MS)
+        try:
+            field.fill(text)
+            field.press("Enter")
+        except PlaywrightError as err:  # the second node came back between the count and the fill: try again
+            if "strict mode violation" not in str(err):
+                raise
+            continue
         settled(page)
         if field.input_value() == text:
             return
